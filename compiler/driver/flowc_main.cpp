@@ -1,0 +1,149 @@
+// flowc: the flow compiler's command line — check and format `.flow` files.
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "compiler/diagnostics/diagnostic.hpp"
+#include "compiler/driver/command_line.hpp"
+#include "compiler/format/formatter.hpp"
+#include "compiler/syntax/parser.hpp"
+
+namespace {
+
+using namespace flow;
+using namespace flow::compiler;
+
+constexpr std::string_view kUsage =
+    "usage: flowc <command> [options] FILE...\n"
+    "\n"
+    "commands:\n"
+    "  check FILE...            parse and check files; print diagnostics\n"
+    "  fmt [--write|--check] FILE...\n"
+    "                           print files in canonical layout (comments kept);\n"
+    "                           --write rewrites them, --check exits 1 if one would change\n"
+    "\n"
+    "options:\n"
+    "  --color=auto|always|never  colour diagnostics (default: auto, on a terminal)\n"
+    "  -h, --help               print this help\n"
+    "  -V, --version            print the version\n"
+    "\n"
+    "exit status: 0 clean, 1 the files have errors (or need formatting with --check), 2 usage error\n";
+
+struct Options {
+  std::string command;
+  std::vector<std::string> files;
+  bool write = false;
+  bool check_only = false;
+  driver::ColourChoice colour = driver::ColourChoice::Auto;
+};
+
+struct ParsedFile {
+  std::optional<SourceFile> file;
+  ast::Program program;
+  DiagnosticSink diagnostics;
+};
+
+ParsedFile parse_file(const std::string& path) {
+  ParsedFile parsed;
+  parsed.file = syntax::read_source_file(path, parsed.diagnostics);
+  if (parsed.file) parsed.program = syntax::parse_program(*parsed.file, parsed.diagnostics);
+  return parsed;
+}
+
+void print_diagnostics(const ParsedFile& parsed, const std::string& path, bool colour) {
+  SourceFile fallback(path, "");
+  const SourceFile& file = parsed.file ? *parsed.file : fallback;
+  for (const auto& diagnostic : parsed.diagnostics.all())
+    fmt::print(stderr, "{}", render(diagnostic, file, {colour}));
+}
+
+int run_check(const Options& options) {
+  bool colour = driver::use_colour(options.colour);
+  size_t errors = 0, warnings = 0;
+  for (const auto& path : options.files) {
+    ParsedFile parsed = parse_file(path);
+    print_diagnostics(parsed, path, colour);
+    errors += parsed.diagnostics.error_count();
+    warnings += parsed.diagnostics.warning_count();
+  }
+  if (errors > 0) {
+    fmt::print(stderr, "flowc: {} error{}, {} warning{}\n", errors, errors == 1 ? "" : "s", warnings,
+               warnings == 1 ? "" : "s");
+    return driver::kExitFailure;
+  }
+  if (warnings > 0) fmt::print(stderr, "flowc: {} warning{}\n", warnings, warnings == 1 ? "" : "s");
+  return driver::kExitOk;
+}
+
+int run_fmt(const Options& options) {
+  bool colour = driver::use_colour(options.colour);
+  int status = driver::kExitOk;
+  for (const auto& path : options.files) {
+    ParsedFile parsed = parse_file(path);
+    if (parsed.diagnostics.has_errors()) {
+      print_diagnostics(parsed, path, colour);
+      fmt::print(stderr, "flowc: not formatting `{}`: it has errors\n", path);
+      status = driver::kExitFailure;
+      continue;
+    }
+    std::string formatted = format::format_program(parsed.program, *parsed.file);
+    if (options.check_only) {
+      if (formatted != parsed.file->text()) {
+        fmt::print(stderr, "flowc: `{}` is not formatted (run `flowc fmt --write {}`)\n", path, path);
+        status = driver::kExitFailure;
+      }
+    } else if (options.write) {
+      if (formatted != parsed.file->text()) {
+        std::ofstream out(path, std::ios::binary | std::ios::trunc);
+        out << formatted;
+        if (!out) {
+          fmt::print(stderr, "flowc: cannot write `{}`\n", path);
+          status = driver::kExitFailure;
+        }
+      }
+    } else {
+      fmt::print("{}", formatted);
+    }
+  }
+  return status;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string_view arg = args[i];
+    bool colour_valid = true;
+    if (arg == "-h" || arg == "--help") {
+      fmt::print("flowc {} — the flow compiler\n\n{}", driver::version(), kUsage);
+      return driver::kExitOk;
+    } else if (arg == "-V" || arg == "--version") {
+      fmt::print("flowc {}\n", driver::version());
+      return driver::kExitOk;
+    } else if (driver::parse_colour_flag(arg, options.colour, colour_valid)) {
+      if (!colour_valid) return driver::usage_error("flowc", fmt::format("invalid value in `{}`", arg), kUsage);
+    } else if (arg == "--write" && options.command == "fmt") {
+      options.write = true;
+    } else if (arg == "--check" && options.command == "fmt") {
+      options.check_only = true;
+    } else if (arg.starts_with("-") && arg != "-") {
+      return driver::usage_error("flowc", fmt::format("unknown option `{}`", arg), kUsage);
+    } else if (options.command.empty()) {
+      if (arg != "check" && arg != "fmt")
+        return driver::usage_error("flowc", fmt::format("unknown command `{}`", arg), kUsage);
+      options.command = arg;
+    } else {
+      options.files.emplace_back(arg);
+    }
+  }
+  if (options.command.empty()) return driver::usage_error("flowc", "no command given", kUsage);
+  if (options.files.empty()) return driver::usage_error("flowc", "no input file", kUsage);
+  if (options.write && options.check_only)
+    return driver::usage_error("flowc", "`--write` and `--check` exclude each other", kUsage);
+  return options.command == "check" ? run_check(options) : run_fmt(options);
+}

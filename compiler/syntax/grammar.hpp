@@ -1,0 +1,35 @@
+// Entry point of the Spirit X3 grammar. The grammar itself lives in grammar.cpp only, so the
+// heavy template instantiation happens in one translation unit; callers see this plain API.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "compiler/diagnostics/error_codes.hpp"
+#include "compiler/syntax/ast.hpp"
+
+namespace flow::compiler::syntax {
+
+//! How deep expressions, types and blocks may nest before the parser stops with E0005.
+inline constexpr uint32_t kMaxNesting = 64;
+
+struct DeclarationParse {
+  enum class Status { Parsed, NotADeclaration, Failed };
+  Status status = Status::Failed;
+  ast::Declaration declaration;
+  uint32_t end = 0;  //!< Parsed: offset just past the declaration
+
+  // Failed: where and why.
+  uint32_t error_offset = 0;
+  ErrorCode code = ErrorCode::Expected;
+  std::string expected;  //!< what the grammar wanted, in words ("`{`", "an expression")
+  std::string message;   //!< set instead of `expected` for errors found inside a token
+};
+
+//! Parses one top-level declaration starting at `offset` (leading blanks and comments allowed).
+DeclarationParse parse_declaration(const std::string& text, uint32_t offset);
+
+//! Offset of the first character at or after `offset` that is not blank or inside a comment.
+uint32_t skip_blanks(const std::string& text, uint32_t offset);
+
+}  // namespace flow::compiler::syntax

@@ -1,0 +1,205 @@
+// Shape checks on the AST. They run after parsing so that one pass reports every problem in a
+// declaration rather than stopping at the first, and so the grammar stays about syntax only.
+#include "compiler/syntax/syntax_checks.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "compiler/syntax/did_you_mean.hpp"
+
+namespace flow::compiler::syntax {
+
+namespace {
+
+const std::vector<std::string> kScalarTypes = {"int", "float", "bool", "string", "timestamp", "duration"};
+
+struct WindowShape {
+  const char* kind;
+  size_t arguments;
+  const char* usage;
+};
+constexpr WindowShape kWindows[] = {
+    {"tumbling", 1, "tumbling(size)"}, {"hopping", 2, "hopping(size, slide)"}, {"session", 1, "session(gap)"}};
+
+class SyntaxChecker {
+ public:
+  explicit SyntaxChecker(DiagnosticSink& sink) : sink_(sink) {}
+
+  void check(const ast::Program& program) {
+    for (const auto& declaration : program.declarations) std::visit([&](const auto& d) { check(d); }, declaration);
+  }
+
+ private:
+  void check(const ast::SourceDecl& source) {
+    check_format(source.format);
+    for (const auto& field : source.fields) check_type(field.type);
+    std::set<std::string> seen;
+    for (const auto& option : source.options) {
+      const auto& known = known_source_options();
+      if (std::find(known.begin(), known.end(), option.name.name) == known.end()) {
+        sink_
+            .error(ErrorCode::UnknownOption, option.name.span,
+                   fmt::format("source `{}` has an unknown option `{}`", source.name.name, option.name.name),
+                   "unknown option")
+            .with_help(did_you_mean(option.name.name, known,
+                                    "the options are partitions, max_records_per_trigger, event_time, watermark "
+                                    "and dead_letter"));
+      } else if (!seen.insert(option.name.name).second) {
+        sink_.error(ErrorCode::UnknownOption, option.name.span,
+                    fmt::format("option `{}` is given twice for source `{}`", option.name.name, source.name.name),
+                    "given again here")
+            .with_help("keep one of them");
+      }
+    }
+  }
+
+  void check(const ast::SinkDecl& sink) {
+    if (sink.format) check_format(*sink.format);
+  }
+
+  void check(const ast::MetricDecl&) {}
+
+  void check(const ast::QueryDecl& query) {
+    for (const auto& op : query.operators) check(op, query);
+  }
+
+  void check(const ast::Operator& op, const ast::QueryDecl& query) {
+    switch (op.kind) {
+      case ast::OpKind::Select:
+        for (const auto& item : op.items)
+          if (!item.alias && item.value.kind != ast::ExprKind::Name)
+            sink_.error(ErrorCode::UnnamedItem, item.value.span, "a computed field in `select` needs a name",
+                        "no name")
+                .with_help("name it with `as`: `select … as new_name`");
+        break;
+      case ast::OpKind::Aggregate:
+        for (const auto& item : op.items)
+          if (!item.alias)
+            sink_.error(ErrorCode::UnnamedItem, item.value.span, "an aggregate needs a name", "no name")
+                .with_help("name it with `as`, for example `count() as views`");
+        break;
+      case ast::OpKind::GroupBy:
+        if (op.window) check_window(*op.window);
+        break;
+      case ast::OpKind::Process:
+        for (const auto& field : op.state) check_type(field.type);
+        for (const auto& handler : op.handlers) {
+          check_handler_name(handler, query);
+          check_block(handler.body);
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  void check_format(const ast::Identifier& format) {
+    if (format.name != "json")
+      sink_.error(ErrorCode::UnknownFormat, format.span, fmt::format("unknown record format `{}`", format.name),
+                  "unknown format")
+          .with_help("flow reads and writes `json` records");
+  }
+
+  void check_type(const ast::TypeRef& type) {
+    const std::string& name = type.name.name;
+    if (name == "list") {
+      if (type.arguments.size() != 1) {
+        sink_.error(ErrorCode::UnknownType, type.name.span, "`list` needs an element type", "no element type")
+            .with_help("write `list<string>(max 20)`");
+        return;
+      }
+      check_type(type.arguments.front());
+      if (type.max_length && type.max_length->int_value <= 0)
+        sink_.error(ErrorCode::InvalidListBound, type.max_length->span,
+                    fmt::format("a list bound must be positive, not {}", type.max_length->int_value), "not positive")
+            .with_help("write the most elements the list keeps, for example `(max 20)`");
+      return;
+    }
+    bool known = std::find(kScalarTypes.begin(), kScalarTypes.end(), name) != kScalarTypes.end();
+    if (!known) {
+      std::vector<std::string> candidates = kScalarTypes;
+      candidates.push_back("list");
+      sink_.error(ErrorCode::UnknownType, type.name.span, fmt::format("unknown type `{}`", name), "unknown type")
+          .with_help(did_you_mean(name, candidates,
+                                  "the types are int, float, bool, string, timestamp, duration and list<T>(max N)"));
+      return;
+    }
+    if (!type.arguments.empty() || type.max_length)
+      sink_.error(ErrorCode::UnknownType, type.span, fmt::format("type `{}` takes no arguments", name),
+                  "only `list` has an element type and a bound");
+  }
+
+  void check_window(const ast::Window& window) {
+    for (const auto& shape : kWindows) {
+      if (window.kind.name != shape.kind) continue;
+      if (window.arguments.size() != shape.arguments)
+        sink_.error(ErrorCode::UnknownWindow, window.span,
+                    fmt::format("`{}` takes {} argument{}, not {}", shape.kind, shape.arguments,
+                                shape.arguments == 1 ? "" : "s", window.arguments.size()),
+                    "wrong number of arguments")
+            .with_help(fmt::format("write `window {}`", shape.usage));
+      return;
+    }
+    sink_.error(ErrorCode::UnknownWindow, window.kind.span, fmt::format("unknown window `{}`", window.kind.name),
+                "unknown window")
+        .with_help(did_you_mean(window.kind.name, {"tumbling", "hopping", "session"},
+                                "the windows are tumbling(size), hopping(size, slide) and session(gap)"));
+  }
+
+  void check_handler_name(const ast::Handler& handler, const ast::QueryDecl& query) {
+    const std::string& name = handler.event.name;
+    std::vector<std::string> allowed = {"event", "timeout"};
+    for (const auto& input : query.inputs) allowed.push_back(input.source.name);
+    if (std::find(allowed.begin(), allowed.end(), name) != allowed.end()) return;
+    sink_.error(ErrorCode::UnknownHandler, handler.event.span,
+                fmt::format("`on {}` is not a handler of query `{}`", name, query.name.name), "unknown handler")
+        .with_help(did_you_mean(name, allowed,
+                                "handlers are `on event`, `on timeout` and `on SOURCE` for a source in `from`"));
+  }
+
+  void check_block(const std::vector<ast::Stmt>& body) {
+    for (const auto& statement : body) {
+      switch (statement.kind) {
+        case ast::StmtKind::Assign:
+        case ast::StmtKind::AddAssign:
+        case ast::StmtKind::SubAssign:
+          if (statement.target.kind != ast::ExprKind::Name && statement.target.kind != ast::ExprKind::Member)
+            sink_.error(ErrorCode::InvalidAssignmentTarget, statement.target.span,
+                        "the left side of an assignment must be a state field", "not assignable")
+                .with_help("assign to a field of the keyed state, for example `state.count += 1`");
+          break;
+        case ast::StmtKind::Call:
+          if (statement.value.kind != ast::ExprKind::Method)
+            sink_.error(ErrorCode::ExpressionStatement, statement.value.span,
+                        "this expression does nothing on its own", "value is not used")
+                .with_help("a statement is `let`, an assignment, `if`, `emit`, `tally`, `clear state` or a call "
+                           "such as `state.pages.append(url)`");
+          break;
+        case ast::StmtKind::If:
+          check_block(statement.body);
+          check_block(statement.else_body);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  DiagnosticSink& sink_;
+};
+
+}  // namespace
+
+const std::vector<std::string>& known_source_options() {
+  static const std::vector<std::string> options = {"partitions", "max_records_per_trigger", "event_time",
+                                                   "watermark", "dead_letter"};
+  return options;
+}
+
+void check_syntax(const ast::Program& program, const SourceFile&, DiagnosticSink& sink) {
+  SyntaxChecker(sink).check(program);
+}
+
+}  // namespace flow::compiler::syntax

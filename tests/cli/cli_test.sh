@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Command-line contract of flowc and flowrun: help and version exit 0, unknown flags and commands
+# print usage to stderr and exit 2, check exits 0 clean / 1 with errors.
+set -u
+flowc=$1 flowrun=$2 root=$3
+failures=0
+
+expect() {  # expect STATUS STDERR_PATTERN -- COMMAND...
+  local want=$1 pattern=$2; shift 3
+  local err status
+  err=$("$@" 2>&1 >/dev/null); status=$?
+  if [ "$status" != "$want" ]; then
+    echo "FAIL: '$*' exited $status, expected $want"; failures=$((failures + 1)); return
+  fi
+  if [ -n "$pattern" ] && ! grep -qE -- "$pattern" <<<"$err"; then
+    echo "FAIL: '$*' stderr lacks /$pattern/:"; echo "$err"; failures=$((failures + 1)); return
+  fi
+  echo "ok: $*"
+}
+
+expect 0 "" -- "$flowc" --help
+expect 0 "" -- "$flowc" --version
+expect 0 "" -- "$flowrun" --help
+expect 0 "" -- "$flowrun" --version
+"$flowc" --version | grep -qE '^flowc [0-9]+\.[0-9]+\.[0-9]+$' || { echo "FAIL: flowc --version format"; failures=$((failures + 1)); }
+expect 2 "unknown option .--frobnicate" -- "$flowc" --frobnicate
+expect 2 "^usage: flowc" -- "$flowc" --frobnicate
+expect 2 "unknown command .frobnicate.*" -- "$flowc" frobnicate x.flow
+expect 2 "no command given" -- "$flowc"
+expect 2 "no input file" -- "$flowc" check
+expect 2 "invalid value" -- "$flowc" check --color=sometimes x.flow
+expect 2 "unknown option .--frobnicate" -- "$flowrun" --frobnicate
+expect 2 "unknown command .frobnicate" -- "$flowrun" frobnicate
+expect 0 "" -- "$flowc" check "$root/examples/clicks/clicks.flow"
+expect 1 "error\[E0001\]: cannot read .*/no/such/file.flow" -- "$flowc" check /no/such/file.flow
+
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+: > "$tmp/empty.flow"
+expect 1 "error\[E0002\]" -- "$flowc" check "$tmp/empty.flow"
+head -c 4096 /dev/urandom > "$tmp/binary.flow"; printf '\0' >> "$tmp/binary.flow"
+expect 1 "error\[E0003\]" -- "$flowc" check "$tmp/binary.flow"
+head -c 10485760 /dev/zero | tr '\0' ' ' > "$tmp/big.flow"
+expect 1 "error\[E0004\]" -- "$flowc" check "$tmp/big.flow"
+{ printf 'query q { from s | where '; for _ in $(seq 100000); do printf '('; done; printf 'x'; } > "$tmp/deep.flow"
+expect 1 "error\[E0005\]" -- "$flowc" check "$tmp/deep.flow"
+{ printf 'query q { from s | where x'; for _ in $(seq 50000); do printf ' + x'; done; printf ' | into o }\n'; } > "$tmp/long.flow"
+expect 1 "error\[E0005\]" -- "$flowc" check "$tmp/long.flow"
+# Two independent errors in one file are both reported.
+printf 'source a from kafka "a" as json { x: strng } with (partitions = 1);\nsink b to kafka "b" as json\nmetric m;\n' > "$tmp/two.flow"
+expect 1 "E0106.*E0101|E0101.*E0106" -- bash -c "'$flowc' check '$tmp/two.flow' 2>&1 | tr '\n' ' ' >&2; exit \${PIPESTATUS[0]}"
+# fmt --write rewrites a file into its canonical form; --check then passes.
+printf 'metric   m ;\nsink s to stdout;' > "$tmp/fmt.flow"
+expect 1 "is not formatted" -- "$flowc" fmt --check "$tmp/fmt.flow"
+expect 0 "" -- "$flowc" fmt --write "$tmp/fmt.flow"
+expect 0 "" -- "$flowc" fmt --check "$tmp/fmt.flow"
+
+echo "$failures failed"
+[ "$failures" -eq 0 ]
