@@ -45,6 +45,12 @@ std::string printable(std::string_view line) {
   return out;
 }
 
+//! Columns a piece of a line takes on screen: one per character, not per UTF-8 byte.
+uint32_t display_width(std::string_view text) {
+  return static_cast<uint32_t>(
+      std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; }));
+}
+
 }  // namespace
 
 std::string code_text(ErrorCode code) { return fmt::format("E{:04}", static_cast<int>(code)); }
@@ -100,8 +106,9 @@ std::string render(const Diagnostic& diagnostic, const SourceFile& file, RenderO
   for (const Label* label : labels) widest_line = std::max(widest_line, file.position(label->span.begin).line);
   std::string gutter(std::to_string(widest_line).size(), ' ');
 
+  uint32_t column = 1 + display_width(file.line_text(where.line).substr(0, where.column - 1));
   out += fmt::format("{}{}-->{} {}:{}:{}\n", gutter, style.bold_blue(), style.reset(), file.path(), where.line,
-                     where.column);
+                     column);
   out += fmt::format("{} {}|{}\n", gutter, style.bold_blue(), style.reset());
 
   // Labels in source order, each with its line and a caret run under its span (clipped to the line).
@@ -118,8 +125,10 @@ std::string render(const Diagnostic& diagnostic, const SourceFile& file, RenderO
     char mark = primary ? '^' : '-';
     out += fmt::format("{:>{}} {}|{} {}\n", at.line, gutter.size(), style.bold_blue(), style.reset(),
                        printable(line));
-    out += fmt::format("{} {}|{} {}{}{}{}{}\n", gutter, style.bold_blue(), style.reset(), std::string(start, ' '),
-                       caret_style, std::string(length, mark), label->text.empty() ? "" : " " + label->text,
+    uint32_t indent = display_width(line.substr(0, start));
+    uint32_t width = std::max<uint32_t>(1, display_width(line.substr(start, length)));
+    out += fmt::format("{} {}|{} {}{}{}{}{}\n", gutter, style.bold_blue(), style.reset(), std::string(indent, ' '),
+                       caret_style, std::string(width, mark), label->text.empty() ? "" : " " + label->text,
                        style.reset());
   }
   for (const auto& note : diagnostic.notes)

@@ -29,7 +29,36 @@ namespace flow::compiler {
   X(ExpressionStatement, 111, "an expression stands where a statement belongs")   \
   X(UnknownHandler, 112, "a handler is not `on event`, `on timeout` or `on SOURCE`") \
   X(InvalidListBound, 113, "a list bound is not a positive integer")                \
-  X(UnknownFormat, 114, "a record format is not `json`")
+  X(UnknownFormat, 114, "a record format is not `json`")                          \
+  /* names and types */                                                           \
+  X(UnknownName, 201, "a name does not refer to a field, state field or `let`")   \
+  X(TypeMismatch, 202, "an operator's operands have types it does not accept")    \
+  X(NotAssignable, 203, "an assignment's target is not a state field")            \
+  X(EmitShapes, 204, "the `emit`s of one query produce records of different shapes") \
+  X(KeyOutsideKeyedContext, 205, "`key` is used where there is no key")           \
+  X(UnknownFunction, 206, "a function is not one of flow's built-ins")            \
+  X(BadArguments, 207, "a function gets the wrong number or types of arguments")  \
+  X(UnknownSource, 208, "`from` names a source that is not declared")             \
+  X(UnknownSink, 209, "`into` names a sink that is not declared")                 \
+  X(UnknownMetric, 210, "`tally` names a metric that is not declared")            \
+  X(DuplicateName, 211, "two declarations or fields share a name")                \
+  X(NotBoolean, 212, "a condition is not a `bool`")                               \
+  /* streaming rules */                                                           \
+  X(NoAction, 220, "a query does not end with `into`")                            \
+  X(TwoActions, 221, "a query has more than one `into`")                          \
+  X(OperatorAfterAction, 222, "an operator follows `into`")                       \
+  X(AggregationAfterState, 223, "an aggregation follows keyed state processing")  \
+  X(UnboundedStateField, 224, "a state field can grow without bound")             \
+  X(StateNeverCleaned, 225, "keyed state has no timeout, window or `clear state`") \
+  X(NeedsEventTime, 226, "a window or `emit final` without `event_time` and `watermark`") \
+  X(UnionWithoutKey, 227, "a source of a union has no `key by`")                  \
+  X(UnionKeyTypes, 228, "the sources of a union have keys of different types")    \
+  X(UnionPartitions, 229, "the sources of a union have different partition counts") \
+  X(MissingPartitions, 230, "a source does not declare `partitions`")             \
+  X(NotPositive, 231, "a count, bound, duration or rate limit is not positive")   \
+  X(BadOptionValue, 232, "a source option has a value of the wrong kind")         \
+  X(NeedsKey, 233, "`process` or an `aggregate` without `group by` has no key")   \
+  X(MisplacedOperator, 234, "an operator stands where it cannot work")
 
 enum class ErrorCode {
   None = 0,

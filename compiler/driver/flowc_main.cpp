@@ -3,12 +3,15 @@
 
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "compiler/diagnostics/diagnostic.hpp"
 #include "compiler/driver/command_line.hpp"
+#include "compiler/explain/explain.hpp"
 #include "compiler/format/formatter.hpp"
+#include "compiler/plan/planner.hpp"
 #include "compiler/syntax/parser.hpp"
 
 namespace {
@@ -20,12 +23,19 @@ constexpr std::string_view kUsage =
     "usage: flowc <command> [options] FILE...\n"
     "\n"
     "commands:\n"
-    "  check FILE...            parse and check files; print diagnostics\n"
+    "  check FILE...            parse and check files (syntax, names, types, streaming\n"
+    "                           rules); print diagnostics\n"
+    "  explain FILE [--query NAME] [--format text|json|dot]\n"
+    "                           print the checked plan: operators and their schemas, keyed\n"
+    "                           state, tasks and core budget (json: the plan as the runtime\n"
+    "                           reads it; dot: a Graphviz graph)\n"
     "  fmt [--write|--check] FILE...\n"
     "                           print files in canonical layout (comments kept);\n"
     "                           --write rewrites them, --check exits 1 if one would change\n"
     "\n"
     "options:\n"
+    "  --allow-unbounded-state  report state that can grow without bound as a warning,\n"
+    "                           not an error (check, explain)\n"
     "  --color=auto|always|never  colour diagnostics (default: auto, on a terminal)\n"
     "  -h, --help               print this help\n"
     "  -V, --version            print the version\n"
@@ -37,19 +47,26 @@ struct Options {
   std::vector<std::string> files;
   bool write = false;
   bool check_only = false;
+  bool allow_unbounded_state = false;
+  std::optional<std::string> query;
+  std::string format = "text";
   driver::ColourChoice colour = driver::ColourChoice::Auto;
 };
 
 struct ParsedFile {
   std::optional<SourceFile> file;
   ast::Program program;
+  std::optional<plan::Plan> plan;  //!< when asked for and the syntax was clean
   DiagnosticSink diagnostics;
 };
 
-ParsedFile parse_file(const std::string& path) {
+//! Reads and parses `path`; with `plan`, also builds the checked plan when the syntax is clean.
+ParsedFile parse_file(const std::string& path, const Options& options, bool plan) {
   ParsedFile parsed;
   parsed.file = syntax::read_source_file(path, parsed.diagnostics);
   if (parsed.file) parsed.program = syntax::parse_program(*parsed.file, parsed.diagnostics);
+  if (plan && parsed.file && !parsed.diagnostics.has_errors())
+    parsed.plan = plan::build_plan(parsed.program, parsed.diagnostics, {options.allow_unbounded_state});
   return parsed;
 }
 
@@ -64,7 +81,7 @@ int run_check(const Options& options) {
   bool colour = driver::use_colour(options.colour);
   size_t errors = 0, warnings = 0;
   for (const auto& path : options.files) {
-    ParsedFile parsed = parse_file(path);
+    ParsedFile parsed = parse_file(path, options, true);
     print_diagnostics(parsed, path, colour);
     errors += parsed.diagnostics.error_count();
     warnings += parsed.diagnostics.warning_count();
@@ -82,7 +99,7 @@ int run_fmt(const Options& options) {
   bool colour = driver::use_colour(options.colour);
   int status = driver::kExitOk;
   for (const auto& path : options.files) {
-    ParsedFile parsed = parse_file(path);
+    ParsedFile parsed = parse_file(path, options, false);
     if (parsed.diagnostics.has_errors()) {
       print_diagnostics(parsed, path, colour);
       fmt::print(stderr, "flowc: not formatting `{}`: it has errors\n", path);
@@ -111,6 +128,34 @@ int run_fmt(const Options& options) {
   return status;
 }
 
+int run_explain(const Options& options) {
+  if (options.files.size() != 1) return driver::usage_error("flowc", "`explain` takes one file", kUsage);
+  const std::string& path = options.files.front();
+  ParsedFile parsed = parse_file(path, options, true);
+  print_diagnostics(parsed, path, driver::use_colour(options.colour));
+  if (parsed.diagnostics.has_errors()) {
+    fmt::print(stderr, "flowc: cannot explain `{}`: it has errors\n", path);
+    return driver::kExitFailure;
+  }
+  const plan::Plan& plan = *parsed.plan;
+  if (options.query) {
+    bool found = false;
+    for (const auto& query : plan.queries) found |= query.name == *options.query;
+    if (!found) {
+      fmt::print(stderr, "flowc: `{}` has no query `{}`\n", path, *options.query);
+      return driver::kExitFailure;
+    }
+  }
+  explain::ExplainOptions explain_options{options.query};
+  if (options.format == "json")
+    fmt::print("{}", plan::plan_to_json(plan));
+  else if (options.format == "dot")
+    fmt::print("{}", explain::explain_dot(plan, explain_options));
+  else
+    fmt::print("{}", explain::explain_text(plan, explain_options));
+  return driver::kExitOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -131,10 +176,22 @@ int main(int argc, char** argv) {
       options.write = true;
     } else if (arg == "--check" && options.command == "fmt") {
       options.check_only = true;
+    } else if (arg == "--allow-unbounded-state" && options.command != "fmt") {
+      options.allow_unbounded_state = true;
+    } else if ((arg == "--query" || arg == "--format") && options.command == "explain") {
+      if (i + 1 >= args.size()) return driver::usage_error("flowc", fmt::format("`{}` needs a value", arg), kUsage);
+      std::string value(args[++i]);
+      if (arg == "--query") {
+        options.query = value;
+      } else if (value == "text" || value == "json" || value == "dot") {
+        options.format = value;
+      } else {
+        return driver::usage_error("flowc", fmt::format("unknown format `{}`: use text, json or dot", value), kUsage);
+      }
     } else if (arg.starts_with("-") && arg != "-") {
       return driver::usage_error("flowc", fmt::format("unknown option `{}`", arg), kUsage);
     } else if (options.command.empty()) {
-      if (arg != "check" && arg != "fmt")
+      if (arg != "check" && arg != "fmt" && arg != "explain")
         return driver::usage_error("flowc", fmt::format("unknown command `{}`", arg), kUsage);
       options.command = arg;
     } else {
@@ -145,5 +202,6 @@ int main(int argc, char** argv) {
   if (options.files.empty()) return driver::usage_error("flowc", "no input file", kUsage);
   if (options.write && options.check_only)
     return driver::usage_error("flowc", "`--write` and `--check` exclude each other", kUsage);
+  if (options.command == "explain") return run_explain(options);
   return options.command == "check" ? run_check(options) : run_fmt(options);
 }

@@ -6,6 +6,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
+
 namespace flow::compiler::format {
 
 namespace {
@@ -168,19 +171,58 @@ class Printer {
   }
 
   //! Writes one line. `anchor` is the source the line stands for; comments before it go above,
-  //! a comment on the source line where it ends goes at the end. An empty anchor (a line that
-  //! only separates, like `} with (`) takes no end-of-line comment.
+  //! and so do comments inside it (the line may join several source lines); a comment on the
+  //! source line where it ends goes at the end.
   void line(int indent, std::string_view text, Span anchor, int comment_indent = -1) {
-    flush_comments(comment_indent < 0 ? indent : comment_indent, anchor.begin);
+    comment_indent = comment_indent < 0 ? indent : comment_indent;
+    flush_comments(comment_indent, anchor.begin);
+    uint32_t last = anchor.end > anchor.begin ? anchor.end - 1 : anchor.begin;
+    flush_comments(comment_indent, std::min(anchor.end, last - (file_.position(last).column - 1)));
+    write_line(indent, text, last, UINT32_MAX);
+  }
+
+  //! Writes a line that stands between two nodes, such as `} with (` or `} else {`. It ends with
+  //! the source token just before `next`: comments before that token go above, and a comment
+  //! after it on its source line (but before `next`) goes at the end.
+  void separator(int indent, std::string_view text, uint32_t next, int comment_indent) {
+    uint32_t token = token_before(next);
+    flush_comments(comment_indent, token);
+    write_line(indent, text, token, next);
+  }
+
+  //! Writes `text` and, if the next comment starts before `before` on the source line of `at`,
+  //! that comment at the end of the line.
+  void write_line(int indent, std::string_view text, uint32_t at, uint32_t before) {
     out_ += std::string(indent * 4, ' ');
     out_ += text;
-    uint32_t last = anchor.end > anchor.begin ? anchor.end - 1 : anchor.begin;
-    if (anchor.end > anchor.begin && next_ < comments_.size() &&
-        file_.position(comments_[next_].span.begin).line == file_.position(last).line) {
+    if (next_ < comments_.size() && comments_[next_].span.begin < before &&
+        file_.position(comments_[next_].span.begin).line == file_.position(at).line) {
       out_ += "  ";
       out_ += comment_text(next_++);
     }
     out_ += "\n";
+  }
+
+  //! Offset of the last character of the token before `offset`, skipping blanks and comments.
+  uint32_t token_before(uint32_t offset) const {
+    const std::string& text = file_.text();
+    while (offset > 0) {
+      if (std::isspace(static_cast<unsigned char>(text[offset - 1]))) {
+        --offset;
+        continue;
+      }
+      auto after = std::upper_bound(comments_.begin(), comments_.end(), offset - 1,
+                                    [](uint32_t at, const ast::Comment& c) { return at < c.span.begin; });
+      if (after == comments_.begin() || std::prev(after)->span.end <= offset - 1) break;
+      offset = std::prev(after)->span.begin;
+    }
+    return offset > 0 ? offset - 1 : 0;
+  }
+
+  bool has_comment_within(Span span) const {
+    auto first = std::lower_bound(comments_.begin(), comments_.end(), span.begin,
+                                  [](const ast::Comment& c, uint32_t at) { return c.span.begin < at; });
+    return first != comments_.end() && first->span.begin < span.end;
   }
 
   static Span head(Span span) { return {span.begin, span.begin + 1}; }
@@ -197,7 +239,7 @@ class Printer {
       return;
     }
     uint32_t options_begin = s.options.front().span.begin;
-    line(0, "} with (", {options_begin, options_begin}, 1);
+    separator(0, "} with (", options_begin, 1);
     for (const auto& option : s.options)
       line(1, fmt::format("{} = {},", option.name.name, print(option.value, kIf)), option.span);
     line(0, ");", tail(s.span), 1);
@@ -272,8 +314,7 @@ class Printer {
       close += " timeout " + print(*op.timeout, kIf);
       if (op.processing_time) close += " in processing time";
     }
-    Span close_anchor = op.timeout ? op.timeout->span : Span{op.span.begin, op.span.begin};
-    line(1, close + " {", close_anchor, 2);
+    separator(1, close + " {", op.handlers.empty() ? tail(op.span).begin : op.handlers.front().span.begin, 2);
     for (const auto& handler : op.handlers) {
       line(2, "on " + handler.event.name + " {", head(handler.span));
       block(3, handler.body);
@@ -303,7 +344,9 @@ class Printer {
 
   void emit(int indent, const ast::Stmt& s) {
     std::string one_line = "emit " + print(s.value, kIf);
-    if (s.value.kind != ast::ExprKind::Record || indent * 4 + one_line.size() <= kLineWidth) {
+    // A record stays one field a line when it does not fit, or when comments sit among its fields.
+    bool fits = indent * 4 + one_line.size() <= kLineWidth && !has_comment_within(s.span);
+    if (s.value.kind != ast::ExprKind::Record || fits) {
       line(indent, one_line, s.span);
       return;
     }
@@ -316,7 +359,9 @@ class Printer {
 
   //! `prefix` is "" for the first `if` of a chain and "} else " for each `else if`.
   void if_statement(int indent, const ast::Stmt& s, std::string_view prefix) {
-    line(indent, std::string(prefix) + "if " + print(s.value, kIf) + " {", head(s.span), indent + 1);
+    // Comments before an `else if` belong to the block it closes, hence one indent deeper.
+    line(indent, std::string(prefix) + "if " + print(s.value, kIf) + " {", head(s.span),
+         prefix.empty() ? indent : indent + 1);
     block(indent + 1, s.body);
     if (!s.has_else) {
       line(indent, "}", tail(s.span), indent + 1);
@@ -326,8 +371,8 @@ class Printer {
       if_statement(indent, s.else_body.front(), "} else ");
       return;
     }
-    Span else_anchor = s.else_body.empty() ? tail(s.span) : head(s.else_body.front().span);
-    line(indent, "} else {", {else_anchor.begin, else_anchor.begin}, indent + 1);
+    separator(indent, "} else {", s.else_body.empty() ? tail(s.span).begin : s.else_body.front().span.begin,
+              indent + 1);
     block(indent + 1, s.else_body);
     line(indent, "}", tail(s.span), indent + 1);
   }

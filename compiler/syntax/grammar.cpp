@@ -8,6 +8,8 @@
 #include <boost/fusion/include/at_c.hpp>
 #include <boost/spirit/home/x3.hpp>
 
+#include <fmt/format.h>
+
 #include <charconv>
 #include <cctype>
 #include <cmath>
@@ -35,7 +37,11 @@ struct TokenError {
   const char* where;
   ErrorCode code;
   std::string message;
+  const char* end = nullptr;  //!< end of the offending token, when it is longer than one character
+  std::string help;
 };
+
+constexpr const char* kNestingHelp = "split the expression with `let` bindings or simplify it";
 
 template <typename Context>
 ParseState& state_of(const Context& context) {
@@ -73,6 +79,31 @@ const char* trim_end(const char* text_begin, const char* last) {
   }
 }
 
+//! Where the string literal still open at `where` began (strings never span lines, so scanning
+//! `where`'s line from its start finds it).
+const char* opening_quote(const char* text_begin, const char* where) {
+  const char* line = where;
+  while (line > text_begin && line[-1] != '\n') --line;
+  const char* quote = line;
+  bool in_string = false;
+  for (const char* p = line; p < where; ++p) {
+    if (in_string) {
+      if (*p == '\\') ++p;
+      else if (*p == '"') in_string = false;
+    } else if (*p == '"') {
+      in_string = true;
+      quote = p;
+    }
+  }
+  return quote;
+}
+
+//! Length of the UTF-8 sequence that starts with `lead` (the parser has already checked the text).
+uint32_t utf8_length(char lead) {
+  unsigned char c = static_cast<unsigned char>(lead);
+  return c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 1;
+}
+
 //! Rule IDs derive from this: a successful rule stores its source range in the node's `span`.
 struct annotate_span {
   template <typename Iterator, typename Node, typename Context>
@@ -101,7 +132,8 @@ struct nesting_guard : x3::unary_parser<Subject, nesting_guard<Subject>> {
     ParseState& state = state_of(context);
     if (state.depth >= kMaxNesting)
       throw TokenError{first, ErrorCode::NestingTooDeep,
-                       "expressions or blocks are nested more than " + std::to_string(kMaxNesting) + " deep"};
+                       "expressions or blocks are nested more than " + std::to_string(kMaxNesting) + " deep",
+                       nullptr, kNestingHelp};
     ++state.depth;
     struct Leave {
       ParseState& state;
@@ -123,14 +155,20 @@ constexpr nesting_guard_generator guard_nesting{};
 void check_height(const ast::Expr& expr, const char* where) {
   if (expr.height > kMaxNesting)
     throw TokenError{where, ErrorCode::NestingTooDeep,
-                     "an expression is nested more than " + std::to_string(kMaxNesting) + " deep"};
+                     "an expression is nested more than " + std::to_string(kMaxNesting) + " deep", nullptr,
+                     kNestingHelp};
 }
 
 // =============================================================================================
 // Tokens. Each is a named rule so an expectation failure reads "expected `{`".
 // =============================================================================================
 
-auto const ident_char = x3::alnum | x3::char_('_');
+// Character classes spelt out as ASCII sets: Spirit's `standard` classes call <cctype> with a
+// plain `char`, which is undefined (and asserts) for the bytes of UTF-8 text above 0x7f.
+auto const digit = x3::char_("0-9");
+auto const letter = x3::char_("a-zA-Z_");
+auto const ident_char = x3::char_("a-zA-Z0-9_");
+auto const blank = x3::char_(" \t\r\n\f\v");
 
 #define FLOW_TOKEN(var, text) auto const var = x3::rule<struct var##_id>{"`" text "`"} = x3::lit(text);
 FLOW_TOKEN(lbrace, "{")
@@ -200,7 +238,7 @@ bool is_reserved(std::string_view word) {
 }
 
 // The skipper: blanks and `//` comments.
-auto const skipper = x3::space | x3::lexeme["//" >> *(x3::char_ - x3::eol)];
+auto const skipper = blank | x3::lexeme["//" >> *(x3::char_ - x3::eol)];
 
 // =============================================================================================
 // Rule declarations
@@ -259,7 +297,7 @@ FLOW_RULE(declaration, ast::Declaration, "`source`, `sink`, `metric` or `query`"
 #undef FLOW_RULE
 
 // Named expectations for places where several things may follow.
-auto const pipe_or_end = x3::rule<struct pipe_or_end_id>{"`|` or `}` after an operator"} = x3::lit('}');
+auto const pipe_or_end = x3::rule<struct pipe_or_end_id>{"`|` or `}`"} = x3::lit('}');
 auto const comma_or_brace = x3::rule<struct comma_or_brace_id>{"`,` or `}`"} = x3::lit('}');
 auto const comma_or_paren = x3::rule<struct comma_or_paren_id>{"`,` or `)`"} = x3::lit(')');
 auto const statement_or_end = x3::rule<struct statement_or_end_id>{"a statement or `}`"} = x3::lit('}');
@@ -319,7 +357,7 @@ auto apply_prefix(const char* op) {
     ast::Expr operand = std::move(at_c<1>(attribute));
     if (prefixes.size() > kMaxNesting)
       throw TokenError{prefixes.front().begin(), ErrorCode::NestingTooDeep,
-                       "more than " + std::to_string(kMaxNesting) + " `" + op + "` in a row"};
+                       "more than " + std::to_string(kMaxNesting) + " `" + op + "` in a row", nullptr, kNestingHelp};
     for (auto it = prefixes.rbegin(); it != prefixes.rend(); ++it) {
       Span span{span_between(ctx, it->begin(), it->end()).begin, operand.span.end};
       std::vector<ast::Expr> children;
@@ -338,7 +376,7 @@ std::string text_of(const auto& range) { return std::string(range.begin(), range
 // =============================================================================================
 
 // identifier ::= (letter | '_') (letter | digit | '_')*      -- not a reserved word
-auto const identifier_body_def = x3::raw[x3::lexeme[(x3::alpha | x3::char_('_')) >> *ident_char]][([](auto& ctx) {
+auto const identifier_body_def = x3::raw[x3::lexeme[letter >> *ident_char]][([](auto& ctx) {
   std::string word = text_of(x3::_attr(ctx));
   if (is_reserved(word))
     x3::_pass(ctx) = false;
@@ -426,7 +464,7 @@ struct duration_units_ : x3::symbols<int64_t> {
 } const duration_units;
 
 auto const duration_literal_body_def =
-    x3::raw[x3::lexeme[+x3::digit >> duration_units >> !ident_char]][([](auto& ctx) {
+    x3::raw[x3::lexeme[+digit >> duration_units >> !ident_char]][([](auto& ctx) {
       std::string text = text_of(x3::_attr(ctx));
       size_t digits = text.find_first_not_of("0123456789");
       int64_t amount = 0;
@@ -439,7 +477,9 @@ auto const duration_literal_body_def =
       (void)end;
       if (error != std::errc() || amount > INT64_MAX / unit)
         throw TokenError{x3::_attr(ctx).begin(), ErrorCode::IntegerOutOfRange,
-                         "duration `" + text + "` is too long to represent in milliseconds"};
+                         "duration `" + text + "` is too long to represent in milliseconds", x3::_attr(ctx).end(),
+                         "durations are counted in milliseconds, at most 9223372036854775807 (about 292 "
+                         "million years)"};
       ast::Expr node = make_node(ast::ExprKind::Duration, text, {}, {});
       node.int_value = amount * unit;
       x3::_val(ctx) = std::move(node);
@@ -447,27 +487,29 @@ auto const duration_literal_body_def =
 
 // float ::= digits '.' digits (('e' | 'E') ('+' | '-')? digits)?
 auto const float_literal_body_def =
-    x3::raw[x3::lexeme[+x3::digit >> '.' >> +x3::digit >>
-                       -((x3::lit('e') | 'E') >> -(x3::lit('+') | '-') >> +x3::digit) >> !ident_char]]
+    x3::raw[x3::lexeme[+digit >> '.' >> +digit >>
+                       -((x3::lit('e') | 'E') >> -(x3::lit('+') | '-') >> +digit) >> !ident_char]]
            [([](auto& ctx) {
              std::string text = text_of(x3::_attr(ctx));
              ast::Expr node = make_node(ast::ExprKind::Float, text, {}, {});
              node.float_value = std::strtod(text.c_str(), nullptr);
              if (!std::isfinite(node.float_value))
                throw TokenError{x3::_attr(ctx).begin(), ErrorCode::IntegerOutOfRange,
-                                "number `" + text + "` is too large for a float"};
+                                "number `" + text + "` is too large for a float", x3::_attr(ctx).end(),
+                                "floats are 64-bit: the largest is about 1.8e308"};
              x3::_val(ctx) = std::move(node);
            })];
 
 // int ::= digits
-auto const int_literal_body_def = x3::raw[x3::lexeme[+x3::digit >> !ident_char]][([](auto& ctx) {
+auto const int_literal_body_def = x3::raw[x3::lexeme[+digit >> !ident_char]][([](auto& ctx) {
   std::string text = text_of(x3::_attr(ctx));
   ast::Expr node = make_node(ast::ExprKind::Int, text, {}, {});
   auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), node.int_value);
   (void)end;
   if (error != std::errc())
     throw TokenError{x3::_attr(ctx).begin(), ErrorCode::IntegerOutOfRange,
-                     "integer `" + text + "` does not fit in 64 bits"};
+                     "integer `" + text + "` does not fit in 64 bits", x3::_attr(ctx).end(),
+                     "integers are 64-bit: between -9223372036854775808 and 9223372036854775807"};
   x3::_val(ctx) = std::move(node);
 })];
 
@@ -612,7 +654,8 @@ auto make_statement(ast::StmtKind kind) {
 }
 
 // if_statement ::= 'if' expr block ('else' (if_statement | block))?
-auto const if_statement_body_def = (kw_if > expr > block > -(kw_else > (if_statement | block)))[([](auto& ctx) {
+// Each `else if` nests one level deeper in the tree, so a chain counts against the nesting limit.
+auto const if_statement_body_def = (kw_if > expr > block > -(kw_else > (guard_nesting[if_statement] | block)))[([](auto& ctx) {
   auto& a = x3::_attr(ctx);
   ast::Stmt& s = x3::_val(ctx);
   s.kind = ast::StmtKind::If;
@@ -627,7 +670,9 @@ auto const if_statement_body_def = (kw_if > expr > block > -(kw_else > (if_state
   }
 })];
 
-// assignment_or_call ::= postfix_expr (('=' | '+=' | '-=') expr)?
+// assignment_or_call ::= postfix_expr (('=' | '+=' | '-=') expr)?    -- but never `on name {`:
+// that starts the next handler, so a block missing its `}` ends there with "expected `}`".
+auto const handler_start = kw_on >> identifier >> x3::lit('{');
 auto const assignment_operator =
     x3::rule<struct assignment_operator_id, ast::StmtKind>{"`=`, `+=` or `-=`"} =
         (x3::lit("+=") >> x3::attr(ast::StmtKind::AddAssign)) | (x3::lit("-=") >> x3::attr(ast::StmtKind::SubAssign)) |
@@ -635,7 +680,7 @@ auto const assignment_operator =
 
 auto const assignment_or_call =
     x3::rule<struct assignment_or_call_id, ast::Stmt>{"a statement"} =
-        postfix_expr[([](auto& ctx) {
+        !handler_start >> postfix_expr[([](auto& ctx) {
           x3::_val(ctx).kind = ast::StmtKind::Call;
           x3::_val(ctx).value = std::move(x3::_attr(ctx));
         })] >>
@@ -828,21 +873,39 @@ DeclarationParse parse_declaration(const std::string& text, uint32_t offset) {
     }
   } catch (const x3::expectation_failure<const char*>& failure) {
     result.status = DeclarationParse::Status::Failed;
-    // X3 reports the position before the blanks it would have skipped; point at the token.
-    result.error_offset = skip_blanks(text, static_cast<uint32_t>(failure.where() - text.data()));
+    const char* where = failure.where();
     result.expected = failure.which();
-    if (result.expected == "closing quote") {
+    // A backslash at the end of a line leaves the string open, like a missing quote.
+    bool escape_at_line_end = result.expected == "escape" && (where == last || *where == '\n' || *where == '\r');
+    if (result.expected == "closing quote" || escape_at_line_end) {
+      const char* end = where;
+      while (end > text.data() && end[-1] == '\r') --end;
       result.code = ErrorCode::UnterminatedString;
+      result.error_offset = static_cast<uint32_t>(opening_quote(text.data(), where) - text.data());
+      result.error_end = static_cast<uint32_t>(end - text.data());
       result.message = "string literal is missing its closing `\"`";
+      result.label = "not closed on this line";
+      result.help = "close the string with `\"` on the same line";
     } else if (result.expected == "escape") {
+      uint32_t at = static_cast<uint32_t>(where - text.data());
       result.code = ErrorCode::InvalidEscape;
-      result.message = "unknown escape in a string literal";
+      result.error_offset = at - 1;
+      result.error_end = at + utf8_length(*where);
+      result.message = fmt::format("unknown escape `{}` in a string literal",
+                                   text.substr(result.error_offset, result.error_end - result.error_offset));
+      result.label = "unknown escape";
+      result.help = "the escapes are `\\\"`, `\\\\`, `\\n`, `\\r` and `\\t`; a backslash itself is written `\\\\`";
+    } else {
+      // X3 reports the position before the blanks it would have skipped; point at the token.
+      result.error_offset = skip_blanks(text, static_cast<uint32_t>(where - text.data()));
     }
   } catch (const TokenError& error) {
     result.status = DeclarationParse::Status::Failed;
     result.error_offset = static_cast<uint32_t>(error.where - text.data());
+    if (error.end) result.error_end = static_cast<uint32_t>(error.end - text.data());
     result.code = error.code;
     result.message = error.message;
+    result.help = error.help;
   }
   return result;
 }

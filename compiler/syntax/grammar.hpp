@@ -21,9 +21,12 @@ struct DeclarationParse {
 
   // Failed: where and why.
   uint32_t error_offset = 0;
+  uint32_t error_end = 0;  //!< 0: the error spans the token at error_offset
   ErrorCode code = ErrorCode::Expected;
   std::string expected;  //!< what the grammar wanted, in words ("`{`", "an expression")
   std::string message;   //!< set instead of `expected` for errors found inside a token
+  std::string label;     //!< with `message`: the text under the caret
+  std::string help;      //!< with `message`: what to do about it
 };
 
 //! Parses one top-level declaration starting at `offset` (leading blanks and comments allowed).

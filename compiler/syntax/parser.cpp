@@ -4,10 +4,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 
+#include "compiler/syntax/did_you_mean.hpp"
 #include "compiler/syntax/grammar.hpp"
 #include "compiler/syntax/syntax_checks.hpp"
 
@@ -17,31 +19,31 @@ namespace {
 
 bool is_word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
-//! The token at `offset`, for "found …" in messages.
-std::string describe_token(const std::string& text, uint32_t offset) {
-  if (offset >= text.size()) return "end of file";
-  char c = text[offset];
-  if (is_word_char(c)) {
-    uint32_t end = offset;
-    while (end < text.size() && is_word_char(text[end]) && end - offset < 40) ++end;
-    return fmt::format("`{}`", text.substr(offset, end - offset));
+//! The token at `offset`: a word or number, a two-character operator, or one UTF-8 character.
+std::string_view token_at(const std::string& text, uint32_t offset) {
+  if (offset >= text.size()) return {};
+  std::string_view rest = std::string_view(text).substr(offset);
+  if (is_word_char(rest[0])) {
+    size_t end = 0;
+    while (end < rest.size() && is_word_char(rest[end]) && end < 40) ++end;
+    return rest.substr(0, end);
   }
-  if (c == '"') return "a string";
-  if (c == '\n' || c == '\r') return "end of line";
-  if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f)
-    return fmt::format("byte 0x{:02x}", static_cast<unsigned char>(c));
-  static constexpr const char* two_char_ops[] = {"==", "!=", "<=", ">=", "+=", "-="};
-  for (const char* op : two_char_ops)
-    if (text.compare(offset, 2, op) == 0) return fmt::format("`{}`", op);
-  return fmt::format("`{}`", c);
+  for (std::string_view op : {"==", "!=", "<=", ">=", "+=", "-=", "&&", "||", "++", "--"})
+    if (rest.starts_with(op)) return op;
+  unsigned char lead = static_cast<unsigned char>(rest[0]);
+  size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xe ? 3 : (lead >> 3) == 0x1e ? 4 : 1;
+  return rest.substr(0, length);
 }
 
-//! Length of the token at `offset` (at least 1), for the caret.
-uint32_t token_length(const std::string& text, uint32_t offset) {
-  if (offset >= text.size()) return 1;
-  uint32_t end = offset;
-  while (end < text.size() && is_word_char(text[end])) ++end;
-  return std::max<uint32_t>(1, end - offset);
+//! The token at `offset`, for "found …" in messages.
+std::string describe_token(const std::string& text, uint32_t offset) {
+  std::string_view token = token_at(text, offset);
+  if (token.empty()) return "end of file";
+  unsigned char c = static_cast<unsigned char>(token[0]);
+  if (c == '"') return "a string";
+  if (c == '\n' || c == '\r') return "end of line";
+  if (c < 0x20 || c == 0x7f) return fmt::format("byte 0x{:02x}", c);
+  return fmt::format("`{}`", token);
 }
 
 bool starts_declaration(const std::string& text, uint32_t offset) {
@@ -104,30 +106,83 @@ std::optional<uint32_t> first_non_text_byte(const std::string& text) {
   return std::nullopt;
 }
 
+bool is_operator_keyword(std::string_view word) {
+  for (std::string_view keyword : {"where", "select", "tally", "key", "group", "aggregate", "emit", "process", "into"})
+    if (word == keyword) return true;
+  return false;
+}
+
+bool starts_line(const std::string& text, uint32_t offset) {
+  return offset == 0 || text.find_last_not_of(" \t", offset - 1) == text.find_last_of('\n', offset - 1);
+}
+
+//! `page-views` → `page_views`, for a name written with dashes; `dash` is the offset of a `-`.
+std::string name_without_dashes(const std::string& text, uint32_t dash) {
+  uint32_t begin = dash, end = dash;
+  while (begin > 0 && is_word_char(text[begin - 1])) --begin;
+  while (end < text.size() && (is_word_char(text[end]) || text[end] == '-')) ++end;
+  std::string name = text.substr(begin, end - begin);
+  std::replace(name.begin(), name.end(), '-', '_');
+  return name;
+}
+
+//! A help line for "expected …, found …", when the token found says what the user meant.
+std::optional<std::string> help_for(const DeclarationParse& result, const std::string& text) {
+  const std::string& expected = result.expected;
+  uint32_t at = result.error_offset;
+  std::string_view found = token_at(text, at);
+  if (result.code == ErrorCode::ExpectedDeclaration) {
+    if (found == "}") return "this `}` closes nothing: is there one `}` too many above?";
+    if (!found.empty() && is_word_char(found[0]))
+      if (auto keyword = closest_name(found, {"source", "sink", "metric", "query"}))
+        return fmt::format("did you mean `{}`?", *keyword);
+    return "a .flow file holds `source`, `sink`, `metric` and `query` declarations";
+  }
+  if (expected == "`;`") return "`source`, `sink` and `metric` declarations end with `;`";
+  if (found == "&&") return "write `and` to require both conditions";
+  if (found == "!") return "write `not` to negate a condition";
+  if (found == "++" || found == "--") return fmt::format("flow has no `{}`: write `{}= 1`", found, found[0]);
+  if (found == "=") {
+    if (expected == "`,` or `}`") return "a record's fields are written `name: value`";
+    return "compare with `==`; a single `=` assigns, and only as a statement in a handler";
+  }
+  for (std::string_view quote : {"'", "\u2018", "\u2019", "\u201c", "\u201d"})
+    if (found == quote) return "strings are written in straight double quotes, such as \"/health\"";
+  if (found == "-" && at > 0 && is_word_char(text[at - 1]) && at + 1 < text.size() && is_word_char(text[at + 1]))
+    return fmt::format("names hold letters, digits and `_`, not `-`: write `{}`", name_without_dashes(text, at));
+  if (expected == "an expression" && !found.empty() && std::isdigit(static_cast<unsigned char>(found[0])))
+    return "a duration is a whole number and a unit (`ms`, `s`, `m`, `h` or `d`), such as `30s`";
+  if (expected == "`|` or `}`" && is_operator_keyword(found))
+    return fmt::format("each operator of a pipeline starts with `|`: write `| {}`", found);
+  if (expected == "`|` or `}`" && found == ";") return "operators of a pipeline do not end with `;`: remove it";
+  if (expected == "`state`" && found == "{")
+    return "`process` declares its keyed state first: `process state { count: int = 0 } { on event { … } }`";
+  if (expected == "`|` or `}`" && found == "timeout")
+    return "the timeout comes before the handlers: `process state { … } timeout 30m { on event { … } }`";
+  if (expected.find("`}`") != std::string::npos) {
+    if (found.empty()) return "the file ends before the `}` that closes the last block";
+    if (starts_line(text, at) && (found == "on" || found == "|" || starts_declaration(text, at)))
+      return "a `}` may be missing before this line";
+  }
+  return std::nullopt;
+}
+
 void report_parse_error(const DeclarationParse& result, const SourceFile& file, DiagnosticSink& sink) {
   const std::string& text = file.text();
   uint32_t at = result.error_offset;
-  Span span{at, at + token_length(text, at)};
+  uint32_t end = result.error_end > at ? result.error_end
+                                       : at + std::max<uint32_t>(1, static_cast<uint32_t>(token_at(text, at).size()));
+  Span span{at, end};
   if (!result.message.empty()) {
-    auto& diagnostic = sink.error(result.code, span, result.message);
-    if (result.code == ErrorCode::NestingTooDeep)
-      diagnostic.with_help("split the expression with `let` bindings or simplify it");
-    else if (result.code == ErrorCode::UnterminatedString)
-      diagnostic.with_help("close the string with `\"` on the same line");
-    else if (result.code == ErrorCode::InvalidEscape)
-      diagnostic.with_help("the escapes are `\\\"`, `\\\\`, `\\n`, `\\r` and `\\t`");
-    else if (result.code == ErrorCode::IntegerOutOfRange)
-      diagnostic.with_help("integers are 64-bit: between -9223372036854775808 and 9223372036854775807");
+    auto& diagnostic = sink.error(result.code, span, result.message, result.label);
+    if (!result.help.empty()) diagnostic.with_help(result.help);
     return;
   }
   std::string found = describe_token(text, at);
   std::string label = result.expected.size() <= 30 ? fmt::format("expected {}", result.expected) : "unexpected here";
   auto& diagnostic =
       sink.error(result.code, span, fmt::format("expected {}, found {}", result.expected, found), std::move(label));
-  if (result.code == ErrorCode::ExpectedDeclaration)
-    diagnostic.with_help("a .flow file holds `source`, `sink`, `metric` and `query` declarations");
-  else if (result.expected == "`;`")
-    diagnostic.with_help("`source`, `sink` and `metric` declarations end with `;`");
+  if (auto help = help_for(result, text)) diagnostic.with_help(std::move(*help));
 }
 
 }  // namespace
@@ -176,7 +231,11 @@ ast::Program parse_program(const SourceFile& file, DiagnosticSink& sink) {
       continue;
     }
     report_parse_error(result, file, sink);
-    offset = skip_blanks(text, next_declaration_start(text, std::max(offset, result.error_offset)));
+    // A declaration missing its end often runs into the next one (`sink a … ` then `metric m;`):
+    // when the parser stopped at a keyword that starts a line, resume right there.
+    uint32_t at = result.error_offset;
+    bool at_line_start = at > offset && starts_declaration(text, at) && starts_line(text, at);
+    offset = skip_blanks(text, at_line_start ? at : next_declaration_start(text, std::max(offset, at)));
   }
   check_syntax(program, file, sink);
   sink.sort_by_position();

@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <set>
+#include <map>
 
 #include "compiler/syntax/did_you_mean.hpp"
 
@@ -35,7 +35,7 @@ class SyntaxChecker {
   void check(const ast::SourceDecl& source) {
     check_format(source.format);
     for (const auto& field : source.fields) check_type(field.type);
-    std::set<std::string> seen;
+    std::map<std::string, Span> seen;
     for (const auto& option : source.options) {
       const auto& known = known_source_options();
       if (std::find(known.begin(), known.end(), option.name.name) == known.end()) {
@@ -46,10 +46,11 @@ class SyntaxChecker {
             .with_help(did_you_mean(option.name.name, known,
                                     "the options are partitions, max_records_per_trigger, event_time, watermark "
                                     "and dead_letter"));
-      } else if (!seen.insert(option.name.name).second) {
+      } else if (auto [first, inserted] = seen.emplace(option.name.name, option.name.span); !inserted) {
         sink_.error(ErrorCode::UnknownOption, option.name.span,
                     fmt::format("option `{}` is given twice for source `{}`", option.name.name, source.name.name),
                     "given again here")
+            .label(first->second, "first given here")
             .with_help("keep one of them");
       }
     }
@@ -128,7 +129,8 @@ class SyntaxChecker {
     }
     if (!type.arguments.empty() || type.max_length)
       sink_.error(ErrorCode::UnknownType, type.span, fmt::format("type `{}` takes no arguments", name),
-                  "only `list` has an element type and a bound");
+                  "only `list` has an element type and a bound")
+          .with_help(fmt::format("write `{}{}`", name, type.nullable ? "?" : ""));
   }
 
   void check_window(const ast::Window& window) {

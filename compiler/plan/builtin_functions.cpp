@@ -1,0 +1,111 @@
+// Type rules of the built-in functions. Nullability: a function of a nullable argument is
+// nullable (SQL's rule), except `coalesce`, whose point is to remove it.
+#include "compiler/plan/builtin_functions.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <map>
+
+namespace flow::compiler::plan {
+
+namespace {
+
+using K = TypeKind;
+
+bool any_nullable(const std::vector<Type>& args) {
+  return std::any_of(args.begin(), args.end(), [](const Type& t) { return t.nullable; });
+}
+
+bool is(const Type& t, K kind) { return t.is_error() || t.kind == kind; }
+bool numeric(const Type& t) { return t.is_error() || t.is_numeric(); }
+
+CallCheck ok(K kind, const std::vector<Type>& args) { return {Type::scalar(kind, any_nullable(args)), {}}; }
+CallCheck fail(std::string message) { return {std::nullopt, std::move(message)}; }
+
+using Rule = std::function<CallCheck(const std::vector<Type>&)>;
+
+const std::map<std::string, Rule>& scalar_rules() {
+  static const std::map<std::string, Rule> rules = {
+      {"len", [](auto& a) { return a.size() == 1 && is(a[0], K::String) ? ok(K::Int, a) : fail("`len` takes (string)"); }},
+      {"lower", [](auto& a) { return a.size() == 1 && is(a[0], K::String) ? ok(K::String, a) : fail("`lower` takes (string)"); }},
+      {"upper", [](auto& a) { return a.size() == 1 && is(a[0], K::String) ? ok(K::String, a) : fail("`upper` takes (string)"); }},
+      {"contains", [](auto& a) { return a.size() == 2 && is(a[0], K::String) && is(a[1], K::String) ? ok(K::Bool, a) : fail("`contains` takes (string, string)"); }},
+      {"starts_with", [](auto& a) { return a.size() == 2 && is(a[0], K::String) && is(a[1], K::String) ? ok(K::Bool, a) : fail("`starts_with` takes (string, string)"); }},
+      {"ends_with", [](auto& a) { return a.size() == 2 && is(a[0], K::String) && is(a[1], K::String) ? ok(K::Bool, a) : fail("`ends_with` takes (string, string)"); }},
+      {"substr", [](auto& a) {
+         bool shape = (a.size() == 2 || a.size() == 3) && is(a[0], K::String) && is(a[1], K::Int) && (a.size() == 2 || is(a[2], K::Int));
+         return shape ? ok(K::String, a) : fail("`substr` takes (string, int) or (string, int, int)");
+       }},
+      {"concat", [](auto& a) {
+         bool shape = !a.empty() && std::all_of(a.begin(), a.end(), [](const Type& t) { return is(t, K::String); });
+         return shape ? ok(K::String, a) : fail("`concat` takes one or more strings");
+       }},
+      {"split_part", [](auto& a) { return a.size() == 3 && is(a[0], K::String) && is(a[1], K::String) && is(a[2], K::Int) ? ok(K::String, a) : fail("`split_part` takes (string, string, int)"); }},
+      {"hour", [](auto& a) { return a.size() == 1 && is(a[0], K::Timestamp) ? ok(K::Int, a) : fail("`hour` takes (timestamp)"); }},
+      {"minute", [](auto& a) { return a.size() == 1 && is(a[0], K::Timestamp) ? ok(K::Int, a) : fail("`minute` takes (timestamp)"); }},
+      {"day_of_week", [](auto& a) { return a.size() == 1 && is(a[0], K::Timestamp) ? ok(K::Int, a) : fail("`day_of_week` takes (timestamp)"); }},
+      {"date_trunc", [](auto& a) { return a.size() == 2 && is(a[0], K::String) && is(a[1], K::Timestamp) ? ok(K::Timestamp, a) : fail("`date_trunc` takes (string, timestamp), e.g. date_trunc(\"hour\", ts)"); }},
+      {"format_time", [](auto& a) { return a.size() == 2 && is(a[0], K::Timestamp) && is(a[1], K::String) ? ok(K::String, a) : fail("`format_time` takes (timestamp, string)"); }},
+      {"abs", [](auto& a) { return a.size() == 1 && numeric(a[0]) ? CallCheck{a[0], {}} : fail("`abs` takes (int) or (float)"); }},
+      {"round", [](auto& a) {
+         if (a.size() == 1 && numeric(a[0])) return CallCheck{a[0], {}};
+         if (a.size() == 2 && numeric(a[0]) && is(a[1], K::Int)) return CallCheck{a[0].as_nullable(any_nullable(a)), {}};
+         return fail("`round` takes (number) or (number, int digits)");
+       }},
+      {"floor", [](auto& a) { return a.size() == 1 && numeric(a[0]) ? CallCheck{a[0], {}} : fail("`floor` takes (int) or (float)"); }},
+      {"ceil", [](auto& a) { return a.size() == 1 && numeric(a[0]) ? CallCheck{a[0], {}} : fail("`ceil` takes (int) or (float)"); }},
+      {"least", [](auto& a) { return a.size() == 2 && numeric(a[0]) && numeric(a[1]) ? CallCheck{unify(a[0], a[1]), {}} : fail("`least` takes two numbers"); }},
+      {"greatest", [](auto& a) { return a.size() == 2 && numeric(a[0]) && numeric(a[1]) ? CallCheck{unify(a[0], a[1]), {}} : fail("`greatest` takes two numbers"); }},
+      {"hash", [](auto& a) {
+         bool shape = a.size() == 1 && (is(a[0], K::String) || numeric(a[0]));
+         return shape ? ok(K::Int, a) : fail("`hash` takes (string), (int) or (float)");
+       }},
+      {"coalesce", [](auto& a) {
+         if (a.size() < 2) return fail("`coalesce` takes two or more values of one type");
+         Type result = a[0];
+         for (size_t i = 1; i < a.size(); ++i) result = unify(result, a[i]);
+         if (result.is_error() && std::none_of(a.begin(), a.end(), [](const Type& t) { return t.is_error(); }))
+           return fail("`coalesce` takes values of one type");
+         return CallCheck{result.as_nullable(a.back().nullable), {}};
+       }},
+  };
+  return rules;
+}
+
+const std::map<std::string, Rule>& aggregate_rules() {
+  static const std::map<std::string, Rule> rules = {
+      {"count", [](auto& a) { return a.size() <= 1 ? CallCheck{Type::scalar(K::Int), {}} : fail("`count` takes () or (value)"); }},
+      {"sum", [](auto& a) { return a.size() == 1 && numeric(a[0]) ? CallCheck{a[0].as_nullable(false), {}} : fail("`sum` takes (int) or (float)"); }},
+      {"avg", [](auto& a) { return a.size() == 1 && numeric(a[0]) ? CallCheck{Type::scalar(K::Float), {}} : fail("`avg` takes (int) or (float)"); }},
+      {"min", [](auto& a) { return a.size() == 1 && (a[0].is_error() || a[0].is_ordered()) ? CallCheck{a[0], {}} : fail("`min` takes a number, string, timestamp or duration"); }},
+      {"max", [](auto& a) { return a.size() == 1 && (a[0].is_error() || a[0].is_ordered()) ? CallCheck{a[0], {}} : fail("`max` takes a number, string, timestamp or duration"); }},
+      {"first", [](auto& a) { return a.size() == 1 ? CallCheck{a[0], {}} : fail("`first` takes (value)"); }},
+      {"last", [](auto& a) { return a.size() == 1 ? CallCheck{a[0], {}} : fail("`last` takes (value)"); }},
+  };
+  return rules;
+}
+
+}  // namespace
+
+bool is_scalar_function(const std::string& name) { return scalar_rules().count(name) > 0; }
+bool is_aggregate_function(const std::string& name) { return aggregate_rules().count(name) > 0; }
+
+const std::vector<std::string>& function_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto& [name, rule] : scalar_rules()) out.push_back(name);
+    for (const auto& [name, rule] : aggregate_rules()) out.push_back(name);
+    return out;
+  }();
+  return names;
+}
+
+CallCheck check_scalar_call(const std::string& name, const std::vector<Type>& arguments) {
+  return scalar_rules().at(name)(arguments);
+}
+
+CallCheck check_aggregate_call(const std::string& name, const std::vector<Type>& arguments) {
+  return aggregate_rules().at(name)(arguments);
+}
+
+}  // namespace flow::compiler::plan

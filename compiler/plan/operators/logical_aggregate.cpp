@@ -1,0 +1,65 @@
+#include "compiler/plan/operators/logical_aggregate.hpp"
+
+#include <fmt/format.h>
+
+namespace flow::compiler::plan {
+
+namespace {
+
+std::string call_text(const AggregateCall& call) {
+  return call.function + "(" + (call.argument ? to_source(*call.argument) : "") + ")";
+}
+
+}  // namespace
+
+std::string window_to_source(const WindowSpec& window) {
+  switch (window.kind) {
+    case WindowKind::None: return "";
+    case WindowKind::Tumbling: return "tumbling(" + duration_to_source(window.size_ms) + ")";
+    case WindowKind::Hopping:
+      return "hopping(" + duration_to_source(window.size_ms) + ", " + duration_to_source(window.slide_ms) + ")";
+    case WindowKind::Session: return "session(" + duration_to_source(window.gap_ms) + ")";
+  }
+  return "";
+}
+
+std::string LogicalAggregate::describe() const {
+  std::string out = "by ";
+  for (size_t i = 0; i < keys.size(); ++i) out += (i ? ", " : "") + to_source(keys[i]);
+  if (window.kind != WindowKind::None) out += " window " + window_to_source(window);
+  out += ": ";
+  for (size_t i = 0; i < aggregates.size(); ++i)
+    out += (i ? ", " : "") + call_text(aggregates[i]) + " as " + aggregates[i].output_name;
+  out += emit == EmitMode::Final ? ", emit final" : ", emit changes";
+  return out;
+}
+
+void LogicalAggregate::write_json(JsonWriter& json) const {
+  json.key("keys").begin_array();
+  for (const auto& key : keys) json.value(to_source(key));
+  json.end_array();
+  if (window.kind == WindowKind::None) {
+    json.key("window").null();
+  } else {
+    json.key("window").begin_object();
+    const char* kinds[] = {"none", "tumbling", "hopping", "session"};
+    json.key("kind").value(kinds[static_cast<int>(window.kind)]);
+    if (window.size_ms) json.key("size_ms").value(window.size_ms);
+    if (window.slide_ms) json.key("slide_ms").value(window.slide_ms);
+    if (window.gap_ms) json.key("gap_ms").value(window.gap_ms);
+    json.end_object();
+  }
+  json.key("aggregates").begin_array();
+  for (const auto& call : aggregates) {
+    json.begin_object();
+    json.key("name").value(call.output_name);
+    json.key("function").value(call.function);
+    if (call.argument) json.key("argument").value(to_source(*call.argument));
+    json.key("type").value(call.type.to_string());
+    json.end_object();
+  }
+  json.end_array();
+  json.key("emit").value(emit == EmitMode::Final ? "final" : "changes");
+}
+
+}  // namespace flow::compiler::plan

@@ -1,0 +1,48 @@
+// Aggregate (`group by … [window …] | aggregate … | emit final|changes`): keyed, optionally
+// windowed aggregation. `emit changes` makes it keyed state processing: it must be the last
+// aggregation of its query.
+#pragma once
+
+#include <optional>
+
+#include "compiler/plan/bound_expr.hpp"
+#include "compiler/plan/logical_operator.hpp"
+
+namespace flow::compiler::plan {
+
+enum class WindowKind : uint8_t { None, Tumbling, Hopping, Session };
+enum class EmitMode : uint8_t { Final, Changes };
+
+struct WindowSpec {
+  WindowKind kind = WindowKind::None;
+  int64_t size_ms = 0;   //!< tumbling, hopping
+  int64_t slide_ms = 0;  //!< hopping
+  int64_t gap_ms = 0;    //!< session
+  Span span;
+};
+
+struct AggregateCall {
+  std::string function;               //!< count, sum, min, max, avg, first, last
+  std::optional<BoundExpr> argument;  //!< none for count()
+  std::string output_name;
+  Type type;
+  Span span;
+};
+
+struct LogicalAggregate final : LogicalOperator {
+  LogicalAggregate() : LogicalOperator(OperatorKind::Aggregate) {}
+  std::string name() const override { return "Aggregate"; }
+  std::string describe() const override;
+  void write_json(JsonWriter& json) const override;
+
+  std::vector<BoundExpr> keys;          //!< group by; output fields 0..keys.size()-1
+  WindowSpec window;
+  std::vector<AggregateCall> aggregates;
+  EmitMode emit = EmitMode::Changes;
+  bool emit_written = false;            //!< `emit` given explicitly (else the default for the window)
+  Span emit_span;
+};
+
+std::string window_to_source(const WindowSpec& window);
+
+}  // namespace flow::compiler::plan

@@ -1,0 +1,116 @@
+// Plan lookups and the plan's JSON form (docs/plan.md). The JSON carries a format version; a
+// change that removes or renames a member bumps it.
+#include "compiler/plan/plan.hpp"
+
+#include "compiler/plan/operators/logical_aggregate.hpp"
+
+namespace flow::compiler::plan {
+
+namespace {
+
+template <typename T>
+const T* find_named(const std::vector<T>& items, const std::string& name) {
+  for (const auto& item : items)
+    if (item.name == name) return &item;
+  return nullptr;
+}
+
+const char* kind_name(OperatorKind kind) {
+  switch (kind) {
+    case OperatorKind::Source: return "source";
+    case OperatorKind::Union: return "union";
+    case OperatorKind::Filter: return "filter";
+    case OperatorKind::Project: return "project";
+    case OperatorKind::Tally: return "tally";
+    case OperatorKind::KeyBy: return "key_by";
+    case OperatorKind::Aggregate: return "aggregate";
+    case OperatorKind::Process: return "process";
+    case OperatorKind::Sink: return "sink";
+  }
+  return "";
+}
+
+}  // namespace
+
+const SourcePlan* Plan::find_source(const std::string& name) const { return find_named(sources, name); }
+const SinkPlan* Plan::find_sink(const std::string& name) const { return find_named(sinks, name); }
+const MetricPlan* Plan::find_metric(const std::string& name) const { return find_named(metrics, name); }
+
+const LogicalOperator* QueryPlan::stateful_operator() const {
+  for (const auto& op : operators)
+    if (op->kind == OperatorKind::Process || op->kind == OperatorKind::Aggregate) return op.get();
+  return nullptr;
+}
+
+void write_schema(JsonWriter& json, const Schema& schema) {
+  json.begin_array();
+  for (const auto& field : schema) {
+    json.begin_object();
+    json.key("name").value(field.name);
+    json.key("type").value(field.type.to_string());
+    json.end_object();
+  }
+  json.end_array();
+}
+
+std::string plan_to_json(const Plan& plan) {
+  JsonWriter json;
+  json.begin_object();
+  json.key("flow_plan_version").value(1);
+  json.key("sources").begin_array();
+  for (const auto& source : plan.sources) {
+    json.begin_object();
+    json.key("name").value(source.name);
+    json.key("topic").value(source.topic);
+    json.key("format").value(source.format);
+    json.key("partitions").value(source.partitions);
+    if (source.max_records_per_trigger) json.key("max_records_per_trigger").value(*source.max_records_per_trigger);
+    else json.key("max_records_per_trigger").null();
+    if (source.event_time) json.key("event_time").value(*source.event_time);
+    else json.key("event_time").null();
+    if (source.watermark_ms) json.key("watermark_ms").value(*source.watermark_ms);
+    else json.key("watermark_ms").null();
+    if (source.dead_letter) json.key("dead_letter").value(*source.dead_letter);
+    else json.key("dead_letter").null();
+    json.key("schema");
+    write_schema(json, source.schema);
+    json.end_object();
+  }
+  json.end_array();
+  json.key("sinks").begin_array();
+  for (const auto& sink : plan.sinks) {
+    json.begin_object();
+    json.key("name").value(sink.name);
+    json.key("kind").value(sink.kind);
+    if (sink.kind == "kafka") json.key("topic").value(sink.topic);
+    json.end_object();
+  }
+  json.end_array();
+  json.key("metrics").begin_array();
+  for (const auto& metric : plan.metrics) json.value(metric.name);
+  json.end_array();
+  json.key("queries").begin_array();
+  for (const auto& query : plan.queries) {
+    json.begin_object();
+    json.key("name").value(query.name);
+    json.key("sources").begin_array();
+    for (const auto& source : query.sources) json.value(source);
+    json.end_array();
+    json.key("operators").begin_array();
+    for (const auto& op : query.operators) {
+      json.begin_object();
+      json.key("kind").value(kind_name(op->kind));
+      op->write_json(json);
+      json.key("output");
+      write_schema(json, op->output);
+      json.end_object();
+    }
+    json.end_array();
+    json.end_object();
+  }
+  json.end_array();
+  json.end_object();
+  return json.str();
+}
+
+}  // namespace flow::compiler::plan

@@ -1,0 +1,63 @@
+// The logical plan of a whole application: its sources, sinks, metrics and one operator
+// pipeline per query. It is the contract between the compiler and the runtime; its JSON form is
+// documented in docs/plan.md.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/plan/logical_operator.hpp"
+
+namespace flow::compiler::plan {
+
+struct SourcePlan {
+  std::string name;
+  std::string topic;
+  std::string format;
+  Schema schema;
+  int64_t partitions = 0;
+  std::optional<int64_t> max_records_per_trigger;
+  std::optional<std::string> event_time;  //!< a timestamp field of `schema`
+  std::optional<int64_t> watermark_ms;
+  std::optional<std::string> dead_letter;  //!< topic
+  Span span;
+};
+
+struct SinkPlan {
+  std::string name;
+  std::string kind;  //!< kafka or stdout
+  std::string topic;
+  Span span;
+};
+
+struct MetricPlan {
+  std::string name;
+  Span span;
+};
+
+struct QueryPlan {
+  std::string name;
+  Span span;
+  std::vector<std::string> sources;  //!< the sources it reads
+  OperatorList operators;            //!< Source or Union first, Sink last
+
+  //! Keyed state the query keeps (a Process or an Aggregate), if any.
+  const LogicalOperator* stateful_operator() const;
+};
+
+struct Plan {
+  std::vector<SourcePlan> sources;
+  std::vector<SinkPlan> sinks;
+  std::vector<MetricPlan> metrics;
+  std::vector<QueryPlan> queries;
+
+  const SourcePlan* find_source(const std::string& name) const;
+  const SinkPlan* find_sink(const std::string& name) const;
+  const MetricPlan* find_metric(const std::string& name) const;
+};
+
+//! The plan as JSON (format version 1, documented in docs/plan.md).
+std::string plan_to_json(const Plan& plan);
+
+}  // namespace flow::compiler::plan

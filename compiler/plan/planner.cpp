@@ -1,0 +1,167 @@
+// Planning the declarations: sources with their options, sinks, metrics, unique names. Queries
+// are planned by QueryPlanner (query_planner.cpp).
+#include "compiler/plan/planner.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+
+#include "compiler/plan/query_planner.hpp"
+
+namespace flow::compiler::plan {
+
+Type resolve_type(const ast::TypeRef& type) {
+  static const std::map<std::string, TypeKind> scalars = {
+      {"int", TypeKind::Int},       {"float", TypeKind::Float},         {"bool", TypeKind::Bool},
+      {"string", TypeKind::String}, {"timestamp", TypeKind::Timestamp}, {"duration", TypeKind::Duration}};
+  Type result;
+  if (type.name.name == "list" && type.arguments.size() == 1) {
+    result = Type::list(resolve_type(type.arguments.front()), type.max_length ? type.max_length->int_value : 0);
+  } else if (auto it = scalars.find(type.name.name); it != scalars.end()) {
+    result = Type::scalar(it->second);
+  }
+  result.nullable = type.nullable;
+  return result;
+}
+
+namespace {
+
+class ProgramPlanner {
+ public:
+  ProgramPlanner(DiagnosticSink& sink, PlanOptions options) : sink_(sink), options_(options) {}
+
+  Plan run(const ast::Program& program) {
+    for (const auto& declaration : program.declarations) {
+      if (auto* source = std::get_if<ast::SourceDecl>(&declaration)) plan_source(*source);
+      if (auto* s = std::get_if<ast::SinkDecl>(&declaration)) plan_sink(*s);
+      if (auto* metric = std::get_if<ast::MetricDecl>(&declaration)) plan_metric(*metric);
+    }
+    QueryPlanner queries(plan_, sink_, options_);
+    for (const auto& declaration : program.declarations) {
+      if (auto* query = std::get_if<ast::QueryDecl>(&declaration)) {
+        if (!claim(query_names_, query->name, "query")) continue;
+        plan_.queries.push_back(queries.plan(*query));
+      }
+    }
+    return std::move(plan_);
+  }
+
+ private:
+  //! Records a declaration's name; reports E0211 if the same kind of declaration already has it.
+  bool claim(std::map<std::string, Span>& names, const ast::Identifier& name, const char* kind) {
+    auto [it, inserted] = names.emplace(name.name, name.span);
+    if (inserted) return true;
+    sink_.error(ErrorCode::DuplicateName, name.span, fmt::format("{} `{}` is declared twice", kind, name.name),
+                "declared again here")
+        .label(it->second, "first declared here")
+        .with_help(fmt::format("rename one of them; every {} needs its own name", kind));
+    return false;
+  }
+
+  void plan_source(const ast::SourceDecl& decl) {
+    if (!claim(source_names_, decl.name, "source")) return;
+    SourcePlan source;
+    source.name = decl.name.name;
+    source.topic = decl.topic.text;
+    source.format = decl.format.name;
+    source.span = decl.span;
+    for (const auto& field : decl.fields) {
+      if (find_field(source.schema, field.name.name) >= 0) {
+        sink_.error(ErrorCode::DuplicateName, field.name.span,
+                    fmt::format("field `{}` appears twice in source `{}`", field.name.name, source.name),
+                    "again here");
+        continue;
+      }
+      source.schema.push_back({field.name.name, resolve_type(field.type)});
+    }
+    bool has_partitions = false;
+    for (const auto& option : decl.options) {
+      const std::string& name = option.name.name;
+      const ast::Expr& value = option.value;
+      if (name == "partitions" || name == "max_records_per_trigger") {
+        if (value.kind != ast::ExprKind::Int) {
+          bad_option(option, "an integer");
+          continue;
+        }
+        if (value.int_value <= 0) {
+          sink_.error(ErrorCode::NotPositive, value.span,
+                      fmt::format("`{}` of source `{}` must be positive, not {}", name, source.name, value.int_value),
+                      "not positive")
+              .with_help(name == "partitions" ? "write the topic's partition count"
+                                              : "write how many records a partition may read per trigger");
+          continue;
+        }
+        if (name == "partitions") {
+          source.partitions = value.int_value;
+          has_partitions = true;
+        } else {
+          source.max_records_per_trigger = value.int_value;
+        }
+      } else if (name == "event_time") {
+        if (value.kind != ast::ExprKind::Name) {
+          bad_option(option, "the name of a timestamp field");
+          continue;
+        }
+        int index = find_field(source.schema, value.text);
+        if (index < 0 || source.schema[index].type.kind != TypeKind::Timestamp) {
+          sink_.error(index < 0 ? ErrorCode::UnknownName : ErrorCode::BadOptionValue, value.span,
+                      index < 0 ? fmt::format("source `{}` has no field `{}`", source.name, value.text)
+                                : fmt::format("`event_time` must name a `timestamp` field; `{}` is `{}`", value.text,
+                                              source.schema[index].type.to_string()),
+                      index < 0 ? "not a field" : "not a timestamp")
+              .with_help("name the field that holds when the event happened, declared as `timestamp`");
+          continue;
+        }
+        source.event_time = value.text;
+      } else if (name == "watermark") {
+        if (value.kind != ast::ExprKind::Duration) {
+          bad_option(option, "a duration such as `30s`");
+          continue;
+        }
+        source.watermark_ms = value.int_value;
+      } else if (name == "dead_letter") {
+        if (value.kind != ast::ExprKind::String || value.text.empty()) {
+          bad_option(option, "a topic name in quotes");
+          continue;
+        }
+        source.dead_letter = value.text;
+      }
+    }
+    if (!has_partitions)
+      sink_.error(ErrorCode::MissingPartitions, decl.name.span,
+                  fmt::format("source `{}` does not declare `partitions`", source.name), "no partition count")
+          .with_help("add `with (partitions = N)`: N must equal the topic's partition count, and flow runs one task "
+                     "per partition");
+    plan_.sources.push_back(std::move(source));
+  }
+
+  void bad_option(const ast::SourceOption& option, const char* wanted) {
+    sink_.error(ErrorCode::BadOptionValue, option.value.span,
+                fmt::format("option `{}` takes {}", option.name.name, wanted), "wrong kind of value");
+  }
+
+  void plan_sink(const ast::SinkDecl& decl) {
+    if (!claim(sink_names_, decl.name, "sink")) return;
+    plan_.sinks.push_back({decl.name.name, decl.kind.name, decl.topic ? decl.topic->text : "", decl.span});
+  }
+
+  void plan_metric(const ast::MetricDecl& decl) {
+    if (!claim(metric_names_, decl.name, "metric")) return;
+    plan_.metrics.push_back({decl.name.name, decl.span});
+  }
+
+  DiagnosticSink& sink_;
+  PlanOptions options_;
+  Plan plan_;
+  std::map<std::string, Span> source_names_, sink_names_, metric_names_, query_names_;
+};
+
+}  // namespace
+
+Plan build_plan(const ast::Program& program, DiagnosticSink& sink, PlanOptions options) {
+  Plan plan = ProgramPlanner(sink, options).run(program);
+  sink.sort_by_position();
+  return plan;
+}
+
+}  // namespace flow::compiler::plan

@@ -1,0 +1,457 @@
+// Query planning. The rules here come from running Spark Structured Streaming in production
+// (docs/errors.md tells each story): a query runs exactly one action; keyed state processing is
+// the last aggregation; windows need event time; the sources of a union are co-partitioned.
+#include "compiler/plan/query_planner.hpp"
+
+#include <fmt/format.h>
+
+#include "compiler/plan/builtin_functions.hpp"
+#include "compiler/plan/handler_binder.hpp"
+#include "compiler/syntax/did_you_mean.hpp"
+#include "compiler/plan/operators/logical_aggregate.hpp"
+#include "compiler/plan/operators/logical_filter.hpp"
+#include "compiler/plan/operators/logical_key_by.hpp"
+#include "compiler/plan/operators/logical_project.hpp"
+#include "compiler/plan/operators/logical_sink.hpp"
+#include "compiler/plan/operators/logical_source.hpp"
+#include "compiler/plan/operators/logical_tally.hpp"
+#include "compiler/plan/operators/logical_union.hpp"
+
+namespace flow::compiler::plan {
+
+struct QueryPlanner::Pipeline {
+  QueryPlan plan;
+  std::vector<const SourcePlan*> sources;
+  Schema schema;                   //!< the current record's fields
+  std::optional<Type> key;         //!< the current key, once keyed
+  const ast::Operator* state_op = nullptr;  //!< keyed state processing seen (process / emit changes)
+  const ast::Operator* into = nullptr;
+  bool is_union = false;
+
+  Scope scope() const {
+    Scope s;
+    s.input = &schema;
+    s.key = key ? &*key : nullptr;
+    s.where = "in query `" + plan.name + "`";
+    return s;
+  }
+
+  template <typename Operator>
+  Operator& add(Span span, Schema output) {
+    auto op = std::make_unique<Operator>();
+    op->span = span;
+    op->output = std::move(output);
+    Operator& ref = *op;
+    plan.operators.push_back(std::move(op));
+    return ref;
+  }
+};
+
+Diagnostic& QueryPlanner::unbounded(ErrorCode code, Span span, std::string message, std::string label) {
+  Diagnostic& d = options_.allow_unbounded_state ? sink_.warning(code, span, std::move(message), std::move(label))
+                                                 : sink_.error(code, span, std::move(message), std::move(label));
+  if (options_.allow_unbounded_state) d.note("reported as a warning because of --allow-unbounded-state");
+  return d;
+}
+
+QueryPlan QueryPlanner::plan(const ast::QueryDecl& query) {
+  Pipeline pipeline;
+  pipeline.plan.name = query.name.name;
+  pipeline.plan.span = query.span;
+  if (!plan_inputs(query, pipeline)) return std::move(pipeline.plan);
+  for (size_t i = 0; i < query.operators.size(); ++i) plan_operator(query, i, pipeline);
+  if (!pipeline.into) {
+    Span end = query.operators.empty() ? query.inputs.back().span : query.operators.back().span;
+    sink_.error(ErrorCode::NoAction, query.name.span, fmt::format("query `{}` has no action", query.name.name),
+                "never writes anywhere")
+        .label(end, "the pipeline ends here")
+        .note("a streaming query runs exactly one action: its sink")
+        .with_help("end the query with `| into SINK`; to only count records use `tally` and a metric, with a sink "
+                   "such as `sink discard to stdout;`");
+  }
+  return std::move(pipeline.plan);
+}
+
+bool QueryPlanner::plan_inputs(const ast::QueryDecl& query, Pipeline& pipeline) {
+  bool ok = true;
+  for (const auto& input : query.inputs) {
+    const SourcePlan* source = plan_.find_source(input.source.name);
+    if (!source) {
+      std::vector<std::string> names;
+      for (const auto& s : plan_.sources) names.push_back(s.name);
+      sink_.error(ErrorCode::UnknownSource, input.source.span, fmt::format("unknown source `{}`", input.source.name),
+                  "not declared")
+          .with_help(did_you_mean(input.source.name, names, "declare it with `source NAME from kafka \"TOPIC\" …`"));
+      ok = false;
+      continue;
+    }
+    pipeline.sources.push_back(source);
+    pipeline.plan.sources.push_back(source->name);
+  }
+  if (!ok) return false;
+
+  if (query.inputs.size() == 1) {
+    const SourcePlan& source = *pipeline.sources.front();
+    auto& op = pipeline.add<LogicalSource>(query.inputs.front().span, source.schema);
+    op.source = source.name;
+    op.topic = source.topic;
+    pipeline.schema = source.schema;
+    if (const auto& key = query.inputs.front().key) {
+      auto& key_by = pipeline.add<LogicalKeyBy>(key->span, pipeline.schema);
+      key_by.key = binder_.bind(*key, pipeline.scope());
+      pipeline.key = key_by.key.type;
+    }
+    return true;
+  }
+
+  // Several sources: a keyed union. Every source needs a key of one type, and the same
+  // partition count, so that one key's records from every source meet in one task.
+  pipeline.is_union = true;
+  LogicalUnion& union_op = pipeline.add<LogicalUnion>({query.inputs.front().span.begin, query.inputs.back().span.end}, {});
+  const ast::QueryInput* first_keyed = nullptr;
+  for (size_t i = 0; i < query.inputs.size(); ++i) {
+    const ast::QueryInput& input = query.inputs[i];
+    const SourcePlan& source = *pipeline.sources[i];
+    if (!input.key) {
+      sink_.error(ErrorCode::UnionWithoutKey, input.span,
+                  fmt::format("source `{}` in a union has no `key by`", source.name), "no key")
+          .note("the sources of one query meet in one keyed state; each record needs the key it belongs to")
+          .with_help(fmt::format("write `{} key by FIELD`", source.name));
+      ok = false;
+      continue;
+    }
+    Scope scope;
+    scope.input = &source.schema;
+    scope.where = fmt::format("in source `{}`", source.name);
+    UnionInput bound{source.name, source.topic, source.schema, binder_.bind(*input.key, scope), input.span};
+    if (!first_keyed) {
+      first_keyed = &input;
+      union_op.key_type = bound.key.type.as_nullable(false);
+    } else if (!bound.key.type.is_error() && !union_op.key_type.is_error() &&
+               bound.key.type.kind != union_op.key_type.kind) {
+      sink_.error(ErrorCode::UnionKeyTypes, input.key->span,
+                  fmt::format("the key of `{}` is `{}`, but the key of `{}` is `{}`", source.name,
+                              bound.key.type.to_string(), first_keyed->source.name, union_op.key_type.to_string()),
+                  "different key type")
+          .label(first_keyed->key->span, union_op.key_type.to_string())
+          .with_help("key every source by values of one type; convert one of them if needed");
+      ok = false;
+    }
+    const SourcePlan& first_source = *pipeline.sources.front();
+    if (source.partitions && first_source.partitions && source.partitions != first_source.partitions) {
+      sink_.error(ErrorCode::UnionPartitions, input.span,
+                  fmt::format("source `{}` has {} partitions but `{}` has {}", source.name, source.partitions,
+                              first_source.name, first_source.partitions),
+                  "not co-partitioned")
+          .label(query.inputs.front().span, fmt::format("{} partitions", first_source.partitions))
+          .note("a key's records must land in the same partition number of every topic of a union")
+          .with_help("give the topics the same partition count (and the same key partitioning)");
+      ok = false;
+    }
+    union_op.inputs.push_back(std::move(bound));
+  }
+  pipeline.key = union_op.key_type;
+  return ok;
+}
+
+bool QueryPlanner::check_not_after_state(const ast::Operator& op, const Pipeline& pipeline) {
+  if (!pipeline.state_op) return true;
+  sink_.error(ErrorCode::AggregationAfterState, op.span, "an aggregation follows keyed state processing",
+              "aggregates again")
+      .label(pipeline.state_op->span, "keyed state processing")
+      .note("keyed state processing emits updates per key; aggregating those updates again double-counts")
+      .with_help("write this query's result to a topic with `into`, and aggregate it in another query that reads "
+                 "that topic");
+  return false;
+}
+
+bool QueryPlanner::check_event_time(Span span, const Pipeline& pipeline, const char* what) {
+  bool ok = true;
+  for (const SourcePlan* source : pipeline.sources) {
+    if (source->event_time && source->watermark_ms) continue;
+    sink_.error(ErrorCode::NeedsEventTime, span,
+                fmt::format("{} needs event time, but source `{}` declares no {}", what, source->name,
+                            source->event_time ? "`watermark`" : "`event_time`"),
+                "needs event time")
+        .label(source->span, "declared here")
+        .with_help(fmt::format("add `event_time = FIELD, watermark = 30s` to the `with (…)` of `{}`", source->name));
+    ok = false;
+  }
+  return ok;
+}
+
+void QueryPlanner::plan_operator(const ast::QueryDecl& query, size_t& index, Pipeline& pipeline) {
+  const ast::Operator& op = query.operators[index];
+  if (pipeline.into) {
+    if (op.kind == ast::OpKind::Into) {
+      sink_.error(ErrorCode::TwoActions, op.span, fmt::format("query `{}` has two actions", query.name.name),
+                  "second action")
+          .label(pipeline.into->span, "first action")
+          .note("a streaming query runs exactly one action; Spark accepts two in a batch test and fails as a stream")
+          .with_help("move this sink to a query of its own that reads the same source");
+    } else {
+      sink_.error(ErrorCode::OperatorAfterAction, op.span, "an operator follows `into`", "after the action")
+          .label(pipeline.into->span, "the query's action")
+          .with_help("`into` ends a query: move this operator before it");
+    }
+    return;
+  }
+  if (pipeline.is_union && op.kind != ast::OpKind::Process && op.kind != ast::OpKind::Into &&
+      pipeline.plan.operators.back()->kind == OperatorKind::Union) {
+    sink_.error(ErrorCode::MisplacedOperator, op.span, "after a union of several sources comes `process`",
+                "records of different shapes meet here")
+        .with_help("handle each source in its own `on SOURCE { … }` handler of `process`");
+    return;
+  }
+  Scope scope = pipeline.scope();
+  switch (op.kind) {
+    case ast::OpKind::Where: {
+      auto& filter = pipeline.add<LogicalFilter>(op.span, pipeline.schema);
+      filter.condition = binder_.bind_condition(*op.condition, scope, "`where`");
+      break;
+    }
+    case ast::OpKind::Select: {
+      Schema output;
+      std::vector<BoundExpr> values;
+      for (const auto& item : op.items) {
+        BoundExpr value = binder_.bind(item.value, scope);
+        std::string name = item.alias ? item.alias->name : item.value.text;
+        if (find_field(output, name) >= 0)
+          sink_.error(ErrorCode::DuplicateName, item.alias ? item.alias->span : item.value.span,
+                      fmt::format("`select` produces field `{}` twice", name), "again here")
+              .with_help("give each field its own name with `as`");
+        output.push_back({name, value.type});
+        values.push_back(std::move(value));
+      }
+      auto& project = pipeline.add<LogicalProject>(op.span, output);
+      project.values = std::move(values);
+      pipeline.schema = std::move(output);
+      break;
+    }
+    case ast::OpKind::Tally: {
+      if (!plan_.find_metric(op.target.name)) {
+        std::vector<std::string> names;
+        for (const auto& m : plan_.metrics) names.push_back(m.name);
+        sink_.error(ErrorCode::UnknownMetric, op.target.span, fmt::format("unknown metric `{}`", op.target.name),
+                    "not declared")
+            .with_help(did_you_mean(op.target.name, names, fmt::format("declare it: `metric {};`", op.target.name)));
+      }
+      auto& tally = pipeline.add<LogicalTally>(op.span, pipeline.schema);
+      tally.metric = op.target.name;
+      if (op.condition) tally.condition = binder_.bind_condition(*op.condition, scope, "`tally … when`");
+      break;
+    }
+    case ast::OpKind::KeyBy: {
+      auto& key_by = pipeline.add<LogicalKeyBy>(op.span, pipeline.schema);
+      key_by.key = binder_.bind(op.keys.front(), scope);
+      pipeline.key = key_by.key.type;
+      break;
+    }
+    case ast::OpKind::GroupBy:
+    case ast::OpKind::Aggregate: plan_aggregate(query, index, pipeline); break;
+    case ast::OpKind::Emit:
+      sink_.error(ErrorCode::MisplacedOperator, op.span, "`emit` must follow `aggregate`", "nothing to emit")
+          .with_help("`emit final` or `emit changes` says when an aggregate's results are written");
+      break;
+    case ast::OpKind::Process: plan_process(op, pipeline); break;
+    case ast::OpKind::Into: plan_into(op, pipeline); break;
+  }
+}
+
+void QueryPlanner::plan_aggregate(const ast::QueryDecl& query, size_t& index, Pipeline& pipeline) {
+  const ast::Operator* group_by = nullptr;
+  const ast::Operator& first = query.operators[index];
+  if (first.kind == ast::OpKind::GroupBy) {
+    group_by = &first;
+    if (index + 1 >= query.operators.size() || query.operators[index + 1].kind != ast::OpKind::Aggregate) {
+      sink_.error(ErrorCode::MisplacedOperator, first.span, "`group by` must be followed by `aggregate`",
+                  "groups without aggregating")
+          .with_help("write `| group by KEY | aggregate count() as n`");
+      return;
+    }
+    ++index;
+  }
+  const ast::Operator& aggregate_op = query.operators[index];
+  const ast::Operator* emit_op = nullptr;
+  if (index + 1 < query.operators.size() && query.operators[index + 1].kind == ast::OpKind::Emit)
+    emit_op = &query.operators[++index];
+  if (!check_not_after_state(group_by ? *group_by : aggregate_op, pipeline)) return;
+
+  Scope scope = pipeline.scope();
+  Span span{first.span.begin, (emit_op ? emit_op : &aggregate_op)->span.end};
+  auto aggregate = std::make_unique<LogicalAggregate>();
+  aggregate->span = span;
+  Schema output;
+  if (group_by) {
+    for (const auto& key : group_by->keys) {
+      BoundExpr bound = binder_.bind(key, scope);
+      if (bound.kind != BoundKind::InputField && !bound.type.is_error()) {
+        sink_.error(ErrorCode::MisplacedOperator, key.span, "`group by` takes fields, not computed values",
+                    "computed")
+            .with_help("compute it in a `select … as name` first, then group by that name");
+      }
+      output.push_back({bound.kind == BoundKind::InputField ? bound.name : "key", bound.type});
+      aggregate->keys.push_back(std::move(bound));
+    }
+  } else if (pipeline.key) {
+    BoundExpr key;
+    key.kind = BoundKind::Key;
+    key.type = *pipeline.key;
+    key.name = "key";
+    output.push_back({"key", key.type});
+    aggregate->keys.push_back(std::move(key));
+  } else {
+    sink_.error(ErrorCode::NeedsKey, aggregate_op.span, "`aggregate` needs a key", "no key")
+        .with_help("write `| group by FIELD` before it, or `| key by FIELD`");
+    return;
+  }
+  if (group_by && group_by->window) {
+    const ast::Window& window = *group_by->window;
+    WindowSpec& spec = aggregate->window;
+    spec.span = window.span;
+    std::vector<int64_t> sizes;
+    for (const auto& argument : window.arguments) {
+      if (argument.kind != ast::ExprKind::Duration || argument.int_value <= 0) {
+        sink_.error(ErrorCode::NotPositive, argument.span, "a window size must be a positive duration such as `1m`",
+                    "not a positive duration");
+        sizes.push_back(0);
+        continue;
+      }
+      sizes.push_back(argument.int_value);
+    }
+    const std::string& kind = window.kind.name;
+    if (kind == "tumbling" && sizes.size() == 1) {
+      spec.kind = WindowKind::Tumbling;
+      spec.size_ms = sizes[0];
+    } else if (kind == "hopping" && sizes.size() == 2) {
+      spec.kind = WindowKind::Hopping;
+      spec.size_ms = sizes[0];
+      spec.slide_ms = sizes[1];
+      if (sizes[1] > sizes[0])
+        sink_.error(ErrorCode::NotPositive, window.arguments[1].span, "a hopping window's slide exceeds its size",
+                    "records between windows would be lost")
+            .with_help("use a slide no larger than the size; equal values make a tumbling window");
+    } else if (kind == "session" && sizes.size() == 1) {
+      spec.kind = WindowKind::Session;
+      spec.gap_ms = sizes[0];
+    }
+    check_event_time(window.span, pipeline, "a window");
+    output.push_back({"window_start", Type::scalar(TypeKind::Timestamp)});
+    output.push_back({"window_end", Type::scalar(TypeKind::Timestamp)});
+  }
+  for (const auto& item : aggregate_op.items) {
+    const ast::Expr& call = item.value;
+    if (call.kind != ast::ExprKind::Call || !is_aggregate_function(call.text)) {
+      sink_.error(ErrorCode::BadArguments, call.span, "`aggregate` takes aggregate functions", "not an aggregate")
+          .with_help("use count(), sum(x), min(x), max(x), avg(x), first(x) or last(x)");
+      continue;
+    }
+    AggregateCall bound;
+    bound.function = call.text;
+    bound.output_name = item.alias ? item.alias->name : call.text;
+    bound.span = item.span;
+    std::vector<Type> types;
+    for (const auto& argument : call.children) {
+      bound.argument = binder_.bind(argument, scope);
+      types.push_back(bound.argument->type);
+    }
+    CallCheck check = check_aggregate_call(call.text, types);
+    if (!check.result) {
+      sink_.error(ErrorCode::BadArguments, call.span, fmt::format("`{}` cannot take these arguments", call.text),
+                  "wrong arguments")
+          .with_help(check.error);
+      bound.type = Type::scalar(TypeKind::Error);
+    } else {
+      bound.type = *check.result;
+    }
+    if (find_field(output, bound.output_name) >= 0)
+      sink_.error(ErrorCode::DuplicateName, item.alias ? item.alias->span : call.span,
+                  fmt::format("`aggregate` produces field `{}` twice", bound.output_name), "again here");
+    output.push_back({bound.output_name, bound.type});
+    aggregate->aggregates.push_back(std::move(bound));
+  }
+  bool windowed = aggregate->window.kind != WindowKind::None;
+  aggregate->emit = windowed ? EmitMode::Final : EmitMode::Changes;
+  if (emit_op) {
+    aggregate->emit_written = true;
+    aggregate->emit_span = emit_op->span;
+    aggregate->emit = emit_op->target.name == "final" ? EmitMode::Final : EmitMode::Changes;
+    if (aggregate->emit == EmitMode::Final && !windowed)
+      sink_.error(ErrorCode::MisplacedOperator, emit_op->span, "`emit final` needs a window", "never final")
+          .note("without a window a group never closes, so its final value never comes")
+          .with_help("add `window tumbling(1m)` to `group by`, or use `emit changes`");
+    else if (aggregate->emit == EmitMode::Final)
+      check_event_time(emit_op->span, pipeline, "`emit final`");
+  }
+  if (!windowed)
+    unbounded(ErrorCode::StateNeverCleaned, span, "this aggregation keeps state for every key forever",
+              "unbounded keyed state")
+        .note("each new key adds state that nothing removes; a stream with ever new keys runs out of memory")
+        .with_help("aggregate per window (`group by … window tumbling(1h)`), or use `process` with a `timeout`");
+  if (aggregate->emit == EmitMode::Changes) pipeline.state_op = &aggregate_op;
+
+  if (aggregate->keys.size() == 1) {
+    pipeline.key = aggregate->keys.front().type;
+  } else {
+    Schema key_fields(output.begin(), output.begin() + static_cast<long>(aggregate->keys.size()));
+    pipeline.key = Type::record(key_fields);
+  }
+  aggregate->output = output;
+  pipeline.schema = std::move(output);
+  pipeline.plan.operators.push_back(std::move(aggregate));
+}
+
+void QueryPlanner::plan_process(const ast::Operator& op, Pipeline& pipeline) {
+  if (!check_not_after_state(op, pipeline)) return;
+  if (!pipeline.key) {
+    sink_.error(ErrorCode::NeedsKey, op.span, "`process` needs a key", "no key")
+        .note("keyed state lives per key; without one all records would share one state in one task")
+        .with_help("write `| key by FIELD` before `process`");
+    return;
+  }
+  std::vector<std::pair<std::string, const Schema*>> sources;
+  if (pipeline.is_union) {
+    for (const SourcePlan* source : pipeline.sources) sources.push_back({source->name, &source->schema});
+  } else {
+    sources.push_back({pipeline.sources.front()->name, &pipeline.schema});
+  }
+  HandlerBinder handlers(plan_, sink_, binder_);
+  auto process = handlers.bind(op, *pipeline.key, sources, pipeline.is_union);
+  for (const auto& field : process->state) {
+    if (field.type.kind == TypeKind::List && field.type.max_length == 0)
+      unbounded(ErrorCode::UnboundedStateField, field.span,
+                fmt::format("state field `{}` is a list without a bound", field.name), "can grow without bound")
+          .note("an appended-to list per key grows until the job runs out of memory")
+          .with_help(fmt::format("declare a bound: `{}: {}(max 100)` keeps the newest 100", field.name,
+                                 field.type.to_string()));
+  }
+  if (!process->timeout_ms && !process->clears_state)
+    unbounded(ErrorCode::StateNeverCleaned, op.span, "this keyed state is never cleaned", "state kept forever")
+        .note("every key ever seen keeps its state; a stream with ever new keys runs out of memory")
+        .with_help("add `timeout 30m` after the state (then `on timeout { … }` runs when a key goes quiet), or "
+                   "`clear state` in a handler");
+  pipeline.state_op = &op;
+  pipeline.schema = process->output;
+  pipeline.plan.operators.push_back(std::move(process));
+}
+
+void QueryPlanner::plan_into(const ast::Operator& op, Pipeline& pipeline) {
+  pipeline.into = &op;
+  const SinkPlan* sink = plan_.find_sink(op.target.name);
+  if (!sink) {
+    std::vector<std::string> names;
+    for (const auto& s : plan_.sinks) names.push_back(s.name);
+    sink_.error(ErrorCode::UnknownSink, op.target.span, fmt::format("unknown sink `{}`", op.target.name),
+                "not declared")
+        .with_help(did_you_mean(op.target.name, names,
+                                fmt::format("declare it: `sink {} to kafka \"TOPIC\" as json;`", op.target.name)));
+    return;
+  }
+  auto& out = pipeline.add<LogicalSink>(op.span, pipeline.schema);
+  out.sink = sink->name;
+  out.kind = sink->kind;
+  out.topic = sink->topic;
+  out.keyed = pipeline.key.has_value();
+}
+
+}  // namespace flow::compiler::plan

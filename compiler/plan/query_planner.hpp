@@ -1,0 +1,39 @@
+// Plans one query: its inputs (Source, or a keyed Union), then each `| operator` in order, with
+// the streaming rules that depend on the order of operators.
+#pragma once
+
+#include <optional>
+
+#include "compiler/diagnostics/diagnostic.hpp"
+#include "compiler/plan/expression_binder.hpp"
+#include "compiler/plan/planner.hpp"
+
+namespace flow::compiler::plan {
+
+class QueryPlanner {
+ public:
+  QueryPlanner(const Plan& plan, DiagnosticSink& sink, PlanOptions options)
+      : plan_(plan), sink_(sink), options_(options), binder_(sink) {}
+
+  QueryPlan plan(const ast::QueryDecl& query);
+
+ private:
+  struct Pipeline;  // the state of the walk over one query's operators
+
+  bool plan_inputs(const ast::QueryDecl& query, Pipeline& pipeline);
+  void plan_operator(const ast::QueryDecl& query, size_t& index, Pipeline& pipeline);
+  void plan_aggregate(const ast::QueryDecl& query, size_t& index, Pipeline& pipeline);
+  void plan_process(const ast::Operator& op, Pipeline& pipeline);
+  void plan_into(const ast::Operator& op, Pipeline& pipeline);
+  bool check_not_after_state(const ast::Operator& op, const Pipeline& pipeline);
+  bool check_event_time(Span span, const Pipeline& pipeline, const char* what);
+  //! Unbounded-state findings are errors, or warnings under --allow-unbounded-state.
+  Diagnostic& unbounded(ErrorCode code, Span span, std::string message, std::string label);
+
+  const Plan& plan_;
+  DiagnosticSink& sink_;
+  PlanOptions options_;
+  ExpressionBinder binder_;
+};
+
+}  // namespace flow::compiler::plan

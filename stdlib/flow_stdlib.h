@@ -1,0 +1,106 @@
+/* The C ABI of flow's built-in functions: what generated (LLVM JIT) code calls. Pure C so that
+ * codegen can declare every function from this header alone; semantics are in docs/stdlib.md. */
+#ifndef FLOW_STDLIB_H
+#define FLOW_STDLIB_H
+
+#include <stdint.h>
+
+/* Every function is total: no exception, abort or undefined behaviour for any argument value.
+ * In C++ that promise is checked by the compiler. */
+#ifdef __cplusplus
+#define FLOW_STDLIB_NOEXCEPT noexcept
+extern "C" {
+#else
+#define FLOW_STDLIB_NOEXCEPT
+#endif
+
+/* A UTF-8 string that is not NUL-terminated. `len <= 0` or `data == NULL` is the empty string.
+ * A returned flow_str never has `data == NULL`; it points into one of the argument strings, into
+ * the arena, or at a static empty string, so it is valid as long as the arguments and the arena's
+ * current contents are. */
+typedef struct flow_str {
+  const char* data;
+  int64_t len;
+} flow_str;
+
+/* A bump allocator over a caller-owned buffer, so the per-record path never calls malloc. The
+ * runtime resets it between records. When a result does not fit, the function returns the empty
+ * string and sets `out_of_space`, which stays set until the next reset: the runtime checks it
+ * after a record and can retry with a bigger buffer or dead-letter the record. */
+typedef struct flow_arena {
+  char* buffer;
+  int64_t capacity;
+  int64_t used;
+  int32_t out_of_space;
+} flow_arena;
+
+/* 0 is false, 1 is true; no function returns anything else. */
+typedef uint8_t flow_bool;
+
+/* Units for date_trunc, as returned by flow_time_unit_parse. */
+enum {
+  FLOW_TIME_UNIT_INVALID = 0,
+  FLOW_TIME_UNIT_SECOND = 1,
+  FLOW_TIME_UNIT_MINUTE = 2,
+  FLOW_TIME_UNIT_HOUR = 3,
+  FLOW_TIME_UNIT_DAY = 4,
+  FLOW_TIME_UNIT_WEEK = 5,
+  FLOW_TIME_UNIT_MONTH = 6,
+  FLOW_TIME_UNIT_QUARTER = 7,
+  FLOW_TIME_UNIT_YEAR = 8
+};
+
+/* ---- arena ---------------------------------------------------------------------------------- */
+void flow_arena_init(flow_arena* arena, char* buffer, int64_t capacity) FLOW_STDLIB_NOEXCEPT;
+void flow_arena_reset(flow_arena* arena) FLOW_STDLIB_NOEXCEPT;
+
+/* ---- string --------------------------------------------------------------------------------- */
+int64_t flow_str_len(flow_str s) FLOW_STDLIB_NOEXCEPT;
+flow_str flow_str_lower(flow_arena* arena, flow_str s) FLOW_STDLIB_NOEXCEPT;
+flow_str flow_str_upper(flow_arena* arena, flow_str s) FLOW_STDLIB_NOEXCEPT;
+flow_bool flow_str_contains(flow_str s, flow_str needle) FLOW_STDLIB_NOEXCEPT;
+flow_bool flow_str_starts_with(flow_str s, flow_str prefix) FLOW_STDLIB_NOEXCEPT;
+flow_bool flow_str_ends_with(flow_str s, flow_str suffix) FLOW_STDLIB_NOEXCEPT;
+/* `start` is 1-based in code points; substr(s, start) without a length passes INT64_MAX. */
+flow_str flow_str_substr(flow_str s, int64_t start, int64_t length) FLOW_STDLIB_NOEXCEPT;
+flow_str flow_str_concat(flow_arena* arena, flow_str a, flow_str b) FLOW_STDLIB_NOEXCEPT;
+/* concat of `count` strings in one copy, for concat(a, b, c, ...). */
+flow_str flow_str_concat_n(flow_arena* arena, const flow_str* parts, int64_t count) FLOW_STDLIB_NOEXCEPT;
+/* `n` is 1-based; a negative `n` counts from the end. */
+flow_str flow_str_split_part(flow_str s, flow_str delimiter, int64_t n) FLOW_STDLIB_NOEXCEPT;
+
+/* ---- time: `ts` is milliseconds since 1970-01-01T00:00:00Z; all fields are in UTC ------------ */
+int64_t flow_time_hour(int64_t ts) FLOW_STDLIB_NOEXCEPT;
+int64_t flow_time_minute(int64_t ts) FLOW_STDLIB_NOEXCEPT;
+/* ISO: Monday = 1 ... Sunday = 7. */
+int64_t flow_time_day_of_week(int64_t ts) FLOW_STDLIB_NOEXCEPT;
+/* Case-insensitive unit name to FLOW_TIME_UNIT_*; FLOW_TIME_UNIT_INVALID if it is not one. The
+ * compiler resolves a literal unit once, so the per-record call takes the number. */
+int32_t flow_time_unit_parse(flow_str name) FLOW_STDLIB_NOEXCEPT;
+/* Rounds `ts` down to the start of its `unit`; an invalid unit returns `ts` unchanged. */
+int64_t flow_time_date_trunc(int32_t unit, int64_t ts) FLOW_STDLIB_NOEXCEPT;
+flow_str flow_time_format_time(flow_arena* arena, int64_t ts, flow_str pattern) FLOW_STDLIB_NOEXCEPT;
+
+/* ---- math ----------------------------------------------------------------------------------- */
+int64_t flow_math_abs_int(int64_t x) FLOW_STDLIB_NOEXCEPT;
+double flow_math_abs_float(double x) FLOW_STDLIB_NOEXCEPT;
+double flow_math_round_float(double x) FLOW_STDLIB_NOEXCEPT;
+double flow_math_round_float_digits(double x, int64_t digits) FLOW_STDLIB_NOEXCEPT;
+int64_t flow_math_round_int_digits(int64_t x, int64_t digits) FLOW_STDLIB_NOEXCEPT;
+double flow_math_floor_float(double x) FLOW_STDLIB_NOEXCEPT;
+double flow_math_ceil_float(double x) FLOW_STDLIB_NOEXCEPT;
+int64_t flow_math_least_int(int64_t a, int64_t b) FLOW_STDLIB_NOEXCEPT;
+double flow_math_least_float(double a, double b) FLOW_STDLIB_NOEXCEPT;
+int64_t flow_math_greatest_int(int64_t a, int64_t b) FLOW_STDLIB_NOEXCEPT;
+double flow_math_greatest_float(double a, double b) FLOW_STDLIB_NOEXCEPT;
+
+/* ---- hash: XXH64 with seed 0, the same on every run and machine ------------------------------ */
+int64_t flow_hash_str(flow_str s) FLOW_STDLIB_NOEXCEPT;
+int64_t flow_hash_int(int64_t x) FLOW_STDLIB_NOEXCEPT;
+int64_t flow_hash_float(double x) FLOW_STDLIB_NOEXCEPT;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FLOW_STDLIB_H */
