@@ -34,21 +34,37 @@ struct Style {
   std::string_view reset() const { return on ? "\x1b[0m" : ""; }
 };
 
+//! Length of the valid UTF-8 sequence at the start of `text`, or 0 if it is not one.
+size_t utf8_sequence(std::string_view text) {
+  unsigned char lead = static_cast<unsigned char>(text[0]);
+  size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xe ? 3 : (lead >> 3) == 0x1e ? 4 : 0;
+  if (length == 0 || length > text.size()) return 0;
+  for (size_t i = 1; i < length; ++i)
+    if ((static_cast<unsigned char>(text[i]) & 0xc0) != 0x80) return 0;
+  return length;
+}
+
 // Tabs would shift the caret: show them as single spaces so columns line up. Other control bytes
-// (a binary file) would garble the terminal: show them as `?`.
+// and bytes that are not UTF-8 (a binary or Latin-1 file) would garble the terminal: show them
+// as `?`.
 std::string printable(std::string_view line) {
-  std::string out(line);
-  for (char& c : out) {
-    if (c == '\t') c = ' ';
-    else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  std::string out;
+  while (!line.empty()) {
+    size_t length = utf8_sequence(line);
+    unsigned char c = static_cast<unsigned char>(line[0]);
+    if (c == '\t') out += ' ';
+    else if (length == 0 || c < 0x20 || c == 0x7f) out += '?';
+    else out += line.substr(0, length);
+    line.remove_prefix(std::max<size_t>(length, 1));
   }
   return out;
 }
 
 //! Columns a piece of a line takes on screen: one per character, not per UTF-8 byte.
 uint32_t display_width(std::string_view text) {
+  std::string shown = printable(text);
   return static_cast<uint32_t>(
-      std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; }));
+      std::count_if(shown.begin(), shown.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; }));
 }
 
 }  // namespace

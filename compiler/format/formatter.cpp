@@ -146,23 +146,25 @@ class Printer {
     return false;
   }
 
-  void flush_comments(int indent, uint32_t before) {
+  //! Writes the comments before `before`, each on its own line. `keep_blank_lines` keeps a blank
+  //! line that separated a comment from what follows it (but not inside a node: see line()).
+  void flush_comments(int indent, uint32_t before, bool keep_blank_lines = true) {
     while (next_ < comments_.size() && comments_[next_].span.begin < before) {
       out_ += std::string(indent * 4, ' ');
       out_ += comment_text(next_);
       out_ += "\n";
-      // Keep a blank line that separated this comment from what follows it.
       uint32_t gap_end = next_ + 1 < comments_.size() ? std::min(before, comments_[next_ + 1].span.begin) : before;
-      if (gap_end != UINT32_MAX && has_blank_line(comments_[next_].span.end, gap_end)) out_ += "\n";
+      if (keep_blank_lines && gap_end != UINT32_MAX && has_blank_line(comments_[next_].span.end, gap_end))
+        out_ += "\n";
       ++next_;
     }
   }
 
+  //! Whether a blank line follows `from`, before the next token (a `|`, say) and before `to`.
   bool has_blank_line(uint32_t from, uint32_t to) const {
     std::string_view gap = std::string_view(file_.text()).substr(from, to > from ? to - from : 0);
-    size_t first = gap.find('\n');
-    return first != std::string_view::npos && gap.substr(first + 1).find('\n') != std::string_view::npos &&
-           gap.find_first_not_of(" \t\r\n") == std::string_view::npos;
+    gap = gap.substr(0, gap.find_first_not_of(" \t\r\n"));
+    return std::count(gap.begin(), gap.end(), '\n') >= 2;
   }
 
   std::string_view comment_text(size_t i) const {
@@ -177,7 +179,7 @@ class Printer {
     comment_indent = comment_indent < 0 ? indent : comment_indent;
     flush_comments(comment_indent, anchor.begin);
     uint32_t last = anchor.end > anchor.begin ? anchor.end - 1 : anchor.begin;
-    flush_comments(comment_indent, std::min(anchor.end, last - (file_.position(last).column - 1)));
+    flush_comments(comment_indent, std::min(anchor.end, last - (file_.position(last).column - 1)), false);
     write_line(indent, text, last, UINT32_MAX);
   }
 

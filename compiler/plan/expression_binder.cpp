@@ -141,7 +141,8 @@ BoundExpr ExpressionBinder::bind_name(const ast::Expr& expr, const Scope& scope)
     if (scope.key) return node(BoundKind::Key, *scope.key, expr.span, "key");
     sink_.error(ErrorCode::KeyOutsideKeyedContext, expr.span, fmt::format("`key` is not defined {}", scope.where),
                 "no key here")
-        .with_help("`key` exists after `key by` (or in a union with `key by` on each source), in `process` handlers");
+        .with_help("`key` is what `| key by FIELD` (or `group by`) sets: add one before this operator, or use the "
+                   "field itself");
     return error_node(expr);
   }
   if (name == "state" && scope.state) {
@@ -347,9 +348,8 @@ BoundExpr ExpressionBinder::bind_record(const ast::Expr& expr, const Scope& scop
       sink_.error(ErrorCode::DuplicateName, expr.field_names[i].span,
                   fmt::format("field `{}` appears twice in this record", name), "again here");
     e.children.push_back(bind(expr.children[i], scope));
-    Type type = e.children.back().type;
-    if (type.kind == K::Null) type = Type::scalar(K::Error);  // a bare null has no column type
-    fields.push_back({name, type});
+    // A bare `null` stays `null`: the `emit`s of a query unify it with the other emits' type.
+    fields.push_back({name, e.children.back().type});
   }
   e.type = Type::record(std::move(fields));
   return e;

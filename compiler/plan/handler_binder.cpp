@@ -9,6 +9,26 @@
 
 namespace flow::compiler::plan {
 
+namespace {
+
+std::string quoted(const Schema& schema) { return "`" + schema_to_string(schema) + "`"; }
+
+//! The one record shape of two `emit`s: the same field names in the same order, each field of a
+//! type both values fit (`int` and `null` make `int?`); nullopt if there is none.
+std::optional<Schema> common_shape(const Schema& a, const Schema& b) {
+  if (a.size() != b.size()) return std::nullopt;
+  Schema shape;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].name != b[i].name) return std::nullopt;
+    Type type = unify(a[i].type, b[i].type);
+    if (type.is_error() && !a[i].type.is_error() && !b[i].type.is_error()) return std::nullopt;
+    shape.push_back({a[i].name, type});
+  }
+  return shape;
+}
+
+}  // namespace
+
 std::unique_ptr<LogicalProcess> HandlerBinder::bind(const ast::Operator& op, const Type& key,
                                                     const std::vector<std::pair<std::string, const Schema*>>& sources,
                                                     bool is_union) {
@@ -32,14 +52,18 @@ std::unique_ptr<LogicalProcess> HandlerBinder::bind(const ast::Operator& op, con
     for (const auto& other : process->state)
       if (other.name == plan.name)
         sink_.error(ErrorCode::DuplicateName, field.name.span, fmt::format("state field `{}` is declared twice", plan.name),
-                    "again here");
+                    "again here")
+            .label(other.span, "first declared here")
+            .with_help("remove one of them, or rename it");
     if (field.initial) {
       BoundExpr initial = binder_.bind(*field.initial, constant_scope);
       if (!assignable(initial.type, plan.type))
         sink_.error(ErrorCode::TypeMismatch, field.initial->span,
                     fmt::format("state field `{}` is `{}` but its initial value is `{}`", plan.name,
                                 plan.type.to_string(), initial.type.to_string()),
-                    "wrong type");
+                    "wrong type")
+            .with_help(
+                fmt::format("start it with a value of type `{}`, or change the field's type", plan.type.to_string()));
       plan.initial = std::move(initial);
     }
     process->state.push_back(std::move(plan));
@@ -57,15 +81,20 @@ std::unique_ptr<LogicalProcess> HandlerBinder::bind(const ast::Operator& op, con
     scope_.locals = &locals_;
     scope_.where = fmt::format("in `on {}`", event);
     if (event == "timeout") {
-      if (!process->timeout_ms)
+      if (!op.timeout)
         sink_.error(ErrorCode::MisplacedOperator, handler.event.span, "`on timeout` without a `timeout`",
                     "never runs")
             .with_help("declare one after the state: `process state { … } timeout 30m { … }`");
     } else if (event == "event") {
-      if (is_union)
+      if (is_union) {
+        std::string handlers;
+        for (const auto& source : sources)
+          handlers += fmt::format("{}`on {} {{ … }}`", handlers.empty() ? "" : ", ", source.first);
         sink_.error(ErrorCode::MisplacedOperator, handler.event.span,
                     "`on event` is ambiguous in a query that reads several sources", "which source?")
-            .with_help("write one handler per source: `on SOURCE { … }`");
+            .note("the records of each source have their own fields")
+            .with_help(fmt::format("write one handler per source: {}", handlers));
+      }
       else
         scope_.input = sources.front().second;
     } else {
@@ -97,9 +126,28 @@ int32_t HandlerBinder::state_field_index(const ast::Expr& target) {
         .with_help(did_you_mean(target.text, names, "declare it in `process state { … }`"));
     return -2;
   }
-  sink_.error(ErrorCode::NotAssignable, target.span, "only state fields can be assigned", "not a state field")
-      .note("record fields are read-only; `let` bindings are constants")
-      .with_help("declare a state field and assign it: `state.total += bytes`");
+  bool is_local = false, is_field = false;
+  if (target.kind == ast::ExprKind::Name) {
+    for (const auto& local : locals_) is_local |= local.name == target.text;
+    is_field = !is_local && scope_.input && find_field(*scope_.input, target.text) >= 0;
+  }
+  if (is_local)
+    sink_.error(ErrorCode::NotAssignable, target.span,
+                fmt::format("`{}` is a `let` binding and cannot be assigned", target.text), "a constant")
+        .with_help(fmt::format("bind the new value to a new name (`let next = …`), or keep a value that changes in a "
+                               "state field: `state.{} = …`",
+                               target.text));
+  else if (is_field)
+    sink_.error(ErrorCode::NotAssignable, target.span,
+                fmt::format("`{}` is a field of the incoming record and cannot be assigned", target.text),
+                "read-only")
+        .with_help(fmt::format("keep the value in a state field (`state.{} = …`), or `emit` a record with the new "
+                               "value",
+                               target.text));
+  else
+    sink_.error(ErrorCode::NotAssignable, target.span, "only state fields can be assigned", "not a state field")
+        .note("record fields are read-only; `let` bindings are constants")
+        .with_help("declare a state field and assign it: `state.total += bytes`");
   return -2;
 }
 
@@ -143,17 +191,17 @@ void HandlerBinder::bind_emit(const ast::Stmt& statement, std::vector<BoundStmt>
                 "not a record")
         .with_help("emit a record literal: `emit { user: key, clicks: state.clicks }`");
   } else if (type.kind == TypeKind::Record) {
-    if (!first_emit_) {
-      first_emit_ = &statement;
-      process_->output = type.fields;
-    } else if (!assignable(type, Type::record(process_->output)) &&
-               !assignable(Type::record(process_->output), type)) {
+    std::optional<Schema> shape = first_emit_ ? common_shape(process_->output, type.fields) : type.fields;
+    if (!first_emit_) first_emit_ = &statement;
+    if (shape) {
+      process_->output = std::move(*shape);
+    } else {
       sink_.error(ErrorCode::EmitShapes, statement.value.span,
-                  fmt::format("this `emit` produces {}", type.to_string()), "different shape")
-          .label(first_emit_->value.span, fmt::format("this one produces {}", schema_to_string(process_->output)))
+                  fmt::format("this `emit` produces {}", quoted(type.fields)), "different shape")
+          .label(first_emit_->value.span, fmt::format("this one produces {}", quoted(process_->output)))
           .note("the records of one query go to one sink, so they need one shape")
-          .with_help("emit the same fields with the same types everywhere (use `null` with a nullable type for a "
-                     "missing value)");
+          .with_help("emit the same fields, in the same order, with the same types everywhere (write `null` where "
+                     "a value is missing)");
     }
   }
   out.push_back(std::move(bound));

@@ -4,7 +4,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
+#include <optional>
 
 #include "compiler/plan/query_planner.hpp"
 
@@ -25,6 +27,15 @@ Type resolve_type(const ast::TypeRef& type) {
 }
 
 namespace {
+
+//! The value of an option written as a literal of `kind`, or `-` before one (`-4`, `-30s`), so
+//! that a negative count is reported as not positive rather than as the wrong kind of value.
+std::optional<int64_t> signed_literal(const ast::Expr& value, ast::ExprKind kind) {
+  if (value.kind == kind) return value.int_value;
+  if (value.kind == ast::ExprKind::Unary && value.text == "-" && value.children[0].kind == kind)
+    return -value.children[0].int_value;
+  return std::nullopt;
+}
 
 class ProgramPlanner {
  public:
@@ -67,9 +78,13 @@ class ProgramPlanner {
     source.span = decl.span;
     for (const auto& field : decl.fields) {
       if (find_field(source.schema, field.name.name) >= 0) {
+        auto first = std::find_if(decl.fields.begin(), decl.fields.end(),
+                                  [&](const ast::FieldDecl& f) { return f.name.name == field.name.name; });
         sink_.error(ErrorCode::DuplicateName, field.name.span,
                     fmt::format("field `{}` appears twice in source `{}`", field.name.name, source.name),
-                    "again here");
+                    "again here")
+            .label(first->name.span, "first declared here")
+            .with_help("a JSON record has one value per key: remove one of them");
         continue;
       }
       source.schema.push_back({field.name.name, resolve_type(field.type)});
@@ -79,27 +94,32 @@ class ProgramPlanner {
       const std::string& name = option.name.name;
       const ast::Expr& value = option.value;
       if (name == "partitions" || name == "max_records_per_trigger") {
-        if (value.kind != ast::ExprKind::Int) {
-          bad_option(option, "an integer");
+        // Present, even if its value is wrong: a missing `partitions` (E0230) is another mistake.
+        if (name == "partitions") has_partitions = true;
+        std::optional<int64_t> count = signed_literal(value, ast::ExprKind::Int);
+        if (!count) {
+          bad_option(option, "an integer",
+                     name == "partitions" ? "write the topic's partition count: `partitions = 4`"
+                                          : "write a record count: `max_records_per_trigger = 10000`");
           continue;
         }
-        if (value.int_value <= 0) {
+        if (*count <= 0) {
           sink_.error(ErrorCode::NotPositive, value.span,
-                      fmt::format("`{}` of source `{}` must be positive, not {}", name, source.name, value.int_value),
+                      fmt::format("`{}` of source `{}` must be positive, not {}", name, source.name, *count),
                       "not positive")
               .with_help(name == "partitions" ? "write the topic's partition count"
                                               : "write how many records a partition may read per trigger");
           continue;
         }
         if (name == "partitions") {
-          source.partitions = value.int_value;
-          has_partitions = true;
+          source.partitions = *count;
         } else {
-          source.max_records_per_trigger = value.int_value;
+          source.max_records_per_trigger = *count;
         }
       } else if (name == "event_time") {
         if (value.kind != ast::ExprKind::Name) {
-          bad_option(option, "the name of a timestamp field");
+          bad_option(option, "the name of a timestamp field",
+                     "name the field itself, without quotes: `event_time = ts`");
           continue;
         }
         int index = find_field(source.schema, value.text);
@@ -114,14 +134,24 @@ class ProgramPlanner {
         }
         source.event_time = value.text;
       } else if (name == "watermark") {
-        if (value.kind != ast::ExprKind::Duration) {
-          bad_option(option, "a duration such as `30s`");
+        std::optional<int64_t> lateness = signed_literal(value, ast::ExprKind::Duration);
+        if (!lateness) {
+          bad_option(option, "a duration such as `30s`", "durations carry a unit: `500ms`, `30s`, `5m`, `1h`, `1d`");
           continue;
         }
-        source.watermark_ms = value.int_value;
+        if (*lateness < 0) {
+          sink_.error(ErrorCode::NotPositive, value.span,
+                      fmt::format("`watermark` of source `{}` cannot be negative", source.name), "negative")
+              .with_help("write how late a record may arrive, such as `30s`; `0s` accepts no late records");
+          continue;
+        }
+        source.watermark_ms = *lateness;
       } else if (name == "dead_letter") {
         if (value.kind != ast::ExprKind::String || value.text.empty()) {
-          bad_option(option, "a topic name in quotes");
+          const char* wanted =
+              value.kind == ast::ExprKind::String ? "a topic name, not an empty one" : "a topic name in quotes";
+          bad_option(option, wanted,
+                     fmt::format("write the topic in quotes: `dead_letter = \"{}.dlq\"`", source.topic));
           continue;
         }
         source.dead_letter = value.text;
@@ -135,9 +165,10 @@ class ProgramPlanner {
     plan_.sources.push_back(std::move(source));
   }
 
-  void bad_option(const ast::SourceOption& option, const char* wanted) {
+  void bad_option(const ast::SourceOption& option, const char* wanted, std::string help) {
     sink_.error(ErrorCode::BadOptionValue, option.value.span,
-                fmt::format("option `{}` takes {}", option.name.name, wanted), "wrong kind of value");
+                fmt::format("option `{}` takes {}", option.name.name, wanted), "wrong kind of value")
+        .with_help(std::move(help));
   }
 
   void plan_sink(const ast::SinkDecl& decl) {

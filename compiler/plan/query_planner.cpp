@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "compiler/plan/builtin_functions.hpp"
 #include "compiler/plan/handler_binder.hpp"
 #include "compiler/syntax/did_you_mean.hpp"
@@ -18,6 +20,26 @@
 #include "compiler/plan/operators/logical_union.hpp"
 
 namespace flow::compiler::plan {
+
+namespace {
+
+//! The operator as the user writes it, for messages.
+const char* keyword(ast::OpKind kind) {
+  switch (kind) {
+    case ast::OpKind::Where: return "where";
+    case ast::OpKind::Select: return "select";
+    case ast::OpKind::Tally: return "tally";
+    case ast::OpKind::KeyBy: return "key by";
+    case ast::OpKind::GroupBy: return "group by";
+    case ast::OpKind::Aggregate: return "aggregate";
+    case ast::OpKind::Emit: return "emit";
+    case ast::OpKind::Process: return "process";
+    case ast::OpKind::Into: return "into";
+  }
+  return "";
+}
+
+}  // namespace
 
 struct QueryPlanner::Pipeline {
   QueryPlan plan;
@@ -47,11 +69,12 @@ struct QueryPlanner::Pipeline {
   }
 };
 
-Diagnostic& QueryPlanner::unbounded(ErrorCode code, Span span, std::string message, std::string label) {
+void QueryPlanner::unbounded(ErrorCode code, Span span, std::string message, std::string label, std::string note,
+                             std::string help) {
   Diagnostic& d = options_.allow_unbounded_state ? sink_.warning(code, span, std::move(message), std::move(label))
                                                  : sink_.error(code, span, std::move(message), std::move(label));
+  d.note(std::move(note)).with_help(std::move(help));
   if (options_.allow_unbounded_state) d.note("reported as a warning because of --allow-unbounded-state");
-  return d;
 }
 
 QueryPlan QueryPlanner::plan(const ast::QueryDecl& query) {
@@ -82,6 +105,18 @@ bool QueryPlanner::plan_inputs(const ast::QueryDecl& query, Pipeline& pipeline) 
       sink_.error(ErrorCode::UnknownSource, input.source.span, fmt::format("unknown source `{}`", input.source.name),
                   "not declared")
           .with_help(did_you_mean(input.source.name, names, "declare it with `source NAME from kafka \"TOPIC\" …`"));
+      ok = false;
+      continue;
+    }
+    if (std::find(pipeline.sources.begin(), pipeline.sources.end(), source) != pipeline.sources.end()) {
+      sink_.error(ErrorCode::DuplicateName, input.source.span,
+                  fmt::format("source `{}` is read twice by query `{}`", source->name, query.name.name),
+                  "read again here")
+          .label(std::find_if(query.inputs.begin(), query.inputs.end(),
+                              [&](const ast::QueryInput& i) { return i.source.name == source->name; })
+                     ->source.span,
+                 "first read here")
+          .with_help("read each source once; its `on SOURCE` handler sees every one of its records");
       ok = false;
       continue;
     }
@@ -134,7 +169,10 @@ bool QueryPlanner::plan_inputs(const ast::QueryDecl& query, Pipeline& pipeline) 
                               bound.key.type.to_string(), first_keyed->source.name, union_op.key_type.to_string()),
                   "different key type")
           .label(first_keyed->key->span, union_op.key_type.to_string())
-          .with_help("key every source by values of one type; convert one of them if needed");
+          .with_help(fmt::format("key `{}` by a `{}` field too: the records of a union meet only when their keys "
+                                 "are equal, and keys of types `{}` and `{}` never are",
+                                 source.name, union_op.key_type.to_string(), bound.key.type.to_string(),
+                                 union_op.key_type.to_string()));
       ok = false;
     }
     const SourcePlan& first_source = *pipeline.sources.front();
@@ -156,28 +194,34 @@ bool QueryPlanner::plan_inputs(const ast::QueryDecl& query, Pipeline& pipeline) 
 
 bool QueryPlanner::check_not_after_state(const ast::Operator& op, const Pipeline& pipeline) {
   if (!pipeline.state_op) return true;
-  sink_.error(ErrorCode::AggregationAfterState, op.span, "an aggregation follows keyed state processing",
-              "aggregates again")
-      .label(pipeline.state_op->span, "keyed state processing")
+  bool after_process = pipeline.state_op->kind == ast::OpKind::Process;
+  sink_.error(ErrorCode::AggregationAfterState, op.span,
+              fmt::format("`{}` follows keyed state processing", keyword(op.kind)), "aggregates again")
+      .label(pipeline.state_op->span, after_process ? "keyed state processing" : "emits an update per key and change")
       .note("keyed state processing emits updates per key; aggregating those updates again double-counts")
-      .with_help("write this query's result to a topic with `into`, and aggregate it in another query that reads "
-                 "that topic");
+      .with_help(after_process ? "write this query's result to a topic with `into`, and aggregate it in another "
+                                 "query that reads that topic"
+                               : "give the first aggregate a window and `| emit final`, so each group is emitted "
+                                 "once; or aggregate its results in another query that reads them from a topic");
   return false;
 }
 
-bool QueryPlanner::check_event_time(Span span, const Pipeline& pipeline, const char* what) {
-  bool ok = true;
+void QueryPlanner::check_event_time(const ast::Window& window, const ast::Operator* emit_final,
+                                    const Pipeline& pipeline) {
   for (const SourcePlan* source : pipeline.sources) {
     if (source->event_time && source->watermark_ms) continue;
-    sink_.error(ErrorCode::NeedsEventTime, span,
-                fmt::format("{} needs event time, but source `{}` declares no {}", what, source->name,
-                            source->event_time ? "`watermark`" : "`event_time`"),
-                "needs event time")
-        .label(source->span, "declared here")
-        .with_help(fmt::format("add `event_time = FIELD, watermark = 30s` to the `with (…)` of `{}`", source->name));
-    ok = false;
+    Diagnostic& d = sink_.error(ErrorCode::NeedsEventTime, window.span,
+                                fmt::format("a window needs event time, but source `{}` declares no {}", source->name,
+                                            source->event_time ? "`watermark`" : "`event_time`"),
+                                "needs event time");
+    d.label(source->span, "declared here");
+    if (emit_final) d.label(emit_final->span, "waits for the watermark");
+    d.with_help(source->event_time
+                    ? fmt::format("add `watermark = 30s` (how late a record may arrive) to the `with (…)` of `{}`",
+                                  source->name)
+                    : fmt::format("add `event_time = FIELD, watermark = 30s` to the `with (…)` of `{}`",
+                                  source->name));
   }
-  return ok;
 }
 
 void QueryPlanner::plan_operator(const ast::QueryDecl& query, size_t& index, Pipeline& pipeline) {
@@ -196,11 +240,21 @@ void QueryPlanner::plan_operator(const ast::QueryDecl& query, size_t& index, Pip
     }
     return;
   }
-  if (pipeline.is_union && op.kind != ast::OpKind::Process && op.kind != ast::OpKind::Into &&
+  if (pipeline.is_union && op.kind != ast::OpKind::Process &&
       pipeline.plan.operators.back()->kind == OperatorKind::Union) {
-    sink_.error(ErrorCode::MisplacedOperator, op.span, "after a union of several sources comes `process`",
-                "records of different shapes meet here")
-        .with_help("handle each source in its own `on SOURCE { … }` handler of `process`");
+    // `into` still counts as the action, so that a missing one is not reported as well.
+    if (op.kind == ast::OpKind::Into) pipeline.into = &op;
+    sink_.error(ErrorCode::MisplacedOperator, op.span,
+                fmt::format("`{}` cannot follow a union of several sources", keyword(op.kind)),
+                "needs records of one shape")
+        .label(pipeline.plan.operators.back()->span, "records of different shapes")
+        .note("a union is read by `process`, whose `on SOURCE` handlers see the fields of each source")
+        .with_help(op.kind == ast::OpKind::Into
+                       ? "add `| process` with one `on SOURCE` handler per source, each emitting records of one "
+                         "shape"
+                       : fmt::format("move this `{}` into the `on SOURCE` handlers of a `| process` right after "
+                                     "`from`",
+                                     keyword(op.kind)));
     return;
   }
   Scope scope = pipeline.scope();
@@ -216,10 +270,13 @@ void QueryPlanner::plan_operator(const ast::QueryDecl& query, size_t& index, Pip
       for (const auto& item : op.items) {
         BoundExpr value = binder_.bind(item.value, scope);
         std::string name = item.alias ? item.alias->name : item.value.text;
-        if (find_field(output, name) >= 0)
+        if (int first = find_field(output, name); first >= 0) {
+          const ast::NamedExpr& earlier = op.items[first];
           sink_.error(ErrorCode::DuplicateName, item.alias ? item.alias->span : item.value.span,
                       fmt::format("`select` produces field `{}` twice", name), "again here")
+              .label(earlier.alias ? earlier.alias->span : earlier.value.span, "first here")
               .with_help("give each field its own name with `as`");
+        }
         output.push_back({name, value.type});
         values.push_back(std::move(value));
       }
@@ -251,7 +308,9 @@ void QueryPlanner::plan_operator(const ast::QueryDecl& query, size_t& index, Pip
     case ast::OpKind::Aggregate: plan_aggregate(query, index, pipeline); break;
     case ast::OpKind::Emit:
       sink_.error(ErrorCode::MisplacedOperator, op.span, "`emit` must follow `aggregate`", "nothing to emit")
-          .with_help("`emit final` or `emit changes` says when an aggregate's results are written");
+          .note("`| emit final` or `| emit changes` says when the results of the `aggregate` before it are written")
+          .with_help("remove it, or put it right after an `| aggregate …`; records leave a `process` through the "
+                     "`emit` statement of a handler");
       break;
     case ast::OpKind::Process: plan_process(op, pipeline); break;
     case ast::OpKind::Into: plan_into(op, pipeline); break;
@@ -313,7 +372,8 @@ void QueryPlanner::plan_aggregate(const ast::QueryDecl& query, size_t& index, Pi
     for (const auto& argument : window.arguments) {
       if (argument.kind != ast::ExprKind::Duration || argument.int_value <= 0) {
         sink_.error(ErrorCode::NotPositive, argument.span, "a window size must be a positive duration such as `1m`",
-                    "not a positive duration");
+                    "not a positive duration")
+            .with_help("durations carry a unit: `500ms`, `30s`, `5m`, `1h`, `1d`");
         sizes.push_back(0);
         continue;
       }
@@ -335,15 +395,21 @@ void QueryPlanner::plan_aggregate(const ast::QueryDecl& query, size_t& index, Pi
       spec.kind = WindowKind::Session;
       spec.gap_ms = sizes[0];
     }
-    check_event_time(window.span, pipeline, "a window");
+    check_event_time(window, emit_op && emit_op->target.name == "final" ? emit_op : nullptr, pipeline);
     output.push_back({"window_start", Type::scalar(TypeKind::Timestamp)});
     output.push_back({"window_end", Type::scalar(TypeKind::Timestamp)});
   }
   for (const auto& item : aggregate_op.items) {
     const ast::Expr& call = item.value;
     if (call.kind != ast::ExprKind::Call || !is_aggregate_function(call.text)) {
-      sink_.error(ErrorCode::BadArguments, call.span, "`aggregate` takes aggregate functions", "not an aggregate")
-          .with_help("use count(), sum(x), min(x), max(x), avg(x), first(x) or last(x)");
+      bool is_call = call.kind == ast::ExprKind::Call;
+      sink_.error(ErrorCode::BadArguments, call.span,
+                  is_call ? fmt::format("`{}` is not an aggregate function", call.text)
+                          : std::string("`aggregate` takes aggregate functions"),
+                  "not an aggregate")
+          .with_help(fmt::format("use count(), sum(x), min(x), max(x), avg(x), first(x) or last(x); x may be any "
+                                 "expression, such as `{}`",
+                                 is_call ? fmt::format("last({}(…))", call.text) : "last(x + 1)"));
       continue;
     }
     AggregateCall bound;
@@ -351,13 +417,15 @@ void QueryPlanner::plan_aggregate(const ast::QueryDecl& query, size_t& index, Pi
     bound.output_name = item.alias ? item.alias->name : call.text;
     bound.span = item.span;
     std::vector<Type> types;
+    std::string given;
     for (const auto& argument : call.children) {
       bound.argument = binder_.bind(argument, scope);
       types.push_back(bound.argument->type);
+      given += (given.empty() ? "" : ", ") + types.back().to_string();
     }
     CallCheck check = check_aggregate_call(call.text, types);
     if (!check.result) {
-      sink_.error(ErrorCode::BadArguments, call.span, fmt::format("`{}` cannot take these arguments", call.text),
+      sink_.error(ErrorCode::BadArguments, call.span, fmt::format("`{}` cannot take ({})", call.text, given),
                   "wrong arguments")
           .with_help(check.error);
       bound.type = Type::scalar(TypeKind::Error);
@@ -376,18 +444,17 @@ void QueryPlanner::plan_aggregate(const ast::QueryDecl& query, size_t& index, Pi
     aggregate->emit_written = true;
     aggregate->emit_span = emit_op->span;
     aggregate->emit = emit_op->target.name == "final" ? EmitMode::Final : EmitMode::Changes;
+    // With a window, a missing event time is reported once, at the window (check_event_time).
     if (aggregate->emit == EmitMode::Final && !windowed)
       sink_.error(ErrorCode::MisplacedOperator, emit_op->span, "`emit final` needs a window", "never final")
           .note("without a window a group never closes, so its final value never comes")
           .with_help("add `window tumbling(1m)` to `group by`, or use `emit changes`");
-    else if (aggregate->emit == EmitMode::Final)
-      check_event_time(emit_op->span, pipeline, "`emit final`");
   }
   if (!windowed)
     unbounded(ErrorCode::StateNeverCleaned, span, "this aggregation keeps state for every key forever",
-              "unbounded keyed state")
-        .note("each new key adds state that nothing removes; a stream with ever new keys runs out of memory")
-        .with_help("aggregate per window (`group by … window tumbling(1h)`), or use `process` with a `timeout`");
+              "unbounded keyed state",
+              "each new key adds state that nothing removes; a stream with ever new keys runs out of memory",
+              "aggregate per window (`group by … window tumbling(1h)`), or use `process` with a `timeout`");
   if (aggregate->emit == EmitMode::Changes) pipeline.state_op = &aggregate_op;
 
   if (aggregate->keys.size() == 1) {
@@ -420,16 +487,17 @@ void QueryPlanner::plan_process(const ast::Operator& op, Pipeline& pipeline) {
   for (const auto& field : process->state) {
     if (field.type.kind == TypeKind::List && field.type.max_length == 0)
       unbounded(ErrorCode::UnboundedStateField, field.span,
-                fmt::format("state field `{}` is a list without a bound", field.name), "can grow without bound")
-          .note("an appended-to list per key grows until the job runs out of memory")
-          .with_help(fmt::format("declare a bound: `{}: {}(max 100)` keeps the newest 100", field.name,
-                                 field.type.to_string()));
+                fmt::format("state field `{}` is a list without a bound", field.name), "can grow without bound",
+                "an appended-to list per key grows until the job runs out of memory",
+                fmt::format("declare a bound: `{}: {}(max 100)` keeps the newest 100", field.name,
+                            field.type.to_string()));
   }
-  if (!process->timeout_ms && !process->clears_state)
-    unbounded(ErrorCode::StateNeverCleaned, op.span, "this keyed state is never cleaned", "state kept forever")
-        .note("every key ever seen keeps its state; a stream with ever new keys runs out of memory")
-        .with_help("add `timeout 30m` after the state (then `on timeout { … }` runs when a key goes quiet), or "
-                   "`clear state` in a handler");
+  // A timeout with a wrong value is reported as such (E0231), not as a missing one.
+  if (!op.timeout && !process->clears_state)
+    unbounded(ErrorCode::StateNeverCleaned, op.span, "this keyed state is never cleaned", "state kept forever",
+              "every key ever seen keeps its state; a stream with ever new keys runs out of memory",
+              "add `timeout 30m` after the state (then `on timeout { … }` runs when a key goes quiet), or "
+              "`clear state` in a handler");
   pipeline.state_op = &op;
   pipeline.schema = process->output;
   pipeline.plan.operators.push_back(std::move(process));

@@ -26,9 +26,11 @@ class QueryPlanner {
   void plan_process(const ast::Operator& op, Pipeline& pipeline);
   void plan_into(const ast::Operator& op, Pipeline& pipeline);
   bool check_not_after_state(const ast::Operator& op, const Pipeline& pipeline);
-  bool check_event_time(Span span, const Pipeline& pipeline, const char* what);
+  //! A window needs `event_time` and `watermark` on every source; `emit_final` is labelled too.
+  void check_event_time(const ast::Window& window, const ast::Operator* emit_final, const Pipeline& pipeline);
   //! Unbounded-state findings are errors, or warnings under --allow-unbounded-state.
-  Diagnostic& unbounded(ErrorCode code, Span span, std::string message, std::string label);
+  void unbounded(ErrorCode code, Span span, std::string message, std::string label, std::string note,
+                 std::string help);
 
   const Plan& plan_;
   DiagnosticSink& sink_;

@@ -30,12 +30,7 @@ struct Type {
   int64_t max_length = 0;      //!< List: the bound; 0 means none was declared
   std::vector<Field> fields;   //!< Record
 
-  static Type scalar(TypeKind kind, bool nullable = false) {
-    Type t;
-    t.kind = kind;
-    t.nullable = nullable;
-    return t;
-  }
+  static Type scalar(TypeKind kind, bool nullable = false);
   static Type list(Type element, int64_t max_length);
   static Type record(std::vector<Field> fields);
 
@@ -44,11 +39,7 @@ struct Type {
   //! Values that `<` orders: numbers, strings, timestamps, durations.
   bool is_ordered() const;
 
-  Type as_nullable(bool value = true) const {
-    Type t = *this;
-    t.nullable = value;
-    return t;
-  }
+  Type as_nullable(bool value = true) const;
 
   //! As written in flow source: `int`, `list<string>(max 20)?`, `{ user: string, n: int }`.
   std::string to_string() const;
@@ -63,6 +54,21 @@ struct Field {
 };
 
 using Schema = std::vector<Field>;
+
+// Defined after Field: making or copying a Type makes or copies its fields, which needs Field
+// complete.
+inline Type Type::scalar(TypeKind kind, bool nullable) {
+  Type t;
+  t.kind = kind;
+  t.nullable = nullable;
+  return t;
+}
+
+inline Type Type::as_nullable(bool value) const {
+  Type t = *this;
+  t.nullable = value;
+  return t;
+}
 
 //! Index of `name` in `schema`, or -1.
 int find_field(const Schema& schema, const std::string& name);

@@ -27,7 +27,8 @@ namespace {
 
 struct ParseState {
   const char* begin = nullptr;
-  uint32_t depth = 0;
+  uint32_t depth = 0;     //!< open expressions, types, blocks and statements
+  uint32_t else_ifs = 0;  //!< open `else if` links of if-statement chains
 };
 struct parse_state_tag;
 
@@ -118,39 +119,54 @@ struct annotate_span {
   }
 };
 
+//! What a nesting_guard counts, and what the user reads when there is too much of it.
+struct NestingLimit {
+  uint32_t ParseState::*counter;
+  const char* message;  //!< `{}` stands for kMaxNesting
+  const char* help;
+};
+constexpr NestingLimit kNestedBlocks{&ParseState::depth, "expressions or blocks are nested more than {} deep",
+                                     kNestingHelp};
+constexpr NestingLimit kElseIfChain{&ParseState::else_ifs, "an `if` statement has more than {} `else if` branches",
+                                    "split the chain: handle some of the cases in an `if` of their own"};
+
 //! Wraps the recursive rules so that `((((…))))` ten thousand deep is an error, not a crash.
 template <typename Subject>
 struct nesting_guard : x3::unary_parser<Subject, nesting_guard<Subject>> {
   using base_type = x3::unary_parser<Subject, nesting_guard<Subject>>;
   static bool const is_pass_through_unary = true;
   static bool const handles_container = Subject::handles_container;
-  constexpr nesting_guard(const Subject& subject) : base_type(subject) {}
+  constexpr nesting_guard(const Subject& subject, const NestingLimit* limit) : base_type(subject), limit(limit) {}
 
   template <typename Iterator, typename Context, typename RContext, typename Attribute>
   bool parse(Iterator& first, const Iterator& last, const Context& context, RContext& rcontext,
              Attribute& attribute) const {
-    ParseState& state = state_of(context);
-    if (state.depth >= kMaxNesting)
-      throw TokenError{first, ErrorCode::NestingTooDeep,
-                       "expressions or blocks are nested more than " + std::to_string(kMaxNesting) + " deep",
-                       nullptr, kNestingHelp};
-    ++state.depth;
+    uint32_t& count = state_of(context).*(limit->counter);
+    if (count >= kMaxNesting)
+      throw TokenError{first, ErrorCode::NestingTooDeep, fmt::format(fmt::runtime(limit->message), kMaxNesting),
+                       nullptr, limit->help};
+    ++count;
     struct Leave {
-      ParseState& state;
-      ~Leave() { --state.depth; }
-    } leave{state};
+      uint32_t& count;
+      ~Leave() { --count; }
+    } leave{count};
     return this->subject.parse(first, last, context, rcontext, attribute);
   }
+
+  const NestingLimit* limit;
 };
 
 struct nesting_guard_generator {
+  const NestingLimit* limit;
   template <typename Subject>
   constexpr nesting_guard<typename x3::extension::as_parser<Subject>::value_type> operator[](
       const Subject& subject) const {
-    return {x3::as_parser(subject)};
+    return {x3::as_parser(subject), limit};
   }
 };
-constexpr nesting_guard_generator guard_nesting{};
+constexpr nesting_guard_generator guard_nesting{&kNestedBlocks};
+//! An `else if` chain nests one level deeper in the tree for each link.
+constexpr nesting_guard_generator guard_else_if{&kElseIfChain};
 
 void check_height(const ast::Expr& expr, const char* where) {
   if (expr.height > kMaxNesting)
@@ -654,8 +670,8 @@ auto make_statement(ast::StmtKind kind) {
 }
 
 // if_statement ::= 'if' expr block ('else' (if_statement | block))?
-// Each `else if` nests one level deeper in the tree, so a chain counts against the nesting limit.
-auto const if_statement_body_def = (kw_if > expr > block > -(kw_else > (guard_nesting[if_statement] | block)))[([](auto& ctx) {
+auto const if_statement_body_def =
+    (kw_if > expr > block > -(kw_else > (guard_else_if[if_statement] | block)))[([](auto& ctx) {
   auto& a = x3::_attr(ctx);
   ast::Stmt& s = x3::_val(ctx);
   s.kind = ast::StmtKind::If;
@@ -901,7 +917,8 @@ DeclarationParse parse_declaration(const std::string& text, uint32_t offset) {
     }
   } catch (const TokenError& error) {
     result.status = DeclarationParse::Status::Failed;
-    result.error_offset = static_cast<uint32_t>(error.where - text.data());
+    // A nesting guard throws where its rule was entered, which may be before blanks.
+    result.error_offset = skip_blanks(text, static_cast<uint32_t>(error.where - text.data()));
     if (error.end) result.error_end = static_cast<uint32_t>(error.end - text.data());
     result.code = error.code;
     result.message = error.message;

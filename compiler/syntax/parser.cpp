@@ -133,6 +133,8 @@ std::optional<std::string> help_for(const DeclarationParse& result, const std::s
   std::string_view found = token_at(text, at);
   if (result.code == ErrorCode::ExpectedDeclaration) {
     if (found == "}") return "this `}` closes nothing: is there one `}` too many above?";
+    if (found == ";")
+      return "remove this `;`: a query ends with its `}`, and only `source`, `sink` and `metric` end with `;`";
     if (!found.empty() && is_word_char(found[0]))
       if (auto keyword = closest_name(found, {"source", "sink", "metric", "query"}))
         return fmt::format("did you mean `{}`?", *keyword);
@@ -150,8 +152,14 @@ std::optional<std::string> help_for(const DeclarationParse& result, const std::s
     if (found == quote) return "strings are written in straight double quotes, such as \"/health\"";
   if (found == "-" && at > 0 && is_word_char(text[at - 1]) && at + 1 < text.size() && is_word_char(text[at + 1]))
     return fmt::format("names hold letters, digits and `_`, not `-`: write `{}`", name_without_dashes(text, at));
-  if (expected == "an expression" && !found.empty() && std::isdigit(static_cast<unsigned char>(found[0])))
+  size_t digits = found.find_first_not_of("0123456789");
+  if (expected == "an expression" && digits > 0 && digits != std::string_view::npos) {
+    std::string_view suffix = found.substr(digits);  // `30sec`, `1e5`
+    if (suffix.size() > 1 && (suffix[0] == 'e' || suffix[0] == 'E') &&
+        suffix.find_first_not_of("0123456789", 1) == std::string_view::npos)
+      return fmt::format("a float needs a `.` before its exponent: write `{}.0{}`", found.substr(0, digits), suffix);
     return "a duration is a whole number and a unit (`ms`, `s`, `m`, `h` or `d`), such as `30s`";
+  }
   if (expected == "`|` or `}`" && is_operator_keyword(found))
     return fmt::format("each operator of a pipeline starts with `|`: write `| {}`", found);
   if (expected == "`|` or `}`" && found == ";") return "operators of a pipeline do not end with `;`: remove it";
@@ -211,8 +219,9 @@ ast::Program parse_program(const SourceFile& file, DiagnosticSink& sink) {
   if (auto bad = first_non_text_byte(text)) {
     sink.error(ErrorCode::NotText, {*bad, *bad + 1},
                fmt::format("file is not UTF-8 text (byte 0x{:02x} at offset {})",
-                           static_cast<unsigned char>(text[*bad]), *bad))
-        .with_help("flowc reads .flow source files; is this the right file?");
+                           static_cast<unsigned char>(text[*bad]), *bad),
+               "not UTF-8")
+        .with_help("flowc reads .flow files as UTF-8: if this is the right file, save it as UTF-8");
     return program;
   }
   program.comments = collect_comments(text);

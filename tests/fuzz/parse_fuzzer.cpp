@@ -1,5 +1,6 @@
-// libFuzzer target for the front end: any bytes through parse + syntax checks + rendering; when a
-// program parses cleanly, `flowc fmt` must round-trip it (same AST, idempotent). Run with
+// libFuzzer target for the front end: any bytes through parse, syntax checks, planning (names,
+// types, streaming rules), explain and rendering; when a program parses cleanly, `flowc fmt` must
+// round-trip it (same AST, idempotent). Run with
 // scripts/fuzz (docs/testing.md).
 #include <cstdint>
 #include <cstdio>
@@ -7,7 +8,9 @@
 #include <string>
 
 #include "compiler/diagnostics/diagnostic.hpp"
+#include "compiler/explain/explain.hpp"
 #include "compiler/format/formatter.hpp"
+#include "compiler/plan/planner.hpp"
 #include "compiler/syntax/parser.hpp"
 
 using namespace flow::compiler;
@@ -16,9 +19,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   SourceFile file("fuzz.flow", std::string(reinterpret_cast<const char*>(data), size));
   DiagnosticSink sink;
   ast::Program program = syntax::parse_program(file, sink);
-  size_t rendered = 0;
-  for (const auto& diagnostic : sink.all()) rendered += render(diagnostic, file).size();
-  if (sink.has_errors()) return rendered == 0;  // every error renders to something
+  bool syntax_clean = !sink.has_errors();
+  if (syntax_clean) {
+    plan::Plan plan = plan::build_plan(program, sink);
+    if (!sink.has_errors()) {  // every form of explain, for every clean plan
+      volatile size_t size = explain::explain_text(plan).size() + plan::plan_to_json(plan).size() +
+                             explain::explain_dot(plan).size();
+      (void)size;
+    }
+  }
+  for (const auto& diagnostic : sink.all())
+    if (render(diagnostic, file).empty()) std::abort();
+  if (!syntax_clean) return 0;
 
   std::string once = format::format_program(program, file);
   SourceFile formatted("formatted.flow", once);

@@ -12,6 +12,7 @@
 
 #include "compiler/diagnostics/diagnostic.hpp"
 #include "compiler/format/formatter.hpp"
+#include "compiler/plan/planner.hpp"
 #include "compiler/syntax/parser.hpp"
 
 namespace {
@@ -66,9 +67,16 @@ int main(int argc, char** argv) {
   std::string text = read_file(path);
   SourceFile file(argv[2], text);
   std::string first_line = text.substr(0, text.find('\n'));
+  std::string second_line = text.substr(first_line.size() + 1 < text.size() ? first_line.size() + 1 : text.size());
+  second_line = second_line.substr(0, second_line.find('\n'));
+  bool syntax_only = first_line.starts_with("// ok: syntax");
+  plan::PlanOptions plan_options;
+  plan_options.allow_unbounded_state = second_line.starts_with("// flags:") &&
+                                       second_line.find("--allow-unbounded-state") != std::string::npos;
 
   DiagnosticSink sink;
   ast::Program program = syntax::parse_program(file, sink);
+  if (!syntax_only && !sink.has_errors()) plan::build_plan(program, sink, plan_options);
   std::string rendered;
   std::vector<std::string> codes;
   for (const auto& d : sink.all()) {

@@ -14,7 +14,7 @@ struct LogicalSink final : LogicalOperator {
   }
   void write_json(JsonWriter& json) const override {
     json.key("sink").value(sink);
-    json.key("kind").value(kind);
+    json.key("target").value(kind);
     if (kind == "kafka") json.key("topic").value(topic);
     json.key("keyed").value(keyed);
   }
