@@ -123,14 +123,21 @@ std::string render(const Diagnostic& diagnostic, const SourceFile& file, RenderO
   std::string gutter(std::to_string(widest_line).size(), ' ');
 
   uint32_t column = 1 + display_width(file.line_text(where.line).substr(0, where.column - 1));
-  out += fmt::format("{}{}-->{} {}:{}:{}\n", gutter, style.bold_blue(), style.reset(), file.path(), where.line,
-                     column);
-  out += fmt::format("{} {}|{}\n", gutter, style.bold_blue(), style.reset());
+  // A file that could not be read, or is empty, has no line to show: the location is the file.
+  bool has_source = !file.text().empty();
+  if (has_source)
+    out += fmt::format("{}{}-->{} {}:{}:{}\n", gutter, style.bold_blue(), style.reset(), file.path(), where.line,
+                       column);
+  else
+    out += fmt::format("{}{}-->{} {}\n", gutter, style.bold_blue(), style.reset(), file.path());
+  if (has_source) out += fmt::format("{} {}|{}\n", gutter, style.bold_blue(), style.reset());
 
-  // Labels in source order, each with its line and a caret run under its span (clipped to the line).
+  // Labels in source order: each source line once, then a caret run under each label's span on
+  // it (clipped to the line).
   std::stable_sort(labels.begin(), labels.end(),
                    [](const Label* a, const Label* b) { return a->span.begin < b->span.begin; });
-  for (const Label* label : labels) {
+  uint32_t shown_line = 0;
+  for (const Label* label : has_source ? labels : std::vector<const Label*>{}) {
     LineColumn at = file.position(label->span.begin);
     std::string_view line = file.line_text(at.line);
     uint32_t start = std::min<uint32_t>(at.column - 1, static_cast<uint32_t>(line.size()));
@@ -139,8 +146,10 @@ std::string render(const Diagnostic& diagnostic, const SourceFile& file, RenderO
     bool primary = label == &diagnostic.primary;
     std::string_view caret_style = primary ? kind_style : style.bold_blue();
     char mark = primary ? '^' : '-';
-    out += fmt::format("{:>{}} {}|{} {}\n", at.line, gutter.size(), style.bold_blue(), style.reset(),
-                       printable(line));
+    if (at.line != shown_line)
+      out += fmt::format("{:>{}} {}|{} {}\n", at.line, gutter.size(), style.bold_blue(), style.reset(),
+                         printable(line));
+    shown_line = at.line;
     uint32_t indent = display_width(line.substr(0, start));
     uint32_t width = std::max<uint32_t>(1, display_width(line.substr(start, length)));
     out += fmt::format("{} {}|{} {}{}{}{}{}\n", gutter, style.bold_blue(), style.reset(), std::string(indent, ' '),

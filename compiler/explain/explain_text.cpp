@@ -31,7 +31,8 @@ void summary(const plan::Plan& plan, std::string& out) {
     if (source.dead_letter) out += fmt::format(", dead letters to \"{}\"", *source.dead_letter);
     out += "\n";
   }
-  out += fmt::format("  tasks: {} (one per source partition; each source is read once for all its queries)\n",
+  out += fmt::format("  tasks: {} (one per source partition, sources of a union together; each source is read "
+                     "once for all its queries)\n",
                      budget.tasks);
   out += fmt::format("  core budget: {} for full parallelism ({} tasks + {} producer thread); Spark would need {} "
                      "({} x partitions read + {} producer)\n",

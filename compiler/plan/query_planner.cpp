@@ -206,21 +206,24 @@ bool QueryPlanner::check_not_after_state(const ast::Operator& op, const Pipeline
   return false;
 }
 
-void QueryPlanner::check_event_time(const ast::Window& window, const ast::Operator* emit_final,
+void QueryPlanner::check_event_time(Span span, std::string_view what, const ast::Operator* emit_final,
                                     const Pipeline& pipeline) {
   for (const SourcePlan* source : pipeline.sources) {
     if (source->event_time && source->watermark_ms) continue;
-    Diagnostic& d = sink_.error(ErrorCode::NeedsEventTime, window.span,
-                                fmt::format("a window needs event time, but source `{}` declares no {}", source->name,
+    Diagnostic& d = sink_.error(ErrorCode::NeedsEventTime, span,
+                                fmt::format("{} needs event time, but source `{}` declares no {}", what, source->name,
                                             source->event_time ? "`watermark`" : "`event_time`"),
                                 "needs event time");
     d.label(source->span, "declared here");
     if (emit_final) d.label(emit_final->span, "waits for the watermark");
+    if (what == "an event-time timeout")
+      d.note("a key times out when the watermark passes its last event time plus the timeout");
     d.with_help(source->event_time
                     ? fmt::format("add `watermark = 30s` (how late a record may arrive) to the `with (…)` of `{}`",
                                   source->name)
-                    : fmt::format("add `event_time = FIELD, watermark = 30s` to the `with (…)` of `{}`",
-                                  source->name));
+                    : fmt::format("add `event_time = FIELD, watermark = 30s` to the `with (…)` of `{}`{}",
+                                  source->name,
+                                  what == "an event-time timeout" ? ", or write `timeout … in processing time`" : ""));
   }
 }
 
@@ -395,7 +398,8 @@ void QueryPlanner::plan_aggregate(const ast::QueryDecl& query, size_t& index, Pi
       spec.kind = WindowKind::Session;
       spec.gap_ms = sizes[0];
     }
-    check_event_time(window, emit_op && emit_op->target.name == "final" ? emit_op : nullptr, pipeline);
+    check_event_time(window.span, "a window", emit_op && emit_op->target.name == "final" ? emit_op : nullptr,
+                     pipeline);
     output.push_back({"window_start", Type::scalar(TypeKind::Timestamp)});
     output.push_back({"window_end", Type::scalar(TypeKind::Timestamp)});
   }
@@ -484,6 +488,9 @@ void QueryPlanner::plan_process(const ast::Operator& op, Pipeline& pipeline) {
   }
   HandlerBinder handlers(plan_, sink_, binder_);
   auto process = handlers.bind(op, *pipeline.key, sources, pipeline.is_union);
+  // An event-time timeout fires when the watermark passes a key's last event plus the timeout.
+  if (process->timeout_ms && !process->processing_time)
+    check_event_time(op.timeout->span, "an event-time timeout", nullptr, pipeline);
   for (const auto& field : process->state) {
     if (field.type.kind == TypeKind::List && field.type.max_length == 0)
       unbounded(ErrorCode::UnboundedStateField, field.span,

@@ -27,7 +27,8 @@ class QueryPlanner {
   void plan_into(const ast::Operator& op, Pipeline& pipeline);
   bool check_not_after_state(const ast::Operator& op, const Pipeline& pipeline);
   //! A window needs `event_time` and `watermark` on every source; `emit_final` is labelled too.
-  void check_event_time(const ast::Window& window, const ast::Operator* emit_final, const Pipeline& pipeline);
+  //! Windows and event-time timeouts need `event_time` and `watermark` on every source read.
+  void check_event_time(Span span, std::string_view what, const ast::Operator* emit_final, const Pipeline& pipeline);
   //! Unbounded-state findings are errors, or warnings under --allow-unbounded-state.
   void unbounded(ErrorCode code, Span span, std::string message, std::string label, std::string note,
                  std::string help);

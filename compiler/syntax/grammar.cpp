@@ -169,9 +169,9 @@ constexpr nesting_guard_generator guard_nesting{&kNestedBlocks};
 constexpr nesting_guard_generator guard_else_if{&kElseIfChain};
 
 void check_height(const ast::Expr& expr, const char* where) {
-  if (expr.height > kMaxNesting)
+  if (expr.height > kMaxExpressionHeight)
     throw TokenError{where, ErrorCode::NestingTooDeep,
-                     "an expression is nested more than " + std::to_string(kMaxNesting) + " deep", nullptr,
+                     "an expression is more than " + std::to_string(kMaxExpressionHeight) + " operators deep", nullptr,
                      kNestingHelp};
 }
 
@@ -663,7 +663,8 @@ auto const metric_decl_body_def = (kw_metric > identifier > semicolon)[([](auto&
 // =============================================================================================
 
 // block ::= '{' statement* '}'
-auto const block_body_def = guard_nesting[x3::lit('{') > *statement > statement_or_end];
+// Not guarded itself: every block nests inside a statement, which is.
+auto const block_body_def = x3::lit('{') > *statement > statement_or_end;
 
 auto make_statement(ast::StmtKind kind) {
   return [kind](auto& ctx) { x3::_val(ctx).kind = kind; };
@@ -862,6 +863,11 @@ BOOST_SPIRIT_DEFINE(block, handler, state_field, named_expr, window, operator_, 
 BOOST_SPIRIT_DEFINE(block_body, handler_body, state_field_body, named_expr_body, window_body, operator__body, query_input_body, query_decl_body, declaration_body)
 
 }  // namespace
+
+uint32_t end_of_previous_token(const std::string& text, uint32_t offset) {
+  return static_cast<uint32_t>(trim_end(text.data(), text.data() + std::min<size_t>(offset, text.size())) -
+                               text.data());
+}
 
 uint32_t skip_blanks(const std::string& text, uint32_t offset) {
   const char* first = text.data() + offset;

@@ -13,6 +13,10 @@ namespace flow::compiler::syntax {
 //! How deep expressions, types and blocks may nest before the parser stops with E0005.
 inline constexpr uint32_t kMaxNesting = 64;
 
+//! How tall an expression tree may be (`a + b + … + z` is as tall as it has terms). Later passes
+//! recurse over expressions, so their depth is bounded, but more generously than nesting.
+inline constexpr uint32_t kMaxExpressionHeight = 256;
+
 struct DeclarationParse {
   enum class Status { Parsed, NotADeclaration, Failed };
   Status status = Status::Failed;
@@ -31,6 +35,9 @@ struct DeclarationParse {
 
 //! Parses one top-level declaration starting at `offset` (leading blanks and comments allowed).
 DeclarationParse parse_declaration(const std::string& text, uint32_t offset);
+
+//! Offset just past the last token before `offset` (skipping back over blanks and comments).
+uint32_t end_of_previous_token(const std::string& text, uint32_t offset);
 
 //! Offset of the first character at or after `offset` that is not blank or inside a comment.
 uint32_t skip_blanks(const std::string& text, uint32_t offset);

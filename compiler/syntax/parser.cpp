@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -46,10 +47,14 @@ std::string describe_token(const std::string& text, uint32_t offset) {
   return fmt::format("`{}`", token);
 }
 
+//! A top-level keyword followed by a name (`sink views`), not a field called `sink` (`sink: string`).
 bool starts_declaration(const std::string& text, uint32_t offset) {
   for (std::string_view keyword : {"source", "sink", "metric", "query"}) {
-    if (text.compare(offset, keyword.size(), keyword) == 0 &&
-        (offset + keyword.size() >= text.size() || !is_word_char(text[offset + keyword.size()])))
+    if (text.compare(offset, keyword.size(), keyword) != 0) continue;
+    size_t next = offset + keyword.size();
+    if (next >= text.size() || (text[next] != ' ' && text[next] != '\t')) continue;
+    next = text.find_first_not_of(" \t", next);
+    if (next != std::string::npos && (std::isalpha(static_cast<unsigned char>(text[next])) || text[next] == '_'))
       return true;
   }
   return false;
@@ -170,7 +175,7 @@ std::optional<std::string> help_for(const DeclarationParse& result, const std::s
   if (expected.find("`}`") != std::string::npos) {
     if (found.empty()) return "the file ends before the `}` that closes the last block";
     if (starts_line(text, at) && (found == "on" || found == "|" || starts_declaration(text, at)))
-      return "a `}` may be missing before this line";
+      return "a `}` may be missing at the end of this line";
   }
   return std::nullopt;
 }
@@ -188,6 +193,13 @@ void report_parse_error(const DeclarationParse& result, const SourceFile& file, 
   }
   std::string found = describe_token(text, at);
   std::string label = result.expected.size() <= 30 ? fmt::format("expected {}", result.expected) : "unexpected here";
+  // Something missing at the end of a line (`;`, a condition) is missing right after the last
+  // token, as rustc shows it, not at the start of whatever the next line holds.
+  uint32_t previous = end_of_previous_token(text, at);
+  if (previous > 0 && file.position(previous).line < file.position(at).line) {
+    span = {previous, previous + 1};
+    if (result.expected.size() <= 30) label = fmt::format("expected {} here", result.expected);
+  }
   auto& diagnostic =
       sink.error(result.code, span, fmt::format("expected {}, found {}", result.expected, found), std::move(label));
   if (auto help = help_for(result, text)) diagnostic.with_help(std::move(*help));
@@ -196,6 +208,12 @@ void report_parse_error(const DeclarationParse& result, const SourceFile& file, 
 }  // namespace
 
 std::optional<SourceFile> read_source_file(const std::string& path, DiagnosticSink& sink) {
+  std::error_code ignored;
+  if (std::filesystem::is_directory(path, ignored)) {
+    sink.error(ErrorCode::CannotRead, {}, fmt::format("cannot read `{}`: it is a directory", path))
+        .with_help("name a .flow file");
+    return std::nullopt;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     sink.error(ErrorCode::CannotRead, {}, fmt::format("cannot read `{}`: {}", path, std::strerror(errno)))

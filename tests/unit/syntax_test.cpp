@@ -126,7 +126,9 @@ TEST_CASE("an error in one declaration does not hide the next one") {
   REQUIRE(p.sink.all().size() == 2);
   CHECK(p.sink.all()[0].code == ErrorCode::Expected);
   CHECK(p.sink.all()[1].code == ErrorCode::Expected);
-  CHECK(p.file.position(p.sink.all()[1].primary.span.begin).line == 3);
+  // Each missing `;` is reported right after the last token of its line.
+  CHECK(p.file.position(p.sink.all()[0].primary.span.begin).line == 1);
+  CHECK(p.file.position(p.sink.all()[1].primary.span.begin).line == 2);
   REQUIRE(p.program.declarations.size() == 1);
   CHECK(std::get<ast::SinkDecl>(p.program.declarations[0]).name.name == "b");
 }
