@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "compiler/codegen/codegen.hpp"
 #include "compiler/diagnostics/diagnostic.hpp"
 #include "compiler/driver/command_line.hpp"
 #include "compiler/explain/explain.hpp"
@@ -25,10 +26,11 @@ constexpr std::string_view kUsage =
     "commands:\n"
     "  check FILE...            parse and check files (syntax, names, types, streaming\n"
     "                           rules); print diagnostics\n"
-    "  explain FILE [--query NAME] [--format text|json|dot]\n"
+    "  explain FILE [--query NAME] [--format text|json|dot] [--ir]\n"
     "                           print the checked plan: operators and their schemas, keyed\n"
     "                           state, tasks and core budget (json: the plan as the runtime\n"
-    "                           reads it; dot: a Graphviz graph)\n"
+    "                           reads it; dot: a Graphviz graph; --ir: the optimised\n"
+    "                           LLVM IR of the generated code)\n"
     "  fmt [--write|--check] FILE...\n"
     "                           print files in canonical layout (comments kept);\n"
     "                           --write rewrites them, --check exits 1 if one would change\n"
@@ -50,6 +52,7 @@ struct Options {
   bool allow_unbounded_state = false;
   std::optional<std::string> query;
   std::string format = "text";
+  bool ir = false;
   driver::ColourChoice colour = driver::ColourChoice::Auto;
 };
 
@@ -147,6 +150,15 @@ int run_explain(const Options& options) {
     }
   }
   explain::ExplainOptions explain_options{options.query};
+  if (options.ir) {
+    try {
+      fmt::print("{}", codegen::emit_ir(plan));
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "flowc: cannot generate code for `{}`: {}\n", path, e.what());
+      return driver::kExitFailure;
+    }
+    return driver::kExitOk;
+  }
   if (options.format == "json")
     fmt::print("{}", plan::plan_to_json(plan));
   else if (options.format == "dot")
@@ -176,6 +188,8 @@ int main(int argc, char** argv) {
       options.write = true;
     } else if (arg == "--check" && options.command == "fmt") {
       options.check_only = true;
+    } else if (arg == "--ir" && options.command == "explain") {
+      options.ir = true;
     } else if (arg == "--allow-unbounded-state" && options.command != "fmt") {
       options.allow_unbounded_state = true;
     } else if ((arg == "--query" || arg == "--format") && options.command == "explain") {

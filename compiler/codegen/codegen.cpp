@@ -1,0 +1,160 @@
+// Driving LLVM: lower the plan to a module, optimise it at O2 for the host CPU (the target machine
+// gives the vectorisers their cost model), and either print it or JIT it with ORC LLJIT. External
+// functions are registered as absolute symbols: an explicit contract, no -rdynamic needed.
+#include "compiler/codegen/codegen.hpp"
+
+#include <llvm/Analysis/CGSCCPassManager.h>
+#include <llvm/Analysis/LoopAnalysisManager.h>
+#include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
+#include <llvm/ExecutionEngine/Orc/LLJIT.h>
+#include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
+#include <llvm/IR/PassManager.h>
+#include <llvm/IR/Verifier.h>
+#include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/TargetSelect.h>
+#include <llvm/Support/raw_ostream.h>
+#include <llvm/Target/TargetMachine.h>
+
+#include <chrono>
+#include <mutex>
+#include <stdexcept>
+
+#include "compiler/codegen/expression_lowering.hpp"
+#include "compiler/codegen/lowering_context.hpp"
+#include "compiler/codegen/pipeline_lowering.hpp"
+#include "compiler/codegen/runtime_support.h"
+#include "stdlib/symbol_table.hpp"
+
+namespace flow::compiler::codegen {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+void initialise_llvm() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+  });
+}
+
+std::unique_ptr<llvm::TargetMachine> host_target_machine() {
+  auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!builder) throw std::runtime_error("cannot describe the host CPU: " + llvm::toString(builder.takeError()));
+  builder->setCodeGenOptLevel(llvm::CodeGenOpt::Aggressive);
+  auto machine = builder->createTargetMachine();
+  if (!machine) throw std::runtime_error("cannot create a target machine: " + llvm::toString(machine.takeError()));
+  return std::move(*machine);
+}
+
+//! Lowers the plan into a fresh context and module; throws CodegenError for unsupported constructs.
+std::unique_ptr<LoweringContext> lower(const plan::Plan& plan) {
+  auto cx = std::make_unique<LoweringContext>("flow");
+  lower_pipelines(*cx, plan);
+  std::string problems;
+  llvm::raw_string_ostream out(problems);
+  if (llvm::verifyModule(cx->module(), &out)) throw std::logic_error("generated code does not verify: " + problems);
+  return cx;
+}
+
+void optimise(llvm::Module& module, llvm::TargetMachine& machine) {
+  module.setDataLayout(machine.createDataLayout());
+  module.setTargetTriple(machine.getTargetTriple().str());
+  // The new pass manager's four analysis managers, registered and cross-linked, then O2.
+  llvm::LoopAnalysisManager loops;
+  llvm::FunctionAnalysisManager functions;
+  llvm::CGSCCAnalysisManager cgscc;
+  llvm::ModuleAnalysisManager modules;
+  llvm::PassBuilder passes(&machine);
+  passes.registerModuleAnalyses(modules);
+  passes.registerCGSCCAnalyses(cgscc);
+  passes.registerFunctionAnalyses(functions);
+  passes.registerLoopAnalyses(loops);
+  passes.crossRegisterProxies(loops, functions, cgscc, modules);
+  passes.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2).run(module, modules);
+}
+
+}  // namespace
+
+std::string emit_ir(const plan::Plan& plan, bool optimise_module) {
+  initialise_llvm();
+  auto cx = lower(plan);
+  if (optimise_module) {
+    auto machine = host_target_machine();
+    optimise(cx->module(), *machine);
+  }
+  std::string text;
+  llvm::raw_string_ostream out(text);
+  cx->module().print(out, nullptr);
+  return text;
+}
+
+struct JitProgram::Engine {
+  std::unique_ptr<llvm::orc::LLJIT> jit;
+};
+
+JitProgram::JitProgram() : engine_(std::make_unique<Engine>()) {}
+JitProgram::~JitProgram() = default;
+
+std::unique_ptr<JitProgram> JitProgram::compile(const plan::Plan& plan, const std::vector<HostSymbol>& host,
+                                                std::string& error) {
+  initialise_llvm();
+  std::unique_ptr<JitProgram> program(new JitProgram());
+  try {
+    auto start = Clock::now();
+    auto cx = lower(plan);
+    program->timings_.lower_ms = ms_since(start);
+
+    start = Clock::now();
+    auto machine = host_target_machine();
+    optimise(cx->module(), *machine);
+    program->timings_.optimise_ms = ms_since(start);
+
+    start = Clock::now();
+    auto jit = llvm::orc::LLJITBuilder().create();
+    if (!jit) throw std::runtime_error("cannot start the JIT: " + llvm::toString(jit.takeError()));
+    llvm::orc::SymbolMap symbols;
+    auto add = [&](std::string_view name, const void* address) {
+      symbols[(*jit)->mangleAndIntern(llvm::StringRef(name.data(), name.size()))] = llvm::JITEvaluatedSymbol(
+          llvm::pointerToJITTargetAddress(address), llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable);
+    };
+    for (const auto& symbol : stdlib::symbols()) add(symbol.name, symbol.address);
+    add("flow_cg_str_compare", reinterpret_cast<const void*>(&flow_cg_str_compare));
+    add("flow_cg_format_int", reinterpret_cast<const void*>(&flow_cg_format_int));
+    add("flow_cg_format_float", reinterpret_cast<const void*>(&flow_cg_format_float));
+    for (const auto& symbol : host) add(symbol.name, symbol.address);
+    if (auto e = (*jit)->getMainJITDylib().define(llvm::orc::absoluteSymbols(std::move(symbols))))
+      throw std::runtime_error("cannot register host functions: " + llvm::toString(std::move(e)));
+    std::vector<std::string> names;
+    for (const auto& source : plan.sources)
+      if (cx->module().getFunction(batch_function_name(source.name))) names.push_back(source.name);
+    auto module = cx->release_module();
+    auto context = cx->release_context();
+    if (auto e = (*jit)->addIRModule(llvm::orc::ThreadSafeModule(std::move(module), std::move(context))))
+      throw std::runtime_error("cannot add the module to the JIT: " + llvm::toString(std::move(e)));
+    for (const auto& name : names) {
+      auto address = (*jit)->lookup(batch_function_name(name));
+      if (!address) throw std::runtime_error("cannot compile `" + name + "`: " + llvm::toString(address.takeError()));
+      program->functions_.emplace_back(name, address->toPtr<flow_batch_fn>());
+    }
+    program->engine_->jit = std::move(*jit);
+    program->timings_.machine_ms = ms_since(start);
+  } catch (const std::exception& e) {
+    error = e.what();
+    return nullptr;
+  }
+  return program;
+}
+
+flow_batch_fn JitProgram::batch_function(const std::string& source) const {
+  for (const auto& [name, fn] : functions_)
+    if (name == source) return fn;
+  return nullptr;
+}
+
+}  // namespace flow::compiler::codegen

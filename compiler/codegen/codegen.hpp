@@ -1,0 +1,52 @@
+// Code generation: the plan's stateless pipelines as native code, through LLVM 16. One batch
+// function per source (flow_batch_fn in runtime/abi/flow_abi.h). `emit_ir` shows the optimised IR
+// (`flowc explain --ir`); JitProgram compiles in-process with ORC LLJIT at O2.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/plan/plan.hpp"
+#include "runtime/abi/flow_abi.h"
+
+namespace flow::compiler::codegen {
+
+//! A function the generated code may call that the host process provides (runtime callbacks,
+//! codecs); the stdlib and the lowering's own helpers are registered automatically.
+struct HostSymbol {
+  std::string name;
+  const void* address;
+};
+
+struct CompileTimings {
+  double lower_ms = 0;     //!< plan -> LLVM IR
+  double optimise_ms = 0;  //!< O2 pipeline
+  double machine_ms = 0;   //!< IR -> machine code in the JIT
+};
+
+//! The optimised LLVM IR of the plan's generated code (one module, every source's function).
+//! Throws std::runtime_error when a construct cannot be compiled.
+std::string emit_ir(const plan::Plan& plan, bool optimise = true);
+
+class JitProgram {
+ public:
+  //! Compiles `plan`; on failure returns null and sets `error`.
+  static std::unique_ptr<JitProgram> compile(const plan::Plan& plan, const std::vector<HostSymbol>& host,
+                                             std::string& error);
+  ~JitProgram();
+
+  //! The batch function of `source`, or null when no query reads it.
+  flow_batch_fn batch_function(const std::string& source) const;
+  const CompileTimings& timings() const { return timings_; }
+
+ private:
+  JitProgram();
+  struct Engine;
+  std::unique_ptr<Engine> engine_;
+  std::vector<std::pair<std::string, flow_batch_fn>> functions_;
+  CompileTimings timings_;
+};
+
+}  // namespace flow::compiler::codegen

@@ -1,0 +1,331 @@
+// The per-source batch loop. Each query's operators become a chain of basic blocks inside the
+// record loop; a failing `where` jumps to the next query, so nothing is materialised between
+// operators: values stay in SSA registers until the sink encodes them.
+#include "compiler/codegen/pipeline_lowering.hpp"
+
+#include "compiler/codegen/expression_lowering.hpp"
+#include "compiler/plan/operators/logical_filter.hpp"
+#include "compiler/plan/operators/logical_key_by.hpp"
+#include "compiler/plan/operators/logical_project.hpp"
+#include "compiler/plan/operators/logical_tally.hpp"
+#include "compiler/plan/operators/logical_union.hpp"
+
+namespace flow::compiler::codegen {
+
+using plan::BoundExpr;
+using plan::OperatorKind;
+
+namespace {
+
+void collect_fields(const BoundExpr& expr, std::vector<bool>& used) {
+  if (expr.kind == plan::BoundKind::InputField && expr.index >= 0 && static_cast<size_t>(expr.index) < used.size())
+    used[expr.index] = true;
+  for (const auto& child : expr.children) collect_fields(child, used);
+}
+
+bool reads_only(const plan::QueryPlan& query, const std::string& source) {
+  return query.sources.size() == 1 && query.sources.front() == source;
+}
+
+int metric_index(const plan::Plan& plan, const std::string& name) {
+  for (size_t i = 0; i < plan.metrics.size(); ++i)
+    if (plan.metrics[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+//! Lowers one batch function.
+class BatchLowering {
+ public:
+  BatchLowering(LoweringContext& cx, const plan::Plan& plan, const plan::SourcePlan& source)
+      : cx_(cx), b_(cx.builder()), plan_(plan), source_(source), expressions_(cx) {}
+
+  void run() {
+    llvm::Type* ptr = cx_.ptr();
+    auto* type = llvm::FunctionType::get(b_.getVoidTy(), {ptr, ptr, ptr, ptr, cx_.i64()}, false);
+    fn_ = llvm::Function::Create(type, llvm::Function::ExternalLinkage, batch_function_name(source_.name),
+                                 cx_.module());
+    task_ = fn_->getArg(0);
+    decoder_ = fn_->getArg(1);
+    encoders_ = fn_->getArg(2);
+    llvm::Value* records = fn_->getArg(3);
+    llvm::Value* count = fn_->getArg(4);
+
+    auto* entry = llvm::BasicBlock::Create(cx_.llvm(), "entry", fn_);
+    auto* loop = llvm::BasicBlock::Create(cx_.llvm(), "loop", fn_);
+    auto* body = llvm::BasicBlock::Create(cx_.llvm(), "record", fn_);
+    auto* exit = llvm::BasicBlock::Create(cx_.llvm(), "exit", fn_);
+    b_.SetInsertPoint(entry);
+    cx_.arena = b_.CreateCall(cx_.external("flow_rt_arena", ptr, {ptr}), {task_});
+    size_t width = std::max<size_t>(source_.schema.size(), widest_record());
+    fields_ = b_.CreateAlloca(cx_.value_type(), cx_.i64_const(static_cast<int64_t>(source_.schema.size() + 1)),
+                              "fields");
+    out_ = b_.CreateAlloca(cx_.value_type(), cx_.i64_const(static_cast<int64_t>(width + 1)), "out");
+    key_slot_ = b_.CreateAlloca(cx_.value_type(), nullptr, "key");
+    detail_ = b_.CreateAlloca(cx_.str_type(), nullptr, "detail");
+    b_.CreateBr(loop);
+
+    b_.SetInsertPoint(loop);
+    llvm::PHINode* i = b_.CreatePHI(cx_.i64(), 2, "i");
+    i->addIncoming(cx_.i64_const(0), entry);
+    b_.CreateCondBr(b_.CreateICmpSLT(i, count), body, exit);
+
+    b_.SetInsertPoint(body);
+    record_ = b_.CreateGEP(cx_.record_type(), records, i, "rec");
+    auto* next = llvm::BasicBlock::Create(cx_.llvm(), "next", fn_);
+    lower_record(next);
+    b_.SetInsertPoint(next);
+    llvm::Value* i_next = b_.CreateAdd(i, cx_.i64_const(1));
+    i->addIncoming(i_next, next);
+    b_.CreateBr(loop);
+
+    b_.SetInsertPoint(exit);
+    b_.CreateRetVoid();
+  }
+
+ private:
+  size_t widest_record() const {
+    size_t width = 0;
+    for (const auto& query : plan_.queries)
+      for (const auto& op : query.operators) width = std::max(width, op->output.size());
+    return width;
+  }
+
+  void lower_record(llvm::BasicBlock* next) {
+    llvm::Type* ptr = cx_.ptr();
+    llvm::Type* i64 = cx_.i64();
+    b_.CreateCall(cx_.external("flow_arena_reset", b_.getVoidTy(), {ptr}), {cx_.arena});
+    llvm::Value* value = b_.CreateLoad(ptr, b_.CreateStructGEP(cx_.record_type(), record_, 0));
+    llvm::Value* length = b_.CreateLoad(i64, b_.CreateStructGEP(cx_.record_type(), record_, 1));
+    llvm::Value* status = b_.CreateCall(cx_.external("flow_json_decode", cx_.i32(), {ptr, ptr, i64, ptr, ptr, ptr}),
+                                        {decoder_, value, length, fields_, cx_.arena, detail_});
+    auto* bad = llvm::BasicBlock::Create(cx_.llvm(), "dead_letter", fn_);
+    auto* good = llvm::BasicBlock::Create(cx_.llvm(), "decoded", fn_);
+    b_.CreateCondBr(b_.CreateICmpNE(status, b_.getInt32(0)), bad, good);
+
+    b_.SetInsertPoint(bad);
+    llvm::Value* detail_data = b_.CreateLoad(ptr, b_.CreateStructGEP(cx_.str_type(), detail_, 0));
+    llvm::Value* detail_len = b_.CreateLoad(i64, b_.CreateStructGEP(cx_.str_type(), detail_, 1));
+    b_.CreateCall(cx_.external("flow_rt_dead_letter", b_.getVoidTy(), {ptr, ptr, cx_.i32(), ptr, i64}),
+                  {task_, record_, status, detail_data, detail_len});
+    b_.CreateBr(next);
+
+    b_.SetInsertPoint(good);
+    std::vector<CgValue> fields;
+    for (size_t f = 0; f < source_.schema.size(); ++f)
+      fields.push_back(cx_.load_value(slot(fields_, f), source_.schema[f].type));
+    event_time_ = b_.CreateLoad(i64, b_.CreateStructGEP(cx_.record_type(), record_, 5));
+    if (source_.event_time) {
+      int index = plan::find_field(source_.schema, *source_.event_time);
+      // A null event time falls back to the Kafka timestamp.
+      event_time_ = b_.CreateSelect(fields[index].null, event_time_, fields[index].a);
+    }
+    for (size_t q = 0; q < plan_.queries.size(); ++q) {
+      const plan::QueryPlan& query = plan_.queries[q];
+      if (query.operators.empty()) continue;
+      if (reads_only(query, source_.name)) {
+        lower_query(static_cast<int>(q), query, fields);
+      } else if (query.operators.front()->kind == OperatorKind::Union) {
+        lower_union_input(static_cast<int>(q), static_cast<const plan::LogicalUnion&>(*query.operators.front()), fields);
+      }
+    }
+    b_.CreateBr(next);
+  }
+
+  llvm::Value* slot(llvm::Value* base, size_t index) {
+    return b_.CreateGEP(cx_.value_type(), base, cx_.i64_const(static_cast<int64_t>(index)));
+  }
+
+  void lower_query(int query_index, const plan::QueryPlan& query, std::vector<CgValue> fields) {
+    auto* done = llvm::BasicBlock::Create(cx_.llvm(), "query." + query.name + ".done", fn_);
+    std::optional<CgValue> key;
+    std::vector<plan::Type> types;
+    for (const auto& field : query.operators.front()->output) types.push_back(field.type);
+    for (size_t k = 1; k < query.operators.size(); ++k) {
+      const plan::LogicalOperator& op = *query.operators[k];
+      ExprEnvironment env{&fields, key ? &*key : nullptr};
+      switch (op.kind) {
+        case OperatorKind::Filter: {
+          llvm::Value* pass = expressions_.lower_condition(static_cast<const plan::LogicalFilter&>(op).condition, env);
+          auto* cont = llvm::BasicBlock::Create(cx_.llvm(), "query." + query.name + ".pass", fn_);
+          b_.CreateCondBr(pass, cont, done);
+          b_.SetInsertPoint(cont);
+          break;
+        }
+        case OperatorKind::Tally: {
+          const auto& tally = static_cast<const plan::LogicalTally&>(op);
+          llvm::Value* count = cx_.i64_const(1);
+          if (tally.condition)
+            count = b_.CreateZExt(expressions_.lower_condition(*tally.condition, env), cx_.i64());
+          b_.CreateCall(cx_.callback("flow_rt_tally", b_.getVoidTy(), {cx_.ptr(), cx_.i32(), cx_.i64()}),
+                        {task_, b_.getInt32(metric_index(plan_, tally.metric)), count});
+          break;
+        }
+        case OperatorKind::KeyBy: {
+          const auto& key_by = static_cast<const plan::LogicalKeyBy&>(op);
+          key = expressions_.lower(key_by.key, env);
+          key_type_ = key_by.key.type;
+          break;
+        }
+        case OperatorKind::Project: {
+          const auto& project = static_cast<const plan::LogicalProject&>(op);
+          std::vector<CgValue> computed;
+          for (const auto& value : project.values) computed.push_back(expressions_.lower(value, env));
+          fields = std::move(computed);
+          types.clear();
+          for (const auto& field : op.output) types.push_back(field.type);
+          break;
+        }
+        case OperatorKind::Sink:
+          emit(query_index, fields, types, key);
+          b_.CreateBr(done);
+          b_.SetInsertPoint(done);
+          return;
+        case OperatorKind::Aggregate:
+        case OperatorKind::Process:
+          to_state(query_index, fields, types, key);
+          b_.CreateBr(done);
+          b_.SetInsertPoint(done);
+          return;
+        case OperatorKind::Source:
+        case OperatorKind::Union: break;
+      }
+    }
+    b_.CreateBr(done);
+    b_.SetInsertPoint(done);
+  }
+
+  void lower_union_input(int query_index, const plan::LogicalUnion& union_op, const std::vector<CgValue>& fields) {
+    for (const auto& input : union_op.inputs) {
+      if (input.source != source_.name) continue;
+      ExprEnvironment env{&fields, nullptr};
+      CgValue key = expressions_.lower(input.key, env);
+      key_type_ = input.key.type;
+      std::vector<plan::Type> types;
+      for (const auto& field : source_.schema) types.push_back(field.type);
+      to_state(query_index, fields, types, key);
+    }
+  }
+
+  void store_record(const std::vector<CgValue>& fields, const std::vector<plan::Type>& types) {
+    for (size_t f = 0; f < fields.size(); ++f) cx_.store_value(slot(out_, f), fields[f], types[f]);
+  }
+
+  void to_state(int query_index, const std::vector<CgValue>& fields, const std::vector<plan::Type>& types,
+                const std::optional<CgValue>& key) {
+    store_record(fields, types);
+    llvm::Value* key_pointer = llvm::ConstantPointerNull::get(cx_.ptr());
+    if (key) {
+      cx_.store_value(key_slot_, *key, key_type_);
+      key_pointer = key_slot_;
+    }
+    b_.CreateCall(cx_.callback("flow_rt_to_state", b_.getVoidTy(),
+                               {cx_.ptr(), cx_.i32(), cx_.ptr(), cx_.ptr(), cx_.i64(), cx_.i64()}),
+                  {task_, b_.getInt32(query_index), key_pointer, out_,
+                   cx_.i64_const(static_cast<int64_t>(fields.size())), event_time_});
+  }
+
+  //! The Kafka message key: a string key as its bytes, other keys as their text; none if unkeyed.
+  std::pair<llvm::Value*, llvm::Value*> key_bytes(const std::optional<CgValue>& key, const plan::Type& type) {
+    if (!key) return {llvm::ConstantPointerNull::get(cx_.ptr()), cx_.i64_const(0)};
+    llvm::Value* pair = nullptr;
+    switch (type.kind) {
+      case plan::TypeKind::String: return {key->a, b_.CreateSelect(key->null, cx_.i64_const(0), key->b)};
+      case plan::TypeKind::Float:
+        pair = b_.CreateCall(cx_.external("flow_cg_format_float", cx_.str_type(), {cx_.ptr(), cx_.f64()}),
+                             {cx_.arena, key->a});
+        break;
+      case plan::TypeKind::Bool:
+        pair = b_.CreateCall(cx_.external("flow_cg_format_int", cx_.str_type(), {cx_.ptr(), cx_.i64()}),
+                             {cx_.arena, b_.CreateZExt(key->a, cx_.i64())});
+        break;
+      default:
+        pair = b_.CreateCall(cx_.external("flow_cg_format_int", cx_.str_type(), {cx_.ptr(), cx_.i64()}),
+                             {cx_.arena, key->a});
+        break;
+    }
+    llvm::Value* length = b_.CreateSelect(key->null, cx_.i64_const(0), b_.CreateExtractValue(pair, 1));
+    return {b_.CreateExtractValue(pair, 0), length};
+  }
+
+  void emit(int query_index, const std::vector<CgValue>& fields, const std::vector<plan::Type>& types,
+            const std::optional<CgValue>& key) {
+    store_record(fields, types);
+    llvm::Value* encoder = b_.CreateLoad(cx_.ptr(), b_.CreateGEP(cx_.ptr(), encoders_, cx_.i64_const(query_index)));
+    llvm::Value* json = b_.CreateCall(cx_.external("flow_json_encode", cx_.str_type(), {cx_.ptr(), cx_.ptr(), cx_.ptr()}),
+                                      {encoder, out_, cx_.arena});
+    auto [key_data, key_length] = key_bytes(key, key_type_);
+    b_.CreateCall(cx_.callback("flow_rt_emit", b_.getVoidTy(),
+                               {cx_.ptr(), cx_.i32(), cx_.ptr(), cx_.i64(), cx_.ptr(), cx_.i64(), cx_.i64()}),
+                  {task_, b_.getInt32(query_index), key_data, key_length, b_.CreateExtractValue(json, 0),
+                   b_.CreateExtractValue(json, 1), event_time_});
+  }
+
+  LoweringContext& cx_;
+  llvm::IRBuilder<>& b_;
+  const plan::Plan& plan_;
+  const plan::SourcePlan& source_;
+  ExpressionLowering expressions_;
+  llvm::Function* fn_ = nullptr;
+  llvm::Value* task_ = nullptr;
+  llvm::Value* decoder_ = nullptr;
+  llvm::Value* encoders_ = nullptr;
+  llvm::Value* record_ = nullptr;
+  llvm::Value* fields_ = nullptr;
+  llvm::Value* out_ = nullptr;
+  llvm::Value* key_slot_ = nullptr;
+  llvm::Value* detail_ = nullptr;
+  llvm::Value* event_time_ = nullptr;
+  plan::Type key_type_;
+};
+
+}  // namespace
+
+std::string batch_function_name(const std::string& source) { return "flow_batch_" + source; }
+
+std::vector<bool> needed_fields(const plan::Plan& plan, const std::string& source_name) {
+  const plan::SourcePlan* source = plan.find_source(source_name);
+  std::vector<bool> used(source ? source->schema.size() : 0, false);
+  if (!source) return used;
+  if (source->event_time) used[plan::find_field(source->schema, *source->event_time)] = true;
+  for (const auto& query : plan.queries) {
+    if (query.operators.empty()) continue;
+    if (query.operators.front()->kind == OperatorKind::Union) {
+      // The whole record goes to keyed state.
+      if (std::find(query.sources.begin(), query.sources.end(), source_name) != query.sources.end())
+        std::fill(used.begin(), used.end(), true);
+      continue;
+    }
+    if (!reads_only(query, source_name)) continue;
+    bool source_schema = true;  // until a `select`, fields are the source's own
+    for (size_t k = 1; k < query.operators.size() && source_schema; ++k) {
+      const plan::LogicalOperator& op = *query.operators[k];
+      switch (op.kind) {
+        case OperatorKind::Filter: collect_fields(static_cast<const plan::LogicalFilter&>(op).condition, used); break;
+        case OperatorKind::Tally:
+          if (const auto& c = static_cast<const plan::LogicalTally&>(op).condition) collect_fields(*c, used);
+          break;
+        case OperatorKind::KeyBy: collect_fields(static_cast<const plan::LogicalKeyBy&>(op).key, used); break;
+        case OperatorKind::Project:
+          for (const auto& value : static_cast<const plan::LogicalProject&>(op).values) collect_fields(value, used);
+          source_schema = false;
+          break;
+        default:  // the record leaves the stateless part whole
+          std::fill(used.begin(), used.end(), true);
+          source_schema = false;
+          break;
+      }
+    }
+  }
+  return used;
+}
+
+void lower_pipelines(LoweringContext& cx, const plan::Plan& plan) {
+  for (const auto& source : plan.sources) {
+    bool read = false;
+    for (const auto& query : plan.queries)
+      read |= std::find(query.sources.begin(), query.sources.end(), source.name) != query.sources.end();
+    if (read) BatchLowering(cx, plan, source).run();
+  }
+}
+
+}  // namespace flow::compiler::codegen

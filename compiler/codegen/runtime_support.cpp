@@ -1,0 +1,40 @@
+// Implementation of the lowering's helper functions (see runtime_support.h).
+#include "compiler/codegen/runtime_support.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+
+namespace {
+
+flow_str to_arena(flow_arena* arena, const char* text, size_t length) {
+  if (!arena || arena->used + static_cast<int64_t>(length) > arena->capacity) {
+    if (arena) arena->out_of_space = 1;
+    return {"", 0};
+  }
+  char* out = arena->buffer + arena->used;
+  std::memcpy(out, text, length);
+  arena->used += static_cast<int64_t>(length);
+  return {out, static_cast<int64_t>(length)};
+}
+
+}  // namespace
+
+extern "C" int32_t flow_cg_str_compare(const char* a, int64_t a_len, const char* b, int64_t b_len) noexcept {
+  int64_t common = std::min(a_len, b_len);
+  int result = common > 0 ? std::memcmp(a, b, static_cast<size_t>(common)) : 0;
+  if (result != 0) return result < 0 ? -1 : 1;
+  return a_len < b_len ? -1 : (a_len > b_len ? 1 : 0);
+}
+
+extern "C" flow_str flow_cg_format_int(flow_arena* arena, int64_t value) noexcept {
+  char buffer[24];
+  auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return to_arena(arena, buffer, static_cast<size_t>(result.ptr - buffer));
+}
+
+extern "C" flow_str flow_cg_format_float(flow_arena* arena, double value) noexcept {
+  char buffer[32];
+  auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return to_arena(arena, buffer, static_cast<size_t>(result.ptr - buffer));
+}

@@ -1,0 +1,92 @@
+/* The C ABI between generated code and the runtime: records in, values, callbacks out. Generated
+ * code (JIT or a `flowc build` shared object) and the runtime meet here and nowhere else; the
+ * built-in functions it calls are declared in stdlib/flow_stdlib.h.
+ *
+ * Values. Every decoded field, computed value and state field is a flow_value: three words that
+ * LLVM sees as { i64, i64, i8 }.
+ *   int, timestamp (ms since the epoch, UTC), duration (ms): `bits`
+ *   float: `bits` holds the IEEE-754 double's bits
+ *   bool:  `bits` is 0 or 1
+ *   string: `bits` is the address of UTF-8 bytes (not NUL-terminated), `len` their count; the
+ *           bytes live in the record buffer or the task's arena, valid until the batch ends
+ *   any type: `is_null` is 1 for null (then the other words are 0)
+ * Runtime semantics of operators on these values are in docs/language.md ("Evaluation"). */
+#ifndef FLOW_ABI_H
+#define FLOW_ABI_H
+
+#include <stdint.h>
+
+#include "stdlib/flow_stdlib.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct flow_value {
+  int64_t bits;
+  int64_t len;
+  int8_t is_null;
+} flow_value;
+
+/* One Kafka record as the runtime hands it over. */
+typedef struct flow_record {
+  const char* value;
+  int64_t value_len;
+  const char* key;
+  int64_t key_len;
+  int64_t offset;
+  int64_t timestamp_ms; /* the Kafka timestamp */
+} flow_record;
+
+/* Why a record was dead-lettered (the `flow.error` header says it in words). */
+enum {
+  FLOW_DECODE_OK = 0,
+  FLOW_DECODE_MALFORMED_JSON = 1, /* not JSON, or not a JSON object */
+  FLOW_DECODE_MISSING_FIELD = 2,  /* a non-nullable field is absent or null */
+  FLOW_DECODE_WRONG_TYPE = 3,     /* a field's JSON value does not fit its declared type */
+  FLOW_DECODE_INVALID_UTF8 = 4,   /* a string is not valid UTF-8 */
+  FLOW_DECODE_TOO_LARGE = 5,      /* the record exceeds the configured maximum size */
+  FLOW_DECODE_OUT_OF_RANGE = 6    /* a number does not fit its declared type */
+};
+
+/* JSON codecs, built by the runtime from the plan (runtime/codec/json_codec.hpp). A decoder reads
+ * the fields of one source's schema that its queries use (only those) into `fields`, indexed like
+ * the schema; fields not needed are left null. It returns FLOW_DECODE_OK or a reason, with a
+ * human-readable `detail` (in the arena). An encoder writes one JSON object from `fields`, indexed
+ * like its schema, into the arena. */
+typedef struct flow_decoder flow_decoder;
+typedef struct flow_encoder flow_encoder;
+int32_t flow_json_decode(const flow_decoder* decoder, const char* json, int64_t len, flow_value* fields,
+                         flow_arena* arena, flow_str* detail);
+flow_str flow_json_encode(const flow_encoder* encoder, const flow_value* fields, flow_arena* arena);
+
+/* The runtime side of one partition task. Generated code passes it back to these callbacks. */
+typedef struct flow_task flow_task;
+
+/* Called by generated code. `query` is the query's index in the plan; `metric` the metric's.
+ * Contract: a callback reads its pointer arguments (and copies what it keeps) and changes only the
+ * runtime's own state — never the records, slots or arena contents generated code is reading — so
+ * the optimiser may keep values in registers across calls. */
+void flow_rt_emit(flow_task* task, int32_t query, const char* key, int64_t key_len, const char* value,
+                  int64_t value_len, int64_t event_time_ms);
+void flow_rt_dead_letter(flow_task* task, const flow_record* record, int32_t reason, const char* detail,
+                         int64_t detail_len);
+void flow_rt_tally(flow_task* task, int32_t metric, int64_t count);
+/* Hands a record that passed a query's stateless operators to the keyed state that follows them
+ * (`process`, `aggregate`): the current key, the record's fields (indexed like the schema that
+ * reaches the stateful operator) and its event time. */
+void flow_rt_to_state(flow_task* task, int32_t query, const flow_value* key, const flow_value* fields,
+                      int64_t field_count, int64_t event_time_ms);
+flow_arena* flow_rt_arena(flow_task* task);
+
+/* Generated per source: runs every stateless pipeline of every query reading that source over a
+ * batch of records from one partition, in one fused loop. `decoder` is the source's; `encoders`
+ * holds one encoder per query of the plan (indexed by query). */
+typedef void (*flow_batch_fn)(flow_task* task, const flow_decoder* decoder, const flow_encoder* const* encoders,
+                              const flow_record* records, int64_t count);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FLOW_ABI_H */
