@@ -26,6 +26,12 @@ struct CompileTimings {
   double machine_ms = 0;   //!< IR -> machine code in the JIT
 };
 
+//! The name of the batch function generated for a source (see flow_batch_fn in flow_abi.h).
+std::string batch_function_name(const std::string& source);
+
+//! Which fields of `source` its queries read: what its decoder must decode (projection pushdown).
+std::vector<bool> needed_fields(const plan::Plan& plan, const std::string& source);
+
 //! The optimised LLVM IR of the plan's generated code (one module, every source's function).
 //! Throws std::runtime_error when a construct cannot be compiled.
 std::string emit_ir(const plan::Plan& plan, bool optimise = true);

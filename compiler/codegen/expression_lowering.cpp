@@ -1,5 +1,6 @@
 // Expression lowering. Every node yields its value words and a null flag; nulls propagate with
-// `or`, except in `and`/`or` (three-valued logic), `if` and `coalesce`. Integer arithmetic wraps;
+// `or`, except in `==`/`!=` (null equals only null), `and`/`or` (three-valued logic), `if` and
+// `coalesce`. Integer arithmetic wraps;
 // `/` and `%` by zero give null, and INT64_MIN / -1 wraps instead of trapping.
 #include "compiler/codegen/expression_lowering.hpp"
 
@@ -151,10 +152,14 @@ CgValue ExpressionLowering::lower_binary(const BoundExpr& expr, const ExprEnviro
   }
 
   llvm::Value* null = b.CreateOr(l.null, r.null);
-  if (op == "==" || op == "!=" || op == "<" || op == "<=" || op == ">" || op == ">=") {
-    if (le.type.kind == TypeKind::Null || re.type.kind == TypeKind::Null) return {b.getFalse(), nullptr, b.getTrue()};
-    return {compare(op, l, le.type, r, re.type), nullptr, null};
+  if (op == "==" || op == "!=") {
+    // Never null: null equals null and nothing else, so `x == null` tests for null.
+    bool literal_null = le.type.kind == TypeKind::Null || re.type.kind == TypeKind::Null;
+    llvm::Value* same = literal_null ? b.getFalse() : compare("==", l, le.type, r, re.type);
+    llvm::Value* equal = b.CreateOr(b.CreateAnd(l.null, r.null), b.CreateAnd(b.CreateNot(null), same));
+    return {op == "==" ? equal : b.CreateNot(equal), nullptr, b.getFalse()};
   }
+  if (op == "<" || op == "<=" || op == ">" || op == ">=") return {compare(op, l, le.type, r, re.type), nullptr, null};
 
   if (expr.type.kind == TypeKind::Float) {
     llvm::Value* x = le.type.kind == TypeKind::Float ? l.a : b.CreateSIToFP(l.a, cx_.f64());

@@ -7,16 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "compiler/codegen/codegen.hpp"
 #include "compiler/codegen/lowering_context.hpp"
 #include "compiler/plan/plan.hpp"
 
 namespace flow::compiler::codegen {
-
-//! The name of the batch function generated for a source (see flow_batch_fn in flow_abi.h).
-std::string batch_function_name(const std::string& source);
-
-//! Which fields of `source` its queries read: what the decoder must decode.
-std::vector<bool> needed_fields(const plan::Plan& plan, const std::string& source);
 
 //! Adds one batch function per source that some query reads to the module.
 void lower_pipelines(LoweringContext& cx, const plan::Plan& plan);

@@ -1,0 +1,196 @@
+// Window assignment and aggregate folds over a batch, straight from the definitions in
+// aggregate.hpp. Window arithmetic near the int64 limits goes through __int128.
+#include "compiler/eval/aggregate.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "compiler/eval/evaluator.hpp"
+#include "compiler/eval/operators.hpp"
+#include "stdlib/flow_stdlib.h"
+
+namespace flow::compiler::eval {
+
+namespace {
+
+using Wide = __int128;
+
+int64_t wrap(Wide value) { return static_cast<int64_t>(static_cast<uint64_t>(static_cast<unsigned __int128>(value))); }
+
+//! `ts` rounded down to a multiple of `size` (> 0).
+Wide round_down(int64_t ts, int64_t size) {
+  int64_t remainder = ts % size;
+  return Wide(ts) - (remainder < 0 ? remainder + size : remainder);
+}
+
+//! Whether `ts` is in `w`; an end that wrapped past INT64_MAX stands for "beyond every ts".
+bool contains(const Window& w, int64_t ts) { return ts >= w.start && (w.end <= w.start || ts < w.end); }
+
+Environment environment(const AggregateInput& input) {
+  return {&input.record, nullptr, input.key ? &*input.key : nullptr, nullptr};
+}
+
+//! `candidate` replaces `best` for min (`smaller`) or max; of equal values the earlier stays.
+Value better(const Value& best, const Value& candidate, bool smaller) {
+  switch (best.kind) {
+    case ValueKind::Int:
+      return Value::integer(smaller ? flow_math_least_int(best.int_value, candidate.int_value)
+                                    : flow_math_greatest_int(best.int_value, candidate.int_value));
+    case ValueKind::Float:
+      return Value::floating(smaller ? flow_math_least_float(best.float_value, candidate.float_value)
+                                     : flow_math_greatest_float(best.float_value, candidate.float_value));
+    default: return is_true(apply_binary(smaller ? "<" : ">", candidate, best)) ? candidate : best;
+  }
+}
+
+Value fold(const plan::AggregateCall& call, const std::vector<AggregateInput>& records) {
+  const std::string& f = call.function;
+  if (f == "count" && !call.argument) return Value::integer(static_cast<int64_t>(records.size()));
+  if (!call.argument) throw std::logic_error("eval: `" + f + "` without an argument");
+  std::vector<Value> values;
+  for (const auto& input : records) values.push_back(evaluate(*call.argument, environment(input)));
+  if (f == "first") return values.empty() ? Value::null() : values.front();
+  if (f == "last") return values.empty() ? Value::null() : values.back();
+  std::erase_if(values, [](const Value& v) { return v.is_null(); });
+  if (f == "count") return Value::integer(static_cast<int64_t>(values.size()));
+  if (f == "sum") {
+    Value total = call.type.kind == plan::TypeKind::Float ? Value::floating(0.0) : Value::integer(0);
+    for (const auto& v : values) total = apply_binary("+", total, v);
+    return total;
+  }
+  if (f == "avg") {
+    if (values.empty()) return Value::null();
+    double total = 0;
+    for (const auto& v : values) total += v.kind == ValueKind::Float ? v.float_value : static_cast<double>(v.int_value);
+    return Value::floating(total / static_cast<double>(values.size()));
+  }
+  if (f == "min" || f == "max") {
+    if (values.empty()) return Value::null();
+    Value best = values.front();
+    for (size_t i = 1; i < values.size(); ++i) best = better(best, values[i], f == "min");
+    return best;
+  }
+  throw std::logic_error("eval: unknown aggregate function `" + f + "`");
+}
+
+//! Group equality: `==`, plus null with null (as `==` has) and NaN with NaN.
+bool same_group(const std::vector<Value>& a, const std::vector<Value>& b) {
+  for (size_t i = 0; i < a.size(); ++i) {
+    bool both_nan = a[i].kind == ValueKind::Float && b[i].kind == ValueKind::Float && std::isnan(a[i].float_value) &&
+                    std::isnan(b[i].float_value);
+    if (!both_nan && !equals(a[i], b[i])) return false;
+  }
+  return true;
+}
+
+struct Group {
+  std::vector<Value> values;
+  std::vector<AggregateInput> records;  // arrival order
+};
+
+struct Row {
+  Window window;
+  size_t group = 0;
+  std::vector<AggregateInput> records;
+};
+
+}  // namespace
+
+std::vector<Window> windows_of(const plan::WindowSpec& window, int64_t ts) {
+  switch (window.kind) {
+    case plan::WindowKind::Tumbling: {
+      Wide start = round_down(ts, window.size_ms);
+      return {{wrap(start), wrap(start + window.size_ms)}};
+    }
+    case plan::WindowKind::Hopping: {
+      std::vector<Window> out;
+      for (Wide start = round_down(ts, window.slide_ms); start + window.size_ms > ts; start -= window.slide_ms)
+        out.push_back({wrap(start), wrap(start + window.size_ms)});
+      std::reverse(out.begin(), out.end());
+      return out;
+    }
+    default: throw std::logic_error("eval: windows_of needs a tumbling or hopping window");
+  }
+}
+
+std::vector<Window> sessions_of(int64_t gap_ms, std::vector<int64_t> times) {
+  std::sort(times.begin(), times.end());
+  std::vector<Window> out;
+  Wide end = 0;
+  for (size_t i = 0; i < times.size(); ++i) {
+    if (i > 0 && Wide(times[i]) < end) {
+      end = Wide(times[i]) + gap_ms;
+      out.back().end = wrap(end);
+      continue;
+    }
+    end = Wide(times[i]) + gap_ms;
+    out.push_back({times[i], wrap(end)});
+  }
+  return out;
+}
+
+std::vector<Value> aggregate_values(const plan::LogicalAggregate& aggregate,
+                                    const std::vector<AggregateInput>& records) {
+  std::vector<Value> out;
+  for (const auto& call : aggregate.aggregates) out.push_back(conform(fold(call, records), call.type));
+  return out;
+}
+
+std::vector<std::vector<Value>> run_aggregate(const plan::LogicalAggregate& aggregate,
+                                              const std::vector<AggregateInput>& inputs) {
+  std::vector<Group> groups;
+  for (const auto& input : inputs) {
+    std::vector<Value> values;
+    for (const auto& key : aggregate.keys) values.push_back(evaluate(key, environment(input)));
+    auto found =
+        std::find_if(groups.begin(), groups.end(), [&](const Group& g) { return same_group(g.values, values); });
+    if (found == groups.end()) found = groups.insert(groups.end(), Group{std::move(values), {}});
+    found->records.push_back(input);
+  }
+
+  std::vector<Row> rows;
+  const plan::WindowSpec& window = aggregate.window;
+  for (size_t g = 0; g < groups.size(); ++g) {
+    const auto& records = groups[g].records;
+    if (window.kind == plan::WindowKind::None) {
+      rows.push_back({{}, g, records});
+      continue;
+    }
+    std::vector<Window> windows;
+    if (window.kind == plan::WindowKind::Session) {
+      std::vector<int64_t> times;
+      for (const auto& r : records) times.push_back(r.event_time_ms);
+      windows = sessions_of(window.gap_ms, times);
+    } else {
+      for (const auto& r : records)
+        for (const Window& w : windows_of(window, r.event_time_ms))
+          if (std::find(windows.begin(), windows.end(), w) == windows.end()) windows.push_back(w);
+    }
+    for (const Window& w : windows) {
+      Row row{w, g, {}};
+      for (const auto& r : records)
+        if (contains(w, r.event_time_ms)) row.records.push_back(r);
+      rows.push_back(std::move(row));
+    }
+  }
+  std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+    return a.window.start != b.window.start ? a.window.start < b.window.start : a.group < b.group;
+  });
+
+  std::vector<std::vector<Value>> out;
+  for (const Row& row : rows) {
+    std::vector<Value> fields = groups[row.group].values;
+    if (window.kind != plan::WindowKind::None) {
+      fields.push_back(Value::timestamp(row.window.start));
+      fields.push_back(Value::timestamp(row.window.end));
+    }
+    for (auto& value : aggregate_values(aggregate, row.records)) fields.push_back(std::move(value));
+    for (size_t i = 0; i < fields.size() && i < aggregate.output.size(); ++i)
+      fields[i] = conform(std::move(fields[i]), aggregate.output[i].type);
+    out.push_back(std::move(fields));
+  }
+  return out;
+}
+
+}  // namespace flow::compiler::eval

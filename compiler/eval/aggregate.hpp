@@ -1,0 +1,62 @@
+// Aggregates of the reference evaluator, over a whole batch of records at once: which windows a
+// record belongs to, and each group's (and window's) results. When results leave the query
+// (watermark, lateness) is the runtime's business; this says what they are. Semantics:
+//   groups    — records with equal group values (`==`, so null groups with null) form a group.
+//   tumbling  — window [start, start + size) with start = ts rounded down to a multiple of size
+//               (also before 1970: ts = -1 with size 1m is in [-60000, 0)).
+//   hopping   — every window [k * slide, k * slide + size) that contains ts, oldest first.
+//   session   — per group, records whose event times are less than `gap` apart (sorted by
+//               time) share a session [first ts, last ts + gap).
+//   count()   — the number of records; count(x) the number whose x is not null.
+//   sum(x)    — the non-null values added in arrival order (ints wrap, floats are IEEE); 0 or
+//               0.0 when there are none.
+//   avg(x)    — the non-null values as floats, added in arrival order, divided by their count;
+//               null when there are none.
+//   min, max  — the smallest / largest non-null value (null when there are none): numbers by
+//               the stdlib's least / greatest (NaN is larger than every number; of equal values
+//               the earlier wins), strings bytewise, timestamps and durations by milliseconds.
+//   first, last — x of the group's first / last record in arrival order, null included.
+//   Window bounds are int64 milliseconds and wrap within one window of the int64 limits.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "compiler/eval/value.hpp"
+#include "compiler/plan/operators/logical_aggregate.hpp"
+
+namespace flow::compiler::eval {
+
+struct Window {
+  int64_t start = 0;  //!< inclusive, ms
+  int64_t end = 0;    //!< exclusive, ms
+  bool operator==(const Window&) const = default;
+};
+
+//! The tumbling or hopping windows that contain `event_time_ms`, oldest first.
+std::vector<Window> windows_of(const plan::WindowSpec& window, int64_t event_time_ms);
+
+//! Session windows of `gap_ms` for one group's event times (any order), oldest first.
+std::vector<Window> sessions_of(int64_t gap_ms, std::vector<int64_t> event_times_ms);
+
+//! A record entering an Aggregate: its fields (the operator's input schema), its key (if the
+//! query is keyed) and its event time.
+struct AggregateInput {
+  std::vector<Value> record;
+  std::optional<Value> key;
+  int64_t event_time_ms = 0;
+};
+
+//! The values of `aggregate`'s aggregates over one group's records, in arrival order.
+std::vector<Value> aggregate_values(const plan::LogicalAggregate& aggregate,
+                                    const std::vector<AggregateInput>& records);
+
+//! Every output record of `aggregate` over `inputs` once every window has closed (or, without a
+//! window, once all inputs have arrived): group values, then window_start and window_end when
+//! windowed, then the aggregates. Ordered by window start, then by the group's first arrival;
+//! compare with a runtime's output as a multiset.
+std::vector<std::vector<Value>> run_aggregate(const plan::LogicalAggregate& aggregate,
+                                              const std::vector<AggregateInput>& inputs);
+
+}  // namespace flow::compiler::eval

@@ -1,0 +1,122 @@
+// Dispatch from a built-in call to its stdlib C function. Text results are copied out of a
+// scratch arena that grows until the result fits, so no call here can run out of space.
+#include "compiler/eval/builtin_calls.hpp"
+
+#include <fmt/format.h>
+
+#include <limits>
+#include <optional>
+#include <stdexcept>
+
+#include "stdlib/flow_stdlib.h"
+#include "stdlib/str_view.hpp"
+
+namespace flow::compiler::eval {
+
+namespace {
+
+using K = ValueKind;
+
+flow_str str(const Value& v) { return stdlib::to_flow_str(v.text); }
+
+//! The text `call(arena)` returns, retried with a larger arena while it reports out of space.
+template <typename Call>
+std::string with_arena(Call call) {
+  for (int64_t capacity = 256;; capacity *= 2) {
+    if (capacity > (int64_t{1} << 34)) throw std::logic_error("eval: a stdlib result does not fit in 16 GiB");
+    std::vector<char> buffer(static_cast<size_t>(capacity));
+    flow_arena arena;
+    flow_arena_init(&arena, buffer.data(), capacity);
+    flow_str out = call(&arena);
+    if (!arena.out_of_space) return std::string(stdlib::to_view(out));
+  }
+}
+
+std::optional<Value> call_string_function(const std::string& name, const std::vector<Value>& a) {
+  if (name == "len") return Value::integer(flow_str_len(str(a[0])));
+  if (name == "lower")
+    return Value::string(with_arena([&](flow_arena* arena) { return flow_str_lower(arena, str(a[0])); }));
+  if (name == "upper")
+    return Value::string(with_arena([&](flow_arena* arena) { return flow_str_upper(arena, str(a[0])); }));
+  if (name == "contains") return Value::boolean(flow_str_contains(str(a[0]), str(a[1])) != 0);
+  if (name == "starts_with") return Value::boolean(flow_str_starts_with(str(a[0]), str(a[1])) != 0);
+  if (name == "ends_with") return Value::boolean(flow_str_ends_with(str(a[0]), str(a[1])) != 0);
+  if (name == "substr") {
+    int64_t length = a.size() == 3 ? a[2].int_value : std::numeric_limits<int64_t>::max();
+    return Value::string(std::string(stdlib::to_view(flow_str_substr(str(a[0]), a[1].int_value, length))));
+  }
+  if (name == "concat") {
+    return Value::string(with_arena([&](flow_arena* arena) {
+      if (a.size() == 2) return flow_str_concat(arena, str(a[0]), str(a[1]));
+      std::vector<flow_str> parts;
+      for (const auto& part : a) parts.push_back(str(part));
+      return flow_str_concat_n(arena, parts.data(), static_cast<int64_t>(parts.size()));
+    }));
+  }
+  if (name == "split_part")
+    return Value::string(std::string(stdlib::to_view(flow_str_split_part(str(a[0]), str(a[1]), a[2].int_value))));
+  return std::nullopt;
+}
+
+std::optional<Value> call_time_function(const std::string& name, const std::vector<Value>& a) {
+  if (name == "hour") return Value::integer(flow_time_hour(a[0].int_value));
+  if (name == "minute") return Value::integer(flow_time_minute(a[0].int_value));
+  if (name == "day_of_week") return Value::integer(flow_time_day_of_week(a[0].int_value));
+  if (name == "date_trunc")
+    return Value::timestamp(flow_time_date_trunc(flow_time_unit_parse(str(a[0])), a[1].int_value));
+  if (name == "format_time")
+    return Value::string(
+        with_arena([&](flow_arena* arena) { return flow_time_format_time(arena, a[0].int_value, str(a[1])); }));
+  return std::nullopt;
+}
+
+std::optional<Value> call_math_function(const std::string& name, const std::vector<Value>& a) {
+  bool is_int = a[0].kind == K::Int;
+  if (name == "abs")
+    return is_int ? Value::integer(flow_math_abs_int(a[0].int_value))
+                  : Value::floating(flow_math_abs_float(a[0].float_value));
+  if (name == "round" && a.size() == 2)
+    return is_int ? Value::integer(flow_math_round_int_digits(a[0].int_value, a[1].int_value))
+                  : Value::floating(flow_math_round_float_digits(a[0].float_value, a[1].int_value));
+  if (name == "round") return is_int ? a[0] : Value::floating(flow_math_round_float(a[0].float_value));
+  if (name == "floor") return is_int ? a[0] : Value::floating(flow_math_floor_float(a[0].float_value));
+  if (name == "ceil") return is_int ? a[0] : Value::floating(flow_math_ceil_float(a[0].float_value));
+  if (name == "least" || name == "greatest") {
+    // Both arguments have the result's kind here (widened by the caller).
+    bool least = name == "least";
+    if (is_int)
+      return Value::integer(least ? flow_math_least_int(a[0].int_value, a[1].int_value)
+                                  : flow_math_greatest_int(a[0].int_value, a[1].int_value));
+    return Value::floating(least ? flow_math_least_float(a[0].float_value, a[1].float_value)
+                                 : flow_math_greatest_float(a[0].float_value, a[1].float_value));
+  }
+  if (name == "hash") {
+    switch (a[0].kind) {
+      case K::String: return Value::integer(flow_hash_str(str(a[0])));
+      case K::Int: return Value::integer(flow_hash_int(a[0].int_value));
+      case K::Float: return Value::integer(flow_hash_float(a[0].float_value));
+      default: throw std::logic_error("eval: `hash` of " + a[0].to_json());
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Value call_builtin(const std::string& name, const std::vector<Value>& arguments, const plan::Type& result) {
+  if (name == "coalesce") {
+    for (const auto& argument : arguments)
+      if (!argument.is_null()) return conform(argument, result);
+    return Value::null();
+  }
+  for (const auto& argument : arguments)
+    if (argument.is_null()) return Value::null();
+  std::vector<Value> widened = arguments;
+  if (name == "least" || name == "greatest")
+    for (auto& argument : widened) argument = conform(std::move(argument), result);
+  for (auto call : {call_string_function, call_time_function, call_math_function})
+    if (std::optional<Value> value = call(name, widened)) return *value;
+  throw std::logic_error("eval: unknown built-in function `" + name + "`");
+}
+
+}  // namespace flow::compiler::eval

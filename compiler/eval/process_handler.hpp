@@ -1,0 +1,56 @@
+// Keyed state and `process` handlers. Semantics:
+//   state     — a new key's fields start at their initial values, each conformed to the field's
+//               type (`f: float = 0` is 0.0); a field without `= value` starts at null if it is
+//               nullable, else at its type's zero: 0, 0.0, false, "", timestamp 0 (the epoch),
+//               duration 0, the empty list.
+//   a handler — runs its statements in order, once per record (`on event`, `on SOURCE`) or per
+//               timeout (`on timeout`, which sees no record).
+//   let       — binds a name for the rest of its block.
+//   =         — sets the field to the value, conformed to the field's type.
+//   += / -=   — `state.f = state.f + v` / `- v`, with the operators' rules: ints wrap, null on
+//               either side gives null, an int added to a float field is widened.
+//   if        — the `then` block when the condition is true, else the `else` block (null is
+//               false).
+//   emit      — the record, each field conformed to the query's emit shape (the operator's
+//               output schema), is appended to the handler's output, in statement order.
+//   clear     — every field returns to its initial value at once; later statements of the same
+//               handler see those values and may write the state again. The key's state is
+//               dropped (with its timeout) when the handler ends with no state write after its
+//               last `clear state`.
+//   tally     — the metric counts 1.
+//   append    — the value (conformed to the element type) goes at the end of the list; a list
+//               longer than its bound drops its oldest element, so it keeps the newest N.
+//               Appending to a null list makes a list of that one element.
+#pragma once
+
+#include <vector>
+
+#include "compiler/eval/stateless_pipeline.hpp"
+#include "compiler/eval/value.hpp"
+#include "compiler/plan/operators/logical_process.hpp"
+
+namespace flow::compiler::eval {
+
+//! One key's state fields, indexed like `LogicalProcess::state`.
+struct ProcessState {
+  std::vector<Value> fields;
+
+  //! A new key's state: every field at its initial value (see above).
+  static ProcessState initial(const plan::LogicalProcess& process);
+};
+
+struct HandlerResult {
+  std::vector<std::vector<Value>> emitted;  //!< one record per `emit`, of the operator's schema
+  Tallies tallies;
+  bool cleared = false;  //!< the handler ends with the state cleared: the runtime drops the key
+};
+
+//! Runs `handler` of `process` for `key` over `state` (updated in place). `record` is the
+//! incoming record's fields, or null for `on timeout`.
+HandlerResult run_handler(const plan::LogicalProcess& process, const plan::HandlerPlan& handler, ProcessState& state,
+                          const Value& key, const std::vector<Value>* record);
+
+//! The handler that runs for `event` ("event", "timeout" or a source name), or null if none.
+const plan::HandlerPlan* find_handler(const plan::LogicalProcess& process, const std::string& event);
+
+}  // namespace flow::compiler::eval

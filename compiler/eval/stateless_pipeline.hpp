@@ -1,0 +1,45 @@
+// The stateless part of a query, record by record: the operators from the source up to (not
+// including) the first Aggregate, Process or Sink. Semantics:
+//   where   — the record passes when its condition is true; false or null drops it, and the
+//             operators after it do not run (so their tallies do not count).
+//   select  — the record becomes the listed values, in order, each of its field's type.
+//   tally   — the metric counts 1 when there is no condition or it is true (null is false);
+//             the record passes on unchanged either way.
+//   key by  — the key becomes the expression's value (null if it is null); the record is
+//             unchanged. A later `key by` replaces the key.
+// In a union query (`from a key by x, b key by y`), the stateless part is the chosen input's
+// key expression; its record passes unchanged to `process`.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "compiler/eval/value.hpp"
+#include "compiler/plan/plan.hpp"
+
+namespace flow::compiler::eval {
+
+//! Counts per metric, in the order each metric was first counted.
+using Tallies = std::vector<std::pair<std::string, int64_t>>;
+
+//! Adds `count` to `metric` in `tallies`.
+void add_tally(Tallies& tallies, const std::string& metric, int64_t count = 1);
+
+struct StatelessResult {
+  bool passed = false;        //!< the record reached the end of the stateless part
+  std::vector<Value> output;  //!< its fields then (when passed), of the last operator's schema
+  std::optional<Value> key;   //!< the key, once a `key by` ran (a null key is a null Value)
+  Tallies tallies;            //!< counted before the record passed or was dropped
+};
+
+//! Runs `input_record` (the fields of the source's schema, in order) through the stateless
+//! part of `query`. For a union, `union_input` picks the source the record comes from. The
+//! record must fit the schema: a non-nullable field may not be null, and an int is accepted for
+//! a float field (logic_error otherwise).
+StatelessResult run_stateless(const plan::QueryPlan& query, const std::vector<Value>& input_record,
+                              size_t union_input = 0);
+
+}  // namespace flow::compiler::eval

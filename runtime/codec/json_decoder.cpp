@@ -1,0 +1,402 @@
+// Decoding one JSON record with simdjson's on-demand parser: one pass over the top-level keys,
+// decoding only the needed fields' values; everything else is skipped unread.
+#include "runtime/codec/json_decoder.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+#include <stdexcept>
+
+#include "runtime/codec/arena_output.hpp"
+#include "runtime/codec/decode_failure.hpp"
+#include "runtime/codec/json_number.hpp"
+#include "runtime/codec/rfc3339.hpp"
+#include "runtime/codec/utf8_check.hpp"
+
+// The per-key path is inlined into decode_members, so that simdjson's iterator stays in
+// registers; the failure paths are kept out of it.
+#define FLOW_HOT [[gnu::always_inline]] inline
+#define FLOW_COLD [[gnu::noinline, gnu::cold]]
+
+namespace flow::runtime {
+
+namespace ondemand = simdjson::ondemand;
+using compiler::plan::TypeKind;
+
+namespace {
+
+//! The padded copy starts this big (or at max_record_bytes if smaller) and doubles as needed.
+constexpr int64_t initial_buffer_bytes = 16 * 1024;
+
+//! What stands for an invalid UTF-8 byte in the copy that is parsed a second time.
+constexpr char utf8_mask = '?';
+
+bool is_decodable_scalar(TypeKind kind) {
+  switch (kind) {
+    case TypeKind::Bool:
+    case TypeKind::Int:
+    case TypeKind::Float:
+    case TypeKind::String:
+    case TypeKind::Timestamp:
+    case TypeKind::Duration: return true;
+    default: return false;
+  }
+}
+
+//! raw_json_token() runs up to the next token, so it includes the blanks after the value.
+std::string_view trim_blanks(std::string_view token) {
+  while (!token.empty() && (token.back() == ' ' || token.back() == '\t' || token.back() == '\n' || token.back() == '\r'))
+    token.remove_suffix(1);
+  return token;
+}
+
+//! Whether `text`, which lies in the padded buffer, has a backslash: eight bytes at a time, reading
+//! up to seven bytes past its end, which the padding allows.
+FLOW_HOT bool has_backslash(std::string_view text) {
+  constexpr uint64_t ones = 0x0101010101010101;
+  constexpr uint64_t highs = 0x8080808080808080;
+  for (std::size_t at = 0; at < text.size(); at += 8) {
+    uint64_t word;
+    std::memcpy(&word, text.data() + at, 8);
+    word ^= ones * '\\';  // a backslash is now a zero byte
+    if (const std::size_t left = text.size() - at; left < 8) word |= ~uint64_t{0} << (8 * left);
+    if (((word - ones) & ~word & highs) != 0) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+JsonDecoder::NeededField::NeededField(std::string name, int32_t index, TypeKind kind, bool nullable,
+                                      std::string type_text)
+    : name(std::move(name)), index(index), kind(kind), nullable(nullable), type_text(std::move(type_text)) {
+  unsigned char bytes[16] = {};
+  unsigned char mask[16] = {};
+  for (std::size_t i = 0; i < this->name.size() && i < 16; ++i) {
+    bytes[i] = static_cast<unsigned char>(this->name[i]);
+    mask[i] = 0xFF;
+  }
+  std::memcpy(key_bytes, bytes, 16);
+  std::memcpy(key_mask, mask, 16);
+}
+
+FLOW_HOT bool JsonDecoder::NeededField::is_key(const char* key) const noexcept {
+  const std::size_t length = name.size();
+  if (length > 16) return std::memcmp(key, name.data(), length) == 0 && key[length] == '"';
+  // The key lies in the padded buffer, so 16 bytes can be read whatever its length.
+  uint64_t head[2];
+  std::memcpy(head, key, 16);
+  return (head[0] & key_mask[0]) == key_bytes[0] && (head[1] & key_mask[1]) == key_bytes[1] && key[length] == '"';
+}
+
+JsonDecoder::JsonDecoder(const compiler::plan::Schema& schema, std::vector<bool> needed, int64_t max_record_bytes)
+    : field_count_(schema.size()),
+      max_record_bytes_(max_record_bytes),
+      parser_(max_record_bytes > 0 ? static_cast<std::size_t>(max_record_bytes) : 0) {
+  if (needed.size() != schema.size())
+    throw std::invalid_argument(
+        fmt::format("make_decoder: {} needed flags for a schema of {} fields", needed.size(), schema.size()));
+  if (max_record_bytes <= 0)
+    throw std::invalid_argument(fmt::format("make_decoder: max_record_bytes must be positive, not {}", max_record_bytes));
+  for (std::size_t i = 0; i < schema.size(); ++i) {
+    const compiler::plan::Field& field = schema[i];
+    for (std::size_t j = 0; j < i; ++j)
+      if (schema[j].name == field.name)
+        throw std::invalid_argument(fmt::format("source field `{}` is declared twice", field.name));
+    const TypeKind kind = field.type.kind;
+    if (kind == TypeKind::List) {
+      // A field no query reads is skipped unread, whatever its type: only reading one is missing.
+      if (!needed[i]) continue;
+      throw std::invalid_argument(fmt::format(
+          "source field `{}`: reading a `{}` field is not supported yet, because the runtime ABI "
+          "(runtime/abi/flow_abi.h) defines no list value; remove its uses from the queries for now",
+          field.name, field.type.to_string()));
+    }
+    if (!is_decodable_scalar(kind))
+      throw std::invalid_argument(fmt::format("source field `{}`: a JSON source cannot have a field of type `{}`",
+                                              field.name, field.type.to_string()));
+    if (needed[i])
+      needed_.emplace_back(field.name, static_cast<int32_t>(i), kind, field.type.nullable, field.type.to_string());
+  }
+  for (const NeededField& field : needed_)
+    if (!field.name.empty()) first_bytes_[static_cast<unsigned char>(field.name[0])] = true;
+  first_bytes_['\\'] = true;
+  seen_.resize(needed_.size());
+  const int64_t initial = std::min(max_record_bytes_, initial_buffer_bytes);
+  buffer_.resize(static_cast<std::size_t>(initial) + simdjson::SIMDJSON_PADDING);
+  if (parser_.allocate(static_cast<std::size_t>(initial)) != simdjson::SUCCESS) throw std::bad_alloc();
+}
+
+bool JsonDecoder::grow_buffer(int64_t len) noexcept {
+  // Doubling: a record larger than any before costs an allocation, the next ones none.
+  const auto capacity =
+      std::clamp(static_cast<int64_t>(2 * (buffer_.size() - simdjson::SIMDJSON_PADDING)), len, max_record_bytes_);
+  try {
+    buffer_.resize(static_cast<std::size_t>(capacity) + simdjson::SIMDJSON_PADDING);
+  } catch (const std::bad_alloc&) {
+    return false;
+  }
+  return parser_.allocate(static_cast<std::size_t>(capacity)) == simdjson::SUCCESS;
+}
+
+int32_t JsonDecoder::decode(const char* json, int64_t len, flow_value* fields, flow_arena* arena,
+                            flow_str* detail) noexcept {
+  if (detail != nullptr) *detail = {"", 0};
+  for (std::size_t i = 0; i < field_count_; ++i) fields[i] = {0, 0, 1};
+  if (len > max_record_bytes_)
+    return fail(arena, detail, FLOW_DECODE_TOO_LARGE, "the record is {} bytes, more than the maximum of {}", len,
+                max_record_bytes_);
+  if (json == nullptr || len <= 0) return fail(arena, detail, FLOW_DECODE_MALFORMED_JSON, "the record is empty");
+  if (buffer_.size() < static_cast<std::size_t>(len) + simdjson::SIMDJSON_PADDING && !grow_buffer(len))
+    return fail(arena, detail, FLOW_DECODE_TOO_LARGE, "the record is {} bytes, and there is no memory to parse it",
+                len);
+  std::memcpy(buffer_.data(), json, static_cast<std::size_t>(len));
+  Record record{json, fields, arena, detail, false};
+  return parse(record, len);
+}
+
+int32_t JsonDecoder::parse(Record& record, int64_t len) noexcept {
+  ondemand::document document;
+  const auto error = parser_.iterate(buffer_.data(), static_cast<std::size_t>(len), buffer_.size()).get(document);
+  if (error == simdjson::UTF8_ERROR && !record.masked_utf8) {
+    // simdjson checks the whole record at once and cannot say where the bad bytes are. Find them,
+    // mask them and parse again: only a needed string that contains one fails the record.
+    masked_offsets_.clear();
+    mask_invalid_utf8(buffer_.data(), static_cast<std::size_t>(len), utf8_mask, masked_offsets_);
+    record.masked_utf8 = true;
+    return parse(record, len);
+  }
+  if (error == simdjson::UTF8_ERROR)
+    return fail(record.arena, record.detail, FLOW_DECODE_INVALID_UTF8, "the record is not valid UTF-8");
+  if (error == simdjson::EMPTY)
+    return fail(record.arena, record.detail, FLOW_DECODE_MALFORMED_JSON, "the record is empty or only blanks");
+  if (error == simdjson::MEMALLOC || error == simdjson::CAPACITY)
+    return fail(record.arena, record.detail, FLOW_DECODE_TOO_LARGE,
+                "the record is {} bytes, and there is no memory to parse it", len);
+  if (error != simdjson::SUCCESS)
+    return fail(record.arena, record.detail, FLOW_DECODE_MALFORMED_JSON, "the record is not valid JSON: {}",
+                structure_problem(error));
+
+  ondemand::object object;
+  if (const auto object_error = document.get_object().get(object); object_error != simdjson::SUCCESS) {
+    ondemand::json_type type;
+    if (object_error == simdjson::INCORRECT_TYPE && document.type().get(type) == simdjson::SUCCESS)
+      return fail(record.arena, record.detail, FLOW_DECODE_MALFORMED_JSON, "expected a JSON object, found {}",
+                  found_text(type));
+    return fail(record.arena, record.detail, FLOW_DECODE_MALFORMED_JSON, "the record is not valid JSON: {}",
+                structure_problem(object_error));
+  }
+  if (const int32_t reason = decode_members(record, object); reason != FLOW_DECODE_OK) return reason;
+
+  const char* rest = nullptr;
+  if (document.current_location().get(rest) == simdjson::SUCCESS)
+    return fail(record.arena, record.detail, FLOW_DECODE_MALFORMED_JSON,
+                "the record goes on after its JSON object (at byte {})", rest - buffer_.data());
+  for (std::size_t slot = 0; slot < needed_.size(); ++slot) {
+    const NeededField& field = needed_[slot];
+    if (!seen_[slot] && !field.nullable)
+      return fail(record.arena, record.detail, FLOW_DECODE_MISSING_FIELD,
+                  "field `{}` is missing, and its type `{}` is not nullable", field.name, field.type_text);
+  }
+  return FLOW_DECODE_OK;
+}
+
+int32_t JsonDecoder::decode_members(Record& record, ondemand::object& object) noexcept {
+  // Members copied into locals: simdjson's iterator stores through char pointers, which would make
+  // the compiler reload every member of this decoder after each step.
+  KeyFinder finder{needed_.data(), needed_.size(), first_bytes_, next_guess_};
+  uint8_t* const seen = seen_.data();
+  std::fill(seen, seen + finder.count, 0);
+  int32_t reason = FLOW_DECODE_OK;
+  for (auto member : object) {
+    if (const auto error = member.error(); error != simdjson::SUCCESS) {
+      reason = fail(record.arena, record.detail, FLOW_DECODE_MALFORMED_JSON, "the record is not valid JSON: {}",
+                    structure_problem(error));
+      break;
+    }
+    // A reference, not get() into a local: that copy costs a store-forwarding stall per key.
+    ondemand::field&& field = std::move(member).value_unsafe();
+    const int slot = finder.find(field);
+    // An unknown key, a field no query reads, or a repeated key (the first one wins): the value
+    // is skipped without being looked at.
+    if (slot < 0 || seen[slot]) continue;
+    seen[slot] = 1;
+    reason = decode_value(record, finder.fields[slot], field.value());
+    if (reason != FLOW_DECODE_OK) break;
+  }
+  next_guess_ = finder.guess;
+  return reason;
+}
+
+FLOW_HOT int JsonDecoder::KeyFinder::find(ondemand::field& field) noexcept {
+  const char* key = reinterpret_cast<const char*>(field.key().raw());  // just after the opening quote
+  // Unescaping can only change a key's first character if that is a backslash, so a key whose
+  // first byte starts no needed name (and is no backslash) is one to skip, decided in one load.
+  if (!first_bytes[static_cast<unsigned char>(key[0])]) return -1;
+  // Producers write keys in one order, so the search starts after the last field found and the
+  // common case is one comparison. Names have no quote or backslash, so raw bytes that equal a
+  // name and end with a quote are that name.
+  std::size_t slot = guess;
+  for (std::size_t tried = 0; tried < count; ++tried) {
+    if (fields[slot].is_key(key)) {
+      guess = slot + 1 == count ? 0 : slot + 1;
+      return static_cast<int>(slot);
+    }
+    slot = slot + 1 == count ? 0 : slot + 1;
+  }
+  // A key with escapes (`"\u0075ser"`) is compared unescaped; that is rare and may be slow.
+  const char* end = key;
+  while (*end != '"' && *end != '\\') ++end;
+  std::string_view name;
+  if (*end != '\\' || field.unescaped_key().get(name) != simdjson::SUCCESS) return -1;
+  for (slot = 0; slot < count; ++slot)
+    if (fields[slot].name == name) return static_cast<int>(slot);
+  return -1;
+}
+
+FLOW_HOT int32_t JsonDecoder::decode_value(Record& record, const NeededField& field, ondemand::value& value) noexcept {
+  flow_value& out = record.fields[field.index];
+  switch (field.kind) {
+    case TypeKind::Int:
+    case TypeKind::Duration: {
+      int64_t number;
+      if (value.get_int64().get(number) != simdjson::SUCCESS) return mismatch(record, field, value);
+      out = {number, 0, 0};
+      return FLOW_DECODE_OK;
+    }
+    case TypeKind::Timestamp: {
+      int64_t number;
+      if (value.get_int64().get(number) == simdjson::SUCCESS) {
+        out = {number, 0, 0};
+        return FLOW_DECODE_OK;
+      }
+      const std::string_view token = trim_blanks(value.raw_json_token());
+      if (!token.empty() && token.front() == '"') return decode_timestamp_text(record, field, value, token);
+      return mismatch(record, field, value);
+    }
+    case TypeKind::Float: {
+      double number;
+      if (value.get_double().get(number) != simdjson::SUCCESS) return mismatch(record, field, value);
+      out = {std::bit_cast<int64_t>(number), 0, 0};
+      return FLOW_DECODE_OK;
+    }
+    case TypeKind::Bool: {
+      bool truth;
+      if (value.get_bool().get(truth) != simdjson::SUCCESS) return mismatch(record, field, value);
+      out = {truth ? 1 : 0, 0, 0};
+      return FLOW_DECODE_OK;
+    }
+    case TypeKind::String: {
+      const std::string_view token = trim_blanks(value.raw_json_token());
+      if (!token.empty() && token.front() == '"') return decode_string(record, field, value, token);
+      return mismatch(record, field, value);
+    }
+    default: return mismatch(record, field, value);  // the constructor lets no other kind through
+  }
+}
+
+FLOW_HOT int32_t JsonDecoder::decode_string(Record& record, const NeededField& field, ondemand::value& value,
+                                   std::string_view token) noexcept {
+  if (token.size() < 2 || token.back() != '"')
+    return fail(record.arena, record.detail, FLOW_DECODE_MALFORMED_JSON, "field `{}`: {} is not a valid JSON string",
+                field.name, Excerpt{token});
+  if (record.masked_utf8)
+    if (const int32_t reason = check_masked_utf8(record, field, token); reason != FLOW_DECODE_OK) return reason;
+  const std::string_view content = token.substr(1, token.size() - 2);
+  flow_value& out = record.fields[field.index];
+  if (!has_backslash(content)) {
+    // Nothing to unescape: point into the caller's record, which outlives the batch.
+    const char* data = record.input + (content.data() - buffer_.data());
+    out = {static_cast<int64_t>(reinterpret_cast<intptr_t>(data)), static_cast<int64_t>(content.size()), 0};
+    return FLOW_DECODE_OK;
+  }
+  std::string_view text;
+  if (value.get_string().get(text) != simdjson::SUCCESS) return escape_failure(record, field, content);
+  // The unescaped text is in the parser, which the next record reuses: copy it to the arena. If
+  // the arena is full the string is empty and `out_of_space` tells the runtime.
+  const flow_str copy = arena_copy(record.arena, text);
+  out = {static_cast<int64_t>(reinterpret_cast<intptr_t>(copy.data)), copy.len, 0};
+  return FLOW_DECODE_OK;
+}
+
+FLOW_COLD int32_t JsonDecoder::decode_timestamp_text(Record& record, const NeededField& field, ondemand::value& value,
+                                           std::string_view token) noexcept {
+  if (token.size() < 2 || token.back() != '"')
+    return fail(record.arena, record.detail, FLOW_DECODE_MALFORMED_JSON, "field `{}`: {} is not a valid JSON string",
+                field.name, Excerpt{token});
+  if (record.masked_utf8)
+    if (const int32_t reason = check_masked_utf8(record, field, token); reason != FLOW_DECODE_OK) return reason;
+  std::string_view text = token.substr(1, token.size() - 2);
+  if (has_backslash(text) && value.get_string().get(text) != simdjson::SUCCESS)
+    return escape_failure(record, field, token.substr(1, token.size() - 2));
+  const Rfc3339Result parsed = parse_rfc3339(text);
+  if (!parsed.ok)
+    return fail(record.arena, record.detail, FLOW_DECODE_WRONG_TYPE,
+                "field `{}`: {} is not an RFC 3339 timestamp: {} (or send integer milliseconds)", field.name,
+                Excerpt{token}, parsed.problem);
+  record.fields[field.index] = {parsed.ms, 0, 0};
+  return FLOW_DECODE_OK;
+}
+
+FLOW_COLD int32_t JsonDecoder::mismatch(Record& record, const NeededField& field, ondemand::value& value) noexcept {
+  ondemand::json_type type;
+  if (value.type().get(type) != simdjson::SUCCESS)
+    return fail(record.arena, record.detail, FLOW_DECODE_MALFORMED_JSON, "field `{}`: the value is not valid JSON",
+                field.name);
+  const std::string_view token = trim_blanks(value.raw_json_token());
+  switch (type) {
+    case ondemand::json_type::null:
+      if (token != "null") break;
+      if (field.nullable) return FLOW_DECODE_OK;  // every field starts out null
+      return fail(record.arena, record.detail, FLOW_DECODE_MISSING_FIELD,
+                  "field `{}` is null, and its type `{}` is not nullable", field.name, field.type_text);
+    case ondemand::json_type::number: {
+      const JsonNumberShape shape = json_number_shape(token);
+      if (shape == JsonNumberShape::Invalid) break;
+      if (field.kind == TypeKind::Float)
+        return fail(record.arena, record.detail, FLOW_DECODE_OUT_OF_RANGE, "field `{}`: {} does not fit a 64-bit float",
+                    field.name, Excerpt{token});
+      if (field.kind == TypeKind::Int || field.kind == TypeKind::Duration || field.kind == TypeKind::Timestamp) {
+        if (shape == JsonNumberShape::Integer)
+          return fail(record.arena, record.detail, FLOW_DECODE_OUT_OF_RANGE,
+                      "field `{}`: {} does not fit a 64-bit integer", field.name, Excerpt{token});
+        return fail(record.arena, record.detail, FLOW_DECODE_WRONG_TYPE, "field `{}`: expected {}, found {}",
+                    field.name, expected_text(field.kind), Excerpt{token});
+      }
+      return fail(record.arena, record.detail, FLOW_DECODE_WRONG_TYPE, "field `{}`: expected {}, found a number",
+                  field.name, expected_text(field.kind));
+    }
+    case ondemand::json_type::boolean:
+      if (token != "true" && token != "false") break;
+      [[fallthrough]];
+    default:
+      return fail(record.arena, record.detail, FLOW_DECODE_WRONG_TYPE, "field `{}`: expected {}, found {}", field.name,
+                  expected_text(field.kind), found_text(type));
+  }
+  return fail(record.arena, record.detail, FLOW_DECODE_MALFORMED_JSON, "field `{}`: {} is not valid JSON", field.name,
+              Excerpt{token});
+}
+
+FLOW_COLD int32_t JsonDecoder::check_masked_utf8(Record& record, const NeededField& field, std::string_view token) noexcept {
+  const int64_t begin = token.data() - buffer_.data();
+  const int64_t end = begin + static_cast<int64_t>(token.size());
+  const auto masked = std::lower_bound(masked_offsets_.begin(), masked_offsets_.end(), begin);
+  if (masked == masked_offsets_.end() || *masked >= end) return FLOW_DECODE_OK;
+  return fail(record.arena, record.detail, FLOW_DECODE_INVALID_UTF8,
+              "field `{}`: the string is not valid UTF-8 (byte 0x{:02X} at offset {} of the record)", field.name,
+              static_cast<unsigned char>(record.input[*masked]), *masked);
+}
+
+FLOW_COLD int32_t JsonDecoder::escape_failure(Record& record, const NeededField& field,
+                                              std::string_view content) noexcept {
+  // simdjson says only that unescaping failed: an escaped lone surrogate is invalid UTF-8 (it has
+  // no encoding), anything else a malformed escape.
+  if (const std::size_t at = find_lone_surrogate_escape(content); at != std::string_view::npos)
+    return fail(record.arena, record.detail, FLOW_DECODE_INVALID_UTF8,
+                "field `{}`: the string is not valid UTF-8 (`{}` is a lone surrogate)", field.name,
+                content.substr(at, 6));
+  return fail(record.arena, record.detail, FLOW_DECODE_MALFORMED_JSON,
+              "field `{}`: the string has an invalid escape sequence", field.name);
+}
+
+}  // namespace flow::runtime

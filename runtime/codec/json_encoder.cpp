@@ -1,0 +1,174 @@
+// Encoding one record as a JSON object: keys prepared once, values written straight into the
+// arena with std::to_chars and a table-driven string escaper.
+#include "runtime/codec/json_encoder.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <bit>
+#include <charconv>
+#include <cmath>
+#include <stdexcept>
+#include <string_view>
+
+#include "runtime/codec/arena_output.hpp"
+#include "runtime/codec/utf8_check.hpp"
+
+namespace flow::runtime {
+
+using compiler::plan::TypeKind;
+
+namespace {
+
+//! Bytes a string's escaping must look at: the ones JSON requires escaped, and every non-ASCII
+//! byte, which is checked to be part of well-formed UTF-8.
+constexpr std::array<bool, 256> special_bytes = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 0x20; ++c) table[c] = true;
+  table['"'] = table['\\'] = true;
+  for (int c = 0x80; c < 0x100; ++c) table[c] = true;
+  return table;
+}();
+
+constexpr std::string_view replacement_character = "\xEF\xBF\xBD";  // U+FFFD
+
+bool write_escape(ArenaOutput& out, unsigned char c) noexcept {
+  switch (c) {
+    case '"': return out.append("\\\"");
+    case '\\': return out.append("\\\\");
+    case '\b': return out.append("\\b");
+    case '\f': return out.append("\\f");
+    case '\n': return out.append("\\n");
+    case '\r': return out.append("\\r");
+    case '\t': return out.append("\\t");
+    default: {
+      constexpr char hex[] = "0123456789abcdef";
+      const char escape[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF]};
+      return out.append(std::string_view(escape, 6));
+    }
+  }
+}
+
+bool write_string(ArenaOutput& out, std::string_view text) noexcept {
+  if (!out.reserve(1)) return false;
+  out.put('"');
+  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t size = text.size();
+  std::size_t run = 0;  // start of the bytes that are copied as they are
+  std::size_t at = 0;
+  auto flush = [&] {
+    if (!out.reserve(static_cast<int64_t>(at - run))) return false;
+    out.put(text.substr(run, at - run));
+    return true;
+  };
+  while (at < size) {
+    if (!special_bytes[bytes[at]]) {
+      ++at;
+      continue;
+    }
+    if (bytes[at] >= 0x80) {
+      if (const int length = utf8_sequence_length(bytes + at, size - at); length > 0) {
+        at += static_cast<std::size_t>(length);
+        continue;
+      }
+      // Invalid UTF-8 would make the whole record unreadable downstream; U+FFFD keeps the rest.
+      if (!flush() || !out.append(replacement_character)) return false;
+    } else if (!flush() || !write_escape(out, bytes[at])) {
+      return false;
+    }
+    run = ++at;
+  }
+  if (!flush() || !out.reserve(1)) return false;
+  out.put('"');
+  return true;
+}
+
+bool write_int(ArenaOutput& out, int64_t value) noexcept {
+  if (!out.reserve(20)) return false;  // "-9223372036854775808"
+  out.advance_to(std::to_chars(out.cursor(), out.cursor() + 20, value).ptr);
+  return true;
+}
+
+bool write_float(ArenaOutput& out, double value) noexcept {
+  if (!std::isfinite(value)) return out.append("null");  // JSON has no NaN or infinity
+  constexpr int longest = 24;                             // "-2.2250738585072014e-308"
+  if (!out.reserve(longest + 2)) return false;
+  char* begin = out.cursor();
+  char* end = std::to_chars(begin, begin + longest, value).ptr;
+  // Shortest round-trip form; "5" becomes "5.0" so that a reader still sees a float.
+  if (std::string_view(begin, static_cast<std::size_t>(end - begin)).find_first_of(".e") == std::string_view::npos) {
+    *end++ = '.';
+    *end++ = '0';
+  }
+  out.advance_to(end);
+  return true;
+}
+
+bool write_value(ArenaOutput& out, TypeKind kind, const flow_value& value) noexcept {
+  if (value.is_null) return out.append("null");
+  switch (kind) {
+    case TypeKind::Bool: return out.append(value.bits != 0 ? "true" : "false");
+    case TypeKind::Int:
+    case TypeKind::Timestamp:
+    case TypeKind::Duration: return write_int(out, value.bits);
+    case TypeKind::Float: return write_float(out, std::bit_cast<double>(value.bits));
+    case TypeKind::String: {
+      const auto* data = reinterpret_cast<const char*>(static_cast<intptr_t>(value.bits));
+      const bool empty = data == nullptr || value.len <= 0;
+      return write_string(out, empty ? std::string_view() : std::string_view(data, static_cast<std::size_t>(value.len)));
+    }
+    default: return out.append("null");  // the constructor lets no other kind through
+  }
+}
+
+//! `{"name":` or `,"name":`, escaped like any string (names are identifiers, but cheap to be sure).
+std::string key_prefix(std::string_view name, bool first) {
+  std::string text(1 + 6 * name.size() + 3, '\0');
+  flow_arena arena{text.data(), static_cast<int64_t>(text.size()), 0, 0};
+  ArenaOutput out(&arena);
+  out.append(first ? "{" : ",");
+  write_string(out, name);
+  out.append(":");
+  const flow_str written = out.finish();
+  return std::string(written.data, static_cast<std::size_t>(written.len));
+}
+
+}  // namespace
+
+JsonEncoder::JsonEncoder(const compiler::plan::Schema& schema) {
+  for (const compiler::plan::Field& field : schema) {
+    switch (field.type.kind) {
+      case TypeKind::Bool:
+      case TypeKind::Int:
+      case TypeKind::Float:
+      case TypeKind::String:
+      case TypeKind::Timestamp:
+      case TypeKind::Duration: break;
+      case TypeKind::List:
+      case TypeKind::Record:
+        throw std::invalid_argument(fmt::format(
+            "output field `{}`: writing a `{}` field as JSON is not supported yet, because the runtime ABI "
+            "(runtime/abi/flow_abi.h) defines no list or record value",
+            field.name, field.type.to_string()));
+      default:
+        throw std::invalid_argument(
+            fmt::format("output field `{}` has no type a record can hold (`{}`)", field.name, field.type.to_string()));
+    }
+    fields_.push_back({key_prefix(field.name, fields_.empty()), field.type.kind});
+  }
+}
+
+flow_str JsonEncoder::encode(const flow_value* fields, flow_arena* arena) const noexcept {
+  ArenaOutput out(arena);
+  if (fields_.empty()) {
+    out.append("{}");
+    return out.finish();
+  }
+  for (std::size_t i = 0; i < fields_.size(); ++i) {
+    if (!out.append(fields_[i].prefix) || !write_value(out, fields_[i].kind, fields[i])) return out.finish();
+  }
+  out.append("}");
+  return out.finish();
+}
+
+}  // namespace flow::runtime

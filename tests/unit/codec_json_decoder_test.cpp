@@ -1,0 +1,438 @@
+// The JSON decoder (runtime/codec/json_codec.hpp): every type, nulls and missing fields, wrong
+// types, malformed and oversize records, invalid UTF-8, and that only needed fields are read.
+#include <doctest/doctest.h>
+
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "compiler/plan/type.hpp"
+#include "runtime/abi/flow_abi.h"
+#include "runtime/codec/json_codec.hpp"
+
+namespace {
+
+using flow::compiler::plan::Field;
+using flow::compiler::plan::Schema;
+using flow::compiler::plan::Type;
+using flow::compiler::plan::TypeKind;
+
+Field field(std::string name, TypeKind kind, bool nullable = false) {
+  return {std::move(name), Type::scalar(kind, nullable)};
+}
+
+//! One decode's outcome, with string values copied while the record is still alive.
+struct Decoded {
+  int32_t reason = -1;
+  std::string detail;
+  std::vector<flow_value> values;
+  std::vector<std::string> strings;  // the value of every string field; empty for the others
+
+  bool is_null(std::size_t i) const { return values.at(i).is_null != 0; }
+  int64_t integer(std::size_t i) const { return values.at(i).bits; }
+  double real(std::size_t i) const {
+    double d;
+    std::memcpy(&d, &values.at(i).bits, sizeof d);
+    return d;
+  }
+  const std::string& text(std::size_t i) const { return strings.at(i); }
+};
+
+std::string string_of(const flow_value& value) {
+  if (value.bits == 0 || value.len <= 0) return {};
+  return {reinterpret_cast<const char*>(static_cast<intptr_t>(value.bits)), static_cast<std::size_t>(value.len)};
+}
+
+//! A decoder with its own arena.
+class Harness {
+ public:
+  explicit Harness(Schema schema, std::vector<bool> needed = {}, int64_t max_record_bytes = 1 << 20,
+                   std::size_t arena_bytes = 1 << 16)
+      : schema_(std::move(schema)), arena_buffer_(arena_bytes) {
+    if (needed.empty()) needed.assign(schema_.size(), true);
+    decoder_ = flow::runtime::make_decoder(schema_, std::move(needed), max_record_bytes);
+    flow_arena_init(&arena_, arena_buffer_.data(), static_cast<int64_t>(arena_bytes));
+  }
+
+  Decoded decode(std::string_view json) {
+    flow_arena_reset(&arena_);
+    Decoded out;
+    out.values.assign(schema_.size(), flow_value{7, 7, 0});  // garbage the decoder must overwrite
+    flow_str detail{"garbage", 7};
+    out.reason = flow_json_decode(decoder_.get(), json.data(), static_cast<int64_t>(json.size()), out.values.data(),
+                                  &arena_, &detail);
+    out.detail.assign(detail.data, static_cast<std::size_t>(detail.len));
+    for (std::size_t i = 0; i < schema_.size(); ++i) {
+      const bool text = schema_[i].type.kind == TypeKind::String && !out.is_null(i);
+      out.strings.push_back(text ? string_of(out.values[i]) : std::string());
+    }
+    return out;
+  }
+
+  flow_arena& arena() { return arena_; }
+
+ private:
+  Schema schema_;
+  flow::runtime::DecoderPtr decoder_;
+  std::vector<char> arena_buffer_;
+  flow_arena arena_{};
+};
+
+Harness one_field(TypeKind kind, bool nullable = false) { return Harness({field("v", kind, nullable)}); }
+
+constexpr int64_t int_max = std::numeric_limits<int64_t>::max();
+constexpr int64_t int_min = std::numeric_limits<int64_t>::min();
+
+}  // namespace
+
+TEST_CASE("codec: decodes every scalar type") {
+  Harness h({field("user", TypeKind::String), field("bytes", TypeKind::Int), field("ratio", TypeKind::Float),
+             field("ok", TypeKind::Bool), field("ts", TypeKind::Timestamp), field("delay", TypeKind::Duration),
+             field("coupon", TypeKind::String, true)});
+  const Decoded d = h.decode(
+      R"({"user":"u12345","bytes":5123,"ratio":0.25,"ok":true,"ts":1763892000123,"delay":-30000,"coupon":"X"})");
+  REQUIRE(d.reason == FLOW_DECODE_OK);
+  CHECK(d.detail.empty());
+  CHECK(d.text(0) == "u12345");
+  CHECK(d.integer(1) == 5123);
+  CHECK(d.real(2) == 0.25);
+  CHECK(d.integer(3) == 1);
+  CHECK(d.integer(4) == 1763892000123);
+  CHECK(d.integer(5) == -30000);
+  CHECK(d.text(6) == "X");
+  for (std::size_t i = 0; i < 7; ++i) CHECK_FALSE(d.is_null(i));
+
+  const Decoded e = h.decode(R"({"user":"","bytes":-0,"ratio":-3,"ok":false,"ts":0,"delay":0,"coupon":null})");
+  REQUIRE(e.reason == FLOW_DECODE_OK);
+  CHECK(e.text(0).empty());
+  CHECK_FALSE(e.is_null(0));
+  CHECK(e.integer(1) == 0);
+  CHECK(e.real(2) == -3.0);
+  CHECK(e.integer(3) == 0);
+  CHECK(e.is_null(6));
+  CHECK(e.values[6].bits == 0);
+  CHECK(e.values[6].len == 0);
+}
+
+TEST_CASE("codec: int and float limits") {
+  Harness ints = one_field(TypeKind::Int);
+  CHECK(ints.decode(R"({"v":9223372036854775807})").integer(0) == int_max);
+  CHECK(ints.decode(R"({"v":-9223372036854775808})").integer(0) == int_min);
+  Harness floats = one_field(TypeKind::Float);
+  CHECK(floats.decode(R"({"v":1.7976931348623157e308})").real(0) == std::numeric_limits<double>::max());
+  CHECK(floats.decode(R"({"v":5e-324})").real(0) == std::numeric_limits<double>::denorm_min());
+  CHECK(floats.decode(R"({"v":1e-400})").real(0) == 0.0);  // underflow is zero, not an error
+  CHECK(floats.decode(R"({"v":9007199254740993})").real(0) == 9007199254740992.0);  // nearest double
+  CHECK(floats.decode(R"({"v":123456789012345678901234567890})").reason == FLOW_DECODE_OK);
+}
+
+TEST_CASE("codec: numbers out of range") {
+  for (const char* json : {R"({"v":9223372036854775808})", R"({"v":-9223372036854775809})",
+                           R"({"v":123456789012345678901234567890})"}) {
+    CAPTURE(json);
+    const Decoded d = one_field(TypeKind::Int).decode(json);
+    CHECK(d.reason == FLOW_DECODE_OUT_OF_RANGE);
+    CHECK(d.detail.find("field `v`") != std::string::npos);
+    CHECK(d.detail.find("does not fit a 64-bit integer") != std::string::npos);
+  }
+  CHECK(one_field(TypeKind::Timestamp).decode(R"({"v":99999999999999999999})").reason == FLOW_DECODE_OUT_OF_RANGE);
+  CHECK(one_field(TypeKind::Duration).decode(R"({"v":-99999999999999999999})").reason == FLOW_DECODE_OUT_OF_RANGE);
+  const Decoded big = one_field(TypeKind::Float).decode(R"({"v":-1e400})");
+  CHECK(big.reason == FLOW_DECODE_OUT_OF_RANGE);
+  CHECK(big.detail == "field `v`: `-1e400` does not fit a 64-bit float");
+}
+
+TEST_CASE("codec: absent and null fields") {
+  Harness h({field("a", TypeKind::Int, true), field("b", TypeKind::String, true), field("c", TypeKind::Int)});
+  const Decoded d = h.decode(R"({"c":1})");
+  REQUIRE(d.reason == FLOW_DECODE_OK);
+  CHECK(d.is_null(0));
+  CHECK(d.is_null(1));
+  CHECK(d.values[0].bits == 0);
+  CHECK(d.integer(2) == 1);
+  CHECK(h.decode(R"({"a":null,"b":null,"c":2})").is_null(1));
+
+  const Decoded missing = h.decode(R"({"a":1})");
+  CHECK(missing.reason == FLOW_DECODE_MISSING_FIELD);
+  CHECK(missing.detail == "field `c` is missing, and its type `int` is not nullable");
+  const Decoded null = h.decode(R"({"c":null})");
+  CHECK(null.reason == FLOW_DECODE_MISSING_FIELD);
+  CHECK(null.detail == "field `c` is null, and its type `int` is not nullable");
+  CHECK(h.decode("{}").reason == FLOW_DECODE_MISSING_FIELD);
+  for (TypeKind kind : {TypeKind::Bool, TypeKind::Float, TypeKind::String, TypeKind::Timestamp, TypeKind::Duration})
+    CHECK(one_field(kind).decode(R"({"v":null})").reason == FLOW_DECODE_MISSING_FIELD);
+}
+
+TEST_CASE("codec: a value of the wrong type names the field") {
+  Harness h({field("bytes", TypeKind::Int)});
+  const Decoded d = h.decode(R"({"bytes":"5123"})");
+  CHECK(d.reason == FLOW_DECODE_WRONG_TYPE);
+  CHECK(d.detail == "field `bytes`: expected an integer, found a string");
+  CHECK(h.decode(R"({"bytes":[1]})").detail == "field `bytes`: expected an integer, found an array");
+  CHECK(h.decode(R"({"bytes":{"n":1}})").detail == "field `bytes`: expected an integer, found an object");
+  CHECK(h.decode(R"({"bytes":true})").detail == "field `bytes`: expected an integer, found a boolean");
+
+  // An int never takes a float, even an integral one: no silent truncation.
+  const Decoded fraction = h.decode(R"({"bytes":5.0})");
+  CHECK(fraction.reason == FLOW_DECODE_WRONG_TYPE);
+  CHECK(fraction.detail == "field `bytes`: expected an integer, found `5.0`");
+  CHECK(h.decode(R"({"bytes":1e3})").reason == FLOW_DECODE_WRONG_TYPE);
+  CHECK(h.decode(R"({"bytes":-0.5})").reason == FLOW_DECODE_WRONG_TYPE);
+
+  CHECK(one_field(TypeKind::Float).decode(R"({"v":"1.5"})").detail == "field `v`: expected a number, found a string");
+  CHECK(one_field(TypeKind::Bool).decode(R"({"v":1})").detail == "field `v`: expected `true` or `false`, found a number");
+  CHECK(one_field(TypeKind::Bool).decode(R"({"v":"true"})").reason == FLOW_DECODE_WRONG_TYPE);
+  CHECK(one_field(TypeKind::String).decode(R"({"v":5})").detail == "field `v`: expected a string, found a number");
+  CHECK(one_field(TypeKind::String).decode(R"({"v":null})").reason == FLOW_DECODE_MISSING_FIELD);
+  CHECK(one_field(TypeKind::Duration).decode(R"({"v":"30s"})").reason == FLOW_DECODE_WRONG_TYPE);
+  CHECK(one_field(TypeKind::Timestamp).decode(R"({"v":true})").detail ==
+        "field `v`: expected a timestamp (integer milliseconds or an RFC 3339 string), found a boolean");
+  CHECK(one_field(TypeKind::Timestamp).decode(R"({"v":1763892000123.5})").reason == FLOW_DECODE_WRONG_TYPE);
+  CHECK(one_field(TypeKind::Int, true).decode(R"({"v":"1"})").reason == FLOW_DECODE_WRONG_TYPE);  // null is not "1"
+}
+
+TEST_CASE("codec: strings and their escapes") {
+  Harness h = one_field(TypeKind::String);
+  CHECK(h.decode(R"({"v":"a\nb"})").text(0) == "a\nb");
+  CHECK(h.decode(R"({"v":"say \"hi\""})").text(0) == "say \"hi\"");
+  CHECK(h.decode(R"({"v":"back\\slash\/"})").text(0) == "back\\slash/");
+  CHECK(h.decode(R"({"v":"\t\r\b\f"})").text(0) == "\t\r\b\f");
+  CHECK(h.decode(R"({"v":"caf\u00e9"})").text(0) == "caf\xC3\xA9");
+  CHECK(h.decode(R"({"v":"\u65e5\u672c"})").text(0) == "\xE6\x97\xA5\xE6\x9C\xAC");
+  CHECK(h.decode(R"({"v":"\ud83d\ude00!"})").text(0) == "\xF0\x9F\x98\x80!");  // a surrogate pair
+  CHECK(h.decode(R"({"v":"\u0000"})").text(0) == std::string("\0", 1));
+  CHECK(h.decode("{\"v\":\"h\xC3\xA9llo \xF0\x9F\x98\x80\"}").text(0) == "h\xC3\xA9llo \xF0\x9F\x98\x80");
+
+  const Decoded bad = h.decode(R"({"v":"\q"})");
+  CHECK(bad.reason == FLOW_DECODE_MALFORMED_JSON);
+  CHECK(bad.detail == "field `v`: the string has an invalid escape sequence");
+  CHECK(h.decode(R"({"v":"\u12"})").reason == FLOW_DECODE_MALFORMED_JSON);
+}
+
+TEST_CASE("codec: a string without escapes points into the record, one with escapes into the arena") {
+  Harness h({field("a", TypeKind::String), field("b", TypeKind::String)});
+  const std::string json = R"({"a":"plain","b":"esc\naped"})";
+  const Decoded d = h.decode(json);
+  REQUIRE(d.reason == FLOW_DECODE_OK);
+  const auto* a = reinterpret_cast<const char*>(static_cast<intptr_t>(d.values[0].bits));
+  const auto* b = reinterpret_cast<const char*>(static_cast<intptr_t>(d.values[1].bits));
+  CHECK(a == json.data() + 6);
+  CHECK(b >= h.arena().buffer);
+  CHECK(b < h.arena().buffer + h.arena().used);
+  CHECK(h.arena().used == 8);  // the unescaped string and nothing else
+}
+
+TEST_CASE("codec: an arena too small for an unescaped string sets out_of_space") {
+  Harness h({field("v", TypeKind::String)}, {}, 1 << 20, 4);
+  const Decoded d = h.decode(R"({"v":"longer\nthan four"})");
+  CHECK(d.reason == FLOW_DECODE_OK);
+  CHECK(d.text(0).empty());
+  CHECK(h.arena().out_of_space == 1);
+  // A failure's detail that does not fit is empty; the reason is still right.
+  const Decoded failed = h.decode(R"({"v":1})");
+  CHECK(failed.reason == FLOW_DECODE_WRONG_TYPE);
+  CHECK(failed.detail.empty());
+}
+
+TEST_CASE("codec: malformed JSON") {
+  Harness h({field("n", TypeKind::Int, true)});
+  const std::vector<std::string_view> malformed = {
+      "",                  // empty
+      "   \n",             // only blanks
+      R"({"n":1)",         // truncated
+      R"({"n":)",          // truncated after the colon
+      R"({"n")",           // truncated after the key
+      R"({"n":1,)",        // truncated after a comma
+      R"({"s":"abc)",      // truncated inside a string
+      R"({"n":1,"m":{"a":[1,2)",  // truncated inside a skipped value
+      R"({)",
+      R"([1,2])",          // not an object
+      R"(42)",
+      R"("text")",
+      R"(null)",
+      R"(true)",
+      R"({"n":1} x)",      // trailing garbage
+      R"({"n":1}{"n":2})", // two objects
+      R"({"n":1},)",
+      R"({"n" 1})",        // missing colon
+      R"({"n":1 "m":2})",  // missing comma
+      R"({n:1})",          // unquoted key
+      R"({"n":1,})",       // trailing comma
+      R"({"n":01})",       // a needed number that is not JSON
+      R"({"n":12x})",
+      R"({"n":-})",
+      R"({"n":nul})",
+      "{\"s\":\"a\x01z\"}",  // an unescaped control character, even in a field not needed
+  };
+  for (std::string_view json : malformed) {
+    CAPTURE(json);
+    const Decoded d = h.decode(json);
+    CHECK(d.reason == FLOW_DECODE_MALFORMED_JSON);
+    CHECK_FALSE(d.detail.empty());
+  }
+  CHECK(h.decode("").detail == "the record is empty");
+  CHECK(h.decode("[1,2]").detail == "expected a JSON object, found an array");
+  CHECK(h.decode(R"({"n":1} x)").detail ==
+        "the record is not valid JSON: the record does not end with the object's closing `}` (truncated, or more "
+        "after it?)");
+  CHECK(h.decode(R"({"n":1}{"n":2})").detail == "the record goes on after its JSON object (at byte 7)");
+  CHECK(h.decode(R"({"n":01})").detail == "field `n`: `01` is not valid JSON");
+  CHECK(one_field(TypeKind::Bool).decode(R"({"v":tru})").reason == FLOW_DECODE_MALFORMED_JSON);
+
+  // Blanks around and inside are fine.
+  const Decoded spaced = h.decode(" \t{ \"n\" :\n 7 , \"m\" : [ ] }\r\n ");
+  CHECK(spaced.reason == FLOW_DECODE_OK);
+  CHECK(spaced.integer(0) == 7);
+}
+
+TEST_CASE("codec: invalid UTF-8 is its own reason") {
+  Harness h({field("user", TypeKind::String), field("agent", TypeKind::String, true)}, {true, false});
+  const Decoded d = h.decode("{\"user\":\"ab\xC3\x28\"}");  // 0xC3 starts a sequence that 0x28 does not continue
+  CHECK(d.reason == FLOW_DECODE_INVALID_UTF8);
+  CHECK(d.detail == "field `user`: the string is not valid UTF-8 (byte 0xC3 at offset 11 of the record)");
+  for (std::string_view json : {std::string_view("{\"user\":\"\xC0\xAF\"}"),   // overlong `/`
+                                std::string_view("{\"user\":\"\xED\xA0\x80\"}"),  // an encoded surrogate
+                                std::string_view("{\"user\":\"\xF4\x90\x80\x80\"}"),  // beyond U+10FFFF
+                                std::string_view("{\"user\":\"\xE2\x82\"}"),      // cut short
+                                std::string_view("{\"user\":\"\x80\"}"),          // a lone continuation byte
+                                std::string_view("{\"user\":\"\xFF\"}")}) {
+    CAPTURE(json);
+    CHECK(h.decode(json).reason == FLOW_DECODE_INVALID_UTF8);
+  }
+  // An escape that decodes to a lone surrogate has no UTF-8 form either.
+  const Decoded lone = h.decode(R"({"user":"a\ud800b"})");
+  CHECK(lone.reason == FLOW_DECODE_INVALID_UTF8);
+  CHECK(lone.detail == "field `user`: the string is not valid UTF-8 (`\\ud800` is a lone surrogate)");
+  CHECK(h.decode(R"({"user":"\udc00"})").reason == FLOW_DECODE_INVALID_UTF8);
+  CHECK(h.decode(R"({"user":"\ud800\u0041"})").reason == FLOW_DECODE_INVALID_UTF8);
+
+  // Invalid bytes where the decoder does not read are no reason to drop the record.
+  const Decoded elsewhere = h.decode("{\"agent\":\"\xC3\x28\",\"user\":\"ok\",\"x\xFF\":1}");
+  CHECK(elsewhere.reason == FLOW_DECODE_OK);
+  CHECK(elsewhere.text(0) == "ok");
+  CHECK(elsewhere.is_null(1));
+  // ... and the next record, valid again, decodes as usual.
+  CHECK(h.decode(R"({"user":"v"})").text(0) == "v");
+
+  Harness ts = one_field(TypeKind::Timestamp);
+  CHECK(ts.decode("{\"v\":\"2026-11-23T10:15:30Z\xFF\"}").reason == FLOW_DECODE_INVALID_UTF8);
+}
+
+TEST_CASE("codec: records larger than the maximum are refused unparsed") {
+  Harness h({field("s", TypeKind::String)}, {}, 16);
+  const std::string fits = R"({"s":"123456789"})";  // 17 bytes
+  CHECK(fits.size() == 17);
+  const Decoded d = h.decode(fits);
+  CHECK(d.reason == FLOW_DECODE_TOO_LARGE);
+  CHECK(d.detail == "the record is 17 bytes, more than the maximum of 16");
+  CHECK(h.decode("{\"s\":\"12345678\"}").reason == FLOW_DECODE_OK);  // exactly 16
+  CHECK(h.decode("xxxxxxxxxxxxxxxxxxxxxxxxx").reason == FLOW_DECODE_TOO_LARGE);  // not even looked at
+}
+
+TEST_CASE("codec: records of growing size reuse the decoder") {
+  Harness h({field("s", TypeKind::String), field("n", TypeKind::Int)});
+  for (std::size_t size : {10u, 100'000u, 20u, 300'000u, 5u}) {
+    const std::string text(size, 'x');
+    const Decoded d = h.decode(R"({"s":")" + text + R"(","n":)" + std::to_string(size) + "}");
+    REQUIRE(d.reason == FLOW_DECODE_OK);
+    CHECK(d.text(0) == text);
+    CHECK(d.integer(1) == static_cast<int64_t>(size));
+  }
+}
+
+TEST_CASE("codec: timestamps as integers and as RFC 3339 strings") {
+  Harness h = one_field(TypeKind::Timestamp);
+  CHECK(h.decode(R"({"v":1763892000123})").integer(0) == 1763892000123);
+  CHECK(h.decode(R"({"v":-1})").integer(0) == -1);
+  CHECK(h.decode(R"({"v":"2026-11-23T10:15:30Z"})").integer(0) == 1795428930000);
+  CHECK(h.decode(R"({"v":"2026-11-23T10:15:30.123Z"})").integer(0) == 1795428930123);
+  CHECK(h.decode(R"({"v":"2026-11-23T10:15:30+01:00"})").integer(0) == 1795425330000);
+  CHECK(h.decode(R"({"v":"2026-11-23T10:15:30-05:30"})").integer(0) == 1795448730000);
+  CHECK(h.decode(R"({"v":"2026-11-23T10:15:30\u005a"})").integer(0) == 1795428930000);  // an escaped `Z`
+
+  const Decoded bad = h.decode(R"({"v":"2026-02-30T10:15:30Z"})");
+  CHECK(bad.reason == FLOW_DECODE_WRONG_TYPE);
+  CHECK(bad.detail == "field `v`: `\"2026-02-30T10:15:30Z\"` is not an RFC 3339 timestamp: that day does not exist "
+                      "in that month (or send integer milliseconds)");
+  CHECK(h.decode(R"({"v":"yesterday"})").reason == FLOW_DECODE_WRONG_TYPE);
+  CHECK(h.decode(R"({"v":""})").reason == FLOW_DECODE_WRONG_TYPE);
+  CHECK(h.decode(R"({"v":"1763892000123"})").reason == FLOW_DECODE_WRONG_TYPE);  // digits in a string are not ms
+}
+
+TEST_CASE("codec: only needed fields are read") {
+  Harness h({field("user", TypeKind::String), field("bytes", TypeKind::Int), field("ts", TypeKind::Timestamp),
+             {"tags", Type::list(Type::scalar(TypeKind::String), 10)}, field("agent", TypeKind::String)},
+            {true, false, true, false, false});
+  // `bytes` and `agent` have the wrong types and `tags` is no list: none of them is needed.
+  const Decoded d = h.decode(R"({"user":"u1","bytes":"many","ts":5,"tags":{"x":[1,{"y":null}]},"agent":tru})");
+  REQUIRE(d.reason == FLOW_DECODE_OK);
+  CHECK(d.text(0) == "u1");
+  CHECK(d.integer(2) == 5);
+  CHECK(d.is_null(1));  // present, but not needed: left null
+  CHECK(d.is_null(3));
+  CHECK(d.is_null(4));
+  // A field that is not needed may be missing even if its type is not nullable.
+  CHECK(h.decode(R"({"user":"u1","ts":5})").reason == FLOW_DECODE_OK);
+}
+
+TEST_CASE("codec: unknown keys are ignored and the first of repeated keys wins") {
+  Harness h({field("n", TypeKind::Int)});
+  const Decoded d = h.decode(R"({"x":1,"n":1,"y":[],"n":"second"})");
+  REQUIRE(d.reason == FLOW_DECODE_OK);
+  CHECK(d.integer(0) == 1);
+  CHECK(h.decode(R"({"N":1})").reason == FLOW_DECODE_MISSING_FIELD);  // keys are case-sensitive
+  CHECK(h.decode(R"({"\u006e":3})").integer(0) == 3);                 // and compared unescaped
+  CHECK(h.decode(R"({"n\"":3,"n":4})").integer(0) == 4);
+}
+
+TEST_CASE("codec: keys in any order") {
+  Harness h({field("a", TypeKind::Int), field("b", TypeKind::Int), field("c", TypeKind::Int)});
+  for (const char* json : {R"({"a":1,"b":2,"c":3})", R"({"c":3,"b":2,"a":1})", R"({"b":2,"z":0,"c":3,"a":1})"}) {
+    CAPTURE(json);
+    const Decoded d = h.decode(json);
+    REQUIRE(d.reason == FLOW_DECODE_OK);
+    CHECK(d.integer(0) == 1);
+    CHECK(d.integer(1) == 2);
+    CHECK(d.integer(2) == 3);
+  }
+}
+
+TEST_CASE("codec: make_decoder refuses what it cannot decode") {
+  const Schema with_list = {field("user", TypeKind::String), {"tags", Type::list(Type::scalar(TypeKind::String), 10)}};
+  CHECK_NOTHROW(flow::runtime::make_decoder(with_list, {true, false}, 1024));
+  try {
+    flow::runtime::make_decoder(with_list, {true, true}, 1024);
+    FAIL("a needed list field must be refused");
+  } catch (const std::invalid_argument& error) {
+    CHECK(std::string(error.what()).find("source field `tags`") != std::string::npos);
+    CHECK(std::string(error.what()).find("list<string>(max 10)") != std::string::npos);
+  }
+  CHECK_THROWS_AS(flow::runtime::make_decoder(with_list, {true}, 1024), std::invalid_argument);
+  CHECK_THROWS_AS(flow::runtime::make_decoder(with_list, {true, false}, 0), std::invalid_argument);
+  CHECK_THROWS_AS(flow::runtime::make_decoder({field("a", TypeKind::Int), field("a", TypeKind::Int)}, {true, true}, 64),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(flow::runtime::make_decoder({{"r", Type::record({field("x", TypeKind::Int)})}}, {false}, 64),
+                  std::invalid_argument);
+}
+
+TEST_CASE("codec: a schema with no needed field still checks the record") {
+  Harness h({field("a", TypeKind::Int)}, {false});
+  CHECK(h.decode(R"({"a":"x"})").reason == FLOW_DECODE_OK);
+  CHECK(h.decode(R"({"a":1)").reason == FLOW_DECODE_MALFORMED_JSON);
+  CHECK(h.decode(R"([])").reason == FLOW_DECODE_MALFORMED_JSON);
+}
+
+TEST_CASE("codec: decode reasons in words") {
+  CHECK(flow::runtime::decode_reason_text(FLOW_DECODE_OK) == "ok");
+  CHECK(flow::runtime::decode_reason_text(FLOW_DECODE_MALFORMED_JSON) == "malformed JSON");
+  CHECK(flow::runtime::decode_reason_text(FLOW_DECODE_MISSING_FIELD) == "missing field");
+  CHECK(flow::runtime::decode_reason_text(FLOW_DECODE_WRONG_TYPE) == "wrong type");
+  CHECK(flow::runtime::decode_reason_text(FLOW_DECODE_INVALID_UTF8) == "invalid UTF-8");
+  CHECK(flow::runtime::decode_reason_text(FLOW_DECODE_TOO_LARGE) == "record too large");
+  CHECK(flow::runtime::decode_reason_text(FLOW_DECODE_OUT_OF_RANGE) == "number out of range");
+  CHECK(flow::runtime::decode_reason_text(99) == "unknown decode failure");
+}

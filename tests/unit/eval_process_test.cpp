@@ -1,0 +1,293 @@
+// Unit tests of the reference evaluator's `process` handlers: initial state, let, =, +=, -=,
+// if/else, emit, clear state, tally and bounded append, fed record by record as the runtime would.
+#include <doctest/doctest.h>
+
+#include <limits>
+#include <map>
+
+#include "compiler/eval/process_handler.hpp"
+#include "compiler/plan/planner.hpp"
+#include "compiler/syntax/parser.hpp"
+
+using namespace flow::compiler;
+using eval::Value;
+
+namespace {
+
+plan::Plan compile(const std::string& text) {
+  SourceFile file("eval_test.flow", text);
+  DiagnosticSink sink;
+  ast::Program program = syntax::parse_program(file, sink);
+  plan::Plan plan;
+  if (!sink.has_errors()) plan = plan::build_plan(program, sink);
+  std::string messages;
+  for (const auto& d : sink.all()) messages += render(d, file);
+  INFO(messages);
+  REQUIRE_FALSE(sink.has_errors());
+  return plan;
+}
+
+const char* kClicks = R"(
+source clicks from kafka "clicks" as json {
+    user: string,
+    url: string,
+    bytes: int,
+} with (partitions = 4);
+sink out to stdout;
+metric suspicious;
+)";
+
+std::vector<Value> click(std::string user, std::string url, int64_t bytes) {
+  return {Value::string(std::move(user)), Value::string(std::move(url)), Value::integer(bytes)};
+}
+
+//! One query's keyed state, driven the way the runtime drives it: the stateless part, then the
+//! key's handler; a cleared key is dropped.
+struct Harness {
+  plan::Plan plan;
+  const plan::QueryPlan& query;
+  const plan::LogicalProcess& process;
+  std::map<std::string, eval::ProcessState> states;  // by key text
+
+  explicit Harness(const std::string& query_text)
+      : plan(compile(std::string(kClicks) + query_text)),
+        query(plan.queries.at(0)),
+        process(*static_cast<const plan::LogicalProcess*>(query.stateful_operator())) {}
+
+  eval::HandlerResult run(const std::string& event, const Value& key, const std::vector<Value>* record) {
+    const plan::HandlerPlan* handler = eval::find_handler(process, event);
+    REQUIRE(handler != nullptr);
+    auto [entry, fresh] = states.try_emplace(key.text, eval::ProcessState::initial(process));
+    eval::HandlerResult result = eval::run_handler(process, *handler, entry->second, key, record);
+    if (result.cleared) states.erase(entry);
+    return result;
+  }
+
+  eval::HandlerResult send(const std::vector<Value>& record) {
+    eval::StatelessResult stateless = eval::run_stateless(query, record);
+    REQUIRE(stateless.passed);
+    REQUIRE(stateless.key.has_value());
+    return run("event", *stateless.key, &stateless.output);
+  }
+
+  eval::HandlerResult timeout(const std::string& key) { return run("timeout", Value::string(key), nullptr); }
+
+  const std::vector<Value>& state(const std::string& key) { return states.at(key).fields; }
+};
+
+}  // namespace
+
+TEST_CASE("eval: a new key's state starts at its initial values or the type's zero, null if nullable") {
+  Harness h(R"(
+query q {
+    from clicks key by user
+    | process state {
+        n: int = 5,
+        f: float = 1,
+        z: int,
+        s: string,
+        b: bool,
+        d: duration,
+        t: timestamp,
+        maybe: string?,
+        pages: list<string>(max 3),
+        big: int = -9223372036854775807 - 1,
+    } timeout 1h in processing time {
+        on event { }
+    }
+    | into out
+})");
+  eval::ProcessState state = eval::ProcessState::initial(h.process);
+  CHECK(state.fields == std::vector<Value>{Value::integer(5), Value::floating(1.0), Value::integer(0),
+                                           Value::string(""), Value::boolean(false), Value::duration(0),
+                                           Value::timestamp(0), Value::null(), Value::list({}),
+                                           Value::integer(std::numeric_limits<int64_t>::min())});
+}
+
+TEST_CASE("eval: handlers count with +=, -=, if/else and let, and emit records") {
+  Harness h(R"(
+query q {
+    from clicks key by user
+    | process state {
+        clicks: int = 0,
+        bytes: int = 0,
+        large: int = 0,
+        small: int = 0,
+        ratio: float = 0.0,
+    } timeout 30m in processing time {
+        on event {
+            let kib = bytes / 1024
+            state.clicks += 1
+            state.bytes -= bytes
+            if kib > 1 {
+                let twice = kib * 2
+                state.large += twice
+            } else if kib == 1 {
+                state.small += 10
+            } else {
+                state.small += 1
+            }
+            state.ratio += kib
+            emit { user: key, clicks: state.clicks, kib: kib }
+        }
+        on timeout {
+            emit { user: key, clicks: state.clicks, kib: state.large }
+            tally suspicious
+        }
+    }
+    | into out
+})");
+  eval::HandlerResult first = h.send(click("ann", "/", 3000));
+  CHECK(first.emitted == std::vector<std::vector<Value>>{{Value::string("ann"), Value::integer(1), Value::integer(2)}});
+  CHECK_FALSE(first.cleared);
+  CHECK(first.tallies.empty());
+  h.send(click("ann", "/", 1500));
+  h.send(click("ann", "/", 10));
+  h.send(click("bob", "/", 10));
+  CHECK(h.state("ann") == std::vector<Value>{Value::integer(3), Value::integer(-4510), Value::integer(4),
+                                             Value::integer(11), Value::floating(3.0)});
+  CHECK(h.state("bob") == std::vector<Value>{Value::integer(1), Value::integer(-10), Value::integer(0),
+                                             Value::integer(1), Value::floating(0.0)});
+  eval::HandlerResult timed_out = h.timeout("ann");
+  CHECK(timed_out.emitted ==
+        std::vector<std::vector<Value>>{{Value::string("ann"), Value::integer(3), Value::integer(4)}});
+  CHECK(timed_out.tallies == eval::Tallies{{"suspicious", 1}});
+}
+
+TEST_CASE("eval: += wraps, and a null operand or field stays null") {
+  Harness h(R"(
+query q {
+    from clicks key by user
+    | process state {
+        total: int = 9223372036854775807,
+        maybe: int?,
+        per: int = 0,
+    } timeout 30m in processing time {
+        on event {
+            state.total += bytes
+            state.maybe += 1
+            state.per = 100 / bytes
+        }
+    }
+    | into out
+})");
+  h.send(click("ann", "/", 1));
+  CHECK(h.state("ann")[0] == Value::integer(std::numeric_limits<int64_t>::min()));
+  CHECK(h.state("ann")[1] == Value::null());
+  CHECK(h.state("ann")[2] == Value::integer(100));
+  h.send(click("ann", "/", 0));
+  CHECK(h.state("ann")[2] == Value::null());  // division by zero
+}
+
+TEST_CASE("eval: emit conforms each field to the query's one emit shape") {
+  Harness h(R"(
+query q {
+    from clicks key by user
+    | process state { n: int = 0 } timeout 30m in processing time {
+        on event {
+            if bytes > 10 {
+                emit { user: key, v: 1, note: null }
+            } else {
+                emit { user: key, v: 2.5, note: url }
+            }
+        }
+    }
+    | into out
+})");
+  REQUIRE(h.process.output.size() == 3);
+  CHECK(h.process.output[1].type == plan::Type::scalar(plan::TypeKind::Float));
+  CHECK(h.send(click("ann", "/x", 100)).emitted ==
+        std::vector<std::vector<Value>>{{Value::string("ann"), Value::floating(1.0), Value::null()}});
+  CHECK(h.send(click("ann", "/x", 1)).emitted ==
+        std::vector<std::vector<Value>>{{Value::string("ann"), Value::floating(2.5), Value::string("/x")}});
+}
+
+TEST_CASE("eval: append keeps the newest N elements") {
+  Harness h(R"(
+query q {
+    from clicks key by user
+    | process state {
+        pages: list<string>(max 3),
+        sizes: list<float>(max 1),
+    } timeout 30m in processing time {
+        on event {
+            state.pages.append(url)
+            state.sizes.append(bytes)
+        }
+        on timeout {
+            emit { user: key, pages: state.pages }
+        }
+    }
+    | into out
+})");
+  for (const char* url : {"/1", "/2", "/3", "/4", "/5"}) h.send(click("ann", url, 7));
+  CHECK(h.state("ann")[0] == Value::list({Value::string("/3"), Value::string("/4"), Value::string("/5")}));
+  CHECK(h.state("ann")[1] == Value::list({Value::floating(7.0)}));
+  h.send(click("bob", "/only", 1));
+  CHECK(h.timeout("bob").emitted ==
+        std::vector<std::vector<Value>>{{Value::string("bob"), Value::list({Value::string("/only")})}});
+}
+
+TEST_CASE("eval: clear state restores the initial values; a later write keeps the key") {
+  Harness h(R"(
+query q {
+    from clicks key by user
+    | process state { clicks: int = 0, pages: list<string>(max 5) } {
+        on event {
+            state.clicks += 1
+            state.pages.append(url)
+            if url == "/logout" {
+                emit { user: key, clicks: state.clicks, pages: state.pages }
+                clear state
+                emit { user: key, clicks: state.clicks, pages: state.pages }
+            }
+            if url == "/restart" {
+                clear state
+                state.clicks = 100
+            }
+        }
+    }
+    | into out
+})");
+  h.send(click("ann", "/a", 1));
+  eval::HandlerResult logout = h.send(click("ann", "/logout", 1));
+  CHECK(logout.cleared);
+  CHECK(logout.emitted ==
+        std::vector<std::vector<Value>>{
+            {Value::string("ann"), Value::integer(2), Value::list({Value::string("/a"), Value::string("/logout")})},
+            {Value::string("ann"), Value::integer(0), Value::list({})}});
+  CHECK(h.states.count("ann") == 0);
+
+  eval::HandlerResult again = h.send(click("ann", "/b", 1));
+  CHECK_FALSE(again.cleared);
+  CHECK(h.state("ann")[0] == Value::integer(1));
+
+  eval::HandlerResult restart = h.send(click("ann", "/restart", 1));
+  CHECK_FALSE(restart.cleared);
+  CHECK(h.state("ann") == std::vector<Value>{Value::integer(100), Value::list({})});
+}
+
+TEST_CASE("eval: a null if condition takes the else branch; tally counts each run") {
+  Harness h(R"(
+source events from kafka "events" as json { id: string, flag: bool? } with (partitions = 1);
+query q {
+    from events key by id
+    | process state { yes: int = 0, no: int = 0 } timeout 1h in processing time {
+        on event {
+            if flag {
+                state.yes += 1
+            } else {
+                state.no += 1
+                tally suspicious
+                tally suspicious
+            }
+        }
+    }
+    | into out
+})");
+  std::vector<Value> unknown{Value::string("e"), Value::null()};
+  std::vector<Value> yes{Value::string("e"), Value::boolean(true)};
+  CHECK(h.send(unknown).tallies == eval::Tallies{{"suspicious", 2}});
+  CHECK(h.send(yes).tallies.empty());
+  CHECK(h.state("e") == std::vector<Value>{Value::integer(1), Value::integer(1)});
+}
