@@ -23,33 +23,30 @@ using flow::compiler::plan::Schema;
 using flow::compiler::plan::Type;
 using flow::compiler::plan::TypeKind;
 
-constexpr std::size_t record_count = 100'000;  // about 15 MB: more than the caches hold
-constexpr int repetitions = 7;                  // the best repetition is reported
+constexpr std::size_t record_count = 100'000; // about 15 MB: more than the caches hold
+constexpr int repetitions = 7;                // the best repetition is reported
 
 //! The records back to back, as a Kafka batch would hold them.
 struct Batch {
   std::string bytes;
-  std::vector<std::size_t> offsets;  // record i is bytes[offsets[i], offsets[i + 1])
+  std::vector<std::size_t> offsets; // record i is bytes[offsets[i], offsets[i + 1])
 };
 
 Batch make_clicks() {
-  static const char* const paths[] = {"/products/123?ref=home", "/cart", "/checkout/step-2", "/search?q=red+shoes",
-                                      "/health", "/products/98765/reviews?page=3"};
+  static const char* const paths[] = {"/products/123?ref=home", "/cart",   "/checkout/step-2",
+                                      "/search?q=red+shoes",    "/health", "/products/98765/reviews?page=3"};
   static const char* const agents[] = {
       "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36",
-      "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
-      "curl/8.4.0"};
+      "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148", "curl/8.4.0"};
   std::mt19937_64 random(42);
   Batch batch;
   for (std::size_t i = 0; i < record_count; ++i) {
     batch.offsets.push_back(batch.bytes.size());
     char record[512];
-    const int size = std::snprintf(record, sizeof record,
-                                   R"({"user":"u%05u","url":"%s","bytes":%u,"ts":%lld,"agent":"%s"})",
-                                   static_cast<unsigned>(random() % 100'000), paths[random() % 6],
-                                   static_cast<unsigned>(random() % 100'000),
-                                   static_cast<long long>(1763892000123 + static_cast<int64_t>(i) * 7),
-                                   agents[random() % 3]);
+    const int size = std::snprintf(
+        record, sizeof record, R"({"user":"u%05u","url":"%s","bytes":%u,"ts":%lld,"agent":"%s"})",
+        static_cast<unsigned>(random() % 100'000), paths[random() % 6], static_cast<unsigned>(random() % 100'000),
+        static_cast<long long>(1763892000123 + static_cast<int64_t>(i) * 7), agents[random() % 3]);
     batch.bytes.append(record, static_cast<std::size_t>(size));
   }
   batch.offsets.push_back(batch.bytes.size());
@@ -72,7 +69,7 @@ Figures measure(const Batch& batch, const std::function<int64_t(const char*, std
     const std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
     best = std::min(best, elapsed.count());
   }
-  if (checksum == 42) std::puts("");  // keeps the work observable
+  if (checksum == 42) std::puts(""); // keeps the work observable
   return {best * 1e9 / record_count, static_cast<double>(batch.bytes.size()) / best / 1e6};
 }
 
@@ -81,7 +78,7 @@ void print(const char* name, Figures figures, double baseline_ns) {
               figures.mb_per_second, figures.ns_per_record / baseline_ns);
 }
 
-}  // namespace
+} // namespace
 
 int main() {
   const Batch batch = make_clicks();
@@ -128,8 +125,7 @@ int main() {
     if (dom.parse(padded.data(), len, false).get(root) != simdjson::SUCCESS) std::abort();
     std::string_view user, url;
     int64_t bytes = 0, ts = 0;
-    if (root["user"].get(user) || root["url"].get(url) || root["bytes"].get(bytes) || root["ts"].get(ts))
-      std::abort();
+    if (root["user"].get(user) || root["url"].get(url) || root["bytes"].get(bytes) || root["ts"].get(ts)) std::abort();
     return bytes + static_cast<int64_t>(url.size()) + static_cast<int64_t>(user.size()) + ts;
   };
 

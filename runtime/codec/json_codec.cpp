@@ -32,8 +32,7 @@ void EncoderDeleter::operator()(flow_encoder* encoder) const noexcept { std::def
 
 DecoderPtr make_decoder(const compiler::plan::Schema& schema, std::vector<bool> needed, int64_t max_record_bytes) {
   return DecoderPtr(
-      std::make_unique<flow_decoder>(flow_decoder{JsonDecoder(schema, std::move(needed), max_record_bytes)})
-          .release());
+      std::make_unique<flow_decoder>(flow_decoder{JsonDecoder(schema, std::move(needed), max_record_bytes)}).release());
 }
 
 EncoderPtr make_encoder(const compiler::plan::Schema& schema) {
@@ -42,15 +41,15 @@ EncoderPtr make_encoder(const compiler::plan::Schema& schema) {
 
 std::string_view decode_reason_text(int32_t reason) {
   switch (reason) {
-    case FLOW_DECODE_OK: return "ok";
-    case FLOW_DECODE_MALFORMED_JSON: return "malformed JSON";
-    case FLOW_DECODE_MISSING_FIELD: return "missing field";
-    case FLOW_DECODE_WRONG_TYPE: return "wrong type";
-    case FLOW_DECODE_INVALID_UTF8: return "invalid UTF-8";
-    case FLOW_DECODE_TOO_LARGE: return "record too large";
-    case FLOW_DECODE_OUT_OF_RANGE: return "number out of range";
-    default: return "unknown decode failure";
+  case FLOW_DECODE_OK: return "ok";
+  case FLOW_DECODE_MALFORMED_JSON: return "malformed JSON";
+  case FLOW_DECODE_MISSING_FIELD: return "missing field";
+  case FLOW_DECODE_WRONG_TYPE: return "wrong type";
+  case FLOW_DECODE_INVALID_UTF8: return "invalid UTF-8";
+  case FLOW_DECODE_TOO_LARGE: return "record too large";
+  case FLOW_DECODE_OUT_OF_RANGE: return "number out of range";
+  default: return "unknown decode failure";
   }
 }
 
-}  // namespace flow::runtime
+} // namespace flow::runtime

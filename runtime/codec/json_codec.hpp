@@ -92,4 +92,4 @@ EncoderPtr make_encoder(const compiler::plan::Schema& schema);
 //! A FLOW_DECODE_* reason in words, as the `flow.error` header of a dead letter says it.
 std::string_view decode_reason_text(int32_t reason);
 
-}  // namespace flow::runtime
+} // namespace flow::runtime

@@ -14,8 +14,9 @@
 #include "runtime/codec/utf8_check.hpp"
 
 // The per-key path is inlined into decode_members, so that simdjson's iterator stays in
-// registers; the failure paths are kept out of it.
+// registers; the failure paths and timestamps in text are kept out of it.
 #define FLOW_HOT [[gnu::always_inline]] inline
+#define FLOW_OUT_OF_LINE [[gnu::noinline]]
 #define FLOW_COLD [[gnu::noinline, gnu::cold]]
 
 namespace flow::runtime {
@@ -33,19 +34,20 @@ constexpr char utf8_mask = '?';
 
 bool is_decodable_scalar(TypeKind kind) {
   switch (kind) {
-    case TypeKind::Bool:
-    case TypeKind::Int:
-    case TypeKind::Float:
-    case TypeKind::String:
-    case TypeKind::Timestamp:
-    case TypeKind::Duration: return true;
-    default: return false;
+  case TypeKind::Bool:
+  case TypeKind::Int:
+  case TypeKind::Float:
+  case TypeKind::String:
+  case TypeKind::Timestamp:
+  case TypeKind::Duration: return true;
+  default: return false;
   }
 }
 
 //! raw_json_token() runs up to the next token, so it includes the blanks after the value.
 std::string_view trim_blanks(std::string_view token) {
-  while (!token.empty() && (token.back() == ' ' || token.back() == '\t' || token.back() == '\n' || token.back() == '\r'))
+  while (!token.empty() &&
+         (token.back() == ' ' || token.back() == '\t' || token.back() == '\n' || token.back() == '\r'))
     token.remove_suffix(1);
   return token;
 }
@@ -58,14 +60,14 @@ FLOW_HOT bool has_backslash(std::string_view text) {
   for (std::size_t at = 0; at < text.size(); at += 8) {
     uint64_t word;
     std::memcpy(&word, text.data() + at, 8);
-    word ^= ones * '\\';  // a backslash is now a zero byte
+    word ^= ones * '\\'; // a backslash is now a zero byte
     if (const std::size_t left = text.size() - at; left < 8) word |= ~uint64_t{0} << (8 * left);
     if (((word - ones) & ~word & highs) != 0) return true;
   }
   return false;
 }
 
-}  // namespace
+} // namespace
 
 JsonDecoder::NeededField::NeededField(std::string name, int32_t index, TypeKind kind, bool nullable,
                                       std::string type_text)
@@ -90,14 +92,14 @@ FLOW_HOT bool JsonDecoder::NeededField::is_key(const char* key) const noexcept {
 }
 
 JsonDecoder::JsonDecoder(const compiler::plan::Schema& schema, std::vector<bool> needed, int64_t max_record_bytes)
-    : field_count_(schema.size()),
-      max_record_bytes_(max_record_bytes),
+    : field_count_(schema.size()), max_record_bytes_(max_record_bytes),
       parser_(max_record_bytes > 0 ? static_cast<std::size_t>(max_record_bytes) : 0) {
   if (needed.size() != schema.size())
     throw std::invalid_argument(
         fmt::format("make_decoder: {} needed flags for a schema of {} fields", needed.size(), schema.size()));
   if (max_record_bytes <= 0)
-    throw std::invalid_argument(fmt::format("make_decoder: max_record_bytes must be positive, not {}", max_record_bytes));
+    throw std::invalid_argument(
+        fmt::format("make_decoder: max_record_bytes must be positive, not {}", max_record_bytes));
   for (std::size_t i = 0; i < schema.size(); ++i) {
     const compiler::plan::Field& field = schema[i];
     for (std::size_t j = 0; j < i; ++j)
@@ -107,10 +109,10 @@ JsonDecoder::JsonDecoder(const compiler::plan::Schema& schema, std::vector<bool>
     if (kind == TypeKind::List) {
       // A field no query reads is skipped unread, whatever its type: only reading one is missing.
       if (!needed[i]) continue;
-      throw std::invalid_argument(fmt::format(
-          "source field `{}`: reading a `{}` field is not supported yet, because the runtime ABI "
-          "(runtime/abi/flow_abi.h) defines no list value; remove its uses from the queries for now",
-          field.name, field.type.to_string()));
+      throw std::invalid_argument(
+          fmt::format("source field `{}`: reading a `{}` field is not supported yet, because the runtime ABI "
+                      "(runtime/abi/flow_abi.h) defines no list value; remove its uses from the queries for now",
+                      field.name, field.type.to_string()));
     }
     if (!is_decodable_scalar(kind))
       throw std::invalid_argument(fmt::format("source field `{}`: a JSON source cannot have a field of type `{}`",
@@ -142,7 +144,8 @@ bool JsonDecoder::grow_buffer(int64_t len) noexcept {
 int32_t JsonDecoder::decode(const char* json, int64_t len, flow_value* fields, flow_arena* arena,
                             flow_str* detail) noexcept {
   if (detail != nullptr) *detail = {"", 0};
-  for (std::size_t i = 0; i < field_count_; ++i) fields[i] = {0, 0, 1};
+  for (std::size_t i = 0; i < field_count_; ++i)
+    fields[i] = {0, 0, 1};
   if (len > max_record_bytes_)
     return fail(arena, detail, FLOW_DECODE_TOO_LARGE, "the record is {} bytes, more than the maximum of {}", len,
                 max_record_bytes_);
@@ -229,7 +232,7 @@ int32_t JsonDecoder::decode_members(Record& record, ondemand::object& object) no
 }
 
 FLOW_HOT int JsonDecoder::KeyFinder::find(ondemand::field& field) noexcept {
-  const char* key = reinterpret_cast<const char*>(field.key().raw());  // just after the opening quote
+  const char* key = reinterpret_cast<const char*>(field.key().raw()); // just after the opening quote
   // Unescaping can only change a key's first character if that is a backslash, so a key whose
   // first byte starts no needed name (and is no backslash) is one to skip, decided in one load.
   if (!first_bytes[static_cast<unsigned char>(key[0])]) return -1;
@@ -246,7 +249,8 @@ FLOW_HOT int JsonDecoder::KeyFinder::find(ondemand::field& field) noexcept {
   }
   // A key with escapes (`"\u0075ser"`) is compared unescaped; that is rare and may be slow.
   const char* end = key;
-  while (*end != '"' && *end != '\\') ++end;
+  while (*end != '"' && *end != '\\')
+    ++end;
   std::string_view name;
   if (*end != '\\' || field.unescaped_key().get(name) != simdjson::SUCCESS) return -1;
   for (slot = 0; slot < count; ++slot)
@@ -257,46 +261,46 @@ FLOW_HOT int JsonDecoder::KeyFinder::find(ondemand::field& field) noexcept {
 FLOW_HOT int32_t JsonDecoder::decode_value(Record& record, const NeededField& field, ondemand::value& value) noexcept {
   flow_value& out = record.fields[field.index];
   switch (field.kind) {
-    case TypeKind::Int:
-    case TypeKind::Duration: {
-      int64_t number;
-      if (value.get_int64().get(number) != simdjson::SUCCESS) return mismatch(record, field, value);
+  case TypeKind::Int:
+  case TypeKind::Duration: {
+    int64_t number;
+    if (value.get_int64().get(number) != simdjson::SUCCESS) return mismatch(record, field, value);
+    out = {number, 0, 0};
+    return FLOW_DECODE_OK;
+  }
+  case TypeKind::Timestamp: {
+    int64_t number;
+    if (value.get_int64().get(number) == simdjson::SUCCESS) {
       out = {number, 0, 0};
       return FLOW_DECODE_OK;
     }
-    case TypeKind::Timestamp: {
-      int64_t number;
-      if (value.get_int64().get(number) == simdjson::SUCCESS) {
-        out = {number, 0, 0};
-        return FLOW_DECODE_OK;
-      }
-      const std::string_view token = trim_blanks(value.raw_json_token());
-      if (!token.empty() && token.front() == '"') return decode_timestamp_text(record, field, value, token);
-      return mismatch(record, field, value);
-    }
-    case TypeKind::Float: {
-      double number;
-      if (value.get_double().get(number) != simdjson::SUCCESS) return mismatch(record, field, value);
-      out = {std::bit_cast<int64_t>(number), 0, 0};
-      return FLOW_DECODE_OK;
-    }
-    case TypeKind::Bool: {
-      bool truth;
-      if (value.get_bool().get(truth) != simdjson::SUCCESS) return mismatch(record, field, value);
-      out = {truth ? 1 : 0, 0, 0};
-      return FLOW_DECODE_OK;
-    }
-    case TypeKind::String: {
-      const std::string_view token = trim_blanks(value.raw_json_token());
-      if (!token.empty() && token.front() == '"') return decode_string(record, field, value, token);
-      return mismatch(record, field, value);
-    }
-    default: return mismatch(record, field, value);  // the constructor lets no other kind through
+    const std::string_view token = trim_blanks(value.raw_json_token());
+    if (!token.empty() && token.front() == '"') return decode_timestamp_text(record, field, value, token);
+    return mismatch(record, field, value);
+  }
+  case TypeKind::Float: {
+    double number;
+    if (value.get_double().get(number) != simdjson::SUCCESS) return mismatch(record, field, value);
+    out = {std::bit_cast<int64_t>(number), 0, 0};
+    return FLOW_DECODE_OK;
+  }
+  case TypeKind::Bool: {
+    bool truth;
+    if (value.get_bool().get(truth) != simdjson::SUCCESS) return mismatch(record, field, value);
+    out = {truth ? 1 : 0, 0, 0};
+    return FLOW_DECODE_OK;
+  }
+  case TypeKind::String: {
+    const std::string_view token = trim_blanks(value.raw_json_token());
+    if (!token.empty() && token.front() == '"') return decode_string(record, field, value, token);
+    return mismatch(record, field, value);
+  }
+  default: return mismatch(record, field, value); // the constructor lets no other kind through
   }
 }
 
 FLOW_HOT int32_t JsonDecoder::decode_string(Record& record, const NeededField& field, ondemand::value& value,
-                                   std::string_view token) noexcept {
+                                            std::string_view token) noexcept {
   if (token.size() < 2 || token.back() != '"')
     return fail(record.arena, record.detail, FLOW_DECODE_MALFORMED_JSON, "field `{}`: {} is not a valid JSON string",
                 field.name, Excerpt{token});
@@ -319,8 +323,8 @@ FLOW_HOT int32_t JsonDecoder::decode_string(Record& record, const NeededField& f
   return FLOW_DECODE_OK;
 }
 
-FLOW_COLD int32_t JsonDecoder::decode_timestamp_text(Record& record, const NeededField& field, ondemand::value& value,
-                                           std::string_view token) noexcept {
+FLOW_OUT_OF_LINE int32_t JsonDecoder::decode_timestamp_text(Record& record, const NeededField& field,
+                                                            ondemand::value& value, std::string_view token) noexcept {
   if (token.size() < 2 || token.back() != '"')
     return fail(record.arena, record.detail, FLOW_DECODE_MALFORMED_JSON, "field `{}`: {} is not a valid JSON string",
                 field.name, Excerpt{token});
@@ -339,51 +343,55 @@ FLOW_COLD int32_t JsonDecoder::decode_timestamp_text(Record& record, const Neede
 }
 
 FLOW_COLD int32_t JsonDecoder::mismatch(Record& record, const NeededField& field, ondemand::value& value) noexcept {
+  const std::string_view token = trim_blanks(value.raw_json_token());
+  // A value that does not parse because an invalid UTF-8 byte was masked in it is invalid UTF-8.
+  if (record.masked_utf8)
+    if (const int32_t reason = check_masked_utf8(record, field, token); reason != FLOW_DECODE_OK) return reason;
   ondemand::json_type type;
   if (value.type().get(type) != simdjson::SUCCESS)
-    return fail(record.arena, record.detail, FLOW_DECODE_MALFORMED_JSON, "field `{}`: the value is not valid JSON",
-                field.name);
-  const std::string_view token = trim_blanks(value.raw_json_token());
+    return fail(record.arena, record.detail, FLOW_DECODE_MALFORMED_JSON, "field `{}`: {} is not valid JSON", field.name,
+                Excerpt{token});
   switch (type) {
-    case ondemand::json_type::null:
-      if (token != "null") break;
-      if (field.nullable) return FLOW_DECODE_OK;  // every field starts out null
-      return fail(record.arena, record.detail, FLOW_DECODE_MISSING_FIELD,
-                  "field `{}` is null, and its type `{}` is not nullable", field.name, field.type_text);
-    case ondemand::json_type::number: {
-      const JsonNumberShape shape = json_number_shape(token);
-      if (shape == JsonNumberShape::Invalid) break;
-      if (field.kind == TypeKind::Float)
-        return fail(record.arena, record.detail, FLOW_DECODE_OUT_OF_RANGE, "field `{}`: {} does not fit a 64-bit float",
-                    field.name, Excerpt{token});
-      if (field.kind == TypeKind::Int || field.kind == TypeKind::Duration || field.kind == TypeKind::Timestamp) {
-        if (shape == JsonNumberShape::Integer)
-          return fail(record.arena, record.detail, FLOW_DECODE_OUT_OF_RANGE,
-                      "field `{}`: {} does not fit a 64-bit integer", field.name, Excerpt{token});
-        return fail(record.arena, record.detail, FLOW_DECODE_WRONG_TYPE, "field `{}`: expected {}, found {}",
-                    field.name, expected_text(field.kind), Excerpt{token});
-      }
-      return fail(record.arena, record.detail, FLOW_DECODE_WRONG_TYPE, "field `{}`: expected {}, found a number",
-                  field.name, expected_text(field.kind));
-    }
-    case ondemand::json_type::boolean:
-      if (token != "true" && token != "false") break;
-      [[fallthrough]];
-    default:
+  case ondemand::json_type::null:
+    if (token != "null") break;
+    if (field.nullable) return FLOW_DECODE_OK; // every field starts out null
+    return fail(record.arena, record.detail, FLOW_DECODE_MISSING_FIELD,
+                "field `{}` is null, and its type `{}` is not nullable", field.name, field.type_text);
+  case ondemand::json_type::number: {
+    const JsonNumberShape shape = json_number_shape(token);
+    if (shape == JsonNumberShape::Invalid) break;
+    if (field.kind == TypeKind::Float)
+      return fail(record.arena, record.detail, FLOW_DECODE_OUT_OF_RANGE, "field `{}`: {} does not fit a 64-bit float",
+                  field.name, Excerpt{token});
+    if (field.kind == TypeKind::Int || field.kind == TypeKind::Duration || field.kind == TypeKind::Timestamp) {
+      if (shape == JsonNumberShape::Integer)
+        return fail(record.arena, record.detail, FLOW_DECODE_OUT_OF_RANGE,
+                    "field `{}`: {} does not fit a 64-bit integer", field.name, Excerpt{token});
       return fail(record.arena, record.detail, FLOW_DECODE_WRONG_TYPE, "field `{}`: expected {}, found {}", field.name,
-                  expected_text(field.kind), found_text(type));
+                  expected_text(field.kind), Excerpt{token});
+    }
+    return fail(record.arena, record.detail, FLOW_DECODE_WRONG_TYPE, "field `{}`: expected {}, found a number",
+                field.name, expected_text(field.kind));
+  }
+  case ondemand::json_type::boolean:
+    if (token != "true" && token != "false") break;
+    [[fallthrough]];
+  default:
+    return fail(record.arena, record.detail, FLOW_DECODE_WRONG_TYPE, "field `{}`: expected {}, found {}", field.name,
+                expected_text(field.kind), found_text(type));
   }
   return fail(record.arena, record.detail, FLOW_DECODE_MALFORMED_JSON, "field `{}`: {} is not valid JSON", field.name,
               Excerpt{token});
 }
 
-FLOW_COLD int32_t JsonDecoder::check_masked_utf8(Record& record, const NeededField& field, std::string_view token) noexcept {
+FLOW_COLD int32_t JsonDecoder::check_masked_utf8(Record& record, const NeededField& field,
+                                                 std::string_view token) noexcept {
   const int64_t begin = token.data() - buffer_.data();
   const int64_t end = begin + static_cast<int64_t>(token.size());
   const auto masked = std::lower_bound(masked_offsets_.begin(), masked_offsets_.end(), begin);
   if (masked == masked_offsets_.end() || *masked >= end) return FLOW_DECODE_OK;
   return fail(record.arena, record.detail, FLOW_DECODE_INVALID_UTF8,
-              "field `{}`: the string is not valid UTF-8 (byte 0x{:02X} at offset {} of the record)", field.name,
+              "field `{}`: the value is not valid UTF-8 (byte 0x{:02X} at offset {} of the record)", field.name,
               static_cast<unsigned char>(record.input[*masked]), *masked);
 }
 
@@ -399,4 +407,4 @@ FLOW_COLD int32_t JsonDecoder::escape_failure(Record& record, const NeededField&
               "field `{}`: the string has an invalid escape sequence", field.name);
 }
 
-}  // namespace flow::runtime
+} // namespace flow::runtime

@@ -12,18 +12,18 @@ namespace flow::runtime {
 
 //! Immutable once built, so any number of threads may use one encoder at once.
 class JsonEncoder {
- public:
+public:
   //! Throws std::invalid_argument for a schema it cannot encode (see json_codec.hpp).
   explicit JsonEncoder(const compiler::plan::Schema& schema);
 
   flow_str encode(const flow_value* fields, flow_arena* arena) const noexcept;
 
- private:
+private:
   struct EncodedField {
-    std::string prefix;  //!< `{"name":` for the first field, `,"name":` for the others
+    std::string prefix; //!< `{"name":` for the first field, `,"name":` for the others
     compiler::plan::TypeKind kind;
   };
   std::vector<EncodedField> fields_;
 };
 
-}  // namespace flow::runtime
+} // namespace flow::runtime

@@ -22,13 +22,11 @@ int64_t digits(std::string_view text, std::size_t at, std::size_t count) {
   return value;
 }
 
-bool char_at(std::string_view text, std::size_t at, char expected) {
-  return at < text.size() && text[at] == expected;
-}
+bool char_at(std::string_view text, std::size_t at, char expected) { return at < text.size() && text[at] == expected; }
 
 Rfc3339Result failure(std::string_view problem) { return {false, 0, problem}; }
 
-}  // namespace
+} // namespace
 
 // date-time = YYYY "-" MM "-" DD ("T" / "t" / " ") hh ":" mm ":" ss ["." 1*DIGIT] offset
 // offset    = "Z" / "z" / ("+" / "-") hh ":" mm
@@ -55,7 +53,8 @@ Rfc3339Result parse_rfc3339(std::string_view text) noexcept {
       ++at;
     }
     if (at == first) return failure(layout);
-    for (std::size_t kept = at - first; kept < 3; ++kept) millis *= 10;
+    for (std::size_t kept = at - first; kept < 3; ++kept)
+      millis *= 10;
   }
 
   int64_t offset_minutes = 0;
@@ -88,4 +87,4 @@ Rfc3339Result parse_rfc3339(std::string_view text) noexcept {
   return {true, local_ms - offset_minutes * ms_per_minute, {}};
 }
 
-}  // namespace flow::runtime
+} // namespace flow::runtime

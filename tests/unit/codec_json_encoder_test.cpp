@@ -50,16 +50,16 @@ std::string encode(const Schema& schema, const std::vector<flow_value>& values, 
 std::string encode_string(std::string_view s) { return encode({field("s", TypeKind::String)}, {string_value(s)}); }
 std::string encode_float(double x) { return encode({field("f", TypeKind::Float)}, {float_value(x)}); }
 
-}  // namespace
+} // namespace
 
 TEST_CASE("codec: encodes every scalar type, in schema order") {
-  const Schema schema = {field("user", TypeKind::String), field("bytes", TypeKind::Int),
-                         field("ratio", TypeKind::Float), field("ok", TypeKind::Bool),
-                         field("ts", TypeKind::Timestamp), field("delay", TypeKind::Duration),
+  const Schema schema = {field("user", TypeKind::String),        field("bytes", TypeKind::Int),
+                         field("ratio", TypeKind::Float),        field("ok", TypeKind::Bool),
+                         field("ts", TypeKind::Timestamp),       field("delay", TypeKind::Duration),
                          field("coupon", TypeKind::String, true)};
-  const std::vector<flow_value> values = {string_value("u12345"), int_value(-5123),     float_value(0.25),
-                                          bool_value(true),         int_value(1763892000123), int_value(30000),
-                                          null_value()};
+  const std::vector<flow_value> values = {
+      string_value("u12345"),   int_value(-5123), float_value(0.25), bool_value(true),
+      int_value(1763892000123), int_value(30000), null_value()};
   CHECK(encode(schema, values) ==
         R"({"user":"u12345","bytes":-5123,"ratio":0.25,"ok":true,"ts":1763892000123,"delay":30000,"coupon":null})");
   CHECK(encode({field("n", TypeKind::Int)}, {int_value(std::numeric_limits<int64_t>::min())}) ==
@@ -69,8 +69,8 @@ TEST_CASE("codec: encodes every scalar type, in schema order") {
 }
 
 TEST_CASE("codec: null is null whatever the type") {
-  for (TypeKind kind : {TypeKind::Bool, TypeKind::Int, TypeKind::Float, TypeKind::String, TypeKind::Timestamp,
-                        TypeKind::Duration})
+  for (TypeKind kind :
+       {TypeKind::Bool, TypeKind::Int, TypeKind::Float, TypeKind::String, TypeKind::Timestamp, TypeKind::Duration})
     CHECK(encode({field("v", kind, true)}, {null_value()}) == R"({"v":null})");
 }
 
@@ -81,7 +81,7 @@ TEST_CASE("codec: string escaping") {
   CHECK(encode_string("back\\slash/") == R"({"s":"back\\slash/"})");
   CHECK(encode_string("a\nb\tc\rd\be\ff") == R"({"s":"a\nb\tc\rd\be\ff"})");
   CHECK(encode_string(std::string_view("\0\x01\x1f", 3)) == R"({"s":"\u0000\u0001\u001f"})");
-  CHECK(encode_string("\x7f") == "{\"s\":\"\x7f\"}");  // DEL needs no escape
+  CHECK(encode_string("\x7f") == "{\"s\":\"\x7f\"}"); // DEL needs no escape
   // Valid UTF-8 goes through as it is, U+2028 included.
   CHECK(encode_string("caf\xC3\xA9 \xE6\x97\xA5 \xF0\x9F\x98\x80 \xE2\x80\xA8") ==
         "{\"s\":\"caf\xC3\xA9 \xE6\x97\xA5 \xF0\x9F\x98\x80 \xE2\x80\xA8\"}");
@@ -115,7 +115,7 @@ TEST_CASE("codec: an arena too small for the object") {
   char buffer[32];
   flow_arena arena;
   flow_arena_init(&arena, buffer, sizeof buffer);
-  arena.used = 4;  // something already there stays
+  arena.used = 4; // something already there stays
   const flow_str json = flow_json_encode(encoder.get(), values.data(), &arena);
   CHECK(json.len == 0);
   CHECK(json.data != nullptr);
@@ -153,15 +153,16 @@ std::string random_string(std::mt19937_64& random) {
   for (int i = 0; i < length; ++i) {
     char32_t c = 0;
     switch (random() % 7) {
-      case 0: c = static_cast<char32_t>(random() % 0x20); break;
-      case 1: c = random() % 2 ? U'"' : U'\\'; break;
-      case 2: c = static_cast<char32_t>(0x20 + random() % 0x60); break;
-      case 3: c = static_cast<char32_t>(0x80 + random() % 0x780); break;
-      case 4:
-        do c = static_cast<char32_t>(0x800 + random() % 0xF800);
-        while (c >= 0xD800 && c <= 0xDFFF);
-        break;
-      default: c = static_cast<char32_t>(0x10000 + random() % 0x100000); break;
+    case 0: c = static_cast<char32_t>(random() % 0x20); break;
+    case 1: c = random() % 2 ? U'"' : U'\\'; break;
+    case 2: c = static_cast<char32_t>(0x20 + random() % 0x60); break;
+    case 3: c = static_cast<char32_t>(0x80 + random() % 0x780); break;
+    case 4:
+      do
+        c = static_cast<char32_t>(0x800 + random() % 0xF800);
+      while (c >= 0xD800 && c <= 0xDFFF);
+      break;
+    default: c = static_cast<char32_t>(0x10000 + random() % 0x100000); break;
     }
     if (c < 0x80) {
       out += static_cast<char>(c);
@@ -186,20 +187,20 @@ double random_double(std::mt19937_64& random) {
   for (;;) {
     double x;
     switch (random() % 3) {
-      case 0: x = std::bit_cast<double>(random()); break;  // any finite double
-      case 1: x = static_cast<double>(static_cast<int64_t>(random() % 2'000'001) - 1'000'000); break;
-      default: x = static_cast<double>(static_cast<int64_t>(random() % 200'001) - 100'000) / 1000.0; break;
+    case 0: x = std::bit_cast<double>(random()); break; // any finite double
+    case 1: x = static_cast<double>(static_cast<int64_t>(random() % 2'000'001) - 1'000'000); break;
+    default: x = static_cast<double>(static_cast<int64_t>(random() % 200'001) - 100'000) / 1000.0; break;
     }
     if (std::isfinite(x)) return x;
   }
 }
 
-}  // namespace
+} // namespace
 
 TEST_CASE("codec: encode then decode gives back the same values") {
   Schema schema;
-  for (TypeKind kind : {TypeKind::Bool, TypeKind::Int, TypeKind::Float, TypeKind::String, TypeKind::Timestamp,
-                        TypeKind::Duration})
+  for (TypeKind kind :
+       {TypeKind::Bool, TypeKind::Int, TypeKind::Float, TypeKind::String, TypeKind::Timestamp, TypeKind::Duration})
     for (bool nullable : {false, true})
       schema.push_back(field(Type::scalar(kind).to_string() + (nullable ? "_or_null" : ""), kind, nullable));
   const flow::runtime::EncoderPtr encoder = flow::runtime::make_encoder(schema);
@@ -225,16 +226,16 @@ TEST_CASE("codec: encode then decode gives back the same values") {
         continue;
       }
       switch (type.kind) {
-        case TypeKind::Bool: values[i] = bool_value(random() % 2 == 1); break;
-        case TypeKind::Float: values[i] = float_value(random_double(random)); break;
-        case TypeKind::String:
-          strings[i] = random_string(random);
-          values[i] = string_value(strings[i]);
-          break;
-        default:
-          values[i] = int_value(random() % 8 == 0 ? edge_ints[random() % edge_ints.size()]
-                                                  : static_cast<int64_t>(random()));
-          break;
+      case TypeKind::Bool: values[i] = bool_value(random() % 2 == 1); break;
+      case TypeKind::Float: values[i] = float_value(random_double(random)); break;
+      case TypeKind::String:
+        strings[i] = random_string(random);
+        values[i] = string_value(strings[i]);
+        break;
+      default:
+        values[i] =
+            int_value(random() % 8 == 0 ? edge_ints[random() % edge_ints.size()] : static_cast<int64_t>(random()));
+        break;
       }
     }
     flow_arena_reset(&encode_arena);
@@ -257,7 +258,7 @@ TEST_CASE("codec: encode then decode gives back the same values") {
                                static_cast<std::size_t>(decoded[i].len));
         CHECK(back == strings[i]);
       } else {
-        CHECK(decoded[i].bits == values[i].bits);  // doubles bit for bit, -0.0 included
+        CHECK(decoded[i].bits == values[i].bits); // doubles bit for bit, -0.0 included
       }
     }
   }
