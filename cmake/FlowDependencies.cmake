@@ -35,6 +35,12 @@ find_package(leveldb QUIET CONFIG)
 if(NOT leveldb_FOUND)
   flow_missing("LevelDB" "libleveldb-dev")
 endif()
+# Debian's LevelDB is built with Snappy compression and links it, but does not depend on its
+# development package.
+find_library(FLOW_SNAPPY snappy)
+if(NOT FLOW_SNAPPY)
+  flow_missing("Snappy (needed by LevelDB)" "libsnappy-dev")
+endif()
 
 find_package(fmt QUIET CONFIG)
 if(NOT fmt_FOUND)

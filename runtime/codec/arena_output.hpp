@@ -36,7 +36,7 @@ inline flow_str arena_copy(flow_arena* arena, std::string_view text) noexcept {
 //! Appends into the arena's free space and commits only on finish(). Callers reserve() room and
 //! then write unchecked through put(), which keeps the encoder's inner loops free of tests.
 class ArenaOutput {
-public:
+ public:
   explicit ArenaOutput(flow_arena* arena) noexcept : arena_(arena) {
     const int64_t room = arena_free_bytes(arena);
     if (room > 0) {
@@ -56,7 +56,7 @@ public:
   //! Unchecked writes, within what reserve() granted.
   void put(char c) noexcept { *cursor_++ = c; }
   void put(std::string_view text) noexcept {
-    if (text.empty()) return; // cursor_ is null in an arena without room
+    if (text.empty()) return;  // cursor_ is null in an arena without room
     std::memcpy(cursor_, text.data(), text.size());
     cursor_ += text.size();
   }
@@ -82,7 +82,7 @@ public:
     return {begin_, size};
   }
 
-private:
+ private:
   flow_arena* arena_;
   char* begin_ = nullptr;
   char* cursor_ = nullptr;
@@ -90,4 +90,4 @@ private:
   bool failed_ = false;
 };
 
-} // namespace flow::runtime
+}  // namespace flow::runtime

@@ -45,7 +45,7 @@ struct Excerpt {
   std::string_view token;
 };
 
-} // namespace flow::runtime
+}  // namespace flow::runtime
 
 template <> struct fmt::formatter<flow::runtime::Excerpt> : fmt::formatter<std::string_view> {
   auto format(flow::runtime::Excerpt excerpt, fmt::format_context& context) const -> decltype(context.out()) {
@@ -54,8 +54,7 @@ template <> struct fmt::formatter<flow::runtime::Excerpt> : fmt::formatter<std::
     const bool cut = text.size() > limit;
     if (cut) {
       std::size_t end = limit;
-      while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80)
-        --end;
+      while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
       text = text.substr(0, end);
     }
     return fmt::format_to(context.out(), "`{}{}`", text, cut ? "…" : "");

@@ -28,6 +28,11 @@ namespace flow::runtime {
 
 void DecoderDeleter::operator()(flow_decoder* decoder) const noexcept { std::default_delete<flow_decoder>()(decoder); }
 
+flow_str encode_values(const flow_encoder* encoder, const std::vector<compiler::eval::Value>& fields,
+                       flow_arena* arena) {
+  return encoder->encoder.encode_values(fields, arena);
+}
+
 void EncoderDeleter::operator()(flow_encoder* encoder) const noexcept { std::default_delete<flow_encoder>()(encoder); }
 
 DecoderPtr make_decoder(const compiler::plan::Schema& schema, std::vector<bool> needed, int64_t max_record_bytes) {
@@ -41,15 +46,15 @@ EncoderPtr make_encoder(const compiler::plan::Schema& schema) {
 
 std::string_view decode_reason_text(int32_t reason) {
   switch (reason) {
-  case FLOW_DECODE_OK: return "ok";
-  case FLOW_DECODE_MALFORMED_JSON: return "malformed JSON";
-  case FLOW_DECODE_MISSING_FIELD: return "missing field";
-  case FLOW_DECODE_WRONG_TYPE: return "wrong type";
-  case FLOW_DECODE_INVALID_UTF8: return "invalid UTF-8";
-  case FLOW_DECODE_TOO_LARGE: return "record too large";
-  case FLOW_DECODE_OUT_OF_RANGE: return "number out of range";
-  default: return "unknown decode failure";
+    case FLOW_DECODE_OK: return "ok";
+    case FLOW_DECODE_MALFORMED_JSON: return "malformed JSON";
+    case FLOW_DECODE_MISSING_FIELD: return "missing field";
+    case FLOW_DECODE_WRONG_TYPE: return "wrong type";
+    case FLOW_DECODE_INVALID_UTF8: return "invalid UTF-8";
+    case FLOW_DECODE_TOO_LARGE: return "record too large";
+    case FLOW_DECODE_OUT_OF_RANGE: return "number out of range";
+    default: return "unknown decode failure";
   }
 }
 
-} // namespace flow::runtime
+}  // namespace flow::runtime

@@ -30,18 +30,24 @@
 //   `out_of_space` flag is set, which the runtime checks after every record, as for the stdlib.
 // - Invalid UTF-8: simdjson validates the whole record before parsing and can only say "not
 //   UTF-8". On that (rare) path the decoder finds the invalid bytes itself with a strict scalar
-//   check, masks them in its private copy, and parses again: a needed string (or timestamp string)
-//   containing one is FLOW_DECODE_INVALID_UTF8, naming the field and the byte offset. Invalid bytes
-//   in fields that are not needed, like their other contents, do not fail the record. An escape
-//   that decodes to a lone surrogate (`"\ud800"`) is FLOW_DECODE_INVALID_UTF8 too. A control
-//   character not escaped inside any string is FLOW_DECODE_MALFORMED_JSON (simdjson rejects it
-//   while validating the record).
+//   check, masks them in its private copy, and parses again: a needed field's value containing
+//   one is FLOW_DECODE_INVALID_UTF8, naming the field and the byte offset. Invalid bytes in fields
+//   that are not needed, like their other contents, do not fail the record; between values they
+//   are FLOW_DECODE_MALFORMED_JSON. An escape that decodes to a lone surrogate (`"\ud800"`) is
+//   FLOW_DECODE_INVALID_UTF8 too. A control character not escaped inside any string is
+//   FLOW_DECODE_MALFORMED_JSON (simdjson rejects it while validating the record). Decoded strings
+//   are therefore always valid UTF-8.
 // - On failure, `detail` names the field and what was wrong, e.g. "field `bytes`: expected an
 //   integer, found a string", in the arena (the empty string when the arena is full); on success
 //   it is the empty string.
 // - A decoder is not thread-safe: it reuses one simdjson parser and one padded copy of the record,
 //   grown to the largest record seen (so the steady state allocates nothing), although the ABI
-//   passes it as const. Each partition task owns its decoder.
+//   passes it as const. Each partition task owns its decoder. Every call sets all of `fields`
+//   (one slot per schema field) and `*detail`.
+// - simdjson's first pass (validation, structure) picks the best kernel for the CPU at run time;
+//   the on-demand pass uses the kernel chosen at compile time, which without `-march` flags is
+//   simdjson's portable one. It only walks the structure and parses the needed numbers, where
+//   the difference is small.
 //
 // Encoding a record (flow_json_encode)
 // - One JSON object, fields in schema order, no blanks: `{"user":"u1","bytes":5,"ok":true}`.
@@ -53,8 +59,10 @@
 // - Strings: `"`, `\` and control characters are escaped (`\n`, `\t`, … or `\u001f`); all other
 //   characters, multi-byte UTF-8 included, are written as they are. A byte that is not valid UTF-8
 //   (the decoder never produces one) is written as U+FFFD so the output is always valid JSON.
-// - list and record fields: make_encoder throws, since flow_abi.h defines no list or record value
-//   yet. (Known gap.)
+// - list fields (of scalars) are JSON arrays when encoded from evaluated values (encode_values, the
+//   path of keyed state's outputs); flow_value has no list form, so flow_json_encode writes null
+//   for one (generated code never outputs a list). Record fields and lists of lists: make_encoder
+//   throws. (Known gap.)
 // - The object goes into the arena; if it does not fit, the result is the empty string, the
 //   arena's `out_of_space` flag is set and nothing of the partial object stays in the arena.
 // - An encoder is immutable once built: any number of threads may share it.
@@ -65,6 +73,7 @@
 #include <string_view>
 #include <vector>
 
+#include "compiler/eval/value.hpp"
 #include "compiler/plan/type.hpp"
 #include "runtime/abi/flow_abi.h"
 
@@ -81,15 +90,19 @@ using EncoderPtr = std::unique_ptr<flow_encoder, EncoderDeleter>;
 
 //! The decoder of a source with `schema`; `needed[i]` says whether a query reads field i.
 //! Throws std::invalid_argument, with a message naming the field, for a needed list field, a
-//! field of a type no source can have, a repeated field name, a `needed` of the wrong size or a
-//! max_record_bytes that is not positive.
+//! field of a type no source can have, a repeated field name or one with `"` or `\` in it, a
+//! `needed` of the wrong size or a max_record_bytes that is not positive.
 DecoderPtr make_decoder(const compiler::plan::Schema& schema, std::vector<bool> needed, int64_t max_record_bytes);
 
 //! The encoder of records with `schema`. Throws std::invalid_argument, naming the field, for a
 //! list or record field.
 EncoderPtr make_encoder(const compiler::plan::Schema& schema);
 
+//! Encodes evaluated values (the outputs of keyed state, which may hold lists of scalars).
+flow_str encode_values(const flow_encoder* encoder, const std::vector<compiler::eval::Value>& fields,
+                       flow_arena* arena);
+
 //! A FLOW_DECODE_* reason in words, as the `flow.error` header of a dead letter says it.
 std::string_view decode_reason_text(int32_t reason);
 
-} // namespace flow::runtime
+}  // namespace flow::runtime

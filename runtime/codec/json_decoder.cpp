@@ -34,13 +34,13 @@ constexpr char utf8_mask = '?';
 
 bool is_decodable_scalar(TypeKind kind) {
   switch (kind) {
-  case TypeKind::Bool:
-  case TypeKind::Int:
-  case TypeKind::Float:
-  case TypeKind::String:
-  case TypeKind::Timestamp:
-  case TypeKind::Duration: return true;
-  default: return false;
+    case TypeKind::Bool:
+    case TypeKind::Int:
+    case TypeKind::Float:
+    case TypeKind::String:
+    case TypeKind::Timestamp:
+    case TypeKind::Duration: return true;
+    default: return false;
   }
 }
 
@@ -60,14 +60,14 @@ FLOW_HOT bool has_backslash(std::string_view text) {
   for (std::size_t at = 0; at < text.size(); at += 8) {
     uint64_t word;
     std::memcpy(&word, text.data() + at, 8);
-    word ^= ones * '\\'; // a backslash is now a zero byte
+    word ^= ones * '\\';  // a backslash is now a zero byte
     if (const std::size_t left = text.size() - at; left < 8) word |= ~uint64_t{0} << (8 * left);
     if (((word - ones) & ~word & highs) != 0) return true;
   }
   return false;
 }
 
-} // namespace
+}  // namespace
 
 JsonDecoder::NeededField::NeededField(std::string name, int32_t index, TypeKind kind, bool nullable,
                                       std::string type_text)
@@ -84,7 +84,12 @@ JsonDecoder::NeededField::NeededField(std::string name, int32_t index, TypeKind 
 
 FLOW_HOT bool JsonDecoder::NeededField::is_key(const char* key) const noexcept {
   const std::size_t length = name.size();
-  if (length > 16) return std::memcmp(key, name.data(), length) == 0 && key[length] == '"';
+  if (length > 16) {
+    // Byte by byte: the key's closing quote matches no byte of a name, so this never reads past it.
+    for (std::size_t i = 0; i < length; ++i)
+      if (key[i] != name[i]) return false;
+    return key[length] == '"';
+  }
   // The key lies in the padded buffer, so 16 bytes can be read whatever its length.
   uint64_t head[2];
   std::memcpy(head, key, 16);
@@ -105,6 +110,10 @@ JsonDecoder::JsonDecoder(const compiler::plan::Schema& schema, std::vector<bool>
     for (std::size_t j = 0; j < i; ++j)
       if (schema[j].name == field.name)
         throw std::invalid_argument(fmt::format("source field `{}` is declared twice", field.name));
+    // Keys are matched against names byte for byte in the raw JSON (see KeyFinder::find).
+    if (field.name.find_first_of("\"\\") != std::string::npos)
+      throw std::invalid_argument(
+          fmt::format("source field `{}`: a field name cannot contain `\"` or `\\`", field.name));
     const TypeKind kind = field.type.kind;
     if (kind == TypeKind::List) {
       // A field no query reads is skipped unread, whatever its type: only reading one is missing.
@@ -121,9 +130,9 @@ JsonDecoder::JsonDecoder(const compiler::plan::Schema& schema, std::vector<bool>
       needed_.emplace_back(field.name, static_cast<int32_t>(i), kind, field.type.nullable, field.type.to_string());
   }
   for (const NeededField& field : needed_)
-    if (!field.name.empty()) first_bytes_[static_cast<unsigned char>(field.name[0])] = true;
+    first_bytes_[static_cast<unsigned char>(field.name.empty() ? '"' : field.name[0])] = true;
   first_bytes_['\\'] = true;
-  seen_.resize(needed_.size());
+  seen_.resize(needed_.size() > 64 ? needed_.size() - 64 : 0);
   const int64_t initial = std::min(max_record_bytes_, initial_buffer_bytes);
   buffer_.resize(static_cast<std::size_t>(initial) + simdjson::SIMDJSON_PADDING);
   if (parser_.allocate(static_cast<std::size_t>(initial)) != simdjson::SUCCESS) throw std::bad_alloc();
@@ -144,8 +153,7 @@ bool JsonDecoder::grow_buffer(int64_t len) noexcept {
 int32_t JsonDecoder::decode(const char* json, int64_t len, flow_value* fields, flow_arena* arena,
                             flow_str* detail) noexcept {
   if (detail != nullptr) *detail = {"", 0};
-  for (std::size_t i = 0; i < field_count_; ++i)
-    fields[i] = {0, 0, 1};
+  for (std::size_t i = 0; i < field_count_; ++i) fields[i] = {0, 0, 1};
   if (len > max_record_bytes_)
     return fail(arena, detail, FLOW_DECODE_TOO_LARGE, "the record is {} bytes, more than the maximum of {}", len,
                 max_record_bytes_);
@@ -197,7 +205,8 @@ int32_t JsonDecoder::parse(Record& record, int64_t len) noexcept {
                 "the record goes on after its JSON object (at byte {})", rest - buffer_.data());
   for (std::size_t slot = 0; slot < needed_.size(); ++slot) {
     const NeededField& field = needed_[slot];
-    if (!seen_[slot] && !field.nullable)
+    const bool seen = slot < 64 ? (seen_first_ >> slot & 1) != 0 : seen_[slot - 64] != 0;
+    if (!seen && !field.nullable)
       return fail(record.arena, record.detail, FLOW_DECODE_MISSING_FIELD,
                   "field `{}` is missing, and its type `{}` is not nullable", field.name, field.type_text);
   }
@@ -208,8 +217,21 @@ int32_t JsonDecoder::decode_members(Record& record, ondemand::object& object) no
   // Members copied into locals: simdjson's iterator stores through char pointers, which would make
   // the compiler reload every member of this decoder after each step.
   KeyFinder finder{needed_.data(), needed_.size(), first_bytes_, next_guess_};
-  uint8_t* const seen = seen_.data();
-  std::fill(seen, seen + finder.count, 0);
+  // Which needed fields were decoded: the first 64 in a register, any others in seen_.
+  uint64_t seen_first = 0;
+  uint8_t* const seen_rest = seen_.data();
+  std::fill(seen_.begin(), seen_.end(), 0);
+  auto already_seen = [&](int slot) {
+    if (slot < 64) {
+      const uint64_t bit = uint64_t{1} << slot;
+      const bool seen = (seen_first & bit) != 0;
+      seen_first |= bit;
+      return seen;
+    }
+    const bool seen = seen_rest[slot - 64] != 0;
+    seen_rest[slot - 64] = 1;
+    return seen;
+  };
   int32_t reason = FLOW_DECODE_OK;
   for (auto member : object) {
     if (const auto error = member.error(); error != simdjson::SUCCESS) {
@@ -222,17 +244,17 @@ int32_t JsonDecoder::decode_members(Record& record, ondemand::object& object) no
     const int slot = finder.find(field);
     // An unknown key, a field no query reads, or a repeated key (the first one wins): the value
     // is skipped without being looked at.
-    if (slot < 0 || seen[slot]) continue;
-    seen[slot] = 1;
+    if (slot < 0 || already_seen(slot)) continue;
     reason = decode_value(record, finder.fields[slot], field.value());
     if (reason != FLOW_DECODE_OK) break;
   }
   next_guess_ = finder.guess;
+  seen_first_ = seen_first;
   return reason;
 }
 
 FLOW_HOT int JsonDecoder::KeyFinder::find(ondemand::field& field) noexcept {
-  const char* key = reinterpret_cast<const char*>(field.key().raw()); // just after the opening quote
+  const char* key = reinterpret_cast<const char*>(field.key().raw());  // just after the opening quote
   // Unescaping can only change a key's first character if that is a backslash, so a key whose
   // first byte starts no needed name (and is no backslash) is one to skip, decided in one load.
   if (!first_bytes[static_cast<unsigned char>(key[0])]) return -1;
@@ -249,8 +271,7 @@ FLOW_HOT int JsonDecoder::KeyFinder::find(ondemand::field& field) noexcept {
   }
   // A key with escapes (`"\u0075ser"`) is compared unescaped; that is rare and may be slow.
   const char* end = key;
-  while (*end != '"' && *end != '\\')
-    ++end;
+  while (*end != '"' && *end != '\\') ++end;
   std::string_view name;
   if (*end != '\\' || field.unescaped_key().get(name) != simdjson::SUCCESS) return -1;
   for (slot = 0; slot < count; ++slot)
@@ -261,41 +282,41 @@ FLOW_HOT int JsonDecoder::KeyFinder::find(ondemand::field& field) noexcept {
 FLOW_HOT int32_t JsonDecoder::decode_value(Record& record, const NeededField& field, ondemand::value& value) noexcept {
   flow_value& out = record.fields[field.index];
   switch (field.kind) {
-  case TypeKind::Int:
-  case TypeKind::Duration: {
-    int64_t number;
-    if (value.get_int64().get(number) != simdjson::SUCCESS) return mismatch(record, field, value);
-    out = {number, 0, 0};
-    return FLOW_DECODE_OK;
-  }
-  case TypeKind::Timestamp: {
-    int64_t number;
-    if (value.get_int64().get(number) == simdjson::SUCCESS) {
+    case TypeKind::Int:
+    case TypeKind::Duration: {
+      int64_t number;
+      if (value.get_int64().get(number) != simdjson::SUCCESS) return mismatch(record, field, value);
       out = {number, 0, 0};
       return FLOW_DECODE_OK;
     }
-    const std::string_view token = trim_blanks(value.raw_json_token());
-    if (!token.empty() && token.front() == '"') return decode_timestamp_text(record, field, value, token);
-    return mismatch(record, field, value);
-  }
-  case TypeKind::Float: {
-    double number;
-    if (value.get_double().get(number) != simdjson::SUCCESS) return mismatch(record, field, value);
-    out = {std::bit_cast<int64_t>(number), 0, 0};
-    return FLOW_DECODE_OK;
-  }
-  case TypeKind::Bool: {
-    bool truth;
-    if (value.get_bool().get(truth) != simdjson::SUCCESS) return mismatch(record, field, value);
-    out = {truth ? 1 : 0, 0, 0};
-    return FLOW_DECODE_OK;
-  }
-  case TypeKind::String: {
-    const std::string_view token = trim_blanks(value.raw_json_token());
-    if (!token.empty() && token.front() == '"') return decode_string(record, field, value, token);
-    return mismatch(record, field, value);
-  }
-  default: return mismatch(record, field, value); // the constructor lets no other kind through
+    case TypeKind::Timestamp: {
+      int64_t number;
+      if (value.get_int64().get(number) == simdjson::SUCCESS) {
+        out = {number, 0, 0};
+        return FLOW_DECODE_OK;
+      }
+      const std::string_view token = trim_blanks(value.raw_json_token());
+      if (!token.empty() && token.front() == '"') return decode_timestamp_text(record, field, value, token);
+      return mismatch(record, field, value);
+    }
+    case TypeKind::Float: {
+      double number;
+      if (value.get_double().get(number) != simdjson::SUCCESS) return mismatch(record, field, value);
+      out = {std::bit_cast<int64_t>(number), 0, 0};
+      return FLOW_DECODE_OK;
+    }
+    case TypeKind::Bool: {
+      bool truth;
+      if (value.get_bool().get(truth) != simdjson::SUCCESS) return mismatch(record, field, value);
+      out = {truth ? 1 : 0, 0, 0};
+      return FLOW_DECODE_OK;
+    }
+    case TypeKind::String: {
+      const std::string_view token = trim_blanks(value.raw_json_token());
+      if (!token.empty() && token.front() == '"') return decode_string(record, field, value, token);
+      return mismatch(record, field, value);
+    }
+    default: return mismatch(record, field, value);  // the constructor lets no other kind through
   }
 }
 
@@ -352,33 +373,33 @@ FLOW_COLD int32_t JsonDecoder::mismatch(Record& record, const NeededField& field
     return fail(record.arena, record.detail, FLOW_DECODE_MALFORMED_JSON, "field `{}`: {} is not valid JSON", field.name,
                 Excerpt{token});
   switch (type) {
-  case ondemand::json_type::null:
-    if (token != "null") break;
-    if (field.nullable) return FLOW_DECODE_OK; // every field starts out null
-    return fail(record.arena, record.detail, FLOW_DECODE_MISSING_FIELD,
-                "field `{}` is null, and its type `{}` is not nullable", field.name, field.type_text);
-  case ondemand::json_type::number: {
-    const JsonNumberShape shape = json_number_shape(token);
-    if (shape == JsonNumberShape::Invalid) break;
-    if (field.kind == TypeKind::Float)
-      return fail(record.arena, record.detail, FLOW_DECODE_OUT_OF_RANGE, "field `{}`: {} does not fit a 64-bit float",
-                  field.name, Excerpt{token});
-    if (field.kind == TypeKind::Int || field.kind == TypeKind::Duration || field.kind == TypeKind::Timestamp) {
-      if (shape == JsonNumberShape::Integer)
-        return fail(record.arena, record.detail, FLOW_DECODE_OUT_OF_RANGE,
-                    "field `{}`: {} does not fit a 64-bit integer", field.name, Excerpt{token});
-      return fail(record.arena, record.detail, FLOW_DECODE_WRONG_TYPE, "field `{}`: expected {}, found {}", field.name,
-                  expected_text(field.kind), Excerpt{token});
+    case ondemand::json_type::null:
+      if (token != "null") break;
+      if (field.nullable) return FLOW_DECODE_OK;  // every field starts out null
+      return fail(record.arena, record.detail, FLOW_DECODE_MISSING_FIELD,
+                  "field `{}` is null, and its type `{}` is not nullable", field.name, field.type_text);
+    case ondemand::json_type::number: {
+      const JsonNumberShape shape = json_number_shape(token);
+      if (shape == JsonNumberShape::Invalid) break;
+      if (field.kind == TypeKind::Float)
+        return fail(record.arena, record.detail, FLOW_DECODE_OUT_OF_RANGE, "field `{}`: {} does not fit a 64-bit float",
+                    field.name, Excerpt{token});
+      if (field.kind == TypeKind::Int || field.kind == TypeKind::Duration || field.kind == TypeKind::Timestamp) {
+        if (shape == JsonNumberShape::Integer)
+          return fail(record.arena, record.detail, FLOW_DECODE_OUT_OF_RANGE,
+                      "field `{}`: {} does not fit a 64-bit integer", field.name, Excerpt{token});
+        return fail(record.arena, record.detail, FLOW_DECODE_WRONG_TYPE, "field `{}`: expected {}, found {}",
+                    field.name, expected_text(field.kind), Excerpt{token});
+      }
+      return fail(record.arena, record.detail, FLOW_DECODE_WRONG_TYPE, "field `{}`: expected {}, found a number",
+                  field.name, expected_text(field.kind));
     }
-    return fail(record.arena, record.detail, FLOW_DECODE_WRONG_TYPE, "field `{}`: expected {}, found a number",
-                field.name, expected_text(field.kind));
-  }
-  case ondemand::json_type::boolean:
-    if (token != "true" && token != "false") break;
-    [[fallthrough]];
-  default:
-    return fail(record.arena, record.detail, FLOW_DECODE_WRONG_TYPE, "field `{}`: expected {}, found {}", field.name,
-                expected_text(field.kind), found_text(type));
+    case ondemand::json_type::boolean:
+      if (token != "true" && token != "false") break;
+      [[fallthrough]];
+    default:
+      return fail(record.arena, record.detail, FLOW_DECODE_WRONG_TYPE, "field `{}`: expected {}, found {}", field.name,
+                  expected_text(field.kind), found_text(type));
   }
   return fail(record.arena, record.detail, FLOW_DECODE_MALFORMED_JSON, "field `{}`: {} is not valid JSON", field.name,
               Excerpt{token});
@@ -407,4 +428,4 @@ FLOW_COLD int32_t JsonDecoder::escape_failure(Record& record, const NeededField&
               "field `{}`: the string has an invalid escape sequence", field.name);
 }
 
-} // namespace flow::runtime
+}  // namespace flow::runtime

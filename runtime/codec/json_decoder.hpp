@@ -16,21 +16,21 @@ namespace flow::runtime {
 //! Not thread-safe: decode() reuses the parser and buffers below, so one task thread at a time
 //! may use a decoder (each partition task gets its own).
 class JsonDecoder {
-public:
+ public:
   //! Throws std::invalid_argument for a schema it cannot decode (see json_codec.hpp).
   JsonDecoder(const compiler::plan::Schema& schema, std::vector<bool> needed, int64_t max_record_bytes);
 
   int32_t decode(const char* json, int64_t len, flow_value* fields, flow_arena* arena, flow_str* detail) noexcept;
 
-private:
+ private:
   struct NeededField {
     std::string name;
-    int32_t index; //!< in the schema, and so in `fields`
+    int32_t index;  //!< in the schema, and so in `fields`
     compiler::plan::TypeKind kind;
     bool nullable;
-    std::string type_text;      //!< as written in flow source, for messages
-    uint64_t key_bytes[2] = {}; //!< the first 16 bytes of `name`, zero-padded
-    uint64_t key_mask[2] = {};  //!< 0xFF over the name's bytes among those 16
+    std::string type_text;       //!< as written in flow source, for messages
+    uint64_t key_bytes[2] = {};  //!< the first 16 bytes of `name`, zero-padded
+    uint64_t key_mask[2] = {};   //!< 0xFF over the name's bytes among those 16
 
     NeededField(std::string name, int32_t index, compiler::plan::TypeKind kind, bool nullable, std::string type_text);
     //! Whether the raw key at `key` (just after its opening quote, in the padded buffer) is `name`.
@@ -41,19 +41,19 @@ private:
   struct KeyFinder {
     const NeededField* fields;
     std::size_t count;
-    const bool* first_bytes; //!< the first bytes of needed names, and the backslash
-    std::size_t guess;       //!< the needed field the next key most likely is
+    const bool* first_bytes;  //!< the first bytes of needed names, and the backslash
+    std::size_t guess;        //!< the needed field the next key most likely is
     //! The index in `fields` of the field named by `field`'s key, or -1.
     int find(simdjson::ondemand::field& field) noexcept;
   };
 
   //! What one decode() call works on; lives on its stack.
   struct Record {
-    const char* input; //!< the caller's bytes, which decoded strings point into
+    const char* input;  //!< the caller's bytes, which decoded strings point into
     flow_value* fields;
     flow_arena* arena;
     flow_str* detail;
-    bool masked_utf8; //!< parsing the copy in which invalid UTF-8 bytes were replaced
+    bool masked_utf8;  //!< parsing the copy in which invalid UTF-8 bytes were replaced
   };
 
   //! Makes the padded buffer and the parser hold `len` bytes; false if memory runs out.
@@ -75,11 +75,12 @@ private:
 
   // Scratch reused by every record, so that the steady state allocates nothing.
   simdjson::ondemand::parser parser_;
-  std::vector<char> buffer_;            //!< the record copied, then SIMDJSON_PADDING bytes
-  std::vector<uint8_t> seen_;           //!< per needed field: already decoded in this record
-  std::vector<int64_t> masked_offsets_; //!< where invalid UTF-8 bytes were replaced
-  std::size_t next_guess_ = 0;          //!< the needed field the next key most likely is
-  bool first_bytes_[256] = {};          //!< the first bytes of needed names, and the backslash
+  std::vector<char> buffer_;             //!< the record copied, then SIMDJSON_PADDING bytes
+  uint64_t seen_first_ = 0;              //!< bit i: needed field i was decoded in this record
+  std::vector<uint8_t> seen_;            //!< the same for needed fields 64 and on
+  std::vector<int64_t> masked_offsets_;  //!< where invalid UTF-8 bytes were replaced
+  std::size_t next_guess_ = 0;           //!< the needed field the next key most likely is
+  bool first_bytes_[256] = {};           //!< the first bytes of needed names, and the backslash
 };
 
-} // namespace flow::runtime
+}  // namespace flow::runtime

@@ -8,6 +8,7 @@
 #include <bit>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 #include <string_view>
 
@@ -24,30 +25,39 @@ namespace {
 //! byte, which is checked to be part of well-formed UTF-8.
 constexpr std::array<bool, 256> special_bytes = [] {
   std::array<bool, 256> table{};
-  for (int c = 0; c < 0x20; ++c)
-    table[c] = true;
+  for (int c = 0; c < 0x20; ++c) table[c] = true;
   table['"'] = table['\\'] = true;
-  for (int c = 0x80; c < 0x100; ++c)
-    table[c] = true;
+  for (int c = 0x80; c < 0x100; ++c) table[c] = true;
   return table;
 }();
 
-constexpr std::string_view replacement_character = "\xEF\xBF\xBD"; // U+FFFD
+//! special_bytes for eight bytes at once: whether any of them is one.
+bool has_special_byte(const unsigned char* p) noexcept {
+  constexpr uint64_t ones = 0x0101010101010101;
+  constexpr uint64_t highs = 0x8080808080808080;
+  uint64_t word;
+  std::memcpy(&word, p, 8);
+  auto has_zero = [](uint64_t x) { return (x - ones) & ~x & highs; };
+  const uint64_t control = (word - ones * 0x20) & ~word & highs;  // a byte below 0x20 (or a high one)
+  return ((word & highs) | control | has_zero(word ^ (ones * '"')) | has_zero(word ^ (ones * '\\'))) != 0;
+}
+
+constexpr std::string_view replacement_character = "\xEF\xBF\xBD";  // U+FFFD
 
 bool write_escape(ArenaOutput& out, unsigned char c) noexcept {
   switch (c) {
-  case '"': return out.append("\\\"");
-  case '\\': return out.append("\\\\");
-  case '\b': return out.append("\\b");
-  case '\f': return out.append("\\f");
-  case '\n': return out.append("\\n");
-  case '\r': return out.append("\\r");
-  case '\t': return out.append("\\t");
-  default: {
-    constexpr char hex[] = "0123456789abcdef";
-    const char escape[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF]};
-    return out.append(std::string_view(escape, 6));
-  }
+    case '"': return out.append("\\\"");
+    case '\\': return out.append("\\\\");
+    case '\b': return out.append("\\b");
+    case '\f': return out.append("\\f");
+    case '\n': return out.append("\\n");
+    case '\r': return out.append("\\r");
+    case '\t': return out.append("\\t");
+    default: {
+      constexpr char hex[] = "0123456789abcdef";
+      const char escape[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF]};
+      return out.append(std::string_view(escape, 6));
+    }
   }
 }
 
@@ -56,7 +66,7 @@ bool write_string(ArenaOutput& out, std::string_view text) noexcept {
   out.put('"');
   const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
   const std::size_t size = text.size();
-  std::size_t run = 0; // start of the bytes that are copied as they are
+  std::size_t run = 0;  // start of the bytes that are copied as they are
   std::size_t at = 0;
   auto flush = [&] {
     if (!out.reserve(static_cast<int64_t>(at - run))) return false;
@@ -64,6 +74,10 @@ bool write_string(ArenaOutput& out, std::string_view text) noexcept {
     return true;
   };
   while (at < size) {
+    if (at + 8 <= size && !has_special_byte(bytes + at)) {
+      at += 8;
+      continue;
+    }
     if (!special_bytes[bytes[at]]) {
       ++at;
       continue;
@@ -86,14 +100,14 @@ bool write_string(ArenaOutput& out, std::string_view text) noexcept {
 }
 
 bool write_int(ArenaOutput& out, int64_t value) noexcept {
-  if (!out.reserve(20)) return false; // "-9223372036854775808"
+  if (!out.reserve(20)) return false;  // "-9223372036854775808"
   out.advance_to(std::to_chars(out.cursor(), out.cursor() + 20, value).ptr);
   return true;
 }
 
 bool write_float(ArenaOutput& out, double value) noexcept {
-  if (!std::isfinite(value)) return out.append("null"); // JSON has no NaN or infinity
-  constexpr int longest = 24;                           // "-2.2250738585072014e-308"
+  if (!std::isfinite(value)) return out.append("null");  // JSON has no NaN or infinity
+  constexpr int longest = 24;                            // "-2.2250738585072014e-308"
   if (!out.reserve(longest + 2)) return false;
   char* begin = out.cursor();
   char* end = std::to_chars(begin, begin + longest, value).ptr;
@@ -109,17 +123,18 @@ bool write_float(ArenaOutput& out, double value) noexcept {
 bool write_value(ArenaOutput& out, TypeKind kind, const flow_value& value) noexcept {
   if (value.is_null) return out.append("null");
   switch (kind) {
-  case TypeKind::Bool: return out.append(value.bits != 0 ? "true" : "false");
-  case TypeKind::Int:
-  case TypeKind::Timestamp:
-  case TypeKind::Duration: return write_int(out, value.bits);
-  case TypeKind::Float: return write_float(out, std::bit_cast<double>(value.bits));
-  case TypeKind::String: {
-    const auto* data = reinterpret_cast<const char*>(static_cast<intptr_t>(value.bits));
-    const bool empty = data == nullptr || value.len <= 0;
-    return write_string(out, empty ? std::string_view() : std::string_view(data, static_cast<std::size_t>(value.len)));
-  }
-  default: return out.append("null"); // the constructor lets no other kind through
+    case TypeKind::Bool: return out.append(value.bits != 0 ? "true" : "false");
+    case TypeKind::Int:
+    case TypeKind::Timestamp:
+    case TypeKind::Duration: return write_int(out, value.bits);
+    case TypeKind::Float: return write_float(out, std::bit_cast<double>(value.bits));
+    case TypeKind::String: {
+      const auto* data = reinterpret_cast<const char*>(static_cast<intptr_t>(value.bits));
+      const bool empty = data == nullptr || value.len <= 0;
+      return write_string(out,
+                          empty ? std::string_view() : std::string_view(data, static_cast<std::size_t>(value.len)));
+    }
+    default: return out.append("null");  // the constructor lets no other kind through
   }
 }
 
@@ -135,28 +150,35 @@ std::string key_prefix(std::string_view name, bool first) {
   return std::string(written.data, static_cast<std::size_t>(written.len));
 }
 
-} // namespace
+}  // namespace
 
 JsonEncoder::JsonEncoder(const compiler::plan::Schema& schema) {
   for (const compiler::plan::Field& field : schema) {
     switch (field.type.kind) {
-    case TypeKind::Bool:
-    case TypeKind::Int:
-    case TypeKind::Float:
-    case TypeKind::String:
-    case TypeKind::Timestamp:
-    case TypeKind::Duration: break;
-    case TypeKind::List:
-    case TypeKind::Record:
-      throw std::invalid_argument(
-          fmt::format("output field `{}`: writing a `{}` field as JSON is not supported yet, because the runtime ABI "
-                      "(runtime/abi/flow_abi.h) defines no list or record value",
-                      field.name, field.type.to_string()));
-    default:
-      throw std::invalid_argument(
-          fmt::format("output field `{}` has no type a record can hold (`{}`)", field.name, field.type.to_string()));
+      case TypeKind::Bool:
+      case TypeKind::Int:
+      case TypeKind::Float:
+      case TypeKind::String:
+      case TypeKind::Timestamp:
+      case TypeKind::Duration: break;
+      case TypeKind::List: {
+        TypeKind element = field.type.element.front().kind;
+        if (element == TypeKind::List || element == TypeKind::Record)
+          throw std::invalid_argument(fmt::format("output field `{}`: writing a `{}` field as JSON is not supported yet",
+                                                  field.name, field.type.to_string()));
+        fields_.push_back({key_prefix(field.name, fields_.empty()), TypeKind::List, element});
+        continue;
+      }
+      case TypeKind::Record:
+        throw std::invalid_argument(
+            fmt::format("output field `{}`: writing a `{}` field as JSON is not supported yet, because the runtime ABI "
+                        "(runtime/abi/flow_abi.h) defines no list or record value",
+                        field.name, field.type.to_string()));
+      default:
+        throw std::invalid_argument(
+            fmt::format("output field `{}` has no type a record can hold (`{}`)", field.name, field.type.to_string()));
     }
-    fields_.push_back({key_prefix(field.name, fields_.empty()), field.type.kind});
+    fields_.push_back({key_prefix(field.name, fields_.empty()), field.type.kind, TypeKind::Error});
   }
 }
 
@@ -167,10 +189,38 @@ flow_str JsonEncoder::encode(const flow_value* fields, flow_arena* arena) const 
     return out.finish();
   }
   for (std::size_t i = 0; i < fields_.size(); ++i) {
-    if (!out.append(fields_[i].prefix) || !write_value(out, fields_[i].kind, fields[i])) return out.finish();
+    // flow_value has no list form: generated code never outputs a list (lists live in keyed
+    // state, whose outputs go through encode_values), so the ABI path writes null for one.
+    flow_value value = fields_[i].kind == TypeKind::List ? flow_value{0, 0, 1} : fields[i];
+    if (!out.append(fields_[i].prefix) || !write_value(out, fields_[i].kind, value)) return out.finish();
   }
   out.append("}");
   return out.finish();
 }
 
-} // namespace flow::runtime
+flow_str JsonEncoder::encode_values(const std::vector<compiler::eval::Value>& fields, flow_arena* arena) const {
+  ArenaOutput out(arena);
+  if (fields_.empty()) {
+    out.append("{}");
+    return out.finish();
+  }
+  for (std::size_t i = 0; i < fields_.size(); ++i) {
+    if (!out.append(fields_[i].prefix)) return out.finish();
+    const compiler::eval::Value& value = fields[i];
+    if (fields_[i].kind != TypeKind::List || value.is_null()) {
+      flow_value scalar = value.is_null() ? flow_value{0, 0, 1} : value.to_abi();
+      if (!write_value(out, fields_[i].kind, scalar)) return out.finish();
+      continue;
+    }
+    if (!out.append("[")) return out.finish();
+    for (std::size_t e = 0; e < value.items.size(); ++e)
+      if ((e > 0 && !out.append(",")) || !write_value(out, fields_[i].element, value.items[e].to_abi()))
+        return out.finish();
+    if (!out.append("]")) return out.finish();
+  }
+  out.append("}");
+  return out.finish();
+}
+
+
+}  // namespace flow::runtime

@@ -6,7 +6,7 @@
 
 namespace flow::runtime {
 
-enum class JsonNumberShape { Invalid, Integer, Fraction }; // Fraction: has `.` or an exponent
+enum class JsonNumberShape { Invalid, Integer, Fraction };  // Fraction: has `.` or an exponent
 
 // number = [ "-" ] ( "0" / 1-9 *DIGIT ) [ "." 1*DIGIT ] [ ( "e" / "E" ) [ "+" / "-" ] 1*DIGIT ]
 inline JsonNumberShape json_number_shape(std::string_view token) noexcept {
@@ -14,8 +14,7 @@ inline JsonNumberShape json_number_shape(std::string_view token) noexcept {
   auto digit = [&](std::size_t i) { return i < token.size() && token[i] >= '0' && token[i] <= '9'; };
   auto digit_run = [&] {
     const std::size_t first = at;
-    while (digit(at))
-      ++at;
+    while (digit(at)) ++at;
     return at > first;
   };
   if (at < token.size() && token[at] == '-') ++at;
@@ -40,4 +39,4 @@ inline JsonNumberShape json_number_shape(std::string_view token) noexcept {
   return fraction ? JsonNumberShape::Fraction : JsonNumberShape::Integer;
 }
 
-} // namespace flow::runtime
+}  // namespace flow::runtime

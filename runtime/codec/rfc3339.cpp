@@ -26,7 +26,7 @@ bool char_at(std::string_view text, std::size_t at, char expected) { return at <
 
 Rfc3339Result failure(std::string_view problem) { return {false, 0, problem}; }
 
-} // namespace
+}  // namespace
 
 // date-time = YYYY "-" MM "-" DD ("T" / "t" / " ") hh ":" mm ":" ss ["." 1*DIGIT] offset
 // offset    = "Z" / "z" / ("+" / "-") hh ":" mm
@@ -53,8 +53,7 @@ Rfc3339Result parse_rfc3339(std::string_view text) noexcept {
       ++at;
     }
     if (at == first) return failure(layout);
-    for (std::size_t kept = at - first; kept < 3; ++kept)
-      millis *= 10;
+    for (std::size_t kept = at - first; kept < 3; ++kept) millis *= 10;
   }
 
   int64_t offset_minutes = 0;
@@ -87,4 +86,4 @@ Rfc3339Result parse_rfc3339(std::string_view text) noexcept {
   return {true, local_ms - offset_minutes * ms_per_minute, {}};
 }
 
-} // namespace flow::runtime
+}  // namespace flow::runtime

@@ -9,8 +9,8 @@ namespace flow::runtime {
 
 struct Rfc3339Result {
   bool ok = false;
-  int64_t ms = 0;                //!< when ok: milliseconds since 1970-01-01T00:00:00Z
-  std::string_view problem = {}; //!< when not ok: what is wrong, lowercase, for a dead letter
+  int64_t ms = 0;                 //!< when ok: milliseconds since 1970-01-01T00:00:00Z
+  std::string_view problem = {};  //!< when not ok: what is wrong, lowercase, for a dead letter
 };
 
 //! Accepts exactly `YYYY-MM-DD` `T` `HH:MM:SS` [`.` digits] (`Z` | `+HH:MM` | `-HH:MM`), where
@@ -19,4 +19,4 @@ struct Rfc3339Result {
 //! read as second 0 of the next minute, since flow's time, like POSIX time, has no leap seconds.
 Rfc3339Result parse_rfc3339(std::string_view text) noexcept;
 
-} // namespace flow::runtime
+}  // namespace flow::runtime

@@ -18,18 +18,18 @@ inline int utf8_sequence_length(const unsigned char* p, std::size_t available) n
   auto continuation = [](unsigned char b, unsigned char low = 0x80, unsigned char high = 0xBF) {
     return b >= low && b <= high;
   };
-  if (lead < 0xC2) return 0; // a continuation byte, or the overlong C0/C1
+  if (lead < 0xC2) return 0;  // a continuation byte, or the overlong C0/C1
   if (lead < 0xE0) return available >= 2 && continuation(p[1]) ? 2 : 0;
   if (lead < 0xF0) {
     if (available < 3) return 0;
-    const unsigned char low = lead == 0xE0 ? 0xA0 : 0x80;  // E0 80..9F would be overlong
-    const unsigned char high = lead == 0xED ? 0x9F : 0xBF; // ED A0..BF would be a surrogate
+    const unsigned char low = lead == 0xE0 ? 0xA0 : 0x80;   // E0 80..9F would be overlong
+    const unsigned char high = lead == 0xED ? 0x9F : 0xBF;  // ED A0..BF would be a surrogate
     return continuation(p[1], low, high) && continuation(p[2]) ? 3 : 0;
   }
   if (lead < 0xF5) {
     if (available < 4) return 0;
-    const unsigned char low = lead == 0xF0 ? 0x90 : 0x80;  // F0 80..8F would be overlong
-    const unsigned char high = lead == 0xF4 ? 0x8F : 0xBF; // F4 90.. would exceed U+10FFFF
+    const unsigned char low = lead == 0xF0 ? 0x90 : 0x80;   // F0 80..8F would be overlong
+    const unsigned char high = lead == 0xF4 ? 0x8F : 0xBF;  // F4 90.. would exceed U+10FFFF
     return continuation(p[1], low, high) && continuation(p[2]) && continuation(p[3]) ? 4 : 0;
   }
   return 0;
@@ -55,7 +55,7 @@ inline void mask_invalid_utf8(char* text, std::size_t size, char replacement, st
 //! Where in `text`, the raw content of a JSON string, the first `\uXXXX` escape of a surrogate
 //! that is not half of a pair starts (such an escape has no UTF-8 form), or npos.
 inline std::size_t find_lone_surrogate_escape(std::string_view text) noexcept {
-  auto code_unit = [&](std::size_t at) -> int32_t { // of the \uXXXX escape at `at`, or -1
+  auto code_unit = [&](std::size_t at) -> int32_t {  // of the \uXXXX escape at `at`, or -1
     if (at + 6 > text.size() || text[at] != '\\' || text[at + 1] != 'u') return -1;
     int32_t unit = 0;
     for (std::size_t i = at + 2; i < at + 6; ++i) {
@@ -73,7 +73,7 @@ inline std::size_t find_lone_surrogate_escape(std::string_view text) noexcept {
     if (text[at] != '\\') continue;
     const int32_t unit = code_unit(at);
     if (unit < 0) {
-      ++at; // a one-character escape, such as \" or \\, or a malformed \u
+      ++at;  // a one-character escape, such as \" or \\, or a malformed \u
       continue;
     }
     const bool high = unit >= 0xD800 && unit <= 0xDBFF;
@@ -91,4 +91,4 @@ inline std::size_t find_lone_surrogate_escape(std::string_view text) noexcept {
   return std::string_view::npos;
 }
 
-} // namespace flow::runtime
+}  // namespace flow::runtime

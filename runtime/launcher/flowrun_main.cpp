@@ -1,35 +1,52 @@
 // flowrun: the runtime launcher's command line.
 #include <fmt/format.h>
 
+#include <csignal>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "compiler/driver/command_line.hpp"
+#include "runtime/launcher/application.hpp"
+#include "runtime/launcher/run_options.hpp"
 
 namespace {
 
 constexpr std::string_view kUsage =
-    "usage: flowrun <command> [options] APP.flow\n"
+    "usage: flowrun run APP.flow (--embedded-kafka | --brokers LIST) [options]\n"
     "\n"
     "commands:\n"
     "  run APP.flow             run an application against Kafka\n"
-    "  test APP.flow            run an application's fixtures on the embedded Kafka\n"
+    "  test APP.flow            run an application's fixtures (not available in this build yet)\n"
     "\n"
-    "options:\n"
+    "run options:\n"
+    "  --brokers LIST           Kafka bootstrap servers (host:port,...)\n"
+    "  --embedded-kafka         start an in-process Kafka (librdkafka's mock cluster) with every\n"
+    "                           topic created at its declared partition count\n"
+    "  --input NAME=FILE.jsonl  load a file into a source's topic first (embedded Kafka only);\n"
+    "                           one JSON value per line, keyed by the source's key field if any\n"
+    "  --until-idle             stop once every partition is read to its end; at the end, event\n"
+    "                           time moves to the end so windows close and timeouts fire\n"
+    "  --show-output            at the end, print every sink topic and dead-letter topic\n"
+    "  --app-id ID              consumer group and state namespace (default: the file's name)\n"
+    "  --state-dir DIR          keyed state and checkpoints (default: .flow-state/APP_ID)\n"
+    "  --threads N              worker threads (default: cores)\n"
+    "  -X key=value             librdkafka property, as in kcat (secrets are never printed)\n"
+    "  --log-level LEVEL        error, warn, info (default), debug or trace\n"
+    "  --progress text|json     progress lines as text (default) or JSON\n"
+    "\n"
     "  -h, --help               print this help\n"
-    "  -V, --version            print the version\n"
-    "\n"
-    "note: this build does not run applications yet: code generation and the runtime\n"
-    "(partitioned readers, keyed state, sinks) are still being built. `run` and `test`\n"
-    "say so and exit 1.\n";
+    "  -V, --version            print the version\n";
+
+void on_signal(int) { flow::runtime::request_stop(); }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace flow;
-  std::vector<std::string_view> args(argv + 1, argv + argc);
-  std::string_view command;
-  for (std::string_view arg : args) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) return driver::usage_error("flowrun", "no command given", kUsage);
+  for (const std::string& arg : args) {
     if (arg == "-h" || arg == "--help") {
       fmt::print("flowrun {} — the flow runtime launcher\n\n{}", driver::version(), kUsage);
       return driver::kExitOk;
@@ -38,17 +55,21 @@ int main(int argc, char** argv) {
       fmt::print("flowrun {}\n", driver::version());
       return driver::kExitOk;
     }
-    if (arg.starts_with("-")) return driver::usage_error("flowrun", fmt::format("unknown option `{}`", arg), kUsage);
-    if (command.empty()) {
-      if (arg != "run" && arg != "test")
-        return driver::usage_error("flowrun", fmt::format("unknown command `{}`", arg), kUsage);
-      command = arg;
-    }
   }
-  if (command.empty()) return driver::usage_error("flowrun", "no command given", kUsage);
-  fmt::print(stderr,
-             "flowrun: `{}` is not available in this build: the runtime is not built yet.\n"
-             "Use `flowc check APP.flow` to check an application.\n",
-             command);
-  return driver::kExitFailure;
+  const std::string& command = args.front();
+  if (command == "test") {
+    fmt::print(stderr, "flowrun: `test` is not available in this build yet; use `flowrun run APP.flow "
+                       "--embedded-kafka --input SOURCE=FILE --until-idle --show-output`\n");
+    return driver::kExitFailure;
+  }
+  if (command != "run") {
+    if (command.starts_with("-")) return driver::usage_error("flowrun", fmt::format("unknown option `{}`", command), kUsage);
+    return driver::usage_error("flowrun", fmt::format("unknown command `{}`", command), kUsage);
+  }
+  std::string error;
+  auto options = runtime::parse_run_options(std::vector<std::string>(args.begin() + 1, args.end()), error);
+  if (!options) return driver::usage_error("flowrun", error, kUsage);
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  return runtime::run_application(*options);
 }

@@ -30,7 +30,7 @@ struct Decoded {
   int32_t reason = -1;
   std::string detail;
   std::vector<flow_value> values;
-  std::vector<std::string> strings; // the value of every string field; empty for the others
+  std::vector<std::string> strings;  // the value of every string field; empty for the others
 
   bool is_null(std::size_t i) const { return values.at(i).is_null != 0; }
   int64_t integer(std::size_t i) const { return values.at(i).bits; }
@@ -49,7 +49,7 @@ std::string string_of(const flow_value& value) {
 
 //! A decoder with its own arena.
 class Harness {
-public:
+ public:
   explicit Harness(Schema schema, std::vector<bool> needed = {}, int64_t max_record_bytes = 1 << 20,
                    std::size_t arena_bytes = 1 << 16)
       : schema_(std::move(schema)), arena_buffer_(arena_bytes) {
@@ -61,7 +61,7 @@ public:
   Decoded decode(std::string_view json) {
     flow_arena_reset(&arena_);
     Decoded out;
-    out.values.assign(schema_.size(), flow_value{7, 7, 0}); // garbage the decoder must overwrite
+    out.values.assign(schema_.size(), flow_value{7, 7, 0});  // garbage the decoder must overwrite
     flow_str detail{"garbage", 7};
     out.reason = flow_json_decode(decoder_.get(), json.data(), static_cast<int64_t>(json.size()), out.values.data(),
                                   &arena_, &detail);
@@ -75,7 +75,7 @@ public:
 
   flow_arena& arena() { return arena_; }
 
-private:
+ private:
   Schema schema_;
   flow::runtime::DecoderPtr decoder_;
   std::vector<char> arena_buffer_;
@@ -87,7 +87,7 @@ Harness one_field(TypeKind kind, bool nullable = false) { return Harness({field(
 constexpr int64_t int_max = std::numeric_limits<int64_t>::max();
 constexpr int64_t int_min = std::numeric_limits<int64_t>::min();
 
-} // namespace
+}  // namespace
 
 TEST_CASE("codec: decodes every scalar type") {
   Harness h({field("user", TypeKind::String), field("bytes", TypeKind::Int), field("ratio", TypeKind::Float),
@@ -104,8 +104,7 @@ TEST_CASE("codec: decodes every scalar type") {
   CHECK(d.integer(4) == 1763892000123);
   CHECK(d.integer(5) == -30000);
   CHECK(d.text(6) == "X");
-  for (std::size_t i = 0; i < 7; ++i)
-    CHECK_FALSE(d.is_null(i));
+  for (std::size_t i = 0; i < 7; ++i) CHECK_FALSE(d.is_null(i));
 
   const Decoded e = h.decode(R"({"user":"","bytes":-0,"ratio":-3,"ok":false,"ts":0,"delay":0,"coupon":null})");
   REQUIRE(e.reason == FLOW_DECODE_OK);
@@ -126,8 +125,8 @@ TEST_CASE("codec: int and float limits") {
   Harness floats = one_field(TypeKind::Float);
   CHECK(floats.decode(R"({"v":1.7976931348623157e308})").real(0) == std::numeric_limits<double>::max());
   CHECK(floats.decode(R"({"v":5e-324})").real(0) == std::numeric_limits<double>::denorm_min());
-  CHECK(floats.decode(R"({"v":1e-400})").real(0) == 0.0);                          // underflow is zero, not an error
-  CHECK(floats.decode(R"({"v":9007199254740993})").real(0) == 9007199254740992.0); // nearest double
+  CHECK(floats.decode(R"({"v":1e-400})").real(0) == 0.0);                           // underflow is zero, not an error
+  CHECK(floats.decode(R"({"v":9007199254740993})").real(0) == 9007199254740992.0);  // nearest double
   CHECK(floats.decode(R"({"v":123456789012345678901234567890})").reason == FLOW_DECODE_OK);
 }
 
@@ -194,7 +193,7 @@ TEST_CASE("codec: a value of the wrong type names the field") {
   CHECK(one_field(TypeKind::Timestamp).decode(R"({"v":true})").detail ==
         "field `v`: expected a timestamp (integer milliseconds or an RFC 3339 string), found a boolean");
   CHECK(one_field(TypeKind::Timestamp).decode(R"({"v":1763892000123.5})").reason == FLOW_DECODE_WRONG_TYPE);
-  CHECK(one_field(TypeKind::Int, true).decode(R"({"v":"1"})").reason == FLOW_DECODE_WRONG_TYPE); // null is not "1"
+  CHECK(one_field(TypeKind::Int, true).decode(R"({"v":"1"})").reason == FLOW_DECODE_WRONG_TYPE);  // null is not "1"
 }
 
 TEST_CASE("codec: strings and their escapes") {
@@ -205,7 +204,7 @@ TEST_CASE("codec: strings and their escapes") {
   CHECK(h.decode(R"({"v":"\t\r\b\f"})").text(0) == "\t\r\b\f");
   CHECK(h.decode(R"({"v":"caf\u00e9"})").text(0) == "caf\xC3\xA9");
   CHECK(h.decode(R"({"v":"\u65e5\u672c"})").text(0) == "\xE6\x97\xA5\xE6\x9C\xAC");
-  CHECK(h.decode(R"({"v":"\ud83d\ude00!"})").text(0) == "\xF0\x9F\x98\x80!"); // a surrogate pair
+  CHECK(h.decode(R"({"v":"\ud83d\ude00!"})").text(0) == "\xF0\x9F\x98\x80!");  // a surrogate pair
   CHECK(h.decode(R"({"v":"\u0000"})").text(0) == std::string("\0", 1));
   CHECK(h.decode("{\"v\":\"h\xC3\xA9llo \xF0\x9F\x98\x80\"}").text(0) == "h\xC3\xA9llo \xF0\x9F\x98\x80");
 
@@ -225,7 +224,7 @@ TEST_CASE("codec: a string without escapes points into the record, one with esca
   CHECK(a == json.data() + 6);
   CHECK(b >= h.arena().buffer);
   CHECK(b < h.arena().buffer + h.arena().used);
-  CHECK(h.arena().used == 8); // the unescaped string and nothing else
+  CHECK(h.arena().used == 8);  // the unescaped string and nothing else
 }
 
 TEST_CASE("codec: an arena too small for an unescaped string sets out_of_space") {
@@ -243,32 +242,32 @@ TEST_CASE("codec: an arena too small for an unescaped string sets out_of_space")
 TEST_CASE("codec: malformed JSON") {
   Harness h({field("n", TypeKind::Int, true)});
   const std::vector<std::string_view> malformed = {
-      "",                        // empty
-      "   \n",                   // only blanks
-      R"({"n":1)",               // truncated
-      R"({"n":)",                // truncated after the colon
-      R"({"n")",                 // truncated after the key
-      R"({"n":1,)",              // truncated after a comma
-      R"({"s":"abc)",            // truncated inside a string
-      R"({"n":1,"m":{"a":[1,2)", // truncated inside a skipped value
+      "",                         // empty
+      "   \n",                    // only blanks
+      R"({"n":1)",                // truncated
+      R"({"n":)",                 // truncated after the colon
+      R"({"n")",                  // truncated after the key
+      R"({"n":1,)",               // truncated after a comma
+      R"({"s":"abc)",             // truncated inside a string
+      R"({"n":1,"m":{"a":[1,2)",  // truncated inside a skipped value
       R"({)",
-      R"([1,2])", // not an object
+      R"([1,2])",  // not an object
       R"(42)",
       R"("text")",
       R"(null)",
       R"(true)",
-      R"({"n":1} x)",      // trailing garbage
-      R"({"n":1}{"n":2})", // two objects
+      R"({"n":1} x)",       // trailing garbage
+      R"({"n":1}{"n":2})",  // two objects
       R"({"n":1},)",
-      R"({"n" 1})",       // missing colon
-      R"({"n":1 "m":2})", // missing comma
-      R"({n:1})",         // unquoted key
-      R"({"n":1,})",      // trailing comma
-      R"({"n":01})",      // a needed number that is not JSON
+      R"({"n" 1})",        // missing colon
+      R"({"n":1 "m":2})",  // missing comma
+      R"({n:1})",          // unquoted key
+      R"({"n":1,})",       // trailing comma
+      R"({"n":01})",       // a needed number that is not JSON
       R"({"n":12x})",
       R"({"n":-})",
       R"({"n":nul})",
-      "{\"s\":\"a\x01z\"}", // an unescaped control character, even in a field not needed
+      "{\"s\":\"a\x01z\"}",  // an unescaped control character, even in a field not needed
   };
   for (std::string_view json : malformed) {
     CAPTURE(json);
@@ -293,14 +292,14 @@ TEST_CASE("codec: malformed JSON") {
 
 TEST_CASE("codec: invalid UTF-8 is its own reason") {
   Harness h({field("user", TypeKind::String), field("agent", TypeKind::String, true)}, {true, false});
-  const Decoded d = h.decode("{\"user\":\"ab\xC3\x28\"}"); // 0xC3 starts a sequence that 0x28 does not continue
+  const Decoded d = h.decode("{\"user\":\"ab\xC3\x28\"}");  // 0xC3 starts a sequence that 0x28 does not continue
   CHECK(d.reason == FLOW_DECODE_INVALID_UTF8);
   CHECK(d.detail == "field `user`: the value is not valid UTF-8 (byte 0xC3 at offset 11 of the record)");
-  for (std::string_view json : {std::string_view("{\"user\":\"\xC0\xAF\"}"),         // overlong `/`
-                                std::string_view("{\"user\":\"\xED\xA0\x80\"}"),     // an encoded surrogate
-                                std::string_view("{\"user\":\"\xF4\x90\x80\x80\"}"), // beyond U+10FFFF
-                                std::string_view("{\"user\":\"\xE2\x82\"}"),         // cut short
-                                std::string_view("{\"user\":\"\x80\"}"),             // a lone continuation byte
+  for (std::string_view json : {std::string_view("{\"user\":\"\xC0\xAF\"}"),          // overlong `/`
+                                std::string_view("{\"user\":\"\xED\xA0\x80\"}"),      // an encoded surrogate
+                                std::string_view("{\"user\":\"\xF4\x90\x80\x80\"}"),  // beyond U+10FFFF
+                                std::string_view("{\"user\":\"\xE2\x82\"}"),          // cut short
+                                std::string_view("{\"user\":\"\x80\"}"),              // a lone continuation byte
                                 std::string_view("{\"user\":\"\xFF\"}")}) {
     CAPTURE(json);
     CHECK(h.decode(json).reason == FLOW_DECODE_INVALID_UTF8);
@@ -322,20 +321,20 @@ TEST_CASE("codec: invalid UTF-8 is its own reason") {
 
   Harness ts = one_field(TypeKind::Timestamp);
   CHECK(ts.decode("{\"v\":\"2026-11-23T10:15:30Z\xFF\"}").reason == FLOW_DECODE_INVALID_UTF8);
-  CHECK(ts.decode("{\"v\":12\xFF}").reason == FLOW_DECODE_INVALID_UTF8); // outside a string, but in a needed value
+  CHECK(ts.decode("{\"v\":12\xFF}").reason == FLOW_DECODE_INVALID_UTF8);  // outside a string, but in a needed value
   // Outside any value, an invalid byte is not JSON.
   CHECK(ts.decode("{\"v\":12,\xFF}").reason == FLOW_DECODE_MALFORMED_JSON);
 }
 
 TEST_CASE("codec: records larger than the maximum are refused unparsed") {
   Harness h({field("s", TypeKind::String)}, {}, 16);
-  const std::string fits = R"({"s":"123456789"})"; // 17 bytes
+  const std::string fits = R"({"s":"123456789"})";  // 17 bytes
   CHECK(fits.size() == 17);
   const Decoded d = h.decode(fits);
   CHECK(d.reason == FLOW_DECODE_TOO_LARGE);
   CHECK(d.detail == "the record is 17 bytes, more than the maximum of 16");
-  CHECK(h.decode("{\"s\":\"12345678\"}").reason == FLOW_DECODE_OK);             // exactly 16
-  CHECK(h.decode("xxxxxxxxxxxxxxxxxxxxxxxxx").reason == FLOW_DECODE_TOO_LARGE); // not even looked at
+  CHECK(h.decode("{\"s\":\"12345678\"}").reason == FLOW_DECODE_OK);              // exactly 16
+  CHECK(h.decode("xxxxxxxxxxxxxxxxxxxxxxxxx").reason == FLOW_DECODE_TOO_LARGE);  // not even looked at
 }
 
 TEST_CASE("codec: records of growing size reuse the decoder") {
@@ -357,7 +356,7 @@ TEST_CASE("codec: timestamps as integers and as RFC 3339 strings") {
   CHECK(h.decode(R"({"v":"2026-11-23T10:15:30.123Z"})").integer(0) == 1795428930123);
   CHECK(h.decode(R"({"v":"2026-11-23T10:15:30+01:00"})").integer(0) == 1795425330000);
   CHECK(h.decode(R"({"v":"2026-11-23T10:15:30-05:30"})").integer(0) == 1795448730000);
-  CHECK(h.decode(R"({"v":"2026-11-23T10:15:30\u005a"})").integer(0) == 1795428930000); // an escaped `Z`
+  CHECK(h.decode(R"({"v":"2026-11-23T10:15:30\u005a"})").integer(0) == 1795428930000);  // an escaped `Z`
 
   const Decoded bad = h.decode(R"({"v":"2026-02-30T10:15:30Z"})");
   CHECK(bad.reason == FLOW_DECODE_WRONG_TYPE);
@@ -365,7 +364,7 @@ TEST_CASE("codec: timestamps as integers and as RFC 3339 strings") {
                       "in that month (or send integer milliseconds)");
   CHECK(h.decode(R"({"v":"yesterday"})").reason == FLOW_DECODE_WRONG_TYPE);
   CHECK(h.decode(R"({"v":""})").reason == FLOW_DECODE_WRONG_TYPE);
-  CHECK(h.decode(R"({"v":"1763892000123"})").reason == FLOW_DECODE_WRONG_TYPE); // digits in a string are not ms
+  CHECK(h.decode(R"({"v":"1763892000123"})").reason == FLOW_DECODE_WRONG_TYPE);  // digits in a string are not ms
 }
 
 TEST_CASE("codec: only needed fields are read") {
@@ -380,7 +379,7 @@ TEST_CASE("codec: only needed fields are read") {
   REQUIRE(d.reason == FLOW_DECODE_OK);
   CHECK(d.text(0) == "u1");
   CHECK(d.integer(2) == 5);
-  CHECK(d.is_null(1)); // present, but not needed: left null
+  CHECK(d.is_null(1));  // present, but not needed: left null
   CHECK(d.is_null(3));
   CHECK(d.is_null(4));
   // A field that is not needed may be missing even if its type is not nullable.
@@ -392,9 +391,45 @@ TEST_CASE("codec: unknown keys are ignored and the first of repeated keys wins")
   const Decoded d = h.decode(R"({"x":1,"n":1,"y":[],"n":"second"})");
   REQUIRE(d.reason == FLOW_DECODE_OK);
   CHECK(d.integer(0) == 1);
-  CHECK(h.decode(R"({"N":1})").reason == FLOW_DECODE_MISSING_FIELD); // keys are case-sensitive
-  CHECK(h.decode(R"({"\u006e":3})").integer(0) == 3);                // and compared unescaped
+  CHECK(h.decode(R"({"N":1})").reason == FLOW_DECODE_MISSING_FIELD);  // keys are case-sensitive
+  CHECK(h.decode(R"({"\u006e":3})").integer(0) == 3);                 // and compared unescaped
   CHECK(h.decode(R"({"n\"":3,"n":4})").integer(0) == 4);
+}
+
+TEST_CASE("codec: keys match names exactly, whatever their length") {
+  const std::string long_name = "a_field_name_longer_than_sixteen_bytes";
+  Harness h({field("user", TypeKind::Int, true), field("sixteen_bytes_ab", TypeKind::Int, true),
+             field(long_name, TypeKind::Int, true)});
+  const Decoded d =
+      h.decode(R"({"use":1,"users":2,"User":3,"sixteen_bytes_a":4,"sixteen_bytes_abc":5,)"
+               R"("a_field_name_longer_than_sixteen_byte":6,"a_field_name_longer_than_sixteen_bytess":7})");
+  REQUIRE(d.reason == FLOW_DECODE_OK);
+  for (std::size_t i = 0; i < 3; ++i) CHECK(d.is_null(i));
+  const Decoded e = h.decode(
+      R"({")" + long_name + R"(":30,"sixteen_bytes_ab":20,"user":10,"a_field_name_\u006conger_than_sixteen_bytes":0})");
+  REQUIRE(e.reason == FLOW_DECODE_OK);
+  CHECK(e.integer(0) == 10);
+  CHECK(e.integer(1) == 20);
+  CHECK(e.integer(2) == 30);  // the escaped spelling of the same key comes second: first wins
+  // A short key at the very end of a record: matching reads no further than the padding allows.
+  CHECK(h.decode(R"({"u":1})").reason == FLOW_DECODE_OK);
+}
+
+TEST_CASE("codec: a wide schema, more needed fields than bits in a word") {
+  Schema schema;
+  std::string json = "{";
+  for (int i = 0; i < 70; ++i) {
+    schema.push_back(field("f" + std::to_string(i), TypeKind::Int));
+    json += (i ? ",\"f" : "\"f") + std::to_string(i) + "\":" + std::to_string(i * 10);
+  }
+  Harness h(schema);
+  const Decoded d = h.decode(json + ",\"f67\":\"again\"}");  // a repeated key past the 64th: first wins
+  REQUIRE(d.reason == FLOW_DECODE_OK);
+  for (std::size_t i = 0; i < 70; ++i) CHECK(d.integer(i) == static_cast<int64_t>(i) * 10);
+  const std::size_t cut = json.find(",\"f68\"");
+  const Decoded missing = h.decode(json.substr(0, cut) + json.substr(json.find(",\"f69\"")) + "}");
+  CHECK(missing.reason == FLOW_DECODE_MISSING_FIELD);
+  CHECK(missing.detail == "field `f68` is missing, and its type `int` is not nullable");
 }
 
 TEST_CASE("codec: keys in any order") {
@@ -425,6 +460,7 @@ TEST_CASE("codec: make_decoder refuses what it cannot decode") {
                   std::invalid_argument);
   CHECK_THROWS_AS(flow::runtime::make_decoder({{"r", Type::record({field("x", TypeKind::Int)})}}, {false}, 64),
                   std::invalid_argument);
+  CHECK_THROWS_AS(flow::runtime::make_decoder({field("a\"b", TypeKind::Int)}, {true}, 64), std::invalid_argument);
 }
 
 TEST_CASE("codec: a schema with no needed field still checks the record") {

@@ -20,16 +20,16 @@ std::string_view problem(std::string_view text) {
   return result.problem;
 }
 
-constexpr int64_t base = 1795428930000; // 2026-11-23T10:15:30Z
+constexpr int64_t base = 1795428930000;  // 2026-11-23T10:15:30Z
 constexpr std::string_view layout = "not of the form YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)";
 
-} // namespace
+}  // namespace
 
 TEST_CASE("codec: RFC 3339 in UTC") {
   CHECK(ms("2026-11-23T10:15:30Z") == base);
   CHECK(ms("1970-01-01T00:00:00Z") == 0);
   CHECK(ms("1969-12-31T23:59:59.999Z") == -1);
-  CHECK(ms("2024-02-29T00:00:00Z") == 1709164800000); // a leap day
+  CHECK(ms("2024-02-29T00:00:00Z") == 1709164800000);  // a leap day
   CHECK(ms("0000-01-01T00:00:00Z") == -62167219200000);
   CHECK(ms("9999-12-31T23:59:59.999Z") == 253402300799999);
 }
@@ -41,7 +41,7 @@ TEST_CASE("codec: RFC 3339 fractions are truncated to the millisecond") {
   CHECK(ms("2026-11-23T10:15:30.123456789Z") == base + 123);
   CHECK(ms("2026-11-23T10:15:30.9999Z") == base + 999);
   CHECK(ms("2026-11-23T10:15:30.000Z") == base);
-  CHECK(ms("1969-12-31T23:59:59.9999Z") == -1); // truncated toward the past, before 1970 too
+  CHECK(ms("1969-12-31T23:59:59.9999Z") == -1);  // truncated toward the past, before 1970 too
 }
 
 TEST_CASE("codec: RFC 3339 offsets") {
@@ -49,15 +49,15 @@ TEST_CASE("codec: RFC 3339 offsets") {
   CHECK(ms("2026-11-23T10:15:30-05:30") == base + 19'800'000);
   CHECK(ms("2026-11-23T10:15:30.123+01:00") == base - 3'600'000 + 123);
   CHECK(ms("2026-11-23T10:15:30+00:00") == base);
-  CHECK(ms("2026-11-23T10:15:30-00:00") == base); // "unknown local offset": UTC
+  CHECK(ms("2026-11-23T10:15:30-00:00") == base);  // "unknown local offset": UTC
   CHECK(ms("2026-11-23T10:15:30+23:59") == base - (23 * 60 + 59) * 60'000);
-  CHECK(ms("2026-01-01T00:30:00+01:00") == ms("2025-12-31T23:30:00Z")); // across a year
+  CHECK(ms("2026-01-01T00:30:00+01:00") == ms("2025-12-31T23:30:00Z"));  // across a year
 }
 
 TEST_CASE("codec: RFC 3339 variants the RFC allows") {
   CHECK(ms("2026-11-23t10:15:30z") == base);
   CHECK(ms("2026-11-23 10:15:30Z") == base);
-  CHECK(ms("2026-11-23T23:59:60Z") == ms("2026-11-24T00:00:00Z")); // a leap second
+  CHECK(ms("2026-11-23T23:59:60Z") == ms("2026-11-24T00:00:00Z"));  // a leap second
 }
 
 TEST_CASE("codec: RFC 3339 dates and times that do not exist") {

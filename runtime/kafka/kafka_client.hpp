@@ -1,0 +1,64 @@
+// Thin RAII wrappers over librdkafka for what flowrun needs: a producer for sinks, dead letters
+// and input files; topic metadata; reading a topic back (for --show-output and tests).
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+
+#include <atomic>
+#include <memory>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace flow::runtime {
+
+using KafkaProperties = std::vector<std::pair<std::string, std::string>>;
+
+//! A librdkafka configuration with bootstrap.servers and the user's -X properties applied.
+rd_kafka_conf_t* make_kafka_conf(const std::string& brokers, const KafkaProperties& properties, std::string& error);
+
+struct KafkaHeader {
+  std::string name;
+  std::string value;
+};
+
+class Producer {
+ public:
+  //! Idempotent producer (ordered, no duplicates on retry); null and `error` on failure.
+  static std::unique_ptr<Producer> create(const std::string& brokers, const KafkaProperties& properties,
+                                          std::string& error);
+  ~Producer();
+
+  //! Queues one record; partition -1 lets the partitioner choose from the key.
+  bool produce(const std::string& topic, int32_t partition, const char* key, size_t key_len, const char* value,
+               size_t value_len, const std::vector<KafkaHeader>& headers = {});
+  //! Waits until every queued record is acknowledged; false on timeout or a failed delivery.
+  bool flush(int timeout_ms);
+  rd_kafka_t* handle() { return rk_; }
+  int64_t failed_deliveries() const { return failed_.load(); }
+
+ private:
+  Producer() = default;
+  static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque);
+  rd_kafka_t* rk_ = nullptr;
+  std::atomic<int64_t> failed_{0};
+};
+
+//! The partition count of `topic` from the cluster's metadata, or nothing (and `error`).
+std::optional<int> topic_partition_count(rd_kafka_t* rk, const std::string& topic, std::string& error);
+
+struct TopicRecord {
+  int32_t partition;
+  int64_t offset;
+  std::string key;
+  std::string value;
+  std::vector<KafkaHeader> headers;
+};
+
+//! Every record of `topic` from the beginning to its current end, partition by partition.
+std::vector<TopicRecord> read_topic(const std::string& brokers, const KafkaProperties& properties,
+                                    const std::string& topic, std::string& error);
+
+}  // namespace flow::runtime

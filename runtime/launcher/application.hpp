@@ -1,0 +1,17 @@
+// `flowrun run`: check and compile the application, connect to Kafka (or start the embedded one
+// and load the input files), check partition counts, create one task per source partition, run
+// triggers on a fixed worker pool until stopped (or, with --until-idle, until every partition is
+// read to its end), report progress, and shut down cleanly.
+#pragma once
+
+#include "runtime/launcher/run_options.hpp"
+
+namespace flow::runtime {
+
+//! Runs the application; returns the process exit status (0 ok, 1 failure).
+int run_application(const RunOptions& options);
+
+//! Asks a running application to finish its triggers, checkpoint and exit (SIGINT, SIGTERM).
+void request_stop();
+
+}  // namespace flow::runtime

@@ -1,0 +1,249 @@
+// `aggregate` over the store: groups, windows, sessions and their closing (aggregate_operator.hpp).
+#include "runtime/state/aggregate_operator.hpp"
+
+#include <algorithm>
+#include <limits>
+
+#include "compiler/eval/evaluator.hpp"
+
+namespace flow::runtime {
+
+using compiler::eval::Value;
+using compiler::eval::Window;
+using compiler::plan::WindowKind;
+
+namespace {
+
+constexpr char kVersion = 1;
+using Wide = __int128;
+
+//! A window's end as a number past its start, undoing a wrap past the int64 limit.
+Wide end_of(const Window& window) {
+  return window.end > window.start ? Wide(window.end) : Wide(window.end) + (Wide(1) << 64);
+}
+
+int64_t wrap(Wide value) { return static_cast<int64_t>(static_cast<uint64_t>(static_cast<unsigned __int128>(value))); }
+
+void check_version(ValueReader& reader) {
+  if (reader.varint() != static_cast<uint64_t>(kVersion))
+    throw StateCorruption("state: unknown version of an aggregate's state");
+}
+
+}  // namespace
+
+AggregateOperator::AggregateOperator(const compiler::plan::LogicalAggregate& aggregate, int32_t query,
+                                     const std::string& query_name, StateStore& store)
+    : aggregate_(aggregate),
+      query_(query),
+      store_(store),
+      keyspace_(query_name),
+      expiry_(store, keyspace_),
+      folds_(aggregate),
+      live_(store, keyspace_.meta("live"), 0),
+      watermark_(store, keyspace_.meta("watermark"), std::numeric_limits<int64_t>::min()) {}
+
+std::vector<Value> AggregateOperator::decode_group(std::string_view group) const {
+  ValueReader reader(group);
+  std::vector<Value> values;
+  for (size_t i = 0; i < aggregate_.keys.size(); ++i) values.push_back(reader.value());
+  return values;
+}
+
+bool AggregateOperator::closed(const Window& window) const {
+  return window.end > window.start && window.end <= watermark_.get();
+}
+
+StateOutput AggregateOperator::row(const std::string& group, const Window* window, const Accumulators& accumulators,
+                                   int64_t event_time_ms) const {
+  std::vector<Value> values = decode_group(group);
+  StateOutput output{query_, std::nullopt, values, event_time_ms};
+  if (window) {
+    output.record.push_back(Value::timestamp(window->start));
+    output.record.push_back(Value::timestamp(window->end));
+  }
+  for (Value& value : folds_.results(accumulators)) output.record.push_back(std::move(value));
+  for (size_t i = 0; i < output.record.size() && i < aggregate_.output.size(); ++i)
+    output.record[i] = compiler::eval::conform(std::move(output.record[i]), aggregate_.output[i].type);
+  if (values.size() == 1) {
+    output.key = std::move(values.front());
+  } else {
+    std::vector<std::string> names;
+    for (size_t i = 0; i < values.size(); ++i) names.push_back(aggregate_.output[i].name);
+    output.key = Value::record(std::move(names), std::move(values));
+  }
+  return output;
+}
+
+void AggregateOperator::on_record(const std::string&, const Value& key, const std::vector<Value>& fields,
+                                  int64_t event_time_ms, std::vector<StateOutput>& out, StateTallies&) {
+  compiler::eval::Environment env{&fields, nullptr, &key, nullptr};
+  std::string group;
+  for (size_t i = 0; i < aggregate_.keys.size(); ++i)
+    append_key_value(group, compiler::eval::conform(compiler::eval::evaluate(aggregate_.keys[i], env),
+                                                    aggregate_.output[i].type));
+  std::vector<Value> arguments = folds_.arguments(fields, key);
+  switch (aggregate_.window.kind) {
+    case WindowKind::None: add_unwindowed(group, arguments, out, event_time_ms); return;
+    case WindowKind::Tumbling:
+    case WindowKind::Hopping: add_to_windows(group, arguments, out, event_time_ms); return;
+    case WindowKind::Session: add_to_session(group, arguments, out, event_time_ms); return;
+  }
+}
+
+void AggregateOperator::add_unwindowed(const std::string& group, const std::vector<Value>& arguments,
+                                       std::vector<StateOutput>& out, int64_t event_time_ms) {
+  std::string key = keyspace_.state(group);
+  Accumulators accumulators = folds_.start();
+  if (std::optional<std::string> bytes = store_.get(key)) {
+    ValueReader reader(*bytes);
+    check_version(reader);
+    accumulators = folds_.decode(reader);
+  } else {
+    live_.set(live_.get() + 1);
+  }
+  folds_.add(accumulators, arguments, 0);
+  std::string bytes(1, kVersion);
+  folds_.encode(bytes, accumulators);
+  store_.put(std::move(key), std::move(bytes));
+  out.push_back(row(group, nullptr, accumulators, event_time_ms));
+}
+
+void AggregateOperator::add_to_windows(const std::string& group, const std::vector<Value>& arguments,
+                                       std::vector<StateOutput>& out, int64_t event_time_ms) {
+  bool added = false;
+  for (const Window& window : compiler::eval::windows_of(aggregate_.window, event_time_ms)) {
+    if (closed(window)) continue;
+    added = true;
+    std::string id = window_id(group, window.start);
+    std::string key = keyspace_.state(id);
+    Accumulators accumulators = folds_.start();
+    if (std::optional<std::string> bytes = store_.get(key)) {
+      ValueReader reader(*bytes);
+      check_version(reader);
+      reader.signed_varint();  // the end, known from the start
+      accumulators = folds_.decode(reader);
+    } else {
+      expiry_.add(window.end, id);
+      live_.set(live_.get() + 1);
+    }
+    folds_.add(accumulators, arguments, 0);
+    std::string bytes(1, kVersion);
+    append_signed(bytes, window.end);
+    folds_.encode(bytes, accumulators);
+    store_.put(std::move(key), std::move(bytes));
+    if (aggregate_.emit == compiler::plan::EmitMode::Changes)
+      out.push_back(row(group, &window, accumulators, event_time_ms));
+  }
+  if (!added) ++late_;
+}
+
+std::optional<AggregateOperator::Sessions> AggregateOperator::load_sessions(const std::string& group) {
+  std::optional<std::string> bytes = store_.get(keyspace_.state(group));
+  if (!bytes) return std::nullopt;
+  ValueReader reader(*bytes);
+  check_version(reader);
+  Sessions sessions;
+  sessions.next_arrival = reader.varint();
+  uint64_t count = reader.varint();
+  for (uint64_t i = 0; i < count; ++i) {
+    Session session;
+    session.window.start = reader.signed_varint();
+    session.window.end = reader.signed_varint();
+    session.accumulators = folds_.decode(reader);
+    sessions.open.push_back(std::move(session));
+  }
+  return sessions;
+}
+
+void AggregateOperator::save_sessions(const std::string& group, const Sessions& sessions) {
+  if (sessions.open.empty()) {
+    store_.erase(keyspace_.state(group));
+    return;
+  }
+  std::string bytes(1, kVersion);
+  append_varint(bytes, sessions.next_arrival);
+  append_varint(bytes, sessions.open.size());
+  for (const Session& session : sessions.open) {
+    append_signed(bytes, session.window.start);
+    append_signed(bytes, session.window.end);
+    folds_.encode(bytes, session.accumulators);
+  }
+  store_.put(keyspace_.state(group), std::move(bytes));
+}
+
+void AggregateOperator::add_to_session(const std::string& group, const std::vector<Value>& arguments,
+                                       std::vector<StateOutput>& out, int64_t event_time_ms) {
+  Sessions sessions = load_sessions(group).value_or(Sessions{});
+  Wide time = event_time_ms;
+  Wide end = time + aggregate_.window.gap_ms;
+  // The record joins every open session it is less than `gap` away from (eval::sessions_of's rule):
+  // one that starts before its own session ends and ends after it.
+  auto joins = [&](const Session& s) { return Wide(s.window.start) < end && time < end_of(s.window); };
+  auto first = std::find_if(sessions.open.begin(), sessions.open.end(), joins);
+  if (first == sessions.open.end() && end <= watermark_.get()) {
+    ++late_;
+    return;
+  }
+  Session merged{{event_time_ms, wrap(end)}, folds_.start()};
+  if (first != sessions.open.end()) merged = *first;
+  for (const Session& s : sessions.open) {
+    if (!joins(s)) continue;
+    expiry_.remove(s.window.end, window_id(group, s.window.start));
+    live_.set(live_.get() - 1);
+    if (&s == &*first) continue;
+    folds_.merge(merged.accumulators, s.accumulators);
+    merged.window.start = std::min(merged.window.start, s.window.start);
+    if (end_of(s.window) > end_of(merged.window)) merged.window.end = s.window.end;
+  }
+  std::erase_if(sessions.open, joins);
+  merged.window.start = std::min(merged.window.start, event_time_ms);
+  if (end > end_of(merged.window)) merged.window.end = wrap(end);
+  folds_.add(merged.accumulators, arguments, sessions.next_arrival++);
+  expiry_.add(merged.window.end, window_id(group, merged.window.start));
+  live_.set(live_.get() + 1);
+  auto position = std::find_if(sessions.open.begin(), sessions.open.end(),
+                               [&](const Session& s) { return s.window.start > merged.window.start; });
+  sessions.open.insert(position, merged);
+  save_sessions(group, sessions);
+  if (aggregate_.emit == compiler::plan::EmitMode::Changes)
+    out.push_back(row(group, &merged.window, merged.accumulators, event_time_ms));
+}
+
+void AggregateOperator::advance_watermark(int64_t watermark_ms, std::vector<StateOutput>& out, StateTallies&) {
+  watermark_.set(std::max(watermark_.get(), watermark_ms));
+  if (aggregate_.window.kind == WindowKind::None) return;
+  bool final = aggregate_.emit == compiler::plan::EmitMode::Final;
+  for (const ExpiryIndex::Entry& due : expiry_.due(watermark_.get())) {
+    expiry_.remove(due.deadline, due.id);
+    std::string group = due.id.substr(0, due.id.size() - 8);
+    int64_t start = read_ordered(std::string_view(due.id).substr(due.id.size() - 8));
+    Window window{start, due.deadline};
+    Accumulators accumulators;
+    bool found = false;
+    if (aggregate_.window.kind == WindowKind::Session) {
+      std::optional<Sessions> sessions = load_sessions(group);
+      auto it = !sessions ? std::vector<Session>::iterator()
+                          : std::find_if(sessions->open.begin(), sessions->open.end(),
+                                         [&](const Session& s) { return s.window == window; });
+      if (sessions && it != sessions->open.end()) {
+        found = true;
+        accumulators = std::move(it->accumulators);
+        sessions->open.erase(it);
+        save_sessions(group, *sessions);
+      }
+    } else if (std::optional<std::string> bytes = store_.get(keyspace_.state(due.id))) {
+      found = true;
+      ValueReader reader(*bytes);
+      check_version(reader);
+      reader.signed_varint();
+      accumulators = folds_.decode(reader);
+      store_.erase(keyspace_.state(due.id));
+    }
+    if (!found) continue;  // cannot happen; the stale index entry is gone now
+    live_.set(live_.get() - 1);
+    // A closed window's row carries the latest event time the window can hold.
+    if (final) out.push_back(row(group, &window, accumulators, wrap(Wide(window.end) - 1)));
+  }
+}
+
+}  // namespace flow::runtime

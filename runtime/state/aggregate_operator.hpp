@@ -1,0 +1,80 @@
+// `aggregate` for one task: running aggregates (aggregate_folds.hpp) per group, and per window
+// when windowed, with window assignment from the reference evaluator (eval::windows_of) and its
+// session rule. In the store (query_keyspace.hpp), after a version byte (1):
+//   no window          `s` + group                 the accumulators
+//   tumbling, hopping  `s` + group + ordered start the window's end (zigzag), the accumulators
+//   session            `s` + group                 the next arrival number, the count of open
+//                                                  sessions, and per session its start, end and
+//                                                  accumulators
+// and each open window has an expiry entry at its end. When the watermark reaches a window's end
+// the window closes: `emit final` emits its row, and its state is dropped (with `emit changes`
+// too: its last row went out with its last record). A record whose windows have all closed is
+// late: it is dropped and counted (late_records). Without a window a group's state is kept for
+// ever, as the checker warns.
+#pragma once
+
+#include "compiler/eval/aggregate.hpp"
+#include "compiler/plan/operators/logical_aggregate.hpp"
+#include "runtime/state/aggregate_folds.hpp"
+#include "runtime/state/expiry_index.hpp"
+#include "runtime/state/query_keyspace.hpp"
+#include "runtime/state/stateful_operator.hpp"
+
+namespace flow::runtime {
+
+class AggregateOperator final : public StatefulOperator {
+ public:
+  AggregateOperator(const compiler::plan::LogicalAggregate& aggregate, int32_t query, const std::string& query_name,
+                    StateStore& store);
+
+  void on_record(const std::string& source, const compiler::eval::Value& key,
+                 const std::vector<compiler::eval::Value>& fields, int64_t event_time_ms, std::vector<StateOutput>& out,
+                 StateTallies& tallies) override;
+  void advance_watermark(int64_t watermark_ms, std::vector<StateOutput>& out, StateTallies& tallies) override;
+  void advance_processing_time(int64_t, std::vector<StateOutput>&, StateTallies&) override {}
+  size_t live_keys() const override { return static_cast<size_t>(live_.get()); }
+  int64_t late_records() const override { return late_; }
+  int64_t watermark() const override { return watermark_.get(); }
+
+ private:
+  using Accumulators = std::vector<Accumulator>;
+  struct Session {
+    compiler::eval::Window window;
+    Accumulators accumulators;
+  };
+  struct Sessions {
+    uint64_t next_arrival = 0;
+    std::vector<Session> open;  //!< ordered by start
+  };
+
+  std::string window_id(const std::string& group, int64_t start) const { return group + ordered_bytes(start); }
+  std::vector<compiler::eval::Value> decode_group(std::string_view group) const;
+  //! Whether the watermark has passed `window` (an end that wrapped past the int64 limit never closes).
+  bool closed(const compiler::eval::Window& window) const;
+
+  void add_unwindowed(const std::string& group, const std::vector<compiler::eval::Value>& arguments,
+                      std::vector<StateOutput>& out, int64_t event_time_ms);
+  void add_to_windows(const std::string& group, const std::vector<compiler::eval::Value>& arguments,
+                      std::vector<StateOutput>& out, int64_t event_time_ms);
+  void add_to_session(const std::string& group, const std::vector<compiler::eval::Value>& arguments,
+                      std::vector<StateOutput>& out, int64_t event_time_ms);
+
+  std::optional<Sessions> load_sessions(const std::string& group);
+  void save_sessions(const std::string& group, const Sessions& sessions);
+
+  //! The output row: group values, window bounds when windowed, the aggregates.
+  StateOutput row(const std::string& group, const compiler::eval::Window* window, const Accumulators& accumulators,
+                  int64_t event_time_ms) const;
+
+  const compiler::plan::LogicalAggregate& aggregate_;
+  int32_t query_;
+  StateStore& store_;
+  QueryKeyspace keyspace_;
+  ExpiryIndex expiry_;
+  AggregateFolds folds_;
+  StoredNumber live_;
+  StoredNumber watermark_;
+  int64_t late_ = 0;
+};
+
+}  // namespace flow::runtime

@@ -1,0 +1,54 @@
+// The keyed state engine's entry point: one query's stateful operator (`process` or `aggregate`)
+// for one task. Generated code hands it every record that reaches the operator
+// (flow_rt_to_state); the task's driver tells it when the watermark and the wall clock move, and
+// commits the task's StateStore at each checkpoint. Everything it keeps lives in that store, under
+// the query's name (query_keyspace.hpp), so after a restart it carries on from the last commit:
+// keys are read back as their records arrive, and pending timeouts and open windows are found
+// through the expiry index, which is stored with them.
+#pragma once
+
+#include <memory>
+
+#include "compiler/plan/plan.hpp"
+#include "runtime/state/stateful_operator.hpp"
+
+namespace flow::runtime {
+
+class KeyedStateOperator {
+ public:
+  //! Runs `plan.queries[query]`'s first Process or Aggregate, keeping its state in `store` (which
+  //! must outlive it). `clock` is the wall clock for processing-time timeouts (default: the system
+  //! clock). A query without keyed state is a logic_error.
+  KeyedStateOperator(const compiler::plan::Plan& plan, int32_t query, StateStore& store, ProcessingClock clock = {});
+  ~KeyedStateOperator();
+  KeyedStateOperator(const KeyedStateOperator&) = delete;
+  KeyedStateOperator& operator=(const KeyedStateOperator&) = delete;
+
+  //! One record: `fields` are of the schema that reaches the operator (for a union, of `source`'s
+  //! schema), `key` the current key (null when the query has none). Runs `on SOURCE` or
+  //! `on event`, or adds the record to its group's aggregate (and windows). Emitted records and
+  //! `emit changes` rows are appended to `out`, handler tallies added to `tallies`.
+  void on_record(const std::string& source, const compiler::eval::Value& key,
+                 const std::vector<compiler::eval::Value>& fields, int64_t event_time_ms, std::vector<StateOutput>& out,
+                 StateTallies& tallies);
+  //! The task's watermark is now `watermark_ms` (it never goes back: a smaller value is ignored).
+  //! Times out every key whose event-time deadline is at most the watermark (`on timeout`, then
+  //! the key's state is dropped) and closes every window whose end is at most the watermark
+  //! (`emit final` rows go to `out`). Reads only what is due.
+  void advance_watermark(int64_t watermark_ms, std::vector<StateOutput>& out, StateTallies& tallies);
+  //! The wall clock is now `now_ms`: times out the keys of a processing-time timeout whose last
+  //! record came at least the timeout before it.
+  void advance_processing_time(int64_t now_ms, std::vector<StateOutput>& out, StateTallies& tallies);
+
+  //! Keys (`process`), groups (`aggregate` without a window) or open windows holding state.
+  size_t live_keys() const;
+  //! Records dropped since construction because every window they belong to had closed.
+  int64_t late_records() const;
+  //! The watermark last given (kept in the store); INT64_MIN before the first.
+  int64_t watermark() const;
+
+ private:
+  std::unique_ptr<StatefulOperator> operator_;
+};
+
+}  // namespace flow::runtime

@@ -1,0 +1,215 @@
+// The LevelDB store with its write-back cache (state_store.hpp).
+#include "runtime/state/state_store.hpp"
+
+#include <leveldb/db.h>
+#include <leveldb/filter_policy.h>
+#include <leveldb/write_batch.h>
+
+#include <filesystem>
+
+#include "runtime/state/value_codec.hpp"
+
+namespace flow::runtime {
+
+namespace {
+
+constexpr char kStatePrefix = 'u';
+constexpr char kOffsetPrefix = 'o';
+constexpr std::string_view kCountsKey = "m";
+
+std::string state_key(std::string_view key) { return kStatePrefix + std::string(key); }
+
+std::string_view view(const leveldb::Slice& slice) { return {slice.data(), slice.size()}; }
+
+}  // namespace
+
+StateStore::StateStore(std::string directory, StateStoreOptions options)
+    : directory_(std::move(directory)), options_(options) {}
+
+StateStore::~StateStore() = default;
+
+std::unique_ptr<StateStore> StateStore::open(const std::string& directory, std::string& error,
+                                             StateStoreOptions options) {
+  std::error_code ec;
+  std::filesystem::create_directories(directory, ec);
+  if (ec) {
+    error = "cannot create the state directory `" + directory + "`: " + ec.message();
+    return nullptr;
+  }
+  std::unique_ptr<StateStore> store(new StateStore(directory, options));
+  store->filter_.reset(leveldb::NewBloomFilterPolicy(10));
+  leveldb::Options db_options;
+  db_options.create_if_missing = true;
+  db_options.filter_policy = store->filter_.get();
+  leveldb::DB* db = nullptr;
+  leveldb::Status status = leveldb::DB::Open(db_options, directory, &db);
+  if (!status.ok()) {
+    error = "cannot open the state store in `" + directory + "`: " + status.ToString() +
+            (status.IsIOError() ? " (is another flowrun using this state directory?)" : "");
+    return nullptr;
+  }
+  store->db_.reset(db);
+  try {
+    if (auto counts = store->read_committed(kCountsKey)) {
+      ValueReader reader(*counts);
+      store->keys_ = reader.varint();
+      store->bytes_ = static_cast<int64_t>(reader.varint());
+    }
+  } catch (const StateCorruption& e) {
+    error = "the state store in `" + directory + "` is damaged: " + e.what();
+    return nullptr;
+  }
+  return store;
+}
+
+std::optional<std::string> StateStore::read_committed(std::string_view key) {
+  std::string value;
+  leveldb::Status status = db_->Get(leveldb::ReadOptions(), leveldb::Slice(key.data(), key.size()), &value);
+  if (status.IsNotFound()) return std::nullopt;
+  if (!status.ok()) throw StateCorruption("cannot read the state store in `" + directory_ + "`: " + status.ToString());
+  return value;
+}
+
+void StateStore::remember(std::string key, std::optional<std::string> value) {
+  int64_t size = static_cast<int64_t>(key.size() + (value ? value->size() : 0));
+  auto [entry, added] = clean_.try_emplace(std::move(key));
+  if (!added) clean_bytes_ -= static_cast<int64_t>(entry->first.size() + (entry->second ? entry->second->size() : 0));
+  entry->second = std::move(value);
+  clean_bytes_ += size;
+}
+
+const std::optional<std::string>& StateStore::lookup(std::string_view key) {
+  if (auto found = dirty_.find(key); found != dirty_.end()) return found->second;
+  std::string owned(key);
+  if (auto found = clean_.find(owned); found != clean_.end()) return found->second;
+  std::optional<std::string> value = read_committed(state_key(key));
+  int64_t size = static_cast<int64_t>(owned.size() + (value ? value->size() : 0));
+  auto entry = clean_.emplace(std::move(owned), std::move(value)).first;
+  clean_bytes_ += size;
+  return entry->second;
+}
+
+std::optional<std::string> StateStore::get(std::string_view key) { return lookup(key); }
+
+std::optional<size_t> StateStore::current_size(const std::string& key) {
+  const std::optional<std::string>& value = lookup(key);
+  return value ? std::optional(value->size()) : std::nullopt;
+}
+
+void StateStore::put(std::string key, std::string value) {
+  std::optional<size_t> old = current_size(key);
+  if (!old) {
+    ++keys_;
+    bytes_ += static_cast<int64_t>(key.size());
+  }
+  bytes_ += static_cast<int64_t>(value.size()) - static_cast<int64_t>(old.value_or(0));
+  dirty_.insert_or_assign(std::move(key), std::move(value));
+}
+
+void StateStore::put_new(std::string key, std::string value) {
+  auto found = dirty_.find(key);
+  if (found != dirty_.end() && found->second) {  // not new after all: a plain put
+    put(std::move(key), std::move(value));
+    return;
+  }
+  ++keys_;
+  bytes_ += static_cast<int64_t>(key.size() + value.size());
+  if (found != dirty_.end())
+    found->second = std::move(value);
+  else
+    dirty_.emplace(std::move(key), std::move(value));
+}
+
+void StateStore::erase(std::string key) {
+  std::optional<size_t> old = current_size(key);
+  if (old) {
+    --keys_;
+    bytes_ -= static_cast<int64_t>(key.size() + *old);
+  }
+  dirty_.insert_or_assign(std::move(key), std::nullopt);
+}
+
+std::vector<std::pair<std::string, std::string>> StateStore::scan(std::string_view begin,
+                                                                   std::optional<std::string_view> end,
+                                                                   size_t limit) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
+  std::string db_end = end ? state_key(*end) : std::string(1, kStatePrefix + 1);
+  it->Seek(state_key(begin));
+  auto change = dirty_.lower_bound(begin);
+  auto last_change = end ? dirty_.lower_bound(*end) : dirty_.end();
+  while (out.size() < limit) {
+    bool committed = it->Valid() && it->key().compare(db_end) < 0;
+    bool changed = change != last_change;
+    if (!committed && !changed) break;
+    std::string_view committed_key = committed ? view(it->key()).substr(1) : std::string_view();
+    if (changed && (!committed || change->first <= committed_key)) {
+      if (committed && change->first == committed_key) it->Next();  // the change replaces it
+      if (change->second) out.emplace_back(change->first, *change->second);
+      ++change;
+    } else {
+      out.emplace_back(committed_key, view(it->value()));
+      it->Next();
+    }
+  }
+  if (!it->status().ok())
+    throw StateCorruption("cannot read the state store in `" + directory_ + "`: " + it->status().ToString());
+  return out;
+}
+
+std::string StateStore::commit(const std::map<std::string, int64_t>& offsets) {
+  leveldb::WriteBatch batch;
+  std::string db_key(1, kStatePrefix);
+  for (const auto& [key, value] : dirty_) {
+    db_key.resize(1);
+    db_key += key;
+    if (value)
+      batch.Put(db_key, *value);
+    else
+      batch.Delete(db_key);
+  }
+  for (const auto& [partition, offset] : offsets) {
+    std::string bytes;
+    append_ordered(bytes, offset);
+    batch.Put(kOffsetPrefix + partition, bytes);
+  }
+  std::string counts;
+  append_varint(counts, keys_);
+  append_varint(counts, static_cast<uint64_t>(bytes_));
+  batch.Put(leveldb::Slice(kCountsKey.data(), kCountsKey.size()), counts);
+  leveldb::WriteOptions write_options;
+  write_options.sync = true;
+  leveldb::Status status = db_->Write(write_options, &batch);
+  if (!status.ok()) return "cannot commit state to `" + directory_ + "`: " + status.ToString();
+  // Committed values stay cached; erased keys leave the cache (a stale value must not linger,
+  // and remembering every erased expiry entry would only grow it).
+  while (!dirty_.empty()) {
+    auto node = dirty_.extract(dirty_.begin());
+    if (node.mapped()) {
+      remember(std::move(node.key()), std::move(node.mapped()));
+    } else if (auto found = clean_.find(node.key()); found != clean_.end()) {
+      clean_bytes_ -= static_cast<int64_t>(found->first.size() + (found->second ? found->second->size() : 0));
+      clean_.erase(found);
+    }
+  }
+  trim_cache();
+  return "";
+}
+
+void StateStore::trim_cache() {
+  if (clean_bytes_ <= options_.cache_bytes) return;
+  for (auto it = clean_.begin(); it != clean_.end() && clean_bytes_ > options_.cache_bytes / 2;) {
+    clean_bytes_ -= static_cast<int64_t>(it->first.size() + (it->second ? it->second->size() : 0));
+    it = clean_.erase(it);
+  }
+}
+
+std::map<std::string, int64_t> StateStore::committed_offsets() {
+  std::map<std::string, int64_t> out;
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
+  for (it->Seek(std::string(1, kOffsetPrefix)); it->Valid() && it->key()[0] == kOffsetPrefix; it->Next())
+    out[std::string(view(it->key()).substr(1))] = read_ordered(view(it->value()));
+  return out;
+}
+
+}  // namespace flow::runtime

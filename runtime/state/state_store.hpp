@@ -1,0 +1,98 @@
+// One task's keyed state on disk: a LevelDB database in its own directory, so a partition's state
+// can move between machines as one directory. Changes stay in an in-memory write-back cache until
+// a checkpoint commits them, together with the source offsets they came from, in one atomic,
+// synced LevelDB WriteBatch: after a crash the store is exactly as of the last commit.
+//
+// LevelDB keys: `u` + the caller's key (state), `o` + a source partition's name (its next offset,
+// 8 ordered bytes, see value_codec.hpp), `m` (the store's key and byte counts, two varints).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace leveldb {
+class DB;
+class FilterPolicy;
+}  // namespace leveldb
+
+namespace flow::runtime {
+
+struct StateStoreOptions {
+  //! Bytes of committed entries kept in memory for reads; past it, half are dropped at a commit
+  //! (changes not yet committed are always kept).
+  int64_t cache_bytes = int64_t{64} << 20;
+};
+
+class StateStore {
+ public:
+  //! Opens (creating if needed) the store in `directory`. Null with `error` set when it cannot,
+  //! e.g. because another process holds it.
+  static std::unique_ptr<StateStore> open(const std::string& directory, std::string& error,
+                                          StateStoreOptions options = {});
+  //! Closes the store. Changes not committed are lost, as in a crash.
+  ~StateStore();
+  StateStore(const StateStore&) = delete;
+  StateStore& operator=(const StateStore&) = delete;
+
+  //! The value of `key`, including changes not yet committed. Throws StateCorruption when
+  //! LevelDB cannot read it.
+  std::optional<std::string> get(std::string_view key);
+  //! Sets `key`; kept in memory until commit.
+  void put(std::string key, std::string value);
+  //! `put` of a key the caller knows is new: never committed, or erased since the last commit
+  //! (an expiry entry at a new deadline). Saves the read `put` makes to keep the counts exact.
+  void put_new(std::string key, std::string value);
+  //! Removes `key`; kept in memory until commit.
+  void erase(std::string key);
+
+  //! The entries with `begin <= key < end` (no `end`: to the last key), in key order, changes not
+  //! yet committed included; at most `limit` of them.
+  std::vector<std::pair<std::string, std::string>> scan(std::string_view begin, std::optional<std::string_view> end,
+                                                        size_t limit = SIZE_MAX);
+
+  //! Writes every change since the last commit plus `offsets` (source partition -> next offset
+  //! to read) in one synced WriteBatch. Returns an error text (empty on success); on failure the
+  //! changes stay pending and a later commit retries them.
+  std::string commit(const std::map<std::string, int64_t>& offsets);
+  //! The offsets of the last commit (read at start to resume from them).
+  std::map<std::string, int64_t> committed_offsets();
+
+  //! Entries in the store, changes not yet committed included (exact; kept with every commit).
+  size_t keys() const { return keys_; }
+  //! Bytes of their keys and values, as stored before LevelDB's compression (exact, likewise).
+  int64_t bytes() const { return bytes_; }
+  const std::string& directory() const { return directory_; }
+
+ private:
+  StateStore(std::string directory, StateStoreOptions options);
+
+  std::optional<std::string> read_committed(std::string_view key);
+  //! The current value of `key` (none: absent), read into the cache if need be. Valid until the
+  //! next change or commit.
+  const std::optional<std::string>& lookup(std::string_view key);
+  //! The current value's size, or none if `key` is absent.
+  std::optional<size_t> current_size(const std::string& key);
+  void remember(std::string key, std::optional<std::string> value);
+  void trim_cache();
+
+  std::string directory_;
+  StateStoreOptions options_;
+  std::unique_ptr<const leveldb::FilterPolicy> filter_;  // outlives db_, which uses it
+  std::unique_ptr<leveldb::DB> db_;
+  //! Changes since the last commit (none: erased), ordered for scans.
+  std::map<std::string, std::optional<std::string>, std::less<>> dirty_;
+  //! Committed values read or written before (none: known absent).
+  std::unordered_map<std::string, std::optional<std::string>> clean_;
+  int64_t clean_bytes_ = 0;
+  size_t keys_ = 0;
+  int64_t bytes_ = 0;
+};
+
+}  // namespace flow::runtime

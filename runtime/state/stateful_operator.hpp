@@ -1,0 +1,73 @@
+// What the keyed state of one query does for one task, whatever its kind (`process`, `aggregate`):
+// the interface KeyedStateOperator (keyed_state.hpp) forwards to, and what its kinds share.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/eval/value.hpp"
+#include "runtime/state/state_store.hpp"
+#include "runtime/state/value_codec.hpp"
+
+namespace flow::runtime {
+
+//! A record leaving keyed state, of the operator's `output` schema.
+struct StateOutput {
+  int32_t query = 0;
+  //! `process`: the key. `aggregate`: the group's value, or a record of the group fields when
+  //! there are several (decoded from the canonical form, so -0.0 comes back as 0.0).
+  std::optional<compiler::eval::Value> key;
+  std::vector<compiler::eval::Value> record;
+  //! The record's event time for `emit` in `on event`/`on SOURCE` and for `emit changes` rows;
+  //! the deadline for an event-time timeout; the key's latest event time for a processing-time
+  //! timeout; the window's end - 1 (the latest time it holds) for `emit final` rows.
+  int64_t event_time_ms = 0;
+};
+
+//! Metric name -> count.
+using StateTallies = std::map<std::string, int64_t>;
+
+//! The wall clock in milliseconds since the epoch (replaceable in tests).
+using ProcessingClock = std::function<int64_t()>;
+
+class StatefulOperator {
+ public:
+  virtual ~StatefulOperator() = default;
+  virtual void on_record(const std::string& source, const compiler::eval::Value& key,
+                         const std::vector<compiler::eval::Value>& fields, int64_t event_time_ms,
+                         std::vector<StateOutput>& out, StateTallies& tallies) = 0;
+  virtual void advance_watermark(int64_t watermark_ms, std::vector<StateOutput>& out, StateTallies& tallies) = 0;
+  virtual void advance_processing_time(int64_t now_ms, std::vector<StateOutput>& out, StateTallies& tallies) = 0;
+  virtual size_t live_keys() const = 0;
+  virtual int64_t late_records() const = 0;
+  virtual int64_t watermark() const = 0;
+};
+
+//! A number the operator keeps in its store (watermark, live entries), so it survives restarts
+//! with the state it describes: read once at construction, written with the next commit.
+class StoredNumber {
+ public:
+  StoredNumber(StateStore& store, std::string key, int64_t initial) : store_(store), key_(std::move(key)) {
+    std::optional<std::string> bytes = store_.get(key_);
+    value_ = bytes ? ValueReader(*bytes).signed_varint() : initial;
+  }
+  int64_t get() const { return value_; }
+  void set(int64_t value) {
+    if (value == value_) return;
+    value_ = value;
+    std::string bytes;
+    append_signed(bytes, value);
+    store_.put(key_, std::move(bytes));
+  }
+
+ private:
+  StateStore& store_;
+  std::string key_;
+  int64_t value_ = 0;
+};
+
+}  // namespace flow::runtime

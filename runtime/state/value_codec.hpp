@@ -1,0 +1,64 @@
+// The compact binary form of values in keyed state: what LevelDB keys and values hold.
+//
+// A value is one tag byte (its ValueKind) and a payload:
+//   null      nothing
+//   bool      one byte, 0 or 1
+//   int, timestamp, duration   a zigzag varint (small magnitudes take one or two bytes)
+//   float     the IEEE-754 bits, 8 bytes little-endian
+//   string    a varint length, then the bytes
+//   list      a varint count, then the elements
+//   record    a varint count, then per field: a varint length, the name, the value
+// Keys (a `key by` value, a group's values) use the same form made canonical, so that values the
+// language groups together are byte-equal: -0.0 is written as 0.0 and every NaN as one NaN.
+// Deadlines and window bounds in LevelDB keys are "ordered": 8 bytes big-endian with the sign bit
+// flipped, so byte order is numeric order and an ordered scan is a scan by time.
+#pragma once
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "compiler/eval/value.hpp"
+
+namespace flow::runtime {
+
+//! State bytes that do not decode: the store is damaged or was written by another plan.
+struct StateCorruption : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+void append_varint(std::string& out, uint64_t value);
+void append_signed(std::string& out, int64_t value);
+void append_ordered(std::string& out, int64_t value);
+void append_double(std::string& out, double value);
+void append_value(std::string& out, const compiler::eval::Value& value);
+//! The canonical form, for keys: equal groups give equal bytes.
+void append_key_value(std::string& out, const compiler::eval::Value& value);
+
+//! `value` in 8 ordered bytes.
+std::string ordered_bytes(int64_t value);
+//! The 8 ordered bytes at the start of `bytes`.
+int64_t read_ordered(std::string_view bytes);
+
+//! Reads what the append_ functions wrote, in the same order; throws StateCorruption past the end
+//! or on an unknown tag.
+class ValueReader {
+ public:
+  explicit ValueReader(std::string_view bytes) : bytes_(bytes) {}
+
+  uint64_t varint();
+  int64_t signed_varint();
+  double floating();
+  compiler::eval::Value value();
+  bool at_end() const { return position_ == bytes_.size(); }
+
+ private:
+  uint8_t byte();
+  std::string_view take(uint64_t count);
+
+  std::string_view bytes_;
+  size_t position_ = 0;
+};
+
+}  // namespace flow::runtime

@@ -1,0 +1,313 @@
+// Partition tasks: triggers, the callbacks of generated code, keyed state hand-over, checkpoints.
+#include "runtime/tasks/partition_task.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "compiler/plan/operators/logical_aggregate.hpp"
+#include "compiler/plan/operators/logical_process.hpp"
+#include "compiler/plan/operators/logical_sink.hpp"
+
+namespace flow::runtime {
+
+namespace plan = compiler::plan;
+using compiler::eval::Value;
+
+namespace {
+
+PartitionTask& task_of(flow_task* task) { return *reinterpret_cast<PartitionTask*>(task); }
+
+extern "C" void task_emit(flow_task* task, int32_t query, const char* key, int64_t key_len, const char* value,
+                          int64_t value_len, int64_t) {
+  task_of(task).emit(query, key, key_len, value, value_len);
+}
+extern "C" void task_dead_letter(flow_task* task, const flow_record* record, int32_t reason, const char* detail,
+                                 int64_t detail_len) {
+  task_of(task).dead_letter(record, reason, detail, detail_len);
+}
+extern "C" void task_tally(flow_task* task, int32_t metric, int64_t count) { task_of(task).tally(metric, count); }
+extern "C" void task_to_state(flow_task* task, int32_t query, const flow_value* key, const flow_value* fields,
+                              int64_t count, int64_t event_time) {
+  task_of(task).to_state(query, key, fields, count, event_time);
+}
+extern "C" flow_arena* task_arena(flow_task* task) { return task_of(task).arena(); }
+
+const plan::LogicalSink* sink_of(const plan::QueryPlan& query) {
+  return query.operators.empty() ? nullptr : dynamic_cast<const plan::LogicalSink*>(query.operators.back().get());
+}
+
+std::string key_text(const Value& key) {
+  switch (key.kind) {
+    case compiler::eval::ValueKind::String: return key.text;
+    case compiler::eval::ValueKind::Float: return fmt::format("{}", key.float_value);
+    default: return std::to_string(key.int_value);
+  }
+}
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+void SharedRun::fail(const std::string& message) {
+  std::lock_guard lock(failure_mutex);
+  if (!failed.exchange(true)) failure = message;
+}
+
+int64_t SharedRun::watermark(size_t source_index) const {
+  const plan::SourcePlan& source = plan->sources[source_index];
+  int64_t least = INT64_MAX;
+  bool any = false;
+  for (const auto& seen : partition_event_time[source_index]) {
+    int64_t t = seen.load(std::memory_order_relaxed);
+    if (t == INT64_MIN) continue;  // a partition without data does not hold the watermark back
+    least = std::min(least, t);
+    any = true;
+  }
+  if (!any) return INT64_MIN;
+  return least - source.watermark_ms.value_or(0);
+}
+
+PartitionTask::PartitionTask(std::string name, SharedRun& shared)
+    : name_(std::move(name)), shared_(shared), arena_buffer_(1 << 20) {
+  flow_arena_init(&arena_, arena_buffer_.data(), static_cast<int64_t>(arena_buffer_.size()));
+}
+
+void PartitionTask::tally(int32_t metric, int64_t count) {
+  if (count && metric >= 0 && static_cast<size_t>(metric) < shared_.metrics.size())
+    shared_.metrics[metric]->fetch_add(count, std::memory_order_relaxed);
+}
+
+PartitionTask::~PartitionTask() {
+  for (auto& input : inputs_)
+    if (input.queue) rd_kafka_queue_destroy(input.queue);
+}
+
+std::vector<compiler::codegen::HostSymbol> PartitionTask::host_symbols() {
+  return {
+      {"flow_rt_emit", reinterpret_cast<const void*>(&task_emit)},
+      {"flow_rt_dead_letter", reinterpret_cast<const void*>(&task_dead_letter)},
+      {"flow_rt_tally", reinterpret_cast<const void*>(&task_tally)},
+      {"flow_rt_to_state", reinterpret_cast<const void*>(&task_to_state)},
+      {"flow_rt_arena", reinterpret_cast<const void*>(&task_arena)},
+      {"flow_json_decode", reinterpret_cast<const void*>(&flow_json_decode)},
+      {"flow_json_encode", reinterpret_cast<const void*>(&flow_json_encode)},
+  };
+}
+
+bool PartitionTask::open_state(const std::string& directory, std::string& error) {
+  store_ = StateStore::open(directory, error);
+  if (!store_) return false;
+  const plan::Plan& p = *shared_.plan;
+  operators_.resize(p.queries.size());
+  state_inputs_.resize(p.queries.size(), nullptr);
+  for (size_t q = 0; q < p.queries.size(); ++q) {
+    const plan::QueryPlan& query = p.queries[q];
+    bool reads_mine = false;
+    for (const auto& input : inputs_)
+      for (const auto& source : query.sources) reads_mine |= source == input.source->name;
+    if (!reads_mine) continue;
+    for (size_t k = 1; k < query.operators.size(); ++k) {
+      auto kind = query.operators[k]->kind;
+      if (kind != plan::OperatorKind::Process && kind != plan::OperatorKind::Aggregate) continue;
+      if (k + 1 < query.operators.size() && query.operators[k + 1]->kind != plan::OperatorKind::Sink) {
+        error = fmt::format("query `{}`: operators after keyed state are not run by this build yet", query.name);
+        return false;
+      }
+      state_inputs_[q] = query.operators[k - 1].get();
+      operators_[q] = std::make_unique<KeyedStateOperator>(p, static_cast<int32_t>(q), *store_);
+      break;
+    }
+  }
+  return true;
+}
+
+bool PartitionTask::reached_end() const {
+  for (const auto& input : inputs_)
+    if (input.next_offset < input.end_offset) return false;
+  return true;
+}
+
+size_t PartitionTask::state_keys() const {
+  size_t keys = 0;
+  for (const auto& op : operators_)
+    if (op) keys += op->live_keys();
+  return keys;
+}
+
+bool PartitionTask::try_trigger(int64_t max_records_default) {
+  if (busy_.exchange(true, std::memory_order_acquire)) return false;
+  int64_t before = shared_.records_in.load(std::memory_order_relaxed);
+  trigger(max_records_default);
+  bool consumed = shared_.records_in.load(std::memory_order_relaxed) != before;
+  busy_.store(false, std::memory_order_release);
+  return consumed;
+}
+
+void PartitionTask::trigger(int64_t max_records_default) {
+  bool consumed = false;
+  std::vector<rd_kafka_message_t*> messages;
+  std::vector<flow_record> records;
+  for (auto& input : inputs_) {
+    // Never wait on a fetch: take what the queue holds now, at most the rate limit.
+    size_t limit = static_cast<size_t>(input.source->max_records_per_trigger.value_or(max_records_default));
+    messages.resize(limit);
+    ssize_t n = rd_kafka_consume_batch_queue(input.queue, 0, messages.data(), limit);
+    if (n <= 0) continue;
+    records.clear();
+    for (ssize_t i = 0; i < n; ++i) {
+      rd_kafka_message_t* m = messages[i];
+      if (m->err) continue;  // partition EOF and transient errors are not records
+      rd_kafka_timestamp_type_t type;
+      records.push_back({static_cast<const char*>(m->payload), static_cast<int64_t>(m->len),
+                         static_cast<const char*>(m->key), static_cast<int64_t>(m->key_len), m->offset,
+                         rd_kafka_message_timestamp(m, &type)});
+      input.next_offset = m->offset + 1;
+    }
+    if (!records.empty()) {
+      current_ = &input;
+      max_event_time_seen_ = INT64_MIN;
+      input.batch(reinterpret_cast<flow_task*>(this), input.decoder.get(), shared_.encoder_table.data(),
+                  records.data(), static_cast<int64_t>(records.size()));
+      current_ = nullptr;
+      shared_.records_in.fetch_add(static_cast<int64_t>(records.size()), std::memory_order_relaxed);
+      auto& seen = shared_.partition_event_time[input.source_index][input.partition];
+      int64_t previous = seen.load();
+      while (max_event_time_seen_ > previous && !seen.compare_exchange_weak(previous, max_event_time_seen_)) {
+      }
+      consumed = true;
+    }
+    for (ssize_t i = 0; i < n; ++i) rd_kafka_message_destroy(messages[i]);
+  }
+  if (!consumed) return;
+  // Event time moves with the least partition of each source: close windows, fire timeouts.
+  for (size_t q = 0; q < operators_.size(); ++q) {
+    if (!operators_[q]) continue;
+    int64_t watermark = INT64_MAX;
+    for (const auto& source : shared_.plan->queries[q].sources)
+      for (size_t s = 0; s < shared_.plan->sources.size(); ++s)
+        if (shared_.plan->sources[s].name == source) watermark = std::min(watermark, shared_.watermark(s));
+    if (watermark != INT64_MIN) operators_[q]->advance_watermark(watermark, pending_outputs_, pending_tallies_);
+    operators_[q]->advance_processing_time(now_ms(), pending_outputs_, pending_tallies_);
+  }
+  deliver(pending_outputs_, pending_tallies_);
+  checkpoint();
+  triggers++;
+}
+
+void PartitionTask::finish() {
+  while (busy_.exchange(true, std::memory_order_acquire)) {
+  }
+  for (auto& op : operators_) {
+    if (!op) continue;
+    op->advance_watermark(INT64_MAX, pending_outputs_, pending_tallies_);
+    op->advance_processing_time(INT64_MAX, pending_outputs_, pending_tallies_);
+  }
+  deliver(pending_outputs_, pending_tallies_);
+  checkpoint();
+  busy_.store(false, std::memory_order_release);
+}
+
+void PartitionTask::deliver(std::vector<StateOutput>& outputs, std::map<std::string, int64_t>& tallies) {
+  const plan::Plan& p = *shared_.plan;
+  for (const auto& [name, count] : tallies)
+    for (size_t m = 0; m < p.metrics.size(); ++m)
+      if (p.metrics[m].name == name) shared_.metrics[m]->fetch_add(count, std::memory_order_relaxed);
+  tallies.clear();
+  for (const auto& output : outputs) {
+    const flow_encoder* encoder = shared_.encoder_table[output.query];
+    if (!encoder) {
+      shared_.fail(fmt::format("query `{}`: its output cannot be written as JSON by this build (record or nested "
+                               "list fields)",
+                               p.queries[output.query].name));
+      continue;
+    }
+    flow_arena_reset(&arena_);
+    flow_str json = encode_values(encoder, output.record, &arena_);
+    std::string key = output.key && !output.key->is_null() ? key_text(*output.key) : std::string();
+    emit(output.query, output.key ? key.data() : nullptr, static_cast<int64_t>(key.size()), json.data, json.len);
+  }
+  outputs.clear();
+}
+
+void PartitionTask::checkpoint() {
+  // Outputs are acknowledged before the state and offsets that produced them commit: after a
+  // crash, a trigger is replayed (at-least-once), never lost.
+  if (!shared_.producer->flush(30'000)) {
+    shared_.fail("Kafka did not acknowledge the outputs of a trigger; stopping before committing it");
+    return;
+  }
+  std::map<std::string, int64_t> offsets;
+  for (const auto& input : inputs_)
+    offsets[fmt::format("{}/{}", input.source->topic, input.partition)] = input.next_offset;
+  std::string problem = store_->commit(offsets);
+  if (!problem.empty()) shared_.fail(fmt::format("task `{}`: cannot checkpoint: {}", name_, problem));
+}
+
+void PartitionTask::emit(int32_t query, const char* key, int64_t key_len, const char* value, int64_t value_len) {
+  const plan::LogicalSink* sink = sink_of(shared_.plan->queries[query]);
+  shared_.records_out.fetch_add(1, std::memory_order_relaxed);
+  if (!sink) return;
+  if (sink->kind == "stdout") {
+    std::lock_guard lock(shared_.stdout_mutex);
+    std::fwrite(value, 1, static_cast<size_t>(value_len), stdout);
+    std::fputc('\n', stdout);
+    return;
+  }
+  if (!shared_.producer->produce(sink->topic, -1, key, static_cast<size_t>(key_len), value,
+                                 static_cast<size_t>(value_len)))
+    shared_.fail(fmt::format("cannot produce to topic `{}`", sink->topic));
+}
+
+void PartitionTask::dead_letter(const flow_record* record, int32_t reason, const char* detail, int64_t detail_len) {
+  shared_.dead_lettered.fetch_add(1, std::memory_order_relaxed);
+  const plan::SourcePlan& source = *current_->source;
+  std::string why = std::string(decode_reason_text(reason)) + ": " + std::string(detail, static_cast<size_t>(detail_len));
+  if (!source.dead_letter) {
+    std::lock_guard lock(shared_.stdout_mutex);
+    std::fprintf(stderr, "flowrun: warning: source `%s` partition %d offset %lld dropped (%s); declare "
+                         "`dead_letter = \"TOPIC\"` to keep such records\n",
+                 source.name.c_str(), current_->partition, static_cast<long long>(record->offset), why.c_str());
+    return;
+  }
+  std::vector<KafkaHeader> headers = {{"flow.error", why},
+                                      {"flow.source", source.name},
+                                      {"flow.partition", std::to_string(current_->partition)},
+                                      {"flow.offset", std::to_string(record->offset)}};
+  if (!shared_.producer->produce(*source.dead_letter, current_->partition, record->key,
+                                 static_cast<size_t>(record->key_len), record->value,
+                                 static_cast<size_t>(record->value_len), headers))
+    shared_.fail(fmt::format("cannot produce to dead-letter topic `{}`", *source.dead_letter));
+}
+
+void PartitionTask::to_state(int32_t query, const flow_value* key, const flow_value* fields, int64_t count,
+                             int64_t event_time) {
+  KeyedStateOperator* op = operators_[query].get();
+  const plan::LogicalOperator* feeding = state_inputs_[query];
+  if (!op || !feeding) return;
+  const plan::QueryPlan& q = shared_.plan->queries[query];
+  // The schema reaching keyed state: the operator before it, or (after a union) the source's own.
+  const plan::Schema& schema = feeding->kind == plan::OperatorKind::Union ? current_->source->schema : feeding->output;
+  std::vector<Value> values;
+  values.reserve(static_cast<size_t>(count));
+  for (int64_t i = 0; i < count && static_cast<size_t>(i) < schema.size(); ++i)
+    values.push_back(Value::from_abi(fields[i], schema[i].type));
+  Value key_value;
+  if (key) {
+    plan::Type key_type;
+    for (const auto& candidate : q.operators) {
+      if (auto* process = dynamic_cast<const plan::LogicalProcess*>(candidate.get())) key_type = process->key_type;
+      if (auto* aggregate = dynamic_cast<const plan::LogicalAggregate*>(candidate.get()))
+        if (!aggregate->keys.empty()) key_type = aggregate->keys.front().type;
+    }
+    key_value = Value::from_abi(*key, key_type);
+  }
+  max_event_time_seen_ = std::max(max_event_time_seen_, event_time);
+  op->on_record(current_->source->name, key_value, values, event_time, pending_outputs_, pending_tallies_);
+}
+
+}  // namespace flow::runtime

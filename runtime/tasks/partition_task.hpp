@@ -1,0 +1,109 @@
+// A partition task: partition N of a source (or of every source of a union group), with its
+// queues, decoders, keyed state and checkpoint. One worker runs a task's trigger at a time; a
+// trigger takes what the task's partition queues hold right now (never waiting on a fetch), up to
+// the source's rate limit, runs the generated batch function, feeds keyed state, moves the
+// watermark and checkpoints.
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "compiler/codegen/codegen.hpp"
+#include "compiler/eval/value.hpp"
+#include "compiler/plan/plan.hpp"
+#include "runtime/codec/json_codec.hpp"
+#include "runtime/kafka/kafka_client.hpp"
+#include "runtime/state/keyed_state.hpp"
+#include "runtime/state/state_store.hpp"
+
+namespace flow::runtime {
+
+//! What every task shares: the plan, generated code, sinks, counters, watermarks.
+struct SharedRun {
+  const compiler::plan::Plan* plan = nullptr;
+  const compiler::codegen::JitProgram* program = nullptr;
+  Producer* producer = nullptr;
+  std::vector<EncoderPtr> encoders;               //!< per query (null when its sink is not encodable)
+  std::vector<const flow_encoder*> encoder_table; //!< the same, as generated code takes them
+  std::vector<std::unique_ptr<std::atomic<int64_t>>> metrics;  //!< per metric
+  std::mutex stdout_mutex;                        //!< `sink … to stdout` lines stay whole
+  std::atomic<int64_t> records_in{0}, records_out{0}, dead_lettered{0};
+  //! Highest event time seen per source partition (index: source, partition); INT64_MIN: none.
+  std::vector<std::vector<std::atomic<int64_t>>> partition_event_time;
+  std::atomic<bool> failed{false};
+  std::string failure;
+  std::mutex failure_mutex;
+
+  void fail(const std::string& message);
+  //! The source's watermark: the least partition event time minus its declared lateness.
+  int64_t watermark(size_t source_index) const;
+};
+
+struct TaskInput {
+  size_t source_index = 0;
+  const compiler::plan::SourcePlan* source = nullptr;
+  int32_t partition = 0;
+  rd_kafka_queue_t* queue = nullptr;
+  flow_batch_fn batch = nullptr;
+  DecoderPtr decoder;
+  int64_t next_offset = 0;  //!< the next offset to read (what a checkpoint records)
+  int64_t end_offset = -1;  //!< for --until-idle: the partition's end when the run started
+};
+
+class PartitionTask {
+ public:
+  PartitionTask(std::string name, SharedRun& shared);
+  ~PartitionTask();
+
+  const std::string& name() const { return name_; }
+  std::vector<TaskInput>& inputs() { return inputs_; }
+  //! Opens the task's state store and the keyed state of every query reading its sources.
+  bool open_state(const std::string& directory, std::string& error);
+  std::map<std::string, int64_t> committed_offsets() { return store_->committed_offsets(); }
+
+  //! Runs one trigger if a worker is not already running it; true if it consumed records.
+  bool try_trigger(int64_t max_records_default);
+  //! End of input: move event and processing time to the end (windows close, timeouts fire).
+  void finish();
+  bool reached_end() const;
+
+  size_t state_keys() const;
+  std::atomic<int64_t> triggers{0};
+
+  // The generated code's callbacks, as the JIT sees them.
+  static std::vector<compiler::codegen::HostSymbol> host_symbols();
+
+  // Called from the callbacks.
+  void emit(int32_t query, const char* key, int64_t key_len, const char* value, int64_t value_len);
+  void dead_letter(const flow_record* record, int32_t reason, const char* detail, int64_t detail_len);
+  void to_state(int32_t query, const flow_value* key, const flow_value* fields, int64_t count, int64_t event_time);
+  void tally(int32_t metric, int64_t count);
+  flow_arena* arena() { return &arena_; }
+
+ private:
+  void trigger(int64_t max_records_default);
+  void deliver(std::vector<StateOutput>& outputs, std::map<std::string, int64_t>& tallies);
+  void checkpoint();
+
+  std::string name_;
+  SharedRun& shared_;
+  std::vector<TaskInput> inputs_;
+  std::unique_ptr<StateStore> store_;
+  std::vector<std::unique_ptr<KeyedStateOperator>> operators_;  //!< per query; null if stateless
+  std::vector<const compiler::plan::LogicalOperator*> state_inputs_;  //!< per query: op feeding state
+  std::atomic<bool> busy_{false};
+  std::vector<char> arena_buffer_;
+  flow_arena arena_{};
+  const TaskInput* current_ = nullptr;  //!< the input whose batch is running
+  int64_t max_event_time_seen_ = INT64_MIN;
+  std::vector<StateOutput> pending_outputs_;
+  std::map<std::string, int64_t> pending_tallies_;
+};
+
+}  // namespace flow::runtime

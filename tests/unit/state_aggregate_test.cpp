@@ -1,0 +1,318 @@
+// Unit tests of keyed state for `aggregate`: tumbling, hopping and session windows closed by the
+// watermark (`emit final`), `emit changes` rows, late records, and a restart with open windows.
+// Final rows are compared with the reference evaluator's run_aggregate over the same records.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+
+#include "compiler/eval/aggregate.hpp"
+#include "compiler/eval/stateless_pipeline.hpp"
+#include "compiler/plan/planner.hpp"
+#include "compiler/syntax/parser.hpp"
+#include "runtime/state/aggregate_folds.hpp"
+#include "runtime/state/keyed_state.hpp"
+
+using namespace flow::compiler;
+using eval::Value;
+using flow::runtime::KeyedStateOperator;
+using flow::runtime::StateOutput;
+using flow::runtime::StateStore;
+using flow::runtime::StateTallies;
+using Rows = std::vector<std::vector<Value>>;
+
+namespace {
+
+const char* kClicks = R"(
+source clicks from kafka "clicks" as json { user: string, url: string, bytes: int, ts: timestamp }
+    with (partitions = 1, event_time = ts, watermark = 1s);
+sink out to stdout;
+)";
+
+//! One aggregate query in a fresh store, fed record by record as generated code feeds it; also
+//! keeps every input for the reference evaluator.
+struct Harness {
+  std::string directory;
+  plan::Plan plan;
+  std::unique_ptr<StateStore> store;
+  std::unique_ptr<KeyedStateOperator> state;
+  std::vector<eval::AggregateInput> inputs;
+  StateTallies tallies;
+
+  explicit Harness(const std::string& query) {
+    std::string pattern = (std::filesystem::temp_directory_path() / "flow-state-XXXXXX").string();
+    REQUIRE(mkdtemp(pattern.data()) != nullptr);
+    directory = pattern;
+    SourceFile file("state_test.flow", std::string(kClicks) + query);
+    DiagnosticSink sink;
+    ast::Program program = syntax::parse_program(file, sink);
+    if (!sink.has_errors()) plan = plan::build_plan(program, sink, {.allow_unbounded_state = true});
+    std::string messages;
+    for (const auto& d : sink.all()) messages += render(d, file);
+    INFO(messages);
+    REQUIRE_FALSE(sink.has_errors());
+    open();
+  }
+  ~Harness() {
+    close();
+    std::filesystem::remove_all(directory);
+  }
+
+  void open() {
+    std::string error;
+    store = StateStore::open(directory, error);
+    INFO(error);
+    REQUIRE(store != nullptr);
+    state = std::make_unique<KeyedStateOperator>(plan, 0, *store);
+  }
+  void close() {
+    state.reset();
+    store.reset();
+  }
+
+  const plan::LogicalAggregate& aggregate() const {
+    return *static_cast<const plan::LogicalAggregate*>(plan.queries.at(0).stateful_operator());
+  }
+
+  std::vector<StateOutput> click(const std::string& user, const std::string& url, int64_t ts, int64_t bytes = 1) {
+    eval::StatelessResult result = eval::run_stateless(
+        plan.queries.at(0), {Value::string(user), Value::string(url), Value::integer(bytes), Value::timestamp(ts)});
+    std::vector<StateOutput> out;
+    REQUIRE(result.passed);
+    inputs.push_back({result.output, result.key, ts});
+    state->on_record("clicks", result.key.value_or(Value::null()), result.output, ts, out, tallies);
+    return out;
+  }
+  std::vector<StateOutput> watermark(int64_t ms) {
+    std::vector<StateOutput> out;
+    state->advance_watermark(ms, out, tallies);
+    return out;
+  }
+};
+
+Rows records(const std::vector<StateOutput>& outputs) {
+  Rows rows;
+  for (const auto& output : outputs) rows.push_back(output.record);
+  return rows;
+}
+
+//! As multisets: the order of rows closed by one watermark is the runtime's choice.
+void check_same_rows(Rows actual, Rows expected) {
+  auto by_text = [](const std::vector<Value>& a, const std::vector<Value>& b) {
+    return eval::to_json(a) < eval::to_json(b);
+  };
+  std::sort(actual.begin(), actual.end(), by_text);
+  std::sort(expected.begin(), expected.end(), by_text);
+  CHECK(actual == expected);
+}
+
+Value text(const std::string& s) { return Value::string(s); }
+Value ts(int64_t ms) { return Value::timestamp(ms); }
+Value integer(int64_t v) { return Value::integer(v); }
+
+}  // namespace
+
+TEST_CASE("state: a tumbling window's `emit final` row comes once, when the watermark passes its end") {
+  Harness h(R"(
+query per_minute {
+    from clicks
+    | group by url window tumbling(1m)
+    | aggregate count() as views, sum(bytes) as bytes
+    | emit final
+    | into out
+}
+)");
+  CHECK(h.click("ann", "/a", 1'000, 10).empty());
+  h.click("bob", "/a", 59'999, 20);
+  h.click("ann", "/b", 30'000, 5);
+  h.click("ann", "/a", 61'000, 1);
+  h.click("cid", "/a", 10'000, 2);  // out of order, not late
+  CHECK(h.watermark(59'999).empty());
+  std::vector<StateOutput> first = h.watermark(60'000);
+  check_same_rows(records(first), {{text("/a"), ts(0), ts(60'000), integer(3), integer(32)},
+                                   {text("/b"), ts(0), ts(60'000), integer(1), integer(5)}});
+  CHECK(first.at(0).event_time_ms == 59'999);
+  CHECK(first.at(0).key.has_value());
+  CHECK(h.state->live_keys() == 1);
+
+  h.click("dan", "/a", 20'000, 100);  // its window has closed: late
+  CHECK(h.state->late_records() == 1);
+  h.inputs.pop_back();
+  std::vector<StateOutput> second = h.watermark(200'000);
+  CHECK(h.watermark(300'000).empty());
+  Rows all = records(first);
+  for (auto& row : records(second)) all.push_back(row);
+  check_same_rows(all, eval::run_aggregate(h.aggregate(), h.inputs));
+  CHECK(h.state->live_keys() == 0);
+}
+
+TEST_CASE("state: hopping windows close one by one and agree with the reference evaluator") {
+  Harness h(R"(
+query rolling {
+    from clicks
+    | group by url window hopping(3s, 1s)
+    | aggregate count() as n, min(bytes) as least, max(bytes) as most, avg(bytes) as mean, first(user) as who
+    | emit final
+    | into out
+}
+)");
+  // Records up to 1.5 s out of order; the watermark trails the newest event time by 2 s.
+  Rows emitted;
+  int64_t newest = 0;
+  uint64_t seed = 12345;
+  for (int i = 0; i < 300; ++i) {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    int64_t time = i * 50 + static_cast<int64_t>((seed >> 33) % 1500);
+    std::string url = (seed >> 20) % 3 == 0 ? "/a" : "/b";
+    h.click("u" + std::to_string(i % 7), url, time, static_cast<int64_t>((seed >> 40) % 100));
+    newest = std::max(newest, time);
+    for (auto& row : records(h.watermark(newest - 2'000))) emitted.push_back(row);
+  }
+  CHECK(h.state->late_records() == 0);
+  CHECK(h.state->live_keys() > 0);
+  for (auto& row : records(h.watermark(newest + 10'000))) emitted.push_back(row);
+  CHECK(emitted.size() > 20);
+  check_same_rows(emitted, eval::run_aggregate(h.aggregate(), h.inputs));
+  CHECK(h.state->live_keys() == 0);
+}
+
+TEST_CASE("state: session windows grow, merge when a record bridges them, and close at last + gap") {
+  Harness h(R"(
+query visits {
+    from clicks
+    | group by user window session(10s)
+    | aggregate count() as pages, first(url) as landing, last(url) as exit, sum(bytes) as total,
+        min(bytes) as least, max(bytes) as most
+    | emit final
+    | into out
+}
+)");
+  h.click("ann", "/1", 0, 7);
+  h.click("ann", "/2", 18'000, 3);
+  h.click("bob", "/x", 5'000, 1);
+  CHECK(h.state->live_keys() == 3);  // ann's two sessions and bob's
+  h.click("ann", "/3", 9'000, 3);    // less than 10 s from both of ann's: one session [0, 28 s)
+  CHECK(h.state->live_keys() == 2);
+  h.click("ann", "/4", 28'000, 9);   // exactly 10 s after ann's last: a new session
+  std::vector<StateOutput> bob = h.watermark(15'000);
+  check_same_rows(records(bob), {{text("bob"), ts(5'000), ts(15'000), integer(1), text("/x"), text("/x"), integer(1),
+                                  integer(1), integer(1)}});
+  CHECK(h.watermark(27'999).empty());
+  std::vector<StateOutput> ann = h.watermark(28'000);
+  check_same_rows(records(ann), {{text("ann"), ts(0), ts(28'000), integer(3), text("/1"), text("/3"), integer(13),
+                                  integer(3), integer(7)}});
+  Rows all = records(bob);
+  for (auto& row : records(ann)) all.push_back(row);
+  for (auto& row : records(h.watermark(100'000))) all.push_back(row);
+  check_same_rows(all, eval::run_aggregate(h.aggregate(), h.inputs));
+  CHECK(h.state->live_keys() == 0);
+}
+
+TEST_CASE("state: `emit changes` emits the key's updated row after every record") {
+  SUBCASE("without a window, per key, for ever") {
+    Harness h(R"(
+query totals {
+    from clicks
+    | key by user
+    | aggregate count() as n, sum(bytes) as total
+    | into out
+}
+)");
+    std::vector<StateOutput> out = h.click("ann", "/a", 5, 10);
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].key == text("ann"));
+    CHECK(out[0].record == std::vector<Value>{text("ann"), integer(1), integer(10)});
+    CHECK(out[0].event_time_ms == 5);
+    h.click("bob", "/a", 6, 1);
+    out = h.click("ann", "/b", 7, 5);
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].record == std::vector<Value>{text("ann"), integer(2), integer(15)});
+    CHECK(h.watermark(1'000'000).empty());
+    CHECK(h.state->live_keys() == 2);
+  }
+  SUBCASE("with a window: a row per record, nothing more when it closes, and its state goes") {
+    Harness h(R"(
+query rolling {
+    from clicks
+    | group by url, user window tumbling(1m)
+    | aggregate count() as views
+    | emit changes
+    | into out
+}
+)");
+    h.click("ann", "/a", 1'000);
+    std::vector<StateOutput> out = h.click("ann", "/a", 2'000);
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].record == std::vector<Value>{text("/a"), text("ann"), ts(0), ts(60'000), integer(2)});
+    CHECK(out[0].key == Value::record({"url", "user"}, {text("/a"), text("ann")}));
+    CHECK(h.watermark(60'000).empty());
+    CHECK(h.state->live_keys() == 0);
+  }
+}
+
+TEST_CASE("state: a restart keeps open windows and the watermark of the last commit") {
+  Harness h(R"(
+query per_minute {
+    from clicks
+    | group by url window tumbling(1m)
+    | aggregate count() as views
+    | emit final
+    | into out
+}
+)");
+  h.click("ann", "/a", 1'000);
+  h.click("ann", "/a", 2'000);
+  h.click("ann", "/old", 3'000);
+  CHECK(h.watermark(0).empty());
+  REQUIRE(h.store->commit({{"clicks/0", 3}}).empty());
+  h.click("ann", "/a", 4'000);  // lost: not committed
+  h.close();
+
+  h.open();
+  CHECK(h.state->watermark() == 0);
+  CHECK(h.state->live_keys() == 2);
+  h.click("bob", "/a", 5'000);
+  std::vector<StateOutput> out = h.watermark(60'000);
+  check_same_rows(records(out), {{text("/a"), ts(0), ts(60'000), integer(3)},
+                                 {text("/old"), ts(0), ts(60'000), integer(1)}});
+}
+
+TEST_CASE("state: running aggregates equal the reference folds, also when two sessions merge") {
+  Harness h(R"(
+query visits {
+    from clicks
+    | group by user window session(10s)
+    | aggregate count() as n, sum(bytes) as total, min(if url == "/neg" then -0.0 else 0.0) as least,
+        max(bytes) as most, first(url) as landing, last(url) as exit
+    | emit final
+    | into out
+}
+)");
+  flow::runtime::AggregateFolds folds(h.aggregate());
+  std::vector<std::pair<std::string, int64_t>> clicks = {{"/zero", 4}, {"/neg", 9}, {"/zero", 9}, {"/b", 1}};
+  std::vector<eval::AggregateInput> all;
+  std::vector<flow::runtime::Accumulator> early = folds.start(), late = folds.start(), whole = folds.start();
+  for (size_t arrival = 0; arrival < clicks.size(); ++arrival) {
+    std::vector<Value> record = {text("ann"), text(clicks[arrival].first), integer(clicks[arrival].second), ts(0)};
+    all.push_back({record, std::nullopt, 0});
+    std::vector<Value> arguments = folds.arguments(record, Value::null());
+    folds.add(whole, arguments, arrival);
+    folds.add(arrival % 2 == 0 ? early : late, arguments, arrival);  // two sessions, interleaved arrivals
+  }
+  std::vector<Value> expected = eval::aggregate_values(h.aggregate(), all);
+  CHECK(expected[2] == Value::floating(0.0));  // of -0.0 and 0.0 the earlier wins
+  CHECK(folds.results(whole) == expected);
+  std::vector<flow::runtime::Accumulator> merged = late;
+  folds.merge(merged, early);
+  CHECK(folds.results(merged) == expected);
+  merged = early;
+  folds.merge(merged, late);
+  CHECK(folds.results(merged) == expected);
+
+  std::string bytes;
+  folds.encode(bytes, merged);
+  flow::runtime::ValueReader reader(bytes);
+  CHECK(folds.results(folds.decode(reader)) == expected);
+  CHECK(reader.at_end());
+}
