@@ -15,6 +15,7 @@
 #include "compiler/codegen/codegen.hpp"
 #include "compiler/diagnostics/diagnostic.hpp"
 #include "compiler/explain/explain.hpp"
+#include "compiler/plan/operators/logical_aggregate.hpp"
 #include "compiler/plan/operators/logical_key_by.hpp"
 #include "compiler/plan/operators/logical_sink.hpp"
 #include "compiler/plan/operators/logical_union.hpp"
@@ -250,6 +251,25 @@ int run_application(const RunOptions& options) {
     for (auto& t : shared.partition_event_time[s]) t = INT64_MIN;
   }
 
+  // An aggregate grouped by fields (not by the query's key, which the input is partitioned by)
+  // needs every record of a group: its state is shared by all the query's tasks.
+  shared.shared_state.resize(p.queries.size());
+  std::filesystem::create_directories(options.state_dir);
+  for (size_t q = 0; q < p.queries.size(); ++q) {
+    for (const auto& op : p.queries[q].operators) {
+      auto* aggregate = dynamic_cast<const plan::LogicalAggregate*>(op.get());
+      if (!aggregate || aggregate->keys.empty() || aggregate->keys.front().kind == plan::BoundKind::Key) continue;
+      auto state = std::make_unique<SharedState>();
+      state->store = StateStore::open(options.state_dir + "/query-" + p.queries[q].name, error);
+      if (!state->store) {
+        fmt::print(stderr, "flowrun: query `{}`: {}\n", p.queries[q].name, error);
+        return 1;
+      }
+      state->op = std::make_unique<KeyedStateOperator>(p, static_cast<int32_t>(q), *state->store);
+      shared.shared_state[q] = std::move(state);
+    }
+  }
+
   // Tasks: partition i of every source of a union group is one task (co-partitioned keyed state).
   std::vector<std::vector<size_t>> groups;
   std::vector<int> group_of(p.sources.size(), -1);
@@ -360,9 +380,20 @@ int run_application(const RunOptions& options) {
       double seconds = std::chrono::duration<double>(now - last_progress).count();
       size_t keys = 0;
       for (const auto& t : tasks) keys += t->state_keys();
-      fmt::print(stderr, "flowrun: progress: {} records in ({:.0f}/s), {} out, {} dead-lettered, {} state keys\n", in,
-                 static_cast<double>(in - last_in) / seconds, shared.records_out.load(), shared.dead_lettered.load(),
-                 keys);
+      double rate = static_cast<double>(in - last_in) / seconds;
+      std::string metrics;
+      for (size_t m = 0; m < p.metrics.size(); ++m)
+        metrics += fmt::format(options.progress_json ? "{}\"{}\":{}" : "{}{}={}", m ? (options.progress_json ? "," : " ") : "",
+                               p.metrics[m].name, shared.metrics[m]->load());
+      if (options.progress_json)
+        fmt::print(stderr,
+                   "{{\"records_in\":{},\"records_per_second\":{:.0f},\"records_out\":{},\"dead_lettered\":{},"
+                   "\"state_keys\":{},\"metrics\":{{{}}}}}\n",
+                   in, rate, shared.records_out.load(), shared.dead_lettered.load(), keys, metrics);
+      else
+        fmt::print(stderr, "flowrun: progress: {} records in ({:.0f}/s), {} out, {} dead-lettered, {} state keys{}{}\n",
+                   in, rate, shared.records_out.load(), shared.dead_lettered.load(), keys, metrics.empty() ? "" : ", ",
+                   metrics);
       last_progress = now;
       last_in = in;
     }

@@ -103,7 +103,7 @@ bool PartitionTask::open_state(const std::string& directory, std::string& error)
   store_ = StateStore::open(directory, error);
   if (!store_) return false;
   const plan::Plan& p = *shared_.plan;
-  operators_.resize(p.queries.size());
+  bindings_.resize(p.queries.size());
   state_inputs_.resize(p.queries.size(), nullptr);
   for (size_t q = 0; q < p.queries.size(); ++q) {
     const plan::QueryPlan& query = p.queries[q];
@@ -119,7 +119,12 @@ bool PartitionTask::open_state(const std::string& directory, std::string& error)
         return false;
       }
       state_inputs_[q] = query.operators[k - 1].get();
-      operators_[q] = std::make_unique<KeyedStateOperator>(p, static_cast<int32_t>(q), *store_);
+      if (SharedState* shared = shared_.shared_state[q].get()) {
+        bindings_[q] = {shared->op.get(), shared};
+      } else {
+        owned_.push_back(std::make_unique<KeyedStateOperator>(p, static_cast<int32_t>(q), *store_));
+        bindings_[q] = {owned_.back().get(), nullptr};
+      }
       break;
     }
   }
@@ -134,8 +139,7 @@ bool PartitionTask::reached_end() const {
 
 size_t PartitionTask::state_keys() const {
   size_t keys = 0;
-  for (const auto& op : operators_)
-    if (op) keys += op->live_keys();
+  for (const auto& op : owned_) keys += op->live_keys();
   return keys;
 }
 
@@ -185,14 +189,17 @@ void PartitionTask::trigger(int64_t max_records_default) {
   }
   if (!consumed) return;
   // Event time moves with the least partition of each source: close windows, fire timeouts.
-  for (size_t q = 0; q < operators_.size(); ++q) {
-    if (!operators_[q]) continue;
+  for (size_t q = 0; q < bindings_.size(); ++q) {
+    StateBinding& binding = bindings_[q];
+    if (!binding.op) continue;
     int64_t watermark = INT64_MAX;
     for (const auto& source : shared_.plan->queries[q].sources)
       for (size_t s = 0; s < shared_.plan->sources.size(); ++s)
         if (shared_.plan->sources[s].name == source) watermark = std::min(watermark, shared_.watermark(s));
-    if (watermark != INT64_MIN) operators_[q]->advance_watermark(watermark, pending_outputs_, pending_tallies_);
-    operators_[q]->advance_processing_time(now_ms(), pending_outputs_, pending_tallies_);
+    std::unique_lock<std::mutex> lock;
+    if (binding.shared) lock = std::unique_lock(binding.shared->lock);
+    if (watermark != INT64_MIN) binding.op->advance_watermark(watermark, pending_outputs_, pending_tallies_);
+    binding.op->advance_processing_time(now_ms(), pending_outputs_, pending_tallies_);
   }
   deliver(pending_outputs_, pending_tallies_);
   checkpoint();
@@ -202,10 +209,12 @@ void PartitionTask::trigger(int64_t max_records_default) {
 void PartitionTask::finish() {
   while (busy_.exchange(true, std::memory_order_acquire)) {
   }
-  for (auto& op : operators_) {
-    if (!op) continue;
-    op->advance_watermark(INT64_MAX, pending_outputs_, pending_tallies_);
-    op->advance_processing_time(INT64_MAX, pending_outputs_, pending_tallies_);
+  for (auto& binding : bindings_) {
+    if (!binding.op) continue;
+    std::unique_lock<std::mutex> lock;
+    if (binding.shared) lock = std::unique_lock(binding.shared->lock);
+    binding.op->advance_watermark(INT64_MAX, pending_outputs_, pending_tallies_);
+    binding.op->advance_processing_time(INT64_MAX, pending_outputs_, pending_tallies_);
   }
   deliver(pending_outputs_, pending_tallies_);
   checkpoint();
@@ -246,6 +255,13 @@ void PartitionTask::checkpoint() {
     offsets[fmt::format("{}/{}", input.source->topic, input.partition)] = input.next_offset;
   std::string problem = store_->commit(offsets);
   if (!problem.empty()) shared_.fail(fmt::format("task `{}`: cannot checkpoint: {}", name_, problem));
+  // Shared state commits its own store; its inputs' offsets are in each task's checkpoint.
+  for (auto& binding : bindings_) {
+    if (!binding.shared) continue;
+    std::lock_guard lock(binding.shared->lock);
+    problem = binding.shared->store->commit({});
+    if (!problem.empty()) shared_.fail(fmt::format("shared state: cannot checkpoint: {}", problem));
+  }
 }
 
 void PartitionTask::emit(int32_t query, const char* key, int64_t key_len, const char* value, int64_t value_len) {
@@ -286,9 +302,9 @@ void PartitionTask::dead_letter(const flow_record* record, int32_t reason, const
 
 void PartitionTask::to_state(int32_t query, const flow_value* key, const flow_value* fields, int64_t count,
                              int64_t event_time) {
-  KeyedStateOperator* op = operators_[query].get();
+  StateBinding& binding = bindings_[query];
   const plan::LogicalOperator* feeding = state_inputs_[query];
-  if (!op || !feeding) return;
+  if (!binding.op || !feeding) return;
   const plan::QueryPlan& q = shared_.plan->queries[query];
   // The schema reaching keyed state: the operator before it, or (after a union) the source's own.
   const plan::Schema& schema = feeding->kind == plan::OperatorKind::Union ? current_->source->schema : feeding->output;
@@ -307,7 +323,9 @@ void PartitionTask::to_state(int32_t query, const flow_value* key, const flow_va
     key_value = Value::from_abi(*key, key_type);
   }
   max_event_time_seen_ = std::max(max_event_time_seen_, event_time);
-  op->on_record(current_->source->name, key_value, values, event_time, pending_outputs_, pending_tallies_);
+  std::unique_lock<std::mutex> lock;
+  if (binding.shared) lock = std::unique_lock(binding.shared->lock);
+  binding.op->on_record(current_->source->name, key_value, values, event_time, pending_outputs_, pending_tallies_);
 }
 
 }  // namespace flow::runtime

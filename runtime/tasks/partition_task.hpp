@@ -25,6 +25,15 @@
 namespace flow::runtime {
 
 //! What every task shares: the plan, generated code, sinks, counters, watermarks.
+//! Keyed state that every task of a query feeds: an aggregate grouped by fields other than the
+//! partitioning key must see every record of a group, wherever its partition is (an in-process
+//! shuffle); the lock makes the tasks take turns.
+struct SharedState {
+  std::mutex lock;
+  std::unique_ptr<StateStore> store;
+  std::unique_ptr<KeyedStateOperator> op;
+};
+
 struct SharedRun {
   const compiler::plan::Plan* plan = nullptr;
   const compiler::codegen::JitProgram* program = nullptr;
@@ -32,6 +41,7 @@ struct SharedRun {
   std::vector<EncoderPtr> encoders;               //!< per query (null when its sink is not encodable)
   std::vector<const flow_encoder*> encoder_table; //!< the same, as generated code takes them
   std::vector<std::unique_ptr<std::atomic<int64_t>>> metrics;  //!< per metric
+  std::vector<std::unique_ptr<SharedState>> shared_state;      //!< per query; null unless shared
   std::mutex stdout_mutex;                        //!< `sink … to stdout` lines stay whole
   std::atomic<int64_t> records_in{0}, records_out{0}, dead_lettered{0};
   //! Highest event time seen per source partition (index: source, partition); INT64_MIN: none.
@@ -95,7 +105,12 @@ class PartitionTask {
   SharedRun& shared_;
   std::vector<TaskInput> inputs_;
   std::unique_ptr<StateStore> store_;
-  std::vector<std::unique_ptr<KeyedStateOperator>> operators_;  //!< per query; null if stateless
+  struct StateBinding {
+    KeyedStateOperator* op = nullptr;
+    SharedState* shared = nullptr;  //!< set when the state is shared by all tasks (take its lock)
+  };
+  std::vector<std::unique_ptr<KeyedStateOperator>> owned_;  //!< this task's own keyed state
+  std::vector<StateBinding> bindings_;                      //!< per query; op null if stateless
   std::vector<const compiler::plan::LogicalOperator*> state_inputs_;  //!< per query: op feeding state
   std::atomic<bool> busy_{false};
   std::vector<char> arena_buffer_;
