@@ -383,8 +383,9 @@ int run_application(const RunOptions& options) {
       double rate = static_cast<double>(in - last_in) / seconds;
       std::string metrics;
       for (size_t m = 0; m < p.metrics.size(); ++m)
-        metrics += fmt::format(options.progress_json ? "{}\"{}\":{}" : "{}{}={}", m ? (options.progress_json ? "," : " ") : "",
-                               p.metrics[m].name, shared.metrics[m]->load());
+        metrics += options.progress_json
+                       ? fmt::format("{}\"{}\":{}", m ? "," : "", p.metrics[m].name, shared.metrics[m]->load())
+                       : fmt::format("{}{}={}", m ? " " : "", p.metrics[m].name, shared.metrics[m]->load());
       if (options.progress_json)
         fmt::print(stderr,
                    "{{\"records_in\":{},\"records_per_second\":{:.0f},\"records_out\":{},\"dead_lettered\":{},"
