@@ -365,6 +365,22 @@ int run_application(const RunOptions& options) {
   bool idle = false;
   while (!stop_requested && !shared.failed) {
     rd_kafka_message_t* event = rd_kafka_consumer_poll(consumer, 50);  // errors and rebalances only
+    if (event && !event->err && event->rkt) {
+      // A record fetched before its partition was forwarded to its own queue: hand it to its task.
+      std::string topic = rd_kafka_topic_name(event->rkt);
+      PartitionTask* owner = nullptr;
+      size_t index = 0;
+      for (auto& task : tasks)
+        for (size_t i = 0; i < task->inputs().size(); ++i)
+          if (task->inputs()[i].source->topic == topic && task->inputs()[i].partition == event->partition) {
+            owner = task.get();
+            index = i;
+          }
+      if (owner) {
+        owner->spill(index, event);
+        event = nullptr;
+      }
+    }
     if (event) {
       if (event->err && event->err != RD_KAFKA_RESP_ERR__PARTITION_EOF && logs(options, LogLevel::Warn))
         fmt::print(stderr, "flowrun: Kafka: {}\n", rd_kafka_message_errstr(event));
@@ -374,6 +390,12 @@ int run_application(const RunOptions& options) {
       idle = std::all_of(tasks.begin(), tasks.end(), [](const auto& t) { return t->reached_end(); });
       if (idle) break;
     }
+    if (logs(options, LogLevel::Debug) && Clock::now() - last_progress >= std::chrono::seconds(1))
+      for (auto& task : tasks)
+        for (const auto& input : task->inputs())
+          if (input.next_offset < input.end_offset)
+            fmt::print(stderr, "flowrun: debug: {} partition {} at offset {} of {} (queue {})\n", input.source->topic,
+                       input.partition, input.next_offset, input.end_offset, input.queue ? "ok" : "missing");
     auto now = Clock::now();
     if (now - last_progress >= std::chrono::seconds(1) && logs(options, LogLevel::Info)) {
       int64_t in = shared.records_in.load();

@@ -85,6 +85,14 @@ void PartitionTask::tally(int32_t metric, int64_t count) {
 PartitionTask::~PartitionTask() {
   for (auto& input : inputs_)
     if (input.queue) rd_kafka_queue_destroy(input.queue);
+  for (auto& messages : spilled_)
+    for (rd_kafka_message_t* m : messages) rd_kafka_message_destroy(m);
+}
+
+void PartitionTask::spill(size_t index, rd_kafka_message_t* message) {
+  std::lock_guard lock(spill_lock_);
+  if (spilled_.size() < inputs_.size()) spilled_.resize(inputs_.size());
+  spilled_[index].push_back(message);
 }
 
 std::vector<compiler::codegen::HostSymbol> PartitionTask::host_symbols() {
@@ -156,11 +164,27 @@ void PartitionTask::trigger(int64_t max_records_default) {
   bool consumed = false;
   std::vector<rd_kafka_message_t*> messages;
   std::vector<flow_record> records;
-  for (auto& input : inputs_) {
-    // Never wait on a fetch: take what the queue holds now, at most the rate limit.
+  for (size_t index = 0; index < inputs_.size(); ++index) {
+    TaskInput& input = inputs_[index];
+    // Never wait on a fetch: take what the queue holds now, at most the rate limit; spilled
+    // records (older than the queue's) first.
     size_t limit = static_cast<size_t>(input.source->max_records_per_trigger.value_or(max_records_default));
+    messages.clear();
+    {
+      std::lock_guard lock(spill_lock_);
+      if (index < spilled_.size()) {
+        auto& spilled = spilled_[index];
+        size_t take = std::min(limit, spilled.size());
+        messages.assign(spilled.begin(), spilled.begin() + static_cast<long>(take));
+        spilled.erase(spilled.begin(), spilled.begin() + static_cast<long>(take));
+      }
+    }
+    size_t from_spill = messages.size();
     messages.resize(limit);
-    ssize_t n = rd_kafka_consume_batch_queue(input.queue, 0, messages.data(), limit);
+    ssize_t fetched = from_spill < limit ? rd_kafka_consume_batch_queue(input.queue, 0, messages.data() + from_spill,
+                                                                         limit - from_spill)
+                                         : 0;
+    ssize_t n = static_cast<ssize_t>(from_spill) + std::max<ssize_t>(0, fetched);
     if (n <= 0) continue;
     records.clear();
     for (ssize_t i = 0; i < n; ++i) {

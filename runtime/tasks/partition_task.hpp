@@ -86,6 +86,10 @@ class PartitionTask {
   size_t state_keys() const;
   std::atomic<int64_t> triggers{0};
 
+  //! A record of input `index` that reached the consumer's main queue instead of the partition's
+  //! own (fetched between assignment and forwarding): kept, and read before the queue's records.
+  void spill(size_t index, rd_kafka_message_t* message);
+
   // The generated code's callbacks, as the JIT sees them.
   static std::vector<compiler::codegen::HostSymbol> host_symbols();
 
@@ -113,6 +117,8 @@ class PartitionTask {
   std::vector<StateBinding> bindings_;                      //!< per query; op null if stateless
   std::vector<const compiler::plan::LogicalOperator*> state_inputs_;  //!< per query: op feeding state
   std::atomic<bool> busy_{false};
+  std::mutex spill_lock_;
+  std::vector<std::vector<rd_kafka_message_t*>> spilled_;  //!< per input, in offset order
   std::vector<char> arena_buffer_;
   flow_arena arena_{};
   const TaskInput* current_ = nullptr;  //!< the input whose batch is running
