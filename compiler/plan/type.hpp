@@ -23,6 +23,19 @@ enum class TypeKind : uint8_t {
 
 struct Field;
 
+//! The kinds a flow_value holds directly (no list, record, null or error).
+inline bool is_scalar_kind(TypeKind kind) {
+  switch (kind) {
+    case TypeKind::Bool:
+    case TypeKind::Int:
+    case TypeKind::Float:
+    case TypeKind::String:
+    case TypeKind::Timestamp:
+    case TypeKind::Duration: return true;
+    default: return false;
+  }
+}
+
 struct Type {
   TypeKind kind = TypeKind::Error;
   bool nullable = false;

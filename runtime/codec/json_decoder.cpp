@@ -32,18 +32,6 @@ constexpr int64_t initial_buffer_bytes = 16 * 1024;
 //! What stands for an invalid UTF-8 byte in the copy that is parsed a second time.
 constexpr char utf8_mask = '?';
 
-bool is_decodable_scalar(TypeKind kind) {
-  switch (kind) {
-    case TypeKind::Bool:
-    case TypeKind::Int:
-    case TypeKind::Float:
-    case TypeKind::String:
-    case TypeKind::Timestamp:
-    case TypeKind::Duration: return true;
-    default: return false;
-  }
-}
-
 //! raw_json_token() runs up to the next token, so it includes the blanks after the value.
 std::string_view trim_blanks(std::string_view token) {
   while (!token.empty() &&
@@ -123,7 +111,7 @@ JsonDecoder::JsonDecoder(const compiler::plan::Schema& schema, std::vector<bool>
                       "(runtime/abi/flow_abi.h) defines no list value; remove its uses from the queries for now",
                       field.name, field.type.to_string()));
     }
-    if (!is_decodable_scalar(kind))
+    if (!compiler::plan::is_scalar_kind(kind))
       throw std::invalid_argument(fmt::format("source field `{}`: a JSON source cannot have a field of type `{}`",
                                               field.name, field.type.to_string()));
     if (needed[i])

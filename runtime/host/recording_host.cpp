@@ -1,5 +1,6 @@
 // The recording host's callbacks. They copy what they receive, as the ABI requires of every host:
 // the pointers generated code passes are valid only during the call.
+#include "runtime/codec/codec_symbols.hpp"
 #include "runtime/host/recording_host.hpp"
 
 namespace flow::runtime {
@@ -60,15 +61,15 @@ void RecordingHost::clear() {
 }
 
 std::vector<compiler::codegen::HostSymbol> RecordingHost::symbols() {
-  return {
+  std::vector<compiler::codegen::HostSymbol> symbols = codec_symbols();
+  symbols.insert(symbols.end(), {
       {"flow_rt_emit", reinterpret_cast<const void*>(&recording_emit)},
       {"flow_rt_dead_letter", reinterpret_cast<const void*>(&recording_dead_letter)},
       {"flow_rt_tally", reinterpret_cast<const void*>(&recording_tally)},
       {"flow_rt_to_state", reinterpret_cast<const void*>(&recording_to_state)},
       {"flow_rt_arena", reinterpret_cast<const void*>(&recording_arena)},
-      {"flow_json_decode", reinterpret_cast<const void*>(&flow_json_decode)},
-      {"flow_json_encode", reinterpret_cast<const void*>(&flow_json_encode)},
-  };
+  });
+  return symbols;
 }
 
 }  // namespace flow::runtime

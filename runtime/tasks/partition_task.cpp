@@ -1,4 +1,5 @@
 // Partition tasks: triggers, the callbacks of generated code, keyed state hand-over, checkpoints.
+#include "runtime/codec/codec_symbols.hpp"
 #include "runtime/tasks/partition_task.hpp"
 
 #include <fmt/format.h>
@@ -96,15 +97,15 @@ void PartitionTask::spill(size_t index, rd_kafka_message_t* message) {
 }
 
 std::vector<compiler::codegen::HostSymbol> PartitionTask::host_symbols() {
-  return {
+  std::vector<compiler::codegen::HostSymbol> symbols = codec_symbols();
+  symbols.insert(symbols.end(), {
       {"flow_rt_emit", reinterpret_cast<const void*>(&task_emit)},
       {"flow_rt_dead_letter", reinterpret_cast<const void*>(&task_dead_letter)},
       {"flow_rt_tally", reinterpret_cast<const void*>(&task_tally)},
       {"flow_rt_to_state", reinterpret_cast<const void*>(&task_to_state)},
       {"flow_rt_arena", reinterpret_cast<const void*>(&task_arena)},
-      {"flow_json_decode", reinterpret_cast<const void*>(&flow_json_decode)},
-      {"flow_json_encode", reinterpret_cast<const void*>(&flow_json_encode)},
-  };
+  });
+  return symbols;
 }
 
 bool PartitionTask::open_state(const std::string& directory, std::string& error) {
