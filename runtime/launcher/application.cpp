@@ -162,7 +162,8 @@ int run_application(const RunOptions& options) {
     }
     for (const auto& sink : p.sinks)
       if (sink.kind == "kafka") create(sink.topic, widest);
-    fmt::print(stderr, "flowrun: embedded Kafka at {} (kcat -b {} -L)\n", brokers, brokers);
+    if (logs(options, LogLevel::Info))
+      fmt::print(stderr, "flowrun: embedded Kafka at {} (kcat -b {} -L)\n", brokers, brokers);
   } else {
     brokers = *options.brokers;
   }
@@ -339,9 +340,10 @@ int run_application(const RunOptions& options) {
 
   compiler::explain::Budget budget = compiler::explain::compute_budget(p);
   int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  fmt::print(stderr, "flowrun: {} tasks, {} worker threads, {} cores; full parallelism needs {} cores (Spark: {})\n",
-             tasks.size(), options.threads, cores, budget.tasks + budget.producer_threads, budget.spark_cores);
-  if (options.threads < static_cast<int>(tasks.size()))
+  if (logs(options, LogLevel::Info))
+    fmt::print(stderr, "flowrun: {} tasks, {} worker threads, {} cores; full parallelism needs {} cores (Spark: {})\n",
+               tasks.size(), options.threads, cores, budget.tasks + budget.producer_threads, budget.spark_cores);
+  if (options.threads < static_cast<int>(tasks.size()) && logs(options, LogLevel::Warn))
     fmt::print(stderr, "flowrun: warning: {} threads for {} tasks: tasks take turns (slower, never stalled)\n",
                options.threads, tasks.size());
 
@@ -438,9 +440,9 @@ int run_application(const RunOptions& options) {
   }
 
   double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
-  fmt::print(stderr, "flowrun: {} records in, {} out, {} dead-lettered in {:.2f} s\n", shared.records_in.load(),
+  if (logs(options, LogLevel::Info)) fmt::print(stderr, "flowrun: {} records in, {} out, {} dead-lettered in {:.2f} s\n", shared.records_in.load(),
              shared.records_out.load(), shared.dead_lettered.load(), elapsed);
-  for (size_t m = 0; m < p.metrics.size(); ++m)
+  for (size_t m = 0; m < p.metrics.size() && logs(options, LogLevel::Info); ++m)
     fmt::print(stderr, "flowrun: metric {} = {}\n", p.metrics[m].name, shared.metrics[m]->load());
 
   if (options.show_output) {
