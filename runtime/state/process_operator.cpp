@@ -78,6 +78,13 @@ void ProcessOperator::on_record(const std::string& source, const Value& key, con
   std::string id;
   append_key_value(id, key);
   std::optional<Entry> stored = load(id);
+  if (stored && process_.timeout_ms && !process_.processing_time && event_time_ms >= stored->deadline_ms) {
+    // In event time the key timed out before this record came: end that state first, so results
+    // do not depend on when the watermark happened to move (batch sizes, partition counts).
+    Entry expired = std::move(*stored);
+    stored.reset();
+    time_out(id, expired, compiler::eval::find_handler(process_, "timeout"), out, tallies);
+  }
   Entry entry = stored ? *stored : Entry{event_time_ms, 0, initial_};
   compiler::eval::HandlerResult result = compiler::eval::run_handler(process_, *handler, entry.state, key, &fields);
   collect(result, key, event_time_ms, out, tallies);
@@ -107,16 +114,20 @@ void ProcessOperator::expire(int64_t up_to, std::vector<StateOutput>& out, State
       expiry_.remove(due.deadline, due.id);
       continue;
     }
-    Value key = ValueReader(due.id).value();
-    if (handler) {
-      compiler::eval::HandlerResult result =
-          compiler::eval::run_handler(process_, *handler, entry->state, key, nullptr);
-      // An event-time timeout happens at its deadline; a processing-time one is stamped with the
-      // key's latest event time, as output event times are event times.
-      collect(result, key, process_.processing_time ? entry->last_event_ms : due.deadline, out, tallies);
-    }
-    drop(due.id, *entry);
+    time_out(due.id, *entry, handler, out, tallies);
   }
+}
+
+void ProcessOperator::time_out(const std::string& id, Entry& entry, const compiler::plan::HandlerPlan* handler,
+                               std::vector<StateOutput>& out, StateTallies& tallies) {
+  Value key = ValueReader(id).value();
+  if (handler) {
+    compiler::eval::HandlerResult result = compiler::eval::run_handler(process_, *handler, entry.state, key, nullptr);
+    // An event-time timeout happens at its deadline; a processing-time one is stamped with the
+    // key's latest event time, as output event times are event times.
+    collect(result, key, process_.processing_time ? entry.last_event_ms : entry.deadline_ms, out, tallies);
+  }
+  drop(id, entry);
 }
 
 void ProcessOperator::advance_watermark(int64_t watermark_ms, std::vector<StateOutput>& out, StateTallies& tallies) {

@@ -43,6 +43,9 @@ class ProcessOperator final : public StatefulOperator {
   void drop(const std::string& id, const Entry& entry);
   //! Times out every key whose deadline is at most `up_to`.
   void expire(int64_t up_to, std::vector<StateOutput>& out, StateTallies& tallies);
+  //! Runs `on timeout` for the key `id` (if the query has one) and drops its state.
+  void time_out(const std::string& id, Entry& entry, const compiler::plan::HandlerPlan* handler,
+                std::vector<StateOutput>& out, StateTallies& tallies);
   void collect(compiler::eval::HandlerResult& result, const compiler::eval::Value& key, int64_t event_time_ms,
                std::vector<StateOutput>& out, StateTallies& tallies) const;
 

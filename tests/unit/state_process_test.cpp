@@ -341,3 +341,21 @@ query idle_users {
   CHECK(out[0].event_time_ms == 8);
   CHECK(h.state->live_keys() == 0);
 }
+
+TEST_CASE("state: a record after the key's event-time deadline ends the old session first, whatever the watermark") {
+  Harness h(kSessionize);
+  CHECK(h.click("ann", "/a", 0, 10).empty());
+  CHECK(h.click("ann", "/b", 10 * kMinute, 20).empty());
+  // 45 minutes later, before any watermark moved (one batch holds both sessions): the first
+  // session timed out at 40m in event time, so it is emitted now and the record starts a new one.
+  std::vector<StateOutput> first = h.click("ann", "/c", 55 * kMinute, 30);
+  REQUIRE(first.size() == 1);
+  CHECK(first[0].record == std::vector<Value>{text("ann"), Value::integer(2), Value::integer(30), Value::timestamp(0),
+                                              strings({"/a", "/b"})});
+  CHECK(first[0].event_time_ms == 40 * kMinute);
+  CHECK(h.state->live_keys() == 1);
+  std::vector<StateOutput> second = h.watermark(85 * kMinute);
+  REQUIRE(second.size() == 1);
+  CHECK(second[0].record == std::vector<Value>{text("ann"), Value::integer(1), Value::integer(30),
+                                               Value::timestamp(55 * kMinute), strings({"/c"})});
+}
