@@ -5,6 +5,8 @@
 
 #include <llvm/Analysis/CGSCCPassManager.h>
 #include <llvm/Analysis/LoopAnalysisManager.h>
+#include <llvm/Config/llvm-config.h>
+#include <llvm/ExecutionEngine/Orc/CompileUtils.h>
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
@@ -16,11 +18,14 @@
 #include <llvm/Target/TargetMachine.h>
 
 #include <chrono>
+#include <cstdio>
+#include <filesystem>
 #include <mutex>
 #include <stdexcept>
 
 #include "compiler/codegen/expression_lowering.hpp"
 #include "compiler/codegen/lowering_context.hpp"
+#include "compiler/codegen/object_cache.hpp"
 #include "compiler/codegen/pipeline_lowering.hpp"
 #include "compiler/codegen/runtime_support.h"
 #include "stdlib/symbol_table.hpp"
@@ -79,6 +84,24 @@ void optimise(llvm::Module& module, llvm::TargetMachine& machine) {
   passes.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2).run(module, modules);
 }
 
+//! Bump when the generated code changes for the same plan (lowering, ABI, optimisation).
+constexpr const char* kCodeGeneratorVersion = "flow-codegen-1";
+
+//! The object cache key: FNV-1a 64 of everything the machine code depends on, as hex.
+std::string cache_key(const plan::Plan& plan, const llvm::TargetMachine& machine) {
+  std::string text = plan::plan_to_json(plan);
+  text += kCodeGeneratorVersion;
+  text += LLVM_VERSION_STRING;
+  text += machine.getTargetTriple().str();
+  text += machine.getTargetCPU().str();
+  text += machine.getTargetFeatureString().str();
+  uint64_t hash = 1469598103934665603ull;
+  for (unsigned char c : text) hash = (hash ^ c) * 1099511628211ull;
+  char out[17];
+  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(hash));
+  return std::string("flow-") + out;
+}
+
 }  // namespace
 
 std::string emit_ir(const plan::Plan& plan, bool optimise_module) {
@@ -95,6 +118,7 @@ std::string emit_ir(const plan::Plan& plan, bool optimise_module) {
 }
 
 struct JitProgram::Engine {
+  std::unique_ptr<DiskObjectCache> cache;  // outlives the JIT, whose compiler points to it
   std::unique_ptr<llvm::orc::LLJIT> jit;
 };
 
@@ -102,7 +126,7 @@ JitProgram::JitProgram() : engine_(std::make_unique<Engine>()) {}
 JitProgram::~JitProgram() = default;
 
 std::unique_ptr<JitProgram> JitProgram::compile(const plan::Plan& plan, const std::vector<HostSymbol>& host,
-                                                std::string& error) {
+                                                std::string& error, const std::string& cache_directory) {
   initialise_llvm();
   std::unique_ptr<JitProgram> program(new JitProgram());
   try {
@@ -110,14 +134,38 @@ std::unique_ptr<JitProgram> JitProgram::compile(const plan::Plan& plan, const st
     auto cx = lower(plan);
     program->timings_.lower_ms = ms_since(start);
 
-    start = Clock::now();
     auto machine = host_target_machine();
-    optimise(cx->module(), *machine);
+    std::unique_ptr<DiskObjectCache> cache;
+    if (!cache_directory.empty()) {
+      cx->module().setModuleIdentifier(cache_key(plan, *machine));
+      cache = std::make_unique<DiskObjectCache>(cache_directory);
+      program->timings_.cache_hit = std::filesystem::exists(cache_directory + "/" +
+                                                             cx->module().getModuleIdentifier() + ".o");
+    }
+    start = Clock::now();
+    if (program->timings_.cache_hit) {
+      // The cached object replaces compilation; the module only names what it defines.
+      cx->module().setDataLayout(machine->createDataLayout());
+      cx->module().setTargetTriple(machine->getTargetTriple().str());
+    } else {
+      optimise(cx->module(), *machine);
+    }
     program->timings_.optimise_ms = ms_since(start);
 
     start = Clock::now();
-    auto jit = llvm::orc::LLJITBuilder().create();
+    DiskObjectCache* cache_pointer = cache.get();
+    auto jit = llvm::orc::LLJITBuilder()
+                   .setCompileFunctionCreator(
+                       [cache_pointer](llvm::orc::JITTargetMachineBuilder builder)
+                           -> llvm::Expected<std::unique_ptr<llvm::orc::IRCompileLayer::IRCompiler>> {
+                         builder.setCodeGenOptLevel(llvm::CodeGenOpt::Aggressive);
+                         auto target = builder.createTargetMachine();
+                         if (!target) return target.takeError();
+                         return std::make_unique<llvm::orc::TMOwningSimpleCompiler>(std::move(*target), cache_pointer);
+                       })
+                   .create();
     if (!jit) throw std::runtime_error("cannot start the JIT: " + llvm::toString(jit.takeError()));
+    program->engine_->cache = std::move(cache);
     llvm::orc::SymbolMap symbols;
     auto add = [&](std::string_view name, const void* address) {
       symbols[(*jit)->mangleAndIntern(llvm::StringRef(name.data(), name.size()))] = llvm::JITEvaluatedSymbol(

@@ -22,8 +22,9 @@ struct HostSymbol {
 
 struct CompileTimings {
   double lower_ms = 0;     //!< plan -> LLVM IR
-  double optimise_ms = 0;  //!< O2 pipeline
-  double machine_ms = 0;   //!< IR -> machine code in the JIT
+  double optimise_ms = 0;  //!< O2 pipeline (skipped on a cache hit)
+  double machine_ms = 0;   //!< IR -> machine code in the JIT (or loading the cached object)
+  bool cache_hit = false;  //!< the machine code came from the object cache
 };
 
 //! The name of the batch function generated for a source (see flow_batch_fn in flow_abi.h).
@@ -38,9 +39,11 @@ std::string emit_ir(const plan::Plan& plan, bool optimise = true);
 
 class JitProgram {
  public:
-  //! Compiles `plan`; on failure returns null and sets `error`.
+  //! Compiles `plan`; on failure returns null and sets `error`. With `cache_directory`, the
+  //! machine code is cached there, keyed by a hash of the plan, the compiler and code generator
+  //! versions, LLVM's version and the host CPU with its features: a restart does not recompile.
   static std::unique_ptr<JitProgram> compile(const plan::Plan& plan, const std::vector<HostSymbol>& host,
-                                             std::string& error);
+                                             std::string& error, const std::string& cache_directory = {});
   ~JitProgram();
 
   //! The batch function of `source`, or null when no query reads it.

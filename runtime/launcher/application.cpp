@@ -136,14 +136,17 @@ int run_application(const RunOptions& options) {
   // Generated code first: nothing connects to Kafka if the application cannot compile.
   std::string error;
   auto start = Clock::now();
-  auto program = compiler::codegen::JitProgram::compile(p, PartitionTask::host_symbols(), error);
+  // Machine code is cached next to the state: a restart loads it instead of compiling again.
+  auto program =
+      compiler::codegen::JitProgram::compile(p, PartitionTask::host_symbols(), error, options.state_dir + "/code-cache");
   if (!program) {
     fmt::print(stderr, "flowrun: cannot compile `{}`: {}\n", options.app, error);
     return 1;
   }
   if (logs(options, LogLevel::Info))
-    fmt::print(stderr, "flowrun: compiled `{}` in {:.1f} ms\n", options.app,
-               std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+    fmt::print(stderr, "flowrun: compiled `{}` in {:.1f} ms{}\n", options.app,
+               std::chrono::duration<double, std::milli>(Clock::now() - start).count(),
+               program->timings().cache_hit ? " (machine code from the cache)" : "");
 
   std::unique_ptr<EmbeddedKafka> embedded;
   std::string brokers;

@@ -2,6 +2,9 @@
 // tallies count, keyed state receives what passed, bad records are dead-lettered with a reason.
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -143,4 +146,47 @@ sink out to stdout;
 query small { from clicks | where bytes > 10 | select user | into out }
 )");
   CHECK(codegen::needed_fields(plan, "clicks") == std::vector<bool>{true, false, true, false});
+}
+
+TEST_CASE("codegen: a second compilation of the same plan loads the machine code from the cache") {
+  plan::Plan plan = plan_of(R"(
+source clicks from kafka "clicks" as json { user: string, bytes: int } with (partitions = 1);
+sink out to stdout;
+query big { from clicks | where bytes > 10 | select user, bytes * 2 as twice | into out }
+)");
+  std::string directory = (std::filesystem::temp_directory_path() / ("flow-cache-" + std::to_string(getpid()))).string();
+  std::filesystem::remove_all(directory);
+  std::string error;
+  auto first = codegen::JitProgram::compile(plan, runtime::RecordingHost::symbols(), error, directory);
+  INFO(error);
+  REQUIRE(first);
+  CHECK_FALSE(first->timings().cache_hit);
+  auto second = codegen::JitProgram::compile(plan, runtime::RecordingHost::symbols(), error, directory);
+  REQUIRE(second);
+  CHECK(second->timings().cache_hit);
+  MESSAGE("compile: " << first->timings().optimise_ms + first->timings().machine_ms
+                      << " ms; from the cache: " << second->timings().optimise_ms + second->timings().machine_ms << " ms");
+
+  // The cached code runs like the compiled one.
+  const plan::SourcePlan& source = plan.sources.front();
+  auto decoder = runtime::make_decoder(source.schema, codegen::needed_fields(plan, "clicks"), 1 << 20);
+  auto encoder = runtime::make_encoder(plan.queries.front().operators.back()->output);
+  const flow_encoder* encoders[] = {encoder.get()};
+  Batch batch({R"({"user":"ann","bytes":21})", R"({"user":"bob","bytes":3})"});
+  runtime::RecordingHost host;
+  second->batch_function("clicks")(host.task(), decoder.get(), encoders, batch.records.data(),
+                                   static_cast<int64_t>(batch.records.size()));
+  REQUIRE(host.emitted.size() == 1);
+  CHECK(host.emitted[0].value == R"({"user":"ann","twice":42})");
+
+  // A different plan does not hit the first plan's object.
+  plan::Plan other = plan_of(R"(
+source clicks from kafka "clicks" as json { user: string, bytes: int } with (partitions = 1);
+sink out to stdout;
+query big { from clicks | where bytes > 11 | select user, bytes * 2 as twice | into out }
+)");
+  auto third = codegen::JitProgram::compile(other, runtime::RecordingHost::symbols(), error, directory);
+  REQUIRE(third);
+  CHECK_FALSE(third->timings().cache_hit);
+  std::filesystem::remove_all(directory);
 }
