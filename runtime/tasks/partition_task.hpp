@@ -123,6 +123,8 @@ class PartitionTask {
   flow_arena arena_{};
   const TaskInput* current_ = nullptr;  //!< the input whose batch is running
   int64_t max_event_time_seen_ = INT64_MIN;
+  std::vector<rd_kafka_message_t*> messages_;  //!< a trigger's records as librdkafka hands them
+  std::vector<flow_record> records_;            //!< the same, as generated code reads them
   std::vector<StateOutput> pending_outputs_;
   std::map<std::string, int64_t> pending_tallies_;
 };
