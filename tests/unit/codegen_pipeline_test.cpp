@@ -11,6 +11,7 @@
 #include "compiler/codegen/codegen.hpp"
 #include "compiler/plan/planner.hpp"
 #include "compiler/syntax/parser.hpp"
+#include "tests/unit/support/checked_plan.hpp"
 #include "runtime/codec/json_codec.hpp"
 #include "runtime/host/recording_host.hpp"
 
@@ -19,15 +20,7 @@ using namespace flow::compiler;
 
 namespace {
 
-plan::Plan plan_of(const std::string& text) {
-  SourceFile file("test.flow", text);
-  DiagnosticSink sink;
-  ast::Program program = syntax::parse_program(file, sink);
-  REQUIRE_FALSE(sink.has_errors());
-  plan::Plan plan = plan::build_plan(program, sink);
-  REQUIRE_FALSE(sink.has_errors());
-  return plan;
-}
+plan::Plan plan_of(const std::string& text) { return testing::checked_plan(text); }
 
 std::string read(const std::string& path) {
   std::ifstream in(path);

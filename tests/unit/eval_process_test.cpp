@@ -8,24 +8,14 @@
 #include "compiler/eval/process_handler.hpp"
 #include "compiler/plan/planner.hpp"
 #include "compiler/syntax/parser.hpp"
+#include "tests/unit/support/checked_plan.hpp"
 
 using namespace flow::compiler;
 using eval::Value;
 
 namespace {
 
-plan::Plan compile(const std::string& text) {
-  SourceFile file("eval_test.flow", text);
-  DiagnosticSink sink;
-  ast::Program program = syntax::parse_program(file, sink);
-  plan::Plan plan;
-  if (!sink.has_errors()) plan = plan::build_plan(program, sink);
-  std::string messages;
-  for (const auto& d : sink.all()) messages += render(d, file);
-  INFO(messages);
-  REQUIRE_FALSE(sink.has_errors());
-  return plan;
-}
+plan::Plan compile(const std::string& text) { return testing::checked_plan(text); }
 
 const char* kClicks = R"(
 source clicks from kafka "clicks" as json {

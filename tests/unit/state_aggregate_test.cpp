@@ -3,6 +3,8 @@
 // Final rows are compared with the reference evaluator's run_aggregate over the same records.
 #include <doctest/doctest.h>
 
+#include "tests/unit/support/checked_plan.hpp"
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -44,14 +46,7 @@ struct Harness {
     std::string pattern = (std::filesystem::temp_directory_path() / "flow-state-XXXXXX").string();
     REQUIRE(mkdtemp(pattern.data()) != nullptr);
     directory = pattern;
-    SourceFile file("state_test.flow", std::string(kClicks) + query);
-    DiagnosticSink sink;
-    ast::Program program = syntax::parse_program(file, sink);
-    if (!sink.has_errors()) plan = plan::build_plan(program, sink, {.allow_unbounded_state = true});
-    std::string messages;
-    for (const auto& d : sink.all()) messages += render(d, file);
-    INFO(messages);
-    REQUIRE_FALSE(sink.has_errors());
+    plan = testing::checked_plan(std::string(kClicks) + query, {.allow_unbounded_state = true});
     open();
   }
   ~Harness() {
