@@ -12,6 +12,18 @@
 
 namespace flow::compiler::eval {
 
+Value min_max_step(const Value& best, const Value& candidate, bool smaller) {
+  switch (best.kind) {
+    case ValueKind::Int:
+      return Value::integer(smaller ? flow_math_least_int(best.int_value, candidate.int_value)
+                                    : flow_math_greatest_int(best.int_value, candidate.int_value));
+    case ValueKind::Float:
+      return Value::floating(smaller ? flow_math_least_float(best.float_value, candidate.float_value)
+                                     : flow_math_greatest_float(best.float_value, candidate.float_value));
+    default: return is_true(apply_binary(smaller ? "<" : ">", candidate, best)) ? candidate : best;
+  }
+}
+
 namespace {
 
 using Wide = __int128;
@@ -31,18 +43,6 @@ Environment environment(const AggregateInput& input) {
   return {&input.record, nullptr, input.key ? &*input.key : nullptr, nullptr};
 }
 
-//! `candidate` replaces `best` for min (`smaller`) or max; of equal values the earlier stays.
-Value better(const Value& best, const Value& candidate, bool smaller) {
-  switch (best.kind) {
-    case ValueKind::Int:
-      return Value::integer(smaller ? flow_math_least_int(best.int_value, candidate.int_value)
-                                    : flow_math_greatest_int(best.int_value, candidate.int_value));
-    case ValueKind::Float:
-      return Value::floating(smaller ? flow_math_least_float(best.float_value, candidate.float_value)
-                                     : flow_math_greatest_float(best.float_value, candidate.float_value));
-    default: return is_true(apply_binary(smaller ? "<" : ">", candidate, best)) ? candidate : best;
-  }
-}
 
 Value fold(const plan::AggregateCall& call, const std::vector<AggregateInput>& records) {
   const std::string& f = call.function;
@@ -68,7 +68,7 @@ Value fold(const plan::AggregateCall& call, const std::vector<AggregateInput>& r
   if (f == "min" || f == "max") {
     if (values.empty()) return Value::null();
     Value best = values.front();
-    for (size_t i = 1; i < values.size(); ++i) best = better(best, values[i], f == "min");
+    for (size_t i = 1; i < values.size(); ++i) best = min_max_step(best, values[i], f == "min");
     return best;
   }
   throw std::logic_error("eval: unknown aggregate function `" + f + "`");

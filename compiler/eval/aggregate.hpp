@@ -35,6 +35,11 @@ struct Window {
 };
 
 //! The tumbling or hopping windows that contain `event_time_ms`, oldest first.
+//! One step of `min` (`smaller`) or `max`: `candidate` replaces `best` when it is smaller
+//! (larger); of equal values the earlier stays. Numbers follow the stdlib's least/greatest (NaN
+//! is larger than every number), other values `<`. Shared by the evaluator and keyed state.
+Value min_max_step(const Value& best, const Value& candidate, bool smaller);
+
 std::vector<Window> windows_of(const plan::WindowSpec& window, int64_t event_time_ms);
 
 //! Session windows of `gap_ms` for one group's event times (any order), oldest first.

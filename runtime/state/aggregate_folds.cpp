@@ -1,6 +1,8 @@
 // Running aggregates, fold by fold, with the reference evaluator's rules (aggregate.hpp).
 #include "runtime/state/aggregate_folds.hpp"
 
+#include "compiler/eval/aggregate.hpp"
+
 #include <stdexcept>
 
 #include "compiler/eval/evaluator.hpp"
@@ -14,21 +16,6 @@ using compiler::eval::ValueKind;
 
 namespace {
 
-//! `candidate` replaces `best` for min (`smaller`) or max; of equal values the earlier (`best`)
-//! stays. The reference evaluator's rule: numbers by the stdlib's least/greatest, others by `<`.
-Value better(const Value& best, const Value& candidate, bool smaller) {
-  switch (best.kind) {
-    case ValueKind::Int:
-      return Value::integer(smaller ? flow_math_least_int(best.int_value, candidate.int_value)
-                                    : flow_math_greatest_int(best.int_value, candidate.int_value));
-    case ValueKind::Float:
-      return Value::floating(smaller ? flow_math_least_float(best.float_value, candidate.float_value)
-                                     : flow_math_greatest_float(best.float_value, candidate.float_value));
-    default:
-      return compiler::eval::is_true(compiler::eval::apply_binary(smaller ? "<" : ">", candidate, best)) ? candidate
-                                                                                                         : best;
-  }
-}
 
 //! Whether `better` keeps `best` (by identity of kind and bits, as `better` builds a new Value).
 bool keeps(const Value& best, const Value& result) { return best == result; }
@@ -88,7 +75,7 @@ void AggregateFolds::add(std::vector<Accumulator>& into, const std::vector<Value
         if (a.value.is_null()) {
           a.value = v;
           a.arrival = arrival;
-        } else if (Value best = better(a.value, v, folds_[i] == Fold::Min); !keeps(a.value, best)) {
+        } else if (Value best = compiler::eval::min_max_step(a.value, v, folds_[i] == Fold::Min); !keeps(a.value, best)) {
           a.value = std::move(best);
           a.arrival = arrival;
         }
@@ -130,7 +117,7 @@ void AggregateFolds::merge(std::vector<Accumulator>& into, const std::vector<Acc
         bool a_first = a.arrival < b.arrival;
         const Accumulator& earlier = a_first ? a : b;
         const Accumulator& later = a_first ? b : a;
-        Value best = better(earlier.value, later.value, folds_[i] == Fold::Min);
+        Value best = compiler::eval::min_max_step(earlier.value, later.value, folds_[i] == Fold::Min);
         a = keeps(earlier.value, best) ? earlier : later;
         break;
       }
