@@ -114,6 +114,7 @@ bool PartitionTask::open_state(const std::string& directory, std::string& error)
   const plan::Plan& p = *shared_.plan;
   bindings_.resize(p.queries.size());
   state_inputs_.resize(p.queries.size(), nullptr);
+  key_types_.resize(p.queries.size());
   for (size_t q = 0; q < p.queries.size(); ++q) {
     const plan::QueryPlan& query = p.queries[q];
     bool reads_mine = false;
@@ -128,6 +129,11 @@ bool PartitionTask::open_state(const std::string& directory, std::string& error)
         return false;
       }
       state_inputs_[q] = query.operators[k - 1].get();
+      // The key generated code hands over, read once here rather than per record.
+      if (auto* process = dynamic_cast<const plan::LogicalProcess*>(query.operators[k].get()))
+        key_types_[q] = process->key_type;
+      if (auto* aggregate = dynamic_cast<const plan::LogicalAggregate*>(query.operators[k].get()))
+        if (!aggregate->keys.empty()) key_types_[q] = aggregate->keys.front().type;
       if (SharedState* shared = shared_.shared_state[q].get()) {
         bindings_[q] = {shared->op.get(), shared};
       } else {
@@ -331,7 +337,6 @@ void PartitionTask::to_state(int32_t query, const flow_value* key, const flow_va
   StateBinding& binding = bindings_[query];
   const plan::LogicalOperator* feeding = state_inputs_[query];
   if (!binding.op || !feeding) return;
-  const plan::QueryPlan& q = shared_.plan->queries[query];
   // The schema reaching keyed state: the operator before it, or (after a union) the source's own.
   const plan::Schema& schema = feeding->kind == plan::OperatorKind::Union ? current_->source->schema : feeding->output;
   std::vector<Value> values;
@@ -339,15 +344,7 @@ void PartitionTask::to_state(int32_t query, const flow_value* key, const flow_va
   for (int64_t i = 0; i < count && static_cast<size_t>(i) < schema.size(); ++i)
     values.push_back(Value::from_abi(fields[i], schema[i].type));
   Value key_value;
-  if (key) {
-    plan::Type key_type;
-    for (const auto& candidate : q.operators) {
-      if (auto* process = dynamic_cast<const plan::LogicalProcess*>(candidate.get())) key_type = process->key_type;
-      if (auto* aggregate = dynamic_cast<const plan::LogicalAggregate*>(candidate.get()))
-        if (!aggregate->keys.empty()) key_type = aggregate->keys.front().type;
-    }
-    key_value = Value::from_abi(*key, key_type);
-  }
+  if (key) key_value = Value::from_abi(*key, key_types_[query]);
   max_event_time_seen_ = std::max(max_event_time_seen_, event_time);
   std::unique_lock<std::mutex> lock;
   if (binding.shared) lock = std::unique_lock(binding.shared->lock);
