@@ -23,7 +23,7 @@ constexpr std::string_view kUsage =
     "  --brokers LIST           Kafka bootstrap servers (host:port,...)\n"
     "  --embedded-kafka         start an in-process Kafka (librdkafka's mock cluster) with every\n"
     "                           topic created at its declared partition count\n"
-    "  --input NAME=FILE.jsonl  load a file into a source's topic first (embedded Kafka only);\n"
+    "  --input NAME=FILE.jsonl  produce a file to a source's topic first (embedded or brokers);\n"
     "                           one JSON value per line, keyed by the source's key field if any\n"
     "  --until-idle             stop once every partition is read to its end; at the end, event\n"
     "                           time moves to the end so windows close and timeouts fire\n"

@@ -89,10 +89,6 @@ std::optional<RunOptions> parse_run_options(const std::vector<std::string>& args
     error = "give either `--brokers LIST` or `--embedded-kafka`";
     return std::nullopt;
   }
-  if (!options.inputs.empty() && !options.embedded_kafka) {
-    error = "`--input` loads data into the embedded Kafka only; with `--brokers`, produce to the topics yourself";
-    return std::nullopt;
-  }
   if (options.app_id.empty()) options.app_id = std::filesystem::path(options.app).stem().string();
   if (options.state_dir.empty()) options.state_dir = ".flow-state/" + options.app_id;
   if (options.threads == 0) options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
