@@ -29,6 +29,12 @@ void Producer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void*
   if (message->err) static_cast<Producer*>(opaque)->failed_++;
 }
 
+void Producer::on_error(rd_kafka_t*, int, const char* reason, void* opaque) {
+  auto* producer = static_cast<Producer*>(opaque);
+  std::lock_guard lock(producer->error_mutex_);
+  producer->last_error_ = reason;
+}
+
 std::unique_ptr<Producer> Producer::create(const std::string& brokers, const KafkaProperties& properties,
                                            std::string& error) {
   std::unique_ptr<Producer> producer(new Producer());
@@ -41,10 +47,36 @@ std::unique_ptr<Producer> Producer::create(const std::string& brokers, const Kaf
   rd_kafka_conf_set(conf, "partitioner", "murmur2_random", message, sizeof message);
   rd_kafka_conf_set_opaque(conf, producer.get());
   rd_kafka_conf_set_dr_msg_cb(conf, &Producer::on_delivery);
+  rd_kafka_conf_set_error_cb(conf, &Producer::on_error);
   producer->rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, message, sizeof message);
   if (!producer->rk_) {
     error = fmt::format("cannot create a Kafka producer: {}", message);
     rd_kafka_conf_destroy(conf);
+    return nullptr;
+  }
+  // A broker must answer a metadata request: otherwise every later call would wait out its own
+  // timeout (30 s for a flush) and end with a vaguer message.
+  // Short attempts, serving callbacks in between: the error callback (which names the cause, e.g.
+  // a failed TLS handshake) only runs from rd_kafka_poll.
+  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+  for (int waited = 0; waited < kStartupTimeoutMs; waited += 500) {
+    const rd_kafka_metadata_t* metadata = nullptr;
+    err = rd_kafka_metadata(producer->rk_, 0, nullptr, &metadata, 500);
+    if (metadata) rd_kafka_metadata_destroy(metadata);
+    rd_kafka_poll(producer->rk_, 0);
+    if (!err) break;
+  }
+  if (err) {
+    std::string last;
+    {
+      std::lock_guard lock(producer->error_mutex_);
+      last = producer->last_error_;
+    }
+    error = fmt::format("no Kafka broker at `{}` answered within {} s ({}{}{}); check the address and the -X "
+                        "security settings (security.protocol, sasl.*, ssl.*)",
+                        brokers, kStartupTimeoutMs / 1000, rd_kafka_err2str(err), last.empty() ? "" : ": ", last);
+    rd_kafka_destroy(producer->rk_);
+    producer->rk_ = nullptr;
     return nullptr;
   }
   return producer;

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -15,6 +16,9 @@
 namespace flow::runtime {
 
 using KafkaProperties = std::vector<std::pair<std::string, std::string>>;
+
+//! How long flowrun waits at startup for a broker to answer before it stops with a message.
+constexpr int kStartupTimeoutMs = 10'000;
 
 //! A librdkafka configuration with bootstrap.servers and the user's -X properties applied.
 rd_kafka_conf_t* make_kafka_conf(const std::string& brokers, const KafkaProperties& properties, std::string& error);
@@ -26,7 +30,9 @@ struct KafkaHeader {
 
 class Producer {
  public:
-  //! Idempotent producer (ordered, no duplicates on retry); null and `error` on failure.
+  //! Idempotent producer (ordered, no duplicates on retry); null and `error` on failure, also when
+  //! no broker answers within `kStartupTimeoutMs` (wrong address, or -X security settings the
+  //! brokers do not speak): a clear message instead of waiting for the first flush to time out.
   static std::unique_ptr<Producer> create(const std::string& brokers, const KafkaProperties& properties,
                                           std::string& error);
   ~Producer();
@@ -42,8 +48,11 @@ class Producer {
  private:
   Producer() = default;
   static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque);
+  static void on_error(rd_kafka_t*, int err, const char* reason, void* opaque);
   rd_kafka_t* rk_ = nullptr;
   std::atomic<int64_t> failed_{0};
+  std::mutex error_mutex_;
+  std::string last_error_;  // the latest client-level error (connection, TLS, SASL), for messages
 };
 
 //! The partition count of `topic` from the cluster's metadata, or nothing (and `error`).
