@@ -4,9 +4,18 @@
 # in LevelDB, checkpoints, Kafka sinks and dead letters), and every sink topic must hold exactly
 # the records of expected/<sink>.jsonl (compared as sorted lines: order across keys is not
 # defined). Dead letters must carry their reason, and records in = processed + dead-lettered.
-# Usage: run_example.sh FLOWRUN EXAMPLE_DIR [--threads N]
+# Usage: run_example.sh FLOWRUN EXAMPLE_DIR [--threads N] [--brokers LIST]
+# (with --brokers, a real Kafka whose topics exist: tests/kafka/run_example.sh prepares them)
 set -euo pipefail
-flowrun=$1 dir=$2 threads=${4:-2}
+flowrun=$1 dir=$2 threads=2 kafka=(--embedded-kafka)
+shift 2
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --threads) threads=$2; shift 2 ;;
+    --brokers) kafka=(--brokers "$2"); shift 2 ;;
+    *) echo "run_example.sh: unknown argument $1"; exit 2 ;;
+  esac
+done
 name=$(basename "$dir")
 app="$dir/$name.flow"
 state=$(mktemp -d)
@@ -16,7 +25,7 @@ trap 'rm -rf "$state" "$out" "$err"' EXIT
 
 inputs=()
 for file in "$dir"/input/*.jsonl; do inputs+=(--input "$(basename "$file" .jsonl)=$file"); done
-if ! "$flowrun" run "$app" --embedded-kafka "${inputs[@]}" --until-idle --show-output --threads "$threads" \
+if ! "$flowrun" run "$app" "${kafka[@]}" "${inputs[@]}" --until-idle --show-output --threads "$threads" \
      --state-dir "$state" >"$out" 2>"$err"; then
   echo "FAIL: flowrun exited non-zero"; cat "$err"; exit 1
 fi
@@ -39,5 +48,5 @@ if [ "$dead" != "$dlq_lines" ]; then echo "FAIL: $dead dead-lettered, but the de
 if [ -f "$dir/expected/dead_letters.count" ] && [ "$dead" != "$(cat "$dir/expected/dead_letters.count")" ]; then
   echo "FAIL: $dead dead-lettered, expected $(cat "$dir/expected/dead_letters.count")"; status=1
 fi
-[ "$status" -eq 0 ] && echo "ok: $name ($in records in, $dead dead-lettered, threads $threads)"
+[ "$status" -eq 0 ] && echo "ok: $name ($in records in, $dead dead-lettered, threads $threads, ${kafka[*]})"
 exit "$status"

@@ -1,0 +1,120 @@
+// flow_kafka_admin: the topic chores of the real-broker tests, through librdkafka's admin API
+// (a JVM start per topic with Kafka's TopicCommand would cost seconds each).
+//   flow_kafka_admin BROKERS create TOPIC PARTITIONS [TOPIC PARTITIONS]...
+//   flow_kafka_admin BROKERS partitions TOPIC       prints the topic's partition count
+//   flow_kafka_admin BROKERS count TOPIC            prints the sum of its partitions' end offsets
+// Exit 0 on success; 1 with a message on stderr otherwise. Every call is bounded (30 s).
+#include <librdkafka/rdkafka.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr int kTimeoutMs = 30'000;
+
+rd_kafka_t* connect(const std::string& brokers, rd_kafka_type_t type) {
+  char message[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), message, sizeof message);
+  if (type == RD_KAFKA_CONSUMER) rd_kafka_conf_set(conf, "group.id", "flow-kafka-admin", message, sizeof message);
+  rd_kafka_t* rk = rd_kafka_new(type, conf, message, sizeof message);
+  if (!rk) std::fprintf(stderr, "flow_kafka_admin: %s\n", message);
+  return rk;
+}
+
+int create(const std::string& brokers, const std::vector<std::string>& args) {
+  if (args.empty() || args.size() % 2) {
+    std::fprintf(stderr, "flow_kafka_admin: create takes TOPIC PARTITIONS pairs\n");
+    return 1;
+  }
+  rd_kafka_t* rk = connect(brokers, RD_KAFKA_PRODUCER);
+  if (!rk) return 1;
+  char message[512];
+  std::vector<rd_kafka_NewTopic_t*> topics;
+  for (size_t i = 0; i < args.size(); i += 2) {
+    rd_kafka_NewTopic_t* topic = rd_kafka_NewTopic_new(args[i].c_str(), std::atoi(args[i + 1].c_str()), 1, message,
+                                                       sizeof message);
+    if (!topic) {
+      std::fprintf(stderr, "flow_kafka_admin: topic `%s`: %s\n", args[i].c_str(), message);
+      return 1;
+    }
+    topics.push_back(topic);
+  }
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
+  rd_kafka_AdminOptions_t* options = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+  rd_kafka_AdminOptions_set_request_timeout(options, kTimeoutMs, message, sizeof message);
+  // Wait until the controller has the topics, so the next metadata request sees them.
+  rd_kafka_AdminOptions_set_operation_timeout(options, kTimeoutMs, message, sizeof message);
+  rd_kafka_CreateTopics(rk, topics.data(), topics.size(), options, queue);
+  rd_kafka_event_t* event = rd_kafka_queue_poll(queue, kTimeoutMs + 5'000);
+  int status = 0;
+  if (!event) {
+    std::fprintf(stderr, "flow_kafka_admin: no answer to CreateTopics within %d s\n", kTimeoutMs / 1000 + 5);
+    status = 1;
+  } else if (rd_kafka_event_error(event)) {
+    std::fprintf(stderr, "flow_kafka_admin: CreateTopics: %s\n", rd_kafka_event_error_string(event));
+    status = 1;
+  } else {
+    size_t count = 0;
+    const rd_kafka_topic_result_t** results =
+        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count);
+    for (size_t i = 0; i < count; ++i)
+      if (rd_kafka_topic_result_error(results[i])) {
+        std::fprintf(stderr, "flow_kafka_admin: topic `%s`: %s\n", rd_kafka_topic_result_name(results[i]),
+                     rd_kafka_topic_result_error_string(results[i]));
+        status = 1;
+      }
+  }
+  if (event) rd_kafka_event_destroy(event);
+  rd_kafka_AdminOptions_destroy(options);
+  rd_kafka_NewTopic_destroy_array(topics.data(), topics.size());
+  rd_kafka_queue_destroy(queue);
+  rd_kafka_destroy(rk);
+  return status;
+}
+
+int partitions_or_count(const std::string& brokers, const std::string& command, const std::string& topic) {
+  rd_kafka_t* rk = connect(brokers, RD_KAFKA_CONSUMER);
+  if (!rk) return 1;
+  rd_kafka_topic_t* handle = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* metadata = nullptr;
+  rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, handle, &metadata, kTimeoutMs);
+  rd_kafka_topic_destroy(handle);
+  int status = 0;
+  if (err || metadata->topic_cnt != 1 || metadata->topics[0].err) {
+    std::fprintf(stderr, "flow_kafka_admin: topic `%s`: %s\n", topic.c_str(),
+                 rd_kafka_err2str(err ? err : metadata->topics[0].err));
+    status = 1;
+  } else if (command == "partitions") {
+    std::printf("%d\n", metadata->topics[0].partition_cnt);
+  } else {
+    long long total = 0;
+    for (int p = 0; p < metadata->topics[0].partition_cnt && !status; ++p) {
+      int64_t low = 0, high = 0;
+      if (rd_kafka_resp_err_t e = rd_kafka_query_watermark_offsets(rk, topic.c_str(), p, &low, &high, kTimeoutMs)) {
+        std::fprintf(stderr, "flow_kafka_admin: topic `%s` partition %d: %s\n", topic.c_str(), p, rd_kafka_err2str(e));
+        status = 1;
+      }
+      total += high;
+    }
+    if (!status) std::printf("%lld\n", total);
+  }
+  if (metadata) rd_kafka_metadata_destroy(metadata);
+  rd_kafka_destroy(rk);
+  return status;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.size() >= 3 && args[1] == "create") return create(args[0], std::vector<std::string>(args.begin() + 2, args.end()));
+  if (args.size() == 3 && (args[1] == "partitions" || args[1] == "count")) return partitions_or_count(args[0], args[1], args[2]);
+  std::fprintf(stderr,
+               "usage: flow_kafka_admin BROKERS create TOPIC PARTITIONS [TOPIC PARTITIONS]...\n"
+               "       flow_kafka_admin BROKERS partitions|count TOPIC\n");
+  return 2;
+}
