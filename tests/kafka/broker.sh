@@ -57,15 +57,15 @@ launch() {  # starts the JVM (detached from our output, so CTest does not wait f
   echo $! >"$dir/pid"
 }
 
-wait_ready() {  # until kcat -L answers, the broker dies, or 90 s pass
-  local dir=$1 bootstrap
+wait_ready() {  # until kcat -L answers, the broker dies, or 90 s pass (log lines after $2 only)
+  local dir=$1 from=${2:-0} bootstrap
   bootstrap=$(cat "$dir/bootstrap")
   for _ in $(seq 1 180); do
     if ! alive "$dir"; then
       echo "broker: the broker process exited during startup"
       return 1
     fi
-    if kcat -L -b "$bootstrap" -m 2 >/dev/null 2>&1 && grep -q "Kafka Server started" "$dir/broker.log"; then
+    if kcat -L -b "$bootstrap" -m 2 >/dev/null 2>&1 && tail -n "+$((from + 1))" "$dir/broker.log" | grep -q "Kafka Server started"; then
       return 0
     fi
     sleep 0.5
@@ -187,8 +187,10 @@ bounce() {
   stop_broker "$dir"
   echo "broker: stopped; starting again in $pause s"
   sleep "$pause"
+  local lines
+  lines=$(wc -l <"$dir/broker.log")
   launch "$dir"
-  if ! wait_ready "$dir"; then
+  if ! wait_ready "$dir" "$lines"; then
     log_tail "$dir"
     return 1
   fi

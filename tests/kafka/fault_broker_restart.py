@@ -38,7 +38,12 @@ def main():
     tools = kafka_test.Tools(*sys.argv[1:5])
     work = tempfile.mkdtemp(prefix="flow-bounce.")
     try:
-        app, prefix = tools.prepare(os.path.join(kafka_test.HERE, "counts.flow"), "bounce", os.path.join(work, "app"))
+        # Smaller triggers than counts.flow's 500: the run is slower (a flush and a checkpoint every
+        # 50 records per partition), so the broker goes away while triggers are in flight.
+        slow = os.path.join(work, "counts.flow")
+        text = open(os.path.join(kafka_test.HERE, "counts.flow")).read()
+        open(slow, "w").write(text.replace("max_records_per_trigger = 500", "max_records_per_trigger = 50"))
+        app, prefix = tools.prepare(slow, "bounce", os.path.join(work, "app"))
         files = kafka_test.generate_events(os.path.join(work, "input"), RECORDS, 1000, SEED)
         halves = []
         for p, path in enumerate(files):
@@ -102,6 +107,9 @@ def main():
         log = open(os.path.join(work, "run.err")).read()
         if not ok:
             print(log)
+        else:  # what flowrun saw while the broker was away
+            seen = [line for line in log.splitlines() if "progress" not in line]
+            print("flowrun's log during the run (progress lines left out):\n  " + "\n  ".join(seen[:12]))
         final = subprocess.run(command + ["--until-idle"], capture_output=True, text=True, timeout=120)
         summary = [line for line in final.stderr.splitlines() if " records in, " in line]
         print(f"last run (--until-idle, fires the timeouts): exit {final.returncode}: "
