@@ -159,6 +159,9 @@ size_t PartitionTask::state_keys() const {
 }
 
 bool PartitionTask::try_trigger(int64_t max_records_default) {
+  // After a failure (e.g. Kafka did not acknowledge a trigger's outputs) the run is stopping:
+  // another trigger could commit nothing and would wait out its own flush timeout.
+  if (shared_.failed.load(std::memory_order_relaxed)) return false;
   if (busy_.exchange(true, std::memory_order_acquire)) return false;
   int64_t before = shared_.records_in.load(std::memory_order_relaxed);
   trigger(max_records_default);
