@@ -7,6 +7,7 @@
 #   broker.sh stop DIR     stop the broker and delete its data (idempotent)
 #   broker.sh bounce DIR SECONDS   stop the broker (SIGTERM), wait, start it again on the same
 #                          ports and data (the broker-restart fault test)
+#   broker.sh pause DIR / resume DIR   the two halves of bounce
 #   broker.sh fetch        only copy the jars into the cache (Maven Central, once)
 #
 # DIR (in the build tree) keeps the bootstrap address, the pid, the config and broker.log; the
@@ -181,13 +182,17 @@ stop() {
   echo "broker: stopped, data deleted (log kept in $dir/broker.log)"
 }
 
-bounce() {
-  local dir=$1 pause=$2
+pause() {  # stop the JVM, keep ports, config and data
+  local dir=$1
   alive "$dir" || { echo "broker: not running"; return 1; }
   stop_broker "$dir"
-  echo "broker: stopped; starting again in $pause s"
-  sleep "$pause"
-  local lines
+  echo "broker: stopped (data kept)"
+}
+
+resume() {  # start it again on the same ports and data
+  local dir=$1 lines
+  [ -f "$dir/server.properties" ] && [ -f "$dir/data_dir" ] || { echo "broker: nothing to resume in $dir"; return 1; }
+  alive "$dir" && return 0
   lines=$(wc -l <"$dir/broker.log")
   launch "$dir"
   if ! wait_ready "$dir" "$lines"; then
@@ -197,10 +202,20 @@ bounce() {
   echo "broker: running again at $(cat "$dir/bootstrap")"
 }
 
+bounce() {
+  local dir=$1 seconds=$2
+  pause "$dir"
+  echo "broker: starting again in $seconds s"
+  sleep "$seconds"
+  resume "$dir"
+}
+
 case "${1:-}" in
   start) start "${2:?DIR}" ;;
   stop) stop "${2:?DIR}" ;;
   bounce) bounce "${2:?DIR}" "${3:-3}" ;;
+  pause) pause "${2:?DIR}" ;;
+  resume) resume "${2:?DIR}" ;;
   fetch) fetch ;;
-  *) echo "usage: broker.sh start|stop DIR | bounce DIR SECONDS | fetch" >&2; exit 2 ;;
+  *) echo "usage: broker.sh start|stop|pause|resume DIR | bounce DIR SECONDS | fetch" >&2; exit 2 ;;
 esac

@@ -60,7 +60,7 @@ def main():
         command = [tools.flowrun, "run", app, "--brokers", tools.brokers, "--threads", "2",
                    "--state-dir", os.path.join(work, "state"), "--app-id", "bounce-test"]
         err = open(os.path.join(work, "run.err"), "w")
-        run = subprocess.Popen(command, stdout=err, stderr=err)
+        run = kafka_test.track(subprocess.Popen(command, stdout=err, stderr=err))
         started = time.monotonic()
         out = wait_for(tools, sink, int(0.3 * first), run, 60)
         print(f"{out} of {first} outputs of the first half after {time.monotonic() - started:.1f} s: "

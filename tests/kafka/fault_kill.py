@@ -47,7 +47,7 @@ def main():
             started = time.monotonic()
             target = tools.end_offsets(sink) + step
             with open(os.path.join(work, f"run{i}.err"), "w") as err:
-                run = subprocess.Popen(command, stdout=err, stderr=err)
+                run = kafka_test.track(subprocess.Popen(command, stdout=err, stderr=err))
             out = tools.end_offsets(sink)
             while run.poll() is None and out < target and time.monotonic() - started < 120:
                 time.sleep(0.02)

@@ -6,14 +6,37 @@ import os
 import random
 import subprocess
 import sys
+import threading
 import time
 import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+_children = []
+
+
+def track(process):
+    """Registers a long-running child (flowrun) to be killed if this test's parent goes away."""
+    _children.append(process)
+    return process
+
+
+def _exit_with_parent():
+    # CTest killed (or interrupted) does not stop its tests' children: a flowrun without
+    # --until-idle would run forever. Stop ours when the parent is gone.
+    parent = os.getppid()
+    while os.getppid() == parent:
+        time.sleep(1)
+    for child in _children:
+        if child.poll() is None:
+            child.kill()
+    os._exit(1)
+
+
 class Tools:
     def __init__(self, flowrun, flowc, admin, broker_dir):
+        threading.Thread(target=_exit_with_parent, daemon=True).start()
         self.flowrun, self.flowc, self.admin, self.broker_dir = flowrun, flowc, admin, broker_dir
         path = os.path.join(broker_dir, "bootstrap")
         if not os.path.exists(path):
