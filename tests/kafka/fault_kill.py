@@ -2,8 +2,9 @@
 """kill -9 of flowrun at random points while it runs tests/kafka/counts.flow (a keyed `process`
 with state) over 200,000 records on the real broker; each restart uses the same --state-dir and
 --app-id. The kill points are random but fixed (seed 8): six runs, each killed (SIGKILL) once it
-has added a random 1-12 % of the records to the sink topic (uniform; so every kill lands while it
-processes, never during startup), after a further random 0-50 ms. A last run goes to the end
+has added a random 1-12 % of the records to the sink topic (uniform; so the kill lands while it
+processes), after a further random 0-50 ms; before them and after them, one run killed at a
+random 0-0.3 s after its start (startup: code cache, state, assignment). A last run goes to the end
 (--until-idle). Then every output must be present with the running count and sum computed here
 from the input, every user's final state must equal its totals, and duplicates (replayed
 triggers: at-least-once) are counted and reported.
@@ -22,7 +23,7 @@ import kafka_test
 
 SEED = 8
 KILLS = 6
-MIN_KILLS = 5
+MIN_KILLS = 6
 
 
 def main():
@@ -38,27 +39,37 @@ def main():
         print(f"produced {records} records to {prefix}events in {time.monotonic() - t0:.1f} s")
 
         rng = random.Random(SEED)
-        steps = [int(rng.uniform(0.01, 0.12) * records) for _ in range(KILLS)]
+        # A step is how many records a run adds to the sink before its kill; None: kill at a random
+        # 0-0.3 s after the start instead (during startup: compiling or loading the code cache,
+        # opening the state, assigning partitions — or the first triggers).
+        steps = [None] + [int(rng.uniform(0.01, 0.12) * records) for _ in range(KILLS)] + [None]
         command = [tools.flowrun, "run", app, "--brokers", tools.brokers, "--until-idle", "--threads", "2",
                    "--state-dir", os.path.join(work, "state"), "--app-id", "kill-test", "--log-level", "warn"]
         sink = prefix + "running"
         kills = 0
         for i, step in enumerate(steps):
             started = time.monotonic()
-            target = tools.end_offsets(sink) + step
+            before = tools.end_offsets(sink)
+            target = before + (step or 0)
             with open(os.path.join(work, f"run{i}.err"), "w") as err:
                 run = kafka_test.track(subprocess.Popen(command, stdout=err, stderr=err))
-            out = tools.end_offsets(sink)
-            while run.poll() is None and out < target and time.monotonic() - started < 120:
-                time.sleep(0.02)
+            if step is None:
+                time.sleep(rng.uniform(0, 0.3))
+            else:
                 out = tools.end_offsets(sink)
-            time.sleep(rng.uniform(0, 0.05))
+                while run.poll() is None and out < target and time.monotonic() - started < 120:
+                    time.sleep(0.02)
+                    out = tools.end_offsets(sink)
+                time.sleep(rng.uniform(0, 0.05))
             if run.poll() is None:
                 run.kill()
                 run.wait()
                 kills += 1
-                print(f"kill -9 #{kills}: after {time.monotonic() - started:.2f} s, with {out} records in the sink "
-                      f"(target {target})")
+                what = "at a random time" if step is None else f"once it had added {step} records to the sink"
+                print(f"kill -9 #{kills} ({what}): after {time.monotonic() - started:.2f} s; sink held {before} "
+                      f"records before the run, {tools.end_offsets(sink)} after")
+            elif step is None:
+                print(f"run {i} ended by itself (exit {run.returncode}) before its kill")
             else:
                 print(f"run {i} ended by itself (exit {run.returncode}) before the kill at {target} outputs:")
                 print(open(os.path.join(work, f"run{i}.err")).read())
