@@ -47,11 +47,6 @@ std::string key_text(const Value& key) {
   }
 }
 
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 void SharedRun::fail(const std::string& message) {
@@ -137,7 +132,7 @@ bool PartitionTask::open_state(const std::string& directory, std::string& error)
       if (SharedState* shared = shared_.shared_state[q].get()) {
         bindings_[q] = {shared->op.get(), shared};
       } else {
-        owned_.push_back(std::make_unique<KeyedStateOperator>(p, static_cast<int32_t>(q), *store_));
+        owned_.push_back(std::make_unique<KeyedStateOperator>(p, static_cast<int32_t>(q), *store_, shared_.clock));
         bindings_[q] = {owned_.back().get(), nullptr};
       }
       break;
@@ -219,7 +214,16 @@ void PartitionTask::trigger(int64_t max_records_default) {
     }
     for (ssize_t i = 0; i < n; ++i) rd_kafka_message_destroy(messages[i]);
   }
-  if (!consumed) return;
+  if (!consumed) {
+    // No record, but the wall clock moves: processing-time timeouts fire between records too
+    // (checked at most every 100 ms, so an idle task costs nothing).
+    int64_t now = shared_.clock();
+    if (now - processing_time_checked_ >= 100 && advance_processing_time()) {
+      deliver(pending_outputs_, pending_tallies_);
+      checkpoint();
+    }
+    return;
+  }
   // Event time moves with the least partition of each source: close windows, fire timeouts.
   for (size_t q = 0; q < bindings_.size(); ++q) {
     StateBinding& binding = bindings_[q];
@@ -231,11 +235,34 @@ void PartitionTask::trigger(int64_t max_records_default) {
     std::unique_lock<std::mutex> lock;
     if (binding.shared) lock = std::unique_lock(binding.shared->lock);
     if (watermark != INT64_MIN) binding.op->advance_watermark(watermark, pending_outputs_, pending_tallies_);
-    binding.op->advance_processing_time(now_ms(), pending_outputs_, pending_tallies_);
   }
+  advance_processing_time();
   deliver(pending_outputs_, pending_tallies_);
   checkpoint();
   triggers++;
+}
+
+bool PartitionTask::advance_processing_time() {
+  int64_t now = shared_.clock();
+  processing_time_checked_ = now;
+  size_t before = pending_outputs_.size();
+  for (auto& binding : bindings_) {
+    if (!binding.op) continue;
+    std::unique_lock<std::mutex> lock;
+    if (binding.shared) lock = std::unique_lock(binding.shared->lock);
+    binding.op->advance_processing_time(now, pending_outputs_, pending_tallies_);
+  }
+  return pending_outputs_.size() != before || !pending_tallies_.empty();
+}
+
+void PartitionTask::fire_processing_timeouts() {
+  while (busy_.exchange(true, std::memory_order_acquire)) {
+  }
+  if (advance_processing_time()) {
+    deliver(pending_outputs_, pending_tallies_);
+    checkpoint();
+  }
+  busy_.store(false, std::memory_order_release);
 }
 
 void PartitionTask::finish() {

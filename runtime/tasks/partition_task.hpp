@@ -46,6 +46,8 @@ struct SharedRun {
   std::atomic<int64_t> records_in{0}, records_out{0}, dead_lettered{0};
   //! Highest event time seen per source partition (index: source, partition); INT64_MIN: none.
   std::vector<std::vector<std::atomic<int64_t>>> partition_event_time;
+  //! Processing time for timeouts `in processing time`: the system clock, or a test's own.
+  ProcessingClock clock;
   std::atomic<bool> failed{false};
   std::string failure;
   std::mutex failure_mutex;
@@ -79,6 +81,9 @@ class PartitionTask {
 
   //! Runs one trigger if a worker is not already running it; true if it consumed records.
   bool try_trigger(int64_t max_records_default);
+  //! Fires the processing-time timeouts due by the clock, also when no record arrives (waits
+  //! for a running trigger to end).
+  void fire_processing_timeouts();
   //! End of input: move event and processing time to the end (windows close, timeouts fire).
   void finish();
   bool reached_end() const;
@@ -104,6 +109,8 @@ class PartitionTask {
   void trigger(int64_t max_records_default);
   void deliver(std::vector<StateOutput>& outputs, std::map<std::string, int64_t>& tallies);
   void checkpoint();
+  //! Runs `on timeout` of the keys whose processing-time deadline passed; true if any output.
+  bool advance_processing_time();
 
   std::string name_;
   SharedRun& shared_;
@@ -124,6 +131,7 @@ class PartitionTask {
   flow_arena arena_{};
   const TaskInput* current_ = nullptr;  //!< the input whose batch is running
   int64_t max_event_time_seen_ = INT64_MIN;
+  int64_t processing_time_checked_ = INT64_MIN;  //!< the clock when timeouts were last fired
   std::vector<rd_kafka_message_t*> messages_;  //!< a trigger's records as librdkafka hands them
   std::vector<flow_record> records_;            //!< the same, as generated code reads them
   std::vector<StateOutput> pending_outputs_;
