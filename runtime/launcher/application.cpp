@@ -27,7 +27,9 @@ using Clock = std::chrono::steady_clock;
 
 bool logs(const RunOptions& options, LogLevel level) { return options.log_level >= level; }
 
-std::optional<plan::Plan> check(const std::string& path) {
+}  // namespace
+
+std::optional<plan::Plan> check_application(const std::string& path) {
   compiler::DiagnosticSink sink;
   auto file = compiler::syntax::read_source_file(path, sink);
   std::optional<plan::Plan> result;
@@ -44,12 +46,10 @@ std::optional<plan::Plan> check(const std::string& path) {
   return result;
 }
 
-}  // namespace
-
 void request_stop() { stop_requested = true; }
 
 int run_application(const RunOptions& options) {
-  std::optional<plan::Plan> checked = check(options.app);
+  std::optional<plan::Plan> checked = check_application(options.app);
   if (!checked) return 1;
   const plan::Plan& p = *checked;
 

@@ -105,6 +105,7 @@ bool Job::open(const compiler::codegen::JitProgram& program, Producer& producer,
   shared_.program = &program;
   shared_.producer = &producer;
   shared_.clock = config_.clock;
+  shared_.capture_stdout = config_.capture_stdout;
   for (const auto& query : p.queries) {
     EncoderPtr encoder;
     try {

@@ -30,6 +30,7 @@ struct JobConfig {
   int threads = 1;
   LogLevel log_level = LogLevel::Info;
   bool progress_json = false;
+  bool capture_stdout = false;  //!< keep `sink … to stdout` lines (captured_stdout) instead of printing
   //! The processing-time clock (default: the system clock); tests drive a virtual one.
   ProcessingClock clock;
 };
@@ -63,6 +64,11 @@ class Job {
   int64_t dead_lettered() const { return shared_.dead_lettered.load(); }
   int64_t metric(size_t index) const { return shared_.metrics[index]->load(); }
   size_t task_count() const { return tasks_.size(); }
+  //! The lines a `sink … to stdout` query wrote, with JobConfig::capture_stdout (after stop_workers).
+  std::vector<std::string> captured_stdout(int32_t query) const {
+    auto it = shared_.captured_stdout.find(query);
+    return it == shared_.captured_stdout.end() ? std::vector<std::string>{} : it->second;
+  }
 
  private:
   Job(const compiler::plan::Plan& plan, const JobConfig& config) : plan_(plan), config_(config) {}

@@ -144,7 +144,8 @@ bool PartitionTask::open_state(const std::string& directory, std::string& error)
 bool PartitionTask::reached_end() const {
   for (const auto& input : inputs_)
     if (input.next_offset < input.end_offset) return false;
-  return true;
+  // Read after the offsets: the trigger that took the last records has also finished with them.
+  return !busy_.load(std::memory_order_acquire);
 }
 
 size_t PartitionTask::state_keys() const {
@@ -329,6 +330,10 @@ void PartitionTask::emit(int32_t query, const char* key, int64_t key_len, const 
   if (!sink) return;
   if (sink->kind == "stdout") {
     std::lock_guard lock(shared_.stdout_mutex);
+    if (shared_.capture_stdout) {
+      shared_.captured_stdout[query].emplace_back(value, static_cast<size_t>(value_len));
+      return;
+    }
     std::fwrite(value, 1, static_cast<size_t>(value_len), stdout);
     std::fputc('\n', stdout);
     return;

@@ -43,6 +43,9 @@ struct SharedRun {
   std::vector<std::unique_ptr<std::atomic<int64_t>>> metrics;  //!< per metric
   std::vector<std::unique_ptr<SharedState>> shared_state;      //!< per query; null unless shared
   std::mutex stdout_mutex;                        //!< `sink … to stdout` lines stay whole
+  //! `flowrun test`: the lines of `sink … to stdout`, kept per query instead of printed.
+  bool capture_stdout = false;
+  std::map<int32_t, std::vector<std::string>> captured_stdout;
   std::atomic<int64_t> records_in{0}, records_out{0}, dead_lettered{0};
   //! Highest event time seen per source partition (index: source, partition); INT64_MIN: none.
   std::vector<std::vector<std::atomic<int64_t>>> partition_event_time;
