@@ -4,6 +4,8 @@
 # in LevelDB, checkpoints, Kafka sinks and dead letters), and every sink topic must hold exactly
 # the records of expected/<sink>.jsonl (compared as sorted lines: order across keys is not
 # defined). Dead letters must carry their reason, and records in = processed + dead-lettered.
+# Optional: expected/dead_letters.count (how many were dead-lettered) and expected/metrics.txt
+# (every metric's final value, `NAME = VALUE` per line).
 # Usage: run_example.sh FLOWRUN EXAMPLE_DIR [--threads N]
 set -euo pipefail
 flowrun=$1 dir=$2 threads=${4:-2}
@@ -40,6 +42,13 @@ if [ "$dead" != "$dlq_lines" ]; then echo "FAIL: $dead dead-lettered, but the de
 expected_dead=$(cat /dev/null "$dir"/expected/*.dead_letters.jsonl 2>/dev/null | sed '/^$/d' | wc -l)
 if [ "$dead" != "$expected_dead" ]; then
   echo "FAIL: $dead dead-lettered, expected $expected_dead (expected/*.dead_letters.jsonl)"; status=1
+fi
+# expected/metrics.txt, when present: one `NAME = VALUE` line per metric, as flowrun reports them.
+if [ -f "$dir/expected/metrics.txt" ]; then
+  if ! diff -u <(sort "$dir/expected/metrics.txt") <(sed -n 's/^flowrun: metric //p' "$err" | sort); then
+    echo "FAIL: metrics differ from $dir/expected/metrics.txt (- expected, + actual)"
+    status=1
+  fi
 fi
 [ "$status" -eq 0 ] && echo "ok: $name ($in records in, $dead dead-lettered, threads $threads)"
 exit "$status"
