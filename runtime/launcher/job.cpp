@@ -191,8 +191,8 @@ bool Job::open(const compiler::codegen::JitProgram& program, Producer& producer,
   if (config_.log_level >= LogLevel::Info) {
     compiler::explain::Budget budget = compiler::explain::compute_budget(p);
     int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    fmt::print(stderr, "flowrun: {} tasks, {} worker threads, {} cores; full parallelism needs {} cores (Spark: {})\n",
-               tasks_.size(), config_.threads, cores, budget.tasks + budget.producer_threads, budget.spark_cores);
+    fmt::print(stderr, "flowrun: {} task{}, {} worker thread{}, {} cores; full parallelism needs {} cores (Spark: {})\n",
+               tasks_.size(), tasks_.size() == 1 ? "" : "s", config_.threads, config_.threads == 1 ? "" : "s", cores, budget.tasks + budget.producer_threads, budget.spark_cores);
   }
   if (config_.threads < static_cast<int>(tasks_.size()) && config_.log_level >= LogLevel::Warn)
     fmt::print(stderr, "flowrun: warning: {} threads for {} tasks: tasks take turns (slower, never stalled)\n",

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -35,6 +36,7 @@ struct RunResult {
   std::map<std::string, std::vector<ReceivedRecord>> outputs;
   std::map<std::string, std::string> expected_paths;  //!< per output
   std::map<std::string, std::string> descriptions;    //!< per output: "sink `x` (topic "t")"
+  std::vector<std::string> metrics;                   //!< "NAME = VALUE" per metric, sorted
 };
 
 //! A scratch folder removed when the test ends, whatever happens.
@@ -136,6 +138,9 @@ RunResult run_fixture(const TestOptions& options, const Fixture& fixture, int pa
   result.records_in = job->records_in();
   result.records_out = job->records_out();
   result.dead_lettered = job->dead_lettered();
+  for (size_t m = 0; m < p.metrics.size(); ++m)
+    result.metrics.push_back(fmt::format("{} = {}", p.metrics[m].name, job->metric(m)));
+  std::sort(result.metrics.begin(), result.metrics.end());
 
   std::map<std::string, std::vector<TopicRecord>> topics;  // each topic read once
   auto topic = [&](const std::string& name) -> const std::vector<TopicRecord>& {
@@ -183,6 +188,10 @@ std::string fixtures_flag(const TestOptions& options) {
   return options.fixtures == (own.empty() ? "." : own) ? "" : fmt::format("--fixtures {} ", options.fixtures);
 }
 
+std::string metrics_path(const Fixture& fixture) {
+  return (fs::path(fixture.directory) / "expected" / "metrics.txt").string();
+}
+
 bool read_expected(const std::string& path, std::vector<std::string>& lines) {
   std::ifstream in(path);
   if (!in) return false;
@@ -217,6 +226,19 @@ bool check_run(const TestOptions& options, const Fixture& fixture, int partition
   if (declared_dead_letters && run.dead_lettered != in_dead_letter_topics)
     fail(fmt::format("{} records dead-lettered, but the dead-letter topics hold {}", run.dead_lettered,
                      in_dead_letter_topics));
+  // expected/metrics.txt, when present: every metric's total, one `NAME = VALUE` line each.
+  std::vector<std::string> metrics;
+  if (read_expected(metrics_path(fixture), metrics)) {
+    std::erase_if(metrics, [](const std::string& line) { return line.empty(); });
+    std::sort(metrics.begin(), metrics.end());
+    if (metrics != run.metrics) {
+      std::string expected_text, received_text;
+      for (const auto& line : metrics) expected_text += "\n      " + line;
+      for (const auto& line : run.metrics) received_text += "\n      " + line;
+      fail(fmt::format("metrics differ from {}:\n    expected:{}\n    received:{}", metrics_path(fixture),
+                       expected_text, received_text));
+    }
+  }
   for (const auto& [name, received] : run.outputs) {
     const std::string& path = run.expected_paths.at(name);
     std::vector<std::string> expected;
@@ -263,6 +285,11 @@ int run_test(const TestOptions& options) {
       for (const auto& [name, received] : run.outputs) {
         write_expected(run.expected_paths.at(name), received);
         fmt::print("  wrote {} ({} records)\n", run.expected_paths.at(name), received.size());
+      }
+      if (!run.metrics.empty()) {
+        std::ofstream out(metrics_path(fixture));
+        for (const auto& line : run.metrics) out << line << '\n';
+        fmt::print("  wrote {} ({} metrics)\n", metrics_path(fixture), run.metrics.size());
       }
     }
     bool ok = check_run(options, fixture, counts[c], run);
