@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "compiler/plan/operators/logical_key_by.hpp"
+#include "compiler/plan/operators/logical_project.hpp"
 #include "compiler/plan/operators/logical_union.hpp"
 
 namespace flow::runtime {
@@ -16,8 +17,9 @@ namespace plan = compiler::plan;
 
 namespace {
 
-//! The field a source's records are keyed by in some query (`from s key by f`, `| key by f`
-//! before any `select`), to partition input files the way a keyed producer would.
+//! The field a source's records are keyed by in some query (`from s key by f`, `| key by f`,
+//! also after a `select` that passes f on, renamed or not), to partition input files the way a
+//! keyed producer would.
 std::optional<int> key_field(const plan::Plan& p, const plan::SourcePlan& source) {
   for (const auto& query : p.queries) {
     if (query.operators.empty()) continue;
@@ -27,11 +29,27 @@ std::optional<int> key_field(const plan::Plan& p, const plan::SourcePlan& source
       continue;
     }
     if (query.sources.size() != 1 || query.sources.front() != source.name) continue;
+    // origin[i]: the source field that column i of the current schema is a copy of, if any.
+    std::vector<std::optional<int>> origin;
+    for (size_t f = 0; f < source.schema.size(); ++f) origin.push_back(static_cast<int>(f));
     for (size_t k = 1; k < query.operators.size(); ++k) {
       const auto& op = *query.operators[k];
-      if (op.kind == plan::OperatorKind::Project) break;
-      if (auto* key_by = dynamic_cast<const plan::LogicalKeyBy*>(&op))
-        if (key_by->key.kind == plan::BoundKind::InputField) return key_by->key.index;
+      if (auto* project = dynamic_cast<const plan::LogicalProject*>(&op)) {
+        std::vector<std::optional<int>> next;
+        for (const auto& value : project->values)
+          next.push_back(value.kind == plan::BoundKind::InputField && value.index >= 0 &&
+                                 static_cast<size_t>(value.index) < origin.size()
+                             ? origin[value.index]
+                             : std::nullopt);
+        origin = std::move(next);
+      } else if (auto* key_by = dynamic_cast<const plan::LogicalKeyBy*>(&op)) {
+        if (key_by->key.kind == plan::BoundKind::InputField && key_by->key.index >= 0 &&
+            static_cast<size_t>(key_by->key.index) < origin.size() && origin[key_by->key.index])
+          return origin[key_by->key.index];
+        break;
+      } else if (op.kind == plan::OperatorKind::Aggregate || op.kind == plan::OperatorKind::Process) {
+        break;
+      }
     }
   }
   return std::nullopt;
