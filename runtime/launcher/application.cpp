@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include "compiler/codegen/codegen.hpp"
+#include "compiler/codegen/shared_object_program.hpp"
 #include "compiler/diagnostics/diagnostic.hpp"
 #include "compiler/plan/planner.hpp"
 #include "compiler/syntax/parser.hpp"
@@ -27,11 +28,8 @@ using Clock = std::chrono::steady_clock;
 
 bool logs(const RunOptions& options, LogLevel level) { return options.log_level >= level; }
 
-}  // namespace
-
-std::optional<plan::Plan> check_application(const std::string& path) {
-  compiler::DiagnosticSink sink;
-  auto file = compiler::syntax::read_source_file(path, sink);
+std::optional<plan::Plan> check_file(const std::string& path, std::optional<compiler::SourceFile> file,
+                                     compiler::DiagnosticSink& sink) {
   std::optional<plan::Plan> result;
   if (file) {
     auto program = compiler::syntax::parse_program(*file, sink);
@@ -46,27 +44,78 @@ std::optional<plan::Plan> check_application(const std::string& path) {
   return result;
 }
 
+//! The program of `flowc build`'s shared object: its plan is rebuilt from the source it holds
+//! (milliseconds, no code generation) and must equal the plan it was built from.
+std::unique_ptr<compiler::codegen::Program> load_built_application(const RunOptions& options,
+                                                                    std::optional<plan::Plan>& checked) {
+  std::string error;
+  auto program = compiler::codegen::SharedObjectProgram::load(options.app, error);
+  if (!program) {
+    fmt::print(stderr, "flowrun: {}\n", error);
+    return nullptr;
+  }
+  compiler::DiagnosticSink sink;
+  checked = check_file(options.app, compiler::SourceFile(options.app, program->source_text()), sink);
+  if (!checked) return nullptr;
+  if (plan::plan_to_json(*checked) != program->plan_json()) {
+    fmt::print(stderr, "flowrun: `{}` was built by another version of flowc (its plan differs from this flowrun's "
+                       "reading of its source); build it again with `flowc build`\n",
+               options.app);
+    return nullptr;
+  }
+  if (!program->bind(*checked, PartitionTask::host_symbols(), error)) {
+    fmt::print(stderr, "flowrun: `{}`: {}\n", options.app, error);
+    return nullptr;
+  }
+  if (logs(options, LogLevel::Info))
+    fmt::print(stderr, "flowrun: loaded `{}` (built ahead of time for {}; nothing to compile)\n", options.app,
+               program->target());
+  // The code uses the instructions of the CPU it was built on; on another one it may not run.
+  std::string here = compiler::codegen::host_target_description();
+  if (program->target() != here && logs(options, LogLevel::Warn))
+    fmt::print(stderr, "flowrun: warning: `{}` was built for {}, this machine is {}; if it stops with an illegal "
+                       "instruction, build it here\n",
+               options.app, program->target(), here);
+  return program;
+}
+
+}  // namespace
+
+std::optional<plan::Plan> check_application(const std::string& path) {
+  compiler::DiagnosticSink sink;
+  auto file = compiler::syntax::read_source_file(path, sink);
+  return check_file(path, std::move(file), sink);
+}
+
 void request_stop() { stop_requested = true; }
 
 int run_application(const RunOptions& options) {
-  std::optional<plan::Plan> checked = check_application(options.app);
-  if (!checked) return 1;
-  const plan::Plan& p = *checked;
-
   // Generated code first: nothing connects to Kafka if the application cannot compile.
-  std::string error;
-  auto start = Clock::now();
-  // Machine code is cached next to the state: a restart loads it instead of compiling again.
-  auto program =
-      compiler::codegen::JitProgram::compile(p, PartitionTask::host_symbols(), error, options.state_dir + "/code-cache");
-  if (!program) {
-    fmt::print(stderr, "flowrun: cannot compile `{}`: {}\n", options.app, error);
-    return 1;
+  std::optional<plan::Plan> checked;
+  std::unique_ptr<compiler::codegen::Program> program;
+  if (options.app.ends_with(".so")) {
+    program = load_built_application(options, checked);
+    if (!program) return 1;
+  } else {
+    checked = check_application(options.app);
+    if (!checked) return 1;
+    std::string error;
+    auto start = Clock::now();
+    // Machine code is cached next to the state: a restart loads it instead of compiling again.
+    auto jit = compiler::codegen::JitProgram::compile(*checked, PartitionTask::host_symbols(), error,
+                                                      options.state_dir + "/code-cache");
+    if (!jit) {
+      fmt::print(stderr, "flowrun: cannot compile `{}`: {}\n", options.app, error);
+      return 1;
+    }
+    if (logs(options, LogLevel::Info))
+      fmt::print(stderr, "flowrun: compiled `{}` in {:.1f} ms{}\n", options.app,
+                 std::chrono::duration<double, std::milli>(Clock::now() - start).count(),
+                 jit->timings().cache_hit ? " (machine code from the cache)" : "");
+    program = std::move(jit);
   }
-  if (logs(options, LogLevel::Info))
-    fmt::print(stderr, "flowrun: compiled `{}` in {:.1f} ms{}\n", options.app,
-               std::chrono::duration<double, std::milli>(Clock::now() - start).count(),
-               program->timings().cache_hit ? " (machine code from the cache)" : "");
+  const plan::Plan& p = *checked;
+  std::string error;
 
   std::unique_ptr<EmbeddedKafka> embedded;
   std::string brokers;

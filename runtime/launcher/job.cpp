@@ -51,7 +51,7 @@ std::vector<std::vector<size_t>> task_groups(const plan::Plan& p) {
 
 }  // namespace
 
-std::unique_ptr<Job> Job::start(const plan::Plan& plan, const compiler::codegen::JitProgram& program,
+std::unique_ptr<Job> Job::start(const plan::Plan& plan, const compiler::codegen::Program& program,
                                 Producer& producer, const JobConfig& config, std::string& error) {
   std::unique_ptr<Job> job(new Job(plan, config));
   if (!job->config_.clock) job->config_.clock = system_clock_ms;
@@ -69,7 +69,7 @@ Job::~Job() {
   }
 }
 
-bool Job::open(const compiler::codegen::JitProgram& program, Producer& producer, std::string& error) {
+bool Job::open(const compiler::codegen::Program& program, Producer& producer, std::string& error) {
   const plan::Plan& p = plan_;
   // The consumer: partitions assigned explicitly (offsets come from the checkpoints, not from a
   // consumer group), each forwarded to its own queue so workers can take from it independently.

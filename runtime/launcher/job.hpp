@@ -39,7 +39,7 @@ class Job {
  public:
   //! Opens state, assigns every partition from its checkpointed offset and starts the workers.
   //! The plan and program must outlive the job. Null and `error` on failure.
-  static std::unique_ptr<Job> start(const compiler::plan::Plan& plan, const compiler::codegen::JitProgram& program,
+  static std::unique_ptr<Job> start(const compiler::plan::Plan& plan, const compiler::codegen::Program& program,
                                     Producer& producer, const JobConfig& config, std::string& error);
   ~Job();
   Job(const Job&) = delete;
@@ -72,7 +72,7 @@ class Job {
 
  private:
   Job(const compiler::plan::Plan& plan, const JobConfig& config) : plan_(plan), config_(config) {}
-  bool open(const compiler::codegen::JitProgram& program, Producer& producer, std::string& error);
+  bool open(const compiler::codegen::Program& program, Producer& producer, std::string& error);
   void start_workers();
   void hand_to_task(rd_kafka_message_t* message);
   void report_progress(double seconds, int64_t records_since);

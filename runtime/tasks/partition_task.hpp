@@ -36,7 +36,7 @@ struct SharedState {
 
 struct SharedRun {
   const compiler::plan::Plan* plan = nullptr;
-  const compiler::codegen::JitProgram* program = nullptr;
+  const compiler::codegen::Program* program = nullptr;
   Producer* producer = nullptr;
   std::vector<EncoderPtr> encoders;               //!< per query (null when its sink is not encodable)
   std::vector<const flow_encoder*> encoder_table; //!< the same, as generated code takes them

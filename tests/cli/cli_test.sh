@@ -54,5 +54,19 @@ expect 1 "is not formatted" -- "$flowc" fmt --check "$tmp/fmt.flow"
 expect 0 "" -- "$flowc" fmt --write "$tmp/fmt.flow"
 expect 0 "" -- "$flowc" fmt --check "$tmp/fmt.flow"
 
+
+# flowc build / flowrun run APP.so: usage, a broken program, a shared object flowc did not build.
+expect 2 '`build` takes one file' -- "$flowc" build a.flow b.flow
+expect 2 '`-o` needs a value' -- "$flowc" build "$root/examples/clicks/clicks.flow" -o
+expect 1 "cannot build .*it has errors" -- "$flowc" build "$tmp/two.flow" -o "$tmp/two.so"
+expect 0 "built .*clicks.so" -- "$flowc" build "$root/examples/clicks/clicks.flow" -o "$tmp/clicks.so"
+cp "$(ldd "$flowc" | sed -n 's/.*libc\.so\.6 => \([^ ]*\).*/\1/p')" "$tmp/libc.so"
+expect 1 "is not an application built by .flowc build." -- "$flowrun" run "$tmp/libc.so" --embedded-kafka
+expect 1 "cannot load .*no/such.so" -- "$flowrun" run /no/such.so --embedded-kafka
+# flowrun test: usage errors.
+expect 2 "--partitions. takes positive counts" -- "$flowrun" test "$root/examples/clicks/clicks.flow" --partitions 0,2
+expect 2 "no application given" -- "$flowrun" test
+expect 1 "is not a source of the application" -- "$flowrun" test "$root/examples/clicks/clicks.flow" --fixtures "$root/examples/clean_and_route"
+
 echo "$failures failed"
 [ "$failures" -eq 0 ]

@@ -10,7 +10,7 @@
 set -euo pipefail
 flowrun=$1 dir=$2 threads=${4:-2}
 name=$(basename "$dir")
-app="$dir/$name.flow"
+app=${FLOW_APP:-"$dir/$name.flow"}  # FLOW_APP: run another form of it (a `flowc build` .so)
 state=$(mktemp -d)
 out=$(mktemp)
 err=$(mktemp)
