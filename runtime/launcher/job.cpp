@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <thread>
 
@@ -117,6 +118,8 @@ bool Job::open(const compiler::codegen::Program& program, Producer& producer, st
     shared_.encoders.push_back(std::move(encoder));
   }
   for (size_t m = 0; m < p.metrics.size(); ++m) shared_.metrics.push_back(std::make_unique<std::atomic<int64_t>>(0));
+  for (size_t s = 0; s < p.sources.size(); ++s) shared_.source_in.push_back(std::make_unique<std::atomic<int64_t>>(0));
+  for (size_t q = 0; q < p.queries.size(); ++q) shared_.query_out.push_back(std::make_unique<std::atomic<int64_t>>(0));
   shared_.partition_event_time = std::vector<std::vector<std::atomic<int64_t>>>(p.sources.size());
   for (size_t s = 0; s < p.sources.size(); ++s) {
     shared_.partition_event_time[s] = std::vector<std::atomic<int64_t>>(static_cast<size_t>(p.sources[s].partitions));
@@ -253,8 +256,12 @@ Job::Outcome Job::run(bool until_idle, const std::atomic<bool>& stop) {
         fmt::print(stderr, "flowrun: Kafka: {}\n", rd_kafka_message_errstr(event));
       rd_kafka_message_destroy(event);
     }
-    if (until_idle && std::all_of(tasks_.begin(), tasks_.end(), [](const auto& t) { return t->reached_end(); }))
+    if (until_idle && std::all_of(tasks_.begin(), tasks_.end(), [](const auto& t) { return t->reached_end(); })) {
+      // The last report covers what happened since the previous one, so a short run reports too.
+      report_progress(std::max(1e-3, std::chrono::duration<double>(Clock::now() - last_progress).count()),
+                      shared_.records_in.load() - last_in);
       return shared_.failed ? Outcome::Failed : Outcome::Idle;
+    }
     auto now = Clock::now();
     if (now - last_progress >= std::chrono::seconds(1)) {
       int64_t in = shared_.records_in.load();
@@ -266,7 +273,22 @@ Job::Outcome Job::run(bool until_idle, const std::atomic<bool>& stop) {
   return shared_.failed ? Outcome::Failed : Outcome::Stopped;
 }
 
+namespace {
+
+std::string time_text(int64_t ms) {
+  if (ms == INT64_MIN) return "none";
+  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
+  return fmt::format("{}.{:03d}Z", text, static_cast<int>(ms % 1000));
+}
+
+}  // namespace
+
 void Job::report_progress(double seconds, int64_t records_since) {
+  (void)records_since;
   const plan::Plan& p = plan_;
   if (config_.log_level >= LogLevel::Debug)
     for (auto& task : tasks_)
@@ -275,21 +297,79 @@ void Job::report_progress(double seconds, int64_t records_since) {
           fmt::print(stderr, "flowrun: debug: {} partition {} at offset {} of {}\n", input.source->topic,
                      input.partition, input.next_offset, input.end_offset);
   if (config_.log_level < LogLevel::Info) return;
-  size_t keys = 0;
-  for (const auto& t : tasks_) keys += t->state_keys();
-  double rate = static_cast<double>(records_since) / seconds;
+
+  // Per source: records read since the last report, and the consumer lag (records in the topic
+  // not read yet, from the high watermarks the consumer last fetched: never a blocking call).
+  std::vector<int64_t> in(p.sources.size()), lag(p.sources.size(), 0);
+  for (size_t s = 0; s < p.sources.size(); ++s) in[s] = shared_.source_in[s]->load();
+  for (auto& task : tasks_)
+    for (const auto& input : task->inputs()) {
+      int64_t low = 0, high = 0;
+      if (!rd_kafka_get_watermark_offsets(consumer_, input.source->topic.c_str(), input.partition, &low, &high) &&
+          high > input.next_offset)
+        lag[input.source_index] += high - input.next_offset;
+    }
+  if (last_source_in_.size() != in.size()) last_source_in_.assign(in.size(), 0);
+  if (last_query_out_.size() != p.queries.size()) last_query_out_.assign(p.queries.size(), 0);
+  int64_t triggers = shared_.trigger_count.load(), trigger_ns = shared_.trigger_ns.load();
+  double trigger_ms = triggers > last_triggers_
+                          ? static_cast<double>(trigger_ns - last_trigger_ns_) / 1e6 /
+                                static_cast<double>(triggers - last_triggers_)
+                          : 0.0;
+  int64_t state_bytes = 0;
+  for (const auto& t : tasks_) state_bytes += t->state_bytes();
+
+  bool reported = false;
+  for (size_t q = 0; q < p.queries.size(); ++q) {
+    const plan::QueryPlan& query = p.queries[q];
+    int64_t query_in = 0, query_in_since = 0, query_lag = 0, watermark = INT64_MAX;
+    for (const auto& name : query.sources)
+      for (size_t s = 0; s < p.sources.size(); ++s)
+        if (p.sources[s].name == name) {
+          query_in += in[s];
+          query_in_since += in[s] - last_source_in_[s];
+          query_lag += lag[s];
+          watermark = std::min(watermark, shared_.watermark(s));
+        }
+    int64_t out = shared_.query_out[q]->load();
+    int64_t out_since = out - last_query_out_[q];
+    last_query_out_[q] = out;
+    if (query_in_since == 0 && out_since == 0 && query_lag == 0) continue;  // nothing happened: no line
+    reported = true;
+    size_t keys = 0;
+    for (const auto& t : tasks_) keys += t->state_keys(q);
+    if (SharedState* state = shared_.shared_state[q].get()) {
+      std::lock_guard lock(state->lock);
+      keys += state->op->live_keys();
+    }
+    double rate = static_cast<double>(query_in_since) / seconds;
+    if (config_.progress_json)
+      fmt::print(stderr,
+                 "{{\"query\":\"{}\",\"records_in\":{},\"records_per_second\":{:.0f},\"records_out\":{},"
+                 "\"watermark\":\"{}\",\"lag\":{},\"state_keys\":{},\"trigger_ms\":{:.2f}}}\n",
+                 query.name, query_in, rate, out, time_text(watermark), query_lag, keys, trigger_ms);
+    else
+      fmt::print(stderr,
+                 "flowrun: progress: query {}: {} in ({:.0f}/s), {} out, watermark {}, lag {}, {} state keys, "
+                 "trigger {:.2f} ms\n",
+                 query.name, query_in, rate, out, time_text(watermark), query_lag, keys, trigger_ms);
+  }
+  last_source_in_ = in;
+  last_triggers_ = triggers;
+  last_trigger_ns_ = trigger_ns;
+  if (!reported) return;
+
   std::string metrics;
   for (size_t m = 0; m < p.metrics.size(); ++m)
     metrics += config_.progress_json ? fmt::format("{}\"{}\":{}", m ? "," : "", p.metrics[m].name, metric(m))
                                      : fmt::format("{}{}={}", m ? " " : "", p.metrics[m].name, metric(m));
   if (config_.progress_json)
     fmt::print(stderr,
-               "{{\"records_in\":{},\"records_per_second\":{:.0f},\"records_out\":{},\"dead_lettered\":{},"
-               "\"state_keys\":{},\"metrics\":{{{}}}}}\n",
-               records_in(), rate, records_out(), dead_lettered(), keys, metrics);
+               "{{\"records_in\":{},\"records_out\":{},\"dead_lettered\":{},\"state_bytes\":{},\"metrics\":{{{}}}}}\n",
+               records_in(), records_out(), dead_lettered(), state_bytes, metrics);
   else
-    fmt::print(stderr, "flowrun: progress: {} records in ({:.0f}/s), {} out, {} dead-lettered, {} state keys{}{}\n",
-               records_in(), rate, records_out(), dead_lettered(), keys, metrics.empty() ? "" : ", ", metrics);
+    fmt::print(stderr, "flowrun: progress: {} records in, {} out, {} dead-lettered, state {} bytes{}{}\n", records_in(),
+               records_out(), dead_lettered(), state_bytes, metrics.empty() ? "" : ", ", metrics);
 }
 
 void Job::fire_processing_timeouts() {

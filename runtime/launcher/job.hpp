@@ -84,6 +84,9 @@ class Job {
   std::vector<std::unique_ptr<PartitionTask>> tasks_;
   std::atomic<bool> workers_stop_{false};
   std::vector<std::thread> workers_;
+  // What the previous progress report saw, to report rates and changes.
+  std::vector<int64_t> last_source_in_, last_query_out_;
+  int64_t last_triggers_ = 0, last_trigger_ns_ = 0;
 };
 
 }  // namespace flow::runtime

@@ -148,6 +148,13 @@ bool PartitionTask::reached_end() const {
   return !busy_.load(std::memory_order_acquire);
 }
 
+size_t PartitionTask::state_keys(size_t query) const {
+  if (query >= bindings_.size() || !bindings_[query].op || bindings_[query].shared) return 0;
+  return bindings_[query].op->live_keys();
+}
+
+int64_t PartitionTask::state_bytes() const { return store_ ? store_->bytes() : 0; }
+
 size_t PartitionTask::state_keys() const {
   size_t keys = 0;
   for (const auto& op : owned_) keys += op->live_keys();
@@ -165,6 +172,7 @@ bool PartitionTask::try_trigger(int64_t max_records_default) {
 
 void PartitionTask::trigger(int64_t max_records_default) {
   bool consumed = false;
+  auto started = std::chrono::steady_clock::now();
   // Reused across triggers: the steady state allocates nothing per trigger.
   std::vector<rd_kafka_message_t*>& messages = messages_;
   std::vector<flow_record>& records = records_;
@@ -207,6 +215,7 @@ void PartitionTask::trigger(int64_t max_records_default) {
                   records.data(), static_cast<int64_t>(records.size()));
       current_ = nullptr;
       shared_.records_in.fetch_add(static_cast<int64_t>(records.size()), std::memory_order_relaxed);
+      shared_.source_in[input.source_index]->fetch_add(static_cast<int64_t>(records.size()), std::memory_order_relaxed);
       auto& seen = shared_.partition_event_time[input.source_index][input.partition];
       int64_t previous = seen.load();
       while (max_event_time_seen_ > previous && !seen.compare_exchange_weak(previous, max_event_time_seen_)) {
@@ -241,6 +250,10 @@ void PartitionTask::trigger(int64_t max_records_default) {
   deliver(pending_outputs_, pending_tallies_);
   checkpoint();
   triggers++;
+  shared_.trigger_count.fetch_add(1, std::memory_order_relaxed);
+  shared_.trigger_ns.fetch_add(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started).count(),
+      std::memory_order_relaxed);
 }
 
 bool PartitionTask::advance_processing_time() {
@@ -327,6 +340,7 @@ void PartitionTask::checkpoint() {
 void PartitionTask::emit(int32_t query, const char* key, int64_t key_len, const char* value, int64_t value_len) {
   const plan::LogicalSink* sink = sink_of(shared_.plan->queries[query]);
   shared_.records_out.fetch_add(1, std::memory_order_relaxed);
+  shared_.query_out[query]->fetch_add(1, std::memory_order_relaxed);
   if (!sink) return;
   if (sink->kind == "stdout") {
     std::lock_guard lock(shared_.stdout_mutex);

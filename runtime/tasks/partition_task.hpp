@@ -47,6 +47,9 @@ struct SharedRun {
   bool capture_stdout = false;
   std::map<int32_t, std::vector<std::string>> captured_stdout;
   std::atomic<int64_t> records_in{0}, records_out{0}, dead_lettered{0};
+  //! For progress: records read per source, records written per query, trigger time and count.
+  std::vector<std::unique_ptr<std::atomic<int64_t>>> source_in, query_out;
+  std::atomic<int64_t> trigger_ns{0}, trigger_count{0};
   //! Highest event time seen per source partition (index: source, partition); INT64_MIN: none.
   std::vector<std::vector<std::atomic<int64_t>>> partition_event_time;
   //! Processing time for timeouts `in processing time`: the system clock, or a test's own.
@@ -92,6 +95,10 @@ class PartitionTask {
   bool reached_end() const;
 
   size_t state_keys() const;
+  //! Keys of query `query`'s keyed state owned by this task (0 if none or shared).
+  size_t state_keys(size_t query) const;
+  //! Bytes of this task's state store.
+  int64_t state_bytes() const;
   std::atomic<int64_t> triggers{0};
 
   //! A record of input `index` that reached the consumer's main queue instead of the partition's

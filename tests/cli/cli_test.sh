@@ -68,5 +68,15 @@ expect 2 "--partitions. takes positive counts" -- "$flowrun" test "$root/example
 expect 2 "no application given" -- "$flowrun" test
 expect 1 "is not a source of the application" -- "$flowrun" test "$root/examples/clicks/clicks.flow" --fixtures "$root/examples/clean_and_route"
 
+# Progress: a per-query JSON line (records, rate, watermark, lag, state, trigger time) and an
+# application line, at least once per run (the last report comes when the input is read).
+progress=$("$flowrun" run "$root/examples/clicks/clicks.flow" --embedded-kafka --until-idle --progress json \
+  --input clicks="$root/examples/clicks/input/clicks.jsonl" --state-dir "$tmp/progress" 2>&1 >/dev/null)
+for pattern in '^\{"query":"sessionize","records_in":11,"records_per_second":[0-9]+,"records_out":[0-9]+,"watermark":"1970-01-01T00:02:30.000Z","lag":0,"state_keys":3,"trigger_ms":[0-9.]+\}$' \
+               '^\{"records_in":11,"records_out":[0-9]+,"dead_lettered":2,"state_bytes":[0-9]+,"metrics":\{"health_checks":2\}\}$'; do
+  if grep -qE "$pattern" <<<"$progress"; then echo "ok: progress matches $pattern"
+  else echo "FAIL: no progress line matches $pattern:"; echo "$progress"; failures=$((failures + 1)); fi
+done
+
 echo "$failures failed"
 [ "$failures" -eq 0 ]
