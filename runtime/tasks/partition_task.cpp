@@ -2,6 +2,8 @@
 #include "runtime/codec/codec_symbols.hpp"
 #include "runtime/tasks/partition_task.hpp"
 
+#include "compiler/eval/stateless_pipeline.hpp"
+
 #include <fmt/format.h>
 
 #include <chrono>
@@ -108,6 +110,7 @@ bool PartitionTask::open_state(const std::string& directory, std::string& error)
   if (!store_) return false;
   const plan::Plan& p = *shared_.plan;
   bindings_.resize(p.queries.size());
+  after_state_.assign(p.queries.size(), 0);
   state_inputs_.resize(p.queries.size(), nullptr);
   key_types_.resize(p.queries.size());
   for (size_t q = 0; q < p.queries.size(); ++q) {
@@ -119,10 +122,9 @@ bool PartitionTask::open_state(const std::string& directory, std::string& error)
     for (size_t k = 1; k < query.operators.size(); ++k) {
       auto kind = query.operators[k]->kind;
       if (kind != plan::OperatorKind::Process && kind != plan::OperatorKind::Aggregate) continue;
-      if (k + 1 < query.operators.size() && query.operators[k + 1]->kind != plan::OperatorKind::Sink) {
-        error = fmt::format("query `{}`: operators after keyed state are not run by this build yet", query.name);
-        return false;
-      }
+      // `process … | where … | select … | into`: what follows keyed state runs on its outputs.
+      if (k + 1 < query.operators.size() && query.operators[k + 1]->kind != plan::OperatorKind::Sink)
+        after_state_[q] = k + 1;
       state_inputs_[q] = query.operators[k - 1].get();
       // The key generated code hands over, read once here rather than per record.
       if (auto* process = dynamic_cast<const plan::LogicalProcess*>(query.operators[k].get()))
@@ -300,7 +302,17 @@ void PartitionTask::deliver(std::vector<StateOutput>& outputs, std::map<std::str
     for (size_t m = 0; m < p.metrics.size(); ++m)
       if (p.metrics[m].name == name) shared_.metrics[m]->fetch_add(count, std::memory_order_relaxed);
   tallies.clear();
-  for (const auto& output : outputs) {
+  for (auto& output : outputs) {
+    if (size_t first = after_state_[output.query]) {
+      auto result = compiler::eval::run_after_state(p.queries[output.query], first, std::move(output.record),
+                                                    std::move(output.key));
+      for (const auto& [name, count] : result.tallies)
+        for (size_t m = 0; m < p.metrics.size(); ++m)
+          if (p.metrics[m].name == name) shared_.metrics[m]->fetch_add(count, std::memory_order_relaxed);
+      if (!result.passed) continue;
+      output.record = std::move(result.output);
+      output.key = std::move(result.key);
+    }
     const flow_encoder* encoder = shared_.encoder_table[output.query];
     if (!encoder) {
       shared_.fail(fmt::format("query `{}`: its output cannot be written as JSON by this build (record or nested "
