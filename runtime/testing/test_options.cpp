@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 
 #include <filesystem>
-#include <map>
 #include <thread>
 
 namespace flow::runtime::testing {
@@ -58,15 +57,12 @@ std::optional<TestOptions> parse_test_options(const std::vector<std::string>& ar
         }
         options.threads = *threads;
       } else if (arg == "--log-level") {
-        static const std::map<std::string, LogLevel> levels = {{"error", LogLevel::Error}, {"warn", LogLevel::Warn},
-                                                               {"info", LogLevel::Info},   {"debug", LogLevel::Debug},
-                                                               {"trace", LogLevel::Trace}};
-        auto it = levels.find(value);
-        if (it == levels.end()) {
+        auto level = parse_log_level(value);
+        if (!level) {
           error = fmt::format("`--log-level` takes error, warn, info, debug or trace, not `{}`", value);
           return std::nullopt;
         }
-        options.log_level = it->second;
+        options.log_level = *level;
       } else {
         size_t equals = value.find('=');
         if (equals == std::string::npos || equals == 0) {
