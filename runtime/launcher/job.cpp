@@ -102,6 +102,14 @@ bool Job::open(const compiler::codegen::Program& program, Producer& producer, st
     }
   }
 
+  // The producer learns every output topic now: its first record to a topic it has not seen
+  // otherwise waits for a metadata refresh (a second on librdkafka 2.0), once per topic.
+  for (const auto& sink : p.sinks)
+    if (sink.kind == "kafka") topic_partition_count(producer.handle(), sink.topic, error);
+  for (const auto& source : p.sources)
+    if (source.dead_letter) topic_partition_count(producer.handle(), *source.dead_letter, error);
+  error.clear();
+
   shared_.plan = &p;
   shared_.program = &program;
   shared_.producer = &producer;
