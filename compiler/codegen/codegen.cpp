@@ -10,10 +10,13 @@
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/LegacyPassManager.h>
 #include <llvm/IR/PassManager.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/TargetSelect.h>
+#include <llvm/TargetParser/Host.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 
@@ -28,6 +31,7 @@
 #include "compiler/codegen/object_cache.hpp"
 #include "compiler/codegen/pipeline_lowering.hpp"
 #include "compiler/codegen/runtime_support.h"
+#include "compiler/codegen/shared_object_layout.hpp"
 #include "stdlib/symbol_table.hpp"
 
 namespace flow::compiler::codegen {
@@ -48,10 +52,12 @@ void initialise_llvm() {
   });
 }
 
-std::unique_ptr<llvm::TargetMachine> host_target_machine() {
+std::unique_ptr<llvm::TargetMachine> host_target_machine(bool position_independent = false) {
   auto builder = llvm::orc::JITTargetMachineBuilder::detectHost();
   if (!builder) throw std::runtime_error("cannot describe the host CPU: " + llvm::toString(builder.takeError()));
   builder->setCodeGenOptLevel(llvm::CodeGenOpt::Aggressive);
+  builder->setCPU(llvm::sys::getHostCPUName().str());  // schedule for this CPU, not a generic one
+  if (position_independent) builder->setRelocationModel(llvm::Reloc::PIC_);
   auto machine = builder->createTargetMachine();
   if (!machine) throw std::runtime_error("cannot create a target machine: " + llvm::toString(machine.takeError()));
   return std::move(*machine);
@@ -102,7 +108,112 @@ std::string cache_key(const plan::Plan& plan, const llvm::TargetMachine& machine
   return std::string("flow-") + out;
 }
 
+//! A constant C string global named `name` (exported), for the shared object's loader.
+void add_text_global(llvm::Module& module, const std::string& name, const std::string& text) {
+  auto* data = llvm::ConstantDataArray::getString(module.getContext(), text);
+  auto* storage = new llvm::GlobalVariable(module, data->getType(), true, llvm::GlobalValue::PrivateLinkage, data,
+                                           name + ".text");
+  auto* ptr = llvm::PointerType::get(module.getContext(), 0);
+  new llvm::GlobalVariable(module, ptr, true, llvm::GlobalValue::ExternalLinkage, storage, name);
+}
+
+//! Routes every call to a host or stdlib function (`flow_*`, declared, not defined) through a
+//! slot `flow_import_NAME` the loader fills, and lists the names in `flow_aot_imports`: the
+//! shared object then has no undefined symbols of ours (libc's, like memcpy, stay ordinary).
+void route_imports_through_slots(llvm::Module& module) {
+  llvm::LLVMContext& context = module.getContext();
+  auto* ptr = llvm::PointerType::get(context, 0);
+  std::vector<llvm::Function*> imports;
+  for (llvm::Function& function : module)
+    if (function.isDeclaration() && !function.isIntrinsic() && function.getName().startswith("flow_"))
+      imports.push_back(&function);
+  std::vector<llvm::Constant*> names;
+  for (llvm::Function* function : imports) {
+    std::string name = function->getName().str();
+    auto* slot = new llvm::GlobalVariable(module, ptr, false, llvm::GlobalValue::ExternalLinkage,
+                                          llvm::ConstantPointerNull::get(ptr), kSharedObjectSlotPrefix + name);
+    std::vector<llvm::CallInst*> calls;
+    for (llvm::User* user : function->users()) {
+      auto* call = llvm::dyn_cast<llvm::CallInst>(user);
+      if (!call || call->getCalledOperand() != function)
+        throw std::runtime_error("`" + name + "` is used other than called; it cannot be imported");
+      calls.push_back(call);
+    }
+    for (llvm::CallInst* call : calls) {
+      llvm::IRBuilder<> builder(call);
+      call->setCalledOperand(builder.CreateLoad(ptr, slot, name + ".address"));
+    }
+    function->eraseFromParent();
+    auto* text = llvm::ConstantDataArray::getString(context, name);
+    names.push_back(new llvm::GlobalVariable(module, text->getType(), true, llvm::GlobalValue::PrivateLinkage, text,
+                                             "flow_import_name." + name));
+  }
+  names.push_back(llvm::ConstantPointerNull::get(ptr));
+  auto* type = llvm::ArrayType::get(ptr, names.size());
+  new llvm::GlobalVariable(module, type, true, llvm::GlobalValue::ExternalLinkage,
+                           llvm::ConstantArray::get(type, names), kSharedObjectImportsSymbol);
+}
+
 }  // namespace
+
+std::string host_target_description() {
+  initialise_llvm();
+  auto machine = host_target_machine();
+  // A CPU LLVM does not know is "generic": the instruction set features tell machines apart.
+  uint32_t hash = 2166136261u;
+  for (unsigned char c : machine->getTargetFeatureString()) hash = (hash ^ c) * 16777619u;
+  char features[9];
+  std::snprintf(features, sizeof features, "%08x", hash);
+  return machine->getTargetTriple().str() + " " + machine->getTargetCPU().str() + " (features " + features + ")";
+}
+
+bool build_shared_object(const plan::Plan& plan, const std::string& source_text, const std::string& output,
+                         std::string& error) {
+  namespace fs = std::filesystem;
+  initialise_llvm();
+  try {
+    auto cx = lower(plan);
+    auto machine = host_target_machine(/*position_independent=*/true);
+    llvm::Module& module = cx->module();
+    optimise(module, *machine);
+    route_imports_through_slots(module);
+    add_text_global(module, kSharedObjectAbiSymbol, kSharedObjectAbi);
+    add_text_global(module, kSharedObjectSourceSymbol, source_text);
+    add_text_global(module, kSharedObjectPlanSymbol, plan::plan_to_json(plan));
+    add_text_global(module, kSharedObjectTargetSymbol, host_target_description());
+    std::string problems;
+    llvm::raw_string_ostream verify_out(problems);
+    if (llvm::verifyModule(module, &verify_out)) throw std::logic_error("the built module does not verify: " + problems);
+
+    fs::path object = fs::path(output).string() + ".o";
+    {
+      std::error_code ec;
+      llvm::raw_fd_ostream out(object.string(), ec, llvm::sys::fs::OF_None);
+      if (ec) throw std::runtime_error("cannot write `" + object.string() + "`: " + ec.message());
+      llvm::legacy::PassManager passes;
+      if (machine->addPassesToEmitFile(passes, out, nullptr, llvm::CGFT_ObjectFile))
+        throw std::runtime_error("this target cannot write object files");
+      passes.run(module);
+    }
+    // The system C compiler driver knows this machine's linker and its flags for a shared object.
+    std::string command = "cc -shared -o '" + output + "' '" + object.string() + "' 2>&1";
+    std::string linker_output;
+    if (FILE* pipe = popen(command.c_str(), "r")) {
+      char buffer[512];
+      while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) linker_output.append(buffer, n);
+      int status = pclose(pipe);
+      std::error_code ignored;
+      fs::remove(object, ignored);
+      if (status != 0) throw std::runtime_error("linking with `cc -shared` failed: " + linker_output);
+    } else {
+      throw std::runtime_error("cannot run `cc` to link the shared object");
+    }
+  } catch (const std::exception& e) {
+    error = e.what();
+    return false;
+  }
+  return true;
+}
 
 std::string emit_ir(const plan::Plan& plan, bool optimise_module) {
   initialise_llvm();

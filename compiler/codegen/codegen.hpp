@@ -37,7 +37,28 @@ std::vector<bool> needed_fields(const plan::Plan& plan, const std::string& sourc
 //! Throws std::runtime_error when a construct cannot be compiled.
 std::string emit_ir(const plan::Plan& plan, bool optimise = true);
 
-class JitProgram {
+//! Generated code ready to run: one batch function per source.
+class Program {
+ public:
+  virtual ~Program() = default;
+  //! The batch function of `source`, or null when no query reads it.
+  virtual flow_batch_fn batch_function(const std::string& source) const = 0;
+};
+
+//! Ahead-of-time compilation (`flowc build`): writes a shared object holding the plan's machine
+//! code (optimised at O2 for this machine's CPU, position-independent), the plan as JSON and the
+//! application's source. Calls to host and stdlib functions go through import slots that
+//! SharedObjectProgram fills when it loads the object, so the object needs no symbols from the
+//! process that loads it. Links with the system C compiler driver (`cc -shared`). False and
+//! `error` on failure.
+bool build_shared_object(const plan::Plan& plan, const std::string& source_text, const std::string& output,
+                         std::string& error);
+
+//! This machine as code is compiled for it: target triple, CPU and a hash of its instruction set
+//! features ("x86_64-pc-linux-gnu skylake (features 1a2b3c4d)").
+std::string host_target_description();
+
+class JitProgram final : public Program {
  public:
   //! Compiles `plan`; on failure returns null and sets `error`. With `cache_directory`, the
   //! machine code is cached there, keyed by a hash of the plan, the compiler and code generator
@@ -46,8 +67,7 @@ class JitProgram {
                                              std::string& error, const std::string& cache_directory = {});
   ~JitProgram();
 
-  //! The batch function of `source`, or null when no query reads it.
-  flow_batch_fn batch_function(const std::string& source) const;
+  flow_batch_fn batch_function(const std::string& source) const override;
   const CompileTimings& timings() const { return timings_; }
 
  private:

@@ -1,6 +1,9 @@
 // flowc: the flow compiler's command line — check and format `.flow` files.
 #include <fmt/format.h>
 
+#include <chrono>
+#include <filesystem>
+
 #include <cstdio>
 #include <fstream>
 #include <optional>
@@ -31,6 +34,9 @@ constexpr std::string_view kUsage =
     "                           state, tasks and core budget (json: the plan as the runtime\n"
     "                           reads it; dot: a Graphviz graph; --ir: the optimised\n"
     "                           LLVM IR of the generated code)\n"
+    "  build FILE [-o OUT.so]   compile ahead of time: a shared object holding the machine\n"
+    "                           code (for this machine's CPU), the plan and the source, run\n"
+    "                           with `flowrun run OUT.so` (default OUT: the file's name, .so)\n"
     "  fmt [--write|--check] FILE...\n"
     "                           print files in canonical layout (comments kept);\n"
     "                           --write rewrites them, --check exits 1 if one would change\n"
@@ -53,6 +59,7 @@ struct Options {
   std::optional<std::string> query;
   std::string format = "text";
   bool ir = false;
+  std::string output;  //!< build -o
   driver::ColourChoice colour = driver::ColourChoice::Auto;
 };
 
@@ -168,6 +175,28 @@ int run_explain(const Options& options) {
   return driver::kExitOk;
 }
 
+int run_build(const Options& options) {
+  if (options.files.size() != 1) return driver::usage_error("flowc", "`build` takes one file", kUsage);
+  const std::string& path = options.files.front();
+  ParsedFile parsed = parse_file(path, options, true);
+  print_diagnostics(parsed, path, driver::use_colour(options.colour));
+  if (parsed.diagnostics.has_errors()) {
+    fmt::print(stderr, "flowc: cannot build `{}`: it has errors\n", path);
+    return driver::kExitFailure;
+  }
+  std::string output = options.output;
+  if (output.empty()) output = std::filesystem::path(path).stem().string() + ".so";
+  auto start = std::chrono::steady_clock::now();
+  std::string error;
+  if (!codegen::build_shared_object(*parsed.plan, parsed.file->text(), output, error)) {
+    fmt::print(stderr, "flowc: cannot build `{}`: {}\n", path, error);
+    return driver::kExitFailure;
+  }
+  fmt::print(stderr, "flowc: built `{}` in {:.0f} ms (run it with `flowrun run {} …`)\n", output,
+             std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count(), output);
+  return driver::kExitOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -190,7 +219,10 @@ int main(int argc, char** argv) {
       options.check_only = true;
     } else if (arg == "--ir" && options.command == "explain") {
       options.ir = true;
-    } else if (arg == "--allow-unbounded-state" && options.command != "fmt") {
+    } else if (arg == "-o" && options.command == "build") {
+      if (i + 1 >= args.size()) return driver::usage_error("flowc", "`-o` needs a value", kUsage);
+      options.output = std::string(args[++i]);
+    } else if (arg == "--allow-unbounded-state" && (options.command == "check" || options.command == "explain")) {
       options.allow_unbounded_state = true;
     } else if ((arg == "--query" || arg == "--format") && options.command == "explain") {
       if (i + 1 >= args.size()) return driver::usage_error("flowc", fmt::format("`{}` needs a value", arg), kUsage);
@@ -205,7 +237,7 @@ int main(int argc, char** argv) {
     } else if (arg.starts_with("-") && arg != "-") {
       return driver::usage_error("flowc", fmt::format("unknown option `{}`", arg), kUsage);
     } else if (options.command.empty()) {
-      if (arg != "check" && arg != "fmt" && arg != "explain")
+      if (arg != "check" && arg != "fmt" && arg != "explain" && arg != "build")
         return driver::usage_error("flowc", fmt::format("unknown command `{}`", arg), kUsage);
       options.command = arg;
     } else {
@@ -217,5 +249,6 @@ int main(int argc, char** argv) {
   if (options.write && options.check_only)
     return driver::usage_error("flowc", "`--write` and `--check` exclude each other", kUsage);
   if (options.command == "explain") return run_explain(options);
+  if (options.command == "build") return run_build(options);
   return options.command == "check" ? run_check(options) : run_fmt(options);
 }

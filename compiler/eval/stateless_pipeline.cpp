@@ -32,6 +32,39 @@ std::vector<Value> conform_record(const std::vector<Value>& record, const plan::
   return out;
 }
 
+//! Runs operators [first, …) of `query` on `result` (its record and key), until the record is
+//! dropped (passed stays false) or reaches keyed state or the sink (passed becomes true).
+void run_operators(const plan::QueryPlan& query, size_t first, StatelessResult& result) {
+  for (size_t i = first; i < query.operators.size(); ++i) {
+    const plan::LogicalOperator& op = *query.operators[i];
+    Environment env{&result.output, nullptr, result.key ? &*result.key : nullptr, nullptr};
+    switch (op.kind) {
+      case OperatorKind::Filter:
+        if (!is_true(evaluate(static_cast<const plan::LogicalFilter&>(op).condition, env))) return;
+        break;
+      case OperatorKind::Project: {
+        std::vector<Value> projected;
+        for (const auto& value : static_cast<const plan::LogicalProject&>(op).values)
+          projected.push_back(evaluate(value, env));
+        result.output = std::move(projected);
+        break;
+      }
+      case OperatorKind::Tally: {
+        const auto& tally = static_cast<const plan::LogicalTally&>(op);
+        if (!tally.condition || is_true(evaluate(*tally.condition, env))) add_tally(result.tallies, tally.metric);
+        break;
+      }
+      case OperatorKind::KeyBy: result.key = evaluate(static_cast<const plan::LogicalKeyBy&>(op).key, env); break;
+      case OperatorKind::Aggregate:
+      case OperatorKind::Process:
+      case OperatorKind::Sink: result.passed = true; return;
+      case OperatorKind::Source:
+      case OperatorKind::Union: throw std::logic_error("eval: a source in the middle of query `" + query.name + "`");
+    }
+  }
+  result.passed = true;
+}
+
 }  // namespace
 
 void add_tally(Tallies& tallies, const std::string& metric, int64_t count) {
@@ -61,34 +94,16 @@ StatelessResult run_stateless(const plan::QueryPlan& query, const std::vector<Va
   if (first.kind != OperatorKind::Source) throw std::logic_error("eval: query `" + query.name + "` has no source");
   result.output = conform_record(input_record, first.output);
 
-  for (size_t i = 1; i < query.operators.size(); ++i) {
-    const plan::LogicalOperator& op = *query.operators[i];
-    Environment env{&result.output, nullptr, result.key ? &*result.key : nullptr, nullptr};
-    switch (op.kind) {
-      case OperatorKind::Filter:
-        if (!is_true(evaluate(static_cast<const plan::LogicalFilter&>(op).condition, env))) return result;
-        break;
-      case OperatorKind::Project: {
-        std::vector<Value> projected;
-        for (const auto& value : static_cast<const plan::LogicalProject&>(op).values)
-          projected.push_back(evaluate(value, env));
-        result.output = std::move(projected);
-        break;
-      }
-      case OperatorKind::Tally: {
-        const auto& tally = static_cast<const plan::LogicalTally&>(op);
-        if (!tally.condition || is_true(evaluate(*tally.condition, env))) add_tally(result.tallies, tally.metric);
-        break;
-      }
-      case OperatorKind::KeyBy: result.key = evaluate(static_cast<const plan::LogicalKeyBy&>(op).key, env); break;
-      case OperatorKind::Aggregate:
-      case OperatorKind::Process:
-      case OperatorKind::Sink: result.passed = true; return result;
-      case OperatorKind::Source:
-      case OperatorKind::Union: throw std::logic_error("eval: a source in the middle of query `" + query.name + "`");
-    }
-  }
-  result.passed = true;
+  run_operators(query, 1, result);
+  return result;
+}
+
+StatelessResult run_after_state(const plan::QueryPlan& query, size_t first_operator, std::vector<Value> record,
+                                std::optional<Value> key) {
+  StatelessResult result;
+  result.output = std::move(record);
+  result.key = std::move(key);
+  run_operators(query, first_operator, result);
   return result;
 }
 

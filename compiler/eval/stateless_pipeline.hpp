@@ -42,4 +42,10 @@ struct StatelessResult {
 StatelessResult run_stateless(const plan::QueryPlan& query, const std::vector<Value>& input_record,
                               size_t union_input = 0);
 
+//! Runs what follows keyed state (`process … | where … | select … | into`): operators
+//! [first_operator, sink) of `query` on a record keyed state emitted (fields of the state
+//! operator's output schema) with its key. Same semantics as above.
+StatelessResult run_after_state(const plan::QueryPlan& query, size_t first_operator, std::vector<Value> record,
+                                std::optional<Value> key);
+
 }  // namespace flow::compiler::eval

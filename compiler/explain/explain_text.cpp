@@ -34,9 +34,10 @@ void summary(const plan::Plan& plan, std::string& out) {
   out += fmt::format("  tasks: {} (one per source partition, sources of a union together; each source is read "
                      "once for all its queries)\n",
                      budget.tasks);
-  out += fmt::format("  core budget: {} for full parallelism ({} tasks + {} producer thread); Spark would need {} "
+  out += fmt::format("  core budget: {} for full parallelism ({} + {} producer thread); Spark would need {} "
                      "({} x partitions read + {} producer)\n",
-                     budget.tasks + budget.producer_threads, budget.tasks, budget.producer_threads,
+                     budget.tasks + budget.producer_threads, plural(budget.tasks, "task", "tasks"),
+                     budget.producer_threads,
                      budget.spark_cores, plural(plan.queries.size(), "query", "queries"), budget.producer_threads);
   out += "  fewer cores run slower, never stall: workers never block on a fetch\n";
   out += "  delivery: at-least-once (sink output is acknowledged before state and offsets commit)\n";

@@ -3,7 +3,8 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
+#include <map>
+
 #include <memory>
 
 namespace flow::runtime {
@@ -148,32 +149,26 @@ std::vector<TopicRecord> read_topic(const std::string& brokers, const KafkaPrope
     error = message;
     return records;
   }
-  // Every partition at once: reading them one after another cost a fetch wait each (about 0.5 s
-  // per partition on a real broker, 13 s for the four 8-partition topics of an example).
+  // Every partition at once: the reads overlap instead of paying a fetch round trip each.
   auto count = topic_partition_count(rk, topic, error);
-  std::vector<int64_t> next, high;
-  size_t unfinished = 0;
+  std::map<int32_t, int64_t> end;  // per partition with records: its end offset
   rd_kafka_topic_partition_list_t* assignment = rd_kafka_topic_partition_list_new(count ? *count : 1);
   for (int p = 0; count && p < *count; ++p) {
-    int64_t low = 0, end = 0;
-    if (rd_kafka_query_watermark_offsets(rk, topic.c_str(), p, &low, &end, 10'000) || end <= low) low = end = 0;
-    next.push_back(low);
-    high.push_back(end);
-    if (end > low) {
-      rd_kafka_topic_partition_list_add(assignment, topic.c_str(), p)->offset = low;
-      ++unfinished;
-    }
+    int64_t low = 0, high = 0;
+    if (rd_kafka_query_watermark_offsets(rk, topic.c_str(), p, &low, &high, 10'000) || high <= low) continue;
+    rd_kafka_topic_partition_list_add(assignment, topic.c_str(), p)->offset = low;
+    end[p] = high;
   }
-  if (unfinished) rd_kafka_assign(rk, assignment);
+  rd_kafka_assign(rk, assignment);
   rd_kafka_topic_partition_list_destroy(assignment);
-  for (int idle = 0; unfinished && idle < 100;) {
+  std::map<int32_t, std::vector<TopicRecord>> by_partition;
+  for (int idle = 0; !end.empty() && idle < 100;) {
     rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 100);
     if (!m) {
       ++idle;
       continue;
     }
-    size_t p = static_cast<size_t>(m->partition);
-    if (!m->err && p < next.size() && m->offset >= next[p] && next[p] < high[p]) {
+    if (!m->err) {
       TopicRecord record{m->partition, m->offset,
                          m->key ? std::string(static_cast<const char*>(m->key), m->key_len) : "",
                          std::string(static_cast<const char*>(m->payload), m->len), {}};
@@ -185,15 +180,14 @@ std::vector<TopicRecord> read_topic(const std::string& brokers, const KafkaPrope
         for (size_t i = 0; !rd_kafka_header_get_all(hdrs, i, &name, &value, &size); ++i)
           record.headers.push_back({name, std::string(static_cast<const char*>(value), size)});
       }
-      records.push_back(std::move(record));
-      next[p] = m->offset + 1;
-      if (next[p] >= high[p]) --unfinished;
+      by_partition[m->partition].push_back(std::move(record));
+      auto it = end.find(m->partition);
+      if (it != end.end() && m->offset + 1 >= it->second) end.erase(it);
     }
     rd_kafka_message_destroy(m);
   }
-  std::stable_sort(records.begin(), records.end(), [](const TopicRecord& a, const TopicRecord& b) {
-    return a.partition != b.partition ? a.partition < b.partition : a.offset < b.offset;
-  });
+  for (auto& [partition, list] : by_partition)
+    for (auto& record : list) records.push_back(std::move(record));
   rd_kafka_consumer_close(rk);
   rd_kafka_destroy(rk);
   return records;

@@ -9,15 +9,18 @@
 #include "compiler/driver/command_line.hpp"
 #include "runtime/launcher/application.hpp"
 #include "runtime/launcher/run_options.hpp"
+#include "runtime/testing/test_command.hpp"
 
 namespace {
 
 constexpr std::string_view kUsage =
     "usage: flowrun run APP.flow (--embedded-kafka | --brokers LIST) [options]\n"
+    "       flowrun test APP.flow [--fixtures DIR] [--update] [--partitions 1,N]\n"
     "\n"
     "commands:\n"
     "  run APP.flow             run an application against Kafka\n"
-    "  test APP.flow            run an application's fixtures (not available in this build yet)\n"
+    "  test APP.flow            run the application on its fixtures (input/, expected/) and\n"
+    "                           compare every sink and dead-letter topic; exit 1 on a difference\n"
     "\n"
     "run options:\n"
     "  --brokers LIST           Kafka bootstrap servers (host:port,...)\n"
@@ -34,6 +37,11 @@ constexpr std::string_view kUsage =
     "  -X key=value             librdkafka property, as in kcat (secrets are never printed)\n"
     "  --log-level LEVEL        error, warn, info (default), debug or trace\n"
     "  --progress text|json     progress lines as text (default) or JSON\n"
+    "\n"
+    "test options (also --threads, -X, --log-level):\n"
+    "  --fixtures DIR           the folder holding input/ and expected/ (default: the file's)\n"
+    "  --update                 write expected/ from this run, for review\n"
+    "  --partitions 1,N         run at each partition count; every run must match expected/\n"
     "\n"
     "  -h, --help               print this help\n"
     "  -V, --version            print the version\n";
@@ -58,9 +66,10 @@ int main(int argc, char** argv) {
   }
   const std::string& command = args.front();
   if (command == "test") {
-    fmt::print(stderr, "flowrun: `test` is not available in this build yet; use `flowrun run APP.flow "
-                       "--embedded-kafka --input SOURCE=FILE --until-idle --show-output`\n");
-    return driver::kExitFailure;
+    std::string error;
+    auto options = runtime::testing::parse_test_options(std::vector<std::string>(args.begin() + 1, args.end()), error);
+    if (!options) return driver::usage_error("flowrun", error, kUsage);
+    return runtime::testing::run_test(*options);
   }
   if (command != "run") {
     if (command.starts_with("-")) return driver::usage_error("flowrun", fmt::format("unknown option `{}`", command), kUsage);

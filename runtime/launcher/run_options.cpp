@@ -55,15 +55,12 @@ std::optional<RunOptions> parse_run_options(const std::vector<std::string>& args
         auto& list = arg == "-X" ? options.kafka_properties : options.inputs;
         list.emplace_back(value->substr(0, equals), value->substr(equals + 1));
       } else if (arg == "--log-level") {
-        static const std::map<std::string, LogLevel> levels = {{"error", LogLevel::Error}, {"warn", LogLevel::Warn},
-                                                               {"info", LogLevel::Info},   {"debug", LogLevel::Debug},
-                                                               {"trace", LogLevel::Trace}};
-        auto it = levels.find(*value);
-        if (it == levels.end()) {
+        auto level = parse_log_level(*value);
+        if (!level) {
           error = fmt::format("`--log-level` takes error, warn, info, debug or trace, not `{}`", *value);
           return std::nullopt;
         }
-        options.log_level = it->second;
+        options.log_level = *level;
       } else if (arg == "--progress") {
         if (*value != "json" && *value != "text") {
           error = fmt::format("`--progress` takes text or json, not `{}`", *value);
@@ -93,6 +90,14 @@ std::optional<RunOptions> parse_run_options(const std::vector<std::string>& args
   if (options.state_dir.empty()) options.state_dir = ".flow-state/" + options.app_id;
   if (options.threads == 0) options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   return options;
+}
+
+std::optional<LogLevel> parse_log_level(const std::string& text) {
+  static const std::map<std::string, LogLevel> levels = {{"error", LogLevel::Error}, {"warn", LogLevel::Warn},
+                                                         {"info", LogLevel::Info},   {"debug", LogLevel::Debug},
+                                                         {"trace", LogLevel::Trace}};
+  auto it = levels.find(text);
+  return it == levels.end() ? std::nullopt : std::optional<LogLevel>(it->second);
 }
 
 std::string printable_property(const std::string& key, const std::string& value) {

@@ -28,6 +28,9 @@ struct RunOptions {
 //! Parses `flowrun run` arguments (after the command); on error returns nothing and sets `error`.
 std::optional<RunOptions> parse_run_options(const std::vector<std::string>& args, std::string& error);
 
+//! `error`, `warn`, `info`, `debug` or `trace`; nothing for another word.
+std::optional<LogLevel> parse_log_level(const std::string& text);
+
 //! A -X property with its value masked when the key names a secret (password, secret, key).
 std::string printable_property(const std::string& key, const std::string& value);
 

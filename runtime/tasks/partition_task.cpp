@@ -2,6 +2,8 @@
 #include "runtime/codec/codec_symbols.hpp"
 #include "runtime/tasks/partition_task.hpp"
 
+#include "compiler/eval/stateless_pipeline.hpp"
+
 #include <fmt/format.h>
 
 #include <chrono>
@@ -45,11 +47,6 @@ std::string key_text(const Value& key) {
     case compiler::eval::ValueKind::Float: return fmt::format("{}", key.float_value);
     default: return std::to_string(key.int_value);
   }
-}
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace
@@ -113,6 +110,7 @@ bool PartitionTask::open_state(const std::string& directory, std::string& error)
   if (!store_) return false;
   const plan::Plan& p = *shared_.plan;
   bindings_.resize(p.queries.size());
+  after_state_.assign(p.queries.size(), 0);
   state_inputs_.resize(p.queries.size(), nullptr);
   key_types_.resize(p.queries.size());
   for (size_t q = 0; q < p.queries.size(); ++q) {
@@ -124,10 +122,9 @@ bool PartitionTask::open_state(const std::string& directory, std::string& error)
     for (size_t k = 1; k < query.operators.size(); ++k) {
       auto kind = query.operators[k]->kind;
       if (kind != plan::OperatorKind::Process && kind != plan::OperatorKind::Aggregate) continue;
-      if (k + 1 < query.operators.size() && query.operators[k + 1]->kind != plan::OperatorKind::Sink) {
-        error = fmt::format("query `{}`: operators after keyed state are not run by this build yet", query.name);
-        return false;
-      }
+      // `process … | where … | select … | into`: what follows keyed state runs on its outputs.
+      if (k + 1 < query.operators.size() && query.operators[k + 1]->kind != plan::OperatorKind::Sink)
+        after_state_[q] = k + 1;
       state_inputs_[q] = query.operators[k - 1].get();
       // The key generated code hands over, read once here rather than per record.
       if (auto* process = dynamic_cast<const plan::LogicalProcess*>(query.operators[k].get()))
@@ -137,7 +134,7 @@ bool PartitionTask::open_state(const std::string& directory, std::string& error)
       if (SharedState* shared = shared_.shared_state[q].get()) {
         bindings_[q] = {shared->op.get(), shared};
       } else {
-        owned_.push_back(std::make_unique<KeyedStateOperator>(p, static_cast<int32_t>(q), *store_));
+        owned_.push_back(std::make_unique<KeyedStateOperator>(p, static_cast<int32_t>(q), *store_, shared_.clock));
         bindings_[q] = {owned_.back().get(), nullptr};
       }
       break;
@@ -149,8 +146,16 @@ bool PartitionTask::open_state(const std::string& directory, std::string& error)
 bool PartitionTask::reached_end() const {
   for (const auto& input : inputs_)
     if (input.next_offset < input.end_offset) return false;
-  return true;
+  // Read after the offsets: the trigger that took the last records has also finished with them.
+  return !busy_.load(std::memory_order_acquire);
 }
+
+size_t PartitionTask::state_keys(size_t query) const {
+  if (query >= bindings_.size() || !bindings_[query].op || bindings_[query].shared) return 0;
+  return bindings_[query].op->live_keys();
+}
+
+int64_t PartitionTask::state_bytes() const { return store_ ? store_->bytes() : 0; }
 
 size_t PartitionTask::state_keys() const {
   size_t keys = 0;
@@ -172,6 +177,7 @@ bool PartitionTask::try_trigger(int64_t max_records_default) {
 
 void PartitionTask::trigger(int64_t max_records_default) {
   bool consumed = false;
+  auto started = std::chrono::steady_clock::now();
   // Reused across triggers: the steady state allocates nothing per trigger.
   std::vector<rd_kafka_message_t*>& messages = messages_;
   std::vector<flow_record>& records = records_;
@@ -214,6 +220,7 @@ void PartitionTask::trigger(int64_t max_records_default) {
                   records.data(), static_cast<int64_t>(records.size()));
       current_ = nullptr;
       shared_.records_in.fetch_add(static_cast<int64_t>(records.size()), std::memory_order_relaxed);
+      shared_.source_in[input.source_index]->fetch_add(static_cast<int64_t>(records.size()), std::memory_order_relaxed);
       auto& seen = shared_.partition_event_time[input.source_index][input.partition];
       int64_t previous = seen.load();
       while (max_event_time_seen_ > previous && !seen.compare_exchange_weak(previous, max_event_time_seen_)) {
@@ -222,7 +229,16 @@ void PartitionTask::trigger(int64_t max_records_default) {
     }
     for (ssize_t i = 0; i < n; ++i) rd_kafka_message_destroy(messages[i]);
   }
-  if (!consumed) return;
+  if (!consumed) {
+    // No record, but the wall clock moves: processing-time timeouts fire between records too
+    // (checked at most every 100 ms, so an idle task costs nothing).
+    int64_t now = shared_.clock();
+    if (now - processing_time_checked_ >= 100 && advance_processing_time()) {
+      deliver(pending_outputs_, pending_tallies_);
+      checkpoint();
+    }
+    return;
+  }
   // Event time moves with the least partition of each source: close windows, fire timeouts.
   for (size_t q = 0; q < bindings_.size(); ++q) {
     StateBinding& binding = bindings_[q];
@@ -234,11 +250,38 @@ void PartitionTask::trigger(int64_t max_records_default) {
     std::unique_lock<std::mutex> lock;
     if (binding.shared) lock = std::unique_lock(binding.shared->lock);
     if (watermark != INT64_MIN) binding.op->advance_watermark(watermark, pending_outputs_, pending_tallies_);
-    binding.op->advance_processing_time(now_ms(), pending_outputs_, pending_tallies_);
   }
+  advance_processing_time();
   deliver(pending_outputs_, pending_tallies_);
   checkpoint();
   triggers++;
+  shared_.trigger_count.fetch_add(1, std::memory_order_relaxed);
+  shared_.trigger_ns.fetch_add(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started).count(),
+      std::memory_order_relaxed);
+}
+
+bool PartitionTask::advance_processing_time() {
+  int64_t now = shared_.clock();
+  processing_time_checked_ = now;
+  size_t before = pending_outputs_.size();
+  for (auto& binding : bindings_) {
+    if (!binding.op) continue;
+    std::unique_lock<std::mutex> lock;
+    if (binding.shared) lock = std::unique_lock(binding.shared->lock);
+    binding.op->advance_processing_time(now, pending_outputs_, pending_tallies_);
+  }
+  return pending_outputs_.size() != before || !pending_tallies_.empty();
+}
+
+void PartitionTask::fire_processing_timeouts() {
+  while (busy_.exchange(true, std::memory_order_acquire)) {
+  }
+  if (advance_processing_time()) {
+    deliver(pending_outputs_, pending_tallies_);
+    checkpoint();
+  }
+  busy_.store(false, std::memory_order_release);
 }
 
 void PartitionTask::finish() {
@@ -262,7 +305,17 @@ void PartitionTask::deliver(std::vector<StateOutput>& outputs, std::map<std::str
     for (size_t m = 0; m < p.metrics.size(); ++m)
       if (p.metrics[m].name == name) shared_.metrics[m]->fetch_add(count, std::memory_order_relaxed);
   tallies.clear();
-  for (const auto& output : outputs) {
+  for (auto& output : outputs) {
+    if (size_t first = after_state_[output.query]) {
+      auto result = compiler::eval::run_after_state(p.queries[output.query], first, std::move(output.record),
+                                                    std::move(output.key));
+      for (const auto& [name, count] : result.tallies)
+        for (size_t m = 0; m < p.metrics.size(); ++m)
+          if (p.metrics[m].name == name) shared_.metrics[m]->fetch_add(count, std::memory_order_relaxed);
+      if (!result.passed) continue;
+      output.record = std::move(result.output);
+      output.key = std::move(result.key);
+    }
     const flow_encoder* encoder = shared_.encoder_table[output.query];
     if (!encoder) {
       shared_.fail(fmt::format("query `{}`: its output cannot be written as JSON by this build (record or nested "
@@ -302,9 +355,14 @@ void PartitionTask::checkpoint() {
 void PartitionTask::emit(int32_t query, const char* key, int64_t key_len, const char* value, int64_t value_len) {
   const plan::LogicalSink* sink = sink_of(shared_.plan->queries[query]);
   shared_.records_out.fetch_add(1, std::memory_order_relaxed);
+  shared_.query_out[query]->fetch_add(1, std::memory_order_relaxed);
   if (!sink) return;
   if (sink->kind == "stdout") {
     std::lock_guard lock(shared_.stdout_mutex);
+    if (shared_.capture_stdout) {
+      shared_.captured_stdout[query].emplace_back(value, static_cast<size_t>(value_len));
+      return;
+    }
     std::fwrite(value, 1, static_cast<size_t>(value_len), stdout);
     std::fputc('\n', stdout);
     return;

@@ -36,16 +36,24 @@ struct SharedState {
 
 struct SharedRun {
   const compiler::plan::Plan* plan = nullptr;
-  const compiler::codegen::JitProgram* program = nullptr;
+  const compiler::codegen::Program* program = nullptr;
   Producer* producer = nullptr;
   std::vector<EncoderPtr> encoders;               //!< per query (null when its sink is not encodable)
   std::vector<const flow_encoder*> encoder_table; //!< the same, as generated code takes them
   std::vector<std::unique_ptr<std::atomic<int64_t>>> metrics;  //!< per metric
   std::vector<std::unique_ptr<SharedState>> shared_state;      //!< per query; null unless shared
   std::mutex stdout_mutex;                        //!< `sink … to stdout` lines stay whole
+  //! `flowrun test`: the lines of `sink … to stdout`, kept per query instead of printed.
+  bool capture_stdout = false;
+  std::map<int32_t, std::vector<std::string>> captured_stdout;
   std::atomic<int64_t> records_in{0}, records_out{0}, dead_lettered{0};
+  //! For progress: records read per source, records written per query, trigger time and count.
+  std::vector<std::unique_ptr<std::atomic<int64_t>>> source_in, query_out;
+  std::atomic<int64_t> trigger_ns{0}, trigger_count{0};
   //! Highest event time seen per source partition (index: source, partition); INT64_MIN: none.
   std::vector<std::vector<std::atomic<int64_t>>> partition_event_time;
+  //! Processing time for timeouts `in processing time`: the system clock, or a test's own.
+  ProcessingClock clock;
   std::atomic<bool> failed{false};
   std::string failure;
   std::mutex failure_mutex;
@@ -79,11 +87,18 @@ class PartitionTask {
 
   //! Runs one trigger if a worker is not already running it; true if it consumed records.
   bool try_trigger(int64_t max_records_default);
+  //! Fires the processing-time timeouts due by the clock, also when no record arrives (waits
+  //! for a running trigger to end).
+  void fire_processing_timeouts();
   //! End of input: move event and processing time to the end (windows close, timeouts fire).
   void finish();
   bool reached_end() const;
 
   size_t state_keys() const;
+  //! Keys of query `query`'s keyed state owned by this task (0 if none or shared).
+  size_t state_keys(size_t query) const;
+  //! Bytes of this task's state store.
+  int64_t state_bytes() const;
   std::atomic<int64_t> triggers{0};
 
   //! A record of input `index` that reached the consumer's main queue instead of the partition's
@@ -104,6 +119,8 @@ class PartitionTask {
   void trigger(int64_t max_records_default);
   void deliver(std::vector<StateOutput>& outputs, std::map<std::string, int64_t>& tallies);
   void checkpoint();
+  //! Runs `on timeout` of the keys whose processing-time deadline passed; true if any output.
+  bool advance_processing_time();
 
   std::string name_;
   SharedRun& shared_;
@@ -117,6 +134,7 @@ class PartitionTask {
   std::vector<StateBinding> bindings_;                      //!< per query; op null if stateless
   std::vector<const compiler::plan::LogicalOperator*> state_inputs_;  //!< per query: op feeding state
   std::vector<compiler::plan::Type> key_types_;                       //!< per query: type of its key
+  std::vector<size_t> after_state_;  //!< per query: first operator after keyed state, 0 if the sink
   std::atomic<bool> busy_{false};
   std::mutex spill_lock_;
   std::vector<std::vector<rd_kafka_message_t*>> spilled_;  //!< per input, in offset order
@@ -124,6 +142,7 @@ class PartitionTask {
   flow_arena arena_{};
   const TaskInput* current_ = nullptr;  //!< the input whose batch is running
   int64_t max_event_time_seen_ = INT64_MIN;
+  int64_t processing_time_checked_ = INT64_MIN;  //!< the clock when timeouts were last fired
   std::vector<rd_kafka_message_t*> messages_;  //!< a trigger's records as librdkafka hands them
   std::vector<flow_record> records_;            //!< the same, as generated code reads them
   std::vector<StateOutput> pending_outputs_;

@@ -54,5 +54,29 @@ expect 1 "is not formatted" -- "$flowc" fmt --check "$tmp/fmt.flow"
 expect 0 "" -- "$flowc" fmt --write "$tmp/fmt.flow"
 expect 0 "" -- "$flowc" fmt --check "$tmp/fmt.flow"
 
+
+# flowc build / flowrun run APP.so: usage, a broken program, a shared object flowc did not build.
+expect 2 '`build` takes one file' -- "$flowc" build a.flow b.flow
+expect 2 '`-o` needs a value' -- "$flowc" build "$root/examples/clicks/clicks.flow" -o
+expect 1 "cannot build .*it has errors" -- "$flowc" build "$tmp/two.flow" -o "$tmp/two.so"
+expect 0 "built .*clicks.so" -- "$flowc" build "$root/examples/clicks/clicks.flow" -o "$tmp/clicks.so"
+cp "$(ldd "$flowc" | sed -n 's/.*libc\.so\.6 => \([^ ]*\).*/\1/p')" "$tmp/libc.so"
+expect 1 "is not an application built by .flowc build." -- "$flowrun" run "$tmp/libc.so" --embedded-kafka
+expect 1 "cannot load .*no/such.so" -- "$flowrun" run /no/such.so --embedded-kafka
+# flowrun test: usage errors.
+expect 2 "--partitions. takes positive counts" -- "$flowrun" test "$root/examples/clicks/clicks.flow" --partitions 0,2
+expect 2 "no application given" -- "$flowrun" test
+expect 1 "is not a source of the application" -- "$flowrun" test "$root/examples/clicks/clicks.flow" --fixtures "$root/examples/clean_and_route"
+
+# Progress: a per-query JSON line (records, rate, watermark, lag, state, trigger time) and an
+# application line, at least once per run (the last report comes when the input is read).
+progress=$("$flowrun" run "$root/examples/clicks/clicks.flow" --embedded-kafka --until-idle --progress json \
+  --input clicks="$root/examples/clicks/input/clicks.jsonl" --state-dir "$tmp/progress" 2>&1 >/dev/null)
+for pattern in '^\{"query":"sessionize","records_in":11,"records_per_second":[0-9]+,"records_out":[0-9]+,"watermark":"1970-01-01T00:02:30.000Z","lag":0,"state_keys":3,"trigger_ms":[0-9.]+\}$' \
+               '^\{"records_in":11,"records_out":[0-9]+,"dead_lettered":2,"state_bytes":[0-9]+,"metrics":\{"health_checks":2\}\}$'; do
+  if grep -qE "$pattern" <<<"$progress"; then echo "ok: progress matches $pattern"
+  else echo "FAIL: no progress line matches $pattern:"; echo "$progress"; failures=$((failures + 1)); fi
+done
+
 echo "$failures failed"
 [ "$failures" -eq 0 ]

@@ -4,6 +4,8 @@
 # in LevelDB, checkpoints, Kafka sinks and dead letters), and every sink topic must hold exactly
 # the records of expected/<sink>.jsonl (compared as sorted lines: order across keys is not
 # defined). Dead letters must carry their reason, and records in = processed + dead-lettered.
+# Optional: expected/*.dead_letters.jsonl (the dead letters; their count must match) and
+# expected/metrics.txt (every metric's final value, `NAME = VALUE` per line).
 # Usage: run_example.sh FLOWRUN EXAMPLE_DIR [--threads N] [--brokers LIST]
 # (with --brokers, a real Kafka whose topics exist: tests/kafka/run_example.sh prepares them)
 set -euo pipefail
@@ -17,7 +19,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 name=$(basename "$dir")
-app="$dir/$name.flow"
+app=${FLOW_APP:-"$dir/$name.flow"}  # FLOW_APP: run another form of it (a `flowc build` .so)
 state=$(mktemp -d)
 out=$(mktemp)
 err=$(mktemp)
@@ -33,6 +35,7 @@ fi
 status=0
 for expected in "$dir"/expected/*.jsonl; do
   sink=$(basename "$expected" .jsonl)
+  [[ "$sink" == *.dead_letters ]] && continue
   actual=$(awk -v header="== sink $sink " 'index($0, header) == 1 {on = 1; next} /^== / {on = 0} on' "$out" | sort)
   if ! diff -u <(sort "$expected") <(printf '%s\n' "$actual" | sed '/^$/d'); then
     echo "FAIL: sink \`$sink\` differs from $expected (- expected, + actual)"
@@ -45,8 +48,16 @@ dlq_lines=$(awk '/^== dead letters/ {on = 1; next} /^== / {on = 0} on' "$out" | 
 lines=$(cat "$dir"/input/*.jsonl | sed '/^$/d' | wc -l)
 if [ "$in" != "$lines" ]; then echo "FAIL: $in records in, but the input has $lines"; status=1; fi
 if [ "$dead" != "$dlq_lines" ]; then echo "FAIL: $dead dead-lettered, but the dead-letter topic holds $dlq_lines"; status=1; fi
-if [ -f "$dir/expected/dead_letters.count" ] && [ "$dead" != "$(cat "$dir/expected/dead_letters.count")" ]; then
-  echo "FAIL: $dead dead-lettered, expected $(cat "$dir/expected/dead_letters.count")"; status=1
+expected_dead=$(cat /dev/null "$dir"/expected/*.dead_letters.jsonl 2>/dev/null | sed '/^$/d' | wc -l)
+if [ "$dead" != "$expected_dead" ]; then
+  echo "FAIL: $dead dead-lettered, expected $expected_dead (expected/*.dead_letters.jsonl)"; status=1
+fi
+# expected/metrics.txt, when present: one `NAME = VALUE` line per metric, as flowrun reports them.
+if [ -f "$dir/expected/metrics.txt" ]; then
+  if ! diff -u <(sort "$dir/expected/metrics.txt") <(sed -n 's/^flowrun: metric //p' "$err" | sort); then
+    echo "FAIL: metrics differ from $dir/expected/metrics.txt (- expected, + actual)"
+    status=1
+  fi
 fi
 [ "$status" -eq 0 ] && echo "ok: $name ($in records in, $dead dead-lettered, threads $threads, ${kafka[*]})"
 exit "$status"

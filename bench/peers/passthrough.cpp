@@ -1,0 +1,96 @@
+// bench/peers/passthrough.cpp — the ceiling: librdkafka consume -> produce, parsing nothing.
+//
+//   passthrough BROKERS IN_TOPIC OUT_TOPIC
+//
+// Assigns every partition of IN_TOPIC from the beginning, copies each message (key and value,
+// same partition number) to OUT_TOPIC, stops when every partition is read to its end, flushes,
+// and prints "passthrough: N records in, N out in S s". One thread for the application (plus
+// librdkafka's own threads); the producer settings are the same kind flowrun uses (idempotent,
+// linger for throughput), so the difference to flow W1 is decoding, filtering, encoding and
+// flow's per-trigger bookkeeping.
+#include <librdkafka/rdkafka.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+namespace {
+[[noreturn]] void die(const std::string& msg) {
+  std::fprintf(stderr, "passthrough: %s\n", msg.c_str());
+  std::exit(2);
+}
+void set(rd_kafka_conf_t* conf, const char* k, const char* v) {
+  char err[512];
+  if (rd_kafka_conf_set(conf, k, v, err, sizeof err) != RD_KAFKA_CONF_OK) die(err);
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 4) die("usage: passthrough BROKERS IN_TOPIC OUT_TOPIC");
+  const char *brokers = argv[1], *in = argv[2], *out = argv[3];
+  char err[512];
+  auto t0 = std::chrono::steady_clock::now();
+
+  rd_kafka_conf_t* pc = rd_kafka_conf_new();
+  set(pc, "bootstrap.servers", brokers);
+  set(pc, "enable.idempotence", "true");
+  set(pc, "linger.ms", "20");
+  set(pc, "batch.size", "1000000");
+  rd_kafka_t* prod = rd_kafka_new(RD_KAFKA_PRODUCER, pc, err, sizeof err);
+  if (!prod) die(err);
+  rd_kafka_topic_t* out_t = rd_kafka_topic_new(prod, out, nullptr);
+
+  rd_kafka_conf_t* cc = rd_kafka_conf_new();
+  set(cc, "bootstrap.servers", brokers);
+  set(cc, "group.id", "passthrough");
+  set(cc, "enable.auto.commit", "false");
+  set(cc, "enable.partition.eof", "true");
+  rd_kafka_t* cons = rd_kafka_new(RD_KAFKA_CONSUMER, cc, err, sizeof err);
+  if (!cons) die(err);
+  rd_kafka_poll_set_consumer(cons);
+
+  const rd_kafka_metadata_t* md = nullptr;
+  rd_kafka_topic_t* in_t = rd_kafka_topic_new(cons, in, nullptr);
+  if (rd_kafka_metadata(cons, 0, in_t, &md, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+      md->topic_cnt != 1 || md->topics[0].err)
+    die(std::string("no metadata for ") + in);
+  int parts = md->topics[0].partition_cnt;
+  rd_kafka_metadata_destroy(md);
+  rd_kafka_topic_destroy(in_t);
+  rd_kafka_topic_partition_list_t* tp = rd_kafka_topic_partition_list_new(parts);
+  for (int p = 0; p < parts; ++p)
+    rd_kafka_topic_partition_list_add(tp, in, p)->offset = RD_KAFKA_OFFSET_BEGINNING;
+  rd_kafka_assign(cons, tp);
+  rd_kafka_topic_partition_list_destroy(tp);
+
+  long n = 0;
+  int eof = 0;
+  while (eof < parts) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(cons, 100);
+    if (!m) continue;
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+      ++eof;
+    } else if (m->err) {
+      die(rd_kafka_message_errstr(m));
+    } else {
+      while (rd_kafka_produce(out_t, m->partition, RD_KAFKA_MSG_F_COPY, m->payload, m->len, m->key,
+                              m->key_len, nullptr) != 0) {
+        if (rd_kafka_last_error() != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+          die(rd_kafka_err2str(rd_kafka_last_error()));
+        rd_kafka_poll(prod, 10);
+      }
+      rd_kafka_poll(prod, 0);
+      ++n;
+    }
+    rd_kafka_message_destroy(m);
+  }
+  if (rd_kafka_flush(prod, 60000) != RD_KAFKA_RESP_ERR_NO_ERROR) die("flush timed out");
+  double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::printf("passthrough: %ld records in, %ld out in %.2f s\n", n, n, s);
+  rd_kafka_consumer_close(cons);
+  rd_kafka_destroy(cons);
+  rd_kafka_topic_destroy(out_t);
+  rd_kafka_destroy(prod);
+  return 0;
+}

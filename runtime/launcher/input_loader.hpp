@@ -1,0 +1,22 @@
+// Loading records into a source's topic the way a keyed producer would: `flowrun run --input`
+// and `flowrun test` fixtures.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "compiler/plan/plan.hpp"
+#include "runtime/kafka/kafka_client.hpp"
+
+namespace flow::runtime {
+
+//! Produces each line (one JSON value) to the source's topic: keyed by the source's key field
+//! when a query keys it by one (so each lands on the partition a keyed producer would choose),
+//! else round-robin over the partitions. Empty lines are skipped. False and `error` on failure.
+bool produce_lines(Producer& producer, const compiler::plan::Plan& plan, const compiler::plan::SourcePlan& source,
+                   const std::vector<std::string>& lines, std::string& error, int64_t& count);
+
+//! Reads a file's lines (one JSON value each); false and `error` when it cannot be read.
+bool read_lines(const std::string& file, std::vector<std::string>& lines, std::string& error);
+
+}  // namespace flow::runtime

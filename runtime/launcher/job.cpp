@@ -1,0 +1,391 @@
+// The run loop. Threads: the main thread serves librdkafka events and prints progress; a fixed pool
+// of worker threads runs task triggers. A worker never blocks on a fetch (it takes what a
+// partition queue holds, with a zero timeout), so fewer cores than tasks is slower, never stalled.
+#include "runtime/launcher/job.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <thread>
+
+#include "compiler/explain/explain.hpp"
+#include "compiler/plan/operators/logical_aggregate.hpp"
+
+namespace flow::runtime {
+
+namespace plan = compiler::plan;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int64_t system_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+//! Tasks: partition i of every source of a union group is one task (co-partitioned keyed state).
+std::vector<std::vector<size_t>> task_groups(const plan::Plan& p) {
+  std::vector<std::vector<size_t>> groups;
+  std::vector<int> group_of(p.sources.size(), -1);
+  for (const auto& query : p.queries) {
+    int joined = -1;
+    for (const auto& name : query.sources)
+      for (size_t s = 0; s < p.sources.size(); ++s)
+        if (p.sources[s].name == name && group_of[s] >= 0) joined = group_of[s];
+    if (joined < 0) {
+      joined = static_cast<int>(groups.size());
+      groups.emplace_back();
+    }
+    for (const auto& name : query.sources)
+      for (size_t s = 0; s < p.sources.size(); ++s)
+        if (p.sources[s].name == name && group_of[s] < 0) {
+          group_of[s] = joined;
+          groups[joined].push_back(s);
+        }
+  }
+  return groups;
+}
+
+}  // namespace
+
+std::unique_ptr<Job> Job::start(const plan::Plan& plan, const compiler::codegen::Program& program,
+                                Producer& producer, const JobConfig& config, std::string& error) {
+  std::unique_ptr<Job> job(new Job(plan, config));
+  if (!job->config_.clock) job->config_.clock = system_clock_ms;
+  if (!job->open(program, producer, error)) return nullptr;
+  job->start_workers();
+  return job;
+}
+
+Job::~Job() {
+  stop_workers();
+  tasks_.clear();  // their queues and spilled records belong to the consumer: released first
+  if (consumer_) {
+    rd_kafka_consumer_close(consumer_);
+    rd_kafka_destroy(consumer_);
+  }
+}
+
+bool Job::open(const compiler::codegen::Program& program, Producer& producer, std::string& error) {
+  const plan::Plan& p = plan_;
+  // The consumer: partitions assigned explicitly (offsets come from the checkpoints, not from a
+  // consumer group), each forwarded to its own queue so workers can take from it independently.
+  rd_kafka_conf_t* conf = make_kafka_conf(config_.brokers, config_.kafka_properties, error);
+  if (!conf) return false;
+  char message[512];
+  rd_kafka_conf_set(conf, "group.id", config_.app_id.c_str(), message, sizeof message);
+  rd_kafka_conf_set(conf, "enable.auto.commit", "false", message, sizeof message);
+  rd_kafka_conf_set(conf, "enable.auto.offset.store", "false", message, sizeof message);
+  if (config_.log_level == LogLevel::Trace)
+    rd_kafka_conf_set(conf, "debug", "consumer,cgrp,fetch", message, sizeof message);
+  consumer_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, message, sizeof message);
+  if (!consumer_) {
+    error = fmt::format("cannot create a Kafka consumer: {}", message);
+    return false;
+  }
+
+  // Declared partitions must match the topics: a mismatch would silently skip or misroute data.
+  for (const auto& source : p.sources) {
+    auto actual = topic_partition_count(consumer_, source.topic, error);
+    if (!actual) {
+      error = fmt::format("source `{}`: {}", source.name, error);
+      return false;
+    }
+    if (*actual != source.partitions) {
+      error = fmt::format("source `{}` declares {} partitions but topic `{}` has {}; set `partitions = {}`",
+                          source.name, source.partitions, source.topic, *actual, *actual);
+      return false;
+    }
+  }
+
+  // The producer learns every output topic now: its first record to a topic it has not seen
+  // otherwise waits for a metadata refresh (a second on librdkafka 2.0), once per topic.
+  for (const auto& sink : p.sinks)
+    if (sink.kind == "kafka") topic_partition_count(producer.handle(), sink.topic, error);
+  for (const auto& source : p.sources)
+    if (source.dead_letter) topic_partition_count(producer.handle(), *source.dead_letter, error);
+  error.clear();
+
+  shared_.plan = &p;
+  shared_.program = &program;
+  shared_.producer = &producer;
+  shared_.clock = config_.clock;
+  shared_.capture_stdout = config_.capture_stdout;
+  for (const auto& query : p.queries) {
+    EncoderPtr encoder;
+    try {
+      encoder = make_encoder(query.operators.back()->output);
+    } catch (const std::exception&) {
+      // A sink field the codec cannot write yet (a list): reported when a record reaches it.
+    }
+    shared_.encoder_table.push_back(encoder.get());
+    shared_.encoders.push_back(std::move(encoder));
+  }
+  for (size_t m = 0; m < p.metrics.size(); ++m) shared_.metrics.push_back(std::make_unique<std::atomic<int64_t>>(0));
+  for (size_t s = 0; s < p.sources.size(); ++s) shared_.source_in.push_back(std::make_unique<std::atomic<int64_t>>(0));
+  for (size_t q = 0; q < p.queries.size(); ++q) shared_.query_out.push_back(std::make_unique<std::atomic<int64_t>>(0));
+  shared_.partition_event_time = std::vector<std::vector<std::atomic<int64_t>>>(p.sources.size());
+  for (size_t s = 0; s < p.sources.size(); ++s) {
+    shared_.partition_event_time[s] = std::vector<std::atomic<int64_t>>(static_cast<size_t>(p.sources[s].partitions));
+    for (auto& t : shared_.partition_event_time[s]) t = INT64_MIN;
+  }
+
+  // An aggregate grouped by fields (not by the query's key, which the input is partitioned by)
+  // needs every record of a group: its state is shared by all the query's tasks.
+  shared_.shared_state.resize(p.queries.size());
+  std::filesystem::create_directories(config_.state_dir);
+  for (size_t q = 0; q < p.queries.size(); ++q) {
+    for (const auto& op : p.queries[q].operators) {
+      auto* aggregate = dynamic_cast<const plan::LogicalAggregate*>(op.get());
+      if (!aggregate || aggregate->keys.empty() || aggregate->keys.front().kind == plan::BoundKind::Key) continue;
+      auto state = std::make_unique<SharedState>();
+      state->store = StateStore::open(config_.state_dir + "/query-" + p.queries[q].name, error);
+      if (!state->store) {
+        error = fmt::format("query `{}`: {}", p.queries[q].name, error);
+        return false;
+      }
+      state->op = std::make_unique<KeyedStateOperator>(p, static_cast<int32_t>(q), *state->store, config_.clock);
+      shared_.shared_state[q] = std::move(state);
+    }
+  }
+
+  rd_kafka_topic_partition_list_t* assignment = rd_kafka_topic_partition_list_new(16);
+  auto assignment_guard = std::unique_ptr<rd_kafka_topic_partition_list_t, void (*)(rd_kafka_topic_partition_list_t*)>(
+      assignment, rd_kafka_topic_partition_list_destroy);
+  for (const auto& group : task_groups(p)) {
+    const plan::SourcePlan& first = p.sources[group.front()];
+    for (int32_t partition = 0; partition < first.partitions; ++partition) {
+      std::string name = first.name + "-" + std::to_string(partition);
+      auto task = std::make_unique<PartitionTask>(name, shared_);
+      for (size_t s : group) {
+        TaskInput input;
+        input.source_index = s;
+        input.source = &p.sources[s];
+        input.partition = partition;
+        input.batch = program.batch_function(p.sources[s].name);
+        input.decoder = make_decoder(p.sources[s].schema, compiler::codegen::needed_fields(p, p.sources[s].name),
+                                     8 << 20);
+        task->inputs().push_back(std::move(input));
+      }
+      if (!task->open_state(config_.state_dir + "/" + name, error)) {
+        error = fmt::format("task `{}`: {}", name, error);
+        return false;
+      }
+      auto offsets = task->committed_offsets();
+      for (auto& input : task->inputs()) {
+        auto it = offsets.find(fmt::format("{}/{}", input.source->topic, partition));
+        input.next_offset = it != offsets.end() ? it->second : 0;
+        int64_t low = 0, high = 0;
+        rd_kafka_query_watermark_offsets(consumer_, input.source->topic.c_str(), partition, &low, &high, 10'000);
+        input.end_offset = high;
+        input.next_offset = std::max(input.next_offset, low);
+        rd_kafka_topic_partition_list_add(assignment, input.source->topic.c_str(), partition)->offset =
+            input.next_offset;
+      }
+      tasks_.push_back(std::move(task));
+    }
+  }
+  if (rd_kafka_resp_err_t err = rd_kafka_assign(consumer_, assignment)) {
+    error = fmt::format("cannot assign partitions: {}", rd_kafka_err2str(err));
+    return false;
+  }
+  for (auto& task : tasks_)
+    for (auto& input : task->inputs()) {
+      input.queue = rd_kafka_queue_get_partition(consumer_, input.source->topic.c_str(), input.partition);
+      rd_kafka_queue_forward(input.queue, nullptr);
+    }
+
+  if (config_.log_level >= LogLevel::Info) {
+    compiler::explain::Budget budget = compiler::explain::compute_budget(p);
+    int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    fmt::print(stderr, "flowrun: {} task{}, {} worker thread{}, {} cores; full parallelism needs {} cores (Spark: {})\n",
+               tasks_.size(), tasks_.size() == 1 ? "" : "s", config_.threads, config_.threads == 1 ? "" : "s", cores, budget.tasks + budget.producer_threads, budget.spark_cores);
+  }
+  if (config_.threads < static_cast<int>(tasks_.size()) && config_.log_level >= LogLevel::Warn)
+    fmt::print(stderr, "flowrun: warning: {} threads for {} tasks: tasks take turns (slower, never stalled)\n",
+               config_.threads, tasks_.size());
+  return true;
+}
+
+void Job::start_workers() {
+  for (int w = 0; w < config_.threads; ++w) {
+    workers_.emplace_back([this, w] {
+      size_t next = static_cast<size_t>(w);
+      while (!workers_stop_.load(std::memory_order_relaxed)) {
+        bool worked = false;
+        for (size_t k = 0; k < tasks_.size(); ++k) worked |= tasks_[(next + k) % tasks_.size()]->try_trigger(10'000);
+        next++;
+        if (!worked) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+    });
+  }
+}
+
+void Job::stop_workers() {
+  workers_stop_ = true;
+  for (auto& worker : workers_) worker.join();
+  workers_.clear();
+}
+
+void Job::mark_end_offsets() {
+  for (auto& task : tasks_)
+    for (auto& input : task->inputs()) {
+      int64_t low = 0, high = 0;
+      rd_kafka_query_watermark_offsets(consumer_, input.source->topic.c_str(), input.partition, &low, &high, 10'000);
+      input.end_offset = high;
+    }
+}
+
+void Job::hand_to_task(rd_kafka_message_t* event) {
+  // A record fetched before its partition was forwarded to its own queue: hand it to its task.
+  std::string topic = rd_kafka_topic_name(event->rkt);
+  for (auto& task : tasks_)
+    for (size_t i = 0; i < task->inputs().size(); ++i)
+      if (task->inputs()[i].source->topic == topic && task->inputs()[i].partition == event->partition) {
+        task->spill(i, event);
+        return;
+      }
+  rd_kafka_message_destroy(event);
+}
+
+Job::Outcome Job::run(bool until_idle, const std::atomic<bool>& stop) {
+  auto last_progress = Clock::now();
+  int64_t last_in = shared_.records_in.load();
+  while (!stop && !shared_.failed) {
+    rd_kafka_message_t* event = rd_kafka_consumer_poll(consumer_, 50);  // errors and rebalances only
+    if (event && !event->err && event->rkt) {
+      hand_to_task(event);
+    } else if (event) {
+      if (event->err && event->err != RD_KAFKA_RESP_ERR__PARTITION_EOF && config_.log_level >= LogLevel::Warn)
+        fmt::print(stderr, "flowrun: Kafka: {}\n", rd_kafka_message_errstr(event));
+      rd_kafka_message_destroy(event);
+    }
+    if (until_idle && std::all_of(tasks_.begin(), tasks_.end(), [](const auto& t) { return t->reached_end(); })) {
+      // The last report covers what happened since the previous one, so a short run reports too.
+      report_progress(std::max(1e-3, std::chrono::duration<double>(Clock::now() - last_progress).count()),
+                      shared_.records_in.load() - last_in);
+      return shared_.failed ? Outcome::Failed : Outcome::Idle;
+    }
+    auto now = Clock::now();
+    if (now - last_progress >= std::chrono::seconds(1)) {
+      int64_t in = shared_.records_in.load();
+      report_progress(std::chrono::duration<double>(now - last_progress).count(), in - last_in);
+      last_progress = now;
+      last_in = in;
+    }
+  }
+  return shared_.failed ? Outcome::Failed : Outcome::Stopped;
+}
+
+namespace {
+
+std::string time_text(int64_t ms) {
+  if (ms == INT64_MIN) return "none";
+  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
+  return fmt::format("{}.{:03d}Z", text, static_cast<int>(ms % 1000));
+}
+
+}  // namespace
+
+void Job::report_progress(double seconds, int64_t records_since) {
+  (void)records_since;
+  const plan::Plan& p = plan_;
+  if (config_.log_level >= LogLevel::Debug)
+    for (auto& task : tasks_)
+      for (const auto& input : task->inputs())
+        if (input.next_offset < input.end_offset)
+          fmt::print(stderr, "flowrun: debug: {} partition {} at offset {} of {}\n", input.source->topic,
+                     input.partition, input.next_offset, input.end_offset);
+  if (config_.log_level < LogLevel::Info) return;
+
+  // Per source: records read since the last report, and the consumer lag (records in the topic
+  // not read yet, from the high watermarks the consumer last fetched: never a blocking call).
+  std::vector<int64_t> in(p.sources.size()), lag(p.sources.size(), 0);
+  for (size_t s = 0; s < p.sources.size(); ++s) in[s] = shared_.source_in[s]->load();
+  for (auto& task : tasks_)
+    for (const auto& input : task->inputs()) {
+      int64_t low = 0, high = 0;
+      if (!rd_kafka_get_watermark_offsets(consumer_, input.source->topic.c_str(), input.partition, &low, &high) &&
+          high > input.next_offset)
+        lag[input.source_index] += high - input.next_offset;
+    }
+  if (last_source_in_.size() != in.size()) last_source_in_.assign(in.size(), 0);
+  if (last_query_out_.size() != p.queries.size()) last_query_out_.assign(p.queries.size(), 0);
+  int64_t triggers = shared_.trigger_count.load(), trigger_ns = shared_.trigger_ns.load();
+  double trigger_ms = triggers > last_triggers_
+                          ? static_cast<double>(trigger_ns - last_trigger_ns_) / 1e6 /
+                                static_cast<double>(triggers - last_triggers_)
+                          : 0.0;
+  int64_t state_bytes = 0;
+  for (const auto& t : tasks_) state_bytes += t->state_bytes();
+
+  bool reported = false;
+  for (size_t q = 0; q < p.queries.size(); ++q) {
+    const plan::QueryPlan& query = p.queries[q];
+    int64_t query_in = 0, query_in_since = 0, query_lag = 0, watermark = INT64_MAX;
+    for (const auto& name : query.sources)
+      for (size_t s = 0; s < p.sources.size(); ++s)
+        if (p.sources[s].name == name) {
+          query_in += in[s];
+          query_in_since += in[s] - last_source_in_[s];
+          query_lag += lag[s];
+          watermark = std::min(watermark, shared_.watermark(s));
+        }
+    int64_t out = shared_.query_out[q]->load();
+    int64_t out_since = out - last_query_out_[q];
+    last_query_out_[q] = out;
+    if (query_in_since == 0 && out_since == 0 && query_lag == 0) continue;  // nothing happened: no line
+    reported = true;
+    size_t keys = 0;
+    for (const auto& t : tasks_) keys += t->state_keys(q);
+    if (SharedState* state = shared_.shared_state[q].get()) {
+      std::lock_guard lock(state->lock);
+      keys += state->op->live_keys();
+    }
+    double rate = static_cast<double>(query_in_since) / seconds;
+    if (config_.progress_json)
+      fmt::print(stderr,
+                 "{{\"query\":\"{}\",\"records_in\":{},\"records_per_second\":{:.0f},\"records_out\":{},"
+                 "\"watermark\":\"{}\",\"lag\":{},\"state_keys\":{},\"trigger_ms\":{:.2f}}}\n",
+                 query.name, query_in, rate, out, time_text(watermark), query_lag, keys, trigger_ms);
+    else
+      fmt::print(stderr,
+                 "flowrun: progress: query {}: {} in ({:.0f}/s), {} out, watermark {}, lag {}, {} state keys, "
+                 "trigger {:.2f} ms\n",
+                 query.name, query_in, rate, out, time_text(watermark), query_lag, keys, trigger_ms);
+  }
+  last_source_in_ = in;
+  last_triggers_ = triggers;
+  last_trigger_ns_ = trigger_ns;
+  if (!reported) return;
+
+  std::string metrics;
+  for (size_t m = 0; m < p.metrics.size(); ++m)
+    metrics += config_.progress_json ? fmt::format("{}\"{}\":{}", m ? "," : "", p.metrics[m].name, metric(m))
+                                     : fmt::format("{}{}={}", m ? " " : "", p.metrics[m].name, metric(m));
+  if (config_.progress_json)
+    fmt::print(stderr,
+               "{{\"records_in\":{},\"records_out\":{},\"dead_lettered\":{},\"state_bytes\":{},\"metrics\":{{{}}}}}\n",
+               records_in(), records_out(), dead_lettered(), state_bytes, metrics);
+  else
+    fmt::print(stderr, "flowrun: progress: {} records in, {} out, {} dead-lettered, state {} bytes{}{}\n", records_in(),
+               records_out(), dead_lettered(), state_bytes, metrics.empty() ? "" : ", ", metrics);
+}
+
+void Job::fire_processing_timeouts() {
+  for (auto& task : tasks_) task->fire_processing_timeouts();
+}
+
+void Job::finish() {
+  for (auto& task : tasks_) task->finish();
+}
+
+}  // namespace flow::runtime

@@ -1,0 +1,92 @@
+// A running application: its partition tasks, the consumer that feeds them, the worker pool and
+// the progress reporter. `flowrun run` starts one job and runs it until stopped (or idle);
+// `flowrun test` runs one in phases — load records, run until idle, move the processing-time
+// clock, repeat — over the very same code path.
+#pragma once
+
+#include <librdkafka/rdkafka.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "compiler/codegen/codegen.hpp"
+#include "compiler/plan/plan.hpp"
+#include "runtime/kafka/kafka_client.hpp"
+#include "runtime/launcher/run_options.hpp"
+#include "runtime/state/stateful_operator.hpp"
+#include "runtime/tasks/partition_task.hpp"
+
+namespace flow::runtime {
+
+struct JobConfig {
+  std::string brokers;
+  KafkaProperties kafka_properties;
+  std::string app_id;
+  std::string state_dir;
+  int threads = 1;
+  LogLevel log_level = LogLevel::Info;
+  bool progress_json = false;
+  bool capture_stdout = false;  //!< keep `sink … to stdout` lines (captured_stdout) instead of printing
+  //! The processing-time clock (default: the system clock); tests drive a virtual one.
+  ProcessingClock clock;
+};
+
+class Job {
+ public:
+  //! Opens state, assigns every partition from its checkpointed offset and starts the workers.
+  //! The plan and program must outlive the job. Null and `error` on failure.
+  static std::unique_ptr<Job> start(const compiler::plan::Plan& plan, const compiler::codegen::Program& program,
+                                    Producer& producer, const JobConfig& config, std::string& error);
+  ~Job();
+  Job(const Job&) = delete;
+  Job& operator=(const Job&) = delete;
+
+  enum class Outcome { Idle, Stopped, Failed };
+  //! Serves Kafka events and prints progress until `stop` is set, the job fails or — with
+  //! `until_idle` — every partition is read up to the end it had when `mark_end_offsets` last ran.
+  Outcome run(bool until_idle, const std::atomic<bool>& stop);
+  //! Records the current end of every partition (what `run(until_idle)` reads up to).
+  void mark_end_offsets();
+  //! Fires the processing-time timeouts that are due by the clock, on every task.
+  void fire_processing_timeouts();
+  //! End of input: event and processing time move to the end (windows close, timeouts fire).
+  void finish();
+  //! Stops the workers; every task has committed its last trigger. Idempotent.
+  void stop_workers();
+
+  const std::string& failure() const { return shared_.failure; }
+  int64_t records_in() const { return shared_.records_in.load(); }
+  int64_t records_out() const { return shared_.records_out.load(); }
+  int64_t dead_lettered() const { return shared_.dead_lettered.load(); }
+  int64_t metric(size_t index) const { return shared_.metrics[index]->load(); }
+  size_t task_count() const { return tasks_.size(); }
+  //! The lines a `sink … to stdout` query wrote, with JobConfig::capture_stdout (after stop_workers).
+  std::vector<std::string> captured_stdout(int32_t query) const {
+    auto it = shared_.captured_stdout.find(query);
+    return it == shared_.captured_stdout.end() ? std::vector<std::string>{} : it->second;
+  }
+
+ private:
+  Job(const compiler::plan::Plan& plan, const JobConfig& config) : plan_(plan), config_(config) {}
+  bool open(const compiler::codegen::Program& program, Producer& producer, std::string& error);
+  void start_workers();
+  void hand_to_task(rd_kafka_message_t* message);
+  void report_progress(double seconds, int64_t records_since);
+
+  const compiler::plan::Plan& plan_;
+  JobConfig config_;
+  SharedRun shared_;
+  rd_kafka_t* consumer_ = nullptr;
+  std::vector<std::unique_ptr<PartitionTask>> tasks_;
+  std::atomic<bool> workers_stop_{false};
+  std::vector<std::thread> workers_;
+  // What the previous progress report saw, to report rates and changes.
+  std::vector<int64_t> last_source_in_, last_query_out_;
+  int64_t last_triggers_ = 0, last_trigger_ns_ = 0;
+};
+
+}  // namespace flow::runtime

@@ -1,0 +1,308 @@
+// `flowrun test`: run a fixture through the real runtime and compare every output with expected/.
+#include "runtime/testing/test_command.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include <unistd.h>
+
+#include "compiler/codegen/codegen.hpp"
+#include "compiler/plan/operators/logical_sink.hpp"
+#include "runtime/kafka/embedded_kafka.hpp"
+#include "runtime/launcher/application.hpp"
+#include "runtime/launcher/input_loader.hpp"
+#include "runtime/launcher/job.hpp"
+#include "runtime/testing/fixture.hpp"
+#include "runtime/testing/output_comparison.hpp"
+
+namespace flow::runtime::testing {
+
+namespace plan = compiler::plan;
+namespace fs = std::filesystem;
+
+namespace {
+
+//! What one run of the fixture produced.
+struct RunResult {
+  std::string failure;  //!< the job failed (nothing to compare)
+  int64_t records_in = 0, records_out = 0, dead_lettered = 0;
+  //! Per output (a sink's name, or `SOURCE.dead_letters`): the records received.
+  std::map<std::string, std::vector<ReceivedRecord>> outputs;
+  std::map<std::string, std::string> expected_paths;  //!< per output
+  std::map<std::string, std::string> descriptions;    //!< per output: "sink `x` (topic "t")"
+  std::vector<std::string> metrics;                   //!< "NAME = VALUE" per metric, sorted
+};
+
+//! A scratch folder removed when the test ends, whatever happens.
+struct ScratchDirectory {
+  fs::path path;
+  ScratchDirectory() {
+    path = fs::temp_directory_path() /
+           fmt::format("flowrun-test-{}-{}", ::getpid(), std::chrono::steady_clock::now().time_since_epoch().count());
+    fs::create_directories(path);
+  }
+  ~ScratchDirectory() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+std::string where(int partitions) {
+  return partitions ? fmt::format("partitions {}", partitions) : std::string("declared partitions");
+}
+
+RunResult run_fixture(const TestOptions& options, const Fixture& fixture, int partitions, const fs::path& scratch) {
+  RunResult result;
+  auto checked = check_application(options.app);
+  if (!checked) {
+    result.failure = "the application has errors";
+    return result;
+  }
+  plan::Plan& p = *checked;
+  if (partitions)
+    for (auto& source : p.sources) source.partitions = partitions;
+
+  std::string error;
+  auto program = compiler::codegen::JitProgram::compile(p, PartitionTask::host_symbols(), error,
+                                                        (scratch / "code-cache").string());
+  if (!program) {
+    result.failure = "cannot compile: " + error;
+    return result;
+  }
+
+  EmbeddedKafka kafka;
+  int widest = 1;
+  for (const auto& source : p.sources) {
+    kafka.create_topic(source.topic, static_cast<int>(source.partitions));
+    if (source.dead_letter) kafka.create_topic(*source.dead_letter, static_cast<int>(source.partitions));
+    widest = std::max(widest, static_cast<int>(source.partitions));
+  }
+  for (const auto& sink : p.sinks)
+    if (sink.kind == "kafka") kafka.create_topic(sink.topic, widest);
+  const std::string& brokers = kafka.bootstrap_servers();
+  auto producer = Producer::create(brokers, options.kafka_properties, error);
+  if (!producer) {
+    result.failure = error;
+    return result;
+  }
+
+  // Processing time is the test's own clock: it moves only at `@advance processing time`.
+  std::atomic<int64_t> clock_ms{0};
+  JobConfig config;
+  config.brokers = brokers;
+  config.kafka_properties = options.kafka_properties;
+  config.app_id = "flowrun-test";
+  config.state_dir = (scratch / fmt::format("state-{}", partitions)).string();
+  config.threads = options.threads;
+  config.log_level = options.log_level;
+  config.capture_stdout = true;
+  config.clock = [&clock_ms] { return clock_ms.load(); };
+  auto job = Job::start(p, *program, *producer, config, error);
+  if (!job) {
+    result.failure = error;
+    return result;
+  }
+  std::atomic<bool> never_stop{false};
+  for (const FixturePhase& phase : fixture.phases) {
+    for (const auto& [name, lines] : phase.records) {
+      int64_t count = 0;
+      if (!produce_lines(*producer, p, *p.find_source(name), lines, error, count)) {
+        result.failure = error;
+        return result;
+      }
+    }
+    if (!producer->flush(30'000)) {
+      result.failure = "the embedded Kafka did not acknowledge the input";
+      return result;
+    }
+    job->mark_end_offsets();
+    if (job->run(true, never_stop) == Job::Outcome::Failed) break;
+    if (phase.then_advance_ms) {
+      clock_ms += phase.then_advance_ms;
+      job->fire_processing_timeouts();
+    }
+  }
+  if (job->failure().empty()) job->finish();
+  job->stop_workers();
+  producer->flush(30'000);
+  if (!job->failure().empty()) {
+    result.failure = job->failure();
+    return result;
+  }
+  result.records_in = job->records_in();
+  result.records_out = job->records_out();
+  result.dead_lettered = job->dead_lettered();
+  for (size_t m = 0; m < p.metrics.size(); ++m)
+    result.metrics.push_back(fmt::format("{} = {}", p.metrics[m].name, job->metric(m)));
+  std::sort(result.metrics.begin(), result.metrics.end());
+
+  std::map<std::string, std::vector<TopicRecord>> topics;  // each topic read once
+  auto topic = [&](const std::string& name) -> const std::vector<TopicRecord>& {
+    auto it = topics.find(name);
+    if (it == topics.end()) it = topics.emplace(name, read_topic(brokers, options.kafka_properties, name, error)).first;
+    return it->second;
+  };
+  for (const auto& sink : p.sinks) {
+    auto& received = result.outputs[sink.name];
+    result.expected_paths[sink.name] = expected_sink_path(fixture.directory, sink.name);
+    if (sink.kind == "kafka") {
+      result.descriptions[sink.name] = fmt::format("sink `{}` (topic \"{}\")", sink.name, sink.topic);
+      for (const auto& record : topic(sink.topic))
+        received.push_back({record.key.empty() ? std::nullopt : std::optional<std::string>(record.key), record.value});
+    } else {
+      result.descriptions[sink.name] = fmt::format("sink `{}` (stdout)", sink.name);
+      for (size_t q = 0; q < p.queries.size(); ++q) {
+        auto* op = dynamic_cast<const plan::LogicalSink*>(p.queries[q].operators.back().get());
+        if (op && op->sink == sink.name)
+          for (auto& line : job->captured_stdout(static_cast<int32_t>(q))) received.push_back({std::nullopt, line});
+      }
+    }
+  }
+  for (const auto& source : p.sources) {
+    if (!source.dead_letter) continue;
+    std::string name = source.name + ".dead_letters";
+    auto& received = result.outputs[name];
+    result.expected_paths[name] = expected_dead_letters_path(fixture.directory, source.name);
+    result.descriptions[name] = fmt::format("dead letters of `{}` (topic \"{}\")", source.name, *source.dead_letter);
+    for (const auto& record : topic(*source.dead_letter)) {
+      std::string from, why;
+      for (const auto& header : record.headers) {
+        if (header.name == "flow.source") from = header.value;
+        if (header.name == "flow.error") why = header.value;
+      }
+      if (from == source.name) received.push_back({std::nullopt, dead_letter_json(record.value, why)});
+    }
+  }
+  return result;
+}
+
+//! `--fixtures DIR ` when the fixtures are not the application's own folder, for hints.
+std::string fixtures_flag(const TestOptions& options) {
+  std::string own = fs::path(options.app).parent_path().string();
+  return options.fixtures == (own.empty() ? "." : own) ? "" : fmt::format("--fixtures {} ", options.fixtures);
+}
+
+std::string metrics_path(const Fixture& fixture) {
+  return (fs::path(fixture.directory) / "expected" / "metrics.txt").string();
+}
+
+bool read_expected(const std::string& path, std::vector<std::string>& lines) {
+  std::ifstream in(path);
+  if (!in) return false;
+  std::string line;
+  while (std::getline(in, line)) lines.push_back(line);
+  return true;
+}
+
+void write_expected(const std::string& path, const std::vector<ReceivedRecord>& received) {
+  fs::create_directories(fs::path(path).parent_path());
+  std::ofstream out(path);
+  for (const auto& line : expected_file_order(received)) out << line << '\n';
+}
+
+//! Compares one run with the expected files; prints what differs. True when all match.
+bool check_run(const TestOptions& options, const Fixture& fixture, int partitions, const RunResult& run) {
+  bool ok = true;
+  auto fail = [&](const std::string& what) {
+    if (ok) fmt::print("FAIL [{}]\n", where(partitions));
+    ok = false;
+    fmt::print("  {}\n", what);
+  };
+  // Every record read is accounted for: processed or dead-lettered, never lost.
+  if (run.records_in != fixture.input_records)
+    fail(fmt::format("{} records in, but the fixture has {}", run.records_in, fixture.input_records));
+  int64_t in_dead_letter_topics = 0;
+  for (const auto& [name, received] : run.outputs)
+    if (name.ends_with(".dead_letters")) in_dead_letter_topics += static_cast<int64_t>(received.size());
+  int64_t declared_dead_letters = 0;
+  for (const auto& [name, path] : run.expected_paths)
+    if (name.ends_with(".dead_letters")) declared_dead_letters++;
+  if (declared_dead_letters && run.dead_lettered != in_dead_letter_topics)
+    fail(fmt::format("{} records dead-lettered, but the dead-letter topics hold {}", run.dead_lettered,
+                     in_dead_letter_topics));
+  // expected/metrics.txt, when present: every metric's total, one `NAME = VALUE` line each.
+  std::vector<std::string> metrics;
+  if (read_expected(metrics_path(fixture), metrics)) {
+    std::erase_if(metrics, [](const std::string& line) { return line.empty(); });
+    std::sort(metrics.begin(), metrics.end());
+    if (metrics != run.metrics) {
+      std::string expected_text, received_text;
+      for (const auto& line : metrics) expected_text += "\n      " + line;
+      for (const auto& line : run.metrics) received_text += "\n      " + line;
+      fail(fmt::format("metrics differ from {}:\n    expected:{}\n    received:{}", metrics_path(fixture),
+                       expected_text, received_text));
+    }
+  }
+  for (const auto& [name, received] : run.outputs) {
+    const std::string& path = run.expected_paths.at(name);
+    std::vector<std::string> expected;
+    if (!read_expected(path, expected)) {
+      fail(fmt::format("{}: no expected file {} ({} records received; `flowrun test {} {}--update` writes it)",
+                       run.descriptions.at(name), path, received.size(), options.app, fixtures_flag(options)));
+      continue;
+    }
+    Comparison comparison = compare_records(expected, received);
+    if (comparison.ok()) continue;
+    fail(fmt::format("{} differs from {}:", run.descriptions.at(name), path));
+    fmt::print("{}", render_comparison(comparison, "    "));
+  }
+  return ok;
+}
+
+}  // namespace
+
+int run_test(const TestOptions& options) {
+  // Checked once up front, so a broken application reports its diagnostics once.
+  auto checked = check_application(options.app);
+  if (!checked) return 1;
+  Fixture fixture;
+  std::string error;
+  if (!load_fixture(*checked, options.fixtures, fixture, error)) {
+    fmt::print(stderr, "flowrun: {}\n", error);
+    return 1;
+  }
+  std::vector<int> counts = options.partitions.empty() ? std::vector<int>{0} : options.partitions;
+  fmt::print("flowrun test {} (fixtures {}): {} input records in {} phase{}\n", options.app, fixture.directory,
+             fixture.input_records, fixture.phases.size(), fixture.phases.size() == 1 ? "" : "s");
+  ScratchDirectory scratch;
+  bool all_ok = true;
+  for (size_t c = 0; c < counts.size(); ++c) {
+    auto started = std::chrono::steady_clock::now();
+    RunResult run = run_fixture(options, fixture, counts[c], scratch.path);
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    if (!run.failure.empty()) {
+      fmt::print("FAIL [{}]\n  the job failed: {}\n", where(counts[c]), run.failure);
+      all_ok = false;
+      continue;
+    }
+    if (options.update && c == 0) {
+      for (const auto& [name, received] : run.outputs) {
+        write_expected(run.expected_paths.at(name), received);
+        fmt::print("  wrote {} ({} records)\n", run.expected_paths.at(name), received.size());
+      }
+      if (!run.metrics.empty()) {
+        std::ofstream out(metrics_path(fixture));
+        for (const auto& line : run.metrics) out << line << '\n';
+        fmt::print("  wrote {} ({} metrics)\n", metrics_path(fixture), run.metrics.size());
+      }
+    }
+    bool ok = check_run(options, fixture, counts[c], run);
+    all_ok &= ok;
+    if (ok)
+      fmt::print("ok [{}]: {} records in, {} out, {} dead-lettered; {} outputs match ({:.2f} s)\n", where(counts[c]),
+                 run.records_in, run.records_out, run.dead_lettered, run.outputs.size(), seconds);
+  }
+  if (!all_ok)
+    fmt::print("flowrun test: FAILED — review the differences above; if the new output is right, `flowrun test {} "
+               "{}--update` rewrites expected/\n",
+               options.app, fixtures_flag(options));
+  return all_ok ? 0 : 1;
+}
+
+}  // namespace flow::runtime::testing
