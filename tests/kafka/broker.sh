@@ -14,7 +14,8 @@
 # data lives in a mktemp folder named in DIR/data_dir. A watchdog stops the broker when the
 # process that started it (CTest, or your shell) is gone, so an interrupted run leaves nothing
 # behind. The jars go to ${XDG_CACHE_HOME:-~/.cache}/flow/kafka-3.9.1/lib (FLOW_KAFKA_LIB
-# overrides), copied there by tests/kafka/pom.xml.
+# overrides), copied there by tests/kafka/pom.xml. FLOW_KAFKA_HEAP sets the JVM heap (512m).
+# bench/peers/run.sh starts its broker with this script too.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 version=3.9.1
@@ -42,7 +43,7 @@ fetch() {
   touch "$lib/.complete"
 }
 
-java_opts=(-Xms256m -Xmx512m -XX:+UseSerialGC -Djava.awt.headless=true)
+java_opts=(-Xms256m "-Xmx${FLOW_KAFKA_HEAP:-512m}" -XX:+UseSerialGC -Djava.awt.headless=true)
 
 alive() {  # the broker of DIR is running
   local dir=$1 pid
