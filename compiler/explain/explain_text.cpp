@@ -24,6 +24,8 @@ void summary(const plan::Plan& plan, std::string& out) {
     out += fmt::format("  source {}: topic \"{}\", {}", source.name, source.topic, plural(source.partitions, "partition", "partitions"));
     if (source.max_records_per_trigger)
       out += fmt::format(", at most {} records per partition per trigger", *source.max_records_per_trigger);
+    if (source.max_record_bytes)
+      out += fmt::format(", records over {} bytes dead-lettered", *source.max_record_bytes);
     else
       out += ", no rate limit";
     if (source.event_time) out += fmt::format(", event time `{}`", *source.event_time);

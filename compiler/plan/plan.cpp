@@ -66,6 +66,8 @@ std::string plan_to_json(const Plan& plan) {
     json.key("partitions").value(source.partitions);
     if (source.max_records_per_trigger) json.key("max_records_per_trigger").value(*source.max_records_per_trigger);
     else json.key("max_records_per_trigger").null();
+    if (source.max_record_bytes) json.key("max_record_bytes").value(*source.max_record_bytes);
+    else json.key("max_record_bytes").null();
     if (source.event_time) json.key("event_time").value(*source.event_time);
     else json.key("event_time").null();
     if (source.watermark_ms) json.key("watermark_ms").value(*source.watermark_ms);

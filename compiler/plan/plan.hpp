@@ -18,6 +18,7 @@ struct SourcePlan {
   Schema schema;
   int64_t partitions = 0;
   std::optional<int64_t> max_records_per_trigger;
+  std::optional<int64_t> max_record_bytes;  //!< larger records are dead-lettered (default 8 MiB)
   std::optional<std::string> event_time;  //!< a timestamp field of `schema`
   std::optional<int64_t> watermark_ms;
   std::optional<std::string> dead_letter;  //!< topic

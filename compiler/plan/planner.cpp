@@ -93,26 +93,30 @@ class ProgramPlanner {
     for (const auto& option : decl.options) {
       const std::string& name = option.name.name;
       const ast::Expr& value = option.value;
-      if (name == "partitions" || name == "max_records_per_trigger") {
+      if (name == "partitions" || name == "max_records_per_trigger" || name == "max_record_bytes") {
         // Present, even if its value is wrong: a missing `partitions` (E0230) is another mistake.
         if (name == "partitions") has_partitions = true;
         std::optional<int64_t> count = signed_literal(value, ast::ExprKind::Int);
         if (!count) {
           bad_option(option, "an integer",
-                     name == "partitions" ? "write the topic's partition count: `partitions = 4`"
-                                          : "write a record count: `max_records_per_trigger = 10000`");
+                     name == "partitions"                ? "write the topic's partition count: `partitions = 4`"
+                     : name == "max_record_bytes" ? "write a size in bytes: `max_record_bytes = 1048576`"
+                                                  : "write a record count: `max_records_per_trigger = 10000`");
           continue;
         }
         if (*count <= 0) {
           sink_.error(ErrorCode::NotPositive, value.span,
                       fmt::format("`{}` of source `{}` must be positive, not {}", name, source.name, *count),
                       "not positive")
-              .with_help(name == "partitions" ? "write the topic's partition count"
-                                              : "write how many records a partition may read per trigger");
+              .with_help(name == "partitions"                ? "write the topic's partition count"
+                         : name == "max_record_bytes" ? "write the largest record size to accept, in bytes"
+                                                      : "write how many records a partition may read per trigger");
           continue;
         }
         if (name == "partitions") {
           source.partitions = *count;
+        } else if (name == "max_record_bytes") {
+          source.max_record_bytes = *count;
         } else {
           source.max_records_per_trigger = *count;
         }

@@ -44,8 +44,8 @@ class SyntaxChecker {
                    fmt::format("source `{}` has an unknown option `{}`", source.name.name, option.name.name),
                    "unknown option")
             .with_help(did_you_mean(option.name.name, known,
-                                    "the options are partitions, max_records_per_trigger, event_time, watermark "
-                                    "and dead_letter"));
+                                    "the options are partitions, max_records_per_trigger, max_record_bytes, "
+                                    "event_time, watermark and dead_letter"));
       } else if (auto [first, inserted] = seen.emplace(option.name.name, option.name.span); !inserted) {
         sink_.error(ErrorCode::UnknownOption, option.name.span,
                     fmt::format("option `{}` is given twice for source `{}`", option.name.name, source.name.name),
@@ -195,8 +195,8 @@ class SyntaxChecker {
 }  // namespace
 
 const std::vector<std::string>& known_source_options() {
-  static const std::vector<std::string> options = {"partitions", "max_records_per_trigger", "event_time",
-                                                   "watermark", "dead_letter"};
+  static const std::vector<std::string> options = {"partitions", "max_records_per_trigger", "max_record_bytes",
+                                                   "event_time", "watermark",  "dead_letter"};
   return options;
 }
 

@@ -168,7 +168,7 @@ bool Job::open(const compiler::codegen::Program& program, Producer& producer, st
         input.partition = partition;
         input.batch = program.batch_function(p.sources[s].name);
         input.decoder = make_decoder(p.sources[s].schema, compiler::codegen::needed_fields(p, p.sources[s].name),
-                                     8 << 20);
+                                     p.sources[s].max_record_bytes.value_or(int64_t{8} << 20));
         task->inputs().push_back(std::move(input));
       }
       if (!task->open_state(config_.state_dir + "/" + name, error)) {
