@@ -254,7 +254,6 @@ void Job::hand_to_task(rd_kafka_message_t* event) {
 
 Job::Outcome Job::run(bool until_idle, const std::atomic<bool>& stop) {
   auto last_progress = Clock::now();
-  int64_t last_in = shared_.records_in.load();
   while (!stop && !shared_.failed) {
     rd_kafka_message_t* event = rd_kafka_consumer_poll(consumer_, 50);  // errors and rebalances only
     if (event && !event->err && event->rkt) {
@@ -266,16 +265,13 @@ Job::Outcome Job::run(bool until_idle, const std::atomic<bool>& stop) {
     }
     if (until_idle && std::all_of(tasks_.begin(), tasks_.end(), [](const auto& t) { return t->reached_end(); })) {
       // The last report covers what happened since the previous one, so a short run reports too.
-      report_progress(std::max(1e-3, std::chrono::duration<double>(Clock::now() - last_progress).count()),
-                      shared_.records_in.load() - last_in);
+      report_progress(std::max(1e-3, std::chrono::duration<double>(Clock::now() - last_progress).count()));
       return shared_.failed ? Outcome::Failed : Outcome::Idle;
     }
     auto now = Clock::now();
     if (now - last_progress >= std::chrono::seconds(1)) {
-      int64_t in = shared_.records_in.load();
-      report_progress(std::chrono::duration<double>(now - last_progress).count(), in - last_in);
+      report_progress(std::chrono::duration<double>(now - last_progress).count());
       last_progress = now;
-      last_in = in;
     }
   }
   return shared_.failed ? Outcome::Failed : Outcome::Stopped;
@@ -295,8 +291,7 @@ std::string time_text(int64_t ms) {
 
 }  // namespace
 
-void Job::report_progress(double seconds, int64_t records_since) {
-  (void)records_since;
+void Job::report_progress(double seconds) {
   const plan::Plan& p = plan_;
   if (config_.log_level >= LogLevel::Debug)
     for (auto& task : tasks_)

@@ -75,7 +75,8 @@ class Job {
   bool open(const compiler::codegen::Program& program, Producer& producer, std::string& error);
   void start_workers();
   void hand_to_task(rd_kafka_message_t* message);
-  void report_progress(double seconds, int64_t records_since);
+  //! Prints the progress lines for the `seconds` since the previous report.
+  void report_progress(double seconds);
 
   const compiler::plan::Plan& plan_;
   JobConfig config_;

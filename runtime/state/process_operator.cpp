@@ -9,7 +9,8 @@ using compiler::eval::Value;
 
 namespace {
 
-constexpr char kEntryVersion = 1;
+// 1: last event, deadline, fields (the index entry at the deadline); 2: the index entry's time too.
+constexpr char kEntryVersion = 2;
 
 int64_t saturating_add(int64_t a, int64_t b) {
   int64_t sum = 0;
@@ -35,10 +36,13 @@ std::optional<ProcessOperator::Entry> ProcessOperator::load(const std::string& i
   std::optional<std::string> bytes = store_.get(keyspace_.state(id));
   if (!bytes) return std::nullopt;
   ValueReader reader(*bytes);
-  if (reader.varint() != kEntryVersion) throw StateCorruption("state: unknown version of a `process` key's state");
+  uint64_t version = reader.varint();
+  if (version != 1 && version != kEntryVersion)
+    throw StateCorruption("state: unknown version of a `process` key's state");
   Entry entry;
   entry.last_event_ms = reader.signed_varint();
   entry.deadline_ms = reader.signed_varint();
+  entry.indexed_ms = version == 1 ? entry.deadline_ms : reader.signed_varint();
   uint64_t count = reader.varint();
   if (count != process_.state.size())
     throw StateCorruption("state: a key has " + std::to_string(count) + " state fields, the query " +
@@ -52,6 +56,7 @@ void ProcessOperator::save(const std::string& id, const Entry& entry) {
   append_varint(bytes, kEntryVersion);
   append_signed(bytes, entry.last_event_ms);
   append_signed(bytes, entry.deadline_ms);
+  append_signed(bytes, entry.indexed_ms);
   append_varint(bytes, entry.state.fields.size());
   for (const Value& field : entry.state.fields) append_value(bytes, field);
   store_.put(keyspace_.state(id), std::move(bytes));
@@ -59,7 +64,7 @@ void ProcessOperator::save(const std::string& id, const Entry& entry) {
 
 void ProcessOperator::drop(const std::string& id, const Entry& entry) {
   store_.erase(keyspace_.state(id));
-  if (process_.timeout_ms) expiry_.remove(entry.deadline_ms, id);
+  if (process_.timeout_ms) expiry_.remove(entry.indexed_ms, id);
   live_.set(live_.get() - 1);
 }
 
@@ -85,7 +90,7 @@ void ProcessOperator::on_record(const std::string& source, const Value& key, con
     stored.reset();
     time_out(id, expired, compiler::eval::find_handler(process_, "timeout"), out, tallies);
   }
-  Entry entry = stored ? *stored : Entry{event_time_ms, 0, initial_};
+  Entry entry = stored ? *stored : Entry{event_time_ms, 0, 0, initial_};
   compiler::eval::HandlerResult result = compiler::eval::run_handler(process_, *handler, entry.state, key, &fields);
   collect(result, key, event_time_ms, out, tallies);
   if (result.cleared) {
@@ -97,9 +102,16 @@ void ProcessOperator::on_record(const std::string& source, const Value& key, con
   if (process_.timeout_ms) {
     int64_t since = process_.processing_time ? clock_() : entry.last_event_ms;
     entry.deadline_ms = saturating_add(since, *process_.timeout_ms);
-    if (!stored || stored->deadline_ms != entry.deadline_ms) {
-      if (stored) expiry_.remove(stored->deadline_ms, id);
+    // A later deadline may leave the index entry where it is, at or before it: expire() moves it
+    // when it comes due. That saves two index writes per record for a key whose entry is far
+    // from due (a long timeout, a busy key); an entry due soon is moved now, as it would
+    // otherwise cost a move plus a state write when it came due.
+    int64_t now = process_.processing_time ? clock_() : watermark_.get();
+    bool due_soon = !stored || stored->indexed_ms <= saturating_add(now, *process_.timeout_ms / 2);
+    if (!stored || entry.deadline_ms < stored->indexed_ms || (due_soon && entry.deadline_ms != stored->indexed_ms)) {
+      if (stored) expiry_.remove(stored->indexed_ms, id);
       expiry_.add(entry.deadline_ms, id);
+      entry.indexed_ms = entry.deadline_ms;
     }
   }
   if (!stored) live_.set(live_.get() + 1);
@@ -110,8 +122,15 @@ void ProcessOperator::expire(int64_t up_to, std::vector<StateOutput>& out, State
   const compiler::plan::HandlerPlan* handler = compiler::eval::find_handler(process_, "timeout");
   for (const ExpiryIndex::Entry& due : expiry_.due(up_to)) {
     std::optional<Entry> entry = load(due.id);
-    if (!entry || entry->deadline_ms != due.deadline) {  // cannot happen; heal rather than fire
+    if (!entry || entry->indexed_ms != due.deadline) {  // cannot happen; heal rather than fire
       expiry_.remove(due.deadline, due.id);
+      continue;
+    }
+    if (entry->deadline_ms > up_to) {  // records came since the entry was written: not due yet
+      expiry_.remove(due.deadline, due.id);
+      expiry_.add(entry->deadline_ms, due.id);
+      entry->indexed_ms = entry->deadline_ms;
+      save(due.id, *entry);
       continue;
     }
     time_out(due.id, *entry, handler, out, tallies);

@@ -35,6 +35,10 @@ class ProcessOperator final : public StatefulOperator {
   struct Entry {
     int64_t last_event_ms = 0;
     int64_t deadline_ms = 0;  //!< meaningful only with a timeout
+    //! Where the key's expiry index entry is: at or before its deadline. A record that moves the
+    //! deadline later leaves the entry where it is (one state write per record instead of three);
+    //! when the entry comes due before the deadline, expire() moves it to the deadline.
+    int64_t indexed_ms = 0;
     compiler::eval::ProcessState state;
   };
 

@@ -5,6 +5,7 @@
 #include <leveldb/filter_policy.h>
 #include <leveldb/write_batch.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "runtime/state/value_codec.hpp"
@@ -80,11 +81,10 @@ void StateStore::remember(std::string key, std::optional<std::string> value) {
 
 const std::optional<std::string>& StateStore::lookup(std::string_view key) {
   if (auto found = dirty_.find(key); found != dirty_.end()) return found->second;
-  std::string owned(key);
-  if (auto found = clean_.find(owned); found != clean_.end()) return found->second;
+  if (auto found = clean_.find(key); found != clean_.end()) return found->second;
   std::optional<std::string> value = read_committed(state_key(key));
-  int64_t size = static_cast<int64_t>(owned.size() + (value ? value->size() : 0));
-  auto entry = clean_.emplace(std::move(owned), std::move(value)).first;
+  int64_t size = static_cast<int64_t>(key.size() + (value ? value->size() : 0));
+  auto entry = clean_.emplace(std::string(key), std::move(value)).first;
   clean_bytes_ += size;
   return entry->second;
 }
@@ -136,16 +136,21 @@ std::vector<std::pair<std::string, std::string>> StateStore::scan(std::string_vi
   std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
   std::string db_end = end ? state_key(*end) : std::string(1, kStatePrefix + 1);
   it->Seek(state_key(begin));
-  auto change = dirty_.lower_bound(begin);
-  auto last_change = end ? dirty_.lower_bound(*end) : dirty_.end();
+  // The changes in range, in key order, merged with the committed entries.
+  std::vector<const KeyMap::value_type*> changes;
+  for (const auto& entry : dirty_)
+    if (entry.first >= begin && (!end || entry.first < *end)) changes.push_back(&entry);
+  std::sort(changes.begin(), changes.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+  auto change = changes.begin();
+  auto last_change = changes.end();
   while (out.size() < limit) {
     bool committed = it->Valid() && it->key().compare(db_end) < 0;
     bool changed = change != last_change;
     if (!committed && !changed) break;
     std::string_view committed_key = committed ? view(it->key()).substr(1) : std::string_view();
-    if (changed && (!committed || change->first <= committed_key)) {
-      if (committed && change->first == committed_key) it->Next();  // the change replaces it
-      if (change->second) out.emplace_back(change->first, *change->second);
+    if (changed && (!committed || (*change)->first <= committed_key)) {
+      if (committed && (*change)->first == committed_key) it->Next();  // the change replaces it
+      if ((*change)->second) out.emplace_back((*change)->first, *(*change)->second);
       ++change;
     } else {
       out.emplace_back(committed_key, view(it->value()));

@@ -86,10 +86,17 @@ class StateStore {
   StateStoreOptions options_;
   std::unique_ptr<const leveldb::FilterPolicy> filter_;  // outlives db_, which uses it
   std::unique_ptr<leveldb::DB> db_;
-  //! Changes since the last commit (none: erased), ordered for scans.
-  std::map<std::string, std::optional<std::string>, std::less<>> dirty_;
+  //! Hashes a key given as a string or a string_view alike, so lookups need no copy of the key.
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
+  };
+  using KeyMap = std::unordered_map<std::string, std::optional<std::string>, KeyHash, std::equal_to<>>;
+  //! Changes since the last commit (none: erased). Hashed, not ordered: a record's reads and
+  //! writes are point operations; a scan sorts the few changes in its range.
+  KeyMap dirty_;
   //! Committed values read or written before (none: known absent).
-  std::unordered_map<std::string, std::optional<std::string>> clean_;
+  KeyMap clean_;
   int64_t clean_bytes_ = 0;
   size_t keys_ = 0;
   int64_t bytes_ = 0;

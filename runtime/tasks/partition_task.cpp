@@ -233,7 +233,8 @@ void PartitionTask::trigger(int64_t max_records_default) {
     // No record, but the wall clock moves: processing-time timeouts fire between records too
     // (checked at most every 100 ms, so an idle task costs nothing).
     int64_t now = shared_.clock();
-    if (now - processing_time_checked_ >= 100 && advance_processing_time()) {
+    bool due = processing_time_checked_ == INT64_MIN || now - processing_time_checked_ >= 100;
+    if (due && advance_processing_time()) {
       deliver(pending_outputs_, pending_tallies_);
       checkpoint();
     }
