@@ -4,6 +4,8 @@
 #include "compiler/codegen/pipeline_lowering.hpp"
 
 #include "compiler/codegen/expression_lowering.hpp"
+#include "compiler/plan/operators/logical_aggregate.hpp"
+#include "compiler/plan/operators/logical_process.hpp"
 #include "compiler/plan/operators/logical_filter.hpp"
 #include "compiler/plan/operators/logical_key_by.hpp"
 #include "compiler/plan/operators/logical_project.hpp"
@@ -21,6 +23,14 @@ void collect_fields(const BoundExpr& expr, std::vector<bool>& used) {
   if (expr.kind == plan::BoundKind::InputField && expr.index >= 0 && static_cast<size_t>(expr.index) < used.size())
     used[expr.index] = true;
   for (const auto& child : expr.children) collect_fields(child, used);
+}
+
+void collect_fields(const std::vector<plan::BoundStmt>& body, std::vector<bool>& used) {
+  for (const auto& statement : body) {
+    collect_fields(statement.value, used);
+    collect_fields(statement.body, used);
+    collect_fields(statement.else_body, used);
+  }
 }
 
 bool reads_only(const plan::QueryPlan& query, const std::string& source) {
@@ -309,6 +319,19 @@ std::vector<bool> needed_fields(const plan::Plan& plan, const std::string& sourc
           for (const auto& value : static_cast<const plan::LogicalProject&>(op).values) collect_fields(value, used);
           source_schema = false;
           break;
+        case OperatorKind::Process:  // keyed state reads what its handlers name, nothing else
+          for (const auto& handler : static_cast<const plan::LogicalProcess&>(op).handlers)
+            collect_fields(handler.body, used);
+          source_schema = false;
+          break;
+        case OperatorKind::Aggregate: {
+          const auto& aggregate = static_cast<const plan::LogicalAggregate&>(op);
+          for (const auto& key : aggregate.keys) collect_fields(key, used);
+          for (const auto& call : aggregate.aggregates)
+            if (call.argument) collect_fields(*call.argument, used);
+          source_schema = false;
+          break;
+        }
         default:  // the record leaves the stateless part whole
           std::fill(used.begin(), used.end(), true);
           source_schema = false;
