@@ -115,6 +115,7 @@ bool Job::open(const compiler::codegen::Program& program, Producer& producer, st
   shared_.producer = &producer;
   shared_.clock = config_.clock;
   shared_.capture_stdout = config_.capture_stdout;
+  shared_.consumer = consumer_;
   for (const auto& query : p.queries) {
     EncoderPtr encoder;
     try {
@@ -132,6 +133,11 @@ bool Job::open(const compiler::codegen::Program& program, Producer& producer, st
   for (size_t s = 0; s < p.sources.size(); ++s) {
     shared_.partition_event_time[s] = std::vector<std::atomic<int64_t>>(static_cast<size_t>(p.sources[s].partitions));
     for (auto& t : shared_.partition_event_time[s]) t = INT64_MIN;
+  }
+  shared_.partition_caught_up = std::vector<std::vector<std::atomic<bool>>>(p.sources.size());
+  for (size_t s = 0; s < p.sources.size(); ++s) {
+    shared_.partition_caught_up[s] = std::vector<std::atomic<bool>>(static_cast<size_t>(p.sources[s].partitions));
+    for (auto& c : shared_.partition_caught_up[s]) c = false;
   }
 
   // An aggregate grouped by fields (not by the query's key, which the input is partitioned by)

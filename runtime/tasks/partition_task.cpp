@@ -60,9 +60,14 @@ int64_t SharedRun::watermark(size_t source_index) const {
   const plan::SourcePlan& source = plan->sources[source_index];
   int64_t least = INT64_MAX;
   bool any = false;
-  for (const auto& seen : partition_event_time[source_index]) {
-    int64_t t = seen.load(std::memory_order_relaxed);
-    if (t == INT64_MIN) continue;  // a partition without data does not hold the watermark back
+  for (size_t p = 0; p < partition_event_time[source_index].size(); ++p) {
+    int64_t t = partition_event_time[source_index][p].load(std::memory_order_relaxed);
+    if (t == INT64_MIN) {
+      // No record from this partition yet: an empty one does not hold the watermark back; one
+      // with records still unread does, or they could all be dropped as late.
+      if (partition_caught_up[source_index][p].load(std::memory_order_relaxed)) continue;
+      return INT64_MIN;
+    }
     least = std::min(least, t);
     any = true;
   }
@@ -202,7 +207,10 @@ void PartitionTask::trigger(int64_t max_records_default) {
                                                                          limit - from_spill)
                                          : 0;
     ssize_t n = static_cast<ssize_t>(from_spill) + std::max<ssize_t>(0, fetched);
-    if (n <= 0) continue;
+    if (n <= 0) {
+      note_caught_up(input);
+      continue;
+    }
     records.clear();
     for (ssize_t i = 0; i < n; ++i) {
       rd_kafka_message_t* m = messages[i];
@@ -260,6 +268,16 @@ void PartitionTask::trigger(int64_t max_records_default) {
   shared_.trigger_ns.fetch_add(
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started).count(),
       std::memory_order_relaxed);
+}
+
+void PartitionTask::note_caught_up(const TaskInput& input) {
+  auto& caught_up = shared_.partition_caught_up[input.source_index][input.partition];
+  if (caught_up.load(std::memory_order_relaxed) || !shared_.consumer) return;
+  int64_t low = 0, high = -1;
+  if (rd_kafka_get_watermark_offsets(shared_.consumer, input.source->topic.c_str(), input.partition, &low, &high) ==
+          RD_KAFKA_RESP_ERR_NO_ERROR &&
+      high >= 0 && input.next_offset >= high)
+    caught_up.store(true, std::memory_order_relaxed);
 }
 
 bool PartitionTask::advance_processing_time() {

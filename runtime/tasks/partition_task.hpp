@@ -52,6 +52,10 @@ struct SharedRun {
   std::atomic<int64_t> trigger_ns{0}, trigger_count{0};
   //! Highest event time seen per source partition (index: source, partition); INT64_MIN: none.
   std::vector<std::vector<std::atomic<int64_t>>> partition_event_time;
+  //! Per source partition: read to its end before it delivered any record (then it does not hold
+  //! the watermark back; until then it does, as its records may be older than the others').
+  std::vector<std::vector<std::atomic<bool>>> partition_caught_up;
+  rd_kafka_t* consumer = nullptr;  //!< for the partitions' high watermarks (cached, never a call out)
   //! Processing time for timeouts `in processing time`: the system clock, or a test's own.
   ProcessingClock clock;
   std::atomic<bool> failed{false};
@@ -119,6 +123,8 @@ class PartitionTask {
   void trigger(int64_t max_records_default);
   void deliver(std::vector<StateOutput>& outputs, std::map<std::string, int64_t>& tallies);
   void checkpoint();
+  //! Marks the input's partition caught up when it is read to its end (see partition_caught_up).
+  void note_caught_up(const TaskInput& input);
   //! Runs `on timeout` of the keys whose processing-time deadline passed; true if any output.
   bool advance_processing_time();
 
