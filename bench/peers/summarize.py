@@ -116,7 +116,7 @@ def main(path):
     base = os.path.splitext(path)[0]
     open(base + ".md", "w").write(text)
 
-    if shutil.which("gnuplot"):
+    if shutil.which("gnuplot") and systems:
         dat = base + ".dat"
         with open(dat, "w") as f:
             f.write("workload " + " ".join(f'"{NAMES[s]}"' for s in systems) + "\n")
@@ -148,6 +148,7 @@ plot for [i=2:{cols + 1}] '{dat}' using i:xtic(1) title columnheader(i)
         except (subprocess.CalledProcessError, FileNotFoundError) as e:
             print("gnuplot failed:", e, file=sys.stderr)
         os.remove(dat)
+    if shutil.which("gnuplot"):
         lat_systems = [s for s in ORDER if lat_by.get(s)]
         finite = [fmed(lat_by[s], f) for s in lat_systems for f in ("p50_ms", "p99_ms")]
         finite = [v for v in finite if v != float("inf")]
