@@ -7,6 +7,7 @@
 #                           [--threads T] [--csv FILE]
 #                           [--latency-runs L] [--latency-systems "..."] [--rate R]
 #                           [--latency-seconds S] [--latency-warmup W]
+#                           [--flow-args "ARGS"] [--state-base DIR] [--keep-logs DIR]
 #
 # Starts a single-node Kafka 3.9.1 broker (tests/kafka/broker.sh, or FLOW_BROKER_SCRIPT), creates
 # the 8-partition topic `clicks` and fills it once (bench/peers/clickgen.cpp: RECORDS click
@@ -28,6 +29,10 @@
 # stopped with SIGTERM. R defaults to half of flow's W1 median records/s of this invocation's
 # throughput runs (--rate sets it). Rows go to FILE with .latency.csv.
 #
+# For diagnosis: --flow-args adds arguments to every flowrun (e.g. "-X fetch.wait.max.ms=5"),
+# --state-base puts flow's state directories under DIR (e.g. /dev/shm: no disk sync in
+# checkpoints), --keep-logs copies every system's log into DIR.
+#
 # Needs: a flow build (bash scripts/build), java 17, mvn (first run fetches the peers' jars from
 # Maven Central into ~/.cache/flow/bench/), g++ and librdkafka-dev. Not part of scripts/test.
 set -euo pipefail
@@ -47,6 +52,9 @@ latency_systems=""
 rate=""
 latency_seconds=20
 latency_warmup=5
+flow_args=""
+state_base=""
+keep_logs=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --records) records=$2; shift 2 ;;
@@ -61,7 +69,10 @@ while [ $# -gt 0 ]; do
     --rate) rate=$2; shift 2 ;;
     --latency-seconds) latency_seconds=$2; shift 2 ;;
     --latency-warmup) latency_warmup=$2; shift 2 ;;
-    -h|--help) sed -n '2,36p' "$0"; exit 0 ;;
+    --flow-args) flow_args=$2; shift 2 ;;
+    --state-base) state_base=$2; shift 2 ;;
+    --keep-logs) keep_logs=$2; shift 2 ;;
+    -h|--help) sed -n '2,41p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -82,6 +93,9 @@ cache=${XDG_CACHE_HOME:-$HOME/.cache}/flow/bench
 work=$(mktemp -d "${TMPDIR:-/tmp}/flow-bench.XXXXXX")
 tools=$build/bench/peers
 mkdir -p "$tools"
+state_base=${state_base:-$work}
+[ -z "$keep_logs" ] || mkdir -p "$keep_logs"
+read -r -a flow_extra <<<"$flow_args"
 
 # --- tools: the generator/checker and the passthrough ---------------------------------------
 for t in clickgen passthrough latency; do
@@ -152,14 +166,14 @@ run_one() {  # RUN WORKLOAD SYSTEM
     flow)
       sed "s/OUT_TOPIC/$out/" "bench/peers/flow/$w.flow" >"$work/$tag.flow"
       cmd=("$flowrun" run "$work/$tag.flow" --brokers "$brokers" --until-idle --threads "$threads"
-        --state-dir "$work/state-$tag" --app-id "bench-$tag") ;;
+        --state-dir "$state_base/state-$tag" --app-id "bench-$tag" "${flow_extra[@]}") ;;
     flow-aot)
       # Compiled ahead of time, outside the timed part (the sink topic is part of the program).
       sed "s/OUT_TOPIC/$out/" "bench/peers/flow/$w.flow" >"$work/$tag.flow"
       "$flowc" build "$work/$tag.flow" -o "$work/$tag.so" 2>"$work/build-$tag.log" ||
         { cat "$work/build-$tag.log" >&2; exit 1; }
       cmd=("$flowrun" run "$work/$tag.so" --brokers "$brokers" --until-idle --threads "$threads"
-        --state-dir "$work/state-$tag" --app-id "bench-$tag") ;;
+        --state-dir "$state_base/state-$tag" --app-id "bench-$tag" "${flow_extra[@]}") ;;
     kstreams)
       cmd=(java -Xmx2g -Djava.io.tmpdir="$work" -cp "$work/ks-classes:$ks_lib/*" Bench "$w" "$brokers" clicks
         "$out" "$total" "bench-$tag" "$threads") ;;
@@ -190,7 +204,8 @@ run_one() {  # RUN WORKLOAD SYSTEM
     cpu = u + sy
     printf "%s,%s,%s,%d,%d,%.2f,%.2f,%.2f,%.2f,%.0f,%.0f,%.2f,%.3f,%s,%s,%s\n", r, w, s, n, b, wall, u, sy, cpu,
       rss / 1024, n / wall, b / 1e6 / wall, cpu / (n / 1e6), ok, nout, note }' >>"$csv"
-  rm -rf "$work/state-$tag" "$work/spark-$tag" "$work/kstreams-bench-$tag"
+  [ -z "$keep_logs" ] || cp "$work/log-$tag" "$keep_logs/$tag.log"
+  rm -rf "$state_base/state-$tag" "$work/spark-$tag" "$work/kstreams-bench-$tag"
 }
 
 for r in $(seq 1 "$runs"); do
@@ -223,12 +238,12 @@ lat_one() {  # RUN SYSTEM
     passthrough) mode=pass; cmd=("$tools/passthrough" "$brokers" "$in" "$out" follow) ;;
     flow)
       cmd=("$flowrun" run "$work/$tag.flow" --brokers "$brokers" --threads "$threads"
-        --state-dir "$work/state-$tag" --app-id "bench-$tag") ;;
+        --state-dir "$state_base/state-$tag" --app-id "bench-$tag" "${flow_extra[@]}") ;;
     flow-aot)
       "$flowc" build "$work/$tag.flow" -o "$work/$tag.so" 2>"$work/build-$tag.log" ||
         { cat "$work/build-$tag.log" >&2; exit 1; }
       cmd=("$flowrun" run "$work/$tag.so" --brokers "$brokers" --threads "$threads"
-        --state-dir "$work/state-$tag" --app-id "bench-$tag") ;;
+        --state-dir "$state_base/state-$tag" --app-id "bench-$tag" "${flow_extra[@]}") ;;
     kstreams)
       cmd=(java -Xmx2g -Djava.io.tmpdir="$work" -cp "$work/ks-classes:$ks_lib/*" Bench w1 "$brokers" "$in"
         "$out" 0 "bench-$tag" "$threads") ;;
@@ -257,7 +272,8 @@ lat_one() {  # RUN SYSTEM
   [ -n "$line" ] || { note="${note:+$note; }no result"; cp "$work/log-$tag" "${lat_csv%.csv}.$tag.log"; }
   get() { echo "$line" | tr ' ' '\n' | awk -F= -v k="$1" '$1==k {print $2}'; }
   echo "$r,w1,$sys,$(get rate),$(get achieved_rate),$latency_seconds,$(get sent),$(get expected),$(get received),$(get p50_ms),$(get p90_ms),$(get p99_ms),$(get p999_ms),$(get max_ms),$(get mean_ms),$(get drain_s),$note" >>"$lat_csv"
-  rm -rf "$work/state-$tag" "$work/spark-$tag" "$work/kstreams-bench-$tag"
+  [ -z "$keep_logs" ] || cp "$work/log-$tag" "$keep_logs/$tag.log"
+  rm -rf "$state_base/state-$tag" "$work/spark-$tag" "$work/kstreams-bench-$tag"
   "$tools/clickgen" deltopic "$brokers" "$in" || true
   "$tools/clickgen" deltopic "$brokers" "$out" || true
 }
