@@ -20,6 +20,8 @@ ORDER = ["passthrough", "flow", "flow-aot", "kstreams", "spark"]
 NAMES = {"passthrough": "librdkafka passthrough (ceiling)", "flow": "flow (JIT)", "flow-aot": "flow (AOT)",
          "kstreams": "Kafka Streams 3.9.1", "spark": "Spark 3.5.4 local[2]"}
 FLOWS = ["flow", "flow-aot"]
+SHORT = {"passthrough": "passthrough", "flow": "flow JIT", "flow-aot": "flow AOT", "kstreams": "Kafka Streams",
+         "spark": "Spark"}
 
 
 def main(path):
@@ -107,7 +109,11 @@ def main(path):
             rs = lat_by.get(s)
             if not rs:
                 continue
-            got = "; ".join(f"{int(r['received'] or 0):,}/{int(r['expected'] or 0):,}" for r in rs)
+            pairs = [(int(r['received'] or 0), int(r['expected'] or 0)) for r in rs]
+            if all(g == e for g, e in pairs) and len({e for _, e in pairs}) == 1:
+                got = f"all ({pairs[0][1]:,} per run)"
+            else:
+                got = "; ".join(f"{g:,}/{e:,}" for g, e in pairs)
             out.append(f"| {NAMES[s]} | {len(rs)} | {fmed(rs, 'rate'):,.0f} | {fmed(rs, 'achieved_rate'):,.0f} | "
                        f"{ms(fmed(rs, 'p50_ms'))} | {ms(fmed(rs, 'p90_ms'))} | {ms(fmed(rs, 'p99_ms'))} | "
                        f"{ms(fmed(rs, 'p999_ms'))} | {ms(fmed(rs, 'max_ms'))} | {got} |")
@@ -156,11 +162,10 @@ plot for [i=2:{cols + 1}] '{dat}' using i:xtic(1) title columnheader(i)
             dat = base + ".latency.dat"
             top = max(finite) * 4
             with open(dat, "w") as f:
-                f.write("system p50 p99\n")
                 for s in lat_systems:
                     vals = [fmed(lat_by[s], k) for k in ("p50_ms", "p99_ms")]
                     vals = [max(v, 0.5) if v != float("inf") else top for v in vals]
-                    f.write(f'"{NAMES[s]}" {vals[0]:.1f} {vals[1]:.1f}\n')
+                    f.write(f'"{SHORT[s]}" {vals[0]:.1f} {vals[1]:.1f}\n')
             png = base + ".latency.png"
             rate = statistics.median(float(r["rate"]) for r in lat_rows)
             script = f"""
@@ -172,9 +177,9 @@ set style histogram clustered gap 1
 set style fill solid 0.85 border -1
 set logscale y
 set ylabel 'milliseconds (log scale)'
+set yrange [1:*]
 set key top left
 set grid ytics
-set xtics font ",9"
 plot '{dat}' using 2:xtic(1) title 'p50', '' using 3 title 'p99'
 """
             try:
