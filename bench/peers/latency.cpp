@@ -92,14 +92,19 @@ struct Reader {
                           {{"group.id", "latency-reader"}, {"enable.auto.commit", "false"},
                            {"fetch.wait.max.ms", "50"}});
     rd_kafka_poll_set_consumer(rk);
-    const rd_kafka_metadata_t* md = nullptr;
+    // A topic created a moment ago may not be in the broker's metadata yet: retry for 30 s.
+    int parts = 0;
     rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
-    if (rd_kafka_metadata(rk, 0, rkt, &md, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR || md->topic_cnt != 1 ||
-        md->topics[0].err)
-      die("no metadata for " + topic);
-    int parts = md->topics[0].partition_cnt;
-    rd_kafka_metadata_destroy(md);
+    for (int attempt = 0; attempt < 60 && parts == 0; ++attempt) {
+      const rd_kafka_metadata_t* md = nullptr;
+      if (rd_kafka_metadata(rk, 0, rkt, &md, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR && md->topic_cnt == 1 &&
+          !md->topics[0].err)
+        parts = md->topics[0].partition_cnt;
+      if (md) rd_kafka_metadata_destroy(md);
+      if (parts == 0) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
     rd_kafka_topic_destroy(rkt);
+    if (parts == 0) die("no metadata for " + topic);
     rd_kafka_topic_partition_list_t* tp = rd_kafka_topic_partition_list_new(parts);
     for (int p = 0; p < parts; ++p)
       rd_kafka_topic_partition_list_add(tp, topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;

@@ -99,7 +99,7 @@ def main(path):
         return "∞ (outputs missing)" if v == float("inf") else f"{v:,.0f}"
 
     if lat_rows:
-        rates = sorted({r["rate"] for r in lat_rows})
+        rates = sorted({float(r["rate"]) for r in lat_rows if r["rate"]})
         out.append(f"\n### W1 end-to-end latency at a fixed input rate ({', '.join(f'{float(x):,.0f}' for x in rates)} records/s)\n")
         out.append("Latency of a record = its output's LogAppendTime − the input's send time (CreateTime); "
                    "medians over runs of each percentile.\n")
@@ -167,7 +167,7 @@ plot for [i=2:{cols + 1}] '{dat}' using i:xtic(1) title columnheader(i)
                     vals = [max(v, 0.5) if v != float("inf") else top for v in vals]
                     f.write(f'"{SHORT[s]}" {vals[0]:.1f} {vals[1]:.1f}\n')
             png = base + ".latency.png"
-            rate = statistics.median(float(r["rate"]) for r in lat_rows)
+            rate = statistics.median(float(r["rate"]) for r in lat_rows if r["rate"])
             script = f"""
 set terminal pngcairo size 900,500 font ",11" noenhanced
 set output '{png}'
