@@ -110,7 +110,10 @@ def main(path):
             if not rs:
                 continue
             pairs = [(int(r['received'] or 0), int(r['expected'] or 0)) for r in rs]
-            if all(g == e for g, e in pairs) and len({e for _, e in pairs}) == 1:
+            if any(not r["received"] for r in rs):
+                got = "; ".join(f"{int(r['received']):,}/{int(r['expected']):,}" if r["received"] else
+                                f"no result ({r['note']})" for r in rs)
+            elif all(g == e for g, e in pairs) and len({e for _, e in pairs}) == 1:
                 got = f"all ({pairs[0][1]:,} per run)"
             else:
                 got = "; ".join(f"{g:,}/{e:,}" for g, e in pairs)
