@@ -22,7 +22,8 @@
 //
 // Last line (for run.sh): "latency-result key=value ..." with rate, achieved_rate, sent,
 // expected, received, p50_ms, p90_ms, p99_ms, p999_ms, max_ms, drain_s. Exit 1 if an output
-// record did not carry a LogAppendTime timestamp.
+// record did not carry a LogAppendTime timestamp. With LATENCY_DUMP=FILE in the environment,
+// also writes "send_ms latency_ms" for every measured output (first arrival) to FILE.
 #include <librdkafka/rdkafka.h>
 
 #include <algorithm>
@@ -268,6 +269,18 @@ int main(int argc, char** argv) {
     seen[s] = 1;
     if (!expected_out[s]) unexpected++;
     if (a.seq >= n_warm) lat.push_back(a.append_ms - sent_ms[s]);
+  }
+  if (const char* dump = std::getenv("LATENCY_DUMP")) {  // "send_ms latency_ms" per measured output
+    if (FILE* f = std::fopen(dump, "w")) {
+      std::vector<uint8_t> dumped(static_cast<size_t>(n_total));
+      for (const Arrival& a : reader.got)
+        if (a.seq >= n_warm && a.seq < n_total && !dumped[static_cast<size_t>(a.seq)]) {
+          dumped[static_cast<size_t>(a.seq)] = 1;
+          std::fprintf(f, "%" PRId64 " %" PRId64 "\n", sent_ms[static_cast<size_t>(a.seq)],
+                       a.append_ms - sent_ms[static_cast<size_t>(a.seq)]);
+        }
+      std::fclose(f);
+    }
   }
   std::sort(lat.begin(), lat.end());
   auto pct = [&](double q) -> std::string {
