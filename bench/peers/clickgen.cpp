@@ -16,8 +16,12 @@
 //             other user appears;
 //         w3  the number of sessions and the sum of their "clicks" equal the reference.
 //       Prints "check WORKLOAD: ok ..." or "check WORKLOAD: FAILED ..." (exit 1).
-//   clickgen topic BROKERS TOPIC PARTITIONS
-//       Creates a topic (replication factor 1).
+//   clickgen topic BROKERS TOPIC PARTITIONS [logappend]
+//       Creates a topic (replication factor 1); with `logappend`, message.timestamp.type =
+//       LogAppendTime (the broker stamps every record with the time it appended it: the
+//       latency benchmark's output topics).
+//   clickgen deltopic BROKERS TOPIC
+//       Deletes a topic (the latency benchmark's large topics, once measured).
 //
 // Deterministic: the same arguments give the same records.
 #include <librdkafka/rdkafka.h>
@@ -273,11 +277,14 @@ int check(int argc, char** argv) {
 
 // Creates TOPIC with PARTITIONS partitions (replication 1); an existing topic is an error.
 int topic(int argc, char** argv) {
-  if (argc != 5) die("usage: clickgen topic BROKERS TOPIC PARTITIONS");
+  if (argc != 5 && !(argc == 6 && std::strcmp(argv[5], "logappend") == 0))
+    die("usage: clickgen topic BROKERS TOPIC PARTITIONS [logappend]");
   rd_kafka_t* rk = make(RD_KAFKA_PRODUCER, argv[2], {});
   char err[512];
   rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(argv[3], std::atoi(argv[4]), 1, err, sizeof err);
   if (!nt) die(err);
+  if (argc == 6 && rd_kafka_NewTopic_set_config(nt, "message.timestamp.type", "LogAppendTime"))
+    die("cannot set message.timestamp.type");
   rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
   rd_kafka_CreateTopics(rk, &nt, 1, nullptr, q);
   rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 30000);
@@ -295,11 +302,34 @@ int topic(int argc, char** argv) {
   return 0;
 }
 
+// Deletes TOPIC.
+int deltopic(int argc, char** argv) {
+  if (argc != 4) die("usage: clickgen deltopic BROKERS TOPIC");
+  rd_kafka_t* rk = make(RD_KAFKA_PRODUCER, argv[2], {});
+  rd_kafka_DeleteTopic_t* dt = rd_kafka_DeleteTopic_new(argv[3]);
+  rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
+  rd_kafka_DeleteTopics(rk, &dt, 1, nullptr, q);
+  rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 30000);
+  if (!ev) die("DeleteTopics timed out");
+  const rd_kafka_DeleteTopics_result_t* res = rd_kafka_event_DeleteTopics_result(ev);
+  if (!res) die(rd_kafka_event_error_string(ev));
+  size_t n;
+  const rd_kafka_topic_result_t** tr = rd_kafka_DeleteTopics_result_topics(res, &n);
+  if (n != 1 || rd_kafka_topic_result_error(tr[0]))
+    die(std::string("delete ") + argv[3] + ": " + (n ? rd_kafka_topic_result_error_string(tr[0]) : "?"));
+  rd_kafka_event_destroy(ev);
+  rd_kafka_queue_destroy(q);
+  rd_kafka_DeleteTopic_destroy(dt);
+  rd_kafka_destroy(rk);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc >= 2 && std::strcmp(argv[1], "gen") == 0) return gen(argc, argv);
   if (argc >= 2 && std::strcmp(argv[1], "check") == 0) return check(argc, argv);
   if (argc >= 2 && std::strcmp(argv[1], "topic") == 0) return topic(argc, argv);
-  die("usage: clickgen gen|check ...");
+  if (argc >= 2 && std::strcmp(argv[1], "deltopic") == 0) return deltopic(argc, argv);
+  die("usage: clickgen gen|check|topic|deltopic ...");
 }

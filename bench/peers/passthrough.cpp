@@ -1,6 +1,9 @@
 // bench/peers/passthrough.cpp — the ceiling: librdkafka consume -> produce, parsing nothing.
 //
-//   passthrough BROKERS IN_TOPIC OUT_TOPIC
+//   passthrough BROKERS IN_TOPIC OUT_TOPIC [follow]
+//
+// With `follow` (the latency benchmark) it does not stop at the end of the topic but runs until
+// SIGTERM or SIGINT, then flushes and exits.
 //
 // Assigns every partition of IN_TOPIC from the beginning, copies each message (key and value,
 // same partition number) to OUT_TOPIC, stops when every partition is read to its end, flushes,
@@ -11,11 +14,14 @@
 #include <librdkafka/rdkafka.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 
 namespace {
+volatile std::sig_atomic_t stop_requested = 0;
+void on_signal(int) { stop_requested = 1; }
 [[noreturn]] void die(const std::string& msg) {
   std::fprintf(stderr, "passthrough: %s\n", msg.c_str());
   std::exit(2);
@@ -27,7 +33,11 @@ void set(rd_kafka_conf_t* conf, const char* k, const char* v) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 4) die("usage: passthrough BROKERS IN_TOPIC OUT_TOPIC");
+  if (argc != 4 && !(argc == 5 && std::string(argv[4]) == "follow"))
+    die("usage: passthrough BROKERS IN_TOPIC OUT_TOPIC [follow]");
+  const bool follow = argc == 5;
+  std::signal(SIGTERM, on_signal);
+  std::signal(SIGINT, on_signal);
   const char *brokers = argv[1], *in = argv[2], *out = argv[3];
   char err[512];
   auto t0 = std::chrono::steady_clock::now();
@@ -66,7 +76,7 @@ int main(int argc, char** argv) {
 
   long n = 0;
   int eof = 0;
-  while (eof < parts) {
+  while (follow ? !stop_requested : eof < parts) {
     rd_kafka_message_t* m = rd_kafka_consumer_poll(cons, 100);
     if (!m) continue;
     if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {

@@ -3,7 +3,8 @@
 //
 //   java -cp 'LIB/*' Bench.java w1|w2|w3 BROKERS IN_TOPIC OUT_TOPIC RECORDS APP_ID THREADS
 //
-// Runs until RECORDS input records have been processed (counted as they enter the topology),
+// RECORDS 0 (the latency benchmark): runs until SIGTERM, then closes. Otherwise runs until
+// RECORDS input records have been processed (counted as they enter the topology),
 // then waits 2 s (one commit interval) and closes the application (which flushes its caches and producer and commits), and prints
 // "kstreams: N records in S s". W1 filter + project; W2 groupByKey().count() (changes, through
 // the default record cache); W3 session windows of 30 minutes' inactivity, closed on stream time
@@ -125,6 +126,18 @@ public class Bench {
 
     KafkaStreams streams = new KafkaStreams(b.build(), p);
     streams.cleanUp();
+    if (records <= 0) {
+      // The latency benchmark: run until SIGTERM, then close (flushes the producer, commits).
+      CountDownLatch closed = new CountDownLatch(1);
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        streams.close(Duration.ofSeconds(30));
+        System.out.printf("kstreams: %d records in %.2f s%n", seen.get(), (System.nanoTime() - t0) / 1e9);
+        closed.countDown();
+      }));
+      streams.start();
+      closed.await();
+      return;
+    }
     streams.start();
     done.await();
     // Every record has entered the topology. Closing right away lost most W3 sessions in one

@@ -9,6 +9,7 @@
 // Trigger.AvailableNow (read to the end, stop). W3 needs one more micro-batch after the data, the
 // one that moves the watermark past the sessions, so it runs with a continuous 0 s micro-batch
 // trigger and stops at the first batch without input after RECORDS records were read.
+// RECORDS 0 (the latency benchmark): a 0 s micro-batch trigger, until SIGTERM.
 // spark.sql.shuffle.partitions = 8 (the topic's partitions; the default 200 is slower here).
 import static org.apache.spark.sql.functions.*;
 
@@ -103,7 +104,12 @@ public class SparkBench {
         .option("checkpointLocation", checkpoint)
         .outputMode(mode);
     StreamingQuery q;
-    if (workload.equals("w3")) {
+    if (records <= 0) {
+      // The latency benchmark: micro-batches back to back until SIGTERM (the JVM's shutdown
+      // hooks stop Spark).
+      q = w.trigger(Trigger.ProcessingTime(0)).start();
+      q.awaitTermination();
+    } else if (workload.equals("w3")) {
       q = w.trigger(Trigger.ProcessingTime(0)).start();
       done.await();
       q.stop();
