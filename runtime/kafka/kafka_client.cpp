@@ -29,6 +29,8 @@ rd_kafka_conf_t* make_kafka_conf(const std::string& brokers, const KafkaProperti
 
 void Producer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
   if (message->err) static_cast<Producer*>(opaque)->failed_++;
+  // After the failure count: whoever sees its count drop to 0 also sees the failure.
+  if (message->_private) static_cast<std::atomic<int64_t>*>(message->_private)->fetch_sub(1);
 }
 
 void Producer::on_error(rd_kafka_t*, int, const char* reason, void* opaque) {
@@ -92,7 +94,8 @@ Producer::~Producer() {
 }
 
 bool Producer::produce(const std::string& topic, int32_t partition, const char* key, size_t key_len,
-                       const char* value, size_t value_len, const std::vector<KafkaHeader>& headers) {
+                       const char* value, size_t value_len, const std::vector<KafkaHeader>& headers,
+                       std::atomic<int64_t>* in_flight) {
   rd_kafka_headers_t* hdrs = nullptr;
   if (!headers.empty()) {
     hdrs = rd_kafka_headers_new(headers.size());
@@ -100,20 +103,25 @@ bool Producer::produce(const std::string& topic, int32_t partition, const char* 
       rd_kafka_header_add(hdrs, h.name.data(), static_cast<ssize_t>(h.name.size()), h.value.data(),
                           static_cast<ssize_t>(h.value.size()));
   }
+  if (in_flight) in_flight->fetch_add(1);
   while (true) {
     rd_kafka_resp_err_t err = rd_kafka_producev(
         rk_, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition < 0 ? RD_KAFKA_PARTITION_UA : partition),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(const_cast<char*>(key), key ? key_len : 0),
-        RD_KAFKA_V_VALUE(const_cast<char*>(value), value_len), RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
+        RD_KAFKA_V_VALUE(const_cast<char*>(value), value_len), RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(in_flight),
+        RD_KAFKA_V_END);
     if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       rd_kafka_poll(rk_, 10);  // back-pressure: serve delivery reports, then retry
       continue;
     }
     if (err && hdrs) rd_kafka_headers_destroy(hdrs);
+    if (err && in_flight) in_flight->fetch_sub(1);
     rd_kafka_poll(rk_, 0);
     return err == RD_KAFKA_RESP_ERR_NO_ERROR;
   }
 }
+
+void Producer::serve() { rd_kafka_poll(rk_, 0); }
 
 bool Producer::flush(int timeout_ms) {
   return rd_kafka_flush(rk_, timeout_ms) == RD_KAFKA_RESP_ERR_NO_ERROR && failed_.load() == 0;

@@ -37,9 +37,13 @@ class Producer {
                                           std::string& error);
   ~Producer();
 
-  //! Queues one record; partition -1 lets the partitioner choose from the key.
+  //! Queues one record; partition -1 lets the partitioner choose from the key. With `in_flight`,
+  //! the counter is 1 higher until the record's delivery report (acknowledged or failed) is served.
   bool produce(const std::string& topic, int32_t partition, const char* key, size_t key_len, const char* value,
-               size_t value_len, const std::vector<KafkaHeader>& headers = {});
+               size_t value_len, const std::vector<KafkaHeader>& headers = {},
+               std::atomic<int64_t>* in_flight = nullptr);
+  //! Serves the delivery reports that have arrived, without waiting.
+  void serve();
   //! Waits until every queued record is acknowledged; false on timeout or a failed delivery.
   bool flush(int timeout_ms);
   rd_kafka_t* handle() { return rk_; }

@@ -235,6 +235,9 @@ void Job::stop_workers() {
   workers_stop_ = true;
   for (auto& worker : workers_) worker.join();
   workers_.clear();
+  // Triggers commit when their outputs are acknowledged, which may be after the last one ran.
+  if (!shared_.failed)
+    for (auto& task : tasks_) task->commit_now();
 }
 
 void Job::mark_end_offsets() {
@@ -261,6 +264,7 @@ void Job::hand_to_task(rd_kafka_message_t* event) {
 Job::Outcome Job::run(bool until_idle, const std::atomic<bool>& stop) {
   auto last_progress = Clock::now();
   while (!stop && !shared_.failed) {
+    shared_.producer->serve();  // delivery reports: tasks commit once their outputs are acknowledged
     rd_kafka_message_t* event = rd_kafka_consumer_poll(consumer_, 50);  // errors and rebalances only
     if (event && !event->err && event->rkt) {
       hand_to_task(event);

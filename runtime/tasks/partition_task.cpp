@@ -245,6 +245,9 @@ void PartitionTask::trigger(int64_t max_records_default) {
     if (due && advance_processing_time()) {
       deliver(pending_outputs_, pending_tallies_);
       checkpoint();
+    } else if (uncommitted_) {
+      shared_.producer->serve();  // delivery reports of earlier triggers: maybe it can commit now
+      checkpoint();
     }
     return;
   }
@@ -314,7 +317,7 @@ void PartitionTask::finish() {
     binding.op->advance_processing_time(INT64_MAX, pending_outputs_, pending_tallies_);
   }
   deliver(pending_outputs_, pending_tallies_);
-  checkpoint();
+  checkpoint(true);
   busy_.store(false, std::memory_order_release);
 }
 
@@ -350,11 +353,24 @@ void PartitionTask::deliver(std::vector<StateOutput>& outputs, std::map<std::str
   outputs.clear();
 }
 
-void PartitionTask::checkpoint() {
+void PartitionTask::checkpoint(bool now) {
   // Outputs are acknowledged before the state and offsets that produced them commit: after a
-  // crash, a trigger is replayed (at-least-once), never lost.
-  if (!shared_.producer->flush(30'000)) {
-    shared_.fail("Kafka did not acknowledge the outputs of a trigger; stopping before committing it");
+  // crash, triggers since the last commit are replayed (at-least-once), never lost. A trigger does
+  // not wait for its outputs' acknowledgements: it commits when every output this task produced
+  // so far is acknowledged — at this trigger's end or a later one's — and only waits (flushes)
+  // when its last commit is older than kCommitInterval, or at the end of the run.
+  uncommitted_ = true;
+  if (shared_.failed) return;  // nothing commits after a failure: a restart replays it
+  auto time = std::chrono::steady_clock::now();
+  if (in_flight_.load() > 0) {
+    if (!now && time - last_commit_ < kCommitInterval) return;
+    if (!shared_.producer->flush(30'000)) {
+      shared_.fail("Kafka did not acknowledge the outputs of a trigger; stopping before committing it");
+      return;
+    }
+  }
+  if (shared_.producer->failed_deliveries() > 0) {
+    shared_.fail("Kafka did not acknowledge an output; stopping before committing the trigger that produced it");
     return;
   }
   std::map<std::string, int64_t> offsets;
@@ -369,6 +385,15 @@ void PartitionTask::checkpoint() {
     problem = binding.shared->store->commit({});
     if (!problem.empty()) shared_.fail(fmt::format("shared state: cannot checkpoint: {}", problem));
   }
+  uncommitted_ = false;
+  last_commit_ = time;
+}
+
+void PartitionTask::commit_now() {
+  while (busy_.exchange(true, std::memory_order_acquire)) {
+  }
+  if (uncommitted_ && !shared_.failed) checkpoint(true);
+  busy_.store(false, std::memory_order_release);
 }
 
 void PartitionTask::emit(int32_t query, const char* key, int64_t key_len, const char* value, int64_t value_len) {
@@ -387,7 +412,7 @@ void PartitionTask::emit(int32_t query, const char* key, int64_t key_len, const 
     return;
   }
   if (!shared_.producer->produce(sink->topic, -1, key, static_cast<size_t>(key_len), value,
-                                 static_cast<size_t>(value_len)))
+                                 static_cast<size_t>(value_len), {}, &in_flight_))
     shared_.fail(fmt::format("cannot produce to topic `{}`", sink->topic));
 }
 
@@ -408,7 +433,7 @@ void PartitionTask::dead_letter(const flow_record* record, int32_t reason, const
                                       {"flow.offset", std::to_string(record->offset)}};
   if (!shared_.producer->produce(*source.dead_letter, current_->partition, record->key,
                                  static_cast<size_t>(record->key_len), record->value,
-                                 static_cast<size_t>(record->value_len), headers))
+                                 static_cast<size_t>(record->value_len), headers, &in_flight_))
     shared_.fail(fmt::format("cannot produce to dead-letter topic `{}`", *source.dead_letter));
 }
 

@@ -8,6 +8,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -96,6 +97,8 @@ class PartitionTask {
   void fire_processing_timeouts();
   //! End of input: move event and processing time to the end (windows close, timeouts fire).
   void finish();
+  //! Commits what is not committed yet, waiting for its outputs' acknowledgements (at a stop).
+  void commit_now();
   bool reached_end() const;
 
   size_t state_keys() const;
@@ -122,7 +125,9 @@ class PartitionTask {
  private:
   void trigger(int64_t max_records_default);
   void deliver(std::vector<StateOutput>& outputs, std::map<std::string, int64_t>& tallies);
-  void checkpoint();
+  //! Commits state and offsets once this task's outputs are acknowledged (see the .cpp); `now`
+  //! waits for them.
+  void checkpoint(bool now = false);
   //! Marks the input's partition caught up when it is read to its end (see partition_caught_up).
   void note_caught_up(const TaskInput& input);
   //! Runs `on timeout` of the keys whose processing-time deadline passed; true if any output.
@@ -149,6 +154,12 @@ class PartitionTask {
   const TaskInput* current_ = nullptr;  //!< the input whose batch is running
   int64_t max_event_time_seen_ = INT64_MIN;
   int64_t processing_time_checked_ = INT64_MIN;  //!< the clock when timeouts were last fired
+  //! Outputs and dead letters produced and not acknowledged yet (delivery reports decrement it).
+  std::atomic<int64_t> in_flight_{0};
+  bool uncommitted_ = false;  //!< records or timeouts processed since the last commit
+  std::chrono::steady_clock::time_point last_commit_ = std::chrono::steady_clock::now();
+  //! The longest a task goes without committing while its outputs are in flight.
+  static constexpr std::chrono::milliseconds kCommitInterval{1000};
   std::vector<rd_kafka_message_t*> messages_;  //!< a trigger's records as librdkafka hands them
   std::vector<flow_record> records_;            //!< the same, as generated code reads them
   std::vector<StateOutput> pending_outputs_;
