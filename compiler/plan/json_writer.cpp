@@ -64,22 +64,24 @@ void JsonWriter::value(std::string_view text) {
   write_string(text);
 }
 
-void JsonWriter::write_string(std::string_view text) {
-  out_ += '"';
+void append_json_string(std::string_view text, std::string& out) {
+  out += '"';
   for (unsigned char c : text) {
     switch (c) {
-      case '"': out_ += "\\\""; break;
-      case '\\': out_ += "\\\\"; break;
-      case '\n': out_ += "\\n"; break;
-      case '\r': out_ += "\\r"; break;
-      case '\t': out_ += "\\t"; break;
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
       default:
-        if (c < 0x20) out_ += fmt::format("\\u{:04x}", c);
-        else out_ += static_cast<char>(c);
+        if (c < 0x20) out += fmt::format("\\u{:04x}", c);
+        else out += static_cast<char>(c);
     }
   }
-  out_ += '"';
+  out += '"';
 }
+
+void JsonWriter::write_string(std::string_view text) { append_json_string(text, out_); }
 
 void JsonWriter::value(int64_t number) {
   before_value();

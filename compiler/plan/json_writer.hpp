@@ -9,6 +9,10 @@
 
 namespace flow::compiler::plan {
 
+//! Appends `text` as a JSON string literal (quotes, backslashes and control characters escaped;
+//! other bytes as they are).
+void append_json_string(std::string_view text, std::string& out);
+
 class JsonWriter {
  public:
   void begin_object();

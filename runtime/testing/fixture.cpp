@@ -7,45 +7,29 @@
 #include <filesystem>
 #include <fstream>
 
+#include "compiler/plan/json_writer.hpp"
+#include "runtime/codec/utf8_check.hpp"
+
 namespace flow::runtime::testing {
 
 namespace {
 
 constexpr std::string_view kAdvanceDirective = "@advance processing time ";
 
-//! Length of the valid UTF-8 sequence at `text[i]`, or 0 when the byte does not start one.
-size_t utf8_sequence(std::string_view text, size_t i) {
-  auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
-  unsigned char lead = byte(i);
-  size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
-  if (length == 0 || i + length > text.size()) return 0;
-  for (size_t k = 1; k < length; ++k)
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-  if (length == 2 && lead < 0xC2) return 0;  // overlong
-  return length;
-}
-
-void append_json_string(std::string_view text, std::string& out) {
-  out += '"';
+//! `text` with every byte that is not part of a valid UTF-8 sequence written as `\xNN`.
+std::string printable_utf8(std::string_view text) {
+  std::string out;
   for (size_t i = 0; i < text.size();) {
-    char c = text[i];
-    size_t length = utf8_sequence(text, i);
+    int length = utf8_sequence_length(reinterpret_cast<const unsigned char*>(text.data()) + i, text.size() - i);
     if (length == 0) {
-      out += fmt::format("\\\\x{:02x}", static_cast<unsigned char>(c));
+      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(text[i]));
       ++i;
-      continue;
-    }
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
     } else {
-      out.append(text.substr(i, length));
+      out.append(text.substr(i, static_cast<size_t>(length)));
+      i += static_cast<size_t>(length);
     }
-    i += length;
   }
-  out += '"';
+  return out;
 }
 
 }  // namespace
@@ -133,9 +117,9 @@ std::string expected_dead_letters_path(const std::string& directory, const std::
 
 std::string dead_letter_json(const std::string& value, const std::string& error) {
   std::string out = "{\"value\":";
-  append_json_string(value, out);
+  compiler::plan::append_json_string(printable_utf8(value), out);
   out += ",\"error\":";
-  append_json_string(error, out);
+  compiler::plan::append_json_string(printable_utf8(error), out);
   out += '}';
   return out;
 }

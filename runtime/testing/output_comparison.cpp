@@ -8,26 +8,13 @@
 #include <cmath>
 #include <map>
 
+#include "compiler/plan/json_writer.hpp"
+
 namespace flow::runtime::testing {
 
 namespace {
 
 namespace dom = simdjson::dom;
-
-void append_string(std::string_view text, std::string& out) {
-  out += '"';
-  for (char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
-}
 
 void append_number(double value, std::string& out) {
   // 1, 1.0 and 1e0 are one value: an integral double within int64 prints as an integer.
@@ -57,7 +44,7 @@ void append_canonical(dom::element element, std::string& out) {
       out += '{';
       for (size_t i = 0; i < fields.size(); ++i) {
         if (i) out += ',';
-        append_string(fields[i].first, out);
+        compiler::plan::append_json_string(fields[i].first, out);
         out += ':';
         append_canonical(fields[i].second, out);
       }
@@ -67,7 +54,7 @@ void append_canonical(dom::element element, std::string& out) {
     case dom::element_type::INT64: out += std::to_string(int64_t(element)); break;
     case dom::element_type::UINT64: out += std::to_string(uint64_t(element)); break;
     case dom::element_type::DOUBLE: append_number(double(element), out); break;
-    case dom::element_type::STRING: append_string(std::string_view(element), out); break;
+    case dom::element_type::STRING: compiler::plan::append_json_string(std::string_view(element), out); break;
     case dom::element_type::BOOL: out += bool(element) ? "true" : "false"; break;
     case dom::element_type::NULL_VALUE: out += "null"; break;
   }
