@@ -30,9 +30,7 @@
 #include "compiler/codegen/lowering_context.hpp"
 #include "compiler/codegen/object_cache.hpp"
 #include "compiler/codegen/pipeline_lowering.hpp"
-#include "compiler/codegen/runtime_support.h"
 #include "compiler/codegen/shared_object_layout.hpp"
-#include "stdlib/symbol_table.hpp"
 
 namespace flow::compiler::codegen {
 
@@ -282,11 +280,7 @@ std::unique_ptr<JitProgram> JitProgram::compile(const plan::Plan& plan, const st
       symbols[(*jit)->mangleAndIntern(llvm::StringRef(name.data(), name.size()))] = llvm::JITEvaluatedSymbol(
           llvm::pointerToJITTargetAddress(address), llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable);
     };
-    for (const auto& symbol : stdlib::symbols()) add(symbol.name, symbol.address);
-    add("flow_cg_str_compare", reinterpret_cast<const void*>(&flow_cg_str_compare));
-    add("flow_cg_format_int", reinterpret_cast<const void*>(&flow_cg_format_int));
-    add("flow_cg_format_float", reinterpret_cast<const void*>(&flow_cg_format_float));
-    for (const auto& symbol : host) add(symbol.name, symbol.address);
+    for (const auto& symbol : callable_symbols(host)) add(symbol.name, symbol.address);
     if (auto e = (*jit)->getMainJITDylib().define(llvm::orc::absoluteSymbols(std::move(symbols))))
       throw std::runtime_error("cannot register host functions: " + llvm::toString(std::move(e)));
     std::vector<std::string> names;

@@ -27,6 +27,9 @@ struct CompileTimings {
   bool cache_hit = false;  //!< the machine code came from the object cache
 };
 
+//! Every function generated code may call: the stdlib, the lowering's helpers, then `host`.
+std::vector<HostSymbol> callable_symbols(const std::vector<HostSymbol>& host);
+
 //! The name of the batch function generated for a source (see flow_batch_fn in flow_abi.h).
 std::string batch_function_name(const std::string& source);
 

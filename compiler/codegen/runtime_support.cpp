@@ -1,6 +1,9 @@
 // Implementation of the lowering's helper functions (see runtime_support.h).
 #include "compiler/codegen/runtime_support.h"
 
+#include "compiler/codegen/codegen.hpp"
+#include "stdlib/symbol_table.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cstring>
@@ -38,3 +41,17 @@ extern "C" flow_str flow_cg_format_float(flow_arena* arena, double value) noexce
   auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
   return to_arena(arena, buffer, static_cast<size_t>(result.ptr - buffer));
 }
+
+namespace flow::compiler::codegen {
+
+std::vector<HostSymbol> callable_symbols(const std::vector<HostSymbol>& host) {
+  std::vector<HostSymbol> symbols;
+  for (const auto& symbol : stdlib::symbols()) symbols.push_back({std::string(symbol.name), symbol.address});
+  symbols.push_back({"flow_cg_str_compare", reinterpret_cast<const void*>(&flow_cg_str_compare)});
+  symbols.push_back({"flow_cg_format_int", reinterpret_cast<const void*>(&flow_cg_format_int)});
+  symbols.push_back({"flow_cg_format_float", reinterpret_cast<const void*>(&flow_cg_format_float)});
+  symbols.insert(symbols.end(), host.begin(), host.end());
+  return symbols;
+}
+
+}  // namespace flow::compiler::codegen

@@ -3,9 +3,7 @@
 
 #include <dlfcn.h>
 
-#include "compiler/codegen/runtime_support.h"
 #include "compiler/codegen/shared_object_layout.hpp"
-#include "stdlib/symbol_table.hpp"
 
 namespace flow::compiler::codegen {
 
@@ -51,11 +49,7 @@ SharedObjectProgram::~SharedObjectProgram() {
 }
 
 bool SharedObjectProgram::bind(const plan::Plan& plan, const std::vector<HostSymbol>& host, std::string& error) {
-  std::vector<HostSymbol> provided = host;
-  for (const auto& symbol : stdlib::symbols()) provided.push_back({std::string(symbol.name), symbol.address});
-  provided.push_back({"flow_cg_str_compare", reinterpret_cast<const void*>(&flow_cg_str_compare)});
-  provided.push_back({"flow_cg_format_int", reinterpret_cast<const void*>(&flow_cg_format_int)});
-  provided.push_back({"flow_cg_format_float", reinterpret_cast<const void*>(&flow_cg_format_float)});
+  std::vector<HostSymbol> provided = callable_symbols(host);
   auto* imports = static_cast<const char* const*>(dlsym(handle_, kSharedObjectImportsSymbol));
   if (!imports) {
     error = "the shared object lists no imports: it is damaged";

@@ -275,7 +275,10 @@ void PartitionTask::trigger(int64_t max_records_default) {
 
 void PartitionTask::note_caught_up(const TaskInput& input) {
   auto& caught_up = shared_.partition_caught_up[input.source_index][input.partition];
-  if (caught_up.load(std::memory_order_relaxed) || !shared_.consumer) return;
+  // Only a partition that has delivered no record needs it: no librdkafka call on an idle one.
+  bool delivered = shared_.partition_event_time[input.source_index][input.partition].load(std::memory_order_relaxed) !=
+                   INT64_MIN;
+  if (delivered || caught_up.load(std::memory_order_relaxed) || !shared_.consumer) return;
   int64_t low = 0, high = -1;
   if (rd_kafka_get_watermark_offsets(shared_.consumer, input.source->topic.c_str(), input.partition, &low, &high) ==
           RD_KAFKA_RESP_ERR_NO_ERROR &&
