@@ -57,17 +57,10 @@ std::string where(int partitions) {
   return partitions ? fmt::format("partitions {}", partitions) : std::string("declared partitions");
 }
 
-RunResult run_fixture(const TestOptions& options, const Fixture& fixture, int partitions, const fs::path& scratch) {
+//! One run of the fixture on `p`, whose sources have the partition counts to run at.
+RunResult run_fixture(const TestOptions& options, const plan::Plan& p, const Fixture& fixture, int partitions,
+                      const fs::path& scratch) {
   RunResult result;
-  auto checked = check_application(options.app);
-  if (!checked) {
-    result.failure = "the application has errors";
-    return result;
-  }
-  plan::Plan& p = *checked;
-  if (partitions)
-    for (auto& source : p.sources) source.partitions = partitions;
-
   std::string error;
   auto program = compiler::codegen::JitProgram::compile(p, PartitionTask::host_symbols(), error,
                                                         (scratch / "code-cache").string());
@@ -258,7 +251,7 @@ bool check_run(const TestOptions& options, const Fixture& fixture, int partition
 }  // namespace
 
 int run_test(const TestOptions& options) {
-  // Checked once up front, so a broken application reports its diagnostics once.
+  // Read and checked once: diagnostics print once, and every run uses this plan.
   auto checked = check_application(options.app);
   if (!checked) return 1;
   Fixture fixture;
@@ -268,13 +261,18 @@ int run_test(const TestOptions& options) {
     return 1;
   }
   std::vector<int> counts = options.partitions.empty() ? std::vector<int>{0} : options.partitions;
+  std::vector<int64_t> declared;
+  for (const auto& source : checked->sources) declared.push_back(source.partitions);
   fmt::print("flowrun test {} (fixtures {}): {} input records in {} phase{}\n", options.app, fixture.directory,
              fixture.input_records, fixture.phases.size(), fixture.phases.size() == 1 ? "" : "s");
   ScratchDirectory scratch;
   bool all_ok = true;
   for (size_t c = 0; c < counts.size(); ++c) {
     auto started = std::chrono::steady_clock::now();
-    RunResult run = run_fixture(options, fixture, counts[c], scratch.path);
+    // The plan is read once; each run only sets its sources' partition counts.
+    for (size_t s = 0; s < checked->sources.size(); ++s)
+      checked->sources[s].partitions = counts[c] ? counts[c] : declared[s];
+    RunResult run = run_fixture(options, *checked, fixture, counts[c], scratch.path);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     if (!run.failure.empty()) {
       fmt::print("FAIL [{}]\n  the job failed: {}\n", where(counts[c]), run.failure);
