@@ -39,34 +39,16 @@
 #include <unordered_map>
 #include <vector>
 
+#include "bench_kafka.hpp"
+
 namespace {
 
-[[noreturn]] void die(const std::string& msg) {
-  std::fprintf(stderr, "clickgen: %s\n", msg.c_str());
-  std::exit(2);
-}
+using bench::die;
+using bench::make;
 
-rd_kafka_t* make(rd_kafka_type_t type, const std::string& brokers,
-                 const std::vector<std::pair<std::string, std::string>>& props) {
-  char err[512];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  auto set = [&](const std::string& k, const std::string& v) {
-    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) die(err);
-  };
-  set("bootstrap.servers", brokers);
-  for (auto& [k, v] : props) set(k, v);
-  rd_kafka_t* rk = rd_kafka_new(type, conf, err, sizeof err);
-  if (!rk) die(err);
-  return rk;
-}
-
-const char* kUrls[] = {"/", "/home", "/search", "/products/1042", "/products/2077/reviews",
-                       "/cart", "/checkout", "/account/settings", "/help/shipping", "/logout",
-                       "/blog/2024/streaming-at-scale", "/products/8812", "/health"};
-const char* kAgents[] = {"Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0",
-                         "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) Safari/605.1",
-                         "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/126.0"};
-const char* kCountries[] = {"DE", "FR", "US", "BR", "JP", "IN", "GB", "NL"};
+using bench::kAgents;
+using bench::kCountries;
+using bench::kUrls;
 
 int gen(int argc, char** argv) {
   if (argc != 8) die("usage: clickgen gen BROKERS TOPIC PARTITIONS RECORDS USERS REFDIR");
@@ -327,6 +309,7 @@ int deltopic(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  bench::tool = "clickgen";
   if (argc >= 2 && std::strcmp(argv[1], "gen") == 0) return gen(argc, argv);
   if (argc >= 2 && std::strcmp(argv[1], "check") == 0) return check(argc, argv);
   if (argc >= 2 && std::strcmp(argv[1], "topic") == 0) return topic(argc, argv);

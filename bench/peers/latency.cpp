@@ -39,39 +39,21 @@
 #include <thread>
 #include <vector>
 
+#include "bench_kafka.hpp"
+
 namespace {
 
-[[noreturn]] void die(const std::string& msg) {
-  std::fprintf(stderr, "latency: %s\n", msg.c_str());
-  std::exit(2);
-}
-
-rd_kafka_t* make(rd_kafka_type_t type, const std::string& brokers,
-                 const std::vector<std::pair<std::string, std::string>>& props) {
-  char err[512];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  auto set = [&](const std::string& k, const std::string& v) {
-    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) die(err);
-  };
-  set("bootstrap.servers", brokers);
-  for (auto& [k, v] : props) set(k, v);
-  rd_kafka_t* rk = rd_kafka_new(type, conf, err, sizeof err);
-  if (!rk) die(err);
-  return rk;
-}
+using bench::die;
+using bench::make;
 
 int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
-const char* kUrls[] = {"/", "/home", "/search", "/products/1042", "/products/2077/reviews",
-                       "/cart", "/checkout", "/account/settings", "/help/shipping", "/logout",
-                       "/blog/2024/streaming-at-scale", "/products/8812", "/health"};
-const char* kAgents[] = {"Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0",
-                         "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) Safari/605.1",
-                         "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/126.0"};
-const char* kCountries[] = {"DE", "FR", "US", "BR", "JP", "IN", "GB", "NL"};
+using bench::kAgents;
+using bench::kCountries;
+using bench::kUrls;
 
 struct Arrival {
   int64_t seq;
@@ -140,6 +122,7 @@ struct Reader {
 }  // namespace
 
 int main(int argc, char** argv) {
+  bench::tool = "latency";
   if (argc != 9 && argc != 10)
     die("usage: latency BROKERS IN_TOPIC OUT_TOPIC w1|pass RATE SECONDS WARMUP USERS [DRAIN]");
   std::string brokers = argv[1], in = argv[2], out = argv[3], mode = argv[4];

@@ -19,13 +19,12 @@
 #include <cstdlib>
 #include <string>
 
+#include "bench_kafka.hpp"
+
 namespace {
 volatile std::sig_atomic_t stop_requested = 0;
 void on_signal(int) { stop_requested = 1; }
-[[noreturn]] void die(const std::string& msg) {
-  std::fprintf(stderr, "passthrough: %s\n", msg.c_str());
-  std::exit(2);
-}
+using bench::die;
 void set(rd_kafka_conf_t* conf, const char* k, const char* v) {
   char err[512];
   if (rd_kafka_conf_set(conf, k, v, err, sizeof err) != RD_KAFKA_CONF_OK) die(err);
@@ -33,6 +32,7 @@ void set(rd_kafka_conf_t* conf, const char* k, const char* v) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  bench::tool = "passthrough";
   if (argc != 4 && !(argc == 5 && std::string(argv[4]) == "follow"))
     die("usage: passthrough BROKERS IN_TOPIC OUT_TOPIC [follow]");
   const bool follow = argc == 5;
