@@ -63,7 +63,6 @@ class Job {
   int64_t records_out() const { return shared_.records_out.load(); }
   int64_t dead_lettered() const { return shared_.dead_lettered.load(); }
   int64_t metric(size_t index) const { return shared_.metrics[index]->load(); }
-  size_t task_count() const { return tasks_.size(); }
   //! The lines a `sink … to stdout` query wrote, with JobConfig::capture_stdout (after stop_workers).
   std::vector<std::string> captured_stdout(int32_t query) const {
     auto it = shared_.captured_stdout.find(query);

@@ -162,12 +162,6 @@ size_t PartitionTask::state_keys(size_t query) const {
 
 int64_t PartitionTask::state_bytes() const { return store_ ? store_->bytes() : 0; }
 
-size_t PartitionTask::state_keys() const {
-  size_t keys = 0;
-  for (const auto& op : owned_) keys += op->live_keys();
-  return keys;
-}
-
 bool PartitionTask::try_trigger(int64_t max_records_default) {
   // After a failure (e.g. Kafka did not acknowledge a trigger's outputs) the run is stopping:
   // another trigger could commit nothing and would wait out its own flush timeout.
@@ -266,7 +260,6 @@ void PartitionTask::trigger(int64_t max_records_default) {
   advance_processing_time();
   deliver(pending_outputs_, pending_tallies_);
   checkpoint();
-  triggers++;
   shared_.trigger_count.fetch_add(1, std::memory_order_relaxed);
   shared_.trigger_ns.fetch_add(
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started).count(),

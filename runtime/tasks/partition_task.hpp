@@ -101,12 +101,10 @@ class PartitionTask {
   void commit_now();
   bool reached_end() const;
 
-  size_t state_keys() const;
   //! Keys of query `query`'s keyed state owned by this task (0 if none or shared).
   size_t state_keys(size_t query) const;
   //! Bytes of this task's state store.
   int64_t state_bytes() const;
-  std::atomic<int64_t> triggers{0};
 
   //! A record of input `index` that reached the consumer's main queue instead of the partition's
   //! own (fetched between assignment and forwarding): kept, and read before the queue's records.
