@@ -1,10 +1,13 @@
 // Keyed state per record, without Kafka: the W2 (running count per user, an emit per record) and
 // W3 (sessions with a 30-minute event-time timeout) queries of bench/peers, fed as a partition
-// task feeds them — each record's key and fields to KeyedStateOperator::on_record, then per
-// trigger of 10,000 records the watermark and a checkpoint (StateStore::commit). Prints ns per
-// record for the records, the watermark and the commits separately, so a change to the state
-// layer is measured where it matters. Usage: flow_bench_state [RECORDS] [USERS] [w2|w3]
-// (on a shared machine, compare builds by instructions: valgrind --tool=callgrind).
+// task feeds them — each record's key and fields as flow_values to
+// KeyedStateOperator::on_abi_record, then per trigger of 10,000 records the watermark and a
+// checkpoint (StateStore::commit). Each query runs twice in the same run on the same records:
+// its handlers compiled (JIT, as flowrun runs them) and in the reference evaluator (the baseline).
+// Prints ns per record for the records, the watermark and the commits separately, so a change to
+// the state layer is measured where it matters. Usage: flow_bench_state [RECORDS] [USERS]
+// [w2|w3] [compiled|evaluated] (on a shared machine, compare builds by instructions: valgrind
+// --tool=callgrind).
 #include <fmt/format.h>
 
 #include <chrono>
@@ -13,10 +16,12 @@
 #include <string>
 #include <vector>
 
+#include "compiler/codegen/codegen.hpp"
 #include "compiler/diagnostics/diagnostic.hpp"
 #include "compiler/eval/value.hpp"
 #include "compiler/plan/planner.hpp"
 #include "compiler/syntax/parser.hpp"
+#include "runtime/host/recording_host.hpp"
 #include "runtime/state/keyed_state.hpp"
 #include "runtime/state/state_store.hpp"
 
@@ -81,19 +86,31 @@ struct Input {
   Value key;
   std::vector<Value> fields;
   int64_t ts;
+  // As generated code hands them over; they point into `key` and `fields`.
+  flow_value key_slot{};
+  std::vector<flow_value> field_slots;
 };
 
-void run(const char* name, const char* query, const std::vector<Input>& inputs) {
+//! ns per record in all.
+double run(const char* name, const char* query, const std::vector<Input>& inputs, bool compiled) {
   auto plan = plan_of(std::string(kSource) + query);
+  std::string error;
+  std::unique_ptr<compiler::codegen::JitProgram> program;
+  if (compiled) {
+    program = compiler::codegen::JitProgram::compile(plan, runtime::RecordingHost::symbols(), error);
+    if (!program) {
+      fmt::print(stderr, "cannot compile: {}\n", error);
+      std::exit(1);
+    }
+  }
   std::string pattern = (std::filesystem::temp_directory_path() / "flow-bench-state-XXXXXX").string();
   if (!mkdtemp(pattern.data())) std::exit(1);
-  std::string error;
   auto store = runtime::StateStore::open(pattern, error);
   if (!store) {
     fmt::print(stderr, "{}\n", error);
     std::exit(1);
   }
-  runtime::KeyedStateOperator state(plan, 0, *store);
+  runtime::KeyedStateOperator state(plan, 0, *store, {}, compiler::codegen::handler_functions(program.get(), plan, 0));
   std::vector<runtime::StateOutput> out;
   runtime::StateTallies tallies;
   double records_s = 0, watermark_s = 0, commit_s = 0;
@@ -102,7 +119,9 @@ void run(const char* name, const char* query, const std::vector<Input>& inputs) 
   for (size_t begin = 0; begin < inputs.size(); begin += kTrigger) {
     size_t end = std::min(inputs.size(), begin + kTrigger);
     auto t0 = Clock::now();
-    for (size_t i = begin; i < end; ++i) state.on_record("clicks", inputs[i].key, inputs[i].fields, inputs[i].ts, out, tallies);
+    for (size_t i = begin; i < end; ++i)
+      state.on_abi_record("clicks", &inputs[i].key_slot, inputs[i].field_slots.data(),
+                          static_cast<int64_t>(inputs[i].field_slots.size()), inputs[i].ts, out, tallies);
     auto t1 = Clock::now();
     state.advance_watermark(inputs[end - 1].ts - 10'000, out, tallies);
     auto t2 = Clock::now();
@@ -119,12 +138,19 @@ void run(const char* name, const char* query, const std::vector<Input>& inputs) 
     out.clear();
   }
   double n = static_cast<double>(inputs.size());
-  fmt::print("{}: {} records, {} outputs, {} live keys: {:.0f} ns/record in handlers and state, {:.0f} in the "
-             "watermark, {:.0f} in commits; {:.0f} in all ({:.0f} records/s)\n",
-             name, inputs.size(), emitted, state.live_keys(), records_s / n * 1e9, watermark_s / n * 1e9,
-             commit_s / n * 1e9, (records_s + watermark_s + commit_s) / n * 1e9,
+  fmt::print("{} ({}): {} records, {} outputs, {} live keys: {:.0f} ns/record in handlers and state, {:.0f} in "
+             "the watermark, {:.0f} in commits; {:.0f} in all ({:.0f} records/s)\n",
+             name, compiled ? "compiled" : "evaluated", inputs.size(), emitted, state.live_keys(), records_s / n * 1e9,
+             watermark_s / n * 1e9, commit_s / n * 1e9, (records_s + watermark_s + commit_s) / n * 1e9,
              n / (records_s + watermark_s + commit_s));
   std::filesystem::remove_all(pattern);
+  return (records_s + watermark_s + commit_s) / n * 1e9;
+}
+
+void compare(const char* name, const char* query, const std::vector<Input>& inputs, const std::string& mode) {
+  double compiled = mode != "evaluated" ? run(name, query, inputs, true) : 0;
+  double evaluated = mode != "compiled" ? run(name, query, inputs, false) : 0;
+  if (compiled > 0 && evaluated > 0) fmt::print("  compiled handlers: {:.2f}x the evaluator's speed\n", evaluated / compiled);
 }
 
 }  // namespace
@@ -146,9 +172,16 @@ int main(int argc, char** argv) {
     inputs.push_back({Value::string(user),
                       {Value::string(user), Value::string(fmt::format("/p/{}", (next() >> 40) % 500)),
                        Value::integer(static_cast<int64_t>((next() >> 40) % 4000)), Value::timestamp(ts)},
-                      ts});
+                      ts,
+                      {},
+                      {}});
+  }
+  for (Input& input : inputs) {
+    input.key_slot = input.key.to_abi();
+    for (const Value& field : input.fields) input.field_slots.push_back(field.to_abi());
   }
   std::string only = argc > 3 ? argv[3] : "";
-  if (only.empty() || only == "w2") run("W2 count per user, emit per record", kW2, inputs);
-  if (only.empty() || only == "w3") run("W3 sessions, 30 min timeout", kW3, inputs);
+  std::string mode = argc > 4 ? argv[4] : "";
+  if (only.empty() || only == "w2") compare("W2 count per user, emit per record", kW2, inputs, mode);
+  if (only.empty() || only == "w3") compare("W3 sessions, 30 min timeout", kW3, inputs, mode);
 }

@@ -27,10 +27,12 @@
 #include <stdexcept>
 
 #include "compiler/codegen/expression_lowering.hpp"
+#include "compiler/codegen/handler_lowering.hpp"
 #include "compiler/codegen/lowering_context.hpp"
 #include "compiler/codegen/object_cache.hpp"
 #include "compiler/codegen/pipeline_lowering.hpp"
 #include "compiler/codegen/shared_object_layout.hpp"
+#include "compiler/plan/operators/logical_process.hpp"
 
 namespace flow::compiler::codegen {
 
@@ -65,6 +67,7 @@ std::unique_ptr<llvm::TargetMachine> host_target_machine(bool position_independe
 std::unique_ptr<LoweringContext> lower(const plan::Plan& plan) {
   auto cx = std::make_unique<LoweringContext>("flow");
   lower_pipelines(*cx, plan);
+  lower_handlers(*cx, plan);
   std::string problems;
   llvm::raw_string_ostream out(problems);
   if (llvm::verifyModule(cx->module(), &out)) throw std::logic_error("generated code does not verify: " + problems);
@@ -89,7 +92,7 @@ void optimise(llvm::Module& module, llvm::TargetMachine& machine) {
 }
 
 //! Bump when the generated code changes for the same plan (lowering, ABI, optimisation).
-constexpr const char* kCodeGeneratorVersion = "flow-codegen-1";
+constexpr const char* kCodeGeneratorVersion = "flow-codegen-2";
 
 //! The object cache key: FNV-1a 64 of everything the machine code depends on, as hex.
 std::string cache_key(const plan::Plan& plan, const llvm::TargetMachine& machine) {
@@ -283,9 +286,12 @@ std::unique_ptr<JitProgram> JitProgram::compile(const plan::Plan& plan, const st
     for (const auto& symbol : callable_symbols(host)) add(symbol.name, symbol.address);
     if (auto e = (*jit)->getMainJITDylib().define(llvm::orc::absoluteSymbols(std::move(symbols))))
       throw std::runtime_error("cannot register host functions: " + llvm::toString(std::move(e)));
-    std::vector<std::string> names;
+    std::vector<std::string> names, handlers;
     for (const auto& source : plan.sources)
       if (cx->module().getFunction(batch_function_name(source.name))) names.push_back(source.name);
+    for (const llvm::Function& function : cx->module())
+      if (!function.isDeclaration() && function.getName().startswith("flow_handler_"))
+        handlers.push_back(function.getName().str());
     auto module = cx->release_module();
     auto context = cx->release_context();
     if (auto e = (*jit)->addIRModule(llvm::orc::ThreadSafeModule(std::move(module), std::move(context))))
@@ -294,6 +300,11 @@ std::unique_ptr<JitProgram> JitProgram::compile(const plan::Plan& plan, const st
       auto address = (*jit)->lookup(batch_function_name(name));
       if (!address) throw std::runtime_error("cannot compile `" + name + "`: " + llvm::toString(address.takeError()));
       program->functions_.emplace_back(name, address->toPtr<flow_batch_fn>());
+    }
+    for (const auto& name : handlers) {
+      auto address = (*jit)->lookup(name);
+      if (!address) throw std::runtime_error("cannot compile `" + name + "`: " + llvm::toString(address.takeError()));
+      program->handlers_[name] = address->toPtr<flow_handler_fn>();
     }
     program->engine_->jit = std::move(*jit);
     program->timings_.machine_ms = ms_since(start);
@@ -308,6 +319,19 @@ flow_batch_fn JitProgram::batch_function(const std::string& source) const {
   for (const auto& [name, fn] : functions_)
     if (name == source) return fn;
   return nullptr;
+}
+
+flow_handler_fn JitProgram::handler_function(size_t query, size_t handler) const {
+  auto found = handlers_.find(handler_function_name(query, handler));
+  return found == handlers_.end() ? nullptr : found->second;
+}
+
+std::vector<flow_handler_fn> handler_functions(const Program* program, const plan::Plan& plan, size_t query) {
+  std::vector<flow_handler_fn> functions;
+  const auto* process = dynamic_cast<const plan::LogicalProcess*>(plan.queries.at(query).stateful_operator());
+  if (!program || !process) return functions;
+  for (size_t h = 0; h < process->handlers.size(); ++h) functions.push_back(program->handler_function(query, h));
+  return functions;
 }
 
 }  // namespace flow::compiler::codegen

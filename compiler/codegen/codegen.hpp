@@ -1,8 +1,10 @@
-// Code generation: the plan's stateless pipelines as native code, through LLVM 16. One batch
-// function per source (flow_batch_fn in runtime/abi/flow_abi.h). `emit_ir` shows the optimised IR
+// Code generation: the plan as native code, through LLVM 16. One batch function per source
+// (flow_batch_fn in runtime/abi/flow_abi.h) runs the stateless pipelines; one function per
+// `process` handler (flow_handler_fn) runs the keyed state's statements. `emit_ir` shows the optimised IR
 // (`flowc explain --ir`); JitProgram compiles in-process with ORC LLJIT at O2.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,6 +35,10 @@ std::vector<HostSymbol> callable_symbols(const std::vector<HostSymbol>& host);
 //! The name of the batch function generated for a source (see flow_batch_fn in flow_abi.h).
 std::string batch_function_name(const std::string& source);
 
+//! The name of the function generated for handler `handler` of query `query`'s `process` (see
+//! flow_handler_fn in flow_abi.h).
+std::string handler_function_name(size_t query, size_t handler);
+
 //! Which fields of `source` its queries read: what its decoder must decode (projection pushdown).
 std::vector<bool> needed_fields(const plan::Plan& plan, const std::string& source);
 
@@ -46,7 +52,14 @@ class Program {
   virtual ~Program() = default;
   //! The batch function of `source`, or null when no query reads it.
   virtual flow_batch_fn batch_function(const std::string& source) const = 0;
+  //! Handler `handler` of query `query`'s `process`, or null when it was not compiled (the
+  //! runtime then runs it in the reference evaluator).
+  virtual flow_handler_fn handler_function(size_t query, size_t handler) const = 0;
 };
+
+//! The compiled handlers of query `query`'s `process`, one per handler (null where not compiled);
+//! empty when the query has no `process` or there is no program.
+std::vector<flow_handler_fn> handler_functions(const Program* program, const plan::Plan& plan, size_t query);
 
 //! Ahead-of-time compilation (`flowc build`): writes a shared object holding the plan's machine
 //! code (optimised at O2 for this machine's CPU, position-independent), the plan as JSON and the
@@ -71,6 +84,7 @@ class JitProgram final : public Program {
   ~JitProgram();
 
   flow_batch_fn batch_function(const std::string& source) const override;
+  flow_handler_fn handler_function(size_t query, size_t handler) const override;
   const CompileTimings& timings() const { return timings_; }
 
  private:
@@ -78,6 +92,7 @@ class JitProgram final : public Program {
   struct Engine;
   std::unique_ptr<Engine> engine_;
   std::vector<std::pair<std::string, flow_batch_fn>> functions_;
+  std::map<std::string, flow_handler_fn> handlers_;  //!< by function name
   CompileTimings timings_;
 };
 

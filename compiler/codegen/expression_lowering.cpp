@@ -27,6 +27,9 @@ CgValue ExpressionLowering::convert(const CgValue& value, const Type& from, cons
   if (from.kind == TypeKind::Null) return cx_.null_value(to);
   if (from.kind == TypeKind::Int && to.kind == TypeKind::Float)
     return {cx_.builder().CreateSIToFP(value.a, cx_.f64()), nullptr, value.null};
+  if (from.kind == TypeKind::List && to.kind == TypeKind::List && !from.element.empty() && !to.element.empty() &&
+      from.element.front().kind != to.element.front().kind)
+    throw CodegenError("a " + from.to_string() + " where a " + to.to_string() + " is expected has no lowering");
   return value;
 }
 
@@ -64,12 +67,16 @@ CgValue ExpressionLowering::lower(const BoundExpr& expr, const ExprEnvironment& 
     case BoundKind::Call: return lower_call(expr, env);
     case BoundKind::If: return lower_if(expr, env);
     case BoundKind::StateField:
+      if (!env.state) break;
+      return cx_.load_value(cx_.builder().CreateGEP(cx_.value_type(), env.state, cx_.i64_const(expr.index)), expr.type);
     case BoundKind::Local:
+      if (!env.locals || expr.index < 0 || static_cast<size_t>(expr.index) >= env.locals->size()) break;
+      return cx_.load_value((*env.locals)[expr.index], expr.type);
     case BoundKind::Record:
     case BoundKind::Member: break;
   }
-  throw CodegenError("`" + plan::to_source(expr) + "` is only compiled inside `process` handlers, which run in the "
-                     "runtime's keyed state");
+  // Records are only built by `emit`, which handler lowering takes apart itself.
+  throw CodegenError("`" + plan::to_source(expr) + "` has no lowering here");
 }
 
 CgValue ExpressionLowering::lower_literal(const BoundExpr& expr) {

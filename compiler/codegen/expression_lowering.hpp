@@ -20,6 +20,10 @@ struct CodegenError : std::runtime_error {
 struct ExprEnvironment {
   const std::vector<CgValue>* fields = nullptr;  //!< the current record, indexed like its schema
   const CgValue* key = nullptr;
+  //! In a `process` handler: the key's state fields (flow_value slots, indexed like the state)
+  //! and the `let` slots, both read where they are named.
+  llvm::Value* state = nullptr;
+  const std::vector<llvm::Value*>* locals = nullptr;
 };
 
 class ExpressionLowering {

@@ -58,6 +58,7 @@ CgValue LoweringContext::load_value(llvm::Value* slot, const plan::Type& type) {
     case TypeKind::Float: v.a = b.CreateBitCast(bits, f64()); break;
     case TypeKind::Bool: v.a = b.CreateICmpNE(bits, i64_const(0)); break;
     case TypeKind::String:
+    case TypeKind::List:
       v.a = b.CreateIntToPtr(bits, ptr());
       v.b = b.CreateLoad(i64(), b.CreateStructGEP(value_type_, slot, 1));
       break;
@@ -74,6 +75,7 @@ void LoweringContext::store_value(llvm::Value* slot, const CgValue& value, const
     case TypeKind::Float: bits = b.CreateBitCast(value.a, i64()); break;
     case TypeKind::Bool: bits = b.CreateZExt(value.a, i64()); break;
     case TypeKind::String:
+    case TypeKind::List:
       bits = b.CreatePtrToInt(value.a, i64());
       len = value.b;
       break;
@@ -96,6 +98,7 @@ CgValue LoweringContext::null_value(const plan::Type& type) {
     case TypeKind::Float: v.a = llvm::ConstantFP::get(f64(), 0.0); break;
     case TypeKind::Bool: v.a = builder_.getFalse(); break;
     case TypeKind::String:
+    case TypeKind::List:
       v.a = llvm::ConstantPointerNull::get(ptr());
       v.b = i64_const(0);
       break;

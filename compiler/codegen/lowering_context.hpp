@@ -16,7 +16,8 @@
 namespace flow::compiler::codegen {
 
 //! A flow value in SSA form. Int, timestamp, duration: `a` is i64. Float: `a` is double. Bool:
-//! `a` is i1. String: `a` is ptr, `b` is i64 length. `null` is i1 for every type.
+//! `a` is i1. String: `a` is ptr, `b` is i64 length. List: `a` points at the elements (flow_values),
+//! `b` is their count. `null` is i1 for every type.
 struct CgValue {
   llvm::Value* a = nullptr;
   llvm::Value* b = nullptr;

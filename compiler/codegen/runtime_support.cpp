@@ -2,6 +2,7 @@
 #include "compiler/codegen/runtime_support.h"
 
 #include "compiler/codegen/codegen.hpp"
+#include "runtime/abi/flow_abi.h"
 #include "stdlib/symbol_table.hpp"
 
 #include <algorithm>
@@ -42,6 +43,24 @@ extern "C" flow_str flow_cg_format_float(flow_arena* arena, double value) noexce
   return to_arena(arena, buffer, static_cast<size_t>(result.ptr - buffer));
 }
 
+extern "C" flow_str flow_cg_list_append(flow_arena* arena, const void* items, int64_t count, const void* element,
+                                        int64_t max) noexcept {
+  // flow_value elements: 8-byte aligned in the arena, which packs strings unaligned.
+  constexpr int64_t size = sizeof(flow_value), align = alignof(flow_value);
+  int64_t kept = count < 0 ? 0 : count;
+  if (max > 0 && kept >= max) kept = max - 1;
+  int64_t start = arena ? (arena->used + align - 1) / align * align : 0;
+  if (!arena || !arena->buffer || start + (kept + 1) * size > arena->capacity) {
+    if (arena) arena->out_of_space = 1;
+    return {nullptr, 0};
+  }
+  auto* out = reinterpret_cast<flow_value*>(arena->buffer + start);
+  if (kept > 0) std::memcpy(out, static_cast<const flow_value*>(items) + (count - kept), kept * size);
+  std::memcpy(out + kept, element, size);
+  arena->used = start + (kept + 1) * size;
+  return {reinterpret_cast<const char*>(out), kept + 1};
+}
+
 namespace flow::compiler::codegen {
 
 std::vector<HostSymbol> callable_symbols(const std::vector<HostSymbol>& host) {
@@ -50,6 +69,7 @@ std::vector<HostSymbol> callable_symbols(const std::vector<HostSymbol>& host) {
   symbols.push_back({"flow_cg_str_compare", reinterpret_cast<const void*>(&flow_cg_str_compare)});
   symbols.push_back({"flow_cg_format_int", reinterpret_cast<const void*>(&flow_cg_format_int)});
   symbols.push_back({"flow_cg_format_float", reinterpret_cast<const void*>(&flow_cg_format_float)});
+  symbols.push_back({"flow_cg_list_append", reinterpret_cast<const void*>(&flow_cg_list_append)});
   symbols.insert(symbols.end(), host.begin(), host.end());
   return symbols;
 }

@@ -72,6 +72,11 @@ bool SharedObjectProgram::bind(const plan::Plan& plan, const std::vector<HostSym
   return true;
 }
 
+flow_handler_fn SharedObjectProgram::handler_function(size_t query, size_t handler) const {
+  // A handler the lowering left out is not in the object: the runtime interprets it.
+  return reinterpret_cast<flow_handler_fn>(dlsym(handle_, handler_function_name(query, handler).c_str()));
+}
+
 flow_batch_fn SharedObjectProgram::batch_function(const std::string& source) const {
   for (const auto& [name, fn] : functions_)
     if (name == source) return fn;

@@ -27,6 +27,7 @@ class SharedObjectProgram final : public Program {
   bool bind(const plan::Plan& plan, const std::vector<HostSymbol>& host, std::string& error);
 
   flow_batch_fn batch_function(const std::string& source) const override;
+  flow_handler_fn handler_function(size_t query, size_t handler) const override;
 
  private:
   SharedObjectProgram() = default;

@@ -37,23 +37,6 @@ const char* kind_name(ValueKind kind) {
   return "?";
 }
 
-//! The value kind that holds values of a (non-null) type kind.
-ValueKind kind_of(TypeKind kind) {
-  switch (kind) {
-    case TypeKind::Bool: return ValueKind::Bool;
-    case TypeKind::Int: return ValueKind::Int;
-    case TypeKind::Float: return ValueKind::Float;
-    case TypeKind::String: return ValueKind::String;
-    case TypeKind::Timestamp: return ValueKind::Timestamp;
-    case TypeKind::Duration: return ValueKind::Duration;
-    case TypeKind::List: return ValueKind::List;
-    case TypeKind::Record: return ValueKind::Record;
-    case TypeKind::Null:
-    case TypeKind::Error: break;
-  }
-  return ValueKind::Null;
-}
-
 std::string float_text(double x) {
   if (std::isnan(x)) return "NaN";
   if (std::isinf(x)) return x > 0 ? "Infinity" : "-Infinity";
@@ -118,6 +101,22 @@ Value Value::record(std::vector<std::string> names, std::vector<Value> fields) {
   return v;
 }
 
+ValueKind kind_of(TypeKind kind) {
+  switch (kind) {
+    case TypeKind::Bool: return ValueKind::Bool;
+    case TypeKind::Int: return ValueKind::Int;
+    case TypeKind::Float: return ValueKind::Float;
+    case TypeKind::String: return ValueKind::String;
+    case TypeKind::Timestamp: return ValueKind::Timestamp;
+    case TypeKind::Duration: return ValueKind::Duration;
+    case TypeKind::List: return ValueKind::List;
+    case TypeKind::Record: return ValueKind::Record;
+    case TypeKind::Null:
+    case TypeKind::Error: break;
+  }
+  return ValueKind::Null;
+}
+
 Value Value::from_abi(const flow_value& value, const plan::Type& type) {
   if (value.is_null) return null();
   switch (type.kind) {
@@ -128,7 +127,13 @@ Value Value::from_abi(const flow_value& value, const plan::Type& type) {
     case TypeKind::Float: return floating(std::bit_cast<double>(value.bits));
     case TypeKind::String:
       return string(value.len > 0 ? std::string(reinterpret_cast<const char*>(value.bits), value.len) : "");
-    default: throw std::logic_error("eval: no scalar flow_value for type " + type.to_string());
+    case TypeKind::List: {
+      std::vector<Value> items;
+      const auto* elements = reinterpret_cast<const flow_value*>(value.bits);
+      for (int64_t i = 0; i < value.len; ++i) items.push_back(from_abi(elements[i], type.element.front()));
+      return list(std::move(items));
+    }
+    default: throw std::logic_error("eval: no flow_value for type " + type.to_string());
   }
 }
 

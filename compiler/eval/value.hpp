@@ -14,6 +14,9 @@ namespace flow::compiler::eval {
 
 enum class ValueKind : uint8_t { Null, Bool, Int, Float, String, Timestamp, Duration, List, Record };
 
+//! The value kind that holds values of a (non-null) type kind; Null for `null` and error types.
+ValueKind kind_of(plan::TypeKind kind);
+
 struct Value {
   ValueKind kind = ValueKind::Null;
   int64_t int_value = 0;            //!< Bool (0/1), Int, Timestamp, Duration (ms)
@@ -34,7 +37,7 @@ struct Value {
 
   bool is_null() const { return kind == ValueKind::Null; }
 
-  //! A scalar flow_value read as `type` (`is_null` wins; strings are copied).
+  //! A flow_value read as `type` (`is_null` wins; strings and list elements are copied).
   static Value from_abi(const flow_value& value, const plan::Type& type);
   //! This scalar as a flow_value; a string's `bits` points into `text`, so it lives as long as
   //! this Value. Lists and records have no flow_value form (logic_error).

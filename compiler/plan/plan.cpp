@@ -2,7 +2,10 @@
 // change that removes or renames a member bumps it.
 #include "compiler/plan/plan.hpp"
 
+#include <algorithm>
+
 #include "compiler/plan/operators/logical_aggregate.hpp"
+#include "compiler/plan/operators/logical_union.hpp"
 
 namespace flow::compiler::plan {
 
@@ -39,6 +42,19 @@ const MetricPlan* Plan::find_metric(const std::string& name) const { return find
 const LogicalOperator* QueryPlan::stateful_operator() const {
   for (const auto& op : operators)
     if (op->kind == OperatorKind::Process || op->kind == OperatorKind::Aggregate) return op.get();
+  return nullptr;
+}
+
+const Schema* QueryPlan::state_input_schema(const std::string& source) const {
+  for (size_t k = 1; k < operators.size(); ++k) {
+    if (operators[k]->kind != OperatorKind::Process && operators[k]->kind != OperatorKind::Aggregate) continue;
+    const LogicalOperator& feeding = *operators[k - 1];
+    if (feeding.kind != OperatorKind::Union)
+      return std::find(sources.begin(), sources.end(), source) != sources.end() ? &feeding.output : nullptr;
+    for (const auto& input : static_cast<const LogicalUnion&>(feeding).inputs)
+      if (input.source == source) return &input.schema;
+    return nullptr;
+  }
   return nullptr;
 }
 

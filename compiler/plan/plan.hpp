@@ -45,6 +45,9 @@ struct QueryPlan {
 
   //! Keyed state the query keeps (a Process or an Aggregate), if any.
   const LogicalOperator* stateful_operator() const;
+  //! The schema of the records that reach its keyed state from `source`: after a union, that
+  //! source's own; otherwise the output of the operator before the state. Null when none does.
+  const Schema* state_input_schema(const std::string& source) const;
 };
 
 struct Plan {

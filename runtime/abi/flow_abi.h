@@ -9,6 +9,9 @@
  *   bool:  `bits` is 0 or 1
  *   string: `bits` is the address of UTF-8 bytes (not NUL-terminated), `len` their count; the
  *           bytes live in the record buffer or the task's arena, valid until the batch ends
+ *   list (state fields only): `bits` is the address of `len` flow_values, the elements, in the
+ *           arena or the runtime's copy of the key's state; a list is never changed in place,
+ *           `append` makes a new one
  *   any type: `is_null` is 1 for null (then the other words are 0)
  * Runtime semantics of operators on these values are in docs/language.md ("Evaluation"). */
 #ifndef FLOW_ABI_H
@@ -78,6 +81,24 @@ void flow_rt_tally(flow_task* task, int32_t metric, int64_t count);
 void flow_rt_to_state(flow_task* task, int32_t query, const flow_value* key, const flow_value* fields,
                       int64_t field_count, int64_t event_time_ms);
 flow_arena* flow_rt_arena(flow_task* task);
+
+/* Keyed state in generated code. For every `process` handler the code generator emits
+ *   int32_t flow_handler_Q_H(flow_handler_call* call, flow_value* state, const flow_value* key,
+ *                            const flow_value* record, flow_arena* arena);
+ * (Q: the query's index, H: the handler's index in the operator). The runtime loads the key's
+ * state fields into `state` (indexed like the operator's state), runs the handler, which updates
+ * them in place, and writes them back. `record` holds the incoming record's fields (indexed like
+ * the schema reaching the handler; null for `on timeout`). New strings and lists go into `arena`;
+ * when it runs out of room (`out_of_space`), the runtime restores the state, grows the arena and
+ * runs the handler again, so a handler must have no effect but its state, emits and tallies.
+ * Returns 1 when the handler ends with the state cleared (the runtime drops the key), else 0. */
+typedef struct flow_handler_call flow_handler_call;
+typedef int32_t (*flow_handler_fn)(flow_handler_call* call, flow_value* state, const flow_value* key,
+                                   const flow_value* record, flow_arena* arena);
+/* An `emit` in a handler: one record of the operator's output schema. */
+void flow_rt_handler_emit(flow_handler_call* call, const flow_value* fields, int64_t count);
+/* A `tally` in a handler. */
+void flow_rt_handler_tally(flow_handler_call* call, int32_t metric);
 
 /* Generated per source: runs every stateless pipeline of every query reading that source over a
  * batch of records from one partition, in one fused loop. `decoder` is the source's; `encoders`

@@ -2,6 +2,7 @@
 // the pointers generated code passes are valid only during the call.
 #include "runtime/codec/codec_symbols.hpp"
 #include "runtime/host/recording_host.hpp"
+#include "runtime/state/keyed_state.hpp"
 
 namespace flow::runtime {
 
@@ -69,6 +70,8 @@ std::vector<compiler::codegen::HostSymbol> RecordingHost::symbols() {
       {"flow_rt_to_state", reinterpret_cast<const void*>(&recording_to_state)},
       {"flow_rt_arena", reinterpret_cast<const void*>(&recording_arena)},
   });
+  // Compiled handlers run inside KeyedStateOperator, which provides their callbacks.
+  for (const auto& symbol : keyed_state_symbols()) symbols.push_back(symbol);
   return symbols;
 }
 

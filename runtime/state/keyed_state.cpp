@@ -7,7 +7,6 @@
 #include "compiler/plan/operators/logical_aggregate.hpp"
 #include "compiler/plan/operators/logical_process.hpp"
 #include "runtime/state/aggregate_operator.hpp"
-#include "runtime/state/process_operator.hpp"
 
 namespace flow::runtime {
 
@@ -20,19 +19,27 @@ int64_t system_clock_ms() {
 
 }  // namespace
 
+std::vector<compiler::codegen::HostSymbol> keyed_state_symbols() {
+  return {{"flow_rt_handler_emit", reinterpret_cast<const void*>(&flow_rt_handler_emit)},
+          {"flow_rt_handler_tally", reinterpret_cast<const void*>(&flow_rt_handler_tally)}};
+}
+
 KeyedStateOperator::KeyedStateOperator(const compiler::plan::Plan& plan, int32_t query, StateStore& store,
-                                       ProcessingClock clock) {
-  const compiler::plan::QueryPlan& query_plan = plan.queries.at(static_cast<size_t>(query));
-  const compiler::plan::LogicalOperator* op = query_plan.stateful_operator();
+                                       ProcessingClock clock, std::vector<flow_handler_fn> compiled)
+    : query_(plan.queries.at(static_cast<size_t>(query))) {
+  const compiler::plan::LogicalOperator* op = query_.stateful_operator();
   if (!clock) clock = system_clock_ms;
-  if (op && op->kind == compiler::plan::OperatorKind::Process)
-    operator_ = std::make_unique<ProcessOperator>(static_cast<const compiler::plan::LogicalProcess&>(*op), query,
-                                                  query_plan.name, store, std::move(clock));
-  else if (op && op->kind == compiler::plan::OperatorKind::Aggregate)
-    operator_ = std::make_unique<AggregateOperator>(static_cast<const compiler::plan::LogicalAggregate&>(*op), query,
-                                                    query_plan.name, store);
-  else
-    throw std::logic_error("state: query `" + query_plan.name + "` keeps no keyed state");
+  if (op && op->kind == compiler::plan::OperatorKind::Process) {
+    auto process = std::make_unique<ProcessOperator>(plan, query, store, std::move(clock), std::move(compiled));
+    process_ = process.get();
+    operator_ = std::move(process);
+  } else if (op && op->kind == compiler::plan::OperatorKind::Aggregate) {
+    const auto& aggregate = static_cast<const compiler::plan::LogicalAggregate&>(*op);
+    if (!aggregate.keys.empty()) key_type_ = aggregate.keys.front().type;
+    operator_ = std::make_unique<AggregateOperator>(aggregate, query, query_.name, store);
+  } else {
+    throw std::logic_error("state: query `" + query_.name + "` keeps no keyed state");
+  }
 }
 
 KeyedStateOperator::~KeyedStateOperator() = default;
@@ -42,6 +49,28 @@ void KeyedStateOperator::on_record(const std::string& source, const compiler::ev
                                    std::vector<StateOutput>& out, StateTallies& tallies) {
   operator_->on_record(source, key, fields, event_time_ms, out, tallies);
 }
+
+void KeyedStateOperator::on_abi_record(const std::string& source, const flow_value* key, const flow_value* fields,
+                                       int64_t count, int64_t event_time_ms, std::vector<StateOutput>& out,
+                                       StateTallies& tallies) {
+  const compiler::plan::Schema* schema = query_.state_input_schema(source);
+  if (!schema || static_cast<size_t>(count) < schema->size())
+    throw std::logic_error("state: query `" + query_.name + "` is handed a record it does not read from `" + source +
+                           "`");
+  if (process_) {
+    if (!key) throw std::logic_error("state: a `process` is handed a record without its key");
+    process_->on_abi_record(source, *key, fields, *schema, event_time_ms, out, tallies);
+    return;
+  }
+  std::vector<compiler::eval::Value> values;
+  values.reserve(schema->size());
+  for (size_t i = 0; i < schema->size(); ++i) values.push_back(compiler::eval::Value::from_abi(fields[i], (*schema)[i].type));
+  compiler::eval::Value key_value;
+  if (key) key_value = compiler::eval::Value::from_abi(*key, key_type_);
+  operator_->on_record(source, key_value, values, event_time_ms, out, tallies);
+}
+
+size_t KeyedStateOperator::compiled_handlers() const { return process_ ? process_->compiled_handlers() : 0; }
 
 void KeyedStateOperator::advance_watermark(int64_t watermark_ms, std::vector<StateOutput>& out,
                                            StateTallies& tallies) {

@@ -9,17 +9,25 @@
 
 #include <memory>
 
+#include "compiler/codegen/codegen.hpp"
 #include "compiler/plan/plan.hpp"
+#include "runtime/state/process_operator.hpp"
 #include "runtime/state/stateful_operator.hpp"
 
 namespace flow::runtime {
+
+//! The callbacks of compiled `process` handlers (flow_rt_handler_emit, flow_rt_handler_tally),
+//! for a host to provide to generated code.
+std::vector<compiler::codegen::HostSymbol> keyed_state_symbols();
 
 class KeyedStateOperator {
  public:
   //! Runs `plan.queries[query]`'s first Process or Aggregate, keeping its state in `store` (which
   //! must outlive it). `clock` is the wall clock for processing-time timeouts (default: the system
-  //! clock). A query without keyed state is a logic_error.
-  KeyedStateOperator(const compiler::plan::Plan& plan, int32_t query, StateStore& store, ProcessingClock clock = {});
+  //! clock). `compiled`: a `process`'s handlers as native code, one per handler, null (or none)
+  //! where the reference evaluator runs it. A query without keyed state is a logic_error.
+  KeyedStateOperator(const compiler::plan::Plan& plan, int32_t query, StateStore& store, ProcessingClock clock = {},
+                     std::vector<flow_handler_fn> compiled = {});
   ~KeyedStateOperator();
   KeyedStateOperator(const KeyedStateOperator&) = delete;
   KeyedStateOperator& operator=(const KeyedStateOperator&) = delete;
@@ -31,6 +39,10 @@ class KeyedStateOperator {
   void on_record(const std::string& source, const compiler::eval::Value& key,
                  const std::vector<compiler::eval::Value>& fields, int64_t event_time_ms, std::vector<StateOutput>& out,
                  StateTallies& tallies);
+  //! The same, as generated code hands a record over (flow_rt_to_state): `key` null when the
+  //! query has none, `fields` of the schema reaching the operator from `source`.
+  void on_abi_record(const std::string& source, const flow_value* key, const flow_value* fields, int64_t count,
+                     int64_t event_time_ms, std::vector<StateOutput>& out, StateTallies& tallies);
   //! The task's watermark is now `watermark_ms` (it never goes back: a smaller value is ignored).
   //! Times out every key whose event-time deadline is at most the watermark (`on timeout`, then
   //! the key's state is dropped) and closes every window whose end is at most the watermark
@@ -46,9 +58,14 @@ class KeyedStateOperator {
   int64_t late_records() const;
   //! The watermark last given (kept in the store); INT64_MIN before the first.
   int64_t watermark() const;
+  //! Handlers of a `process` that run as native code (0 for an aggregate).
+  size_t compiled_handlers() const;
 
  private:
+  const compiler::plan::QueryPlan& query_;
   std::unique_ptr<StatefulOperator> operator_;
+  ProcessOperator* process_ = nullptr;  //!< operator_, when it is a `process`
+  compiler::plan::Type key_type_;       //!< of the key an aggregate is handed
 };
 
 }  // namespace flow::runtime

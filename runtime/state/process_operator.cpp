@@ -1,16 +1,54 @@
 // `process` over the store: load a key's state, run its handler, write it back (process_operator.hpp).
 #include "runtime/state/process_operator.hpp"
 
+#include <exception>
 #include <limits>
 
-namespace flow::runtime {
+using flow::compiler::eval::Value;
+using flow::compiler::plan::Type;
 
-using compiler::eval::Value;
+//! What a compiled handler's callbacks need (flow_abi.h declares it opaque): where its emits and
+//! tallies go. The callbacks catch everything, as no exception may cross generated code.
+struct flow_handler_call {
+  const flow::compiler::plan::Schema* output = nullptr;
+  const Type* key_type = nullptr;
+  const flow_value* key = nullptr;
+  int32_t query = 0;
+  int64_t event_time_ms = 0;
+  std::vector<flow::runtime::StateOutput>* out = nullptr;
+  std::vector<int32_t>* tallies = nullptr;
+  std::exception_ptr failure;
+};
+
+extern "C" void flow_rt_handler_emit(flow_handler_call* call, const flow_value* fields, int64_t count) {
+  try {
+    std::vector<Value> record;
+    record.reserve(call->output->size());
+    for (size_t i = 0; i < call->output->size() && static_cast<int64_t>(i) < count; ++i)
+      record.push_back(Value::from_abi(fields[i], (*call->output)[i].type));
+    call->out->push_back({call->query, Value::from_abi(*call->key, *call->key_type), std::move(record),
+                          call->event_time_ms});
+  } catch (...) {
+    if (!call->failure) call->failure = std::current_exception();
+  }
+}
+
+extern "C" void flow_rt_handler_tally(flow_handler_call* call, int32_t metric) {
+  try {
+    call->tallies->push_back(metric);
+  } catch (...) {
+    if (!call->failure) call->failure = std::current_exception();
+  }
+}
+
+namespace flow::runtime {
 
 namespace {
 
 // 1: last event, deadline, fields (the index entry at the deadline); 2: the index entry's time too.
 constexpr char kEntryVersion = 2;
+constexpr int64_t kFirstArenaBytes = 64 * 1024;
+constexpr int64_t kLargestArenaBytes = int64_t{1} << 30;
 
 int64_t saturating_add(int64_t a, int64_t b) {
   int64_t sum = 0;
@@ -18,83 +56,198 @@ int64_t saturating_add(int64_t a, int64_t b) {
   return b > 0 ? std::numeric_limits<int64_t>::max() : std::numeric_limits<int64_t>::min();
 }
 
+//! `value` of `type` as a flow_value whose strings point into `value`; list elements are put in
+//! `lists`, which must live as long as the result.
+flow_value abi_of(const Value& value, const Type& type, std::vector<std::unique_ptr<flow_value[]>>& lists) {
+  if (value.kind != compiler::eval::ValueKind::List) return value.to_abi();
+  auto elements = std::make_unique<flow_value[]>(value.items.size());
+  for (size_t i = 0; i < value.items.size(); ++i) elements[i] = abi_of(value.items[i], type.element.front(), lists);
+  flow_value out{reinterpret_cast<int64_t>(elements.get()), static_cast<int64_t>(value.items.size()), 0};
+  lists.push_back(std::move(elements));
+  return out;
+}
+
 }  // namespace
 
-ProcessOperator::ProcessOperator(const compiler::plan::LogicalProcess& process, int32_t query,
-                                 const std::string& query_name, StateStore& store, ProcessingClock clock)
-    : process_(process),
+ProcessOperator::ProcessOperator(const compiler::plan::Plan& plan, int32_t query, StateStore& store,
+                                 ProcessingClock clock, std::vector<flow_handler_fn> compiled)
+    : plan_(plan),
+      process_(static_cast<const compiler::plan::LogicalProcess&>(*plan.queries.at(query).stateful_operator())),
       query_(query),
       store_(store),
-      keyspace_(query_name),
+      keyspace_(plan.queries.at(query).name),
       expiry_(store, keyspace_),
       clock_(std::move(clock)),
-      initial_(compiler::eval::ProcessState::initial(process)),
+      compiled_(std::move(compiled)),
+      initial_values_(compiler::eval::ProcessState::initial(process_)),
+      arena_buffer_(kFirstArenaBytes),
       live_(store, keyspace_.meta("live"), 0),
-      watermark_(store, keyspace_.meta("watermark"), std::numeric_limits<int64_t>::min()) {}
+      watermark_(store, keyspace_.meta("watermark"), std::numeric_limits<int64_t>::min()) {
+  compiled_.resize(process_.handlers.size());
+  for (size_t h = 0; h < process_.handlers.size(); ++h)
+    if (process_.handlers[h].event == "timeout") timeout_handler_ = static_cast<int>(h);
+  for (size_t f = 0; f < process_.state.size(); ++f)
+    initial_.push_back(abi_of(initial_values_.fields[f], process_.state[f].type, initial_lists_));
+  flow_arena_init(&arena_, arena_buffer_.data(), static_cast<int64_t>(arena_buffer_.size()));
+}
 
-std::optional<ProcessOperator::Entry> ProcessOperator::load(const std::string& id) {
+size_t ProcessOperator::compiled_handlers() const {
+  size_t count = 0;
+  for (flow_handler_fn fn : compiled_) count += fn != nullptr;
+  return count;
+}
+
+void ProcessOperator::reset_arena() {
+  retired_buffers_.clear();
+  flow_arena_reset(&arena_);
+}
+
+void ProcessOperator::grow_arena() {
+  // The old buffer stays alive: the state being processed may point into it.
+  if (static_cast<int64_t>(arena_buffer_.size()) >= kLargestArenaBytes)
+    throw std::runtime_error("state: a `process` handler needs more than 1 GiB of scratch memory for one record");
+  std::vector<char> bigger(arena_buffer_.size() * 2);
+  retired_buffers_.push_back(std::move(arena_buffer_));
+  arena_buffer_ = std::move(bigger);
+  flow_arena_init(&arena_, arena_buffer_.data(), static_cast<int64_t>(arena_buffer_.size()));
+}
+
+bool ProcessOperator::load(const std::string& id, Entry& entry) {
   std::optional<std::string> bytes = store_.get(keyspace_.state(id));
-  if (!bytes) return std::nullopt;
-  ValueReader reader(*bytes);
-  uint64_t version = reader.varint();
-  if (version != 1 && version != kEntryVersion)
-    throw StateCorruption("state: unknown version of a `process` key's state");
-  Entry entry;
-  entry.last_event_ms = reader.signed_varint();
-  entry.deadline_ms = reader.signed_varint();
-  entry.indexed_ms = version == 1 ? entry.deadline_ms : reader.signed_varint();
-  uint64_t count = reader.varint();
-  if (count != process_.state.size())
-    throw StateCorruption("state: a key has " + std::to_string(count) + " state fields, the query " +
-                          std::to_string(process_.state.size()));
-  for (uint64_t i = 0; i < count; ++i) entry.state.fields.push_back(reader.value());
-  return entry;
+  if (!bytes) return false;
+  loaded_ = std::move(*bytes);
+  for (;;) {
+    ValueReader reader(loaded_);
+    uint64_t version = reader.varint();
+    if (version != 1 && version != kEntryVersion)
+      throw StateCorruption("state: unknown version of a `process` key's state");
+    entry.last_event_ms = reader.signed_varint();
+    entry.deadline_ms = reader.signed_varint();
+    entry.indexed_ms = version == 1 ? entry.deadline_ms : reader.signed_varint();
+    uint64_t count = reader.varint();
+    if (count != process_.state.size())
+      throw StateCorruption("state: a key has " + std::to_string(count) + " state fields, the query " +
+                            std::to_string(process_.state.size()));
+    entry.fields.clear();
+    for (const auto& field : process_.state) entry.fields.push_back(reader.abi_value(field.type, &arena_));
+    if (!arena_.out_of_space) return true;
+    grow_arena();  // a long list: read it again into a bigger arena
+  }
 }
 
 void ProcessOperator::save(const std::string& id, const Entry& entry) {
   std::string bytes;
+  bytes.reserve(loaded_.size() + 32);
   append_varint(bytes, kEntryVersion);
   append_signed(bytes, entry.last_event_ms);
   append_signed(bytes, entry.deadline_ms);
   append_signed(bytes, entry.indexed_ms);
-  append_varint(bytes, entry.state.fields.size());
-  for (const Value& field : entry.state.fields) append_value(bytes, field);
+  append_varint(bytes, entry.fields.size());
+  for (size_t f = 0; f < entry.fields.size(); ++f) append_abi_value(bytes, entry.fields[f], process_.state[f].type);
   store_.put(keyspace_.state(id), std::move(bytes));
 }
 
-void ProcessOperator::drop(const std::string& id, const Entry& entry) {
+void ProcessOperator::drop(const std::string& id, int64_t indexed_ms) {
   store_.erase(keyspace_.state(id));
-  if (process_.timeout_ms) expiry_.remove(entry.indexed_ms, id);
+  if (process_.timeout_ms) expiry_.remove(indexed_ms, id);
   live_.set(live_.get() - 1);
 }
 
-void ProcessOperator::collect(compiler::eval::HandlerResult& result, const Value& key, int64_t event_time_ms,
-                              std::vector<StateOutput>& out, StateTallies& tallies) const {
-  for (auto& record : result.emitted) out.push_back({query_, key, std::move(record), event_time_ms});
+int ProcessOperator::handler_for(const std::string& source) const {
+  int fallback = -1;
+  for (size_t h = 0; h < process_.handlers.size(); ++h) {
+    if (process_.handlers[h].event == source) return static_cast<int>(h);
+    if (process_.handlers[h].event == "event") fallback = static_cast<int>(h);
+  }
+  return fallback;
+}
+
+bool ProcessOperator::run(size_t index, std::vector<flow_value>& fields, const flow_value& key,
+                          const HandlerInput& input, int64_t event_time_ms, std::vector<StateOutput>& out,
+                          StateTallies& tallies) {
+  if (compiled_[index]) return run_compiled(index, fields, key, input, event_time_ms, out, tallies);
+  return run_evaluated(index, fields, key, input, event_time_ms, out, tallies);
+}
+
+bool ProcessOperator::run_compiled(size_t index, std::vector<flow_value>& fields, const flow_value& key,
+                                   const HandlerInput& input, int64_t event_time_ms, std::vector<StateOutput>& out,
+                                   StateTallies& tallies) {
+  saved_fields_.assign(fields.begin(), fields.end());
+  size_t emitted = out.size();
+  for (;;) {
+    handler_tallies_.clear();
+    flow_handler_call call{&process_.output, &process_.key_type, &key, query_, event_time_ms, &out, &handler_tallies_,
+                           nullptr};
+    int32_t cleared = compiled_[index](&call, fields.data(), &key, input.fields, &arena_);
+    if (call.failure) std::rethrow_exception(call.failure);
+    if (!arena_.out_of_space) {
+      for (int32_t metric : handler_tallies_) tallies[plan_.metrics.at(static_cast<size_t>(metric)).name] += 1;
+      return cleared != 0;
+    }
+    // Out of scratch memory: undo the run (it has no other effect) and run it again with more.
+    out.erase(out.begin() + static_cast<std::ptrdiff_t>(emitted), out.end());
+    fields.assign(saved_fields_.begin(), saved_fields_.end());
+    grow_arena();
+  }
+}
+
+bool ProcessOperator::run_evaluated(size_t index, std::vector<flow_value>& fields, const flow_value& key,
+                                    const HandlerInput& input, int64_t event_time_ms, std::vector<StateOutput>& out,
+                                    StateTallies& tallies) {
+  compiler::eval::ProcessState state;
+  for (size_t f = 0; f < fields.size(); ++f) state.fields.push_back(Value::from_abi(fields[f], process_.state[f].type));
+  Value key_value = Value::from_abi(key, process_.key_type);
+  std::vector<Value> record;
+  if (input.fields)
+    for (size_t f = 0; f < input.schema->size(); ++f)
+      record.push_back(Value::from_abi(input.fields[f], (*input.schema)[f].type));
+  compiler::eval::HandlerResult result = compiler::eval::run_handler(process_, process_.handlers[index], state,
+                                                                     key_value, input.fields ? &record : nullptr);
+  for (auto& emitted : result.emitted) out.push_back({query_, key_value, std::move(emitted), event_time_ms});
   for (const auto& [metric, count] : result.tallies) tallies[metric] += count;
+  // The fields now point into the evaluator's values, kept until the next handler runs.
+  evaluated_ = std::move(state);
+  evaluated_lists_.clear();
+  for (size_t f = 0; f < fields.size(); ++f)
+    fields[f] = abi_of(evaluated_.fields[f], process_.state[f].type, evaluated_lists_);
+  return result.cleared;
 }
 
 void ProcessOperator::on_record(const std::string& source, const Value& key, const std::vector<Value>& fields,
                                 int64_t event_time_ms, std::vector<StateOutput>& out, StateTallies& tallies) {
-  const compiler::plan::HandlerPlan* handler = compiler::eval::find_handler(process_, source);
-  if (!handler) handler = compiler::eval::find_handler(process_, "event");
-  if (!handler) return;  // no handler reads this source's records
+  const compiler::plan::Schema* schema = plan_.queries.at(query_).state_input_schema(source);
+  if (!schema) throw std::logic_error("state: query `" + plan_.queries.at(query_).name + "` does not read `" + source + "`");
+  std::vector<flow_value> values;
+  for (const Value& field : fields) values.push_back(field.to_abi());
+  on_abi_record(source, key.to_abi(), values.data(), *schema, event_time_ms, out, tallies);
+}
 
+void ProcessOperator::on_abi_record(const std::string& source, const flow_value& key, const flow_value* fields,
+                                    const compiler::plan::Schema& schema, int64_t event_time_ms,
+                                    std::vector<StateOutput>& out, StateTallies& tallies) {
+  int handler = handler_for(source);
+  if (handler < 0) return;  // no handler reads this source's records
+
+  reset_arena();
   std::string id;
-  append_key_value(id, key);
-  std::optional<Entry> stored = load(id);
-  if (stored && process_.timeout_ms && !process_.processing_time && event_time_ms >= stored->deadline_ms) {
+  append_abi_key(id, key, process_.key_type);
+  Entry& entry = entry_;
+  bool existed = load(id, entry);
+  if (existed && process_.timeout_ms && !process_.processing_time && event_time_ms >= entry.deadline_ms) {
     // In event time the key timed out before this record came: end that state first, so results
     // do not depend on when the watermark happened to move (batch sizes, partition counts).
-    Entry expired = std::move(*stored);
-    stored.reset();
-    time_out(id, expired, compiler::eval::find_handler(process_, "timeout"), out, tallies);
+    // `on timeout` sees the key as stored (canonical), as when the watermark times it out.
+    time_out(id, ValueReader(id).abi_value(process_.key_type, &arena_), entry, out, tallies);
+    existed = false;
   }
-  Entry entry = stored ? *stored : Entry{event_time_ms, 0, 0, initial_};
-  compiler::eval::HandlerResult result = compiler::eval::run_handler(process_, *handler, entry.state, key, &fields);
-  collect(result, key, event_time_ms, out, tallies);
-  if (result.cleared) {
-    if (stored) drop(id, *stored);
+  if (!existed) {
+    entry.last_event_ms = event_time_ms;
+    entry.deadline_ms = entry.indexed_ms = 0;
+    entry.fields.assign(initial_.begin(), initial_.end());
+  }
+  int64_t old_indexed = entry.indexed_ms;
+  if (run(static_cast<size_t>(handler), entry.fields, key, {fields, &schema}, event_time_ms, out, tallies)) {
+    if (existed) drop(id, old_indexed);
     return;
   }
 
@@ -107,46 +260,46 @@ void ProcessOperator::on_record(const std::string& source, const Value& key, con
     // from due (a long timeout, a busy key); an entry due soon is moved now, as it would
     // otherwise cost a move plus a state write when it came due.
     int64_t now = process_.processing_time ? clock_() : watermark_.get();
-    bool due_soon = !stored || stored->indexed_ms <= saturating_add(now, *process_.timeout_ms / 2);
-    if (!stored || entry.deadline_ms < stored->indexed_ms || (due_soon && entry.deadline_ms != stored->indexed_ms)) {
-      if (stored) expiry_.remove(stored->indexed_ms, id);
+    bool due_soon = !existed || old_indexed <= saturating_add(now, *process_.timeout_ms / 2);
+    if (!existed || entry.deadline_ms < old_indexed || (due_soon && entry.deadline_ms != old_indexed)) {
+      if (existed) expiry_.remove(old_indexed, id);
       expiry_.add(entry.deadline_ms, id);
       entry.indexed_ms = entry.deadline_ms;
     }
   }
-  if (!stored) live_.set(live_.get() + 1);
+  if (!existed) live_.set(live_.get() + 1);
   save(id, entry);
 }
 
 void ProcessOperator::expire(int64_t up_to, std::vector<StateOutput>& out, StateTallies& tallies) {
-  const compiler::plan::HandlerPlan* handler = compiler::eval::find_handler(process_, "timeout");
   for (const ExpiryIndex::Entry& due : expiry_.due(up_to)) {
-    std::optional<Entry> entry = load(due.id);
-    if (!entry || entry->indexed_ms != due.deadline) {  // cannot happen; heal rather than fire
+    reset_arena();
+    Entry& entry = entry_;
+    if (!load(due.id, entry) || entry.indexed_ms != due.deadline) {  // cannot happen; heal rather than fire
       expiry_.remove(due.deadline, due.id);
       continue;
     }
-    if (entry->deadline_ms > up_to) {  // records came since the entry was written: not due yet
+    if (entry.deadline_ms > up_to) {  // records came since the entry was written: not due yet
       expiry_.remove(due.deadline, due.id);
-      expiry_.add(entry->deadline_ms, due.id);
-      entry->indexed_ms = entry->deadline_ms;
-      save(due.id, *entry);
+      expiry_.add(entry.deadline_ms, due.id);
+      entry.indexed_ms = entry.deadline_ms;
+      save(due.id, entry);
       continue;
     }
-    time_out(due.id, *entry, handler, out, tallies);
+    flow_value key = ValueReader(due.id).abi_value(process_.key_type, &arena_);
+    time_out(due.id, key, entry, out, tallies);
   }
 }
 
-void ProcessOperator::time_out(const std::string& id, Entry& entry, const compiler::plan::HandlerPlan* handler,
+void ProcessOperator::time_out(const std::string& id, const flow_value& key, Entry& entry,
                                std::vector<StateOutput>& out, StateTallies& tallies) {
-  Value key = ValueReader(id).value();
-  if (handler) {
-    compiler::eval::HandlerResult result = compiler::eval::run_handler(process_, *handler, entry.state, key, nullptr);
+  if (timeout_handler_ >= 0) {
     // An event-time timeout happens at its deadline; a processing-time one is stamped with the
     // key's latest event time, as output event times are event times.
-    collect(result, key, process_.processing_time ? entry.last_event_ms : entry.deadline_ms, out, tallies);
+    run(static_cast<size_t>(timeout_handler_), entry.fields, key, {},
+        process_.processing_time ? entry.last_event_ms : entry.deadline_ms, out, tallies);
   }
-  drop(id, entry);
+  drop(id, entry.indexed_ms);
 }
 
 void ProcessOperator::advance_watermark(int64_t watermark_ms, std::vector<StateOutput>& out, StateTallies& tallies) {

@@ -48,7 +48,56 @@ void append(std::string& out, const Value& value, bool canonical) {
   }
 }
 
+//! The tag of a non-null flow_value of `type`.
+ValueKind tag_of(const compiler::plan::Type& type) {
+  ValueKind kind = compiler::eval::kind_of(type.kind);
+  if (kind == ValueKind::Null || kind == ValueKind::Record)
+    throw std::logic_error("state: no flow_value of type " + type.to_string());
+  return kind;
+}
+
+void append_abi(std::string& out, const flow_value& value, const compiler::plan::Type& type, bool canonical) {
+  if (value.is_null) {
+    out.push_back(static_cast<char>(ValueKind::Null));
+    return;
+  }
+  ValueKind kind = tag_of(type);
+  out.push_back(static_cast<char>(kind));
+  switch (kind) {
+    case ValueKind::Bool: out.push_back(value.bits ? 1 : 0); return;
+    case ValueKind::Float: {
+      double d = std::bit_cast<double>(value.bits);
+      if (canonical && d == 0) d = 0.0;
+      if (canonical && std::isnan(d)) d = std::numeric_limits<double>::quiet_NaN();
+      append_double(out, d);
+      return;
+    }
+    case ValueKind::String: {
+      int64_t length = value.len > 0 ? value.len : 0;
+      append_varint(out, static_cast<uint64_t>(length));
+      out.append(reinterpret_cast<const char*>(value.bits), static_cast<size_t>(length));
+      return;
+    }
+    case ValueKind::List: {
+      int64_t count = value.len > 0 ? value.len : 0;
+      append_varint(out, static_cast<uint64_t>(count));
+      const auto* elements = reinterpret_cast<const flow_value*>(value.bits);
+      for (int64_t i = 0; i < count; ++i) append_abi(out, elements[i], type.element.front(), canonical);
+      return;
+    }
+    default: append_signed(out, value.bits); return;  // int, timestamp, duration
+  }
+}
+
 }  // namespace
+
+void append_abi_value(std::string& out, const flow_value& value, const compiler::plan::Type& type) {
+  append_abi(out, value, type, false);
+}
+
+void append_abi_key(std::string& out, const flow_value& value, const compiler::plan::Type& type) {
+  append_abi(out, value, type, true);
+}
 
 void append_varint(std::string& out, uint64_t value) {
   while (value >= 0x80) {
@@ -121,6 +170,44 @@ double ValueReader::floating() {
   uint64_t bits = 0;
   for (int i = 7; i >= 0; --i) bits = (bits << 8) | static_cast<uint8_t>(bytes[i]);
   return std::bit_cast<double>(bits);
+}
+
+flow_value ValueReader::abi_value(const compiler::plan::Type& type, flow_arena* arena) {
+  flow_value out{0, 0, 0};
+  auto tag = static_cast<ValueKind>(byte());
+  if (tag == ValueKind::Null) {
+    out.is_null = 1;
+    return out;
+  }
+  if (tag != tag_of(type)) throw StateCorruption("state: a value is not of its field's type " + type.to_string());
+  switch (tag) {
+    case ValueKind::Bool: out.bits = byte() != 0; return out;
+    case ValueKind::Float: out.bits = std::bit_cast<int64_t>(floating()); return out;
+    case ValueKind::String: {
+      std::string_view text = take(varint());
+      out.bits = reinterpret_cast<int64_t>(text.data());
+      out.len = static_cast<int64_t>(text.size());
+      return out;
+    }
+    case ValueKind::List: {
+      uint64_t count = varint();
+      if (count > bytes_.size() - position_) throw StateCorruption("state: a list is cut short");  // a byte each
+      constexpr int64_t size = sizeof(flow_value), align = alignof(flow_value);
+      int64_t start = (arena->used + align - 1) / align * align;
+      if (!arena->buffer || start + static_cast<int64_t>(count) * size > arena->capacity) {
+        arena->out_of_space = 1;
+        for (uint64_t i = 0; i < count; ++i) abi_value(type.element.front(), arena);  // skip them
+        return out;
+      }
+      auto* elements = reinterpret_cast<flow_value*>(arena->buffer + start);
+      arena->used = start + static_cast<int64_t>(count) * size;
+      for (uint64_t i = 0; i < count; ++i) elements[i] = abi_value(type.element.front(), arena);
+      out.bits = reinterpret_cast<int64_t>(elements);
+      out.len = static_cast<int64_t>(count);
+      return out;
+    }
+    default: out.bits = signed_varint(); return out;  // int, timestamp, duration
+  }
 }
 
 Value ValueReader::value() {

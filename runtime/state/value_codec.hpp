@@ -36,6 +36,11 @@ void append_value(std::string& out, const compiler::eval::Value& value);
 //! The canonical form, for keys: equal groups give equal bytes.
 void append_key_value(std::string& out, const compiler::eval::Value& value);
 
+//! The same bytes as append_value / append_key_value of `Value::from_abi(value, type)`, straight
+//! from a flow_value of `type` (a list's elements of its element type).
+void append_abi_value(std::string& out, const flow_value& value, const compiler::plan::Type& type);
+void append_abi_key(std::string& out, const flow_value& value, const compiler::plan::Type& type);
+
 //! `value` in 8 ordered bytes.
 std::string ordered_bytes(int64_t value);
 //! The 8 ordered bytes at the start of `bytes`.
@@ -51,6 +56,10 @@ class ValueReader {
   int64_t signed_varint();
   double floating();
   compiler::eval::Value value();
+  //! A value of `type` as a flow_value: a string points into the bytes being read, a list's
+  //! elements go into `arena` (a full arena gives an empty list and sets its `out_of_space`).
+  //! A value of another kind than `type`'s is StateCorruption.
+  flow_value abi_value(const compiler::plan::Type& type, flow_arena* arena);
   bool at_end() const { return position_ == bytes_.size(); }
 
  private:

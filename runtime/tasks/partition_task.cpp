@@ -107,6 +107,7 @@ std::vector<compiler::codegen::HostSymbol> PartitionTask::host_symbols() {
       {"flow_rt_to_state", reinterpret_cast<const void*>(&task_to_state)},
       {"flow_rt_arena", reinterpret_cast<const void*>(&task_arena)},
   });
+  for (const auto& symbol : keyed_state_symbols()) symbols.push_back(symbol);
   return symbols;
 }
 
@@ -116,8 +117,6 @@ bool PartitionTask::open_state(const std::string& directory, std::string& error)
   const plan::Plan& p = *shared_.plan;
   bindings_.resize(p.queries.size());
   after_state_.assign(p.queries.size(), 0);
-  state_inputs_.resize(p.queries.size(), nullptr);
-  key_types_.resize(p.queries.size());
   for (size_t q = 0; q < p.queries.size(); ++q) {
     const plan::QueryPlan& query = p.queries[q];
     bool reads_mine = false;
@@ -130,16 +129,11 @@ bool PartitionTask::open_state(const std::string& directory, std::string& error)
       // `process … | where … | select … | into`: what follows keyed state runs on its outputs.
       if (k + 1 < query.operators.size() && query.operators[k + 1]->kind != plan::OperatorKind::Sink)
         after_state_[q] = k + 1;
-      state_inputs_[q] = query.operators[k - 1].get();
-      // The key generated code hands over, read once here rather than per record.
-      if (auto* process = dynamic_cast<const plan::LogicalProcess*>(query.operators[k].get()))
-        key_types_[q] = process->key_type;
-      if (auto* aggregate = dynamic_cast<const plan::LogicalAggregate*>(query.operators[k].get()))
-        if (!aggregate->keys.empty()) key_types_[q] = aggregate->keys.front().type;
       if (SharedState* shared = shared_.shared_state[q].get()) {
         bindings_[q] = {shared->op.get(), shared};
       } else {
-        owned_.push_back(std::make_unique<KeyedStateOperator>(p, static_cast<int32_t>(q), *store_, shared_.clock));
+        owned_.push_back(std::make_unique<KeyedStateOperator>(p, static_cast<int32_t>(q), *store_, shared_.clock,
+                                                              compiler::codegen::handler_functions(shared_.program, p, q)));
         bindings_[q] = {owned_.back().get(), nullptr};
       }
       break;
@@ -436,20 +430,12 @@ void PartitionTask::dead_letter(const flow_record* record, int32_t reason, const
 void PartitionTask::to_state(int32_t query, const flow_value* key, const flow_value* fields, int64_t count,
                              int64_t event_time) {
   StateBinding& binding = bindings_[query];
-  const plan::LogicalOperator* feeding = state_inputs_[query];
-  if (!binding.op || !feeding) return;
-  // The schema reaching keyed state: the operator before it, or (after a union) the source's own.
-  const plan::Schema& schema = feeding->kind == plan::OperatorKind::Union ? current_->source->schema : feeding->output;
-  std::vector<Value> values;
-  values.reserve(static_cast<size_t>(count));
-  for (int64_t i = 0; i < count && static_cast<size_t>(i) < schema.size(); ++i)
-    values.push_back(Value::from_abi(fields[i], schema[i].type));
-  Value key_value;
-  if (key) key_value = Value::from_abi(*key, key_types_[query]);
+  if (!binding.op) return;
   max_event_time_seen_ = std::max(max_event_time_seen_, event_time);
   std::unique_lock<std::mutex> lock;
   if (binding.shared) lock = std::unique_lock(binding.shared->lock);
-  binding.op->on_record(current_->source->name, key_value, values, event_time, pending_outputs_, pending_tallies_);
+  binding.op->on_abi_record(current_->source->name, key, fields, count, event_time, pending_outputs_,
+                            pending_tallies_);
 }
 
 }  // namespace flow::runtime

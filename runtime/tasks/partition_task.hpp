@@ -141,8 +141,6 @@ class PartitionTask {
   };
   std::vector<std::unique_ptr<KeyedStateOperator>> owned_;  //!< this task's own keyed state
   std::vector<StateBinding> bindings_;                      //!< per query; op null if stateless
-  std::vector<const compiler::plan::LogicalOperator*> state_inputs_;  //!< per query: op feeding state
-  std::vector<compiler::plan::Type> key_types_;                       //!< per query: type of its key
   std::vector<size_t> after_state_;  //!< per query: first operator after keyed state, 0 if the sink
   std::atomic<bool> busy_{false};
   std::mutex spill_lock_;

@@ -1,0 +1,228 @@
+// `process` handlers as native functions. State fields and `let` bindings live in flow_value
+// slots (the runtime's state array, allocas for locals that SROA turns into registers); an `if`
+// is a branch; `emit` writes the output record into a slot array and calls back. Semantics are
+// those of the reference evaluator (compiler/eval/process_handler.hpp), which the differential
+// tests hold it to.
+#include "compiler/codegen/handler_lowering.hpp"
+
+#include "compiler/codegen/codegen.hpp"
+#include "compiler/codegen/expression_lowering.hpp"
+#include "compiler/plan/operators/logical_process.hpp"
+
+namespace flow::compiler::codegen {
+
+using plan::BoundStmt;
+using plan::BoundStmtKind;
+using plan::TypeKind;
+
+namespace {
+
+class HandlerLowering {
+ public:
+  HandlerLowering(LoweringContext& cx, const plan::Plan& plan, const plan::QueryPlan& query,
+                  const plan::LogicalProcess& process)
+      : cx_(cx), b_(cx.builder()), plan_(plan), query_(query), process_(process), expressions_(cx) {}
+
+  //! Lowers `handler` into `fn` (already created with the flow_handler_fn signature).
+  void run(const plan::HandlerPlan& handler, llvm::Function* fn) {
+    fn_ = fn;
+    call_ = fn->getArg(0);
+    state_ = fn->getArg(1);
+    llvm::Value* key = fn->getArg(2);
+    llvm::Value* record = fn->getArg(3);
+    cx_.arena = fn->getArg(4);
+
+    b_.SetInsertPoint(llvm::BasicBlock::Create(cx_.llvm(), "entry", fn));
+    key_ = cx_.load_value(key, process_.key_type);
+    if (handler.event != "timeout") {
+      const plan::Schema* schema = record_schema(handler);
+      for (size_t f = 0; f < schema->size(); ++f)
+        fields_.push_back(cx_.load_value(slot(record, f), (*schema)[f].type));
+    }
+    for (int32_t l = 0; l < handler.locals; ++l)
+      locals_.push_back(b_.CreateAlloca(cx_.value_type(), nullptr, "local"));
+    out_ = b_.CreateAlloca(cx_.value_type(), cx_.i64_const(static_cast<int64_t>(process_.output.size() + 1)), "emit");
+    element_ = b_.CreateAlloca(cx_.value_type(), nullptr, "element");
+    cleared_ = b_.CreateAlloca(cx_.i1(), nullptr, "cleared");
+    b_.CreateStore(cx_.false_(), cleared_);
+
+    block(handler.body);
+    b_.CreateRet(b_.CreateZExt(b_.CreateLoad(cx_.i1(), cleared_), cx_.i32()));
+  }
+
+ private:
+  //! The records `handler` reads: a union input's own schema for `on SOURCE`, else what reaches
+  //! the operator.
+  const plan::Schema* record_schema(const plan::HandlerPlan& handler) const {
+    if (handler.event != "event") return query_.state_input_schema(handler.event);
+    const plan::Schema* schema = query_.sources.empty() ? nullptr : query_.state_input_schema(query_.sources.front());
+    if (!schema || query_.sources.size() != 1) throw CodegenError("`on event` over several sources");
+    return schema;
+  }
+
+  llvm::Value* slot(llvm::Value* base, size_t index) {
+    return b_.CreateGEP(cx_.value_type(), base, cx_.i64_const(static_cast<int64_t>(index)));
+  }
+
+  ExprEnvironment env() const { return {fields_.empty() ? nullptr : &fields_, &key_, state_, &locals_}; }
+
+  const plan::Type& field_type(const BoundStmt& s) const { return process_.state.at(static_cast<size_t>(s.slot)).type; }
+
+  void set_field(const BoundStmt& s, const CgValue& value) {
+    cx_.store_value(slot(state_, static_cast<size_t>(s.slot)), value, field_type(s));
+    b_.CreateStore(cx_.false_(), cleared_);
+  }
+
+  void block(const std::vector<BoundStmt>& body) {
+    for (const auto& statement : body) execute(statement);
+  }
+
+  void execute(const BoundStmt& s) {
+    switch (s.kind) {
+      case BoundStmtKind::Let:
+        cx_.store_value(locals_.at(static_cast<size_t>(s.slot)), expressions_.lower(s.value, env()), s.value.type);
+        return;
+      case BoundStmtKind::Assign:
+        set_field(s, expressions_.convert(expressions_.lower(s.value, env()), s.value.type, field_type(s)));
+        return;
+      case BoundStmtKind::AddAssign:
+      case BoundStmtKind::SubAssign: return add_assign(s);
+      case BoundStmtKind::If: return branch(s);
+      case BoundStmtKind::Emit: return emit(s);
+      case BoundStmtKind::ClearState:
+        for (size_t f = 0; f < process_.state.size(); ++f)
+          cx_.store_value(slot(state_, f), initial_value(process_.state[f]), process_.state[f].type);
+        b_.CreateStore(b_.getTrue(), cleared_);
+        return;
+      case BoundStmtKind::Tally: {
+        int32_t metric = -1;
+        for (size_t m = 0; m < plan_.metrics.size(); ++m)
+          if (plan_.metrics[m].name == s.name) metric = static_cast<int32_t>(m);
+        if (metric < 0) throw CodegenError("unknown metric `" + s.name + "`");
+        b_.CreateCall(cx_.callback("flow_rt_handler_tally", b_.getVoidTy(), {cx_.ptr(), cx_.i32()}),
+                      {call_, b_.getInt32(metric)});
+        return;
+      }
+      case BoundStmtKind::Append: return append(s);
+    }
+  }
+
+  //! `state.f += v` is `state.f = state.f + v`: the binary operator's rules, then the field's type.
+  void add_assign(const BoundStmt& s) {
+    const plan::Type& type = field_type(s);
+    plan::BoundExpr sum;
+    sum.kind = plan::BoundKind::Binary;
+    sum.name = s.kind == BoundStmtKind::AddAssign ? "+" : "-";
+    sum.type = type.kind == TypeKind::Int && s.value.type.kind == TypeKind::Float ? s.value.type : type;
+    plan::BoundExpr field;
+    field.kind = plan::BoundKind::StateField;
+    field.index = s.slot;
+    field.type = type;
+    field.name = s.name;
+    sum.children = {std::move(field), s.value};
+    set_field(s, expressions_.convert(expressions_.lower(sum, env()), sum.type, type));
+  }
+
+  void branch(const BoundStmt& s) {
+    llvm::Value* condition = expressions_.lower_condition(s.value, env());
+    auto* then = llvm::BasicBlock::Create(cx_.llvm(), "then", fn_);
+    auto* otherwise = llvm::BasicBlock::Create(cx_.llvm(), "else", fn_);
+    auto* done = llvm::BasicBlock::Create(cx_.llvm(), "endif", fn_);
+    b_.CreateCondBr(condition, then, otherwise);
+    b_.SetInsertPoint(then);
+    block(s.body);
+    b_.CreateBr(done);
+    b_.SetInsertPoint(otherwise);
+    block(s.else_body);
+    b_.CreateBr(done);
+    b_.SetInsertPoint(done);
+  }
+
+  void emit(const BoundStmt& s) {
+    const plan::Schema& output = process_.output;
+    if (s.value.kind != plan::BoundKind::Record || s.value.children.size() != output.size())
+      throw CodegenError("an `emit` of something other than a record of the output's fields");
+    for (size_t f = 0; f < output.size(); ++f) {
+      const plan::BoundExpr& value = s.value.children[f];
+      if (s.value.type.fields.size() != output.size() || s.value.type.fields[f].name != output[f].name)
+        throw CodegenError("an `emit` whose fields are not the output's, in order");
+      CgValue v = expressions_.convert(expressions_.lower(value, env()), value.type, output[f].type);
+      cx_.store_value(slot(out_, f), v, output[f].type);
+    }
+    b_.CreateCall(cx_.callback("flow_rt_handler_emit", b_.getVoidTy(), {cx_.ptr(), cx_.ptr(), cx_.i64()}),
+                  {call_, out_, cx_.i64_const(static_cast<int64_t>(output.size()))});
+  }
+
+  //! A new list: the old one's newest elements and the value, at most the bound (in the arena).
+  void append(const BoundStmt& s) {
+    const plan::Type& type = field_type(s);
+    const plan::Type& element_type = type.element.front();
+    CgValue element = expressions_.convert(expressions_.lower(s.value, env()), s.value.type, element_type);
+    cx_.store_value(element_, element, element_type);
+    CgValue list = cx_.load_value(slot(state_, static_cast<size_t>(s.slot)), type);
+    llvm::Value* count = b_.CreateSelect(list.null, cx_.i64_const(0), list.b);
+    llvm::Value* pair = b_.CreateCall(
+        cx_.external("flow_cg_list_append", cx_.str_type(), {cx_.ptr(), cx_.ptr(), cx_.i64(), cx_.ptr(), cx_.i64()}),
+        {cx_.arena, list.a, count, element_, cx_.i64_const(type.max_length)});
+    set_field(s, {b_.CreateExtractValue(pair, 0), b_.CreateExtractValue(pair, 1), cx_.false_()});
+  }
+
+  //! A field's value after `clear state`: its initial expression (constant), else its type's zero.
+  CgValue initial_value(const plan::StateFieldPlan& field) {
+    if (field.initial) {
+      ExprEnvironment constants;
+      return expressions_.convert(expressions_.lower(*field.initial, constants), field.initial->type, field.type);
+    }
+    if (field.type.nullable) return cx_.null_value(field.type);
+    CgValue zero = cx_.null_value(field.type);  // 0, 0.0, false, epoch, 0s; "" and [] have length 0
+    zero.null = cx_.false_();
+    return zero;
+  }
+
+  LoweringContext& cx_;
+  llvm::IRBuilder<>& b_;
+  const plan::Plan& plan_;
+  const plan::QueryPlan& query_;
+  const plan::LogicalProcess& process_;
+  ExpressionLowering expressions_;
+  llvm::Function* fn_ = nullptr;
+  llvm::Value* call_ = nullptr;
+  llvm::Value* state_ = nullptr;
+  llvm::Value* out_ = nullptr;
+  llvm::Value* element_ = nullptr;
+  llvm::Value* cleared_ = nullptr;
+  CgValue key_;
+  std::vector<CgValue> fields_;
+  std::vector<llvm::Value*> locals_;
+};
+
+}  // namespace
+
+std::string handler_function_name(size_t query, size_t handler) {
+  return "flow_handler_" + std::to_string(query) + "_" + std::to_string(handler);
+}
+
+void lower_handlers(LoweringContext& cx, const plan::Plan& plan, std::string* skipped) {
+  llvm::Type* ptr = cx.ptr();
+  auto* type = llvm::FunctionType::get(cx.i32(), {ptr, ptr, ptr, ptr, ptr}, false);
+  for (size_t q = 0; q < plan.queries.size(); ++q) {
+    const plan::QueryPlan& query = plan.queries[q];
+    const auto* process = dynamic_cast<const plan::LogicalProcess*>(query.stateful_operator());
+    if (!process) continue;
+    for (size_t h = 0; h < process->handlers.size(); ++h) {
+      auto* fn = llvm::Function::Create(type, llvm::Function::ExternalLinkage, handler_function_name(q, h), cx.module());
+      // The state, key, record and arena never overlap, and callbacks never write them.
+      for (unsigned arg = 1; arg < 5; ++arg) fn->addParamAttr(arg, llvm::Attribute::NoAlias);
+      try {
+        HandlerLowering(cx, plan, query, *process).run(process->handlers[h], fn);
+      } catch (const CodegenError& e) {
+        fn->eraseFromParent();
+        if (skipped)
+          *skipped += "query `" + query.name + "`, `on " + process->handlers[h].event + "`: " + e.what() + "\n";
+      }
+    }
+  }
+  cx.arena = nullptr;
+}
+
+}  // namespace flow::compiler::codegen

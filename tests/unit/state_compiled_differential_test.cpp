@@ -1,0 +1,399 @@
+// Differential tests of compiled `process` handlers: the same keyed state runs twice side by side,
+// once with the handlers as native code (JIT) and once in the reference evaluator, each over its
+// own LevelDB store, on random records (every type, nulls, edge numbers, NaN, -0.0, Unicode),
+// random watermark and clock steps, commits and restarts. After every record and every step both
+// must have emitted the same records (bit for bit: -0.0 is not 0.0), the same tallies and the same
+// live keys, and at every commit both stores must hold the same bytes. Run for every example with
+// a `process` and for randomly generated handlers. Fixed seeds: a failure reproduces.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <random>
+#include <regex>
+#include <sstream>
+
+#include "compiler/codegen/codegen.hpp"
+#include "compiler/plan/operators/logical_process.hpp"
+#include "runtime/host/recording_host.hpp"
+#include "runtime/state/keyed_state.hpp"
+#include "tests/unit/support/checked_plan.hpp"
+#include "tests/unit/support/expression_generator.hpp"
+
+using namespace flow::compiler;
+using eval::Value;
+using flow::runtime::KeyedStateOperator;
+using flow::runtime::StateOutput;
+using flow::runtime::StateStore;
+using flow::runtime::StateTallies;
+
+namespace {
+
+constexpr int64_t kMinute = 60'000;
+constexpr int64_t kBaseTime = 1'700'000'000'000;
+
+std::string text_of(const std::vector<StateOutput>& outputs) {
+  std::string text;
+  for (const auto& output : outputs)
+    text += (output.key ? output.key->to_json() : "-") + " " + Value::list(output.record).to_json() + " @" +
+            std::to_string(output.event_time_ms) + "\n";
+  return text;
+}
+
+//! Whether two runs emitted the same: keys and records equal as Value::operator== has it (floats
+//! by their bits), same event times, same order.
+bool same(const std::vector<StateOutput>& a, const std::vector<StateOutput>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i].query != b[i].query || a[i].key.has_value() != b[i].key.has_value() || (a[i].key && !(*a[i].key == *b[i].key)) ||
+        !(a[i].record == b[i].record) || a[i].event_time_ms != b[i].event_time_ms)
+      return false;
+  return true;
+}
+
+//! One query's keyed state twice: compiled handlers and the evaluator, compared step by step.
+class SideBySide {
+ public:
+  SideBySide(const plan::Plan& plan, size_t query, const codegen::Program& program)
+      : plan_(plan), query_(query), compiled_handlers_(codegen::handler_functions(&program, plan, query)) {
+    for (Side* side : {&compiled_, &evaluated_}) {
+      side->directory = (std::filesystem::temp_directory_path() / "flow-compiled-diff-XXXXXX").string();
+      REQUIRE(mkdtemp(side->directory.data()) != nullptr);
+    }
+    open();
+    size_t handlers = static_cast<const plan::LogicalProcess&>(*plan.queries[query].stateful_operator()).handlers.size();
+    REQUIRE(compiled_.op->compiled_handlers() == handlers);  // every handler is native code
+    REQUIRE(evaluated_.op->compiled_handlers() == 0);
+  }
+  ~SideBySide() {
+    for (Side* side : {&compiled_, &evaluated_}) {
+      side->op.reset();
+      side->store.reset();
+      std::filesystem::remove_all(side->directory);
+    }
+  }
+
+  void record(const std::string& source, const Value& key, const std::vector<Value>& fields, int64_t ts) {
+    std::vector<flow_value> slots;
+    for (const Value& field : fields) slots.push_back(field.to_abi());
+    flow_value key_slot = key.to_abi();
+    for (Side* side : {&compiled_, &evaluated_})
+      side->op->on_abi_record(source, &key_slot, slots.data(), static_cast<int64_t>(slots.size()), ts, side->out,
+                              side->tallies);
+    compare("record " + Value::list(fields).to_json() + " key " + key.to_json());
+  }
+
+  void advance(int64_t watermark, int64_t now) {
+    for (Side* side : {&compiled_, &evaluated_}) {
+      side->op->advance_watermark(watermark, side->out, side->tallies);
+      side->op->advance_processing_time(now, side->out, side->tallies);
+    }
+    compare("watermark " + std::to_string(watermark) + ", clock " + std::to_string(now));
+  }
+
+  //! Commits both; their stores must hold the same entries, byte for byte.
+  void commit() {
+    for (Side* side : {&compiled_, &evaluated_}) REQUIRE(side->store->commit({}).empty());
+    auto compiled = compiled_.store->scan("", std::nullopt);
+    auto evaluated = evaluated_.store->scan("", std::nullopt);
+    REQUIRE(compiled.size() == evaluated.size());
+    for (size_t i = 0; i < compiled.size(); ++i) {
+      INFO("state entry " << i);
+      REQUIRE(compiled[i].first == evaluated[i].first);
+      REQUIRE(compiled[i].second == evaluated[i].second);
+    }
+  }
+
+  //! Both restart from their last commit.
+  void restart() {
+    for (Side* side : {&compiled_, &evaluated_}) {
+      side->op.reset();
+      side->store.reset();
+    }
+    open();
+  }
+
+  int64_t compared = 0;  //!< steps at which both were compared
+  int64_t emitted = 0;   //!< records both emitted
+
+ private:
+  struct Side {
+    std::string directory;
+    std::unique_ptr<StateStore> store;
+    std::unique_ptr<KeyedStateOperator> op;
+    std::vector<StateOutput> out;
+    StateTallies tallies;
+  };
+
+  void open() {
+    std::string error;
+    for (Side* side : {&compiled_, &evaluated_}) {
+      side->store = StateStore::open(side->directory, error);
+      REQUIRE(side->store != nullptr);
+      auto handlers = side == &compiled_ ? compiled_handlers_ : std::vector<flow_handler_fn>{};
+      side->op = std::make_unique<KeyedStateOperator>(plan_, static_cast<int32_t>(query_), *side->store,
+                                                      [this] { return now_; }, handlers);
+    }
+  }
+
+  void compare(const std::string& step) {
+    INFO(step);
+    INFO("compiled:\n" << text_of(compiled_.out) << "evaluated:\n" << text_of(evaluated_.out));
+    REQUIRE(same(compiled_.out, evaluated_.out));
+    REQUIRE(compiled_.tallies == evaluated_.tallies);
+    REQUIRE(compiled_.op->live_keys() == evaluated_.op->live_keys());
+    emitted += static_cast<int64_t>(compiled_.out.size());
+    ++compared;
+    compiled_.out.clear();
+    evaluated_.out.clear();
+  }
+
+ public:
+  int64_t now_ = kBaseTime;  //!< the clock both sides read
+
+ private:
+  const plan::Plan& plan_;
+  size_t query_;
+  std::vector<flow_handler_fn> compiled_handlers_;
+  Side compiled_, evaluated_;
+};
+
+//! Random values of a type: nulls where nullable, edge numbers, strings the examples test for.
+class ValueGenerator {
+ public:
+  //! `literals`: strings the application compares with (its string literals), picked often so
+  //! that its branches are taken.
+  ValueGenerator(uint64_t seed, std::vector<std::string> literals) : random_(seed), literals_(std::move(literals)) {}
+
+  int64_t pick(int64_t n) { return static_cast<int64_t>(random_() % static_cast<uint64_t>(n)); }
+
+  Value of(const plan::Type& type, int64_t event_time) {
+    if (type.nullable && pick(6) == 0) return Value::null();
+    switch (type.kind) {
+      case plan::TypeKind::Bool: return Value::boolean(pick(2) == 1);
+      case plan::TypeKind::Int: {
+        static const int64_t ints[] = {0, 1, -1, 42, -7, 1000, 3, 5, std::numeric_limits<int64_t>::max(),
+                                       std::numeric_limits<int64_t>::min()};
+        return Value::integer(pick(4) == 0 ? ints[pick(10)] : pick(200) - 20);
+      }
+      case plan::TypeKind::Float: {
+        static const double floats[] = {0.0, -0.0, 1.5, -2.5, 1e300, 3.14159, 2.675, 7.0,
+                                        std::numeric_limits<double>::quiet_NaN(),
+                                        std::numeric_limits<double>::infinity()};
+        return Value::floating(pick(3) == 0 ? floats[pick(10)] : static_cast<double>(pick(100000)) / 100.0);
+      }
+      case plan::TypeKind::String: {
+        static const char* strings[] = {"", "a", "approved", "declined", "/logout", "/checkout", "/cart",
+                                        "Héllo Wörld", "日本", "x\"y", "a,b,c", "ABC"};
+        if (!literals_.empty() && pick(2) == 0) return Value::string(literals_[static_cast<size_t>(pick(static_cast<int64_t>(literals_.size())))]);
+        return Value::string(strings[pick(12)]);
+      }
+      case plan::TypeKind::Timestamp: return Value::timestamp(pick(8) == 0 ? pick(3) * 86'400'000 : event_time - pick(kMinute));
+      case plan::TypeKind::Duration: {
+        static const int64_t durations[] = {0, 1000, -5000, 86'400'000, 1, 90'000};
+        return Value::duration(durations[pick(6)]);
+      }
+      default: FAIL("no random values of type " << type.to_string()); return Value::null();
+    }
+  }
+
+ private:
+  std::mt19937_64 random_;
+  std::vector<std::string> literals_;
+};
+
+//! The string literals of a flow text (without escapes, which these applications do not use).
+std::vector<std::string> string_literals(const std::string& text) {
+  std::vector<std::string> literals;
+  std::regex literal("\"([^\"\\\\]*)\"");
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), literal); it != std::sregex_iterator(); ++it)
+    literals.push_back((*it)[1].str());
+  return literals;
+}
+
+//! Random records through `query` of `plan`, both ways; returns the records compared.
+int64_t run_side_by_side(const std::string& text, size_t query, uint64_t seed, int records) {
+  plan::Plan plan = testing::checked_plan(text);
+  std::string error;
+  auto program = codegen::JitProgram::compile(plan, flow::runtime::RecordingHost::symbols(), error);
+  INFO(error);
+  REQUIRE(program);
+  const plan::QueryPlan& q = plan.queries[query];
+  const auto& process = static_cast<const plan::LogicalProcess&>(*q.stateful_operator());
+  SideBySide both(plan, query, *program);
+  ValueGenerator values(seed, string_literals(text));
+  std::vector<Value> keys;
+  for (int k = 0; k < 8; ++k) {
+    plan::Type key_type = process.key_type;
+    key_type.nullable = false;
+    keys.push_back(values.of(key_type, kBaseTime));
+  }
+  int64_t event_time = kBaseTime, watermark = INT64_MIN;
+  for (int i = 0; i < records; ++i) {
+    event_time += values.pick(4 * kMinute);
+    both.now_ += values.pick(4 * kMinute);
+    const std::string& source = q.sources[static_cast<size_t>(values.pick(static_cast<int64_t>(q.sources.size())))];
+    const plan::Schema& schema = *q.state_input_schema(source);
+    std::vector<Value> fields;
+    for (const auto& field : schema) fields.push_back(values.of(field.type, event_time));
+    int64_t ts = event_time - values.pick(kMinute);
+    both.record(source, keys[static_cast<size_t>(values.pick(static_cast<int64_t>(keys.size())))], fields, ts);
+    if (values.pick(10) == 0) {
+      watermark = std::max(watermark, event_time - 2 * kMinute);
+      both.advance(watermark, both.now_);
+    }
+    if (values.pick(50) == 0) both.commit();
+    if (values.pick(200) == 0) both.restart();
+  }
+  both.advance(INT64_MAX, INT64_MAX);
+  both.commit();
+  MESSAGE("query `" << q.name << "`: " << both.compared << " steps compared, " << both.emitted << " records emitted");
+  return both.compared;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  REQUIRE(in.good());
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+//! A `process` with random statements over every state type: assignments, += and -=, `let`,
+//! nested `if`/`else`, `append` to a bounded list, `emit`, `tally` and `clear state`, with random
+//! expressions (every operator and built-in) over the record, the state and the key.
+class HandlerGenerator {
+ public:
+  explicit HandlerGenerator(uint64_t seed)
+      : random_(seed),
+        on_event_(seed * 7 + 1, with_state({})),
+        on_timeout_(seed * 7 + 2, with_state({{"int", {"7", "(-1)", "0"}},
+                                              {"float", {"0.5", "(-2.5)", "0.0"}},
+                                              {"bool", {"true", "false"}},
+                                              {"string", {"\"\"", "\"a,b,c\"", "\"héllo\""}},
+                                              {"timestamp", {}},
+                                              {"duration", {"30s", "250ms"}}})) {}
+
+  std::string application() {
+    std::string text = R"(source src from kafka "src" as json {
+    k: string, a: int?, b: int?, x: float?, y: float?, s: string?, t: string?, p: bool?, ts: timestamp?, d: duration?,
+} with (partitions = 1, event_time = ts, watermark = 1m);
+sink out to stdout;
+metric m;
+query q {
+    from src
+    | key by k
+    | process state {
+        si: int = 0, sf: float = 1, ss: string = "start", sn: int?, st: timestamp, sd: duration = 1m,
+        sb: bool, sl: list<float>(max 3),
+    } timeout 30m)";
+    text += pick(2) ? " in processing time {\n" : " {\n";
+    text += R"(        on event {
+)";
+    text += block(on_event_, 3, 12);
+    text += "            " + emit(on_event_) + "\n";  // at least one emit: no consume-only query
+    text += "        }\n        on timeout {\n";
+    text += block(on_timeout_, 3, 6);
+    text += "        }\n    }\n    | into out\n}\n";
+    return text;
+  }
+
+ private:
+  using Leaves = flow::testing::ExpressionGenerator::Leaves;
+
+  //! The leaves of the record's fields (as in the expression differential test), the state's and
+  //! the key, with `fallback` replacing the record's where given.
+  static Leaves with_state(const Leaves& fallback) {
+    Leaves leaves = {{"int", {"a", "b", "0", "1", "7", "(-1)", "9223372036854775807"}},
+                     {"float", {"x", "y", "0.5", "(-2.5)", "0.0"}},
+                     {"bool", {"p", "true", "false"}},
+                     {"string", {"s", "t", "\"\"", "\"a,b,c\"", "\"héllo\""}},
+                     {"timestamp", {"ts"}},
+                     {"duration", {"d", "30s", "250ms"}}};
+    for (const auto& [type, names] : fallback) leaves[type] = names;
+    leaves["int"].insert(leaves["int"].end(), {"state.si", "state.sn"});
+    leaves["float"].push_back("state.sf");
+    leaves["string"].insert(leaves["string"].end(), {"state.ss", "key"});
+    leaves["timestamp"].push_back("state.st");
+    leaves["duration"].push_back("state.sd");
+    leaves["bool"].push_back("state.sb");
+    return leaves;
+  }
+
+  int pick(int n) { return std::uniform_int_distribution<int>(0, n - 1)(random_); }
+
+  static std::string emit(flow::testing::ExpressionGenerator& expressions) {
+    return "emit { user: key, si: state.si, sf: state.sf, ss: state.ss, sn: state.sn, st: state.st, sl: state.sl, "
+           "e: " + expressions.of("int", 3) + ", f: " + expressions.of("float", 3) + " }";
+  }
+
+  std::string block(flow::testing::ExpressionGenerator& expressions, int depth, int statements) {
+    std::string text;
+    std::string indent(static_cast<size_t>(12 + 4 * (3 - depth)), ' ');
+    for (int i = 0; i < statements; ++i) {
+      auto e = [&](const char* type) { return expressions.of(type, 3); };
+      switch (pick(depth > 0 ? 15 : 13)) {
+        case 0: text += indent + "state.si = coalesce(" + e("int") + ", 0)\n"; break;
+        case 1: text += indent + "state.si += coalesce(" + e("int") + ", 1)\n"; break;
+        case 2: text += indent + "state.sf " + (pick(2) ? "+=" : "-=") + " coalesce(" + e(pick(2) ? "float" : "int") + ", 0.5)\n"; break;
+        case 3: text += indent + "state.ss = coalesce(" + e("string") + ", \"none\")\n"; break;
+        case 4: text += indent + "state.sn = " + e("int") + "\n"; break;
+        case 5: text += indent + "state.st = coalesce(" + e("timestamp") + ", state.st)\n"; break;
+        case 6: text += indent + "state.sd += coalesce(" + e("duration") + ", 1s)\n"; break;
+        case 7: text += indent + "state.sb = coalesce(" + e("bool") + ", false)\n"; break;
+        case 8: text += indent + "state.sl.append(coalesce(" + e(pick(2) ? "float" : "int") + ", 0.5))\n"; break;
+        case 9: text += indent + emit(expressions) + "\n"; break;
+        case 10: text += indent + "tally m\n"; break;
+        case 11:
+          if (pick(4) == 0) text += indent + "clear state\n";
+          break;
+        case 12: {
+          std::string name = "v" + std::to_string(locals_++);
+          text += indent + "let " + name + " = coalesce(" + e("int") + ", 2)\n";
+          text += indent + "state.si -= " + name + "\n";
+          break;
+        }
+        default:
+          text += indent + "if " + e("bool") + " {\n" + block(expressions, depth - 1, 1 + pick(3)) + indent + "}";
+          if (pick(2)) text += " else {\n" + block(expressions, depth - 1, 1 + pick(3)) + indent + "}";
+          text += "\n";
+          break;
+      }
+    }
+    return text;
+  }
+
+  std::mt19937_64 random_;
+  flow::testing::ExpressionGenerator on_event_, on_timeout_;
+  int locals_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("compiled process handlers equal the evaluator's on every example") {
+  int64_t compared = 0;
+  uint64_t seed = 1;
+  for (const char* name : {"clicks", "sessions", "cart_abandonment", "fraud_alert", "rate_limited_ingest"}) {
+    INFO("example " << name);
+    std::string text = read_file(std::string(FLOW_SOURCE_DIR) + "/examples/" + name + "/" + name + ".flow");
+    plan::Plan plan = testing::checked_plan(text);
+    for (size_t q = 0; q < plan.queries.size(); ++q)
+      if (dynamic_cast<const plan::LogicalProcess*>(plan.queries[q].stateful_operator()))
+        compared += run_side_by_side(text, q, seed++, 2500);
+  }
+  CHECK(compared >= 10'000);
+}
+
+TEST_CASE("compiled process handlers equal the evaluator's on random handlers") {
+  int64_t compared = 0;
+  for (uint64_t seed = 1; seed <= 16; ++seed) {
+    HandlerGenerator generator(seed);
+    std::string text = generator.application();
+    INFO("seed " << seed << ", application:\n" << text);
+    compared += run_side_by_side(text, 0, 100 + seed, 700);
+  }
+  CHECK(compared >= 10'000);
+}
