@@ -64,10 +64,10 @@ std::unique_ptr<llvm::TargetMachine> host_target_machine(bool position_independe
 }
 
 //! Lowers the plan into a fresh context and module; throws CodegenError for unsupported constructs.
-std::unique_ptr<LoweringContext> lower(const plan::Plan& plan) {
+std::unique_ptr<LoweringContext> lower(const plan::Plan& plan, std::string* evaluated_handlers = nullptr) {
   auto cx = std::make_unique<LoweringContext>("flow");
   lower_pipelines(*cx, plan);
-  lower_handlers(*cx, plan);
+  lower_handlers(*cx, plan, evaluated_handlers);
   std::string problems;
   llvm::raw_string_ostream out(problems);
   if (llvm::verifyModule(cx->module(), &out)) throw std::logic_error("generated code does not verify: " + problems);
@@ -169,11 +169,11 @@ std::string host_target_description() {
 }
 
 bool build_shared_object(const plan::Plan& plan, const std::string& source_text, const std::string& output,
-                         std::string& error) {
+                         std::string& error, std::string* evaluated_handlers) {
   namespace fs = std::filesystem;
   initialise_llvm();
   try {
-    auto cx = lower(plan);
+    auto cx = lower(plan, evaluated_handlers);
     auto machine = host_target_machine(/*position_independent=*/true);
     llvm::Module& module = cx->module();
     optimise(module, *machine);
@@ -243,7 +243,7 @@ std::unique_ptr<JitProgram> JitProgram::compile(const plan::Plan& plan, const st
   std::unique_ptr<JitProgram> program(new JitProgram());
   try {
     auto start = Clock::now();
-    auto cx = lower(plan);
+    auto cx = lower(plan, &program->evaluated_handlers_);
     program->timings_.lower_ms = ms_since(start);
 
     auto machine = host_target_machine();
@@ -319,6 +319,19 @@ flow_batch_fn JitProgram::batch_function(const std::string& source) const {
   for (const auto& [name, fn] : functions_)
     if (name == source) return fn;
   return nullptr;
+}
+
+std::string evaluated_handler_notes(const std::string& tool, const std::string& evaluated_handlers) {
+  std::string notes;
+  size_t start = 0;
+  while (start < evaluated_handlers.size()) {
+    size_t end = evaluated_handlers.find('\n', start);
+    if (end == std::string::npos) end = evaluated_handlers.size();
+    notes += tool + ": note: " + evaluated_handlers.substr(start, end - start) +
+             " (this handler runs in the reference evaluator, slower)\n";
+    start = end + 1;
+  }
+  return notes;
 }
 
 flow_handler_fn JitProgram::handler_function(size_t query, size_t handler) const {

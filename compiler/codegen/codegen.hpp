@@ -66,9 +66,13 @@ std::vector<flow_handler_fn> handler_functions(const Program* program, const pla
 //! application's source. Calls to host and stdlib functions go through import slots that
 //! SharedObjectProgram fills when it loads the object, so the object needs no symbols from the
 //! process that loads it. Links with the system C compiler driver (`cc -shared`). False and
-//! `error` on failure.
+//! `error` on failure. `evaluated_handlers`: as JitProgram::evaluated_handlers.
 bool build_shared_object(const plan::Plan& plan, const std::string& source_text, const std::string& output,
-                         std::string& error);
+                         std::string& error, std::string* evaluated_handlers = nullptr);
+
+//! `evaluated_handlers` (see JitProgram::evaluated_handlers) as notes for `tool`'s standard error:
+//! "flowrun: note: query `q`, `on event`: … (this handler runs in the reference evaluator, slower)".
+std::string evaluated_handler_notes(const std::string& tool, const std::string& evaluated_handlers);
 
 //! This machine as code is compiled for it: target triple, CPU and a hash of its instruction set
 //! features ("x86_64-pc-linux-gnu skylake (features 1a2b3c4d)").
@@ -86,6 +90,9 @@ class JitProgram final : public Program {
   flow_batch_fn batch_function(const std::string& source) const override;
   flow_handler_fn handler_function(size_t query, size_t handler) const override;
   const CompileTimings& timings() const { return timings_; }
+  //! The `process` handlers left to the reference evaluator, one line each ("query `q`, `on
+  //! event`: why"); empty when every handler is native code.
+  const std::string& evaluated_handlers() const { return evaluated_handlers_; }
 
  private:
   JitProgram();
@@ -94,6 +101,7 @@ class JitProgram final : public Program {
   std::vector<std::pair<std::string, flow_batch_fn>> functions_;
   std::map<std::string, flow_handler_fn> handlers_;  //!< by function name
   CompileTimings timings_;
+  std::string evaluated_handlers_;
 };
 
 }  // namespace flow::compiler::codegen

@@ -72,10 +72,11 @@ CgValue ExpressionLowering::lower(const BoundExpr& expr, const ExprEnvironment& 
     case BoundKind::Local:
       if (!env.locals || expr.index < 0 || static_cast<size_t>(expr.index) >= env.locals->size()) break;
       return cx_.load_value((*env.locals)[expr.index], expr.type);
-    case BoundKind::Record:
-    case BoundKind::Member: break;
+    case BoundKind::Member:
+      if (expr.children.empty() || expr.index < 0) break;
+      return lower_record(expr.children[0], env).at(static_cast<size_t>(expr.index));
+    case BoundKind::Record: break;
   }
-  // Records are only built by `emit`, which handler lowering takes apart itself.
   throw CodegenError("`" + plan::to_source(expr) + "` has no lowering here");
 }
 
@@ -199,6 +200,36 @@ CgValue ExpressionLowering::lower_if(const BoundExpr& expr, const ExprEnvironmen
   CgValue then = convert(lower(expr.children[1], env), expr.children[1].type, expr.type);
   CgValue otherwise = convert(lower(expr.children[2], env), expr.children[2].type, expr.type);
   return select(condition, then, otherwise);
+}
+
+std::vector<CgValue> ExpressionLowering::lower_record(const BoundExpr& expr, const ExprEnvironment& env) {
+  const std::vector<plan::Field>& fields = expr.type.fields;
+  std::vector<CgValue> values;
+  for (const auto& field : fields)
+    if (field.type.kind == TypeKind::Record) throw CodegenError("a record inside a record has no lowering");
+  switch (expr.kind) {
+    case BoundKind::Record:
+      for (size_t f = 0; f < fields.size(); ++f)
+        values.push_back(convert(lower(expr.children.at(f), env), expr.children[f].type, fields[f].type));
+      return values;
+    case BoundKind::Local: {
+      if (!env.record_locals || !env.record_locals->count(expr.index)) break;
+      const std::vector<llvm::Value*>& slots = env.record_locals->at(expr.index);
+      for (size_t f = 0; f < fields.size(); ++f) values.push_back(cx_.load_value(slots.at(f), fields[f].type));
+      return values;
+    }
+    case BoundKind::If: {
+      llvm::Value* condition = lower_condition(expr.children[0], env);
+      std::vector<CgValue> then = lower_record(expr.children[1], env);
+      std::vector<CgValue> otherwise = lower_record(expr.children[2], env);
+      for (size_t f = 0; f < fields.size(); ++f)
+        values.push_back(select(condition, convert(then.at(f), expr.children[1].type.fields.at(f).type, fields[f].type),
+                                convert(otherwise.at(f), expr.children[2].type.fields.at(f).type, fields[f].type)));
+      return values;
+    }
+    default: break;
+  }
+  throw CodegenError("`" + plan::to_source(expr) + "` as a record has no lowering");
 }
 
 CgValue ExpressionLowering::lower_call(const BoundExpr& expr, const ExprEnvironment& env) {

@@ -3,6 +3,7 @@
 // built-in functions. Semantics: docs/language.md, "Evaluation".
 #pragma once
 
+#include <map>
 #include <stdexcept>
 #include <vector>
 
@@ -24,6 +25,8 @@ struct ExprEnvironment {
   //! and the `let` slots, both read where they are named.
   llvm::Value* state = nullptr;
   const std::vector<llvm::Value*>* locals = nullptr;
+  //! `let` bindings of records: one flow_value slot per field, by `let` slot.
+  const std::map<int32_t, std::vector<llvm::Value*>>* record_locals = nullptr;
 };
 
 class ExpressionLowering {
@@ -35,6 +38,10 @@ class ExpressionLowering {
   llvm::Value* lower_condition(const plan::BoundExpr& expr, const ExprEnvironment& env);
   //! Converts a value of type `from` to type `to` (null literal to any type, int to float).
   CgValue convert(const CgValue& value, const plan::Type& from, const plan::Type& to);
+  //! A record-typed expression (a record literal, a `let` of one, a member or an `if` of them)
+  //! as its fields' values: records are never stored whole, only taken apart. Each field is
+  //! converted to the expression's field type.
+  std::vector<CgValue> lower_record(const plan::BoundExpr& expr, const ExprEnvironment& env);
 
  private:
   CgValue lower_literal(const plan::BoundExpr& expr);

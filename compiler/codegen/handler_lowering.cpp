@@ -64,7 +64,15 @@ class HandlerLowering {
     return b_.CreateGEP(cx_.value_type(), base, cx_.i64_const(static_cast<int64_t>(index)));
   }
 
-  ExprEnvironment env() const { return {fields_.empty() ? nullptr : &fields_, &key_, state_, &locals_}; }
+  ExprEnvironment env() const {
+    return {fields_.empty() ? nullptr : &fields_, &key_, state_, &locals_, &record_locals_};
+  }
+
+  //! A flow_value slot in the entry block, where SROA turns it into registers.
+  llvm::Value* entry_slot(const char* name) {
+    llvm::IRBuilder<> entry(&fn_->getEntryBlock(), fn_->getEntryBlock().begin());
+    return entry.CreateAlloca(cx_.value_type(), nullptr, name);
+  }
 
   const plan::Type& field_type(const BoundStmt& s) const { return process_.state.at(static_cast<size_t>(s.slot)).type; }
 
@@ -79,9 +87,20 @@ class HandlerLowering {
 
   void execute(const BoundStmt& s) {
     switch (s.kind) {
-      case BoundStmtKind::Let:
-        cx_.store_value(locals_.at(static_cast<size_t>(s.slot)), expressions_.lower(s.value, env()), s.value.type);
+      case BoundStmtKind::Let: {
+        if (s.value.type.kind != TypeKind::Record) {
+          cx_.store_value(locals_.at(static_cast<size_t>(s.slot)), expressions_.lower(s.value, env()), s.value.type);
+          return;
+        }
+        std::vector<CgValue> values = expressions_.lower_record(s.value, env());
+        std::vector<llvm::Value*> slots;
+        for (size_t f = 0; f < values.size(); ++f) {
+          slots.push_back(entry_slot("field"));
+          cx_.store_value(slots.back(), values[f], s.value.type.fields[f].type);
+        }
+        record_locals_[s.slot] = std::move(slots);
         return;
+      }
       case BoundStmtKind::Assign:
         set_field(s, expressions_.convert(expressions_.lower(s.value, env()), s.value.type, field_type(s)));
         return;
@@ -140,14 +159,12 @@ class HandlerLowering {
 
   void emit(const BoundStmt& s) {
     const plan::Schema& output = process_.output;
-    if (s.value.kind != plan::BoundKind::Record || s.value.children.size() != output.size())
-      throw CodegenError("an `emit` of something other than a record of the output's fields");
+    const std::vector<plan::Field>& fields = s.value.type.fields;
+    if (fields.size() != output.size()) throw CodegenError("an `emit` of other fields than the output's");
+    std::vector<CgValue> values = expressions_.lower_record(s.value, env());
     for (size_t f = 0; f < output.size(); ++f) {
-      const plan::BoundExpr& value = s.value.children[f];
-      if (s.value.type.fields.size() != output.size() || s.value.type.fields[f].name != output[f].name)
-        throw CodegenError("an `emit` whose fields are not the output's, in order");
-      CgValue v = expressions_.convert(expressions_.lower(value, env()), value.type, output[f].type);
-      cx_.store_value(slot(out_, f), v, output[f].type);
+      if (fields[f].name != output[f].name) throw CodegenError("an `emit` whose fields are not the output's, in order");
+      cx_.store_value(slot(out_, f), expressions_.convert(values[f], fields[f].type, output[f].type), output[f].type);
     }
     b_.CreateCall(cx_.callback("flow_rt_handler_emit", b_.getVoidTy(), {cx_.ptr(), cx_.ptr(), cx_.i64()}),
                   {call_, out_, cx_.i64_const(static_cast<int64_t>(output.size()))});
@@ -194,6 +211,7 @@ class HandlerLowering {
   CgValue key_;
   std::vector<CgValue> fields_;
   std::vector<llvm::Value*> locals_;
+  std::map<int32_t, std::vector<llvm::Value*>> record_locals_;
 };
 
 }  // namespace

@@ -187,11 +187,12 @@ int run_build(const Options& options) {
   std::string output = options.output;
   if (output.empty()) output = std::filesystem::path(path).stem().string() + ".so";
   auto start = std::chrono::steady_clock::now();
-  std::string error;
-  if (!codegen::build_shared_object(*parsed.plan, parsed.file->text(), output, error)) {
+  std::string error, evaluated;
+  if (!codegen::build_shared_object(*parsed.plan, parsed.file->text(), output, error, &evaluated)) {
     fmt::print(stderr, "flowc: cannot build `{}`: {}\n", path, error);
     return driver::kExitFailure;
   }
+  fmt::print(stderr, "{}", codegen::evaluated_handler_notes("flowc", evaluated));
   fmt::print(stderr, "flowc: built `{}` in {:.0f} ms (run it with `flowrun run {} …`)\n", output,
              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count(), output);
   return driver::kExitOk;
