@@ -96,7 +96,13 @@ class BatchLowering {
   size_t widest_record() const {
     size_t width = 0;
     for (const auto& query : plan_.queries)
-      for (const auto& op : query.operators) width = std::max(width, op->output.size());
+      for (const auto& op : query.operators) {
+        width = std::max(width, op->output.size());
+        if (op->kind == OperatorKind::Aggregate) {  // group values and arguments
+          const auto& aggregate = static_cast<const plan::LogicalAggregate&>(*op);
+          width = std::max(width, aggregate.keys.size() + aggregate.aggregates.size());
+        }
+      }
     return width;
   }
 
@@ -191,6 +197,10 @@ class BatchLowering {
           b_.SetInsertPoint(done);
           return;
         case OperatorKind::Aggregate:
+          to_aggregate(query_index, static_cast<const plan::LogicalAggregate&>(op), env);
+          b_.CreateBr(done);
+          b_.SetInsertPoint(done);
+          return;
         case OperatorKind::Process:
           to_state(query_index, fields, types, key);
           b_.CreateBr(done);
@@ -232,6 +242,27 @@ class BatchLowering {
                                {cx_.ptr(), cx_.i32(), cx_.ptr(), cx_.ptr(), cx_.i64(), cx_.i64()}),
                   {task_, b_.getInt32(query_index), key_pointer, out_,
                    cx_.i64_const(static_cast<int64_t>(fields.size())), event_time_});
+  }
+
+  //! The group's values and the aggregates' arguments, computed here rather than by the
+  //! runtime: the aggregate's state then folds values it is handed.
+  void to_aggregate(int query_index, const plan::LogicalAggregate& aggregate, const ExprEnvironment& env) {
+    size_t slot_index = 0;
+    for (size_t k = 0; k < aggregate.keys.size(); ++k) {
+      const plan::Type& type = aggregate.output.at(k).type;
+      CgValue value = expressions_.convert(expressions_.lower(aggregate.keys[k], env), aggregate.keys[k].type, type);
+      cx_.store_value(slot(out_, slot_index++), value, type);
+    }
+    for (const auto& call : aggregate.aggregates) {
+      if (call.argument)
+        cx_.store_value(slot(out_, slot_index++), expressions_.lower(*call.argument, env), call.argument->type);
+      else
+        cx_.store_value(slot(out_, slot_index++), cx_.null_value(plan::Type::scalar(plan::TypeKind::Int)),
+                        plan::Type::scalar(plan::TypeKind::Int));
+    }
+    b_.CreateCall(cx_.callback("flow_rt_to_aggregate", b_.getVoidTy(),
+                               {cx_.ptr(), cx_.i32(), cx_.ptr(), cx_.i64(), cx_.i64()}),
+                  {task_, b_.getInt32(query_index), out_, cx_.i64_const(static_cast<int64_t>(slot_index)), event_time_});
   }
 
   //! The Kafka message key: a string key as its bytes, other keys as their text; none if unkeyed.

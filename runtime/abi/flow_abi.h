@@ -76,10 +76,15 @@ void flow_rt_dead_letter(flow_task* task, const flow_record* record, int32_t rea
                          int64_t detail_len);
 void flow_rt_tally(flow_task* task, int32_t metric, int64_t count);
 /* Hands a record that passed a query's stateless operators to the keyed state that follows them
- * (`process`, `aggregate`): the current key, the record's fields (indexed like the schema that
- * reaches the stateful operator) and its event time. */
+ * (a `process`; an `aggregate` after a union): the current key, the record's fields (indexed like
+ * the schema that reaches the stateful operator) and its event time. */
 void flow_rt_to_state(flow_task* task, int32_t query, const flow_value* key, const flow_value* fields,
                       int64_t field_count, int64_t event_time_ms);
+/* Hands a record that passed a query's stateless operators to the `aggregate` that follows them,
+ * already evaluated: `values` holds the `group by` values (each of the aggregate's output type
+ * for it), then one argument per aggregate call (null for `count()`), of the argument's type. */
+void flow_rt_to_aggregate(flow_task* task, int32_t query, const flow_value* values, int64_t count,
+                          int64_t event_time_ms);
 flow_arena* flow_rt_arena(flow_task* task);
 
 /* Keyed state in generated code. For every `process` handler the code generator emits

@@ -45,6 +45,13 @@ extern "C" void recording_to_state(flow_task* task, int32_t query, const flow_va
   host_of(task).handed_to_state.push_back(std::move(handed));
 }
 
+extern "C" void recording_to_aggregate(flow_task* task, int32_t query, const flow_value* values, int64_t count,
+                                       int64_t event_time_ms) {
+  RecordingHost::HandedToState handed{query, std::nullopt, {}, event_time_ms};
+  for (int64_t i = 0; i < count; ++i) handed.fields.push_back(own(values[i], values[i].len > 0));
+  host_of(task).handed_to_aggregate.push_back(std::move(handed));
+}
+
 extern "C" flow_arena* recording_arena(flow_task* task) { return &host_of(task).arena; }
 
 }  // namespace
@@ -58,6 +65,7 @@ void RecordingHost::clear() {
   dead_letters.clear();
   tallies.clear();
   handed_to_state.clear();
+  handed_to_aggregate.clear();
   flow_arena_reset(&arena);
 }
 
@@ -68,6 +76,7 @@ std::vector<compiler::codegen::HostSymbol> RecordingHost::symbols() {
       {"flow_rt_dead_letter", reinterpret_cast<const void*>(&recording_dead_letter)},
       {"flow_rt_tally", reinterpret_cast<const void*>(&recording_tally)},
       {"flow_rt_to_state", reinterpret_cast<const void*>(&recording_to_state)},
+      {"flow_rt_to_aggregate", reinterpret_cast<const void*>(&recording_to_aggregate)},
       {"flow_rt_arena", reinterpret_cast<const void*>(&recording_arena)},
   });
   // Compiled handlers run inside KeyedStateOperator, which provides their callbacks.

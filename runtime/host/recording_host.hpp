@@ -55,6 +55,7 @@ class RecordingHost {
   std::vector<DeadLetter> dead_letters;
   std::map<int32_t, int64_t> tallies;  //!< metric index -> count
   std::vector<HandedToState> handed_to_state;
+  std::vector<HandedToState> handed_to_aggregate;  //!< no key; the group's values, then arguments
   //! The records' string fields must be copied by the callbacks: strings point into the arena.
   flow_arena arena{};
 

@@ -81,7 +81,24 @@ void AggregateOperator::on_record(const std::string&, const Value& key, const st
   for (size_t i = 0; i < aggregate_.keys.size(); ++i)
     append_key_value(group, compiler::eval::conform(compiler::eval::evaluate(aggregate_.keys[i], env),
                                                     aggregate_.output[i].type));
-  std::vector<Value> arguments = folds_.arguments(fields, key);
+  add(group, folds_.arguments(fields, key), out, event_time_ms);
+}
+
+void AggregateOperator::on_grouped(const flow_value* values, int64_t event_time_ms, std::vector<StateOutput>& out) {
+  std::string group;
+  size_t keys = aggregate_.keys.size();
+  for (size_t i = 0; i < keys; ++i) append_abi_key(group, values[i], aggregate_.output[i].type);
+  std::vector<Value> arguments;
+  arguments.reserve(aggregate_.aggregates.size());
+  for (size_t i = 0; i < aggregate_.aggregates.size(); ++i) {
+    const auto& argument = aggregate_.aggregates[i].argument;
+    arguments.push_back(argument ? Value::from_abi(values[keys + i], argument->type) : Value::null());
+  }
+  add(group, arguments, out, event_time_ms);
+}
+
+void AggregateOperator::add(const std::string& group, const std::vector<Value>& arguments,
+                            std::vector<StateOutput>& out, int64_t event_time_ms) {
   switch (aggregate_.window.kind) {
     case WindowKind::None: add_unwindowed(group, arguments, out, event_time_ms); return;
     case WindowKind::Tumbling:

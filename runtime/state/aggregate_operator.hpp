@@ -30,6 +30,9 @@ class AggregateOperator final : public StatefulOperator {
   void on_record(const std::string& source, const compiler::eval::Value& key,
                  const std::vector<compiler::eval::Value>& fields, int64_t event_time_ms, std::vector<StateOutput>& out,
                  StateTallies& tallies) override;
+  //! A record as generated code hands it over (flow_rt_to_aggregate): the group's values, then
+  //! the aggregates' arguments.
+  void on_grouped(const flow_value* values, int64_t event_time_ms, std::vector<StateOutput>& out);
   void advance_watermark(int64_t watermark_ms, std::vector<StateOutput>& out, StateTallies& tallies) override;
   void advance_processing_time(int64_t, std::vector<StateOutput>&, StateTallies&) override {}
   size_t live_keys() const override { return static_cast<size_t>(live_.get()); }
@@ -52,6 +55,9 @@ class AggregateOperator final : public StatefulOperator {
   //! Whether the watermark has passed `window` (an end that wrapped past the int64 limit never closes).
   bool closed(const compiler::eval::Window& window) const;
 
+  //! Folds one record's arguments into its group's state (and windows).
+  void add(const std::string& group, const std::vector<compiler::eval::Value>& arguments,
+           std::vector<StateOutput>& out, int64_t event_time_ms);
   void add_unwindowed(const std::string& group, const std::vector<compiler::eval::Value>& arguments,
                       std::vector<StateOutput>& out, int64_t event_time_ms);
   void add_to_windows(const std::string& group, const std::vector<compiler::eval::Value>& arguments,

@@ -6,7 +6,6 @@
 
 #include "compiler/plan/operators/logical_aggregate.hpp"
 #include "compiler/plan/operators/logical_process.hpp"
-#include "runtime/state/aggregate_operator.hpp"
 
 namespace flow::runtime {
 
@@ -36,7 +35,9 @@ KeyedStateOperator::KeyedStateOperator(const compiler::plan::Plan& plan, int32_t
   } else if (op && op->kind == compiler::plan::OperatorKind::Aggregate) {
     const auto& aggregate = static_cast<const compiler::plan::LogicalAggregate&>(*op);
     if (!aggregate.keys.empty()) key_type_ = aggregate.keys.front().type;
-    operator_ = std::make_unique<AggregateOperator>(aggregate, query, query_.name, store);
+    auto aggregator = std::make_unique<AggregateOperator>(aggregate, query, query_.name, store);
+    aggregate_ = aggregator.get();
+    operator_ = std::move(aggregator);
   } else {
     throw std::logic_error("state: query `" + query_.name + "` keeps no keyed state");
   }
@@ -68,6 +69,12 @@ void KeyedStateOperator::on_abi_record(const std::string& source, const flow_val
   compiler::eval::Value key_value;
   if (key) key_value = compiler::eval::Value::from_abi(*key, key_type_);
   operator_->on_record(source, key_value, values, event_time_ms, out, tallies);
+}
+
+void KeyedStateOperator::on_aggregate_input(const flow_value* values, int64_t event_time_ms,
+                                            std::vector<StateOutput>& out) {
+  if (!aggregate_) throw std::logic_error("state: query `" + query_.name + "` is handed an aggregate's input");
+  aggregate_->on_grouped(values, event_time_ms, out);
 }
 
 size_t KeyedStateOperator::compiled_handlers() const { return process_ ? process_->compiled_handlers() : 0; }

@@ -11,6 +11,7 @@
 
 #include "compiler/codegen/codegen.hpp"
 #include "compiler/plan/plan.hpp"
+#include "runtime/state/aggregate_operator.hpp"
 #include "runtime/state/process_operator.hpp"
 #include "runtime/state/stateful_operator.hpp"
 
@@ -43,6 +44,9 @@ class KeyedStateOperator {
   //! query has none, `fields` of the schema reaching the operator from `source`.
   void on_abi_record(const std::string& source, const flow_value* key, const flow_value* fields, int64_t count,
                      int64_t event_time_ms, std::vector<StateOutput>& out, StateTallies& tallies);
+  //! A record for an `aggregate`, as generated code hands it over (flow_rt_to_aggregate): the
+  //! group's values, then the aggregates' arguments. A `process` is a logic_error.
+  void on_aggregate_input(const flow_value* values, int64_t event_time_ms, std::vector<StateOutput>& out);
   //! The task's watermark is now `watermark_ms` (it never goes back: a smaller value is ignored).
   //! Times out every key whose event-time deadline is at most the watermark (`on timeout`, then
   //! the key's state is dropped) and closes every window whose end is at most the watermark
@@ -64,7 +68,8 @@ class KeyedStateOperator {
  private:
   const compiler::plan::QueryPlan& query_;
   std::unique_ptr<StatefulOperator> operator_;
-  ProcessOperator* process_ = nullptr;  //!< operator_, when it is a `process`
+  ProcessOperator* process_ = nullptr;      //!< operator_, when it is a `process`
+  AggregateOperator* aggregate_ = nullptr;  //!< operator_, when it is an `aggregate`
   compiler::plan::Type key_type_;       //!< of the key an aggregate is handed
 };
 

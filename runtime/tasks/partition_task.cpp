@@ -35,6 +35,10 @@ extern "C" void task_to_state(flow_task* task, int32_t query, const flow_value* 
                               int64_t count, int64_t event_time) {
   task_of(task).to_state(query, key, fields, count, event_time);
 }
+extern "C" void task_to_aggregate(flow_task* task, int32_t query, const flow_value* values, int64_t,
+                                  int64_t event_time) {
+  task_of(task).to_aggregate(query, values, event_time);
+}
 extern "C" flow_arena* task_arena(flow_task* task) { return task_of(task).arena(); }
 
 const plan::LogicalSink* sink_of(const plan::QueryPlan& query) {
@@ -105,6 +109,7 @@ std::vector<compiler::codegen::HostSymbol> PartitionTask::host_symbols() {
       {"flow_rt_dead_letter", reinterpret_cast<const void*>(&task_dead_letter)},
       {"flow_rt_tally", reinterpret_cast<const void*>(&task_tally)},
       {"flow_rt_to_state", reinterpret_cast<const void*>(&task_to_state)},
+      {"flow_rt_to_aggregate", reinterpret_cast<const void*>(&task_to_aggregate)},
       {"flow_rt_arena", reinterpret_cast<const void*>(&task_arena)},
   });
   for (const auto& symbol : keyed_state_symbols()) symbols.push_back(symbol);
@@ -436,6 +441,15 @@ void PartitionTask::to_state(int32_t query, const flow_value* key, const flow_va
   if (binding.shared) lock = std::unique_lock(binding.shared->lock);
   binding.op->on_abi_record(current_->source->name, key, fields, count, event_time, pending_outputs_,
                             pending_tallies_);
+}
+
+void PartitionTask::to_aggregate(int32_t query, const flow_value* values, int64_t event_time) {
+  StateBinding& binding = bindings_[query];
+  if (!binding.op) return;
+  max_event_time_seen_ = std::max(max_event_time_seen_, event_time);
+  std::unique_lock<std::mutex> lock;
+  if (binding.shared) lock = std::unique_lock(binding.shared->lock);
+  binding.op->on_aggregate_input(values, event_time, pending_outputs_);
 }
 
 }  // namespace flow::runtime

@@ -117,6 +117,7 @@ class PartitionTask {
   void emit(int32_t query, const char* key, int64_t key_len, const char* value, int64_t value_len);
   void dead_letter(const flow_record* record, int32_t reason, const char* detail, int64_t detail_len);
   void to_state(int32_t query, const flow_value* key, const flow_value* fields, int64_t count, int64_t event_time);
+  void to_aggregate(int32_t query, const flow_value* values, int64_t event_time);
   void tally(int32_t metric, int64_t count);
   flow_arena* arena() { return &arena_; }
 

@@ -81,15 +81,23 @@ TEST_CASE("codegen: the main example's pipelines filter, tally, hand over to sta
   // health_checks counts the one /health record, in the query that tallies before filtering.
   CHECK(host.tallies[0] == 1);
 
-  // Both queries hand the non-health records to their keyed state: views_per_minute (query 0)
-  // and sessionize (query 1, keyed by user), with the record's event time from `ts`.
-  REQUIRE(host.handed_to_state.size() == 4);
-  std::vector<std::pair<int32_t, std::string>> handed;
-  for (const auto& h : host.handed_to_state) handed.emplace_back(h.query, h.key ? h.key->text : "-");
-  CHECK(handed == std::vector<std::pair<int32_t, std::string>>{{0, "-"}, {1, "ann"}, {0, "-"}, {1, "cid"}});
+  // Both queries hand the non-health records to their keyed state, with the record's event time
+  // from `ts`: sessionize (query 1, keyed by user) the record, views_per_minute (query 0) its
+  // group (url) and the aggregates' arguments (none for count(), bytes for sum(bytes)).
+  REQUIRE(host.handed_to_state.size() == 2);
+  CHECK(host.handed_to_state[0].query == 1);
+  CHECK(host.handed_to_state[0].key->text == "ann");
   CHECK(host.handed_to_state[0].event_time_ms == 60000);
-  CHECK(host.handed_to_state[3].event_time_ms == 63000);
-  CHECK(host.handed_to_state[3].fields.at(1).text == "/c");
+  CHECK(host.handed_to_state[1].key->text == "cid");
+  CHECK(host.handed_to_state[1].event_time_ms == 63000);
+  CHECK(host.handed_to_state[1].fields.at(1).text == "/c");
+  REQUIRE(host.handed_to_aggregate.size() == 2);
+  CHECK(host.handed_to_aggregate[0].query == 0);
+  CHECK(host.handed_to_aggregate[0].event_time_ms == 60000);
+  REQUIRE(host.handed_to_aggregate[1].fields.size() == 3);
+  CHECK(host.handed_to_aggregate[1].fields[0].text == "/c");
+  CHECK(host.handed_to_aggregate[1].fields[1].raw.is_null == 1);
+  CHECK(host.handed_to_aggregate[1].fields[2].raw.bits == 30);
   CHECK(host.emitted.empty());  // both queries end in keyed state, not directly in a sink
 
   // Records in = records handed on + filtered + dead-lettered, per query.

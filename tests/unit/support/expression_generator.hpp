@@ -1,5 +1,6 @@
 // For differential tests: random well-typed flow expressions (every operator and built-in the
-// code generator lowers), as source text, from a seed.
+// code generator lowers), as source text, from a seed; the source they read and random JSON
+// records of it.
 #pragma once
 
 #include <cstdint>
@@ -121,5 +122,30 @@ class ExpressionGenerator {
   std::mt19937_64 random_;
   Leaves leaves_;
 };
+
+//! The source the expressions read: every field nullable, every type.
+inline const char* kSource = R"(source src from kafka "src" as json {
+    a: int?, b: int?, x: float?, y: float?, s: string?, t: string?, p: bool?, ts: timestamp?, d: duration?,
+} with (partitions = 1);
+sink out to stdout;
+)";
+
+//! Random JSON records for the source above: every field sometimes null, edge values included.
+inline std::string random_record(std::mt19937_64& random) {
+  auto pick = [&](int n) { return std::uniform_int_distribution<int>(0, n - 1)(random); };
+  auto maybe = [&](const std::string& value) { return pick(6) == 0 ? std::string("null") : value; };
+  std::vector<std::string> ints = {"0", "1", "-1", "42", "-7", "9223372036854775807", "-9223372036854775808",
+                                   "1000", "3"};
+  std::vector<std::string> floats = {"0.0", "-0.0", "1.5", "-2.5", "1e300", "3.14159", "2.675", "7"};
+  std::vector<std::string> strings = {"\"\"", "\"a\"", "\"a,b,c\"", "\"Héllo Wörld\"", "\"x\\\"y\"", "\"ABC\"",
+                                      "\"/health\"", "\"日本\""};
+  std::vector<std::string> stamps = {"0", "1763892000123", "-86400001", "\"2024-02-29T23:59:59.999Z\"",
+                                     "951782400000"};
+  std::vector<std::string> durations = {"0", "1000", "-5000", "86400000", "1"};
+  return "{\"a\":" + maybe(ints[pick(9)]) + ",\"b\":" + maybe(ints[pick(9)]) + ",\"x\":" + maybe(floats[pick(8)]) +
+         ",\"y\":" + maybe(floats[pick(8)]) + ",\"s\":" + maybe(strings[pick(8)]) + ",\"t\":" +
+         maybe(strings[pick(8)]) + ",\"p\":" + maybe(pick(2) ? "true" : "false") + ",\"ts\":" +
+         maybe(stamps[pick(5)]) + ",\"d\":" + maybe(durations[pick(5)]) + "}";
+}
 
 }  // namespace flow::testing
