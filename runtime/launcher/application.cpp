@@ -162,7 +162,8 @@ int run_application(const RunOptions& options) {
     int64_t count = 0;
     std::vector<std::string> lines;
     if (!read_lines(file, lines, error) || !produce_lines(*producer, p, *source, lines, error, count) ||
-        !producer->flush(30'000)) {
+        !producer->flush(30'000) ||
+        (embedded && !check_embedded_topic_kept(producer->handle(), source->topic, source->partitions, error))) {
       fmt::print(stderr, "flowrun: {}\n", error.empty() ? "loading the input failed" : error);
       return 1;
     }

@@ -110,4 +110,24 @@ bool produce_lines(Producer& producer, const plan::Plan& p, const plan::SourcePl
   return true;
 }
 
+bool check_embedded_topic_kept(rd_kafka_t* rk, const std::string& topic, int partitions, std::string& error) {
+  for (int32_t partition = 0; partition < partitions; ++partition) {
+    int64_t low = 0, high = 0;
+    rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(rk, topic.c_str(), partition, &low, &high, 10'000);
+    if (err) {
+      error = fmt::format("cannot read the offsets of topic `{}` partition {}: {}", topic, partition,
+                          rd_kafka_err2str(err));
+      return false;
+    }
+    if (low > 0) {
+      error = fmt::format("the embedded Kafka keeps at most 5 MB of records per partition and dropped the first {} "
+                          "records of topic `{}` partition {}: load less input per run, declare more partitions, "
+                          "or run on a Kafka broker (--brokers)",
+                          low, topic, partition);
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace flow::runtime

@@ -16,6 +16,11 @@ namespace flow::runtime {
 bool produce_lines(Producer& producer, const compiler::plan::Plan& plan, const compiler::plan::SourcePlan& source,
                    const std::vector<std::string>& lines, std::string& error, int64_t& count);
 
+//! The embedded Kafka (librdkafka's mock cluster) keeps at most 5 MB of records per partition and
+//! silently drops the oldest beyond. After loading input into `topic` (created empty by flowrun)
+//! before anything reads it: false and `error` when a partition no longer starts at offset 0.
+bool check_embedded_topic_kept(rd_kafka_t* rk, const std::string& topic, int partitions, std::string& error);
+
 //! Reads a file's lines (one JSON value each); false and `error` when it cannot be read.
 bool read_lines(const std::string& file, std::vector<std::string>& lines, std::string& error);
 

@@ -210,7 +210,11 @@ bool check_run(const TestOptions& options, const Fixture& fixture, int partition
   };
   // Every record read is accounted for: processed or dead-lettered, never lost.
   if (run.records_in != fixture.input_records)
-    fail(fmt::format("{} records in, but the fixture has {}", run.records_in, fixture.input_records));
+    fail(fmt::format("{} records in, but the fixture has {}{}", run.records_in, fixture.input_records,
+                     run.records_in < fixture.input_records
+                         ? " (the embedded Kafka keeps at most 5 MB of records per partition and drops the oldest "
+                           "beyond: split a large fixture into phases, or declare more partitions)"
+                         : ""));
   int64_t in_dead_letter_topics = 0;
   for (const auto& [name, received] : run.outputs)
     if (name.ends_with(".dead_letters")) in_dead_letter_topics += static_cast<int64_t>(received.size());

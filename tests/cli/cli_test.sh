@@ -78,5 +78,14 @@ for pattern in '^\{"query":"sessionize","records_in":11,"records_per_second":[0-
   else echo "FAIL: no progress line matches $pattern:"; echo "$progress"; failures=$((failures + 1)); fi
 done
 
+# Input beyond what the embedded Kafka keeps (5 MB per partition, the oldest dropped beyond) is
+# refused rather than silently cut: 60,000 records of ~110 bytes into 1 partition.
+awk 'BEGIN { for (i = 0; i < 60000; i++) printf "{\"user\":\"u%d\",\"url\":\"/page/%d/with/a/rather/long/path/for/size\",\"bytes\":%d,\"ts\":%d}\n", i % 100, i, i, 1000 * i }' \
+  > "$tmp/big.jsonl"
+sed 's/partitions = 4/partitions = 1/' "$root/examples/clicks/clicks.flow" > "$tmp/one_partition.flow"
+expect 1 "keeps at most 5 MB of records per partition and dropped the first [0-9]+ records of topic .clicks. partition 0" \
+  -- "$flowrun" run "$tmp/one_partition.flow" --embedded-kafka --until-idle --input clicks="$tmp/big.jsonl" \
+  --state-dir "$tmp/big"
+
 echo "$failures failed"
 [ "$failures" -eq 0 ]
