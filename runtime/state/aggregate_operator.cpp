@@ -111,8 +111,9 @@ void AggregateOperator::add_unwindowed(const std::string& group, const std::vect
                                        std::vector<StateOutput>& out, int64_t event_time_ms) {
   std::string key = keyspace_.state(group);
   Accumulators accumulators = folds_.start();
-  if (std::optional<std::string> bytes = store_.get(key)) {
-    ValueReader reader(*bytes);
+  std::optional<std::string> stored = store_.get(key);
+  if (stored) {
+    ValueReader reader(*stored);
     check_version(reader);
     accumulators = folds_.decode(reader);
   } else {
@@ -121,7 +122,7 @@ void AggregateOperator::add_unwindowed(const std::string& group, const std::vect
   folds_.add(accumulators, arguments, 0);
   std::string bytes(1, kVersion);
   folds_.encode(bytes, accumulators);
-  store_.put(std::move(key), std::move(bytes));
+  store_.put_read(std::move(key), std::move(bytes), stored ? std::optional(stored->size()) : std::nullopt);
   out.push_back(row(group, nullptr, accumulators, event_time_ms));
 }
 
@@ -134,8 +135,9 @@ void AggregateOperator::add_to_windows(const std::string& group, const std::vect
     std::string id = window_id(group, window.start);
     std::string key = keyspace_.state(id);
     Accumulators accumulators = folds_.start();
-    if (std::optional<std::string> bytes = store_.get(key)) {
-      ValueReader reader(*bytes);
+    std::optional<std::string> stored = store_.get(key);
+    if (stored) {
+      ValueReader reader(*stored);
       check_version(reader);
       reader.signed_varint();  // the end, known from the start
       accumulators = folds_.decode(reader);
@@ -147,7 +149,7 @@ void AggregateOperator::add_to_windows(const std::string& group, const std::vect
     std::string bytes(1, kVersion);
     append_signed(bytes, window.end);
     folds_.encode(bytes, accumulators);
-    store_.put(std::move(key), std::move(bytes));
+    store_.put_read(std::move(key), std::move(bytes), stored ? std::optional(stored->size()) : std::nullopt);
     if (aggregate_.emit == compiler::plan::EmitMode::Changes)
       out.push_back(row(group, &window, accumulators, event_time_ms));
   }

@@ -113,9 +113,7 @@ void ProcessOperator::grow_arena() {
 }
 
 bool ProcessOperator::load(const std::string& id, Entry& entry) {
-  std::optional<std::string> bytes = store_.get(keyspace_.state(id));
-  if (!bytes) return false;
-  loaded_ = std::move(*bytes);
+  if (!store_.get_into(keyspace_.state(id), loaded_)) return false;
   for (;;) {
     ValueReader reader(loaded_);
     uint64_t version = reader.varint();
@@ -135,7 +133,7 @@ bool ProcessOperator::load(const std::string& id, Entry& entry) {
   }
 }
 
-void ProcessOperator::save(const std::string& id, const Entry& entry) {
+void ProcessOperator::save(const std::string& id, const Entry& entry, bool existed) {
   std::string bytes;
   bytes.reserve(loaded_.size() + 32);
   append_varint(bytes, kEntryVersion);
@@ -144,7 +142,8 @@ void ProcessOperator::save(const std::string& id, const Entry& entry) {
   append_signed(bytes, entry.indexed_ms);
   append_varint(bytes, entry.fields.size());
   for (size_t f = 0; f < entry.fields.size(); ++f) append_abi_value(bytes, entry.fields[f], process_.state[f].type);
-  store_.put(keyspace_.state(id), std::move(bytes));
+  // The key's current value was read just before (load, into loaded_): its size is known.
+  store_.put_read(keyspace_.state(id), std::move(bytes), existed ? std::optional(loaded_.size()) : std::nullopt);
 }
 
 void ProcessOperator::drop(const std::string& id, int64_t indexed_ms) {
@@ -268,7 +267,7 @@ void ProcessOperator::on_abi_record(const std::string& source, const flow_value&
     }
   }
   if (!existed) live_.set(live_.get() + 1);
-  save(id, entry);
+  save(id, entry, existed);
 }
 
 void ProcessOperator::expire(int64_t up_to, std::vector<StateOutput>& out, StateTallies& tallies) {
@@ -283,7 +282,7 @@ void ProcessOperator::expire(int64_t up_to, std::vector<StateOutput>& out, State
       expiry_.remove(due.deadline, due.id);
       expiry_.add(entry.deadline_ms, due.id);
       entry.indexed_ms = entry.deadline_ms;
-      save(due.id, entry);
+      save(due.id, entry, true);
       continue;
     }
     flow_value key = ValueReader(due.id).abi_value(process_.key_type, &arena_);

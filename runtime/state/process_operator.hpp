@@ -68,7 +68,9 @@ class ProcessOperator final : public StatefulOperator {
   //! Reads the key's entry into `entry` (its fields pointing into `loaded_` and the arena); false
   //! when the key has no state.
   bool load(const std::string& id, Entry& entry);
-  void save(const std::string& id, const Entry& entry);
+  //! Writes the entry of the key load() has just read (`existed`: it had state; its bytes are
+  //! still in `loaded_`).
+  void save(const std::string& id, const Entry& entry, bool existed);
   //! Drops the key's state and its expiry index entry (at `indexed_ms`).
   void drop(const std::string& id, int64_t indexed_ms);
   //! The handler for records of `source`: `on SOURCE`, else `on event`; -1 if none.

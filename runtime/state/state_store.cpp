@@ -91,6 +91,13 @@ const std::optional<std::string>& StateStore::lookup(std::string_view key) {
 
 std::optional<std::string> StateStore::get(std::string_view key) { return lookup(key); }
 
+bool StateStore::get_into(std::string_view key, std::string& value) {
+  const std::optional<std::string>& found = lookup(key);
+  if (!found) return false;
+  value.assign(*found);
+  return true;
+}
+
 std::optional<size_t> StateStore::current_size(const std::string& key) {
   const std::optional<std::string>& value = lookup(key);
   return value ? std::optional(value->size()) : std::nullopt;
@@ -98,6 +105,10 @@ std::optional<size_t> StateStore::current_size(const std::string& key) {
 
 void StateStore::put(std::string key, std::string value) {
   std::optional<size_t> old = current_size(key);
+  put_read(std::move(key), std::move(value), old);
+}
+
+void StateStore::put_read(std::string key, std::string value, std::optional<size_t> old) {
   if (!old) {
     ++keys_;
     bytes_ += static_cast<int64_t>(key.size());

@@ -44,8 +44,13 @@ class StateStore {
   //! The value of `key`, including changes not yet committed. Throws StateCorruption when
   //! LevelDB cannot read it.
   std::optional<std::string> get(std::string_view key);
+  //! get() into `value`, reusing its buffer; false (and `value` unchanged) when `key` is absent.
+  bool get_into(std::string_view key, std::string& value);
   //! Sets `key`; kept in memory until commit.
   void put(std::string key, std::string value);
+  //! `put` of a key whose current value the caller has just read: `old_size` is that value's size
+  //! (none: absent). Saves the read `put` makes to keep the counts exact.
+  void put_read(std::string key, std::string value, std::optional<size_t> old_size);
   //! `put` of a key the caller knows is new: never committed, or erased since the last commit
   //! (an expiry entry at a new deadline). Saves the read `put` makes to keep the counts exact.
   void put_new(std::string key, std::string value);

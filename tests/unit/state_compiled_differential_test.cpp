@@ -112,10 +112,17 @@ class SideBySide {
     auto compiled = compiled_.store->scan("", std::nullopt);
     auto evaluated = evaluated_.store->scan("", std::nullopt);
     REQUIRE(compiled.size() == evaluated.size());
+    int64_t bytes = 0;
     for (size_t i = 0; i < compiled.size(); ++i) {
       INFO("state entry " << i);
       REQUIRE(compiled[i].first == evaluated[i].first);
       REQUIRE(compiled[i].second == evaluated[i].second);
+      bytes += static_cast<int64_t>(compiled[i].first.size() + compiled[i].second.size());
+    }
+    // The stores' running counts (progress reports them) stay exact.
+    for (Side* side : {&compiled_, &evaluated_}) {
+      CHECK(side->store->keys() == compiled.size());
+      CHECK(side->store->bytes() == bytes);
     }
   }
 
