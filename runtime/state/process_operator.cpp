@@ -124,8 +124,10 @@ bool ProcessOperator::load(const std::string& id, Entry& entry) {
     entry.indexed_ms = version == 1 ? entry.deadline_ms : reader.signed_varint();
     uint64_t count = reader.varint();
     if (count != process_.state.size())
-      throw StateCorruption("state: a key has " + std::to_string(count) + " state fields, the query " +
-                            std::to_string(process_.state.size()));
+      throw StateCorruption("state: a key of query `" + plan_.queries[query_].name + "` has " + std::to_string(count) +
+                            " state fields, the query declares " + std::to_string(process_.state.size()) +
+                            ": the state was written by another version of the query; start it with a new "
+                            "--state-dir (or --app-id), or restore the query's former state declaration");
     entry.fields.clear();
     for (const auto& field : process_.state) entry.fields.push_back(reader.abi_value(field.type, &arena_));
     if (!arena_.out_of_space) return true;

@@ -31,13 +31,14 @@ extern "C" void task_dead_letter(flow_task* task, const flow_record* record, int
   task_of(task).dead_letter(record, reason, detail, detail_len);
 }
 extern "C" void task_tally(flow_task* task, int32_t metric, int64_t count) { task_of(task).tally(metric, count); }
+// Keyed state can throw (a damaged store); no exception may cross generated code's frames.
 extern "C" void task_to_state(flow_task* task, int32_t query, const flow_value* key, const flow_value* fields,
                               int64_t count, int64_t event_time) {
-  task_of(task).to_state(query, key, fields, count, event_time);
+  task_of(task).guarded("keyed state", [&] { task_of(task).to_state(query, key, fields, count, event_time); });
 }
 extern "C" void task_to_aggregate(flow_task* task, int32_t query, const flow_value* values, int64_t,
                                   int64_t event_time) {
-  task_of(task).to_aggregate(query, values, event_time);
+  task_of(task).guarded("keyed state", [&] { task_of(task).to_aggregate(query, values, event_time); });
 }
 extern "C" flow_arena* task_arena(flow_task* task) { return task_of(task).arena(); }
 
@@ -161,13 +162,24 @@ size_t PartitionTask::state_keys(size_t query) const {
 
 int64_t PartitionTask::state_bytes() const { return store_ ? store_->bytes() : 0; }
 
+void PartitionTask::guarded(const char* doing, const std::function<void()>& work) {
+  // State that cannot be read (a damaged store, a store written by a different plan) stops the
+  // run with the reason; nothing commits after a failure, so a restart replays from the last
+  // checkpoint.
+  try {
+    work();
+  } catch (const std::exception& e) {
+    shared_.fail(fmt::format("task `{}`: {}: {}", name_, doing, e.what()));
+  }
+}
+
 bool PartitionTask::try_trigger(int64_t max_records_default) {
   // After a failure (e.g. Kafka did not acknowledge a trigger's outputs) the run is stopping:
   // another trigger could commit nothing and would wait out its own flush timeout.
   if (shared_.failed.load(std::memory_order_relaxed)) return false;
   if (busy_.exchange(true, std::memory_order_acquire)) return false;
   int64_t before = shared_.records_in.load(std::memory_order_relaxed);
-  trigger(max_records_default);
+  guarded("trigger", [&] { trigger(max_records_default); });
   bool consumed = shared_.records_in.load(std::memory_order_relaxed) != before;
   busy_.store(false, std::memory_order_release);
   return consumed;
@@ -294,25 +306,29 @@ bool PartitionTask::advance_processing_time() {
 void PartitionTask::fire_processing_timeouts() {
   while (busy_.exchange(true, std::memory_order_acquire)) {
   }
-  if (advance_processing_time()) {
-    deliver(pending_outputs_, pending_tallies_);
-    checkpoint();
-  }
+  guarded("processing-time timeouts", [&] {
+    if (advance_processing_time()) {
+      deliver(pending_outputs_, pending_tallies_);
+      checkpoint();
+    }
+  });
   busy_.store(false, std::memory_order_release);
 }
 
 void PartitionTask::finish() {
   while (busy_.exchange(true, std::memory_order_acquire)) {
   }
-  for (auto& binding : bindings_) {
-    if (!binding.op) continue;
-    std::unique_lock<std::mutex> lock;
-    if (binding.shared) lock = std::unique_lock(binding.shared->lock);
-    binding.op->advance_watermark(INT64_MAX, pending_outputs_, pending_tallies_);
-    binding.op->advance_processing_time(INT64_MAX, pending_outputs_, pending_tallies_);
-  }
-  deliver(pending_outputs_, pending_tallies_);
-  checkpoint(true);
+  guarded("the end of input", [&] {
+    for (auto& binding : bindings_) {
+      if (!binding.op) continue;
+      std::unique_lock<std::mutex> lock;
+      if (binding.shared) lock = std::unique_lock(binding.shared->lock);
+      binding.op->advance_watermark(INT64_MAX, pending_outputs_, pending_tallies_);
+      binding.op->advance_processing_time(INT64_MAX, pending_outputs_, pending_tallies_);
+    }
+    deliver(pending_outputs_, pending_tallies_);
+    checkpoint(true);
+  });
   busy_.store(false, std::memory_order_release);
 }
 

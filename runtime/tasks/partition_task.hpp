@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -118,6 +119,8 @@ class PartitionTask {
   void dead_letter(const flow_record* record, int32_t reason, const char* detail, int64_t detail_len);
   void to_state(int32_t query, const flow_value* key, const flow_value* fields, int64_t count, int64_t event_time);
   void to_aggregate(int32_t query, const flow_value* values, int64_t event_time);
+  //! Runs `work`; an exception stops the run (SharedRun::fail) with `doing` and its message.
+  void guarded(const char* doing, const std::function<void()>& work);
   void tally(int32_t metric, int64_t count);
   flow_arena* arena() { return &arena_; }
 

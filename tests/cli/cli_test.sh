@@ -87,5 +87,22 @@ expect 1 "keeps at most 5 MB of records per partition and dropped the first [0-9
   -- "$flowrun" run "$tmp/one_partition.flow" --embedded-kafka --until-idle --input clicks="$tmp/big.jsonl" \
   --state-dir "$tmp/big"
 
+# A restart on state written by another version of a query (a state field added) stops with the
+# reason instead of crashing: the first run is stopped (SIGTERM) with its sessions open, so their
+# state stays in the checkpoint; the second run reads it.
+sed 's/partitions = 4/partitions = 1/' "$root/examples/clicks/clicks.flow" > "$tmp/v1.flow"
+sed 's/        clicks: int = 0,/        clicks: int = 0,\n        visits: int = 0,/' "$tmp/v1.flow" > "$tmp/v2.flow"
+"$flowrun" run "$tmp/v1.flow" --embedded-kafka --input clicks="$root/examples/clicks/input/clicks.jsonl" \
+  --state-dir "$tmp/versions" >/dev/null 2>&1 &
+first=$!
+for _ in $(seq 50); do [ -n "$(ls "$tmp/versions" 2>/dev/null)" ] && break; sleep 0.1; done
+sleep 2
+kill -TERM "$first"; wait "$first"
+# The new embedded Kafka holds the input twice: the checkpoint's offsets point past the first copy.
+cat "$root/examples/clicks/input/clicks.jsonl" "$root/examples/clicks/input/clicks.jsonl" > "$tmp/twice.jsonl"
+expect 1 "query .sessionize. has 4 state fields, the query declares 5: the state was written by another version" \
+  -- "$flowrun" run "$tmp/v2.flow" --embedded-kafka --until-idle --state-dir "$tmp/versions" \
+  --input clicks="$tmp/twice.jsonl"
+
 echo "$failures failed"
 [ "$failures" -eq 0 ]

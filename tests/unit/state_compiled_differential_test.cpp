@@ -11,17 +11,15 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <limits>
 #include <random>
-#include <regex>
-#include <sstream>
 
 #include "compiler/codegen/codegen.hpp"
 #include "runtime/codec/json_codec.hpp"
 #include "compiler/plan/operators/logical_process.hpp"
 #include "runtime/host/recording_host.hpp"
 #include "runtime/state/keyed_state.hpp"
+#include "tests/unit/support/application_text.hpp"
 #include "tests/unit/support/checked_plan.hpp"
 #include "tests/unit/support/expression_generator.hpp"
 
@@ -224,15 +222,6 @@ class ValueGenerator {
   std::vector<std::string> literals_;
 };
 
-//! The string literals of a flow text (without escapes, which these applications do not use).
-std::vector<std::string> string_literals(const std::string& text) {
-  std::vector<std::string> literals;
-  std::regex literal("\"([^\"\\\\]*)\"");
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), literal); it != std::sregex_iterator(); ++it)
-    literals.push_back((*it)[1].str());
-  return literals;
-}
-
 //! Random records through `query` of `plan`, both ways; returns the records compared.
 int64_t run_side_by_side(const std::string& text, size_t query, uint64_t seed, int records) {
   plan::Plan plan = testing::checked_plan(text);
@@ -243,7 +232,7 @@ int64_t run_side_by_side(const std::string& text, size_t query, uint64_t seed, i
   const plan::QueryPlan& q = plan.queries[query];
   const auto& process = static_cast<const plan::LogicalProcess&>(*q.stateful_operator());
   SideBySide both(plan, query, *program);
-  ValueGenerator values(seed, string_literals(text));
+  ValueGenerator values(seed, flow::testing::string_literals(text));
   std::vector<Value> keys;
   for (int k = 0; k < 8; ++k) {
     plan::Type key_type = process.key_type;
@@ -271,14 +260,6 @@ int64_t run_side_by_side(const std::string& text, size_t query, uint64_t seed, i
   both.commit();
   MESSAGE("query `" << q.name << "`: " << both.compared << " steps compared, " << both.emitted << " records emitted");
   return both.compared;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  REQUIRE(in.good());
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 //! A `process` with random statements over every state type: assignments, += and -=, `let` of
@@ -413,7 +394,7 @@ TEST_CASE("compiled process handlers equal the evaluator's on every example") {
   uint64_t seed = 1;
   for (const char* name : {"clicks", "sessions", "cart_abandonment", "fraud_alert", "rate_limited_ingest"}) {
     INFO("example " << name);
-    std::string text = read_file(std::string(FLOW_SOURCE_DIR) + "/examples/" + name + "/" + name + ".flow");
+    std::string text = flow::testing::example_text(name);
     plan::Plan plan = testing::checked_plan(text);
     for (size_t q = 0; q < plan.queries.size(); ++q)
       if (dynamic_cast<const plan::LogicalProcess*>(plan.queries[q].stateful_operator()))
