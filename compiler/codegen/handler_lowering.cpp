@@ -129,10 +129,14 @@ class HandlerLowering {
   //! `state.f += v` is `state.f = state.f + v`: the binary operator's rules, then the field's type.
   void add_assign(const BoundStmt& s) {
     const plan::Type& type = field_type(s);
+    if (!type.is_numeric() && type.kind != TypeKind::Duration)
+      throw CodegenError("`+=` on a " + type.to_string() + " field");
+    if (type.kind != TypeKind::Float && s.value.type.kind == TypeKind::Float)
+      throw CodegenError("a float added to a " + type.to_string() + " field");  // the checker refuses it
     plan::BoundExpr sum;
     sum.kind = plan::BoundKind::Binary;
     sum.name = s.kind == BoundStmtKind::AddAssign ? "+" : "-";
-    sum.type = type.kind == TypeKind::Int && s.value.type.kind == TypeKind::Float ? s.value.type : type;
+    sum.type = type;
     plan::BoundExpr field;
     field.kind = plan::BoundKind::StateField;
     field.index = s.slot;

@@ -59,10 +59,9 @@
 // - Strings: `"`, `\` and control characters are escaped (`\n`, `\t`, … or `\u001f`); all other
 //   characters, multi-byte UTF-8 included, are written as they are. A byte that is not valid UTF-8
 //   (the decoder never produces one) is written as U+FFFD so the output is always valid JSON.
-// - list fields (of scalars) are JSON arrays when encoded from evaluated values (encode_values, the
-//   path of keyed state's outputs); flow_value has no list form, so flow_json_encode writes null
-//   for one (generated code never outputs a list). Record fields and lists of lists: make_encoder
-//   throws. (Known gap.)
+// - list fields (of scalars) are JSON arrays, from evaluated values (encode_values) and from
+//   flow_values alike (a list flow_value points at its elements, flow_abi.h). Record fields and
+//   lists of lists: make_encoder throws. (Known gap.)
 // - The object goes into the arena; if it does not fit, the result is the empty string, the
 //   arena's `out_of_space` flag is set and nothing of the partial object stays in the arena.
 // - An encoder is immutable once built: any number of threads may share it.

@@ -189,10 +189,18 @@ flow_str JsonEncoder::encode(const flow_value* fields, flow_arena* arena) const 
     return out.finish();
   }
   for (std::size_t i = 0; i < fields_.size(); ++i) {
-    // flow_value has no list form: generated code never outputs a list (lists live in keyed
-    // state, whose outputs go through encode_values), so the ABI path writes null for one.
-    flow_value value = fields_[i].kind == TypeKind::List ? flow_value{0, 0, 1} : fields[i];
-    if (!out.append(fields_[i].prefix) || !write_value(out, fields_[i].kind, value)) return out.finish();
+    const flow_value& value = fields[i];
+    if (!out.append(fields_[i].prefix)) return out.finish();
+    if (fields_[i].kind != TypeKind::List || value.is_null) {
+      if (!write_value(out, fields_[i].kind, value)) return out.finish();
+      continue;
+    }
+    // A list (a `process` state field emitted): `bits` points at `len` element flow_values.
+    const auto* elements = reinterpret_cast<const flow_value*>(value.bits);
+    if (!out.append("[")) return out.finish();
+    for (int64_t e = 0; e < value.len; ++e)
+      if ((e > 0 && !out.append(",")) || !write_value(out, fields_[i].element, elements[e])) return out.finish();
+    if (!out.append("]")) return out.finish();
   }
   out.append("}");
   return out.finish();

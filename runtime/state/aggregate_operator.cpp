@@ -56,7 +56,7 @@ bool AggregateOperator::closed(const Window& window) const {
 StateOutput AggregateOperator::row(const std::string& group, const Window* window, const Accumulators& accumulators,
                                    int64_t event_time_ms) const {
   std::vector<Value> values = decode_group(group);
-  StateOutput output{query_, std::nullopt, values, event_time_ms};
+  StateOutput output = StateOutput::of(query_, std::nullopt, values, event_time_ms);
   if (window) {
     output.record.push_back(Value::timestamp(window->start));
     output.record.push_back(Value::timestamp(window->end));

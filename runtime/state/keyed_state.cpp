@@ -24,12 +24,14 @@ std::vector<compiler::codegen::HostSymbol> keyed_state_symbols() {
 }
 
 KeyedStateOperator::KeyedStateOperator(const compiler::plan::Plan& plan, int32_t query, StateStore& store,
-                                       ProcessingClock clock, std::vector<flow_handler_fn> compiled)
+                                       ProcessingClock clock, std::vector<flow_handler_fn> compiled,
+                                       const flow_encoder* sink_encoder)
     : query_(plan.queries.at(static_cast<size_t>(query))) {
   const compiler::plan::LogicalOperator* op = query_.stateful_operator();
   if (!clock) clock = system_clock_ms;
   if (op && op->kind == compiler::plan::OperatorKind::Process) {
-    auto process = std::make_unique<ProcessOperator>(plan, query, store, std::move(clock), std::move(compiled));
+    auto process =
+        std::make_unique<ProcessOperator>(plan, query, store, std::move(clock), std::move(compiled), sink_encoder);
     process_ = process.get();
     operator_ = std::move(process);
   } else if (op && op->kind == compiler::plan::OperatorKind::Aggregate) {

@@ -26,9 +26,11 @@ class KeyedStateOperator {
   //! Runs `plan.queries[query]`'s first Process or Aggregate, keeping its state in `store` (which
   //! must outlive it). `clock` is the wall clock for processing-time timeouts (default: the system
   //! clock). `compiled`: a `process`'s handlers as native code, one per handler, null (or none)
-  //! where the reference evaluator runs it. A query without keyed state is a logic_error.
+  //! where the reference evaluator runs it. `sink_encoder`: given when the keyed state feeds the
+  //! query's sink directly, so that compiled handlers emit encoded records (StateOutput::encoded).
+  //! A query without keyed state is a logic_error.
   KeyedStateOperator(const compiler::plan::Plan& plan, int32_t query, StateStore& store, ProcessingClock clock = {},
-                     std::vector<flow_handler_fn> compiled = {});
+                     std::vector<flow_handler_fn> compiled = {}, const flow_encoder* sink_encoder = nullptr);
   ~KeyedStateOperator();
   KeyedStateOperator(const KeyedStateOperator&) = delete;
   KeyedStateOperator& operator=(const KeyedStateOperator&) = delete;

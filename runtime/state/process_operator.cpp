@@ -1,6 +1,11 @@
 // `process` over the store: load a key's state, run its handler, write it back (process_operator.hpp).
 #include "runtime/state/process_operator.hpp"
 
+#include "runtime/codec/json_codec.hpp"
+
+#include <fmt/format.h>
+
+#include <bit>
 #include <exception>
 #include <limits>
 
@@ -17,17 +22,53 @@ struct flow_handler_call {
   int64_t event_time_ms = 0;
   std::vector<flow::runtime::StateOutput>* out = nullptr;
   std::vector<int32_t>* tallies = nullptr;
+  //! The sink's encoder when the emitted records go straight to it, and an arena to encode in.
+  const flow_encoder* encoder = nullptr;
+  flow_arena* json_arena = nullptr;
   std::exception_ptr failure;
 };
 
+namespace {
+
+//! The Kafka message key of a record keyed by `key`: a string's bytes, else the value's text (as
+//! the partition task writes the key of an evaluated output).
+std::string message_key(const flow_value& key, const Type& type) {
+  if (key.is_null) return {};
+  switch (type.kind) {
+    case flow::compiler::plan::TypeKind::String:
+      return std::string(reinterpret_cast<const char*>(key.bits), static_cast<size_t>(key.len > 0 ? key.len : 0));
+    case flow::compiler::plan::TypeKind::Float: return fmt::format("{}", std::bit_cast<double>(key.bits));
+    default: return std::to_string(key.bits);
+  }
+}
+
+//! Writes the emitted record for the sink now, without building eval::Values; false when it does
+//! not fit the arena (the caller then takes the general path).
+bool emit_encoded(flow_handler_call* call, const flow_value* fields) {
+  flow_arena_reset(call->json_arena);
+  flow_str json = flow_json_encode(call->encoder, fields, call->json_arena);
+  if (call->json_arena->out_of_space) return false;
+  flow::runtime::StateOutput output;
+  output.query = call->query;
+  output.event_time_ms = call->event_time_ms;
+  output.encoded = true;
+  output.json.assign(json.data, static_cast<size_t>(json.len));
+  output.message_key = message_key(*call->key, *call->key_type);
+  call->out->push_back(std::move(output));
+  return true;
+}
+
+}  // namespace
+
 extern "C" void flow_rt_handler_emit(flow_handler_call* call, const flow_value* fields, int64_t count) {
   try {
+    if (call->encoder && count >= static_cast<int64_t>(call->output->size()) && emit_encoded(call, fields)) return;
     std::vector<Value> record;
     record.reserve(call->output->size());
     for (size_t i = 0; i < call->output->size() && static_cast<int64_t>(i) < count; ++i)
       record.push_back(Value::from_abi(fields[i], (*call->output)[i].type));
-    call->out->push_back({call->query, Value::from_abi(*call->key, *call->key_type), std::move(record),
-                          call->event_time_ms});
+    call->out->push_back(flow::runtime::StateOutput::of(call->query, Value::from_abi(*call->key, *call->key_type),
+                                                        std::move(record), call->event_time_ms));
   } catch (...) {
     if (!call->failure) call->failure = std::current_exception();
   }
@@ -70,7 +111,8 @@ flow_value abi_of(const Value& value, const Type& type, std::vector<std::unique_
 }  // namespace
 
 ProcessOperator::ProcessOperator(const compiler::plan::Plan& plan, int32_t query, StateStore& store,
-                                 ProcessingClock clock, std::vector<flow_handler_fn> compiled)
+                                 ProcessingClock clock, std::vector<flow_handler_fn> compiled,
+                                 const flow_encoder* sink_encoder)
     : plan_(plan),
       process_(static_cast<const compiler::plan::LogicalProcess&>(*plan.queries.at(query).stateful_operator())),
       query_(query),
@@ -79,6 +121,7 @@ ProcessOperator::ProcessOperator(const compiler::plan::Plan& plan, int32_t query
       expiry_(store, keyspace_),
       clock_(std::move(clock)),
       compiled_(std::move(compiled)),
+      sink_encoder_(sink_encoder),
       initial_values_(compiler::eval::ProcessState::initial(process_)),
       arena_buffer_(kFirstArenaBytes),
       live_(store, keyspace_.meta("live"), 0),
@@ -89,6 +132,7 @@ ProcessOperator::ProcessOperator(const compiler::plan::Plan& plan, int32_t query
   for (size_t f = 0; f < process_.state.size(); ++f)
     initial_.push_back(abi_of(initial_values_.fields[f], process_.state[f].type, initial_lists_));
   flow_arena_init(&arena_, arena_buffer_.data(), static_cast<int64_t>(arena_buffer_.size()));
+  flow_arena_init(&json_arena_, json_buffer_.data(), static_cast<int64_t>(json_buffer_.size()));
 }
 
 size_t ProcessOperator::compiled_handlers() const {
@@ -177,8 +221,8 @@ bool ProcessOperator::run_compiled(size_t index, std::vector<flow_value>& fields
   size_t emitted = out.size();
   for (;;) {
     handler_tallies_.clear();
-    flow_handler_call call{&process_.output, &process_.key_type, &key, query_, event_time_ms, &out, &handler_tallies_,
-                           nullptr};
+    flow_handler_call call{&process_.output, &process_.key_type, &key,       query_,       event_time_ms,
+                           &out,             &handler_tallies_,  sink_encoder_, &json_arena_, nullptr};
     int32_t cleared = compiled_[index](&call, fields.data(), &key, input.fields, &arena_);
     if (call.failure) std::rethrow_exception(call.failure);
     if (!arena_.out_of_space) {
@@ -204,7 +248,7 @@ bool ProcessOperator::run_evaluated(size_t index, std::vector<flow_value>& field
       record.push_back(Value::from_abi(input.fields[f], (*input.schema)[f].type));
   compiler::eval::HandlerResult result = compiler::eval::run_handler(process_, process_.handlers[index], state,
                                                                      key_value, input.fields ? &record : nullptr);
-  for (auto& emitted : result.emitted) out.push_back({query_, key_value, std::move(emitted), event_time_ms});
+  for (auto& emitted : result.emitted) out.push_back(StateOutput::of(query_, key_value, std::move(emitted), event_time_ms));
   for (const auto& [metric, count] : result.tallies) tallies[metric] += count;
   // The fields now point into the evaluator's values, kept until the next handler runs.
   evaluated_ = std::move(state);
@@ -230,7 +274,8 @@ void ProcessOperator::on_abi_record(const std::string& source, const flow_value&
   if (handler < 0) return;  // no handler reads this source's records
 
   reset_arena();
-  std::string id;
+  std::string& id = id_;  // reused: no allocation per record once it is large enough
+  id.clear();
   append_abi_key(id, key, process_.key_type);
   Entry& entry = entry_;
   bool existed = load(id, entry);

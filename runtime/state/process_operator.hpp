@@ -29,8 +29,10 @@ namespace flow::runtime {
 class ProcessOperator final : public StatefulOperator {
  public:
   //! `compiled`: per handler of the operator, its native function or null (evaluated).
+  //! `sink_encoder`: when the query's keyed state feeds its sink directly, the sink's encoder:
+  //! compiled handlers then emit encoded records (StateOutput::encoded).
   ProcessOperator(const compiler::plan::Plan& plan, int32_t query, StateStore& store, ProcessingClock clock,
-                  std::vector<flow_handler_fn> compiled);
+                  std::vector<flow_handler_fn> compiled, const flow_encoder* sink_encoder = nullptr);
 
   //! A record from generated code: `fields` of `schema` (what reaches the operator from `source`).
   void on_abi_record(const std::string& source, const flow_value& key, const flow_value* fields,
@@ -100,13 +102,17 @@ class ProcessOperator final : public StatefulOperator {
   ExpiryIndex expiry_;
   ProcessingClock clock_;
   std::vector<flow_handler_fn> compiled_;
+  const flow_encoder* sink_encoder_ = nullptr;
   int timeout_handler_ = -1;  //!< index of `on timeout`, or -1
 
   compiler::eval::ProcessState initial_values_;  //!< what initial_'s strings point into
   std::vector<std::unique_ptr<flow_value[]>> initial_lists_;
   std::vector<flow_value> initial_;
-  Entry entry_;  //!< the key being processed (reused: no allocation per record)
+  Entry entry_;     //!< the key being processed (reused: no allocation per record)
+  std::string id_;  //!< its canonical key bytes (likewise)
   std::vector<int32_t> handler_tallies_;  //!< metric indices a compiled handler tallied
+  std::vector<char> json_buffer_ = std::vector<char>(64 * 1024);  //!< an emitted record's JSON, before its copy
+  flow_arena json_arena_{};
   std::string loaded_;                           //!< the bytes of the key being processed
   std::vector<char> arena_buffer_;
   std::vector<std::vector<char>> retired_buffers_;  //!< outgrown, still referenced until the reset

@@ -18,14 +18,15 @@ class QueryKeyspace {
  public:
   explicit QueryKeyspace(const std::string& query) : prefix_(query + '\0') {}
 
-  std::string state(std::string_view id) const { return prefix_ + 's' + std::string(id); }
-  std::string meta(std::string_view name) const { return prefix_ + 'm' + std::string(name); }
+  // Each key is built in one allocation: they are made for every record.
+  std::string state(std::string_view id) const { return make_key('s', 0, id); }
+  std::string meta(std::string_view name) const { return make_key('m', 0, name); }
 
   std::string expiry(int64_t deadline, std::string_view id) const {
-    std::string key = prefix_ + 'x';
-    append_ordered(key, deadline);
-    key += id;
-    return key;
+    std::string out = make_key('x', 8 + id.size(), {});
+    append_ordered(out, deadline);
+    out += id;
+    return out;
   }
   //! The first possible expiry key.
   std::string expiry_begin() const { return prefix_ + 'x'; }
@@ -42,6 +43,16 @@ class QueryKeyspace {
   size_t expiry_deadline_offset() const { return prefix_.size() + 1; }
 
  private:
+  //! prefix_, `kind`, then `tail`, with room for `extra` more bytes.
+  std::string make_key(char kind, size_t extra, std::string_view tail) const {
+    std::string out;
+    out.reserve(prefix_.size() + 1 + extra + tail.size());
+    out += prefix_;
+    out += kind;
+    out += tail;
+    return out;
+  }
+
   std::string prefix_;
 };
 

@@ -17,6 +17,17 @@ namespace flow::runtime {
 
 //! A record leaving keyed state, of the operator's `output` schema.
 struct StateOutput {
+  //! An output record of evaluated values (not encoded).
+  static StateOutput of(int32_t query, std::optional<compiler::eval::Value> key,
+                        std::vector<compiler::eval::Value> record, int64_t event_time_ms) {
+    StateOutput output;
+    output.query = query;
+    output.key = std::move(key);
+    output.record = std::move(record);
+    output.event_time_ms = event_time_ms;
+    return output;
+  }
+
   int32_t query = 0;
   //! `process`: the key. `aggregate`: the group's value, or a record of the group fields when
   //! there are several (decoded from the canonical form, so -0.0 comes back as 0.0).
@@ -26,6 +37,12 @@ struct StateOutput {
   //! the deadline for an event-time timeout; the key's latest event time for a processing-time
   //! timeout; the window's end - 1 (the latest time it holds) for `emit final` rows.
   int64_t event_time_ms = 0;
+  //! Set (instead of `key` and `record`) when keyed state wrote the record for the sink itself
+  //! (a compiled handler of a query whose keyed state feeds its sink): the JSON value and the
+  //! Kafka message key's bytes.
+  bool encoded = false;
+  std::string json;
+  std::string message_key;
 };
 
 //! Metric name -> count.

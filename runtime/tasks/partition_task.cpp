@@ -138,8 +138,11 @@ bool PartitionTask::open_state(const std::string& directory, std::string& error)
       if (SharedState* shared = shared_.shared_state[q].get()) {
         bindings_[q] = {shared->op.get(), shared};
       } else {
+        // Keyed state that feeds the sink directly encodes what its compiled handlers emit.
+        const flow_encoder* sink_encoder = after_state_[q] ? nullptr : shared_.encoder_table[q];
         owned_.push_back(std::make_unique<KeyedStateOperator>(p, static_cast<int32_t>(q), *store_, shared_.clock,
-                                                              compiler::codegen::handler_functions(shared_.program, p, q)));
+                                                              compiler::codegen::handler_functions(shared_.program, p, q),
+                                                              sink_encoder));
         bindings_[q] = {owned_.back().get(), nullptr};
       }
       break;
@@ -339,6 +342,11 @@ void PartitionTask::deliver(std::vector<StateOutput>& outputs, std::map<std::str
       if (p.metrics[m].name == name) shared_.metrics[m]->fetch_add(count, std::memory_order_relaxed);
   tallies.clear();
   for (auto& output : outputs) {
+    if (output.encoded) {
+      emit(output.query, output.message_key.data(), static_cast<int64_t>(output.message_key.size()),
+           output.json.data(), static_cast<int64_t>(output.json.size()));
+      continue;
+    }
     if (size_t first = after_state_[output.query]) {
       auto result = compiler::eval::run_after_state(p.queries[output.query], first, std::move(output.record),
                                                     std::move(output.key));

@@ -132,7 +132,7 @@ TEST_CASE("codec: an arena too small for the object") {
   CHECK(arena.out_of_space == 0);
 }
 
-TEST_CASE("codec: lists of scalars are written from evaluated values; records and nested lists are refused") {
+TEST_CASE("codec: lists of scalars are written from evaluated values and flow_values; records and nested lists are refused") {
   using flow::compiler::eval::Value;
   auto encoder = flow::runtime::make_encoder(
       {field("user", TypeKind::String), {"pages", Type::list(Type::scalar(TypeKind::String), 20)}});
@@ -145,10 +145,18 @@ TEST_CASE("codec: lists of scalars are written from evaluated values; records an
   flow_arena_reset(&arena);
   json = flow::runtime::encode_values(encoder.get(), {Value::string("bob"), Value::null()}, &arena);
   CHECK(std::string(json.data, static_cast<size_t>(json.len)) == R"({"user":"bob","pages":null})");
-  // flow_value has no list form: the ABI path writes null for a list field.
-  std::string text = "cid";
-  flow_value fields[2] = {{static_cast<int64_t>(reinterpret_cast<intptr_t>(text.data())), 3, 0}, {0, 0, 0}};
+  // From flow_values: a list points at its elements (an empty list at none); a null list is null.
+  std::string text = "cid", page = "/b";
+  auto address = [](const void* p) { return static_cast<int64_t>(reinterpret_cast<intptr_t>(p)); };
+  flow_value pages[2] = {{address(page.data()), 2, 0}, {0, 0, 1}};
+  flow_value fields[2] = {{address(text.data()), 3, 0}, {address(pages), 2, 0}};
   flow_arena_reset(&arena);
+  json = flow_json_encode(encoder.get(), fields, &arena);
+  CHECK(std::string(json.data, static_cast<size_t>(json.len)) == R"({"user":"cid","pages":["/b",null]})");
+  fields[1] = {0, 0, 0};
+  json = flow_json_encode(encoder.get(), fields, &arena);
+  CHECK(std::string(json.data, static_cast<size_t>(json.len)) == R"({"user":"cid","pages":[]})");
+  fields[1] = {0, 0, 1};
   json = flow_json_encode(encoder.get(), fields, &arena);
   CHECK(std::string(json.data, static_cast<size_t>(json.len)) == R"({"user":"cid","pages":null})");
   CHECK_THROWS_AS(flow::runtime::make_encoder({{"r", Type::record({field("x", TypeKind::Int)})}}),
