@@ -5,7 +5,7 @@
 // per-schema decoder decides every record of the batch, and a list of edge and malformed records,
 // exactly as flow_json_decode does, and exits 1 if not. Build and run from the repository root (one
 // line; see README.md here):
-//   g++ -std=c++20 -O2 -DNDEBUG -I. bench/codec/decode_bench.cpp runtime/codec/*.cpp compiler/plan/type.cpp
+//   g++ -std=c++20 -O2 -DNDEBUG -I. bench/codec/decode_bench.cpp bench/codec/single_pass_decoder.cpp runtime/codec/*.cpp compiler/plan/type.cpp
 //       compiler/eval/value.cpp stdlib/arena.cpp -lsimdjson -lfmt -o /tmp/codec_bench && /tmp/codec_bench
 #include <simdjson.h>
 
@@ -24,6 +24,8 @@
 #include "compiler/plan/type.hpp"
 #include "runtime/abi/flow_abi.h"
 #include "runtime/codec/json_codec.hpp"
+#include "runtime/codec/json_decoder.hpp"
+#include "bench/codec/single_pass_decoder.hpp"
 
 namespace {
 
@@ -258,10 +260,11 @@ bool decoders_agree(const Schema& schema, const std::vector<bool>& needed, const
   flow_arena flow_side_arena, per_schema_arena;
   flow_arena_init(&flow_side_arena, flow_buffer.data(), static_cast<int64_t>(flow_buffer.size()));
   flow_arena_init(&per_schema_arena, per_schema_buffer.data(), static_cast<int64_t>(per_schema_buffer.size()));
-  auto agree = [&](std::string_view json, const flow_decoder* flow_decoder) {
+  // The reference is JsonDecoder (simdjson on demand), whatever make_decoder returns.
+  auto agree = [&](std::string_view json, flow::runtime::JsonDecoder& flow_decoder) {
     const Outcome by_flow = outcome_of(
         [&](const char* bytes, int64_t len, flow_value* fields, flow_arena* arena, flow_str* detail) {
-          return flow_json_decode(flow_decoder, bytes, len, fields, arena, detail);
+          return flow_decoder.decode(bytes, len, fields, arena, detail);
         },
         json, flow_side_arena);
     const Outcome by_per_schema = outcome_of(
@@ -275,16 +278,18 @@ bool decoders_agree(const Schema& schema, const std::vector<bool>& needed, const
                   Needed == all_four ? "4" : "2", printable(json).c_str(), problem.c_str());
     return problem.empty();
   };
-  const flow::runtime::DecoderPtr decoder = flow::runtime::make_decoder(schema, needed, max_record_bytes);
+  flow::runtime::JsonDecoder decoder(schema, needed, max_record_bytes);
   for (std::size_t i = 0; i < record_count; ++i)
     if (!agree(std::string_view(batch.bytes).substr(batch.offsets[i], batch.offsets[i + 1] - batch.offsets[i]),
-               decoder.get()))
+               decoder))
       return false;
   // flow_json_decode's verdict on some malformed records depends on the records its decoder parsed
   // before (with simdjson 3.0.1, `{"user":[,...}` is a wrong type for a fresh decoder and malformed
   // JSON after some others), so each edge record gets a fresh one.
-  for (const std::string& json : edges)
-    if (!agree(json, flow::runtime::make_decoder(schema, needed, max_record_bytes).get())) return false;
+  for (const std::string& json : edges) {
+    flow::runtime::JsonDecoder fresh(schema, needed, max_record_bytes);
+    if (!agree(json, fresh)) return false;
+  }
   return true;
 }
 
@@ -374,6 +379,14 @@ int main() {
        })});
   cases.push_back({"flow_json_decode: 4 of 4 fields needed", flow_decode(all.get())});
   cases.push_back({"flow_json_decode: 2 of 4 fields needed", flow_decode(two.get())});
+  // The two decoders make_decoder can return, called directly.
+  flow::runtime::JsonDecoder json_all(schema, all_needed, max_record_bytes), json_two(schema, two_needed, max_record_bytes);
+  flow::runtime::SinglePassDecoder single_all(schema, all_needed, max_record_bytes),
+      single_two(schema, two_needed, max_record_bytes);
+  cases.push_back({"JsonDecoder (simdjson): 4 of 4 fields needed", per_schema_decode(json_all)});
+  cases.push_back({"JsonDecoder (simdjson): 2 of 4 fields needed", per_schema_decode(json_two)});
+  cases.push_back({"SinglePassDecoder: 4 of 4 fields needed", per_schema_decode(single_all)});
+  cases.push_back({"SinglePassDecoder: 2 of 4 fields needed", per_schema_decode(single_two)});
   cases.push_back({"per-schema decoder: 4 of 4 fields needed", per_schema_decode(per_schema_all)});
   cases.push_back({"per-schema decoder: 2 of 4 fields needed", per_schema_decode(per_schema_two)});
   // The way back, for scale: the 4 decoded fields of each record as a JSON object.
