@@ -2,10 +2,8 @@
 #include "runtime/state/process_operator.hpp"
 
 #include "runtime/codec/json_codec.hpp"
+#include "runtime/codec/message_key.hpp"
 
-#include <fmt/format.h>
-
-#include <bit>
 #include <exception>
 #include <limits>
 
@@ -30,17 +28,6 @@ struct flow_handler_call {
 
 namespace {
 
-//! The Kafka message key of a record keyed by `key`: a string's bytes, else the value's text (as
-//! the partition task writes the key of an evaluated output).
-std::string message_key(const flow_value& key, const Type& type) {
-  if (key.is_null) return {};
-  switch (type.kind) {
-    case flow::compiler::plan::TypeKind::String:
-      return std::string(reinterpret_cast<const char*>(key.bits), static_cast<size_t>(key.len > 0 ? key.len : 0));
-    case flow::compiler::plan::TypeKind::Float: return fmt::format("{}", std::bit_cast<double>(key.bits));
-    default: return std::to_string(key.bits);
-  }
-}
 
 //! Writes the emitted record for the sink now, without building eval::Values; false when it does
 //! not fit the arena (the caller then takes the general path).
@@ -53,7 +40,7 @@ bool emit_encoded(flow_handler_call* call, const flow_value* fields) {
   output.event_time_ms = call->event_time_ms;
   output.encoded = true;
   output.json.assign(json.data, static_cast<size_t>(json.len));
-  output.message_key = message_key(*call->key, *call->key_type);
+  output.message_key = flow::runtime::message_key(*call->key, *call->key_type);
   call->out->push_back(std::move(output));
   return true;
 }

@@ -1,5 +1,6 @@
 // Partition tasks: triggers, the callbacks of generated code, keyed state hand-over, checkpoints.
 #include "runtime/codec/codec_symbols.hpp"
+#include "runtime/codec/message_key.hpp"
 #include "runtime/tasks/partition_task.hpp"
 
 #include "compiler/eval/stateless_pipeline.hpp"
@@ -46,13 +47,6 @@ const plan::LogicalSink* sink_of(const plan::QueryPlan& query) {
   return query.operators.empty() ? nullptr : dynamic_cast<const plan::LogicalSink*>(query.operators.back().get());
 }
 
-std::string key_text(const Value& key) {
-  switch (key.kind) {
-    case compiler::eval::ValueKind::String: return key.text;
-    case compiler::eval::ValueKind::Float: return fmt::format("{}", key.float_value);
-    default: return std::to_string(key.int_value);
-  }
-}
 
 }  // namespace
 
@@ -366,7 +360,7 @@ void PartitionTask::deliver(std::vector<StateOutput>& outputs, std::map<std::str
     }
     flow_arena_reset(&arena_);
     flow_str json = encode_values(encoder, output.record, &arena_);
-    std::string key = output.key && !output.key->is_null() ? key_text(*output.key) : std::string();
+    std::string key = output.key ? message_key(*output.key) : std::string();
     emit(output.query, output.key ? key.data() : nullptr, static_cast<int64_t>(key.size()), json.data, json.len);
   }
   outputs.clear();
