@@ -6,9 +6,22 @@
 //   anything after the object (even a second object) and a truncated object are
 //   FLOW_DECODE_MALFORMED_JSON. A record longer than max_record_bytes is FLOW_DECODE_TOO_LARGE,
 //   decided from its length before any parsing.
-// - Only the needed fields are decoded; the others, and unknown keys, are skipped without looking
-//   at their values (simdjson checks the structure of the whole record, not skipped scalars), so
-//   `{"n":tru}` with `n` not needed decodes fine. Fields not needed are left null.
+// - Only the needed fields are decoded; the others, and unknown keys, are skipped without reading
+//   their values, so `{"n":tru}` with `n` not needed decodes fine. Fields not needed are left null.
+// - What is checked of the whole record all the same: the object's own syntax (quoted keys, `:`
+//   and `,` where they belong); that every value, skipped or not, starts like one (`{"x":,1]}`,
+//   `{"x":}}` and `{"x":"q":[]}}` are FLOW_DECODE_MALFORMED_JSON); that strings are closed and
+//   hold no unescaped control character; that brackets and braces balance. Not checked: skipped
+//   scalars (`tru`), and inside a skipped array or object anything but its strings and its
+//   balance (brackets are counted, not matched: `[1 2}` passes), nor the escapes of a key that
+//   names no field.
+// - A record with several problems fails for the first of them in this order: what simdjson's
+//   first pass finds over the whole record (an unclosed string, an unescaped control character,
+//   nothing but blanks, a value that is no object, a record that does not end with `}`); then
+//   brackets or braces that do not balance (a truncated record, whatever else is wrong with it);
+//   then the first problem met reading the record in order (a needed field's value, a misplaced
+//   `:` or `,`, a value missing, anything after the object); then a missing field. The reason
+//   and the detail depend on the record's bytes alone, never on the records decoded before.
 // - A repeated key: the first occurrence wins; later ones are skipped like unknown keys, even if
 //   their value would not fit. Keys match case-sensitively after unescaping (`"\u0075ser"` is
 //   `user`).
@@ -43,7 +56,8 @@
 // - A decoder is not thread-safe: it reuses one simdjson parser and one padded copy of the record,
 //   grown to the largest record seen (so the steady state allocates nothing), although the ABI
 //   passes it as const. Each partition task owns its decoder. Every call sets all of `fields`
-//   (one slot per schema field) and `*detail`.
+//   (one slot per schema field) and `*detail`. Reuse changes no verdict: the padding byte that
+//   simdjson reads after a record is reset for each one (see JsonDecoder::decode).
 // - simdjson's first pass (validation, structure) picks the best kernel for the CPU at run time;
 //   the on-demand pass uses the kernel chosen at compile time, which without `-march` flags is
 //   simdjson's portable one. It only walks the structure and parses the needed numbers, where

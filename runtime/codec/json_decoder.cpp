@@ -40,6 +40,44 @@ std::string_view trim_blanks(std::string_view token) {
   return token;
 }
 
+//! Whether a value the decoder skips unread starts like a JSON value. `token` is its raw token, in
+//! the padded buffer, so the byte just after it (the next token's first, or the padding) can be
+//! read. simdjson's on-demand parser, skipping a value, takes a `,` or `:` there for the start of
+//! an array, a `]` or `}` for a whole value and a string followed by `:` for a key, and would let
+//! such records through (`"x":,1]`, `"x":}`, `"x":"q":[]}`).
+FLOW_HOT bool starts_like_a_value(std::string_view token) {
+  const char first = *token.data();  // a value's token is never empty
+  if (first == '"') return token.data()[token.size()] != ':';
+  return first != ',' && first != ':' && first != ']' && first != '}';
+}
+
+//! What is wrong with the brackets and braces of a record that simdjson's first pass accepted, or
+//! nullptr: counted outside strings as that pass finds them, never more may be closed than were
+//! opened, and all must be closed in the end. Kinds are not matched (`[1}` balances), as
+//! simdjson's skipping does not match them either. Only called once a record has failed.
+const char* bracket_problem(const char* json, int64_t len) noexcept {
+  int64_t depth = 0;
+  bool in_string = false;
+  for (int64_t at = 0; at < len; ++at) {
+    switch (json[at]) {
+      case '\\':
+        // For the first pass a backslash escapes the byte after it, inside a string or not; that
+        // matters only if the byte is a quote or another backslash.
+        if (at + 1 < len && (json[at + 1] == '"' || json[at + 1] == '\\')) ++at;
+        break;
+      case '"': in_string = !in_string; break;
+      case '[':
+      case '{': depth += in_string ? 0 : 1; break;
+      case ']':
+      case '}':
+        if (!in_string && --depth < 0) return "a `]` or `}` closes nothing";
+        break;
+      default: break;
+    }
+  }
+  return depth == 0 ? nullptr : "a `[` or `{` is never closed (truncated?)";
+}
+
 //! Whether `text`, which lies in the padded buffer, has a backslash: eight bytes at a time, reading
 //! up to seven bytes past its end, which the padding allows.
 FLOW_HOT bool has_backslash(std::string_view text) {
@@ -138,6 +176,17 @@ bool JsonDecoder::grow_buffer(int64_t len) noexcept {
   return parser_.allocate(static_cast<std::size_t>(capacity)) == simdjson::SUCCESS;
 }
 
+template <typename... Args>
+FLOW_COLD int32_t JsonDecoder::reject(Record& record, int32_t reason, fmt::format_string<Args...> format,
+                                      Args&&... args) noexcept {
+  // A record that fails before the walk reaches its end may hold a bracket that never closes,
+  // which the walk would have met later: it is a truncated record, and that decides. (A record
+  // read to its end has balanced, or the walk would have failed.)
+  if (const char* problem = bracket_problem(buffer_.data(), record.len); problem != nullptr)
+    return fail(record.arena, record.detail, FLOW_DECODE_MALFORMED_JSON, "the record is not valid JSON: {}", problem);
+  return fail(record.arena, record.detail, reason, format, std::forward<Args>(args)...);
+}
+
 int32_t JsonDecoder::decode(const char* json, int64_t len, flow_value* fields, flow_arena* arena,
                             flow_str* detail) noexcept {
   if (detail != nullptr) *detail = {"", 0};
@@ -150,7 +199,16 @@ int32_t JsonDecoder::decode(const char* json, int64_t len, flow_value* fields, f
     return fail(arena, detail, FLOW_DECODE_TOO_LARGE, "the record is {} bytes, and there is no memory to parse it",
                 len);
   std::memcpy(buffer_.data(), json, static_cast<std::size_t>(len));
-  Record record{json, fields, arena, detail, false};
+  // The first byte of the padding must not be left over from an earlier, longer record: simdjson
+  // 3.0.1 reads it as the token after the record's last one. It checks that the brackets of a
+  // record balance only if that byte is `}` (its fix for simdjson issue 1834), and a walk that runs
+  // past the end of an unbalanced record reads it as its next token. A zero, as in a fresh
+  // decoder, starts no token: such a walk fails, and the decoder checks the balance itself where
+  // it matters (see reject). The other padding bytes are only read past a token that ends before
+  // the record's last `}`, so they decide nothing. (One byte, not the whole padding: clearing 64
+  // bytes cost up to 2 ns per record.)
+  buffer_[static_cast<std::size_t>(len)] = 0;
+  Record record{json, len, fields, arena, detail, false};
   return parse(record, len);
 }
 
@@ -189,8 +247,10 @@ int32_t JsonDecoder::parse(Record& record, int64_t len) noexcept {
 
   const char* rest = nullptr;
   if (document.current_location().get(rest) == simdjson::SUCCESS)
-    return fail(record.arena, record.detail, FLOW_DECODE_MALFORMED_JSON,
-                "the record goes on after its JSON object (at byte {})", rest - buffer_.data());
+    return reject(record, FLOW_DECODE_MALFORMED_JSON, "the record goes on after its JSON object (at byte {})",
+                  rest - buffer_.data());
+  // Having read the whole record, the walk has seen every bracket balance: a missing field is the
+  // only problem left.
   for (std::size_t slot = 0; slot < needed_.size(); ++slot) {
     const NeededField& field = needed_[slot];
     const bool seen = slot < 64 ? (seen_first_ >> slot & 1) != 0 : seen_[slot - 64] != 0;
@@ -223,16 +283,21 @@ int32_t JsonDecoder::decode_members(Record& record, ondemand::object& object) no
   int32_t reason = FLOW_DECODE_OK;
   for (auto member : object) {
     if (const auto error = member.error(); error != simdjson::SUCCESS) {
-      reason = fail(record.arena, record.detail, FLOW_DECODE_MALFORMED_JSON, "the record is not valid JSON: {}",
-                    structure_problem(error));
+      reason = reject(record, FLOW_DECODE_MALFORMED_JSON, "the record is not valid JSON: {}", structure_problem(error));
       break;
     }
     // A reference, not get() into a local: that copy costs a store-forwarding stall per key.
     ondemand::field&& field = std::move(member).value_unsafe();
     const int slot = finder.find(field);
     // An unknown key, a field no query reads, or a repeated key (the first one wins): the value
-    // is skipped without being looked at.
-    if (slot < 0 || already_seen(slot)) continue;
+    // is skipped without being looked at, once it is seen to start like a value.
+    if (slot < 0 || already_seen(slot)) {
+      if (const std::string_view token = field.value().raw_json_token(); !starts_like_a_value(token)) [[unlikely]] {
+        reason = misplaced(record, token);
+        break;
+      }
+      continue;
+    }
     reason = decode_value(record, finder.fields[slot], field.value());
     if (reason != FLOW_DECODE_OK) break;
   }
@@ -283,9 +348,11 @@ FLOW_HOT int32_t JsonDecoder::decode_value(Record& record, const NeededField& fi
         out = {number, 0, 0};
         return FLOW_DECODE_OK;
       }
-      const std::string_view token = trim_blanks(value.raw_json_token());
-      if (!token.empty() && token.front() == '"') return decode_timestamp_text(record, field, value, token);
-      return mismatch(record, field, value);
+      const std::string_view token = value.raw_json_token();
+      if (*token.data() != '"') return mismatch(record, field, value);
+      const int32_t reason = decode_timestamp_text(record, field, value, trim_blanks(token));
+      if (reason == FLOW_DECODE_OK && !starts_like_a_value(token)) [[unlikely]] return misplaced(record, token);
+      return reason;
     }
     case TypeKind::Float: {
       double number;
@@ -300,9 +367,13 @@ FLOW_HOT int32_t JsonDecoder::decode_value(Record& record, const NeededField& fi
       return FLOW_DECODE_OK;
     }
     case TypeKind::String: {
-      const std::string_view token = trim_blanks(value.raw_json_token());
-      if (!token.empty() && token.front() == '"') return decode_string(record, field, value, token);
-      return mismatch(record, field, value);
+      const std::string_view token = value.raw_json_token();
+      if (*token.data() != '"') return mismatch(record, field, value);
+      const int32_t reason = decode_string(record, field, value, trim_blanks(token));
+      // A string read from its token is not consumed: simdjson skips it later, and takes it for a
+      // key if a `:` follows.
+      if (reason == FLOW_DECODE_OK && !starts_like_a_value(token)) [[unlikely]] return misplaced(record, token);
+      return reason;
     }
     default: return mismatch(record, field, value);  // the constructor lets no other kind through
   }
@@ -311,8 +382,8 @@ FLOW_HOT int32_t JsonDecoder::decode_value(Record& record, const NeededField& fi
 FLOW_HOT int32_t JsonDecoder::decode_string(Record& record, const NeededField& field, ondemand::value& value,
                                             std::string_view token) noexcept {
   if (token.size() < 2 || token.back() != '"')
-    return fail(record.arena, record.detail, FLOW_DECODE_MALFORMED_JSON, "field `{}`: {} is not a valid JSON string",
-                field.name, Excerpt{token});
+    return reject(record, FLOW_DECODE_MALFORMED_JSON, "field `{}`: {} is not a valid JSON string", field.name,
+                  Excerpt{token});
   if (record.masked_utf8)
     if (const int32_t reason = check_masked_utf8(record, field, token); reason != FLOW_DECODE_OK) return reason;
   const std::string_view content = token.substr(1, token.size() - 2);
@@ -335,8 +406,8 @@ FLOW_HOT int32_t JsonDecoder::decode_string(Record& record, const NeededField& f
 FLOW_OUT_OF_LINE int32_t JsonDecoder::decode_timestamp_text(Record& record, const NeededField& field,
                                                             ondemand::value& value, std::string_view token) noexcept {
   if (token.size() < 2 || token.back() != '"')
-    return fail(record.arena, record.detail, FLOW_DECODE_MALFORMED_JSON, "field `{}`: {} is not a valid JSON string",
-                field.name, Excerpt{token});
+    return reject(record, FLOW_DECODE_MALFORMED_JSON, "field `{}`: {} is not a valid JSON string", field.name,
+                  Excerpt{token});
   if (record.masked_utf8)
     if (const int32_t reason = check_masked_utf8(record, field, token); reason != FLOW_DECODE_OK) return reason;
   std::string_view text = token.substr(1, token.size() - 2);
@@ -344,9 +415,9 @@ FLOW_OUT_OF_LINE int32_t JsonDecoder::decode_timestamp_text(Record& record, cons
     return escape_failure(record, field, token.substr(1, token.size() - 2));
   const Rfc3339Result parsed = parse_rfc3339(text);
   if (!parsed.ok)
-    return fail(record.arena, record.detail, FLOW_DECODE_WRONG_TYPE,
-                "field `{}`: {} is not an RFC 3339 timestamp: {} (or send integer milliseconds)", field.name,
-                Excerpt{token}, parsed.problem);
+    return reject(record, FLOW_DECODE_WRONG_TYPE,
+                  "field `{}`: {} is not an RFC 3339 timestamp: {} (or send integer milliseconds)", field.name,
+                  Excerpt{token}, parsed.problem);
   record.fields[field.index] = {parsed.ms, 0, 0};
   return FLOW_DECODE_OK;
 }
@@ -358,39 +429,44 @@ FLOW_COLD int32_t JsonDecoder::mismatch(Record& record, const NeededField& field
     if (const int32_t reason = check_masked_utf8(record, field, token); reason != FLOW_DECODE_OK) return reason;
   ondemand::json_type type;
   if (value.type().get(type) != simdjson::SUCCESS)
-    return fail(record.arena, record.detail, FLOW_DECODE_MALFORMED_JSON, "field `{}`: {} is not valid JSON", field.name,
-                Excerpt{token});
+    return reject(record, FLOW_DECODE_MALFORMED_JSON, "field `{}`: {} is not valid JSON", field.name, Excerpt{token});
   switch (type) {
     case ondemand::json_type::null:
       if (token != "null") break;
       if (field.nullable) return FLOW_DECODE_OK;  // every field starts out null
-      return fail(record.arena, record.detail, FLOW_DECODE_MISSING_FIELD,
-                  "field `{}` is null, and its type `{}` is not nullable", field.name, field.type_text);
+      return reject(record, FLOW_DECODE_MISSING_FIELD, "field `{}` is null, and its type `{}` is not nullable",
+                    field.name, field.type_text);
     case ondemand::json_type::number: {
       const JsonNumberShape shape = json_number_shape(token);
       if (shape == JsonNumberShape::Invalid) break;
       if (field.kind == TypeKind::Float)
-        return fail(record.arena, record.detail, FLOW_DECODE_OUT_OF_RANGE, "field `{}`: {} does not fit a 64-bit float",
-                    field.name, Excerpt{token});
+        return reject(record, FLOW_DECODE_OUT_OF_RANGE, "field `{}`: {} does not fit a 64-bit float", field.name,
+                      Excerpt{token});
       if (field.kind == TypeKind::Int || field.kind == TypeKind::Duration || field.kind == TypeKind::Timestamp) {
         if (shape == JsonNumberShape::Integer)
-          return fail(record.arena, record.detail, FLOW_DECODE_OUT_OF_RANGE,
-                      "field `{}`: {} does not fit a 64-bit integer", field.name, Excerpt{token});
-        return fail(record.arena, record.detail, FLOW_DECODE_WRONG_TYPE, "field `{}`: expected {}, found {}",
-                    field.name, expected_text(field.kind), Excerpt{token});
+          return reject(record, FLOW_DECODE_OUT_OF_RANGE, "field `{}`: {} does not fit a 64-bit integer", field.name,
+                        Excerpt{token});
+        return reject(record, FLOW_DECODE_WRONG_TYPE, "field `{}`: expected {}, found {}", field.name,
+                      expected_text(field.kind), Excerpt{token});
       }
-      return fail(record.arena, record.detail, FLOW_DECODE_WRONG_TYPE, "field `{}`: expected {}, found a number",
-                  field.name, expected_text(field.kind));
+      return reject(record, FLOW_DECODE_WRONG_TYPE, "field `{}`: expected {}, found a number", field.name,
+                    expected_text(field.kind));
     }
     case ondemand::json_type::boolean:
       if (token != "true" && token != "false") break;
       [[fallthrough]];
     default:
-      return fail(record.arena, record.detail, FLOW_DECODE_WRONG_TYPE, "field `{}`: expected {}, found {}", field.name,
-                  expected_text(field.kind), found_text(type));
+      return reject(record, FLOW_DECODE_WRONG_TYPE, "field `{}`: expected {}, found {}", field.name,
+                    expected_text(field.kind), found_text(type));
   }
-  return fail(record.arena, record.detail, FLOW_DECODE_MALFORMED_JSON, "field `{}`: {} is not valid JSON", field.name,
-              Excerpt{token});
+  return reject(record, FLOW_DECODE_MALFORMED_JSON, "field `{}`: {} is not valid JSON", field.name, Excerpt{token});
+}
+
+FLOW_COLD int32_t JsonDecoder::misplaced(Record& record, std::string_view token) noexcept {
+  const bool key_like = *token.data() == '"';
+  const char* at = key_like ? token.data() + token.size() : token.data();
+  return reject(record, FLOW_DECODE_MALFORMED_JSON, "the record is not valid JSON: {} at byte {}",
+                key_like ? "a `:` after a value" : "a value is missing", at - buffer_.data());
 }
 
 FLOW_COLD int32_t JsonDecoder::check_masked_utf8(Record& record, const NeededField& field,
@@ -399,9 +475,9 @@ FLOW_COLD int32_t JsonDecoder::check_masked_utf8(Record& record, const NeededFie
   const int64_t end = begin + static_cast<int64_t>(token.size());
   const auto masked = std::lower_bound(masked_offsets_.begin(), masked_offsets_.end(), begin);
   if (masked == masked_offsets_.end() || *masked >= end) return FLOW_DECODE_OK;
-  return fail(record.arena, record.detail, FLOW_DECODE_INVALID_UTF8,
-              "field `{}`: the value is not valid UTF-8 (byte 0x{:02X} at offset {} of the record)", field.name,
-              static_cast<unsigned char>(record.input[*masked]), *masked);
+  return reject(record, FLOW_DECODE_INVALID_UTF8,
+                "field `{}`: the value is not valid UTF-8 (byte 0x{:02X} at offset {} of the record)", field.name,
+                static_cast<unsigned char>(record.input[*masked]), *masked);
 }
 
 FLOW_COLD int32_t JsonDecoder::escape_failure(Record& record, const NeededField& field,
@@ -409,11 +485,11 @@ FLOW_COLD int32_t JsonDecoder::escape_failure(Record& record, const NeededField&
   // simdjson says only that unescaping failed: an escaped lone surrogate is invalid UTF-8 (it has
   // no encoding), anything else a malformed escape.
   if (const std::size_t at = find_lone_surrogate_escape(content); at != std::string_view::npos)
-    return fail(record.arena, record.detail, FLOW_DECODE_INVALID_UTF8,
-                "field `{}`: the string is not valid UTF-8 (`{}` is a lone surrogate)", field.name,
-                content.substr(at, 6));
-  return fail(record.arena, record.detail, FLOW_DECODE_MALFORMED_JSON,
-              "field `{}`: the string has an invalid escape sequence", field.name);
+    return reject(record, FLOW_DECODE_INVALID_UTF8,
+                  "field `{}`: the string is not valid UTF-8 (`{}` is a lone surrogate)", field.name,
+                  content.substr(at, 6));
+  return reject(record, FLOW_DECODE_MALFORMED_JSON, "field `{}`: the string has an invalid escape sequence",
+                field.name);
 }
 
 }  // namespace flow::runtime

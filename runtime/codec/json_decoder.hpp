@@ -2,6 +2,7 @@
 // flow_values, with simdjson's on-demand parser. The behaviour is specified in json_codec.hpp.
 #pragma once
 
+#include <fmt/format.h>
 #include <simdjson.h>
 
 #include <cstdint>
@@ -50,6 +51,7 @@ class JsonDecoder {
   //! What one decode() call works on; lives on its stack.
   struct Record {
     const char* input;  //!< the caller's bytes, which decoded strings point into
+    int64_t len;
     flow_value* fields;
     flow_arena* arena;
     flow_str* detail;
@@ -68,6 +70,11 @@ class JsonDecoder {
   int32_t mismatch(Record& record, const NeededField& field, simdjson::ondemand::value& value) noexcept;
   int32_t check_masked_utf8(Record& record, const NeededField& field, std::string_view token) noexcept;
   int32_t escape_failure(Record& record, const NeededField& field, std::string_view content) noexcept;
+  int32_t misplaced(Record& record, std::string_view token) noexcept;
+  //! Fails the record for `reason` once its reading has begun, unless its brackets do not balance:
+  //! then it is malformed JSON, whatever was found first (see json_codec.hpp).
+  template <typename... Args>
+  int32_t reject(Record& record, int32_t reason, fmt::format_string<Args...> format, Args&&... args) noexcept;
 
   std::vector<NeededField> needed_;
   std::size_t field_count_;
@@ -75,7 +82,7 @@ class JsonDecoder {
 
   // Scratch reused by every record, so that the steady state allocates nothing.
   simdjson::ondemand::parser parser_;
-  std::vector<char> buffer_;             //!< the record copied, then SIMDJSON_PADDING bytes
+  std::vector<char> buffer_;             //!< the record copied, then SIMDJSON_PADDING bytes, the first 0
   uint64_t seen_first_ = 0;              //!< bit i: needed field i was decoded in this record
   std::vector<uint8_t> seen_;            //!< the same for needed fields 64 and on
   std::vector<int64_t> masked_offsets_;  //!< where invalid UTF-8 bytes were replaced
