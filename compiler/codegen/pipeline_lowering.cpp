@@ -3,6 +3,7 @@
 // operators: values stay in SSA registers until the sink encodes them.
 #include "compiler/codegen/pipeline_lowering.hpp"
 
+#include "compiler/codegen/decoder_lowering.hpp"
 #include "compiler/codegen/expression_lowering.hpp"
 #include "compiler/plan/operators/logical_aggregate.hpp"
 #include "compiler/plan/operators/logical_process.hpp"
@@ -66,6 +67,7 @@ class BatchLowering {
     auto* exit = llvm::BasicBlock::Create(cx_.llvm(), "exit", fn_);
     b_.SetInsertPoint(entry);
     cx_.arena = b_.CreateCall(cx_.external("flow_rt_arena", ptr, {ptr}), {task_});
+    max_record_bytes_ = b_.CreateCall(cx_.external("flow_json_max_record_bytes", cx_.i64(), {ptr}), {decoder_});
     size_t width = std::max<size_t>(source_.schema.size(), widest_record());
     fields_ = b_.CreateAlloca(cx_.value_type(), cx_.i64_const(static_cast<int64_t>(source_.schema.size() + 1)),
                               "fields");
@@ -112,10 +114,15 @@ class BatchLowering {
     b_.CreateCall(cx_.external("flow_arena_reset", b_.getVoidTy(), {ptr}), {cx_.arena});
     llvm::Value* value = b_.CreateLoad(ptr, b_.CreateStructGEP(cx_.record_type(), record_, 0));
     llvm::Value* length = b_.CreateLoad(i64, b_.CreateStructGEP(cx_.record_type(), record_, 1));
+    // The schema's own fast path first; what it gives up on, flow_json_decode decodes.
+    auto* good = llvm::BasicBlock::Create(cx_.llvm(), "decoded", fn_);
+    auto* slow = llvm::BasicBlock::Create(cx_.llvm(), "decode", fn_);
+    lower_fast_decode(cx_, source_.schema, needed_fields(plan_, source_.name),
+                      FastDecodeSite{fn_, value, length, max_record_bytes_, fields_, good, slow});
+    b_.SetInsertPoint(slow);
     llvm::Value* status = b_.CreateCall(cx_.external("flow_json_decode", cx_.i32(), {ptr, ptr, i64, ptr, ptr, ptr}),
                                         {decoder_, value, length, fields_, cx_.arena, detail_});
     auto* bad = llvm::BasicBlock::Create(cx_.llvm(), "dead_letter", fn_);
-    auto* good = llvm::BasicBlock::Create(cx_.llvm(), "decoded", fn_);
     b_.CreateCondBr(b_.CreateICmpNE(status, b_.getInt32(0)), bad, good);
 
     b_.SetInsertPoint(bad);
@@ -315,6 +322,7 @@ class BatchLowering {
   llvm::Value* out_ = nullptr;
   llvm::Value* key_slot_ = nullptr;
   llvm::Value* detail_ = nullptr;
+  llvm::Value* max_record_bytes_ = nullptr;
   llvm::Value* event_time_ = nullptr;
   plan::Type key_type_;
 };

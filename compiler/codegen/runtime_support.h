@@ -22,6 +22,24 @@ flow_str flow_cg_format_float(flow_arena* arena, double value) FLOW_STDLIB_NOEXC
 flow_str flow_cg_list_append(flow_arena* arena, const void* items, int64_t count, const void* element,
                              int64_t max) FLOW_STDLIB_NOEXCEPT;
 
+/* The decoder fast path's scanning steps (compiler/codegen/decoder_lowering.hpp). Each reads
+ * only bytes [at, len) of `json` (records are not padded) and returns the position after what it
+ * read, or -1 to give up (the record then goes to flow_json_decode). */
+/* A string's content from `at` (just after its opening quote): the position of its closing
+ * quote; -1 on a backslash, a control character, invalid UTF-8 or the record's end. */
+int64_t flow_cg_scan_string(const char* json, int64_t len, int64_t at) FLOW_STDLIB_NOEXCEPT;
+/* An integer in plain form (optional `-`, no leading zeros, not `-0`, at most 18 digits) into
+ * `*out`; -1 for anything else, including a fraction or exponent after the digits. */
+int64_t flow_cg_parse_int(const char* json, int64_t len, int64_t at, int64_t* out) FLOW_STDLIB_NOEXCEPT;
+/* The same integers, at most 15 digits, as an exactly equal double. */
+int64_t flow_cg_parse_float(const char* json, int64_t len, int64_t at, double* out) FLOW_STDLIB_NOEXCEPT;
+/* `true` 1, `false` 2, `null` 3 at `at`, else 0 (the caller advances by 4, 5 or 4). */
+int32_t flow_cg_literal(const char* json, int64_t len, int64_t at) FLOW_STDLIB_NOEXCEPT;
+/* A value not decoded: a string as above, a literal, or a JSON number; -1 for anything else. */
+int64_t flow_cg_skip_scalar(const char* json, int64_t len, int64_t at) FLOW_STDLIB_NOEXCEPT;
+/* The first position from `at` that is not a JSON blank (space, tab, CR, LF), at most `len`. */
+int64_t flow_cg_skip_blanks(const char* json, int64_t len, int64_t at) FLOW_STDLIB_NOEXCEPT;
+
 #ifdef __cplusplus
 }
 #endif

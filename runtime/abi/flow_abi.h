@@ -62,6 +62,9 @@ typedef struct flow_encoder flow_encoder;
 int32_t flow_json_decode(const flow_decoder* decoder, const char* json, int64_t len, flow_value* fields,
                          flow_arena* arena, flow_str* detail);
 flow_str flow_json_encode(const flow_encoder* encoder, const flow_value* fields, flow_arena* arena);
+/* The decoder's record size limit: generated code's own fast path for simple records
+ * (compiler/codegen/decoder_lowering.hpp) leaves longer ones to flow_json_decode. */
+int64_t flow_json_max_record_bytes(const flow_decoder* decoder);
 
 /* The runtime side of one partition task. Generated code passes it back to these callbacks. */
 typedef struct flow_task flow_task;

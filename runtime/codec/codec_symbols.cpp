@@ -8,6 +8,7 @@ namespace flow::runtime {
 std::vector<compiler::codegen::HostSymbol> codec_symbols() {
   return {
       {"flow_json_decode", reinterpret_cast<const void*>(&flow_json_decode)},
+      {"flow_json_max_record_bytes", reinterpret_cast<const void*>(&flow_json_max_record_bytes)},
       {"flow_json_encode", reinterpret_cast<const void*>(&flow_json_encode)},
   };
 }

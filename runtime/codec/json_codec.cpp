@@ -20,6 +20,10 @@ extern "C" int32_t flow_json_decode(const flow_decoder* decoder, const char* jso
   return const_cast<flow_decoder*>(decoder)->decoder.decode(json, len, fields, arena, detail);
 }
 
+extern "C" int64_t flow_json_max_record_bytes(const flow_decoder* decoder) {
+  return decoder->decoder.max_record_bytes();
+}
+
 extern "C" flow_str flow_json_encode(const flow_encoder* encoder, const flow_value* fields, flow_arena* arena) {
   return encoder->encoder.encode(fields, arena);
 }

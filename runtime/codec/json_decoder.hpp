@@ -23,6 +23,9 @@ class JsonDecoder {
 
   int32_t decode(const char* json, int64_t len, flow_value* fields, flow_arena* arena, flow_str* detail) noexcept;
 
+  //! Longer records are FLOW_DECODE_TOO_LARGE.
+  int64_t max_record_bytes() const noexcept { return max_record_bytes_; }
+
  private:
   struct NeededField {
     std::string name;
