@@ -64,27 +64,37 @@ class FastDecodeLowering {
     auto* close = block("fd.close");
     b_.CreateCondBr(b_.CreateICmpEQ(peek(at), b_.getInt8('}')), close, members);
 
-    // One member: "key" : value
+    // One member: "key" : value. A key is first compared with the names starting with its first
+    // byte, in place (the name's bytes, then a quote); a key that is none of them is scanned and
+    // matched by its length.
     b_.SetInsertPoint(members);
     b_.CreateBr(key);
     b_.SetInsertPoint(key);
     at = b_.CreateLoad(i64, pos_);
     expect(at, '"');
     llvm::Value* key_start = b_.CreateAdd(at, cx_.i64_const(1));
-    llvm::Value* key_end = b_.CreateCall(scan_string_, {site_.json, site_.length, key_start});
-    give_up_if(b_.CreateICmpSLT(key_end, cx_.i64_const(0)));
     llvm::Value* key_data = b_.CreateGEP(b_.getInt8Ty(), site_.json, key_start);
-    llvm::Value* key_length = b_.CreateSub(key_end, key_start);
-    at = skip_blanks(b_.CreateAdd(key_end, cx_.i64_const(1)));
-    expect(at, ':');
-    at = skip_blanks(b_.CreateAdd(at, cx_.i64_const(1)));
-    b_.CreateStore(at, pos_);
-
     after_value_ = block("fd.after_value");
     auto* skip = block("fd.skip");
-    dispatch(key_data, key_length, skip);
+    for (size_t f = 0; f < schema_.size(); ++f) field_entry_.push_back(seen_[f] ? block("fd.key." + schema_[f].name) : nullptr);
+    auto* scan = block("fd.scan_key");
+    dispatch_in_place(key_start, key_data, scan);
 
+    b_.SetInsertPoint(scan);
+    llvm::Value* key_end = b_.CreateCall(scan_string_, {site_.json, site_.length, key_start});
+    give_up_if(b_.CreateICmpSLT(key_end, cx_.i64_const(0)));
+    b_.CreateStore(key_end, pos_);
+    dispatch(key_data, b_.CreateSub(key_end, key_start), skip);
+
+    // pos_ is at the key's closing quote: then `:` and the value.
+    for (size_t f = 0; f < schema_.size(); ++f) {
+      if (!field_entry_[f]) continue;
+      b_.SetInsertPoint(field_entry_[f]);
+      colon();
+      lower_field(f);
+    }
     b_.SetInsertPoint(skip);
+    colon();
     {
       llvm::Value* end = b_.CreateCall(skip_scalar_, {site_.json, site_.length, b_.CreateLoad(i64, pos_)});
       give_up_if(b_.CreateICmpSLT(end, cx_.i64_const(0)));
@@ -185,6 +195,55 @@ class FastDecodeLowering {
     return equal;
   }
 
+  //! From the key's closing quote at pos_: blanks, `:`, blanks; pos_ is then at the value.
+  void colon() {
+    llvm::Value* at = skip_blanks(b_.CreateAdd(b_.CreateLoad(cx_.i64(), pos_), cx_.i64_const(1)));
+    expect(at, ':');
+    b_.CreateStore(skip_blanks(b_.CreateAdd(at, cx_.i64_const(1))), pos_);
+  }
+
+  //! Names that can be compared in place: not empty, printable ASCII (no quote or backslash,
+  //! which field names never have), so equal bytes and a quote after them are that key.
+  static bool in_place(const std::string& name) {
+    if (name.empty()) return false;
+    for (char c : name)
+      if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x80 || c == '"' || c == '\\')
+        return false;
+    return true;
+  }
+
+  //! switch on the key's first byte, then name bytes and a closing quote compared in place.
+  void dispatch_in_place(llvm::Value* key_start, llvm::Value* key_data, llvm::BasicBlock* otherwise) {
+    std::map<unsigned char, std::vector<size_t>> by_first;
+    for (size_t f = 0; f < schema_.size(); ++f)
+      if (seen_[f] && in_place(schema_[f].name)) by_first[static_cast<unsigned char>(schema_[f].name[0])].push_back(f);
+    llvm::Value* first = peek(key_start);
+    llvm::SwitchInst* choice = b_.CreateSwitch(first, otherwise, static_cast<unsigned>(by_first.size()));
+    for (const auto& [byte, candidates] : by_first) {
+      auto* compare = block("fd.first." + std::to_string(byte));
+      choice->addCase(b_.getInt8(byte), compare);
+      b_.SetInsertPoint(compare);
+      for (size_t k = 0; k < candidates.size(); ++k) {
+        const size_t f = candidates[k];
+        const std::string& name = schema_[f].name;
+        auto* other = k + 1 < candidates.size() ? block("fd.in_place_not." + name) : otherwise;
+        // The quote after the name lies within the record.
+        llvm::Value* quote_at = b_.CreateAdd(key_start, cx_.i64_const(static_cast<int64_t>(name.size())));
+        auto* room = block("fd.in_place." + name);
+        b_.CreateCondBr(b_.CreateICmpULT(quote_at, site_.length), room, other);
+        b_.SetInsertPoint(room);
+        llvm::Value* quote = b_.CreateLoad(b_.getInt8Ty(), b_.CreateGEP(b_.getInt8Ty(), site_.json, quote_at));
+        llvm::Value* equal = b_.CreateAnd(key_equals(key_data, name), b_.CreateICmpEQ(quote, b_.getInt8('"')));
+        auto* matched = block("fd.in_place_match." + name);
+        b_.CreateCondBr(equal, matched, other);
+        b_.SetInsertPoint(matched);
+        b_.CreateStore(quote_at, pos_);
+        b_.CreateBr(field_entry_[f]);
+        if (other != otherwise) b_.SetInsertPoint(other);
+      }
+    }
+  }
+
   //! switch on the key's length, then one compare per name of that length.
   void dispatch(llvm::Value* key_data, llvm::Value* key_length, llvm::BasicBlock* skip) {
     std::map<size_t, std::vector<size_t>> by_length;
@@ -197,11 +256,8 @@ class FastDecodeLowering {
       b_.SetInsertPoint(compare);
       for (size_t k = 0; k < candidates.size(); ++k) {
         const size_t f = candidates[k];
-        auto* match = block("fd.field." + schema_[f].name);
         auto* other = k + 1 < candidates.size() ? block("fd.not." + schema_[f].name) : skip;
-        b_.CreateCondBr(key_equals(key_data, schema_[f].name), match, other);
-        b_.SetInsertPoint(match);
-        lower_field(f);
+        b_.CreateCondBr(key_equals(key_data, schema_[f].name), field_entry_[f], other);
         if (other != skip) b_.SetInsertPoint(other);
       }
     }
@@ -287,6 +343,7 @@ class FastDecodeLowering {
   llvm::Value* pos_ = nullptr;
   llvm::Value* int_out_ = nullptr;
   llvm::Value* float_out_ = nullptr;
+  std::vector<llvm::BasicBlock*> field_entry_;  //!< per schema field: its key matched, pos_ at the quote
   std::vector<llvm::Value*> seen_;  //!< per schema field; null for fields not checked (lists)
   llvm::BasicBlock* after_value_ = nullptr;
   llvm::FunctionCallee scan_string_, parse_int_, parse_float_, literal_, skip_scalar_, skip_blanks_;
