@@ -19,15 +19,31 @@ bool checked_kind(TypeKind kind) {
 
 class FastDecodeLowering {
  public:
-  FastDecodeLowering(LoweringContext& cx, const plan::Schema& schema, const std::vector<bool>& needed,
-                     const FastDecodeSite& site)
-      : cx_(cx), b_(cx.builder()), schema_(schema), needed_(needed), site_(site) {}
+  FastDecodeLowering(LoweringContext& cx, const plan::Schema& schema, const std::vector<bool>& needed)
+      : cx_(cx), b_(cx.builder()), schema_(schema), needed_(needed) {}
 
-  void run() {
+  llvm::Function* run(const std::string& name) {
     llvm::Type* i64 = cx_.i64();
     llvm::Type* ptr = cx_.ptr();
+    auto* type = llvm::FunctionType::get(cx_.i1(), {ptr, i64, i64, ptr}, false);
+    auto* fn = llvm::Function::Create(type, llvm::Function::InternalLinkage, name, cx_.module());
+    fn->addFnAttr(llvm::Attribute::NoInline);
+    fn->addFnAttr(llvm::Attribute::NoUnwind);
+    site_.function = fn;
+    site_.json = fn->getArg(0);
+    site_.length = fn->getArg(1);
+    site_.max_bytes = fn->getArg(2);
+    site_.fields = fn->getArg(3);
+    auto* entry_block = llvm::BasicBlock::Create(cx_.llvm(), "entry", fn);
+    site_.decoded = llvm::BasicBlock::Create(cx_.llvm(), "decoded", fn);
+    site_.fallback = llvm::BasicBlock::Create(cx_.llvm(), "give_up", fn);
+    b_.SetInsertPoint(site_.decoded);
+    b_.CreateRet(b_.getTrue());
+    b_.SetInsertPoint(site_.fallback);
+    b_.CreateRet(b_.getFalse());
+    b_.SetInsertPoint(entry_block);
     // Allocas in the entry block, so that mem2reg keeps them in registers.
-    llvm::BasicBlock& entry = site_.function->getEntryBlock();
+    llvm::BasicBlock& entry = *entry_block;
     llvm::IRBuilder<> allocas(&entry, entry.getFirstInsertionPt());
     pos_ = allocas.CreateAlloca(i64, nullptr, "fd.pos");
     int_out_ = allocas.CreateAlloca(i64, nullptr, "fd.int");
@@ -43,6 +59,7 @@ class FastDecodeLowering {
     literal_ = cx_.external("flow_cg_literal", cx_.i32(), {ptr, i64, i64});
     skip_scalar_ = cx_.external("flow_cg_skip_scalar", i64, {ptr, i64, i64});
     skip_blanks_ = cx_.external("flow_cg_skip_blanks", i64, {ptr, i64, i64});
+    colon_ = cx_.external("flow_cg_colon", i64, {ptr, i64, i64});
 
     // Not empty, not too large; every field null and unseen.
     llvm::Value* fits = b_.CreateAnd(b_.CreateICmpSGT(site_.length, cx_.i64_const(0)),
@@ -123,6 +140,7 @@ class FastDecodeLowering {
     for (size_t f = 0; f < schema_.size(); ++f)
       if (seen_[f] && !schema_[f].type.nullable) give_up_if(b_.CreateNot(b_.CreateLoad(cx_.i1(), seen_[f])));
     b_.CreateBr(site_.decoded);
+    return fn;
   }
 
  private:
@@ -195,11 +213,13 @@ class FastDecodeLowering {
     return equal;
   }
 
-  //! From the key's closing quote at pos_: blanks, `:`, blanks; pos_ is then at the value.
+  //! From the key's closing quote at pos_: blanks, `:`, blanks; pos_ is then at the value. One
+  //! helper call rather than inline code per field: it keeps the generated code small (compile
+  //! time), at the cost of a call per member.
   void colon() {
-    llvm::Value* at = skip_blanks(b_.CreateAdd(b_.CreateLoad(cx_.i64(), pos_), cx_.i64_const(1)));
-    expect(at, ':');
-    b_.CreateStore(skip_blanks(b_.CreateAdd(at, cx_.i64_const(1))), pos_);
+    llvm::Value* at = b_.CreateCall(colon_, {site_.json, site_.length, b_.CreateLoad(cx_.i64(), pos_)});
+    give_up_if(b_.CreateICmpSLT(at, cx_.i64_const(0)));
+    b_.CreateStore(at, pos_);
   }
 
   //! Names that can be compared in place: not empty, printable ASCII (no quote or backslash,
@@ -246,9 +266,11 @@ class FastDecodeLowering {
 
   //! switch on the key's length, then one compare per name of that length.
   void dispatch(llvm::Value* key_data, llvm::Value* key_length, llvm::BasicBlock* skip) {
+    // Names compared in place were compared already: a scanned key that is one of them did not
+    // match in place only because it is not (its bytes or its closing quote differ).
     std::map<size_t, std::vector<size_t>> by_length;
     for (size_t f = 0; f < schema_.size(); ++f)
-      if (seen_[f]) by_length[schema_[f].name.size()].push_back(f);
+      if (seen_[f] && !in_place(schema_[f].name)) by_length[schema_[f].name.size()].push_back(f);
     llvm::SwitchInst* choice = b_.CreateSwitch(key_length, skip, static_cast<unsigned>(by_length.size()));
     for (const auto& [length, candidates] : by_length) {
       auto* compare = block("fd.length." + std::to_string(length));
@@ -339,21 +361,33 @@ class FastDecodeLowering {
   llvm::IRBuilder<>& b_;
   const plan::Schema& schema_;
   const std::vector<bool>& needed_;
-  FastDecodeSite site_;
+  //! The function being lowered: its arguments and its two exits.
+  struct {
+    llvm::Function* function = nullptr;
+    llvm::Value* json = nullptr;
+    llvm::Value* length = nullptr;
+    llvm::Value* max_bytes = nullptr;
+    llvm::Value* fields = nullptr;
+    llvm::BasicBlock* decoded = nullptr;   //!< returns true: `fields` holds the record
+    llvm::BasicBlock* fallback = nullptr;  //!< returns false: flow_json_decode decodes it
+  } site_;
   llvm::Value* pos_ = nullptr;
   llvm::Value* int_out_ = nullptr;
   llvm::Value* float_out_ = nullptr;
   std::vector<llvm::BasicBlock*> field_entry_;  //!< per schema field: its key matched, pos_ at the quote
   std::vector<llvm::Value*> seen_;  //!< per schema field; null for fields not checked (lists)
   llvm::BasicBlock* after_value_ = nullptr;
-  llvm::FunctionCallee scan_string_, parse_int_, parse_float_, literal_, skip_scalar_, skip_blanks_;
+  llvm::FunctionCallee scan_string_, parse_int_, parse_float_, literal_, skip_scalar_, skip_blanks_, colon_;
 };
 
 }  // namespace
 
-void lower_fast_decode(LoweringContext& cx, const plan::Schema& schema, const std::vector<bool>& needed,
-                       const FastDecodeSite& site) {
-  FastDecodeLowering(cx, schema, needed, site).run();
+llvm::Function* lower_fast_decode(LoweringContext& cx, const plan::Schema& schema, const std::vector<bool>& needed,
+                                  const std::string& name) {
+  llvm::IRBuilderBase::InsertPoint caller = cx.builder().saveIP();
+  llvm::Function* fn = FastDecodeLowering(cx, schema, needed).run(name);
+  cx.builder().restoreIP(caller);
+  return fn;
 }
 
 }  // namespace flow::compiler::codegen

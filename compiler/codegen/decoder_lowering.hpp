@@ -23,6 +23,7 @@
 //   number; an array or object anywhere gives up.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "compiler/codegen/lowering_context.hpp"
@@ -30,18 +31,13 @@
 
 namespace flow::compiler::codegen {
 
-struct FastDecodeSite {
-  llvm::Function* function;  //!< the batch function (allocas go to its entry block)
-  llvm::Value* json;         //!< the record's bytes (ptr)
-  llvm::Value* length;       //!< their count (i64)
-  llvm::Value* max_bytes;    //!< the decoder's max_record_bytes (i64)
-  llvm::Value* fields;       //!< one flow_value slot per schema field
-  llvm::BasicBlock* decoded;   //!< where to go when `fields` holds the decoded record
-  llvm::BasicBlock* fallback;  //!< where to go to decode it with flow_json_decode
-};
-
-//! Emits the fast path at the builder's insert point (which it terminates).
-void lower_fast_decode(LoweringContext& cx, const plan::Schema& schema, const std::vector<bool>& needed,
-                       const FastDecodeSite& site);
+//! Adds the fast path of `schema` to the module as its own function, named `name`:
+//!   i1 (ptr json, i64 length, i64 max_record_bytes, ptr fields)
+//! true when it decoded the record into `fields` (one flow_value slot per schema field), false when
+//! it gave up (the caller then calls flow_json_decode). It is kept out of line (noinline): the
+//! optimiser then works on the decoder's member loop alone rather than on it nested in the batch
+//! function's record loop, which made compiling several times slower for a call per record.
+llvm::Function* lower_fast_decode(LoweringContext& cx, const plan::Schema& schema, const std::vector<bool>& needed,
+                                  const std::string& name);
 
 }  // namespace flow::compiler::codegen

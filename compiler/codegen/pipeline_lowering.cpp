@@ -117,8 +117,11 @@ class BatchLowering {
     // The schema's own fast path first; what it gives up on, flow_json_decode decodes.
     auto* good = llvm::BasicBlock::Create(cx_.llvm(), "decoded", fn_);
     auto* slow = llvm::BasicBlock::Create(cx_.llvm(), "decode", fn_);
-    lower_fast_decode(cx_, source_.schema, needed_fields(plan_, source_.name),
-                      FastDecodeSite{fn_, value, length, max_record_bytes_, fields_, good, slow});
+    if (!fast_decode_)
+      fast_decode_ = lower_fast_decode(cx_, source_.schema, needed_fields(plan_, source_.name),
+                                       "flow_fast_decode_" + source_.name);
+    llvm::Value* fast = b_.CreateCall(fast_decode_, {value, length, max_record_bytes_, fields_});
+    b_.CreateCondBr(fast, good, slow);
     b_.SetInsertPoint(slow);
     llvm::Value* status = b_.CreateCall(cx_.external("flow_json_decode", cx_.i32(), {ptr, ptr, i64, ptr, ptr, ptr}),
                                         {decoder_, value, length, fields_, cx_.arena, detail_});
@@ -323,6 +326,7 @@ class BatchLowering {
   llvm::Value* key_slot_ = nullptr;
   llvm::Value* detail_ = nullptr;
   llvm::Value* max_record_bytes_ = nullptr;
+  llvm::Function* fast_decode_ = nullptr;  //!< the source's generated decoder (decoder_lowering.hpp)
   llvm::Value* event_time_ = nullptr;
   plan::Type key_type_;
 };

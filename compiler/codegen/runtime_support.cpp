@@ -207,6 +207,12 @@ extern "C" int64_t flow_cg_skip_blanks(const char* json, int64_t len, int64_t at
   return at;
 }
 
+extern "C" int64_t flow_cg_colon(const char* json, int64_t len, int64_t quote) noexcept {
+  int64_t at = flow_cg_skip_blanks(json, len, quote + 1);
+  if (at >= len || json[at] != ':') return -1;
+  return flow_cg_skip_blanks(json, len, at + 1);
+}
+
 namespace flow::compiler::codegen {
 
 std::vector<HostSymbol> callable_symbols(const std::vector<HostSymbol>& host) {
@@ -221,6 +227,7 @@ std::vector<HostSymbol> callable_symbols(const std::vector<HostSymbol>& host) {
   symbols.push_back({"flow_cg_parse_float", reinterpret_cast<const void*>(&flow_cg_parse_float)});
   symbols.push_back({"flow_cg_literal", reinterpret_cast<const void*>(&flow_cg_literal)});
   symbols.push_back({"flow_cg_skip_scalar", reinterpret_cast<const void*>(&flow_cg_skip_scalar)});
+  symbols.push_back({"flow_cg_colon", reinterpret_cast<const void*>(&flow_cg_colon)});
   symbols.push_back({"flow_cg_skip_blanks", reinterpret_cast<const void*>(&flow_cg_skip_blanks)});
   symbols.insert(symbols.end(), host.begin(), host.end());
   return symbols;

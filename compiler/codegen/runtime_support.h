@@ -39,6 +39,9 @@ int32_t flow_cg_literal(const char* json, int64_t len, int64_t at) FLOW_STDLIB_N
 int64_t flow_cg_skip_scalar(const char* json, int64_t len, int64_t at) FLOW_STDLIB_NOEXCEPT;
 /* The first position from `at` that is not a JSON blank (space, tab, CR, LF), at most `len`. */
 int64_t flow_cg_skip_blanks(const char* json, int64_t len, int64_t at) FLOW_STDLIB_NOEXCEPT;
+/* From a key's closing quote at `quote`: blanks, `:`, blanks; the value's first position, or -1
+ * when there is no colon. */
+int64_t flow_cg_colon(const char* json, int64_t len, int64_t quote) FLOW_STDLIB_NOEXCEPT;
 
 #ifdef __cplusplus
 }
