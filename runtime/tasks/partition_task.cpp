@@ -159,15 +159,11 @@ size_t PartitionTask::state_keys(size_t query) const {
 
 int64_t PartitionTask::state_bytes() const { return store_ ? store_->bytes() : 0; }
 
-void PartitionTask::guarded(const char* doing, const std::function<void()>& work) {
+void PartitionTask::fail_with(const char* doing, const char* why) {
   // State that cannot be read (a damaged store, a store written by a different plan) stops the
   // run with the reason; nothing commits after a failure, so a restart replays from the last
   // checkpoint.
-  try {
-    work();
-  } catch (const std::exception& e) {
-    shared_.fail(fmt::format("task `{}`: {}: {}", name_, doing, e.what()));
-  }
+  shared_.fail(fmt::format("task `{}`: {}: {}", name_, doing, why));
 }
 
 bool PartitionTask::try_trigger(int64_t max_records_default) {

@@ -9,7 +9,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -120,7 +119,18 @@ class PartitionTask {
   void to_state(int32_t query, const flow_value* key, const flow_value* fields, int64_t count, int64_t event_time);
   void to_aggregate(int32_t query, const flow_value* values, int64_t event_time);
   //! Runs `work`; an exception stops the run (SharedRun::fail) with `doing` and its message.
-  void guarded(const char* doing, const std::function<void()>& work);
+  //! A template, not std::function: it wraps every hand-over to keyed state, which must not
+  //! allocate.
+  template <typename Work>
+  void guarded(const char* doing, Work&& work) {
+    try {
+      work();
+    } catch (const std::exception& e) {
+      fail_with(doing, e.what());
+    }
+  }
+  //! Stops the run: this task failed while `doing`, for `why`.
+  void fail_with(const char* doing, const char* why);
   void tally(int32_t metric, int64_t count);
   flow_arena* arena() { return &arena_; }
 
