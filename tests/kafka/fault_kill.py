@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """kill -9 of flowrun at random points while it runs tests/kafka/counts.flow (a keyed `process`
-with state) over 200,000 records on the real broker; each restart uses the same --state-dir and
+with state) over 1,000,000 records on the real broker; each restart uses the same --state-dir and
 --app-id. The kill points are random but fixed (seed 8): six runs, each killed (SIGKILL) once it
 has added a random 1-12 % of the records to the sink topic (uniform; so the kill lands while it
 processes), after a further random 0-50 ms; before them and after them, one run killed at a
@@ -28,7 +28,9 @@ MIN_KILLS = 6
 
 def main():
     tools = kafka_test.Tools(*sys.argv[1:5])
-    records = int(sys.argv[5]) if len(sys.argv) > 5 else 200_000
+    # Enough records that a run takes seconds (200,000 took flowrun under 0.3 s, so the first kill
+    # came after the run had finished and the later runs had nothing to do).
+    records = int(sys.argv[5]) if len(sys.argv) > 5 else 1_000_000
     work = tempfile.mkdtemp(prefix="flow-kill.")
     try:
         app, prefix = tools.prepare(os.path.join(kafka_test.HERE, "counts.flow"), "kill", os.path.join(work, "app"))
