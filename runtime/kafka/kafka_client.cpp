@@ -3,6 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+#include <optional>
+
 #include <map>
 
 #include <memory>
@@ -104,6 +107,7 @@ bool Producer::produce(const std::string& topic, int32_t partition, const char* 
                           static_cast<ssize_t>(h.value.size()));
   }
   if (in_flight) in_flight->fetch_add(1);
+  std::optional<std::chrono::steady_clock::time_point> full_since;
   while (true) {
     rd_kafka_resp_err_t err = rd_kafka_producev(
         rk_, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition < 0 ? RD_KAFKA_PARTITION_UA : partition),
@@ -111,8 +115,23 @@ bool Producer::produce(const std::string& topic, int32_t partition, const char* 
         RD_KAFKA_V_VALUE(const_cast<char*>(value), value_len), RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(in_flight),
         RD_KAFKA_V_END);
     if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
-      rd_kafka_poll(rk_, 10);  // back-pressure: serve delivery reports, then retry
-      continue;
+      auto now = std::chrono::steady_clock::now();
+      if (!full_since) full_since = now;
+      bool waited_out = now - *full_since > std::chrono::milliseconds(kQueueFullTimeoutMs);
+      if (!waited_out && failed_.load() == 0 && !gave_up_.load()) {
+        rd_kafka_poll(rk_, 10);  // back-pressure: serve delivery reports, then retry
+        continue;
+      }
+      gave_up_ = true;  // the run is failing: later records do not wait again
+      std::lock_guard lock(error_mutex_);
+      failure_ = failed_.load() > 0 ? "Kafka did not acknowledge earlier outputs, and the producer's queue is full"
+                                    : fmt::format("Kafka did not acknowledge outputs for {} s, and the producer's "
+                                                  "queue stayed full",
+                                                  kQueueFullTimeoutMs / 1000);
+      if (!last_error_.empty()) failure_ += " (last client error: " + last_error_ + ")";
+    } else if (err) {
+      std::lock_guard lock(error_mutex_);
+      failure_ = rd_kafka_err2str(err);
     }
     if (err && hdrs) rd_kafka_headers_destroy(hdrs);
     if (err && in_flight) in_flight->fetch_sub(1);
@@ -122,6 +141,11 @@ bool Producer::produce(const std::string& topic, int32_t partition, const char* 
 }
 
 void Producer::serve() { rd_kafka_poll(rk_, 0); }
+
+std::string Producer::failure() {
+  std::lock_guard lock(error_mutex_);
+  return failure_;
+}
 
 bool Producer::flush(int timeout_ms) {
   return rd_kafka_flush(rk_, timeout_ms) == RD_KAFKA_RESP_ERR_NO_ERROR && failed_.load() == 0;

@@ -39,6 +39,10 @@ class Producer {
 
   //! Queues one record; partition -1 lets the partitioner choose from the key. With `in_flight`,
   //! the counter is 1 higher until the record's delivery report (acknowledged or failed) is served.
+  //! A full queue is back-pressure: it waits for Kafka to take records, but at most
+  //! kQueueFullTimeoutMs, and not at all once a delivery has failed or a produce() gave up: with
+  //! Kafka gone the queue would drain only when records expire (message.timeout.ms, 5 minutes).
+  //! False on failure; failure() says why.
   bool produce(const std::string& topic, int32_t partition, const char* key, size_t key_len, const char* value,
                size_t value_len, const std::vector<KafkaHeader>& headers = {},
                std::atomic<int64_t>* in_flight = nullptr);
@@ -48,6 +52,10 @@ class Producer {
   bool flush(int timeout_ms);
   rd_kafka_t* handle() { return rk_; }
   int64_t failed_deliveries() const { return failed_.load(); }
+  //! Why the last produce() failed, in words.
+  std::string failure();
+
+  static constexpr int kQueueFullTimeoutMs = 30'000;  //!< as long as a trigger's flush may wait
 
  private:
   Producer() = default;
@@ -55,8 +63,10 @@ class Producer {
   static void on_error(rd_kafka_t*, int err, const char* reason, void* opaque);
   rd_kafka_t* rk_ = nullptr;
   std::atomic<int64_t> failed_{0};
+  std::atomic<bool> gave_up_{false};  //!< a produce() gave up on a full queue
   std::mutex error_mutex_;
   std::string last_error_;  // the latest client-level error (connection, TLS, SASL), for messages
+  std::string failure_;     // why the last produce() failed
 };
 
 //! The partition count of `topic` from the cluster's metadata, or nothing (and `error`).

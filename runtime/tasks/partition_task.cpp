@@ -422,7 +422,7 @@ void PartitionTask::emit(int32_t query, const char* key, int64_t key_len, const 
   }
   if (!shared_.producer->produce(sink->topic, -1, key, static_cast<size_t>(key_len), value,
                                  static_cast<size_t>(value_len), {}, &in_flight_))
-    shared_.fail(fmt::format("cannot produce to topic `{}`", sink->topic));
+    shared_.fail(fmt::format("cannot produce to topic `{}`: {}", sink->topic, shared_.producer->failure()));
 }
 
 void PartitionTask::dead_letter(const flow_record* record, int32_t reason, const char* detail, int64_t detail_len) {
@@ -443,7 +443,8 @@ void PartitionTask::dead_letter(const flow_record* record, int32_t reason, const
   if (!shared_.producer->produce(*source.dead_letter, current_->partition, record->key,
                                  static_cast<size_t>(record->key_len), record->value,
                                  static_cast<size_t>(record->value_len), headers, &in_flight_))
-    shared_.fail(fmt::format("cannot produce to dead-letter topic `{}`", *source.dead_letter));
+    shared_.fail(fmt::format("cannot produce to dead-letter topic `{}`: {}", *source.dead_letter,
+                             shared_.producer->failure()));
 }
 
 void PartitionTask::to_state(int32_t query, const flow_value* key, const flow_value* fields, int64_t count,
