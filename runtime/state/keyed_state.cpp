@@ -27,6 +27,7 @@ KeyedStateOperator::KeyedStateOperator(const compiler::plan::Plan& plan, int32_t
                                        ProcessingClock clock, std::vector<flow_handler_fn> compiled,
                                        const flow_encoder* sink_encoder)
     : query_(plan.queries.at(static_cast<size_t>(query))) {
+  for (const std::string& source : query_.sources) input_schemas_.emplace_back(source, query_.state_input_schema(source));
   const compiler::plan::LogicalOperator* op = query_.stateful_operator();
   if (!clock) clock = system_clock_ms;
   if (op && op->kind == compiler::plan::OperatorKind::Process) {
@@ -56,7 +57,9 @@ void KeyedStateOperator::on_record(const std::string& source, const compiler::ev
 void KeyedStateOperator::on_abi_record(const std::string& source, const flow_value* key, const flow_value* fields,
                                        int64_t count, int64_t event_time_ms, std::vector<StateOutput>& out,
                                        StateTallies& tallies) {
-  const compiler::plan::Schema* schema = query_.state_input_schema(source);
+  const compiler::plan::Schema* schema = nullptr;
+  for (const auto& [name, input] : input_schemas_)
+    if (name == source) schema = input;
   if (!schema || static_cast<size_t>(count) < schema->size())
     throw std::logic_error("state: query `" + query_.name + "` is handed a record it does not read from `" + source +
                            "`");

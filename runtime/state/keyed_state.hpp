@@ -73,6 +73,8 @@ class KeyedStateOperator {
   ProcessOperator* process_ = nullptr;      //!< operator_, when it is a `process`
   AggregateOperator* aggregate_ = nullptr;  //!< operator_, when it is an `aggregate`
   compiler::plan::Type key_type_;       //!< of the key an aggregate is handed
+  //! Per source the query reads: the schema of its records here (looked up once, not per record).
+  std::vector<std::pair<std::string, const compiler::plan::Schema*>> input_schemas_;
 };
 
 }  // namespace flow::runtime

@@ -116,6 +116,15 @@ ProcessOperator::ProcessOperator(const compiler::plan::Plan& plan, int32_t query
   compiled_.resize(process_.handlers.size());
   for (size_t h = 0; h < process_.handlers.size(); ++h)
     if (process_.handlers[h].event == "timeout") timeout_handler_ = static_cast<int>(h);
+  // Which handler a source's records run, decided once: `on SOURCE`, else `on event`.
+  for (const std::string& source : plan.queries.at(query).sources) {
+    int chosen = -1;
+    for (size_t h = 0; h < process_.handlers.size(); ++h) {
+      if (process_.handlers[h].event == source) chosen = static_cast<int>(h);
+      if (process_.handlers[h].event == "event" && chosen < 0) chosen = static_cast<int>(h);
+    }
+    handler_by_source_.emplace_back(source, chosen);
+  }
   for (size_t f = 0; f < process_.state.size(); ++f)
     initial_.push_back(abi_of(initial_values_.fields[f], process_.state[f].type, initial_lists_));
   flow_arena_init(&arena_, arena_buffer_.data(), static_cast<int64_t>(arena_buffer_.size()));
@@ -186,12 +195,11 @@ void ProcessOperator::drop(const std::string& id, int64_t indexed_ms) {
 }
 
 int ProcessOperator::handler_for(const std::string& source) const {
-  int fallback = -1;
-  for (size_t h = 0; h < process_.handlers.size(); ++h) {
-    if (process_.handlers[h].event == source) return static_cast<int>(h);
-    if (process_.handlers[h].event == "event") fallback = static_cast<int>(h);
-  }
-  return fallback;
+  for (const auto& [name, handler] : handler_by_source_)
+    if (name == source) return handler;
+  for (size_t h = 0; h < process_.handlers.size(); ++h)  // a source the plan does not name
+    if (process_.handlers[h].event == "event") return static_cast<int>(h);
+  return -1;
 }
 
 bool ProcessOperator::run(size_t index, std::vector<flow_value>& fields, const flow_value& key,

@@ -104,6 +104,7 @@ class ProcessOperator final : public StatefulOperator {
   std::vector<flow_handler_fn> compiled_;
   const flow_encoder* sink_encoder_ = nullptr;
   int timeout_handler_ = -1;  //!< index of `on timeout`, or -1
+  std::vector<std::pair<std::string, int>> handler_by_source_;  //!< per source read: handler_for's answer
 
   compiler::eval::ProcessState initial_values_;  //!< what initial_'s strings point into
   std::vector<std::unique_ptr<flow_value[]>> initial_lists_;

@@ -17,6 +17,7 @@
 #include "compiler/syntax/parser.hpp"
 #include "runtime/codec/json_codec.hpp"
 #include "runtime/host/recording_host.hpp"
+#include "tests/unit/support/compiled_plan.hpp"
 
 using namespace flow;
 using namespace flow::compiler;
@@ -44,29 +45,6 @@ struct FieldSpec {
   bool nullable;
 };
 
-struct Compiled {
-  std::unique_ptr<SourceFile> file;
-  plan::Plan plan;
-  std::unique_ptr<codegen::JitProgram> program;
-};
-
-Compiled compile(const std::string& text) {
-  Compiled c;
-  c.file = std::make_unique<SourceFile>("decoder.flow", text);
-  DiagnosticSink sink;
-  ast::Program program = syntax::parse_program(*c.file, sink);
-  if (!sink.has_errors()) c.plan = plan::build_plan(program, sink);
-  std::string rendered;
-  for (const auto& d : sink.all()) rendered += render(d, *c.file);
-  INFO(text);
-  INFO(rendered);
-  REQUIRE_FALSE(sink.has_errors());
-  std::string error;
-  c.program = codegen::JitProgram::compile(c.plan, counting_symbols(), error);
-  INFO(error);
-  REQUIRE(c.program);
-  return c;
-}
 
 class RecordMaker {
  public:
@@ -180,7 +158,7 @@ void run_differential(const std::vector<FieldSpec>& fields, const std::vector<st
   for (const auto& column : columns) select += (select.empty() ? "" : ", ") + column;
   const std::string text =
       schema_text(fields) + "query q {\n    from src\n    | select " + select + "\n    | into out\n}\n";
-  Compiled c = compile(text);
+  testing::CompiledPlan c = testing::compiled_plan(text, counting_symbols());
   const plan::SourcePlan& source = c.plan.sources.front();
   const plan::QueryPlan& query = c.plan.queries.front();
   const std::vector<bool> needed = codegen::needed_fields(c.plan, "src");

@@ -17,6 +17,7 @@
 #include "compiler/syntax/parser.hpp"
 #include "runtime/codec/json_codec.hpp"
 #include "runtime/host/recording_host.hpp"
+#include "tests/unit/support/compiled_plan.hpp"
 #include "tests/unit/support/expression_generator.hpp"
 
 using namespace flow;
@@ -28,28 +29,6 @@ using flow::testing::random_record;
 
 namespace {
 
-struct Compiled {
-  std::unique_ptr<SourceFile> file;
-  plan::Plan plan;
-  std::unique_ptr<codegen::JitProgram> program;
-};
-
-Compiled compile(const std::string& text) {
-  Compiled c;
-  c.file = std::make_unique<SourceFile>("differential.flow", text);
-  DiagnosticSink sink;
-  ast::Program program = syntax::parse_program(*c.file, sink);
-  if (!sink.has_errors()) c.plan = plan::build_plan(program, sink);
-  std::string rendered;
-  for (const auto& d : sink.all()) rendered += render(d, *c.file);
-  INFO(rendered);
-  REQUIRE_FALSE(sink.has_errors());
-  std::string error;
-  c.program = codegen::JitProgram::compile(c.plan, runtime::RecordingHost::symbols(), error);
-  INFO(error);
-  REQUIRE(c.program);
-  return c;
-}
 
 }  // namespace
 
@@ -70,7 +49,7 @@ TEST_CASE("codegen: random expressions give the same results compiled and evalua
       query += (i ? ",\n        " : "") + expressions.back() + " as e" + std::to_string(i);
     }
     query += "\n    | into out\n}\n";
-    Compiled c = compile(query);
+    compiler::testing::CompiledPlan c = compiler::testing::compiled_plan(query);
     const plan::QueryPlan& q = c.plan.queries.front();
     const auto& filter = static_cast<const plan::LogicalFilter&>(*q.operators[1]);
     const auto& project = static_cast<const plan::LogicalProject&>(*q.operators[2]);

@@ -22,6 +22,7 @@
 #include "runtime/host/recording_host.hpp"
 #include "tests/unit/support/application_text.hpp"
 #include "tests/unit/support/checked_plan.hpp"
+#include "tests/unit/support/compiled_plan.hpp"
 
 using namespace flow::compiler;
 using eval::Value;
@@ -252,11 +253,7 @@ TEST_CASE("codegen: every example's generated code equals the evaluator on rando
                            "rate_limited_ingest"}) {
     INFO("example " << std::string(name));
     std::string text = flow::testing::example_text(name);
-    plan::Plan plan = testing::checked_plan(text);
-    std::string error;
-    auto program = codegen::JitProgram::compile(plan, flow::runtime::RecordingHost::symbols(), error);
-    INFO(error);
-    REQUIRE(program);
+    auto [plan, program] = testing::compiled_plan(text);
     RecordGenerator generator(seed++, flow::testing::string_literals(text));
     for (const auto& source : plan.sources)
       if (program->batch_function(source.name)) compare_source(plan, *program, source, generator, 2000, counts);

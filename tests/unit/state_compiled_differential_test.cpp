@@ -21,6 +21,7 @@
 #include "runtime/state/keyed_state.hpp"
 #include "tests/unit/support/application_text.hpp"
 #include "tests/unit/support/checked_plan.hpp"
+#include "tests/unit/support/compiled_plan.hpp"
 #include "tests/unit/support/expression_generator.hpp"
 
 using namespace flow::compiler;
@@ -224,11 +225,7 @@ class ValueGenerator {
 
 //! Random records through `query` of `plan`, both ways; returns the records compared.
 int64_t run_side_by_side(const std::string& text, size_t query, uint64_t seed, int records) {
-  plan::Plan plan = testing::checked_plan(text);
-  std::string error;
-  auto program = codegen::JitProgram::compile(plan, flow::runtime::RecordingHost::symbols(), error);
-  INFO(error);
-  REQUIRE(program);
+  auto [plan, program] = testing::compiled_plan(text);
   const plan::QueryPlan& q = plan.queries[query];
   const auto& process = static_cast<const plan::LogicalProcess&>(*q.stateful_operator());
   SideBySide both(plan, query, *program);
@@ -433,11 +430,7 @@ query q {
     | into out
 }
 )";
-  plan::Plan plan = testing::checked_plan(text);
-  std::string error;
-  auto program = codegen::JitProgram::compile(plan, flow::runtime::RecordingHost::symbols(), error);
-  INFO(error);
-  REQUIRE(program);
+  auto [plan, program] = testing::compiled_plan(text);
   SideBySide both(plan, 0, *program);
   for (int i = 0; i < 6; ++i) {
     std::string big(40'000 + i, static_cast<char>('a' + i));
@@ -467,11 +460,7 @@ TEST_CASE("aggregates handed their group and arguments by generated code equal t
             e.of("timestamp", 2) + ") as ft, last(" + e.of("float", 3) + ") as lf\n    | emit " +
             (round % 2 ? "changes" : "final") + "\n    | into out\n}\n";
     INFO("round " << round << ", application:\n" << text);
-    plan::Plan plan = testing::checked_plan(text);
-    std::string error;
-    auto program = codegen::JitProgram::compile(plan, flow::runtime::RecordingHost::symbols(), error);
-    INFO(error);
-    REQUIRE(program);
+    auto [plan, program] = testing::compiled_plan(text);
     const plan::SourcePlan& source = plan.sources.front();
     std::vector<bool> all(source.schema.size(), true);
     flow::runtime::DecoderPtr decoder = flow::runtime::make_decoder(source.schema, all, 1 << 20);
