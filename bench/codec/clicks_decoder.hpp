@@ -265,21 +265,6 @@ inline const char* first_pass_problem(Text text) {
   return nullptr;
 }
 
-//! The value of the four hex digits at `text[at]`, or -1.
-inline int32_t hex4(std::string_view text, std::size_t at) {
-  if (at + 4 > text.size()) return -1;
-  int32_t value = 0;
-  for (std::size_t i = at; i < at + 4; ++i) {
-    const char c = text[i];
-    const int digit = c >= '0' && c <= '9'   ? c - '0'
-                      : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                      : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                             : -1;
-    if (digit < 0) return -1;
-    value = value * 16 + digit;
-  }
-  return value;
-}
 
 inline void append_utf8(std::string& out, int32_t code_point) {
   const auto c = static_cast<uint32_t>(code_point);
@@ -322,11 +307,11 @@ inline bool unescape(std::string_view raw, std::string& out) {
       case 'r': out += '\r'; break;
       case 't': out += '\t'; break;
       case 'u': {
-        int32_t unit = hex4(raw, at);
+        int32_t unit = runtime::hex4(raw, at);
         at += 4;
         if (unit < 0 || (unit >= 0xDC00 && unit <= 0xDFFF)) return false;
         if (unit >= 0xD800 && unit <= 0xDBFF) {
-          const int32_t low = raw.substr(at, 2) == "\\u" ? hex4(raw, at + 2) : -1;
+          const int32_t low = raw.substr(at, 2) == "\\u" ? runtime::hex4(raw, at + 2) : -1;
           if (low < 0xDC00 || low > 0xDFFF) return false;
           unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
           at += 6;

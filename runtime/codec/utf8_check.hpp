@@ -52,22 +52,28 @@ inline void mask_invalid_utf8(char* text, std::size_t size, char replacement, st
   }
 }
 
+//! The value of the four hex digits at `text[at]` (of a `\uXXXX` escape), or -1.
+inline int32_t hex4(std::string_view text, std::size_t at) noexcept {
+  if (at + 4 > text.size()) return -1;
+  int32_t value = 0;
+  for (std::size_t i = at; i < at + 4; ++i) {
+    const char c = text[i];
+    const int digit = c >= '0' && c <= '9'   ? c - '0'
+                      : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                      : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                             : -1;
+    if (digit < 0) return -1;
+    value = value * 16 + digit;
+  }
+  return value;
+}
+
 //! Where in `text`, the raw content of a JSON string, the first `\uXXXX` escape of a surrogate
 //! that is not half of a pair starts (such an escape has no UTF-8 form), or npos.
 inline std::size_t find_lone_surrogate_escape(std::string_view text) noexcept {
   auto code_unit = [&](std::size_t at) -> int32_t {  // of the \uXXXX escape at `at`, or -1
     if (at + 6 > text.size() || text[at] != '\\' || text[at + 1] != 'u') return -1;
-    int32_t unit = 0;
-    for (std::size_t i = at + 2; i < at + 6; ++i) {
-      const char c = text[i];
-      const int digit = c >= '0' && c <= '9'   ? c - '0'
-                        : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                        : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                               : -1;
-      if (digit < 0) return -1;
-      unit = unit * 16 + digit;
-    }
-    return unit;
+    return hex4(text, at + 2);
   };
   for (std::size_t at = 0; at < text.size(); ++at) {
     if (text[at] != '\\') continue;
