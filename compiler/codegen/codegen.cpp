@@ -32,6 +32,7 @@
 #include "compiler/codegen/object_cache.hpp"
 #include "compiler/codegen/pipeline_lowering.hpp"
 #include "compiler/codegen/shared_object_layout.hpp"
+#include "compiler/physical/physical_plan.hpp"
 #include "compiler/plan/operators/logical_process.hpp"
 
 namespace flow::compiler::codegen {
@@ -96,7 +97,7 @@ constexpr const char* kCodeGeneratorVersion = "flow-codegen-3";
 
 //! The object cache key: FNV-1a 64 of everything the machine code depends on, as hex.
 std::string cache_key(const plan::Plan& plan, const llvm::TargetMachine& machine) {
-  std::string text = plan::plan_to_json(plan);
+  std::string text = physical::plan_and_physical_json(plan);
   text += kCodeGeneratorVersion;
   text += LLVM_VERSION_STRING;
   text += machine.getTargetTriple().str();
@@ -180,7 +181,7 @@ bool build_shared_object(const plan::Plan& plan, const std::string& source_text,
     route_imports_through_slots(module);
     add_text_global(module, kSharedObjectAbiSymbol, kSharedObjectAbi);
     add_text_global(module, kSharedObjectSourceSymbol, source_text);
-    add_text_global(module, kSharedObjectPlanSymbol, plan::plan_to_json(plan));
+    add_text_global(module, kSharedObjectPlanSymbol, physical::plan_and_physical_json(plan));
     add_text_global(module, kSharedObjectTargetSymbol, host_target_description());
     std::string problems;
     llvm::raw_string_ostream verify_out(problems);

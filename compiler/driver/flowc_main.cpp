@@ -15,6 +15,7 @@
 #include "compiler/driver/command_line.hpp"
 #include "compiler/explain/explain.hpp"
 #include "compiler/format/formatter.hpp"
+#include "compiler/physical/physical_plan.hpp"
 #include "compiler/plan/planner.hpp"
 #include "compiler/syntax/parser.hpp"
 
@@ -167,7 +168,7 @@ int run_explain(const Options& options) {
     return driver::kExitOk;
   }
   if (options.format == "json")
-    fmt::print("{}", plan::plan_to_json(plan));
+    fmt::print("{}", physical::plan_and_physical_json(plan));
   else if (options.format == "dot")
     fmt::print("{}", explain::explain_dot(plan, explain_options));
   else

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "compiler/explain/explain.hpp"
+#include "compiler/physical/physical_plan.hpp"
 #include "compiler/plan/bound_expr.hpp"
 #include "compiler/plan/operators/logical_aggregate.hpp"
 #include "compiler/plan/operators/logical_process.hpp"
@@ -75,12 +76,38 @@ void state_details(const plan::LogicalOperator& op, std::string& out) {
   }
 }
 
+//! How the query runs (physical_plan.hpp): its tasks, what generated code runs, each stateful
+//! stage's store, and the topic it feeds when another query reads it.
+void physical_details(const plan::Plan& plan, const physical::PhysicalPlan& physical, size_t q, std::string& out) {
+  const physical::QueryStages& query = physical.queries[q];
+  const physical::TaskGroup& group = physical.task_groups.at(query.task_group);
+  std::string sources;
+  for (size_t s : group.sources) sources += (sources.empty() ? "" : ", ") + plan.sources[s].name;
+  out += fmt::format("  runs as: {} (partitions of {}{})\n", plural(group.partitions, "task", "tasks"), sources,
+                     group.level ? fmt::format("; level {} of a chain of queries", group.level) : "");
+  for (size_t i = 0; i < query.stages.size(); ++i) {
+    const physical::StatefulStage& stage = query.stages[i];
+    out += fmt::format("    stage {}: {} `{}`, state {}", i + 1, plan.queries[q].operators[stage.operator_index]->name(),
+                       stage.store, physical::scope_text(stage.scope));
+    size_t after = stage.next_operator - stage.operator_index - 1;
+    if (after) out += fmt::format(", then {} on its rows", plural(static_cast<int64_t>(after), "operator", "operators"));
+    out += "\n";
+  }
+  if (query.sink)
+    for (size_t s = 0; s < plan.sources.size(); ++s)
+      if (physical.chained[s] && plan.sinks[*query.sink].kind == "kafka" &&
+          plan.sources[s].topic == plan.sinks[*query.sink].topic)
+        out += fmt::format("    feeds source {} (topic \"{}\")\n", plan.sources[s].name, plan.sources[s].topic);
+}
+
 }  // namespace
 
 std::string explain_text(const plan::Plan& plan, const ExplainOptions& options) {
   std::string out;
   summary(plan, out);
-  for (const auto& query : plan.queries) {
+  physical::PhysicalPlan physical = physical::build_physical_plan(plan);
+  for (size_t q = 0; q < plan.queries.size(); ++q) {
+    const auto& query = plan.queries[q];
     if (options.query && query.name != *options.query) continue;
     out += fmt::format("\nquery {}\n", query.name);
     for (const auto& op : query.operators) {
@@ -88,6 +115,7 @@ std::string explain_text(const plan::Plan& plan, const ExplainOptions& options) 
       out += fmt::format("      -> {}\n", plan::schema_to_string(op->output));
       state_details(*op, out);
     }
+    physical_details(plan, physical, q, out);
   }
   return out;
 }

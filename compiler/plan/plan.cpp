@@ -46,15 +46,19 @@ const LogicalOperator* QueryPlan::stateful_operator() const {
 }
 
 const Schema* QueryPlan::state_input_schema(const std::string& source) const {
-  for (size_t k = 1; k < operators.size(); ++k) {
-    if (operators[k]->kind != OperatorKind::Process && operators[k]->kind != OperatorKind::Aggregate) continue;
-    const LogicalOperator& feeding = *operators[k - 1];
-    if (feeding.kind != OperatorKind::Union)
-      return std::find(sources.begin(), sources.end(), source) != sources.end() ? &feeding.output : nullptr;
-    for (const auto& input : static_cast<const LogicalUnion&>(feeding).inputs)
-      if (input.source == source) return &input.schema;
-    return nullptr;
-  }
+  for (size_t k = 1; k < operators.size(); ++k)
+    if (operators[k]->kind == OperatorKind::Process || operators[k]->kind == OperatorKind::Aggregate)
+      return operator_input_schema(k, source);
+  return nullptr;
+}
+
+const Schema* QueryPlan::operator_input_schema(size_t op, const std::string& source) const {
+  if (op == 0 || op >= operators.size()) return nullptr;
+  const LogicalOperator& feeding = *operators[op - 1];
+  if (feeding.kind != OperatorKind::Union)
+    return std::find(sources.begin(), sources.end(), source) != sources.end() ? &feeding.output : nullptr;
+  for (const auto& input : static_cast<const LogicalUnion&>(feeding).inputs)
+    if (input.source == source) return &input.schema;
   return nullptr;
 }
 
@@ -69,7 +73,7 @@ void write_schema(JsonWriter& json, const Schema& schema) {
   json.end_array();
 }
 
-std::string plan_to_json(const Plan& plan) {
+std::string plan_to_json(const Plan& plan, const std::function<void(JsonWriter&)>& more) {
   JsonWriter json;
   json.begin_object();
   json.key("flow_plan_version").value(1);
@@ -127,6 +131,7 @@ std::string plan_to_json(const Plan& plan) {
     json.end_object();
   }
   json.end_array();
+  if (more) more(json);
   json.end_object();
   return json.str();
 }

@@ -3,6 +3,7 @@
 // documented in docs/plan.md.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,6 +49,10 @@ struct QueryPlan {
   //! The schema of the records that reach its keyed state from `source`: after a union, that
   //! source's own; otherwise the output of the operator before the state. Null when none does.
   const Schema* state_input_schema(const std::string& source) const;
+  //! The schema of the records that reach operators[op] from `source`: a union's input schema
+  //! right after the union, otherwise the output of operators[op - 1]. Null when `source` is not
+  //! one of the query's.
+  const Schema* operator_input_schema(size_t op, const std::string& source) const;
 };
 
 struct Plan {
@@ -61,7 +66,8 @@ struct Plan {
   const MetricPlan* find_metric(const std::string& name) const;
 };
 
-//! The plan as JSON (format version 1, documented in docs/plan.md).
-std::string plan_to_json(const Plan& plan);
+//! The plan as JSON (format version 1, documented in docs/plan.md). `more` writes members of its
+//! own at the end of the top-level object (the physical plan does: physical_plan.hpp).
+std::string plan_to_json(const Plan& plan, const std::function<void(JsonWriter&)>& more = {});
 
 }  // namespace flow::compiler::plan

@@ -207,6 +207,11 @@ flow_str JsonEncoder::encode(const flow_value* fields, flow_arena* arena) const 
 }
 
 flow_str JsonEncoder::encode_values(const std::vector<compiler::eval::Value>& fields, flow_arena* arena) const {
+  // A row of another shape than the sink's is a bug upstream (an operator skipped); never read
+  // past its end.
+  if (fields.size() != fields_.size())
+    throw std::logic_error("encoder: a record of " + std::to_string(fields.size()) + " fields for a schema of " +
+                           std::to_string(fields_.size()));
   ArenaOutput out(arena);
   if (fields_.empty()) {
     out.append("{}");

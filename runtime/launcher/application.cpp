@@ -10,6 +10,7 @@
 #include "compiler/codegen/codegen.hpp"
 #include "compiler/codegen/shared_object_program.hpp"
 #include "compiler/diagnostics/diagnostic.hpp"
+#include "compiler/physical/physical_plan.hpp"
 #include "compiler/plan/planner.hpp"
 #include "compiler/syntax/parser.hpp"
 #include "runtime/kafka/embedded_kafka.hpp"
@@ -57,7 +58,7 @@ std::unique_ptr<compiler::codegen::Program> load_built_application(const RunOpti
   compiler::DiagnosticSink sink;
   checked = check_file(options.app, compiler::SourceFile(options.app, program->source_text()), sink);
   if (!checked) return nullptr;
-  if (plan::plan_to_json(*checked) != program->plan_json()) {
+  if (compiler::physical::plan_and_physical_json(*checked) != program->plan_json()) {
     fmt::print(stderr, "flowrun: `{}` was built by another version of flowc (its plan differs from this flowrun's "
                        "reading of its source); build it again with `flowc build`\n",
                options.app);
@@ -184,10 +185,13 @@ int run_application(const RunOptions& options) {
     return 1;
   }
   auto started = Clock::now();
-  Job::Outcome outcome = job->run(options.until_idle, stop_requested);
-  // End of input: close windows and fire timeouts at the end of --until-idle. A stop (signal)
-  // finishes the running triggers only: what is open stays in the checkpointed state.
-  if (outcome == Job::Outcome::Idle) job->finish();
+  // --until-idle: until the input is read and every query chained through a topic of this
+  // application has read what the one before it wrote.
+  Job::Outcome outcome = options.until_idle ? job->drain(stop_requested) : job->run(false, stop_requested);
+  // End of input: close windows and fire timeouts at the end of --until-idle, query level by
+  // level of a chain. A stop (signal) finishes the running triggers only: what is open stays in
+  // the checkpointed state.
+  if (outcome == Job::Outcome::Idle) outcome = job->finish(stop_requested);
   job->stop_workers();
   if (outcome != Job::Outcome::Failed && !producer->flush(30'000) && job->failure().empty())
     fmt::print(stderr, "flowrun: warning: Kafka did not acknowledge every output within 30 s\n");
@@ -197,8 +201,12 @@ int run_application(const RunOptions& options) {
   }
 
   double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
-  if (logs(options, LogLevel::Info)) fmt::print(stderr, "flowrun: {} records in, {} out, {} dead-lettered in {:.2f} s\n", job->records_in(),
-                                                   job->records_out(), job->dead_lettered(), elapsed);
+  // Records in: the application's input. Queries chained through its own topics read more.
+  int64_t chained_in = job->records_in() - job->records_in_from_outside();
+  if (logs(options, LogLevel::Info))
+    fmt::print(stderr, "flowrun: {} records in, {} out, {} dead-lettered in {:.2f} s{}\n", job->records_in_from_outside(),
+               job->records_out(), job->dead_lettered(), elapsed,
+               chained_in ? fmt::format(" ({} more read back from the application's own topics)", chained_in) : "");
   for (size_t m = 0; m < p.metrics.size() && logs(options, LogLevel::Info); ++m)
     fmt::print(stderr, "flowrun: metric {} = {}\n", p.metrics[m].name, job->metric(m));
 

@@ -12,7 +12,6 @@
 #include <thread>
 
 #include "compiler/explain/explain.hpp"
-#include "compiler/plan/operators/logical_aggregate.hpp"
 
 namespace flow::runtime {
 
@@ -25,29 +24,6 @@ using Clock = std::chrono::steady_clock;
 int64_t system_clock_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-//! Tasks: partition i of every source of a union group is one task (co-partitioned keyed state).
-std::vector<std::vector<size_t>> task_groups(const plan::Plan& p) {
-  std::vector<std::vector<size_t>> groups;
-  std::vector<int> group_of(p.sources.size(), -1);
-  for (const auto& query : p.queries) {
-    int joined = -1;
-    for (const auto& name : query.sources)
-      for (size_t s = 0; s < p.sources.size(); ++s)
-        if (p.sources[s].name == name && group_of[s] >= 0) joined = group_of[s];
-    if (joined < 0) {
-      joined = static_cast<int>(groups.size());
-      groups.emplace_back();
-    }
-    for (const auto& name : query.sources)
-      for (size_t s = 0; s < p.sources.size(); ++s)
-        if (p.sources[s].name == name && group_of[s] < 0) {
-          group_of[s] = joined;
-          groups[joined].push_back(s);
-        }
-  }
-  return groups;
 }
 
 }  // namespace
@@ -140,34 +116,39 @@ bool Job::open(const compiler::codegen::Program& program, Producer& producer, st
     for (auto& c : shared_.partition_caught_up[s]) c = false;
   }
 
-  // An aggregate grouped by fields (not by the query's key, which the input is partitioned by)
-  // needs every record of a group: its state is shared by all the query's tasks.
+  // A stage whose state is shared by all the query's tasks (an aggregate grouped by fields, every
+  // stage after the first: physical_plan.hpp) has one store for the job.
+  shared_.physical = &physical_;
   shared_.shared_state.resize(p.queries.size());
   std::filesystem::create_directories(config_.state_dir);
   for (size_t q = 0; q < p.queries.size(); ++q) {
-    for (const auto& op : p.queries[q].operators) {
-      auto* aggregate = dynamic_cast<const plan::LogicalAggregate*>(op.get());
-      if (!aggregate || aggregate->keys.empty() || aggregate->keys.front().kind == plan::BoundKind::Key) continue;
+    const auto& stages = physical_.queries[q].stages;
+    shared_.shared_state[q].resize(stages.size());
+    for (size_t i = 0; i < stages.size(); ++i) {
+      if (stages[i].scope != compiler::physical::StateScope::Shared) continue;
       auto state = std::make_unique<SharedState>();
-      state->store = StateStore::open(config_.state_dir + "/query-" + p.queries[q].name, error);
+      state->store = StateStore::open(config_.state_dir + "/query-" + stages[i].store, error);
       if (!state->store) {
         error = fmt::format("query `{}`: {}", p.queries[q].name, error);
         return false;
       }
-      state->op = std::make_unique<KeyedStateOperator>(p, static_cast<int32_t>(q), *state->store, config_.clock);
-      shared_.shared_state[q] = std::move(state);
+      state->op = std::make_unique<KeyedStateOperator>(p, static_cast<int32_t>(q), *state->store, config_.clock,
+                                                       std::vector<flow_handler_fn>{}, nullptr,
+                                                       StageSpec{stages[i].operator_index, stages[i].store});
+      shared_.shared_state[q][i] = std::move(state);
     }
   }
 
   rd_kafka_topic_partition_list_t* assignment = rd_kafka_topic_partition_list_new(16);
   auto assignment_guard = std::unique_ptr<rd_kafka_topic_partition_list_t, void (*)(rd_kafka_topic_partition_list_t*)>(
       assignment, rd_kafka_topic_partition_list_destroy);
-  for (const auto& group : task_groups(p)) {
-    const plan::SourcePlan& first = p.sources[group.front()];
+  for (const auto& group : physical_.task_groups) {
+    const plan::SourcePlan& first = p.sources[group.sources.front()];
     for (int32_t partition = 0; partition < first.partitions; ++partition) {
       std::string name = first.name + "-" + std::to_string(partition);
       auto task = std::make_unique<PartitionTask>(name, shared_);
-      for (size_t s : group) {
+      task->set_level(group.level);
+      for (size_t s : group.sources) {
         TaskInput input;
         input.source_index = s;
         input.source = &p.sources[s];
@@ -188,7 +169,7 @@ bool Job::open(const compiler::codegen::Program& program, Producer& producer, st
         int64_t low = 0, high = 0;
         rd_kafka_query_watermark_offsets(consumer_, input.source->topic.c_str(), partition, &low, &high, 10'000);
         input.end_offset = high;
-        input.next_offset = std::max(input.next_offset, low);
+        input.next_offset = std::max<int64_t>(input.next_offset, low);
         rd_kafka_topic_partition_list_add(assignment, input.source->topic.c_str(), partition)->offset =
             input.next_offset;
       }
@@ -241,12 +222,49 @@ void Job::stop_workers() {
 }
 
 void Job::mark_end_offsets() {
+  // Asked through the producer: the consumer's connection is busy with long-polling fetches
+  // (fetch.wait.max.ms), which made each query wait up to half a second.
   for (auto& task : tasks_)
     for (auto& input : task->inputs()) {
       int64_t low = 0, high = 0;
-      rd_kafka_query_watermark_offsets(consumer_, input.source->topic.c_str(), input.partition, &low, &high, 10'000);
+      rd_kafka_query_watermark_offsets(shared_.producer->handle(), input.source->topic.c_str(), input.partition, &low,
+                                       &high, 10'000);
       input.end_offset = high;
     }
+  shared_.judge_caught_up.store(true, std::memory_order_release);
+}
+
+void Job::hold_watermarks() {
+  shared_.judge_caught_up.store(false, std::memory_order_release);
+  for (size_t s = 0; s < shared_.partition_caught_up.size(); ++s)
+    for (size_t partition = 0; partition < shared_.partition_caught_up[s].size(); ++partition)
+      if (shared_.partition_event_time[s][partition].load() == INT64_MIN) shared_.partition_caught_up[s][partition] = false;
+}
+
+bool Job::any_chained() const {
+  return std::find(physical_.chained.begin(), physical_.chained.end(), true) != physical_.chained.end();
+}
+
+int64_t Job::records_in_from_outside() const {
+  int64_t in = 0;
+  for (size_t s = 0; s < plan_.sources.size(); ++s)
+    if (!physical_.chained[s]) in += shared_.source_in[s]->load();
+  return in;
+}
+
+Job::Outcome Job::drain(const std::atomic<bool>& stop) {
+  for (;;) {
+    Outcome outcome = run(true, stop);
+    if (outcome != Outcome::Idle || !any_chained()) return outcome;
+    // What the queries wrote is in their topics once acknowledged; a chained query may not have
+    // read it yet.
+    if (!shared_.producer->flush(30'000)) {
+      shared_.fail("Kafka did not acknowledge the outputs written to the application's own topics within 30 s");
+      return Outcome::Failed;
+    }
+    mark_end_offsets();
+    if (std::all_of(tasks_.begin(), tasks_.end(), [](const auto& t) { return t->reached_end(); })) return outcome;
+  }
 }
 
 void Job::hand_to_task(rd_kafka_message_t* event) {
@@ -351,10 +369,11 @@ void Job::report_progress(double seconds) {
     reported = true;
     size_t keys = 0;
     for (const auto& t : tasks_) keys += t->state_keys(q);
-    if (SharedState* state = shared_.shared_state[q].get()) {
-      std::lock_guard lock(state->lock);
-      keys += state->op->live_keys();
-    }
+    for (const auto& state : shared_.shared_state[q])
+      if (state) {
+        std::lock_guard lock(state->lock);
+        keys += state->op->live_keys();
+      }
     double rate = static_cast<double>(query_in_since) / seconds;
     if (config_.progress_json)
       fmt::print(stderr,
@@ -389,8 +408,22 @@ void Job::fire_processing_timeouts() {
   for (auto& task : tasks_) task->fire_processing_timeouts();
 }
 
-void Job::finish() {
-  for (auto& task : tasks_) task->finish();
+Job::Outcome Job::finish(const std::atomic<bool>& stop) {
+  for (int level = 0; level < physical_.levels; ++level) {
+    if (level > 0) {
+      // The levels before emitted their last rows: drain them into this level's queries first.
+      if (!shared_.producer->flush(30'000)) {
+        shared_.fail("Kafka did not acknowledge the outputs written to the application's own topics within 30 s");
+        return Outcome::Failed;
+      }
+      mark_end_offsets();
+      Outcome outcome = drain(stop);
+      if (outcome != Outcome::Idle) return outcome;
+    }
+    for (auto& task : tasks_)
+      if (task->level() == level) task->finish();
+  }
+  return shared_.failed ? Outcome::Failed : Outcome::Idle;
 }
 
 }  // namespace flow::runtime

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "compiler/codegen/codegen.hpp"
+#include "compiler/physical/physical_plan.hpp"
 #include "compiler/plan/plan.hpp"
 #include "runtime/kafka/kafka_client.hpp"
 #include "runtime/launcher/run_options.hpp"
@@ -49,17 +50,31 @@ class Job {
   //! Serves Kafka events and prints progress until `stop` is set, the job fails or — with
   //! `until_idle` — every partition is read up to the end it had when `mark_end_offsets` last ran.
   Outcome run(bool until_idle, const std::atomic<bool>& stop);
-  //! Records the current end of every partition (what `run(until_idle)` reads up to).
+  //! Runs until every partition is read to its end and the queries that read topics of this
+  //! application have read everything written to them meanwhile (a chain of queries settles):
+  //! `run(true)`, then, while chained topics grew, flush, mark_end_offsets and run again.
+  Outcome drain(const std::atomic<bool>& stop);
+  //! Records the current end of every partition (what `run(until_idle)` reads up to), and lets
+  //! partitions be judged caught up against it (see hold_watermarks).
   void mark_end_offsets();
+  //! Before more input is produced (`flowrun test`'s phases): no partition that has delivered
+  //! nothing yet counts as caught up — so none stops holding the watermark back — until
+  //! mark_end_offsets has seen the new ends.
+  void hold_watermarks();
   //! Fires the processing-time timeouts that are due by the clock, on every task.
   void fire_processing_timeouts();
-  //! End of input: event and processing time move to the end (windows close, timeouts fire).
-  void finish();
+  //! End of input: event and processing time move to the end (windows close, timeouts fire),
+  //! level by level of the chain of queries: the tasks of queries fed from outside first, then,
+  //! once what they emitted has been drained into the queries they feed, those (drain).
+  Outcome finish(const std::atomic<bool>& stop);
   //! Stops the workers; every task has committed its last trigger. Idempotent.
   void stop_workers();
 
   const std::string& failure() const { return shared_.failure; }
   int64_t records_in() const { return shared_.records_in.load(); }
+  //! Records read from sources no query of this application writes: the application's input.
+  int64_t records_in_from_outside() const;
+  const compiler::physical::PhysicalPlan& physical_plan() const { return physical_; }
   int64_t records_out() const { return shared_.records_out.load(); }
   int64_t dead_lettered() const { return shared_.dead_lettered.load(); }
   int64_t metric(size_t index) const { return shared_.metrics[index]->load(); }
@@ -70,7 +85,9 @@ class Job {
   }
 
  private:
-  Job(const compiler::plan::Plan& plan, const JobConfig& config) : plan_(plan), config_(config) {}
+  Job(const compiler::plan::Plan& plan, const JobConfig& config)
+      : plan_(plan), physical_(compiler::physical::build_physical_plan(plan)), config_(config) {}
+  bool any_chained() const;
   bool open(const compiler::codegen::Program& program, Producer& producer, std::string& error);
   void start_workers();
   void hand_to_task(rd_kafka_message_t* message);
@@ -78,6 +95,7 @@ class Job {
   void report_progress(double seconds);
 
   const compiler::plan::Plan& plan_;
+  compiler::physical::PhysicalPlan physical_;
   JobConfig config_;
   SharedRun shared_;
   rd_kafka_t* consumer_ = nullptr;

@@ -32,11 +32,11 @@ void check_version(ValueReader& reader) {
 }  // namespace
 
 AggregateOperator::AggregateOperator(const compiler::plan::LogicalAggregate& aggregate, int32_t query,
-                                     const std::string& query_name, StateStore& store)
+                                     const std::string& keyspace, StateStore& store)
     : aggregate_(aggregate),
       query_(query),
       store_(store),
-      keyspace_(query_name),
+      keyspace_(keyspace),
       expiry_(store, keyspace_),
       folds_(aggregate),
       live_(store, keyspace_.meta("live"), 0),

@@ -24,7 +24,8 @@ namespace flow::runtime {
 
 class AggregateOperator final : public StatefulOperator {
  public:
-  AggregateOperator(const compiler::plan::LogicalAggregate& aggregate, int32_t query, const std::string& query_name,
+  //! `keyspace`: the store name its state lives under (the query's name for its first stage).
+  AggregateOperator(const compiler::plan::LogicalAggregate& aggregate, int32_t query, const std::string& keyspace,
                     StateStore& store);
 
   void on_record(const std::string& source, const compiler::eval::Value& key,

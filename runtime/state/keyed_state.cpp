@@ -25,20 +25,29 @@ std::vector<compiler::codegen::HostSymbol> keyed_state_symbols() {
 
 KeyedStateOperator::KeyedStateOperator(const compiler::plan::Plan& plan, int32_t query, StateStore& store,
                                        ProcessingClock clock, std::vector<flow_handler_fn> compiled,
-                                       const flow_encoder* sink_encoder)
+                                       const flow_encoder* sink_encoder, StageSpec stage)
     : query_(plan.queries.at(static_cast<size_t>(query))) {
-  for (const std::string& source : query_.sources) input_schemas_.emplace_back(source, query_.state_input_schema(source));
-  const compiler::plan::LogicalOperator* op = query_.stateful_operator();
+  if (stage.operator_index == 0)
+    for (size_t k = 1; k < query_.operators.size() && !stage.operator_index; ++k)
+      if (query_.operators[k]->kind == compiler::plan::OperatorKind::Process ||
+          query_.operators[k]->kind == compiler::plan::OperatorKind::Aggregate)
+        stage.operator_index = k;
+  if (stage.keyspace.empty()) stage.keyspace = query_.name;
+  const compiler::plan::LogicalOperator* op =
+      stage.operator_index && stage.operator_index < query_.operators.size() ? query_.operators[stage.operator_index].get()
+                                                                             : nullptr;
+  for (const std::string& source : query_.sources)
+    input_schemas_.emplace_back(source, query_.operator_input_schema(stage.operator_index, source));
   if (!clock) clock = system_clock_ms;
   if (op && op->kind == compiler::plan::OperatorKind::Process) {
-    auto process =
-        std::make_unique<ProcessOperator>(plan, query, store, std::move(clock), std::move(compiled), sink_encoder);
+    auto process = std::make_unique<ProcessOperator>(plan, query, store, std::move(clock), std::move(compiled),
+                                                     sink_encoder, stage);
     process_ = process.get();
     operator_ = std::move(process);
   } else if (op && op->kind == compiler::plan::OperatorKind::Aggregate) {
     const auto& aggregate = static_cast<const compiler::plan::LogicalAggregate&>(*op);
     if (!aggregate.keys.empty()) key_type_ = aggregate.keys.front().type;
-    auto aggregator = std::make_unique<AggregateOperator>(aggregate, query, query_.name, store);
+    auto aggregator = std::make_unique<AggregateOperator>(aggregate, query, stage.keyspace, store);
     aggregate_ = aggregator.get();
     operator_ = std::move(aggregator);
   } else {

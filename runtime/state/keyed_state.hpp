@@ -28,9 +28,11 @@ class KeyedStateOperator {
   //! clock). `compiled`: a `process`'s handlers as native code, one per handler, null (or none)
   //! where the reference evaluator runs it. `sink_encoder`: given when the keyed state feeds the
   //! query's sink directly, so that compiled handlers emit encoded records (StateOutput::encoded).
-  //! A query without keyed state is a logic_error.
+  //! `stage`: which of the query's stateful operators it runs and its keyspace (default: the
+  //! first, under the query's name). A query without keyed state is a logic_error.
   KeyedStateOperator(const compiler::plan::Plan& plan, int32_t query, StateStore& store, ProcessingClock clock = {},
-                     std::vector<flow_handler_fn> compiled = {}, const flow_encoder* sink_encoder = nullptr);
+                     std::vector<flow_handler_fn> compiled = {}, const flow_encoder* sink_encoder = nullptr,
+                     StageSpec stage = {});
   ~KeyedStateOperator();
   KeyedStateOperator(const KeyedStateOperator&) = delete;
   KeyedStateOperator& operator=(const KeyedStateOperator&) = delete;

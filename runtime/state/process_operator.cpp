@@ -99,12 +99,13 @@ flow_value abi_of(const Value& value, const Type& type, std::vector<std::unique_
 
 ProcessOperator::ProcessOperator(const compiler::plan::Plan& plan, int32_t query, StateStore& store,
                                  ProcessingClock clock, std::vector<flow_handler_fn> compiled,
-                                 const flow_encoder* sink_encoder)
+                                 const flow_encoder* sink_encoder, const StageSpec& stage)
     : plan_(plan),
-      process_(static_cast<const compiler::plan::LogicalProcess&>(*plan.queries.at(query).stateful_operator())),
+      operator_index_(stage.operator_index),
+      process_(static_cast<const compiler::plan::LogicalProcess&>(*plan.queries.at(query).operators.at(stage.operator_index))),
       query_(query),
       store_(store),
-      keyspace_(plan.queries.at(query).name),
+      keyspace_(stage.keyspace),
       expiry_(store, keyspace_),
       clock_(std::move(clock)),
       compiled_(std::move(compiled)),
@@ -255,7 +256,7 @@ bool ProcessOperator::run_evaluated(size_t index, std::vector<flow_value>& field
 
 void ProcessOperator::on_record(const std::string& source, const Value& key, const std::vector<Value>& fields,
                                 int64_t event_time_ms, std::vector<StateOutput>& out, StateTallies& tallies) {
-  const compiler::plan::Schema* schema = plan_.queries.at(query_).state_input_schema(source);
+  const compiler::plan::Schema* schema = plan_.queries.at(query_).operator_input_schema(operator_index_, source);
   if (!schema) throw std::logic_error("state: query `" + plan_.queries.at(query_).name + "` does not read `" + source + "`");
   std::vector<flow_value> values;
   for (const Value& field : fields) values.push_back(field.to_abi());

@@ -31,8 +31,9 @@ class ProcessOperator final : public StatefulOperator {
   //! `compiled`: per handler of the operator, its native function or null (evaluated).
   //! `sink_encoder`: when the query's keyed state feeds its sink directly, the sink's encoder:
   //! compiled handlers then emit encoded records (StateOutput::encoded).
+  //! `stage`: which `process` of the query (operators[stage.operator_index]) and its keyspace.
   ProcessOperator(const compiler::plan::Plan& plan, int32_t query, StateStore& store, ProcessingClock clock,
-                  std::vector<flow_handler_fn> compiled, const flow_encoder* sink_encoder = nullptr);
+                  std::vector<flow_handler_fn> compiled, const flow_encoder* sink_encoder, const StageSpec& stage);
 
   //! A record from generated code: `fields` of `schema` (what reaches the operator from `source`).
   void on_abi_record(const std::string& source, const flow_value& key, const flow_value* fields,
@@ -95,6 +96,7 @@ class ProcessOperator final : public StatefulOperator {
   void grow_arena();
 
   const compiler::plan::Plan& plan_;
+  size_t operator_index_;  //!< of the `process` in the query's operators
   const compiler::plan::LogicalProcess& process_;
   int32_t query_;
   StateStore& store_;

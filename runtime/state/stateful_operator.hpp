@@ -29,6 +29,9 @@ struct StateOutput {
   }
 
   int32_t query = 0;
+  //! Which of the query's stateful stages emitted it (physical_plan.hpp): the runtime hands it to
+  //! the next stage, or to the sink after the last.
+  int32_t stage = 0;
   //! `process`: the key. `aggregate`: the group's value, or a record of the group fields when
   //! there are several (decoded from the canonical form, so -0.0 comes back as 0.0).
   std::optional<compiler::eval::Value> key;
@@ -43,6 +46,13 @@ struct StateOutput {
   bool encoded = false;
   std::string json;
   std::string message_key;
+};
+
+//! Which of a query's stateful operators a KeyedStateOperator runs, and under which name its
+//! state lives (compiler/physical/physical_plan.hpp: StatefulStage).
+struct StageSpec {
+  size_t operator_index = 0;  //!< in the query's operators; 0: its first Aggregate or Process
+  std::string keyspace;       //!< the store name (query_keyspace.hpp); empty: the query's name
 };
 
 //! Metric name -> count.

@@ -115,31 +115,29 @@ bool PartitionTask::open_state(const std::string& directory, std::string& error)
   store_ = StateStore::open(directory, error);
   if (!store_) return false;
   const plan::Plan& p = *shared_.plan;
-  bindings_.resize(p.queries.size());
-  after_state_.assign(p.queries.size(), 0);
+  const compiler::physical::PhysicalPlan& physical = *shared_.physical;
+  stages_.assign(p.queries.size(), {});
+  last_watermark_.assign(p.queries.size(), INT64_MIN);
   for (size_t q = 0; q < p.queries.size(); ++q) {
-    const plan::QueryPlan& query = p.queries[q];
+    const compiler::physical::QueryStages& query = physical.queries[q];
     bool reads_mine = false;
     for (const auto& input : inputs_)
-      for (const auto& source : query.sources) reads_mine |= source == input.source->name;
+      for (size_t source : query.sources) reads_mine |= source == input.source_index;
     if (!reads_mine) continue;
-    for (size_t k = 1; k < query.operators.size(); ++k) {
-      auto kind = query.operators[k]->kind;
-      if (kind != plan::OperatorKind::Process && kind != plan::OperatorKind::Aggregate) continue;
-      // `process … | where … | select … | into`: what follows keyed state runs on its outputs.
-      if (k + 1 < query.operators.size() && query.operators[k + 1]->kind != plan::OperatorKind::Sink)
-        after_state_[q] = k + 1;
-      if (SharedState* shared = shared_.shared_state[q].get()) {
-        bindings_[q] = {shared->op.get(), shared};
-      } else {
-        // Keyed state that feeds the sink directly encodes what its compiled handlers emit.
-        const flow_encoder* sink_encoder = after_state_[q] ? nullptr : shared_.encoder_table[q];
-        owned_.push_back(std::make_unique<KeyedStateOperator>(p, static_cast<int32_t>(q), *store_, shared_.clock,
-                                                              compiler::codegen::handler_functions(shared_.program, p, q),
-                                                              sink_encoder));
-        bindings_[q] = {owned_.back().get(), nullptr};
+    for (size_t i = 0; i < query.stages.size(); ++i) {
+      const compiler::physical::StatefulStage& stage = query.stages[i];
+      if (SharedState* shared = shared_.shared_state[q][i].get()) {
+        stages_[q].push_back({shared->op.get(), shared, i ? shared->add_upstream() : 0});
+        continue;
       }
-      break;
+      // Only the first stage's handlers are generated code; keyed state that feeds the sink
+      // directly encodes what its compiled handlers emit.
+      bool feeds_sink = query.stages.size() == 1 && stage.next_operator == stage.operator_index + 1;
+      owned_.push_back(std::make_unique<KeyedStateOperator>(
+          p, static_cast<int32_t>(q), *store_, shared_.clock,
+          i == 0 ? compiler::codegen::handler_functions(shared_.program, p, q) : std::vector<flow_handler_fn>{},
+          feeds_sink ? shared_.encoder_table[q] : nullptr, StageSpec{stage.operator_index, stage.store}));
+      stages_[q].push_back({owned_.back().get(), nullptr, 0});
     }
   }
   return true;
@@ -153,8 +151,11 @@ bool PartitionTask::reached_end() const {
 }
 
 size_t PartitionTask::state_keys(size_t query) const {
-  if (query >= bindings_.size() || !bindings_[query].op || bindings_[query].shared) return 0;
-  return bindings_[query].op->live_keys();
+  size_t keys = 0;
+  if (query < stages_.size())
+    for (const auto& stage : stages_[query])
+      if (!stage.shared) keys += stage.op->live_keys();
+  return keys;
 }
 
 int64_t PartitionTask::state_bytes() const { return store_ ? store_->bytes() : 0; }
@@ -240,7 +241,16 @@ void PartitionTask::trigger(int64_t max_records_default) {
     // (checked at most every 100 ms, so an idle task costs nothing).
     int64_t now = shared_.clock();
     bool due = processing_time_checked_ == INT64_MIN || now - processing_time_checked_ >= 100;
-    if (due && advance_processing_time()) {
+    // Other partitions move the watermark too: this task's windows close, and what it passes on
+    // to a shared stage after its own lets that stage move on (see SharedState::upstream).
+    bool moved = false;
+    if (due)
+      for (size_t q = 0; q < stages_.size(); ++q)
+        if (!stages_[q].empty() && query_watermark(q) > last_watermark_[q]) {
+          advance_event_time(q, query_watermark(q));
+          moved = true;
+        }
+    if ((due && advance_processing_time()) || moved) {
       deliver(pending_outputs_, pending_tallies_);
       checkpoint();
     } else if (uncommitted_) {
@@ -250,17 +260,8 @@ void PartitionTask::trigger(int64_t max_records_default) {
     return;
   }
   // Event time moves with the least partition of each source: close windows, fire timeouts.
-  for (size_t q = 0; q < bindings_.size(); ++q) {
-    StateBinding& binding = bindings_[q];
-    if (!binding.op) continue;
-    int64_t watermark = INT64_MAX;
-    for (const auto& source : shared_.plan->queries[q].sources)
-      for (size_t s = 0; s < shared_.plan->sources.size(); ++s)
-        if (shared_.plan->sources[s].name == source) watermark = std::min(watermark, shared_.watermark(s));
-    std::unique_lock<std::mutex> lock;
-    if (binding.shared) lock = std::unique_lock(binding.shared->lock);
-    if (watermark != INT64_MIN) binding.op->advance_watermark(watermark, pending_outputs_, pending_tallies_);
-  }
+  for (size_t q = 0; q < stages_.size(); ++q)
+    if (!stages_[q].empty()) advance_event_time(q, query_watermark(q));
   advance_processing_time();
   deliver(pending_outputs_, pending_tallies_);
   checkpoint();
@@ -276,6 +277,13 @@ void PartitionTask::note_caught_up(const TaskInput& input) {
   bool delivered = shared_.partition_event_time[input.source_index][input.partition].load(std::memory_order_relaxed) !=
                    INT64_MIN;
   if (delivered || caught_up.load(std::memory_order_relaxed) || !shared_.consumer) return;
+  // Judged against the end the job last asked the broker for (Job::mark_end_offsets), not only
+  // against the consumer's cached high watermark: records produced since the last fetch are not
+  // in that cache yet, and a partition judged empty before its input came would let the others
+  // make all of its records late.
+  if (!shared_.judge_caught_up.load(std::memory_order_acquire) || input.end_offset < 0 ||
+      input.next_offset < input.end_offset)
+    return;
   int64_t low = 0, high = -1;
   if (rd_kafka_get_watermark_offsets(shared_.consumer, input.source->topic.c_str(), input.partition, &low, &high) ==
           RD_KAFKA_RESP_ERR_NO_ERROR &&
@@ -283,17 +291,59 @@ void PartitionTask::note_caught_up(const TaskInput& input) {
     caught_up.store(true, std::memory_order_relaxed);
 }
 
+int64_t PartitionTask::query_watermark(size_t query) const {
+  int64_t watermark = INT64_MAX;
+  for (size_t source : shared_.physical->queries[query].sources) watermark = std::min(watermark, shared_.watermark(source));
+  return watermark;
+}
+
+void PartitionTask::tag_stage(size_t from, size_t stage) {
+  for (size_t i = from; i < pending_outputs_.size(); ++i) pending_outputs_[i].stage = static_cast<int32_t>(stage);
+}
+
+void PartitionTask::advance_event_time(size_t query, int64_t watermark) {
+  if (watermark == INT64_MIN) return;
+  last_watermark_[query] = std::max(last_watermark_[query], watermark);
+  int64_t upstream = watermark;  // what the stage before has emitted everything up to
+  for (size_t i = 0; i < stages_[query].size(); ++i) {
+    StageBinding& stage = stages_[query][i];
+    size_t before = pending_outputs_.size();
+    {
+      std::unique_lock<std::mutex> lock;
+      if (stage.shared) lock = std::unique_lock(stage.shared->lock);
+      int64_t own = i && stage.shared ? stage.shared->pass_watermark(stage.upstream_slot, upstream) : upstream;
+      if (own != INT64_MIN) stage.op->advance_watermark(own, pending_outputs_, pending_tallies_);
+      if (own == INT64_MAX) stage.op->advance_processing_time(INT64_MAX, pending_outputs_, pending_tallies_);
+      upstream = own;
+    }
+    tag_stage(before, i);
+    // The rows this stage emitted reach the next one before the next one's watermark moves.
+    deliver(pending_outputs_, pending_tallies_);
+    if (upstream == INT64_MIN) break;
+  }
+}
+
+void PartitionTask::advance_processing_time_all(int64_t now) {
+  for (auto& stages : stages_)
+    for (size_t i = 0; i < stages.size(); ++i) {
+      size_t before = pending_outputs_.size();
+      {
+        std::unique_lock<std::mutex> lock;
+        if (stages[i].shared) lock = std::unique_lock(stages[i].shared->lock);
+        stages[i].op->advance_processing_time(now, pending_outputs_, pending_tallies_);
+      }
+      tag_stage(before, i);
+      deliver(pending_outputs_, pending_tallies_);
+    }
+}
+
 bool PartitionTask::advance_processing_time() {
   int64_t now = shared_.clock();
   processing_time_checked_ = now;
-  size_t before = pending_outputs_.size();
-  for (auto& binding : bindings_) {
-    if (!binding.op) continue;
-    std::unique_lock<std::mutex> lock;
-    if (binding.shared) lock = std::unique_lock(binding.shared->lock);
-    binding.op->advance_processing_time(now, pending_outputs_, pending_tallies_);
-  }
-  return pending_outputs_.size() != before || !pending_tallies_.empty();
+  int64_t before = emitted_;
+  bool tallied = !pending_tallies_.empty();
+  advance_processing_time_all(now);
+  return emitted_ != before || tallied || !pending_outputs_.empty();
 }
 
 void PartitionTask::fire_processing_timeouts() {
@@ -312,13 +362,10 @@ void PartitionTask::finish() {
   while (busy_.exchange(true, std::memory_order_acquire)) {
   }
   guarded("the end of input", [&] {
-    for (auto& binding : bindings_) {
-      if (!binding.op) continue;
-      std::unique_lock<std::mutex> lock;
-      if (binding.shared) lock = std::unique_lock(binding.shared->lock);
-      binding.op->advance_watermark(INT64_MAX, pending_outputs_, pending_tallies_);
-      binding.op->advance_processing_time(INT64_MAX, pending_outputs_, pending_tallies_);
-    }
+    // Stage by stage: a stage's last rows reach the next before its own end (advance_event_time
+    // also fires the processing-time timeouts of a stage whose event time reached the end).
+    for (size_t q = 0; q < stages_.size(); ++q)
+      if (!stages_[q].empty()) advance_event_time(q, INT64_MAX);
     deliver(pending_outputs_, pending_tallies_);
     checkpoint(true);
   });
@@ -327,31 +374,44 @@ void PartitionTask::finish() {
 
 void PartitionTask::deliver(std::vector<StateOutput>& outputs, std::map<std::string, int64_t>& tallies) {
   const plan::Plan& p = *shared_.plan;
-  for (const auto& [name, count] : tallies)
-    for (size_t m = 0; m < p.metrics.size(); ++m)
-      if (p.metrics[m].name == name) shared_.metrics[m]->fetch_add(count, std::memory_order_relaxed);
-  tallies.clear();
-  for (auto& output : outputs) {
-    if (output.encoded) {
-      emit(output.query, output.message_key.data(), static_cast<int64_t>(output.message_key.size()),
-           output.json.data(), static_cast<int64_t>(output.json.size()));
+  // Feeding a stage appends its outputs to `outputs`: they are handled in this same pass.
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    if (outputs[i].encoded) {
+      emit(outputs[i].query, outputs[i].message_key.data(), static_cast<int64_t>(outputs[i].message_key.size()),
+           outputs[i].json.data(), static_cast<int64_t>(outputs[i].json.size()));
       continue;
     }
-    if (size_t first = after_state_[output.query]) {
-      auto result = compiler::eval::run_after_state(p.queries[output.query], first, std::move(output.record),
-                                                    std::move(output.key));
-      for (const auto& [name, count] : result.tallies)
-        for (size_t m = 0; m < p.metrics.size(); ++m)
-          if (p.metrics[m].name == name) shared_.metrics[m]->fetch_add(count, std::memory_order_relaxed);
+    StateOutput output = std::move(outputs[i]);
+    const plan::QueryPlan& query = p.queries[output.query];
+    const auto& stages = shared_.physical->queries[output.query].stages;
+    const compiler::physical::StatefulStage& stage = stages.at(static_cast<size_t>(output.stage));
+    if (stage.next_operator > stage.operator_index + 1) {
+      // `… | where … | select … | into` (or the next stage): what follows runs on the outputs.
+      auto result =
+          compiler::eval::run_after_state(query, stage.operator_index + 1, std::move(output.record), std::move(output.key));
+      for (const auto& [name, count] : result.tallies) tallies[name] += count;
       if (!result.passed) continue;
       output.record = std::move(result.output);
       output.key = std::move(result.key);
+    }
+    size_t next = static_cast<size_t>(output.stage) + 1;
+    if (next < stages.size()) {
+      StageBinding& binding = stages_[output.query][next];
+      size_t before = outputs.size();
+      {
+        std::unique_lock<std::mutex> lock;
+        if (binding.shared) lock = std::unique_lock(binding.shared->lock);
+        binding.op->on_record(query.sources.front(), output.key ? *output.key : Value(), output.record,
+                              output.event_time_ms, outputs, tallies);
+      }
+      for (size_t j = before; j < outputs.size(); ++j) outputs[j].stage = static_cast<int32_t>(next);
+      continue;
     }
     const flow_encoder* encoder = shared_.encoder_table[output.query];
     if (!encoder) {
       shared_.fail(fmt::format("query `{}`: its output cannot be written as JSON by this build (record or nested "
                                "list fields)",
-                               p.queries[output.query].name));
+                               query.name));
       continue;
     }
     flow_arena_reset(&arena_);
@@ -360,6 +420,10 @@ void PartitionTask::deliver(std::vector<StateOutput>& outputs, std::map<std::str
     emit(output.query, output.key ? key.data() : nullptr, static_cast<int64_t>(key.size()), json.data, json.len);
   }
   outputs.clear();
+  for (const auto& [name, count] : tallies)
+    for (size_t m = 0; m < p.metrics.size(); ++m)
+      if (p.metrics[m].name == name) shared_.metrics[m]->fetch_add(count, std::memory_order_relaxed);
+  tallies.clear();
 }
 
 void PartitionTask::checkpoint(bool now) {
@@ -388,12 +452,13 @@ void PartitionTask::checkpoint(bool now) {
   std::string problem = store_->commit(offsets);
   if (!problem.empty()) shared_.fail(fmt::format("task `{}`: cannot checkpoint: {}", name_, problem));
   // Shared state commits its own store; its inputs' offsets are in each task's checkpoint.
-  for (auto& binding : bindings_) {
-    if (!binding.shared) continue;
-    std::lock_guard lock(binding.shared->lock);
-    problem = binding.shared->store->commit({});
-    if (!problem.empty()) shared_.fail(fmt::format("shared state: cannot checkpoint: {}", problem));
-  }
+  for (auto& stages : stages_)
+    for (auto& binding : stages) {
+      if (!binding.shared) continue;
+      std::lock_guard lock(binding.shared->lock);
+      problem = binding.shared->store->commit({});
+      if (!problem.empty()) shared_.fail(fmt::format("shared state: cannot checkpoint: {}", problem));
+    }
   uncommitted_ = false;
   last_commit_ = time;
 }
@@ -407,6 +472,7 @@ void PartitionTask::commit_now() {
 
 void PartitionTask::emit(int32_t query, const char* key, int64_t key_len, const char* value, int64_t value_len) {
   const plan::LogicalSink* sink = sink_of(shared_.plan->queries[query]);
+  emitted_++;
   shared_.records_out.fetch_add(1, std::memory_order_relaxed);
   shared_.query_out[query]->fetch_add(1, std::memory_order_relaxed);
   if (!sink) return;
@@ -449,8 +515,8 @@ void PartitionTask::dead_letter(const flow_record* record, int32_t reason, const
 
 void PartitionTask::to_state(int32_t query, const flow_value* key, const flow_value* fields, int64_t count,
                              int64_t event_time) {
-  StateBinding& binding = bindings_[query];
-  if (!binding.op) return;
+  if (stages_[query].empty()) return;
+  StageBinding& binding = stages_[query].front();
   max_event_time_seen_ = std::max(max_event_time_seen_, event_time);
   std::unique_lock<std::mutex> lock;
   if (binding.shared) lock = std::unique_lock(binding.shared->lock);
@@ -459,8 +525,8 @@ void PartitionTask::to_state(int32_t query, const flow_value* key, const flow_va
 }
 
 void PartitionTask::to_aggregate(int32_t query, const flow_value* values, int64_t event_time) {
-  StateBinding& binding = bindings_[query];
-  if (!binding.op) return;
+  if (stages_[query].empty()) return;
+  StageBinding& binding = stages_[query].front();
   max_event_time_seen_ = std::max(max_event_time_seen_, event_time);
   std::unique_lock<std::mutex> lock;
   if (binding.shared) lock = std::unique_lock(binding.shared->lock);

@@ -17,6 +17,7 @@
 
 #include "compiler/codegen/codegen.hpp"
 #include "compiler/eval/value.hpp"
+#include "compiler/physical/physical_plan.hpp"
 #include "compiler/plan/plan.hpp"
 #include "runtime/codec/json_codec.hpp"
 #include "runtime/kafka/kafka_client.hpp"
@@ -33,16 +34,36 @@ struct SharedState {
   std::mutex lock;
   std::unique_ptr<StateStore> store;
   std::unique_ptr<KeyedStateOperator> op;
+  //! A stage after a query's first: per feeding task, the watermark up to which the stage before
+  //! has emitted everything into this one. The stage's own watermark is the least of them, so a
+  //! row that another task's stage before has yet to emit is never late here.
+  std::vector<int64_t> upstream;
+
+  //! A feeding task's slot in `upstream` (taken while the job opens, before any trigger).
+  size_t add_upstream() {
+    upstream.push_back(INT64_MIN);
+    return upstream.size() - 1;
+  }
+  //! The task in `slot` has emitted everything up to `watermark`; returns the stage's watermark.
+  //! Call with `lock` held.
+  int64_t pass_watermark(size_t slot, int64_t watermark) {
+    upstream[slot] = std::max(upstream[slot], watermark);
+    int64_t least = INT64_MAX;
+    for (int64_t w : upstream) least = std::min(least, w);
+    return least;
+  }
 };
 
 struct SharedRun {
   const compiler::plan::Plan* plan = nullptr;
+  const compiler::physical::PhysicalPlan* physical = nullptr;
   const compiler::codegen::Program* program = nullptr;
   Producer* producer = nullptr;
   std::vector<EncoderPtr> encoders;               //!< per query (null when its sink is not encodable)
   std::vector<const flow_encoder*> encoder_table; //!< the same, as generated code takes them
   std::vector<std::unique_ptr<std::atomic<int64_t>>> metrics;  //!< per metric
-  std::vector<std::unique_ptr<SharedState>> shared_state;      //!< per query; null unless shared
+  //! Per query, per stateful stage: the store of a stage whose scope is Shared; null otherwise.
+  std::vector<std::vector<std::unique_ptr<SharedState>>> shared_state;
   std::mutex stdout_mutex;                        //!< `sink … to stdout` lines stay whole
   //! `flowrun test`: the lines of `sink … to stdout`, kept per query instead of printed.
   bool capture_stdout = false;
@@ -56,6 +77,9 @@ struct SharedRun {
   //! Per source partition: read to its end before it delivered any record (then it does not hold
   //! the watermark back; until then it does, as its records may be older than the others').
   std::vector<std::vector<std::atomic<bool>>> partition_caught_up;
+  //! Whether a partition may be judged caught up now: `flowrun test` holds it off while it
+  //! produces a phase's input, until the input's end offsets are known (Job::mark_end_offsets).
+  std::atomic<bool> judge_caught_up{true};
   rd_kafka_t* consumer = nullptr;  //!< for the partitions' high watermarks (cached, never a call out)
   //! Processing time for timeouts `in processing time`: the system clock, or a test's own.
   ProcessingClock clock;
@@ -68,6 +92,22 @@ struct SharedRun {
   int64_t watermark(size_t source_index) const;
 };
 
+//! An offset a worker sets while the main thread reads it (or the other way round): atomic, and
+//! copyable so that TaskInputs can be moved into place while the job opens.
+class SharedOffset {
+ public:
+  SharedOffset(int64_t value) : value_(value) {}  // NOLINT: reads as the plain number it holds
+  SharedOffset(const SharedOffset& other) : value_(other.value_.load(std::memory_order_acquire)) {}
+  SharedOffset& operator=(int64_t value) {
+    value_.store(value, std::memory_order_release);
+    return *this;
+  }
+  operator int64_t() const { return value_.load(std::memory_order_acquire); }  // NOLINT
+
+ private:
+  std::atomic<int64_t> value_;
+};
+
 struct TaskInput {
   size_t source_index = 0;
   const compiler::plan::SourcePlan* source = nullptr;
@@ -75,8 +115,10 @@ struct TaskInput {
   rd_kafka_queue_t* queue = nullptr;
   flow_batch_fn batch = nullptr;
   DecoderPtr decoder;
-  int64_t next_offset = 0;  //!< the next offset to read (what a checkpoint records)
-  int64_t end_offset = -1;  //!< for --until-idle: the partition's end when the run started
+  SharedOffset next_offset = 0;  //!< the next offset to read (what a checkpoint records)
+  //! The partition's end when the job last asked (at the start, and at every mark_end_offsets):
+  //! what --until-idle reads up to, and what a partition must reach to be judged caught up.
+  SharedOffset end_offset = -1;
 };
 
 class PartitionTask {
@@ -101,6 +143,9 @@ class PartitionTask {
   void commit_now();
   bool reached_end() const;
 
+  //! The source partitions' level in a chain of queries (physical_plan.hpp: TaskGroup::level).
+  int level() const { return level_; }
+  void set_level(int level) { level_ = level; }
   //! Keys of query `query`'s keyed state owned by this task (0 if none or shared).
   size_t state_keys(size_t query) const;
   //! Bytes of this task's state store.
@@ -136,7 +181,18 @@ class PartitionTask {
 
  private:
   void trigger(int64_t max_records_default);
+  //! Hands every pending output of a stateful stage on: through the stateless operators after
+  //! it, then to the next stage (whose outputs are handled in the same pass) or to the sink.
   void deliver(std::vector<StateOutput>& outputs, std::map<std::string, int64_t>& tallies);
+  //! The least watermark of query `query`'s sources (INT64_MIN while one is unknown).
+  int64_t query_watermark(size_t query) const;
+  //! Moves query `query`'s event time to `watermark`, stage by stage: each stage's outputs are
+  //! delivered (into the next stage) before the next stage's watermark moves.
+  void advance_event_time(size_t query, int64_t watermark);
+  //! The same for processing time, on every stage of every query.
+  void advance_processing_time_all(int64_t now);
+  //! Marks outputs [from, end) of pending_outputs_ as emitted by stage `stage`.
+  void tag_stage(size_t from, size_t stage);
   //! Commits state and offsets once this task's outputs are acknowledged (see the .cpp); `now`
   //! waits for them.
   void checkpoint(bool now = false);
@@ -149,13 +205,18 @@ class PartitionTask {
   SharedRun& shared_;
   std::vector<TaskInput> inputs_;
   std::unique_ptr<StateStore> store_;
-  struct StateBinding {
+  struct StageBinding {
     KeyedStateOperator* op = nullptr;
     SharedState* shared = nullptr;  //!< set when the state is shared by all tasks (take its lock)
+    size_t upstream_slot = 0;       //!< this task's slot in shared->upstream (stages after the first)
   };
   std::vector<std::unique_ptr<KeyedStateOperator>> owned_;  //!< this task's own keyed state
-  std::vector<StateBinding> bindings_;                      //!< per query; op null if stateless
-  std::vector<size_t> after_state_;  //!< per query: first operator after keyed state, 0 if the sink
+  //! Per query, per stateful stage (physical plan order); empty when this task does not run the
+  //! query or the query keeps no state.
+  std::vector<std::vector<StageBinding>> stages_;
+  std::vector<int64_t> last_watermark_;  //!< per query: the watermark last given to its stages
+  int level_ = 0;
+  int64_t emitted_ = 0;  //!< records this task wrote to sinks (to tell whether a step emitted)
   std::atomic<bool> busy_{false};
   std::mutex spill_lock_;
   std::vector<std::vector<rd_kafka_message_t*>> spilled_;  //!< per input, in offset order

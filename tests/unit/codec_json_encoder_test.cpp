@@ -284,3 +284,17 @@ TEST_CASE("codec: encode then decode gives back the same values") {
     }
   }
 }
+
+TEST_CASE("codec: an evaluated record of another shape than the sink's is refused, never read past its end") {
+  using flow::compiler::eval::Value;
+  auto encoder = flow::runtime::make_encoder({field("user", TypeKind::String), field("n", TypeKind::Int)});
+  std::vector<char> buffer(256);
+  flow_arena arena;
+  flow_arena_init(&arena, buffer.data(), static_cast<int64_t>(buffer.size()));
+  // An aggregate's row of one field reaching a sink of two (an operator skipped): refused.
+  CHECK_THROWS_AS(flow::runtime::encode_values(encoder.get(), {Value::string("ann")}, &arena), std::logic_error);
+  CHECK_THROWS_AS(flow::runtime::encode_values(encoder.get(), {Value::string("ann"), Value::integer(1), Value::integer(2)}, &arena),
+                  std::logic_error);
+  flow_str json = flow::runtime::encode_values(encoder.get(), {Value::string("ann"), Value::integer(3)}, &arena);
+  CHECK(std::string(json.data, static_cast<size_t>(json.len)) == R"({"user":"ann","n":3})");
+}

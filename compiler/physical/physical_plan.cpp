@@ -1,0 +1,216 @@
+// Builds the physical plan from a checked logical plan (physical_plan.hpp).
+#include "compiler/physical/physical_plan.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+#include "compiler/plan/bound_expr.hpp"
+#include "compiler/plan/operators/logical_aggregate.hpp"
+#include "compiler/plan/operators/logical_sink.hpp"
+
+namespace flow::compiler::physical {
+
+namespace {
+
+using plan::OperatorKind;
+
+//! Union-find over source indices: the sources one query reads belong to one task group.
+class SourceGroups {
+ public:
+  explicit SourceGroups(size_t count) : parent_(count) { std::iota(parent_.begin(), parent_.end(), size_t{0}); }
+  size_t root(size_t s) {
+    while (parent_[s] != s) s = parent_[s] = parent_[parent_[s]];
+    return s;
+  }
+  void join(size_t a, size_t b) {
+    a = root(a);
+    b = root(b);
+    if (a != b) parent_[std::max(a, b)] = std::min(a, b);  // the earliest declared source is the root
+  }
+
+ private:
+  std::vector<size_t> parent_;
+};
+
+std::optional<size_t> source_index(const plan::Plan& p, const std::string& name) {
+  for (size_t s = 0; s < p.sources.size(); ++s)
+    if (p.sources[s].name == name) return s;
+  return std::nullopt;
+}
+
+bool is_stateful(OperatorKind kind) { return kind == OperatorKind::Aggregate || kind == OperatorKind::Process; }
+
+//! The first stage's scope: an aggregate grouped by fields needs every record of a group, wherever
+//! its partition is; grouped by the query's key (or a `process`), a task holds all of its keys.
+StateScope first_stage_scope(const plan::LogicalOperator& op) {
+  if (op.kind != OperatorKind::Aggregate) return StateScope::Task;
+  const auto& aggregate = static_cast<const plan::LogicalAggregate&>(op);
+  if (aggregate.keys.empty() || aggregate.keys.front().kind == plan::BoundKind::Key) return StateScope::Task;
+  return StateScope::Shared;
+}
+
+QueryStages plan_query(const plan::Plan& p, const plan::QueryPlan& query) {
+  QueryStages stages;
+  for (const auto& name : query.sources)
+    if (auto s = source_index(p, name)) stages.sources.push_back(*s);
+  const auto& ops = query.operators;
+  stages.stateless_end = ops.size();
+  for (size_t k = 1; k < ops.size(); ++k) {
+    if (ops[k]->kind == OperatorKind::Sink && stages.stateless_end == ops.size()) stages.stateless_end = k;
+    if (!is_stateful(ops[k]->kind)) continue;
+    if (stages.stages.empty()) stages.stateless_end = k;
+    StatefulStage stage;
+    stage.operator_index = k;
+    stage.kind = ops[k]->kind;
+    stage.store = stages.stages.empty() ? query.name : query.name + "." + std::to_string(stages.stages.size() + 1);
+    stage.scope = stages.stages.empty() ? first_stage_scope(*ops[k]) : StateScope::Shared;
+    stages.stages.push_back(std::move(stage));
+  }
+  for (size_t i = 0; i < stages.stages.size(); ++i) {
+    size_t next = stages.stages[i].operator_index + 1;
+    while (next < ops.size() && !is_stateful(ops[next]->kind) && ops[next]->kind != OperatorKind::Sink) ++next;
+    stages.stages[i].next_operator = next;
+  }
+  if (!ops.empty())
+    if (auto* sink = dynamic_cast<const plan::LogicalSink*>(ops.back().get()))
+      for (size_t s = 0; s < p.sinks.size(); ++s)
+        if (p.sinks[s].name == sink->sink) stages.sink = s;
+  return stages;
+}
+
+}  // namespace
+
+int64_t PhysicalPlan::task_count() const {
+  int64_t tasks = 0;
+  for (const auto& group : task_groups) tasks += group.partitions;
+  return tasks;
+}
+
+PhysicalPlan build_physical_plan(const plan::Plan& p) {
+  PhysicalPlan physical;
+  for (const auto& query : p.queries) physical.queries.push_back(plan_query(p, query));
+
+  SourceGroups groups(p.sources.size());
+  std::vector<bool> read(p.sources.size(), false);
+  for (const auto& query : physical.queries)
+    for (size_t s : query.sources) {
+      read[s] = true;
+      groups.join(s, query.sources.front());
+    }
+  physical.group_of_source.assign(p.sources.size(), std::nullopt);
+  std::vector<std::optional<size_t>> group_of_root(p.sources.size());
+  for (size_t s = 0; s < p.sources.size(); ++s) {
+    if (!read[s]) continue;
+    size_t root = groups.root(s);
+    if (!group_of_root[root]) {
+      group_of_root[root] = physical.task_groups.size();
+      physical.task_groups.push_back({{}, p.sources[s].partitions, 0});
+    }
+    physical.task_groups[*group_of_root[root]].sources.push_back(s);
+    physical.group_of_source[s] = group_of_root[root];
+  }
+  for (auto& query : physical.queries)
+    if (!query.sources.empty() && physical.group_of_source[query.sources.front()])
+      query.task_group = *physical.group_of_source[query.sources.front()];
+
+  // Chains: a source reading a topic that one of the application's Kafka sinks writes.
+  physical.chained.assign(p.sources.size(), false);
+  physical.source_level.assign(p.sources.size(), 0);
+  std::vector<std::vector<size_t>> writers(p.sources.size());  // per source: the queries writing its topic
+  for (size_t q = 0; q < physical.queries.size(); ++q) {
+    const auto& sink = physical.queries[q].sink;
+    if (!sink || p.sinks[*sink].kind != "kafka") continue;
+    for (size_t s = 0; s < p.sources.size(); ++s)
+      if (p.sources[s].topic == p.sinks[*sink].topic) {
+        physical.chained[s] = true;
+        writers[s].push_back(q);
+      }
+  }
+  // Longest path from an outside-fed source; a cycle (a query reading what it writes, through
+  // any number of topics) stops growing after as many rounds as there are sources.
+  for (size_t round = 0; round < p.sources.size(); ++round) {
+    bool changed = false;
+    for (size_t s = 0; s < p.sources.size(); ++s)
+      for (size_t q : writers[s]) {
+        int upstream = 0;
+        for (size_t r : physical.queries[q].sources) upstream = std::max(upstream, physical.source_level[r]);
+        if (upstream + 1 > physical.source_level[s] && upstream + 1 <= static_cast<int>(p.sources.size())) {
+          physical.source_level[s] = upstream + 1;
+          changed = true;
+        }
+      }
+    if (!changed) break;
+  }
+  for (auto& group : physical.task_groups)
+    for (size_t s : group.sources) group.level = std::max(group.level, physical.source_level[s]);
+  for (auto& query : physical.queries)
+    for (size_t s : query.sources) query.level = std::max(query.level, physical.source_level[s]);
+  for (int level : physical.source_level) physical.levels = std::max(physical.levels, level + 1);
+  return physical;
+}
+
+std::string plan_and_physical_json(const plan::Plan& p) {
+  PhysicalPlan physical = build_physical_plan(p);
+  return plan::plan_to_json(p, [&](plan::JsonWriter& json) {
+    json.key("physical");
+    write_physical_json(json, p, physical);
+  });
+}
+
+const char* scope_text(StateScope scope) {
+  return scope == StateScope::Task ? "per task" : "shared by the query's tasks";
+}
+
+void write_physical_json(plan::JsonWriter& json, const plan::Plan& p, const PhysicalPlan& physical) {
+  json.begin_object();
+  json.key("tasks").value(physical.task_count());
+  json.key("task_groups").begin_array();
+  for (const auto& group : physical.task_groups) {
+    json.begin_object();
+    json.key("sources").begin_array();
+    for (size_t s : group.sources) json.value(p.sources[s].name);
+    json.end_array();
+    json.key("partitions").value(group.partitions);
+    json.key("level").value(group.level);
+    json.end_object();
+  }
+  json.end_array();
+  json.key("chained_sources").begin_array();
+  for (size_t s = 0; s < p.sources.size(); ++s)
+    if (physical.chained[s]) {
+      json.begin_object();
+      json.key("source").value(p.sources[s].name);
+      json.key("topic").value(p.sources[s].topic);
+      json.key("level").value(physical.source_level[s]);
+      json.end_object();
+    }
+  json.end_array();
+  json.key("queries").begin_array();
+  for (size_t q = 0; q < physical.queries.size(); ++q) {
+    const QueryStages& query = physical.queries[q];
+    json.begin_object();
+    json.key("query").value(p.queries[q].name);
+    json.key("task_group").value(static_cast<int64_t>(query.task_group));
+    json.key("generated_operators").value(static_cast<int64_t>(query.stateless_end));
+    json.key("stages").begin_array();
+    for (const auto& stage : query.stages) {
+      json.begin_object();
+      json.key("operator").value(static_cast<int64_t>(stage.operator_index));
+      json.key("kind").value(stage.kind == plan::OperatorKind::Process ? "process" : "aggregate");
+      json.key("store").value(stage.store);
+      json.key("scope").value(stage.scope == StateScope::Task ? "task" : "shared");
+      json.key("next_operator").value(static_cast<int64_t>(stage.next_operator));
+      json.end_object();
+    }
+    json.end_array();
+    if (query.sink)
+      json.key("sink").value(p.sinks[*query.sink].name);
+    else
+      json.key("sink").null();
+    json.end_object();
+  }
+  json.end_array();
+  json.end_object();
+}
+
+}  // namespace flow::compiler::physical

@@ -1,0 +1,96 @@
+// The physical plan: how a checked logical plan runs, decided once, here, for explain and the
+// runtime alike (they used to derive it each on their own, and disagreed):
+//   - task groups: sources that unions join are co-partitioned, so partition i of every source of
+//     a group is one task (one union-find over all queries, whatever order they come in);
+//   - per query, its stateful stages (every `aggregate` and `process`, in pipeline order), each
+//     with its own state store, the scope of that store (one per task, or one shared by all the
+//     query's tasks) and the stateless operators that run on its output before the next stage or
+//     the sink;
+//   - chained sources: a source whose topic a sink of the same application writes, and the level
+//     of every source and task group in that chain (0: fed from outside), so that a test or an
+//     `--until-idle` run can drain and close upstream queries before the ones they feed.
+// Its JSON form (the `physical` member of `flowc explain --format json`) is documented in
+// docs/plan.md.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/plan/json_writer.hpp"
+#include "compiler/plan/plan.hpp"
+
+namespace flow::compiler::physical {
+
+//! Where a stateful stage keeps its state.
+enum class StateScope : uint8_t {
+  //! In each task's own store: every record of a key reaches the task of its partition.
+  Task,
+  //! In one store for the whole job, fed by every task of the query (an in-process shuffle): an
+  //! aggregate grouped by fields other than the partitioning key, and every stage after the first
+  //! (its input is keyed by what the stage before it emits, not by the topic's partitioning).
+  Shared,
+};
+
+struct StatefulStage {
+  size_t operator_index = 0;  //!< in the query's operators
+  plan::OperatorKind kind = plan::OperatorKind::Aggregate;
+  //! The store's stable name: the query's name for its first stage (so state written before
+  //! stages were numbered still reads), `QUERY.N` for the N-th (N >= 2). It is the key prefix in
+  //! a task's store, and a shared store's folder is `query-STORE` in the state directory.
+  std::string store;
+  StateScope scope = StateScope::Task;
+  //! Operators [operator_index + 1, next_operator) run on the stage's output records; the next
+  //! stage, or the sink, is operators[next_operator].
+  size_t next_operator = 0;
+};
+
+struct QueryStages {
+  std::vector<size_t> sources;  //!< indices into Plan::sources, in the query's order
+  size_t task_group = 0;
+  //! What generated code runs: operators [1, stateless_end); operators[stateless_end] is the first
+  //! stage, or the sink.
+  size_t stateless_end = 0;
+  std::vector<StatefulStage> stages;
+  std::optional<size_t> sink;  //!< index into Plan::sinks
+  int level = 0;               //!< the highest level of its sources
+};
+
+struct TaskGroup {
+  std::vector<size_t> sources;  //!< indices into Plan::sources, in declaration order
+  int64_t partitions = 0;       //!< of each of them (a union's sources have equal counts)
+  int level = 0;                //!< the highest level of its sources
+};
+
+struct PhysicalPlan {
+  std::vector<TaskGroup> task_groups;  //!< in the order of their first source's declaration
+  //! Per source: its task group, or nullopt when no query reads it.
+  std::vector<std::optional<size_t>> group_of_source;
+  std::vector<QueryStages> queries;  //!< per query of the plan
+  //! Per source: a sink of this application writes its topic (the source reads another query's
+  //! output); its records are not the application's input.
+  std::vector<bool> chained;
+  //! Per source: 0 when fed from outside, else one more than the highest level of the sources of
+  //! the queries that write its topic.
+  std::vector<int> source_level;
+  int levels = 1;  //!< one more than the highest level
+
+  //! Tasks in all: the partitions of every task group.
+  int64_t task_count() const;
+};
+
+PhysicalPlan build_physical_plan(const plan::Plan& plan);
+
+//! The `physical` member of the plan's JSON (docs/plan.md).
+void write_physical_json(plan::JsonWriter& json, const plan::Plan& plan, const PhysicalPlan& physical);
+
+//! The plan's JSON with its physical plan as the `physical` member: what `flowc explain --format
+//! json` prints and `flowc build` embeds in the shared object.
+std::string plan_and_physical_json(const plan::Plan& plan);
+
+//! "per task" or "shared by the query's tasks".
+const char* scope_text(StateScope scope);
+
+}  // namespace flow::compiler::physical
