@@ -119,25 +119,7 @@ bool Job::open(const compiler::codegen::Program& program, Producer& producer, st
   // A stage whose state is shared by all the query's tasks (an aggregate grouped by fields, every
   // stage after the first: physical_plan.hpp) has one store for the job.
   shared_.physical = &physical_;
-  shared_.shared_state.resize(p.queries.size());
-  std::filesystem::create_directories(config_.state_dir);
-  for (size_t q = 0; q < p.queries.size(); ++q) {
-    const auto& stages = physical_.queries[q].stages;
-    shared_.shared_state[q].resize(stages.size());
-    for (size_t i = 0; i < stages.size(); ++i) {
-      if (stages[i].scope != compiler::physical::StateScope::Shared) continue;
-      auto state = std::make_unique<SharedState>();
-      state->store = StateStore::open(config_.state_dir + "/query-" + stages[i].store, error);
-      if (!state->store) {
-        error = fmt::format("query `{}`: {}", p.queries[q].name, error);
-        return false;
-      }
-      state->op = std::make_unique<KeyedStateOperator>(p, static_cast<int32_t>(q), *state->store, config_.clock,
-                                                       std::vector<flow_handler_fn>{}, nullptr,
-                                                       StageSpec{stages[i].operator_index, stages[i].store});
-      shared_.shared_state[q][i] = std::move(state);
-    }
-  }
+  if (!open_shared_states(p, physical_, config_.state_dir, config_.clock, shared_.shared_state, error)) return false;
 
   rd_kafka_topic_partition_list_t* assignment = rd_kafka_topic_partition_list_new(16);
   auto assignment_guard = std::unique_ptr<rd_kafka_topic_partition_list_t, void (*)(rd_kafka_topic_partition_list_t*)>(

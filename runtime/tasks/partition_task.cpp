@@ -3,7 +3,6 @@
 #include "runtime/codec/message_key.hpp"
 #include "runtime/tasks/partition_task.hpp"
 
-#include "compiler/eval/stateless_pipeline.hpp"
 
 #include <fmt/format.h>
 
@@ -75,7 +74,12 @@ int64_t SharedRun::watermark(size_t source_index) const {
 }
 
 PartitionTask::PartitionTask(std::string name, SharedRun& shared)
-    : name_(std::move(name)), shared_(shared), arena_buffer_(1 << 20) {
+    : name_(std::move(name)),
+      shared_(shared),
+      exit_(*this),
+      arena_buffer_(1 << 20),
+      chain_(*shared.plan, *shared.physical, exit_, &chain_arena_) {
+  flow_arena_init(&chain_arena_, arena_buffer_.data(), static_cast<int64_t>(arena_buffer_.size()));
   flow_arena_init(&arena_, arena_buffer_.data(), static_cast<int64_t>(arena_buffer_.size()));
 }
 
@@ -114,32 +118,9 @@ std::vector<compiler::codegen::HostSymbol> PartitionTask::host_symbols() {
 bool PartitionTask::open_state(const std::string& directory, std::string& error) {
   store_ = StateStore::open(directory, error);
   if (!store_) return false;
-  const plan::Plan& p = *shared_.plan;
-  const compiler::physical::PhysicalPlan& physical = *shared_.physical;
-  stages_.assign(p.queries.size(), {});
-  last_watermark_.assign(p.queries.size(), INT64_MIN);
-  for (size_t q = 0; q < p.queries.size(); ++q) {
-    const compiler::physical::QueryStages& query = physical.queries[q];
-    bool reads_mine = false;
-    for (const auto& input : inputs_)
-      for (size_t source : query.sources) reads_mine |= source == input.source_index;
-    if (!reads_mine) continue;
-    for (size_t i = 0; i < query.stages.size(); ++i) {
-      const compiler::physical::StatefulStage& stage = query.stages[i];
-      if (SharedState* shared = shared_.shared_state[q][i].get()) {
-        stages_[q].push_back({shared->op.get(), shared, i ? shared->add_upstream() : 0});
-        continue;
-      }
-      // Only the first stage's handlers are generated code; keyed state that feeds the sink
-      // directly encodes what its compiled handlers emit.
-      bool feeds_sink = query.stages.size() == 1 && stage.next_operator == stage.operator_index + 1;
-      owned_.push_back(std::make_unique<KeyedStateOperator>(
-          p, static_cast<int32_t>(q), *store_, shared_.clock,
-          i == 0 ? compiler::codegen::handler_functions(shared_.program, p, q) : std::vector<flow_handler_fn>{},
-          feeds_sink ? shared_.encoder_table[q] : nullptr, StageSpec{stage.operator_index, stage.store}));
-      stages_[q].push_back({owned_.back().get(), nullptr, 0});
-    }
-  }
+  std::vector<size_t> sources;
+  for (const auto& input : inputs_) sources.push_back(input.source_index);
+  chain_.open(sources, *store_, shared_.shared_state, shared_.clock, shared_.program, shared_.encoder_table);
   return true;
 }
 
@@ -150,13 +131,7 @@ bool PartitionTask::reached_end() const {
   return !busy_.load(std::memory_order_acquire);
 }
 
-size_t PartitionTask::state_keys(size_t query) const {
-  size_t keys = 0;
-  if (query < stages_.size())
-    for (const auto& stage : stages_[query])
-      if (!stage.shared) keys += stage.op->live_keys();
-  return keys;
-}
+size_t PartitionTask::state_keys(size_t query) const { return chain_.live_keys(query); }
 
 int64_t PartitionTask::state_bytes() const { return store_ ? store_->bytes() : 0; }
 
@@ -245,13 +220,12 @@ void PartitionTask::trigger(int64_t max_records_default) {
     // to a shared stage after its own lets that stage move on (see SharedState::upstream).
     bool moved = false;
     if (due)
-      for (size_t q = 0; q < stages_.size(); ++q)
-        if (!stages_[q].empty() && query_watermark(q) > last_watermark_[q]) {
-          advance_event_time(q, query_watermark(q));
+      for (size_t q = 0; q < shared_.plan->queries.size(); ++q)
+        if (chain_.has_state(q) && query_watermark(q) > chain_.last_watermark(q)) {
+          chain_.advance_event_time(q, query_watermark(q));
           moved = true;
         }
     if ((due && advance_processing_time()) || moved) {
-      deliver(pending_outputs_, pending_tallies_);
       checkpoint();
     } else if (uncommitted_) {
       shared_.producer->serve();  // delivery reports of earlier triggers: maybe it can commit now
@@ -260,10 +234,10 @@ void PartitionTask::trigger(int64_t max_records_default) {
     return;
   }
   // Event time moves with the least partition of each source: close windows, fire timeouts.
-  for (size_t q = 0; q < stages_.size(); ++q)
-    if (!stages_[q].empty()) advance_event_time(q, query_watermark(q));
+  for (size_t q = 0; q < shared_.plan->queries.size(); ++q)
+    if (chain_.has_state(q)) chain_.advance_event_time(q, query_watermark(q));
   advance_processing_time();
-  deliver(pending_outputs_, pending_tallies_);
+  chain_.deliver();
   checkpoint();
   shared_.trigger_count.fetch_add(1, std::memory_order_relaxed);
   shared_.trigger_ns.fetch_add(
@@ -297,63 +271,20 @@ int64_t PartitionTask::query_watermark(size_t query) const {
   return watermark;
 }
 
-void PartitionTask::tag_stage(size_t from, size_t stage) {
-  for (size_t i = from; i < pending_outputs_.size(); ++i) pending_outputs_[i].stage = static_cast<int32_t>(stage);
-}
 
-void PartitionTask::advance_event_time(size_t query, int64_t watermark) {
-  if (watermark == INT64_MIN) return;
-  last_watermark_[query] = std::max(last_watermark_[query], watermark);
-  int64_t upstream = watermark;  // what the stage before has emitted everything up to
-  for (size_t i = 0; i < stages_[query].size(); ++i) {
-    StageBinding& stage = stages_[query][i];
-    size_t before = pending_outputs_.size();
-    {
-      std::unique_lock<std::mutex> lock;
-      if (stage.shared) lock = std::unique_lock(stage.shared->lock);
-      int64_t own = i && stage.shared ? stage.shared->pass_watermark(stage.upstream_slot, upstream) : upstream;
-      if (own != INT64_MIN) stage.op->advance_watermark(own, pending_outputs_, pending_tallies_);
-      if (own == INT64_MAX) stage.op->advance_processing_time(INT64_MAX, pending_outputs_, pending_tallies_);
-      upstream = own;
-    }
-    tag_stage(before, i);
-    // The rows this stage emitted reach the next one before the next one's watermark moves.
-    deliver(pending_outputs_, pending_tallies_);
-    if (upstream == INT64_MIN) break;
-  }
-}
 
-void PartitionTask::advance_processing_time_all(int64_t now) {
-  for (auto& stages : stages_)
-    for (size_t i = 0; i < stages.size(); ++i) {
-      size_t before = pending_outputs_.size();
-      {
-        std::unique_lock<std::mutex> lock;
-        if (stages[i].shared) lock = std::unique_lock(stages[i].shared->lock);
-        stages[i].op->advance_processing_time(now, pending_outputs_, pending_tallies_);
-      }
-      tag_stage(before, i);
-      deliver(pending_outputs_, pending_tallies_);
-    }
-}
 
 bool PartitionTask::advance_processing_time() {
   int64_t now = shared_.clock();
   processing_time_checked_ = now;
-  int64_t before = emitted_;
-  bool tallied = !pending_tallies_.empty();
-  advance_processing_time_all(now);
-  return emitted_ != before || tallied || !pending_outputs_.empty();
+  return chain_.advance_processing_time(now);
 }
 
 void PartitionTask::fire_processing_timeouts() {
   while (busy_.exchange(true, std::memory_order_acquire)) {
   }
   guarded("processing-time timeouts", [&] {
-    if (advance_processing_time()) {
-      deliver(pending_outputs_, pending_tallies_);
-      checkpoint();
-    }
+    if (advance_processing_time()) checkpoint();
   });
   busy_.store(false, std::memory_order_release);
 }
@@ -364,67 +295,14 @@ void PartitionTask::finish() {
   guarded("the end of input", [&] {
     // Stage by stage: a stage's last rows reach the next before its own end (advance_event_time
     // also fires the processing-time timeouts of a stage whose event time reached the end).
-    for (size_t q = 0; q < stages_.size(); ++q)
-      if (!stages_[q].empty()) advance_event_time(q, INT64_MAX);
-    deliver(pending_outputs_, pending_tallies_);
+    for (size_t q = 0; q < shared_.plan->queries.size(); ++q)
+      if (chain_.has_state(q)) chain_.advance_event_time(q, INT64_MAX);
+    chain_.deliver();
     checkpoint(true);
   });
   busy_.store(false, std::memory_order_release);
 }
 
-void PartitionTask::deliver(std::vector<StateOutput>& outputs, std::map<std::string, int64_t>& tallies) {
-  const plan::Plan& p = *shared_.plan;
-  // Feeding a stage appends its outputs to `outputs`: they are handled in this same pass.
-  for (size_t i = 0; i < outputs.size(); ++i) {
-    if (outputs[i].encoded) {
-      emit(outputs[i].query, outputs[i].message_key.data(), static_cast<int64_t>(outputs[i].message_key.size()),
-           outputs[i].json.data(), static_cast<int64_t>(outputs[i].json.size()));
-      continue;
-    }
-    StateOutput output = std::move(outputs[i]);
-    const plan::QueryPlan& query = p.queries[output.query];
-    const auto& stages = shared_.physical->queries[output.query].stages;
-    const compiler::physical::StatefulStage& stage = stages.at(static_cast<size_t>(output.stage));
-    if (stage.next_operator > stage.operator_index + 1) {
-      // `… | where … | select … | into` (or the next stage): what follows runs on the outputs.
-      auto result =
-          compiler::eval::run_after_state(query, stage.operator_index + 1, std::move(output.record), std::move(output.key));
-      for (const auto& [name, count] : result.tallies) tallies[name] += count;
-      if (!result.passed) continue;
-      output.record = std::move(result.output);
-      output.key = std::move(result.key);
-    }
-    size_t next = static_cast<size_t>(output.stage) + 1;
-    if (next < stages.size()) {
-      StageBinding& binding = stages_[output.query][next];
-      size_t before = outputs.size();
-      {
-        std::unique_lock<std::mutex> lock;
-        if (binding.shared) lock = std::unique_lock(binding.shared->lock);
-        binding.op->on_record(query.sources.front(), output.key ? *output.key : Value(), output.record,
-                              output.event_time_ms, outputs, tallies);
-      }
-      for (size_t j = before; j < outputs.size(); ++j) outputs[j].stage = static_cast<int32_t>(next);
-      continue;
-    }
-    const flow_encoder* encoder = shared_.encoder_table[output.query];
-    if (!encoder) {
-      shared_.fail(fmt::format("query `{}`: its output cannot be written as JSON by this build (record or nested "
-                               "list fields)",
-                               query.name));
-      continue;
-    }
-    flow_arena_reset(&arena_);
-    flow_str json = encode_values(encoder, output.record, &arena_);
-    std::string key = output.key ? message_key(*output.key) : std::string();
-    emit(output.query, output.key ? key.data() : nullptr, static_cast<int64_t>(key.size()), json.data, json.len);
-  }
-  outputs.clear();
-  for (const auto& [name, count] : tallies)
-    for (size_t m = 0; m < p.metrics.size(); ++m)
-      if (p.metrics[m].name == name) shared_.metrics[m]->fetch_add(count, std::memory_order_relaxed);
-  tallies.clear();
-}
 
 void PartitionTask::checkpoint(bool now) {
   // Outputs are acknowledged before the state and offsets that produced them commit: after a
@@ -452,13 +330,8 @@ void PartitionTask::checkpoint(bool now) {
   std::string problem = store_->commit(offsets);
   if (!problem.empty()) shared_.fail(fmt::format("task `{}`: cannot checkpoint: {}", name_, problem));
   // Shared state commits its own store; its inputs' offsets are in each task's checkpoint.
-  for (auto& stages : stages_)
-    for (auto& binding : stages) {
-      if (!binding.shared) continue;
-      std::lock_guard lock(binding.shared->lock);
-      problem = binding.shared->store->commit({});
-      if (!problem.empty()) shared_.fail(fmt::format("shared state: cannot checkpoint: {}", problem));
-    }
+  problem = chain_.commit_shared();
+  if (!problem.empty()) shared_.fail(fmt::format("shared state: cannot checkpoint: {}", problem));
   uncommitted_ = false;
   last_commit_ = time;
 }
@@ -472,7 +345,6 @@ void PartitionTask::commit_now() {
 
 void PartitionTask::emit(int32_t query, const char* key, int64_t key_len, const char* value, int64_t value_len) {
   const plan::LogicalSink* sink = sink_of(shared_.plan->queries[query]);
-  emitted_++;
   shared_.records_out.fetch_add(1, std::memory_order_relaxed);
   shared_.query_out[query]->fetch_add(1, std::memory_order_relaxed);
   if (!sink) return;
@@ -515,22 +387,13 @@ void PartitionTask::dead_letter(const flow_record* record, int32_t reason, const
 
 void PartitionTask::to_state(int32_t query, const flow_value* key, const flow_value* fields, int64_t count,
                              int64_t event_time) {
-  if (stages_[query].empty()) return;
-  StageBinding& binding = stages_[query].front();
   max_event_time_seen_ = std::max(max_event_time_seen_, event_time);
-  std::unique_lock<std::mutex> lock;
-  if (binding.shared) lock = std::unique_lock(binding.shared->lock);
-  binding.op->on_abi_record(current_->source->name, key, fields, count, event_time, pending_outputs_,
-                            pending_tallies_);
+  chain_.to_state(query, current_->source->name, key, fields, count, event_time);
 }
 
 void PartitionTask::to_aggregate(int32_t query, const flow_value* values, int64_t event_time) {
-  if (stages_[query].empty()) return;
-  StageBinding& binding = stages_[query].front();
   max_event_time_seen_ = std::max(max_event_time_seen_, event_time);
-  std::unique_lock<std::mutex> lock;
-  if (binding.shared) lock = std::unique_lock(binding.shared->lock);
-  binding.op->on_aggregate_input(values, event_time, pending_outputs_);
+  chain_.to_aggregate(query, values, event_time);
 }
 
 }  // namespace flow::runtime

@@ -23,37 +23,11 @@
 #include "runtime/kafka/kafka_client.hpp"
 #include "runtime/state/keyed_state.hpp"
 #include "runtime/state/state_store.hpp"
+#include "runtime/tasks/stage_chain.hpp"
 
 namespace flow::runtime {
 
 //! What every task shares: the plan, generated code, sinks, counters, watermarks.
-//! Keyed state that every task of a query feeds: an aggregate grouped by fields other than the
-//! partitioning key must see every record of a group, wherever its partition is (an in-process
-//! shuffle); the lock makes the tasks take turns.
-struct SharedState {
-  std::mutex lock;
-  std::unique_ptr<StateStore> store;
-  std::unique_ptr<KeyedStateOperator> op;
-  //! A stage after a query's first: per feeding task, the watermark up to which the stage before
-  //! has emitted everything into this one. The stage's own watermark is the least of them, so a
-  //! row that another task's stage before has yet to emit is never late here.
-  std::vector<int64_t> upstream;
-
-  //! A feeding task's slot in `upstream` (taken while the job opens, before any trigger).
-  size_t add_upstream() {
-    upstream.push_back(INT64_MIN);
-    return upstream.size() - 1;
-  }
-  //! The task in `slot` has emitted everything up to `watermark`; returns the stage's watermark.
-  //! Call with `lock` held.
-  int64_t pass_watermark(size_t slot, int64_t watermark) {
-    upstream[slot] = std::max(upstream[slot], watermark);
-    int64_t least = INT64_MAX;
-    for (int64_t w : upstream) least = std::min(least, w);
-    return least;
-  }
-};
-
 struct SharedRun {
   const compiler::plan::Plan* plan = nullptr;
   const compiler::physical::PhysicalPlan* physical = nullptr;
@@ -62,8 +36,7 @@ struct SharedRun {
   std::vector<EncoderPtr> encoders;               //!< per query (null when its sink is not encodable)
   std::vector<const flow_encoder*> encoder_table; //!< the same, as generated code takes them
   std::vector<std::unique_ptr<std::atomic<int64_t>>> metrics;  //!< per metric
-  //! Per query, per stateful stage: the store of a stage whose scope is Shared; null otherwise.
-  std::vector<std::vector<std::unique_ptr<SharedState>>> shared_state;
+  SharedStates shared_state;  //!< the stores of Shared stages (stage_chain.hpp)
   std::mutex stdout_mutex;                        //!< `sink … to stdout` lines stay whole
   //! `flowrun test`: the lines of `sink … to stdout`, kept per query instead of printed.
   bool capture_stdout = false;
@@ -181,18 +154,8 @@ class PartitionTask {
 
  private:
   void trigger(int64_t max_records_default);
-  //! Hands every pending output of a stateful stage on: through the stateless operators after
-  //! it, then to the next stage (whose outputs are handled in the same pass) or to the sink.
-  void deliver(std::vector<StateOutput>& outputs, std::map<std::string, int64_t>& tallies);
   //! The least watermark of query `query`'s sources (INT64_MIN while one is unknown).
   int64_t query_watermark(size_t query) const;
-  //! Moves query `query`'s event time to `watermark`, stage by stage: each stage's outputs are
-  //! delivered (into the next stage) before the next stage's watermark moves.
-  void advance_event_time(size_t query, int64_t watermark);
-  //! The same for processing time, on every stage of every query.
-  void advance_processing_time_all(int64_t now);
-  //! Marks outputs [from, end) of pending_outputs_ as emitted by stage `stage`.
-  void tag_stage(size_t from, size_t stage);
   //! Commits state and offsets once this task's outputs are acknowledged (see the .cpp); `now`
   //! waits for them.
   void checkpoint(bool now = false);
@@ -205,23 +168,28 @@ class PartitionTask {
   SharedRun& shared_;
   std::vector<TaskInput> inputs_;
   std::unique_ptr<StateStore> store_;
-  struct StageBinding {
-    KeyedStateOperator* op = nullptr;
-    SharedState* shared = nullptr;  //!< set when the state is shared by all tasks (take its lock)
-    size_t upstream_slot = 0;       //!< this task's slot in shared->upstream (stages after the first)
+  //! Where the stage chain's records leave: this task's sinks and the shared counters.
+  class ChainExit final : public StageChain::Exit {
+   public:
+    explicit ChainExit(PartitionTask& task) : task_(task) {}
+    void emit(int32_t query, const char* key, int64_t key_len, const char* value, int64_t value_len) override {
+      task_.emit(query, key, key_len, value, value_len);
+    }
+    void tally(size_t metric, int64_t count) override { task_.tally(static_cast<int32_t>(metric), count); }
+    void fail(const std::string& why) override { task_.shared_.fail(why); }
+
+   private:
+    PartitionTask& task_;
   };
-  std::vector<std::unique_ptr<KeyedStateOperator>> owned_;  //!< this task's own keyed state
-  //! Per query, per stateful stage (physical plan order); empty when this task does not run the
-  //! query or the query keeps no state.
-  std::vector<std::vector<StageBinding>> stages_;
-  std::vector<int64_t> last_watermark_;  //!< per query: the watermark last given to its stages
+  ChainExit exit_;
   int level_ = 0;
-  int64_t emitted_ = 0;  //!< records this task wrote to sinks (to tell whether a step emitted)
   std::atomic<bool> busy_{false};
   std::mutex spill_lock_;
   std::vector<std::vector<rd_kafka_message_t*>> spilled_;  //!< per input, in offset order
   std::vector<char> arena_buffer_;
   flow_arena arena_{};
+  flow_arena chain_arena_{};  //!< the same buffer, for the chain's encoding between batches
+  StageChain chain_;
   const TaskInput* current_ = nullptr;  //!< the input whose batch is running
   int64_t max_event_time_seen_ = INT64_MIN;
   int64_t processing_time_checked_ = INT64_MIN;  //!< the clock when timeouts were last fired
@@ -233,8 +201,6 @@ class PartitionTask {
   static constexpr std::chrono::milliseconds kCommitInterval{1000};
   std::vector<rd_kafka_message_t*> messages_;  //!< a trigger's records as librdkafka hands them
   std::vector<flow_record> records_;            //!< the same, as generated code reads them
-  std::vector<StateOutput> pending_outputs_;
-  std::map<std::string, int64_t> pending_tallies_;
 };
 
 }  // namespace flow::runtime

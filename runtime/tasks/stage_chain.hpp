@@ -1,0 +1,141 @@
+// The stateful stages of the queries one task runs, and what flows between them (the physical
+// plan's StatefulStage, compiler/physical/physical_plan.hpp). Generated code hands a record to a
+// query's first stage; what a stage emits runs through the stateless operators after it, then
+// reaches the next stage or leaves the chain for the query's sink. Event time and processing time
+// move stage by stage: a stage's rows reach the next one before the next one's watermark moves, so
+// an `emit final` row (event time: its window's end minus 1 ms) is never late in the stage after.
+//
+// Independent of Kafka: PartitionTask drives it from its triggers, and the differential tests
+// drive it directly.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "compiler/codegen/codegen.hpp"
+#include "compiler/physical/physical_plan.hpp"
+#include "compiler/plan/plan.hpp"
+#include "runtime/abi/flow_abi.h"
+#include "runtime/state/keyed_state.hpp"
+#include "runtime/state/state_store.hpp"
+
+namespace flow::runtime {
+
+//! Keyed state that every task of a query feeds: an aggregate grouped by fields other than the
+//! partitioning key must see every record of a group, wherever its partition is, and a stage
+//! after the first sees what every task's stage before emits (an in-process shuffle); the lock
+//! makes the tasks take turns.
+struct SharedState {
+  std::mutex lock;
+  std::unique_ptr<StateStore> store;
+  std::unique_ptr<KeyedStateOperator> op;
+  //! A stage after a query's first: per feeding task, the watermark up to which the stage before
+  //! has emitted everything into this one. The stage's own watermark is the least of them, so a
+  //! row that another task's stage before has yet to emit is never late here.
+  std::vector<int64_t> upstream;
+
+  //! A feeding task's slot in `upstream` (taken while the job opens, before any trigger).
+  size_t add_upstream() {
+    upstream.push_back(INT64_MIN);
+    return upstream.size() - 1;
+  }
+  //! The task in `slot` has emitted everything up to `watermark`; returns the stage's watermark.
+  //! Call with `lock` held.
+  int64_t pass_watermark(size_t slot, int64_t watermark) {
+    upstream[slot] = std::max(upstream[slot], watermark);
+    int64_t least = INT64_MAX;
+    for (int64_t w : upstream) least = std::min(least, w);
+    return least;
+  }
+};
+
+//! Per query, per stateful stage: the shared store of a stage whose scope is Shared, else null.
+using SharedStates = std::vector<std::vector<std::unique_ptr<SharedState>>>;
+
+//! Opens the Shared stages' stores (`state_dir`/query-STORE) and operators; false and `error`
+//! when a store cannot be opened.
+bool open_shared_states(const compiler::plan::Plan& plan, const compiler::physical::PhysicalPlan& physical,
+                        const std::string& state_dir, const ProcessingClock& clock, SharedStates& shared,
+                        std::string& error);
+
+class StageChain {
+ public:
+  //! Where records leave the chain.
+  class Exit {
+   public:
+    virtual ~Exit() = default;
+    //! A record for query `query`'s sink: its JSON and its message key (null `key`: none).
+    virtual void emit(int32_t query, const char* key, int64_t key_len, const char* value, int64_t value_len) = 0;
+    //! `count` more for Plan::metrics[metric].
+    virtual void tally(size_t metric, int64_t count) = 0;
+    //! The run cannot go on: `why`.
+    virtual void fail(const std::string& why) = 0;
+  };
+
+  //! `arena`: scratch memory to encode records in (reset before each). Everything given must
+  //! outlive the chain.
+  StageChain(const compiler::plan::Plan& plan, const compiler::physical::PhysicalPlan& physical, Exit& exit,
+             flow_arena* arena);
+  ~StageChain();
+
+  //! Opens the stages of every query reading one of `sources` (indices into Plan::sources): Task
+  //! stages in `store` — the first one's handlers as `program`'s native code when it has them —
+  //! and Shared ones from `shared`, taking a slot in each (SharedState::upstream). `encoders`: per
+  //! query, its sink's (null when not encodable).
+  void open(const std::vector<size_t>& sources, StateStore& store, SharedStates& shared, const ProcessingClock& clock,
+            const compiler::codegen::Program* program, const std::vector<const flow_encoder*>& encoders);
+
+  //! Whether this chain runs stateful stages of query `query`.
+  bool has_state(size_t query) const { return query < stages_.size() && !stages_[query].empty(); }
+
+  //! A record generated code hands to query `query`'s first stage (flow_rt_to_state /
+  //! flow_rt_to_aggregate); its outputs are pending until deliver().
+  void to_state(int32_t query, const std::string& source, const flow_value* key, const flow_value* fields,
+                int64_t count, int64_t event_time);
+  void to_aggregate(int32_t query, const flow_value* values, int64_t event_time);
+
+  //! Query `query`'s event time is now `watermark` (ignored when INT64_MIN): stage by stage, each
+  //! stage's outputs delivered before the next stage moves. At INT64_MAX (the end of input), a
+  //! stage whose every feeding task has reached the end also fires its processing-time timeouts.
+  void advance_event_time(size_t query, int64_t watermark);
+  //! The watermark last given to query `query` (INT64_MIN: none yet).
+  int64_t last_watermark(size_t query) const { return last_watermark_[query]; }
+  //! The wall clock is `now`: processing-time timeouts of every stage, delivered stage by stage.
+  //! True when anything was emitted or counted.
+  bool advance_processing_time(int64_t now);
+  //! Hands every pending output on (to the next stage or the sink) and adds pending tallies.
+  void deliver();
+
+  //! Keys held by this chain's own (Task) stages of query `query`.
+  size_t live_keys(size_t query) const;
+  //! Commits the stores of the Shared stages this chain feeds; a problem's text, else empty.
+  std::string commit_shared();
+
+ private:
+  struct StageBinding {
+    KeyedStateOperator* op = nullptr;
+    SharedState* shared = nullptr;  //!< set when the state is shared by all tasks (take its lock)
+    size_t upstream_slot = 0;       //!< this chain's slot in shared->upstream (stages after the first)
+  };
+  //! Marks pending outputs [from, end) as emitted by stage `stage`.
+  void tag_stage(size_t from, size_t stage);
+
+  const compiler::plan::Plan& plan_;
+  const compiler::physical::PhysicalPlan& physical_;
+  Exit& exit_;
+  flow_arena* arena_;
+  std::vector<const flow_encoder*> encoders_;
+  std::vector<std::unique_ptr<KeyedStateOperator>> owned_;  //!< the Task stages' operators
+  //! Per query, per stateful stage (physical plan order); empty when the chain does not run the
+  //! query or the query keeps no state.
+  std::vector<std::vector<StageBinding>> stages_;
+  std::vector<int64_t> last_watermark_;  //!< per query
+  std::vector<StateOutput> pending_outputs_;
+  StateTallies pending_tallies_;
+  int64_t emitted_ = 0;  //!< records sent to sinks, to tell whether a step emitted
+};
+
+}  // namespace flow::runtime
