@@ -93,7 +93,7 @@ void optimise(llvm::Module& module, llvm::TargetMachine& machine) {
 }
 
 //! Bump when the generated code changes for the same plan (lowering, ABI, optimisation).
-constexpr const char* kCodeGeneratorVersion = "flow-codegen-3";
+constexpr const char* kCodeGeneratorVersion = "flow-codegen-4";  // 4: handlers of a `process` after an aggregate
 
 //! The object cache key: FNV-1a 64 of everything the machine code depends on, as hex.
 std::string cache_key(const plan::Plan& plan, const llvm::TargetMachine& machine) {
@@ -342,8 +342,9 @@ flow_handler_fn JitProgram::handler_function(size_t query, size_t handler) const
 
 std::vector<flow_handler_fn> handler_functions(const Program* program, const plan::Plan& plan, size_t query) {
   std::vector<flow_handler_fn> functions;
-  const auto* process = dynamic_cast<const plan::LogicalProcess*>(plan.queries.at(query).stateful_operator());
-  if (!program || !process) return functions;
+  const plan::QueryPlan& q = plan.queries.at(query);
+  if (!program || !q.process_index()) return functions;
+  const auto* process = static_cast<const plan::LogicalProcess*>(q.operators[q.process_index()].get());
   for (size_t h = 0; h < process->handlers.size(); ++h) functions.push_back(program->handler_function(query, h));
   return functions;
 }

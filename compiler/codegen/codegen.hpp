@@ -57,8 +57,9 @@ class Program {
   virtual flow_handler_fn handler_function(size_t query, size_t handler) const = 0;
 };
 
-//! The compiled handlers of query `query`'s `process`, one per handler (null where not compiled);
-//! empty when the query has no `process` or there is no program.
+//! The compiled handlers of query `query`'s `process` (wherever it stands: after an aggregate
+//! too), one per handler (null where not compiled); empty when the query has no `process` or
+//! there is no program.
 std::vector<flow_handler_fn> handler_functions(const Program* program, const plan::Plan& plan, size_t query);
 
 //! Ahead-of-time compilation (`flowc build`): writes a shared object holding the plan's machine

@@ -54,8 +54,9 @@ class HandlerLowering {
   //! The records `handler` reads: a union input's own schema for `on SOURCE`, else what reaches
   //! the operator.
   const plan::Schema* record_schema(const plan::HandlerPlan& handler) const {
-    if (handler.event != "event") return query_.state_input_schema(handler.event);
-    const plan::Schema* schema = query_.sources.empty() ? nullptr : query_.state_input_schema(query_.sources.front());
+    size_t at = query_.process_index();  // the `process` may follow an aggregate: its rows
+    if (handler.event != "event") return query_.operator_input_schema(at, handler.event);
+    const plan::Schema* schema = query_.sources.empty() ? nullptr : query_.operator_input_schema(at, query_.sources.front());
     if (!schema || query_.sources.size() != 1) throw CodegenError("`on event` over several sources");
     return schema;
   }
@@ -229,8 +230,8 @@ void lower_handlers(LoweringContext& cx, const plan::Plan& plan, std::string* sk
   auto* type = llvm::FunctionType::get(cx.i32(), {ptr, ptr, ptr, ptr, ptr}, false);
   for (size_t q = 0; q < plan.queries.size(); ++q) {
     const plan::QueryPlan& query = plan.queries[q];
-    const auto* process = dynamic_cast<const plan::LogicalProcess*>(query.stateful_operator());
-    if (!process) continue;
+    if (!query.process_index()) continue;
+    const auto* process = static_cast<const plan::LogicalProcess*>(query.operators[query.process_index()].get());
     for (size_t h = 0; h < process->handlers.size(); ++h) {
       auto* fn = llvm::Function::Create(type, llvm::Function::ExternalLinkage, handler_function_name(q, h), cx.module());
       // The state, key, record and arena never overlap, and callbacks never write them.

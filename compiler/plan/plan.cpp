@@ -45,6 +45,12 @@ const LogicalOperator* QueryPlan::stateful_operator() const {
   return nullptr;
 }
 
+size_t QueryPlan::process_index() const {
+  for (size_t k = 1; k < operators.size(); ++k)
+    if (operators[k]->kind == OperatorKind::Process) return k;
+  return 0;
+}
+
 const Schema* QueryPlan::state_input_schema(const std::string& source) const {
   for (size_t k = 1; k < operators.size(); ++k)
     if (operators[k]->kind == OperatorKind::Process || operators[k]->kind == OperatorKind::Aggregate)

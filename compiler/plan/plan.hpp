@@ -44,8 +44,11 @@ struct QueryPlan {
   std::vector<std::string> sources;  //!< the sources it reads
   OperatorList operators;            //!< Source or Union first, Sink last
 
-  //! Keyed state the query keeps (a Process or an Aggregate), if any.
+  //! Keyed state the query keeps (a Process or an Aggregate), if any: the first.
   const LogicalOperator* stateful_operator() const;
+  //! Where the query's `process` is in its operators (a query has at most one: it is the last
+  //! aggregation), 0 when it has none.
+  size_t process_index() const;
   //! The schema of the records that reach its keyed state from `source`: after a union, that
   //! source's own; otherwise the output of the operator before the state. Null when none does.
   const Schema* state_input_schema(const std::string& source) const;

@@ -119,7 +119,7 @@ bool Job::open(const compiler::codegen::Program& program, Producer& producer, st
   // A stage whose state is shared by all the query's tasks (an aggregate grouped by fields, every
   // stage after the first: physical_plan.hpp) has one store for the job.
   shared_.physical = &physical_;
-  if (!open_shared_states(p, physical_, config_.state_dir, config_.clock, shared_.shared_state, error)) return false;
+  if (!open_shared_states(p, physical_, config_.state_dir, config_.clock, &program, shared_.shared_state, error)) return false;
 
   rd_kafka_topic_partition_list_t* assignment = rd_kafka_topic_partition_list_new(16);
   auto assignment_guard = std::unique_ptr<rd_kafka_topic_partition_list_t, void (*)(rd_kafka_topic_partition_list_t*)>(

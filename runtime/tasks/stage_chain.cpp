@@ -15,8 +15,8 @@ namespace physical = compiler::physical;
 using compiler::eval::Value;
 
 bool open_shared_states(const compiler::plan::Plan& p, const physical::PhysicalPlan& physical,
-                        const std::string& state_dir, const ProcessingClock& clock, SharedStates& shared,
-                        std::string& error) {
+                        const std::string& state_dir, const ProcessingClock& clock,
+                        const compiler::codegen::Program* program, SharedStates& shared, std::string& error) {
   shared.clear();
   shared.resize(p.queries.size());
   std::filesystem::create_directories(state_dir);
@@ -31,9 +31,11 @@ bool open_shared_states(const compiler::plan::Plan& p, const physical::PhysicalP
         error = fmt::format("query `{}`: {}", p.queries[q].name, error);
         return false;
       }
-      state->op = std::make_unique<KeyedStateOperator>(p, static_cast<int32_t>(q), *state->store, clock,
-                                                       std::vector<flow_handler_fn>{}, nullptr,
-                                                       StageSpec{stages[i].operator_index, stages[i].store});
+      state->op = std::make_unique<KeyedStateOperator>(
+          p, static_cast<int32_t>(q), *state->store, clock,
+          stages[i].kind == compiler::plan::OperatorKind::Process ? compiler::codegen::handler_functions(program, p, q)
+                                                                  : std::vector<flow_handler_fn>{},
+          nullptr, StageSpec{stages[i].operator_index, stages[i].store});
       shared[q][i] = std::move(state);
     }
   }
@@ -64,12 +66,13 @@ void StageChain::open(const std::vector<size_t>& sources, StateStore& store, Sha
         stages_[q].push_back({state->op.get(), state, i ? state->add_upstream() : 0});
         continue;
       }
-      // Only the first stage's handlers are generated code; keyed state that feeds the sink
-      // directly encodes what its compiled handlers emit.
+      // A `process` stage's handlers are generated code; keyed state that feeds the sink directly
+      // encodes what its compiled handlers emit.
       bool feeds_sink = query.stages.size() == 1 && stage.next_operator == stage.operator_index + 1;
       owned_.push_back(std::make_unique<KeyedStateOperator>(
           plan_, static_cast<int32_t>(q), store, clock,
-          i == 0 ? compiler::codegen::handler_functions(program, plan_, q) : std::vector<flow_handler_fn>{},
+          stage.kind == compiler::plan::OperatorKind::Process ? compiler::codegen::handler_functions(program, plan_, q)
+                                                               : std::vector<flow_handler_fn>{},
           feeds_sink ? encoders_[q] : nullptr, StageSpec{stage.operator_index, stage.store}));
       stages_[q].push_back({owned_.back().get(), nullptr, 0});
     }

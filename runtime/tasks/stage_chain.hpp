@@ -55,11 +55,12 @@ struct SharedState {
 //! Per query, per stateful stage: the shared store of a stage whose scope is Shared, else null.
 using SharedStates = std::vector<std::vector<std::unique_ptr<SharedState>>>;
 
-//! Opens the Shared stages' stores (`state_dir`/query-STORE) and operators; false and `error`
-//! when a store cannot be opened.
+//! Opens the Shared stages' stores (`state_dir`/query-STORE) and operators (a `process`'s
+//! handlers as `program`'s native code where it has them); false and `error` when a store
+//! cannot be opened.
 bool open_shared_states(const compiler::plan::Plan& plan, const compiler::physical::PhysicalPlan& physical,
-                        const std::string& state_dir, const ProcessingClock& clock, SharedStates& shared,
-                        std::string& error);
+                        const std::string& state_dir, const ProcessingClock& clock,
+                        const compiler::codegen::Program* program, SharedStates& shared, std::string& error);
 
 class StageChain {
  public:
