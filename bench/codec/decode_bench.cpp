@@ -6,7 +6,7 @@
 // exactly as flow_json_decode does, and exits 1 if not. Build and run from the repository root (one
 // line; see README.md here):
 //   g++ -std=c++20 -O2 -DNDEBUG -I. bench/codec/decode_bench.cpp bench/codec/single_pass_decoder.cpp
-//       runtime/codec/*.cpp compiler/plan/type.cpp compiler/plan/json_writer.cpp compiler/eval/value.cpp
+//       runtime/codec/*.cpp compiler/plan/type.cpp compiler/plan/json_writer.cpp runtime/eval/value.cpp
 //       stdlib/arena.cpp -lsimdjson -lfmt -o /tmp/codec_bench && /tmp/codec_bench
 #include <simdjson.h>
 

@@ -12,7 +12,7 @@
 #include <sstream>
 
 #include "compiler/codegen/codegen.hpp"
-#include "compiler/eval/stateless_pipeline.hpp"
+#include "runtime/eval/stateless_pipeline.hpp"
 #include "compiler/plan/planner.hpp"
 #include "compiler/syntax/parser.hpp"
 #include "runtime/codec/json_codec.hpp"
@@ -20,6 +20,7 @@
 
 using namespace flow;
 using namespace flow::compiler;
+namespace eval = flow::runtime::eval;
 using Clock = std::chrono::steady_clock;
 
 namespace {

@@ -18,7 +18,7 @@
 
 #include "compiler/codegen/codegen.hpp"
 #include "compiler/diagnostics/diagnostic.hpp"
-#include "compiler/eval/value.hpp"
+#include "runtime/eval/value.hpp"
 #include "compiler/plan/planner.hpp"
 #include "compiler/syntax/parser.hpp"
 #include "runtime/host/recording_host.hpp"
@@ -26,7 +26,7 @@
 #include "runtime/state/state_store.hpp"
 
 using namespace flow;
-using compiler::eval::Value;
+using runtime::eval::Value;
 using Clock = std::chrono::steady_clock;
 
 namespace {

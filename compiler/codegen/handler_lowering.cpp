@@ -1,7 +1,7 @@
 // `process` handlers as native functions. State fields and `let` bindings live in flow_value
 // slots (the runtime's state array, allocas for locals that SROA turns into registers); an `if`
 // is a branch; `emit` writes the output record into a slot array and calls back. Semantics are
-// those of the reference evaluator (compiler/eval/process_handler.hpp), which the differential
+// those of the reference evaluator (runtime/eval/process_handler.hpp), which the differential
 // tests hold it to.
 #include "compiler/codegen/handler_lowering.hpp"
 

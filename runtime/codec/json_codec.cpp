@@ -32,7 +32,7 @@ namespace flow::runtime {
 
 void DecoderDeleter::operator()(flow_decoder* decoder) const noexcept { std::default_delete<flow_decoder>()(decoder); }
 
-flow_str encode_values(const flow_encoder* encoder, const std::vector<compiler::eval::Value>& fields,
+flow_str encode_values(const flow_encoder* encoder, const std::vector<eval::Value>& fields,
                        flow_arena* arena) {
   return encoder->encoder.encode_values(fields, arena);
 }

@@ -86,7 +86,7 @@
 #include <string_view>
 #include <vector>
 
-#include "compiler/eval/value.hpp"
+#include "runtime/eval/value.hpp"
 #include "compiler/plan/type.hpp"
 #include "runtime/abi/flow_abi.h"
 
@@ -112,7 +112,7 @@ DecoderPtr make_decoder(const compiler::plan::Schema& schema, std::vector<bool> 
 EncoderPtr make_encoder(const compiler::plan::Schema& schema);
 
 //! Encodes evaluated values (the outputs of keyed state, which may hold lists of scalars).
-flow_str encode_values(const flow_encoder* encoder, const std::vector<compiler::eval::Value>& fields,
+flow_str encode_values(const flow_encoder* encoder, const std::vector<eval::Value>& fields,
                        flow_arena* arena);
 
 //! A FLOW_DECODE_* reason in words, as the `flow.error` header of a dead letter says it.

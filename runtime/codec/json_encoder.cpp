@@ -206,7 +206,7 @@ flow_str JsonEncoder::encode(const flow_value* fields, flow_arena* arena) const 
   return out.finish();
 }
 
-flow_str JsonEncoder::encode_values(const std::vector<compiler::eval::Value>& fields, flow_arena* arena) const {
+flow_str JsonEncoder::encode_values(const std::vector<eval::Value>& fields, flow_arena* arena) const {
   // A row of another shape than the sink's is a bug upstream (an operator skipped); never read
   // past its end.
   if (fields.size() != fields_.size())
@@ -219,7 +219,7 @@ flow_str JsonEncoder::encode_values(const std::vector<compiler::eval::Value>& fi
   }
   for (std::size_t i = 0; i < fields_.size(); ++i) {
     if (!out.append(fields_[i].prefix)) return out.finish();
-    const compiler::eval::Value& value = fields[i];
+    const eval::Value& value = fields[i];
     if (fields_[i].kind != TypeKind::List || value.is_null()) {
       flow_value scalar = value.is_null() ? flow_value{0, 0, 1} : value.to_abi();
       if (!write_value(out, fields_[i].kind, scalar)) return out.finish();

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "compiler/eval/value.hpp"
+#include "runtime/eval/value.hpp"
 #include "compiler/plan/type.hpp"
 #include "runtime/abi/flow_abi.h"
 
@@ -19,7 +19,7 @@ class JsonEncoder {
 
   flow_str encode(const flow_value* fields, flow_arena* arena) const noexcept;
   //! The same record from evaluated values (keyed state's outputs), lists of scalars included.
-  flow_str encode_values(const std::vector<compiler::eval::Value>& fields, flow_arena* arena) const;
+  flow_str encode_values(const std::vector<eval::Value>& fields, flow_arena* arena) const;
 
  private:
   struct EncodedField {

@@ -7,8 +7,8 @@
 
 namespace flow::runtime {
 
-using compiler::eval::Value;
-using compiler::eval::ValueKind;
+using eval::Value;
+using eval::ValueKind;
 
 std::string message_key(const Value& key) {
   switch (key.kind) {

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "compiler/eval/value.hpp"
+#include "runtime/eval/value.hpp"
 #include "compiler/plan/type.hpp"
 #include "runtime/abi/flow_abi.h"
 
@@ -15,7 +15,7 @@ namespace flow::runtime {
 //! its shortest round-trip form; null as no bytes. An aggregate grouped by several fields is keyed
 //! by a record of them: a compact JSON object in `group by` order (`{"url":"/a","user":"ann"}`),
 //! so that each group has its own key.
-std::string message_key(const compiler::eval::Value& key);
+std::string message_key(const eval::Value& key);
 //! The same for a flow_value of `type` (a scalar).
 std::string message_key(const flow_value& key, const compiler::plan::Type& type);
 

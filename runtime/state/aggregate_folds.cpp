@@ -1,18 +1,18 @@
 // Running aggregates, fold by fold, with the reference evaluator's rules (aggregate.hpp).
 #include "runtime/state/aggregate_folds.hpp"
 
-#include "compiler/eval/aggregate.hpp"
+#include "runtime/eval/aggregate.hpp"
 
 #include <stdexcept>
 
-#include "compiler/eval/evaluator.hpp"
-#include "compiler/eval/operators.hpp"
+#include "runtime/eval/evaluator.hpp"
+#include "runtime/eval/operators.hpp"
 #include "stdlib/flow_stdlib.h"
 
 namespace flow::runtime {
 
-using compiler::eval::Value;
-using compiler::eval::ValueKind;
+using eval::Value;
+using eval::ValueKind;
 
 namespace {
 
@@ -46,10 +46,10 @@ std::vector<Accumulator> AggregateFolds::start() const {
 }
 
 std::vector<Value> AggregateFolds::arguments(const std::vector<Value>& record, const Value& key) const {
-  compiler::eval::Environment env{&record, nullptr, &key, nullptr};
+  eval::Environment env{&record, nullptr, &key, nullptr};
   std::vector<Value> out;
   for (const auto& call : aggregate_.aggregates)
-    out.push_back(call.argument ? compiler::eval::evaluate(*call.argument, env) : Value::null());
+    out.push_back(call.argument ? eval::evaluate(*call.argument, env) : Value::null());
   return out;
 }
 
@@ -62,7 +62,7 @@ void AggregateFolds::add(std::vector<Accumulator>& into, const std::vector<Value
       case Fold::Count: ++a.count; break;
       case Fold::CountValues: a.count += v.is_null() ? 0 : 1; break;
       case Fold::Sum:
-        if (!v.is_null()) a.value = compiler::eval::apply_binary("+", a.value, v);
+        if (!v.is_null()) a.value = eval::apply_binary("+", a.value, v);
         break;
       case Fold::Avg:
         if (v.is_null()) break;
@@ -75,7 +75,7 @@ void AggregateFolds::add(std::vector<Accumulator>& into, const std::vector<Value
         if (a.value.is_null()) {
           a.value = v;
           a.arrival = arrival;
-        } else if (Value best = compiler::eval::min_max_step(a.value, v, folds_[i] == Fold::Min); !keeps(a.value, best)) {
+        } else if (Value best = eval::min_max_step(a.value, v, folds_[i] == Fold::Min); !keeps(a.value, best)) {
           a.value = std::move(best);
           a.arrival = arrival;
         }
@@ -101,7 +101,7 @@ void AggregateFolds::merge(std::vector<Accumulator>& into, const std::vector<Acc
     switch (folds_[i]) {
       case Fold::Count:
       case Fold::CountValues: a.count += b.count; break;
-      case Fold::Sum: a.value = compiler::eval::apply_binary("+", a.value, b.value); break;
+      case Fold::Sum: a.value = eval::apply_binary("+", a.value, b.value); break;
       case Fold::Avg:
         a.total += b.total;
         a.count += b.count;
@@ -117,7 +117,7 @@ void AggregateFolds::merge(std::vector<Accumulator>& into, const std::vector<Acc
         bool a_first = a.arrival < b.arrival;
         const Accumulator& earlier = a_first ? a : b;
         const Accumulator& later = a_first ? b : a;
-        Value best = compiler::eval::min_max_step(earlier.value, later.value, folds_[i] == Fold::Min);
+        Value best = eval::min_max_step(earlier.value, later.value, folds_[i] == Fold::Min);
         a = keeps(earlier.value, best) ? earlier : later;
         break;
       }
@@ -147,7 +147,7 @@ std::vector<Value> AggregateFolds::results(const std::vector<Accumulator>& accum
         break;
       default: value = a.value; break;
     }
-    out.push_back(compiler::eval::conform(std::move(value), aggregate_.aggregates[i].type));
+    out.push_back(eval::conform(std::move(value), aggregate_.aggregates[i].type));
   }
   return out;
 }

@@ -1,4 +1,4 @@
-// Running aggregates: the folds of compiler/eval/aggregate.hpp (count, sum, avg, min, max, first,
+// Running aggregates: the folds of runtime/eval/aggregate.hpp (count, sum, avg, min, max, first,
 // last), kept one record at a time so a window holds a few values instead of its records. Adding a
 // window's records in arrival order gives exactly eval::aggregate_values of those records. Two
 // session windows that a late record bridges are merged: counts, int sums, min, max, first and
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "compiler/eval/value.hpp"
+#include "runtime/eval/value.hpp"
 #include "compiler/plan/operators/logical_aggregate.hpp"
 #include "runtime/state/value_codec.hpp"
 
@@ -18,7 +18,7 @@ namespace flow::runtime {
 
 //! One aggregate's running value.
 struct Accumulator {
-  compiler::eval::Value value;  //!< sum; min/max (null: none yet); first/last
+  eval::Value value;  //!< sum; min/max (null: none yet); first/last
   double total = 0;             //!< avg
   int64_t count = 0;            //!< count; avg; records folded (first, last, min, max)
   uint64_t arrival = 0;         //!< min/max: the best value's arrival; first/last: the record's
@@ -31,15 +31,15 @@ class AggregateFolds {
   //! Accumulators before any record.
   std::vector<Accumulator> start() const;
   //! The aggregates' arguments for one record (null where an aggregate has none).
-  std::vector<compiler::eval::Value> arguments(const std::vector<compiler::eval::Value>& record,
-                                               const compiler::eval::Value& key) const;
+  std::vector<eval::Value> arguments(const std::vector<eval::Value>& record,
+                                               const eval::Value& key) const;
   //! Folds in one record's arguments; `arrival` orders records (larger is later).
-  void add(std::vector<Accumulator>& into, const std::vector<compiler::eval::Value>& arguments,
+  void add(std::vector<Accumulator>& into, const std::vector<eval::Value>& arguments,
            uint64_t arrival) const;
   //! Folds `other` (another window of the same group) into `into`.
   void merge(std::vector<Accumulator>& into, const std::vector<Accumulator>& other) const;
   //! The aggregates' values, each of its call's type.
-  std::vector<compiler::eval::Value> results(const std::vector<Accumulator>& accumulators) const;
+  std::vector<eval::Value> results(const std::vector<Accumulator>& accumulators) const;
 
   void encode(std::string& out, const std::vector<Accumulator>& accumulators) const;
   std::vector<Accumulator> decode(ValueReader& reader) const;

@@ -4,12 +4,12 @@
 #include <algorithm>
 #include <limits>
 
-#include "compiler/eval/evaluator.hpp"
+#include "runtime/eval/evaluator.hpp"
 
 namespace flow::runtime {
 
-using compiler::eval::Value;
-using compiler::eval::Window;
+using eval::Value;
+using eval::Window;
 using compiler::plan::WindowKind;
 
 namespace {
@@ -63,7 +63,7 @@ StateOutput AggregateOperator::row(const std::string& group, const Window* windo
   }
   for (Value& value : folds_.results(accumulators)) output.record.push_back(std::move(value));
   for (size_t i = 0; i < output.record.size() && i < aggregate_.output.size(); ++i)
-    output.record[i] = compiler::eval::conform(std::move(output.record[i]), aggregate_.output[i].type);
+    output.record[i] = eval::conform(std::move(output.record[i]), aggregate_.output[i].type);
   if (values.size() == 1) {
     output.key = std::move(values.front());
   } else {
@@ -76,10 +76,10 @@ StateOutput AggregateOperator::row(const std::string& group, const Window* windo
 
 void AggregateOperator::on_record(const std::string&, const Value& key, const std::vector<Value>& fields,
                                   int64_t event_time_ms, std::vector<StateOutput>& out, StateTallies&) {
-  compiler::eval::Environment env{&fields, nullptr, &key, nullptr};
+  eval::Environment env{&fields, nullptr, &key, nullptr};
   std::string group;
   for (size_t i = 0; i < aggregate_.keys.size(); ++i)
-    append_key_value(group, compiler::eval::conform(compiler::eval::evaluate(aggregate_.keys[i], env),
+    append_key_value(group, eval::conform(eval::evaluate(aggregate_.keys[i], env),
                                                     aggregate_.output[i].type));
   add(group, folds_.arguments(fields, key), out, event_time_ms);
 }
@@ -129,7 +129,7 @@ void AggregateOperator::add_unwindowed(const std::string& group, const std::vect
 void AggregateOperator::add_to_windows(const std::string& group, const std::vector<Value>& arguments,
                                        std::vector<StateOutput>& out, int64_t event_time_ms) {
   bool added = false;
-  for (const Window& window : compiler::eval::windows_of(aggregate_.window, event_time_ms)) {
+  for (const Window& window : eval::windows_of(aggregate_.window, event_time_ms)) {
     if (closed(window)) continue;
     added = true;
     std::string id = window_id(group, window.start);

@@ -13,7 +13,7 @@
 // ever, as the checker warns.
 #pragma once
 
-#include "compiler/eval/aggregate.hpp"
+#include "runtime/eval/aggregate.hpp"
 #include "compiler/plan/operators/logical_aggregate.hpp"
 #include "runtime/state/aggregate_folds.hpp"
 #include "runtime/state/expiry_index.hpp"
@@ -28,8 +28,8 @@ class AggregateOperator final : public StatefulOperator {
   AggregateOperator(const compiler::plan::LogicalAggregate& aggregate, int32_t query, const std::string& keyspace,
                     StateStore& store);
 
-  void on_record(const std::string& source, const compiler::eval::Value& key,
-                 const std::vector<compiler::eval::Value>& fields, int64_t event_time_ms, std::vector<StateOutput>& out,
+  void on_record(const std::string& source, const eval::Value& key,
+                 const std::vector<eval::Value>& fields, int64_t event_time_ms, std::vector<StateOutput>& out,
                  StateTallies& tallies) override;
   //! A record as generated code hands it over (flow_rt_to_aggregate): the group's values, then
   //! the aggregates' arguments.
@@ -43,7 +43,7 @@ class AggregateOperator final : public StatefulOperator {
  private:
   using Accumulators = std::vector<Accumulator>;
   struct Session {
-    compiler::eval::Window window;
+    eval::Window window;
     Accumulators accumulators;
   };
   struct Sessions {
@@ -52,25 +52,25 @@ class AggregateOperator final : public StatefulOperator {
   };
 
   std::string window_id(const std::string& group, int64_t start) const { return group + ordered_bytes(start); }
-  std::vector<compiler::eval::Value> decode_group(std::string_view group) const;
+  std::vector<eval::Value> decode_group(std::string_view group) const;
   //! Whether the watermark has passed `window` (an end that wrapped past the int64 limit never closes).
-  bool closed(const compiler::eval::Window& window) const;
+  bool closed(const eval::Window& window) const;
 
   //! Folds one record's arguments into its group's state (and windows).
-  void add(const std::string& group, const std::vector<compiler::eval::Value>& arguments,
+  void add(const std::string& group, const std::vector<eval::Value>& arguments,
            std::vector<StateOutput>& out, int64_t event_time_ms);
-  void add_unwindowed(const std::string& group, const std::vector<compiler::eval::Value>& arguments,
+  void add_unwindowed(const std::string& group, const std::vector<eval::Value>& arguments,
                       std::vector<StateOutput>& out, int64_t event_time_ms);
-  void add_to_windows(const std::string& group, const std::vector<compiler::eval::Value>& arguments,
+  void add_to_windows(const std::string& group, const std::vector<eval::Value>& arguments,
                       std::vector<StateOutput>& out, int64_t event_time_ms);
-  void add_to_session(const std::string& group, const std::vector<compiler::eval::Value>& arguments,
+  void add_to_session(const std::string& group, const std::vector<eval::Value>& arguments,
                       std::vector<StateOutput>& out, int64_t event_time_ms);
 
   std::optional<Sessions> load_sessions(const std::string& group);
   void save_sessions(const std::string& group, const Sessions& sessions);
 
   //! The output row: group values, window bounds when windowed, the aggregates.
-  StateOutput row(const std::string& group, const compiler::eval::Window* window, const Accumulators& accumulators,
+  StateOutput row(const std::string& group, const eval::Window* window, const Accumulators& accumulators,
                   int64_t event_time_ms) const;
 
   const compiler::plan::LogicalAggregate& aggregate_;

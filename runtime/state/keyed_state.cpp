@@ -57,8 +57,8 @@ KeyedStateOperator::KeyedStateOperator(const compiler::plan::Plan& plan, int32_t
 
 KeyedStateOperator::~KeyedStateOperator() = default;
 
-void KeyedStateOperator::on_record(const std::string& source, const compiler::eval::Value& key,
-                                   const std::vector<compiler::eval::Value>& fields, int64_t event_time_ms,
+void KeyedStateOperator::on_record(const std::string& source, const eval::Value& key,
+                                   const std::vector<eval::Value>& fields, int64_t event_time_ms,
                                    std::vector<StateOutput>& out, StateTallies& tallies) {
   operator_->on_record(source, key, fields, event_time_ms, out, tallies);
 }
@@ -77,11 +77,11 @@ void KeyedStateOperator::on_abi_record(const std::string& source, const flow_val
     process_->on_abi_record(source, *key, fields, *schema, event_time_ms, out, tallies);
     return;
   }
-  std::vector<compiler::eval::Value> values;
+  std::vector<eval::Value> values;
   values.reserve(schema->size());
-  for (size_t i = 0; i < schema->size(); ++i) values.push_back(compiler::eval::Value::from_abi(fields[i], (*schema)[i].type));
-  compiler::eval::Value key_value;
-  if (key) key_value = compiler::eval::Value::from_abi(*key, key_type_);
+  for (size_t i = 0; i < schema->size(); ++i) values.push_back(eval::Value::from_abi(fields[i], (*schema)[i].type));
+  eval::Value key_value;
+  if (key) key_value = eval::Value::from_abi(*key, key_type_);
   operator_->on_record(source, key_value, values, event_time_ms, out, tallies);
 }
 

@@ -41,8 +41,8 @@ class KeyedStateOperator {
   //! schema), `key` the current key (null when the query has none). Runs `on SOURCE` or
   //! `on event`, or adds the record to its group's aggregate (and windows). Emitted records and
   //! `emit changes` rows are appended to `out`, handler tallies added to `tallies`.
-  void on_record(const std::string& source, const compiler::eval::Value& key,
-                 const std::vector<compiler::eval::Value>& fields, int64_t event_time_ms, std::vector<StateOutput>& out,
+  void on_record(const std::string& source, const eval::Value& key,
+                 const std::vector<eval::Value>& fields, int64_t event_time_ms, std::vector<StateOutput>& out,
                  StateTallies& tallies);
   //! The same, as generated code hands a record over (flow_rt_to_state): `key` null when the
   //! query has none, `fields` of the schema reaching the operator from `source`.

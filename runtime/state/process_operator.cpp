@@ -7,7 +7,7 @@
 #include <exception>
 #include <limits>
 
-using flow::compiler::eval::Value;
+using flow::runtime::eval::Value;
 using flow::compiler::plan::Type;
 
 //! What a compiled handler's callbacks need (flow_abi.h declares it opaque): where its emits and
@@ -87,7 +87,7 @@ int64_t saturating_add(int64_t a, int64_t b) {
 //! `value` of `type` as a flow_value whose strings point into `value`; list elements are put in
 //! `lists`, which must live as long as the result.
 flow_value abi_of(const Value& value, const Type& type, std::vector<std::unique_ptr<flow_value[]>>& lists) {
-  if (value.kind != compiler::eval::ValueKind::List) return value.to_abi();
+  if (value.kind != eval::ValueKind::List) return value.to_abi();
   auto elements = std::make_unique<flow_value[]>(value.items.size());
   for (size_t i = 0; i < value.items.size(); ++i) elements[i] = abi_of(value.items[i], type.element.front(), lists);
   flow_value out{reinterpret_cast<int64_t>(elements.get()), static_cast<int64_t>(value.items.size()), 0};
@@ -110,7 +110,7 @@ ProcessOperator::ProcessOperator(const compiler::plan::Plan& plan, int32_t query
       clock_(std::move(clock)),
       compiled_(std::move(compiled)),
       sink_encoder_(sink_encoder),
-      initial_values_(compiler::eval::ProcessState::initial(process_)),
+      initial_values_(eval::ProcessState::initial(process_)),
       arena_buffer_(kFirstArenaBytes),
       live_(store, keyspace_.meta("live"), 0),
       watermark_(store, keyspace_.meta("watermark"), std::numeric_limits<int64_t>::min()) {
@@ -235,14 +235,14 @@ bool ProcessOperator::run_compiled(size_t index, std::vector<flow_value>& fields
 bool ProcessOperator::run_evaluated(size_t index, std::vector<flow_value>& fields, const flow_value& key,
                                     const HandlerInput& input, int64_t event_time_ms, std::vector<StateOutput>& out,
                                     StateTallies& tallies) {
-  compiler::eval::ProcessState state;
+  eval::ProcessState state;
   for (size_t f = 0; f < fields.size(); ++f) state.fields.push_back(Value::from_abi(fields[f], process_.state[f].type));
   Value key_value = Value::from_abi(key, process_.key_type);
   std::vector<Value> record;
   if (input.fields)
     for (size_t f = 0; f < input.schema->size(); ++f)
       record.push_back(Value::from_abi(input.fields[f], (*input.schema)[f].type));
-  compiler::eval::HandlerResult result = compiler::eval::run_handler(process_, process_.handlers[index], state,
+  eval::HandlerResult result = eval::run_handler(process_, process_.handlers[index], state,
                                                                      key_value, input.fields ? &record : nullptr);
   for (auto& emitted : result.emitted) out.push_back(StateOutput::of(query_, key_value, std::move(emitted), event_time_ms));
   for (const auto& [metric, count] : result.tallies) tallies[metric] += count;

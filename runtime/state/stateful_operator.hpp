@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "compiler/eval/value.hpp"
+#include "runtime/eval/value.hpp"
 #include "runtime/state/state_store.hpp"
 #include "runtime/state/value_codec.hpp"
 
@@ -18,8 +18,8 @@ namespace flow::runtime {
 //! A record leaving keyed state, of the operator's `output` schema.
 struct StateOutput {
   //! An output record of evaluated values (not encoded).
-  static StateOutput of(int32_t query, std::optional<compiler::eval::Value> key,
-                        std::vector<compiler::eval::Value> record, int64_t event_time_ms) {
+  static StateOutput of(int32_t query, std::optional<eval::Value> key,
+                        std::vector<eval::Value> record, int64_t event_time_ms) {
     StateOutput output;
     output.query = query;
     output.key = std::move(key);
@@ -34,8 +34,8 @@ struct StateOutput {
   int32_t stage = 0;
   //! `process`: the key. `aggregate`: the group's value, or a record of the group fields when
   //! there are several (decoded from the canonical form, so -0.0 comes back as 0.0).
-  std::optional<compiler::eval::Value> key;
-  std::vector<compiler::eval::Value> record;
+  std::optional<eval::Value> key;
+  std::vector<eval::Value> record;
   //! The record's event time for `emit` in `on event`/`on SOURCE` and for `emit changes` rows;
   //! the deadline for an event-time timeout; the key's latest event time for a processing-time
   //! timeout; the window's end - 1 (the latest time it holds) for `emit final` rows.
@@ -64,8 +64,8 @@ using ProcessingClock = std::function<int64_t()>;
 class StatefulOperator {
  public:
   virtual ~StatefulOperator() = default;
-  virtual void on_record(const std::string& source, const compiler::eval::Value& key,
-                         const std::vector<compiler::eval::Value>& fields, int64_t event_time_ms,
+  virtual void on_record(const std::string& source, const eval::Value& key,
+                         const std::vector<eval::Value>& fields, int64_t event_time_ms,
                          std::vector<StateOutput>& out, StateTallies& tallies) = 0;
   virtual void advance_watermark(int64_t watermark_ms, std::vector<StateOutput>& out, StateTallies& tallies) = 0;
   virtual void advance_processing_time(int64_t now_ms, std::vector<StateOutput>& out, StateTallies& tallies) = 0;

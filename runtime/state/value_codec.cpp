@@ -8,8 +8,8 @@
 
 namespace flow::runtime {
 
-using compiler::eval::Value;
-using compiler::eval::ValueKind;
+using eval::Value;
+using eval::ValueKind;
 
 namespace {
 
@@ -50,7 +50,7 @@ void append(std::string& out, const Value& value, bool canonical) {
 
 //! The tag of a non-null flow_value of `type`.
 ValueKind tag_of(const compiler::plan::Type& type) {
-  ValueKind kind = compiler::eval::kind_of(type.kind);
+  ValueKind kind = eval::kind_of(type.kind);
   if (kind == ValueKind::Null || kind == ValueKind::Record)
     throw std::logic_error("state: no flow_value of type " + type.to_string());
   return kind;

@@ -19,7 +19,7 @@
 #include <string>
 #include <string_view>
 
-#include "compiler/eval/value.hpp"
+#include "runtime/eval/value.hpp"
 
 namespace flow::runtime {
 
@@ -32,9 +32,9 @@ void append_varint(std::string& out, uint64_t value);
 void append_signed(std::string& out, int64_t value);
 void append_ordered(std::string& out, int64_t value);
 void append_double(std::string& out, double value);
-void append_value(std::string& out, const compiler::eval::Value& value);
+void append_value(std::string& out, const eval::Value& value);
 //! The canonical form, for keys: equal groups give equal bytes.
-void append_key_value(std::string& out, const compiler::eval::Value& value);
+void append_key_value(std::string& out, const eval::Value& value);
 
 //! The same bytes as append_value / append_key_value of `Value::from_abi(value, type)`, straight
 //! from a flow_value of `type` (a list's elements of its element type).
@@ -55,7 +55,7 @@ class ValueReader {
   uint64_t varint();
   int64_t signed_varint();
   double floating();
-  compiler::eval::Value value();
+  eval::Value value();
   //! A value of `type` as a flow_value: a string points into the bytes being read, a list's
   //! elements go into `arena` (a full arena gives an empty list and sets its `out_of_space`).
   //! A value of another kind than `type`'s is StateCorruption.

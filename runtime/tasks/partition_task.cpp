@@ -16,7 +16,7 @@
 namespace flow::runtime {
 
 namespace plan = compiler::plan;
-using compiler::eval::Value;
+using eval::Value;
 
 namespace {
 

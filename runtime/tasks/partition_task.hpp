@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "compiler/codegen/codegen.hpp"
-#include "compiler/eval/value.hpp"
+#include "runtime/eval/value.hpp"
 #include "compiler/physical/physical_plan.hpp"
 #include "compiler/plan/plan.hpp"
 #include "runtime/codec/json_codec.hpp"

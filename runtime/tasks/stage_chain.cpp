@@ -5,14 +5,14 @@
 
 #include <filesystem>
 
-#include "compiler/eval/stateless_pipeline.hpp"
+#include "runtime/eval/stateless_pipeline.hpp"
 #include "runtime/codec/json_codec.hpp"
 #include "runtime/codec/message_key.hpp"
 
 namespace flow::runtime {
 
 namespace physical = compiler::physical;
-using compiler::eval::Value;
+using eval::Value;
 
 bool open_shared_states(const compiler::plan::Plan& p, const physical::PhysicalPlan& physical,
                         const std::string& state_dir, const ProcessingClock& clock,
@@ -157,7 +157,7 @@ void StageChain::deliver() {
     if (stage.next_operator > stage.operator_index + 1) {
       // `… | where … | select … | into` (or the next stage): what follows runs on the outputs.
       auto result =
-          compiler::eval::run_after_state(query, stage.operator_index + 1, std::move(output.record), std::move(output.key));
+          eval::run_after_state(query, stage.operator_index + 1, std::move(output.record), std::move(output.key));
       for (const auto& [name, count] : result.tallies) pending_tallies_[name] += count;
       if (!result.passed) continue;
       output.record = std::move(result.output);

@@ -2,7 +2,7 @@
 // floats, a full arena, and encode -> decode round trips of random values.
 #include <doctest/doctest.h>
 
-#include "compiler/eval/value.hpp"
+#include "runtime/eval/value.hpp"
 
 #include <bit>
 #include <cmath>
@@ -133,7 +133,7 @@ TEST_CASE("codec: an arena too small for the object") {
 }
 
 TEST_CASE("codec: lists of scalars are written from evaluated values and flow_values; records and nested lists are refused") {
-  using flow::compiler::eval::Value;
+  using flow::runtime::eval::Value;
   auto encoder = flow::runtime::make_encoder(
       {field("user", TypeKind::String), {"pages", Type::list(Type::scalar(TypeKind::String), 20)}});
   std::vector<char> buffer(256);
@@ -286,7 +286,7 @@ TEST_CASE("codec: encode then decode gives back the same values") {
 }
 
 TEST_CASE("codec: an evaluated record of another shape than the sink's is refused, never read past its end") {
-  using flow::compiler::eval::Value;
+  using flow::runtime::eval::Value;
   auto encoder = flow::runtime::make_encoder({field("user", TypeKind::String), field("n", TypeKind::Int)});
   std::vector<char> buffer(256);
   flow_arena arena;

@@ -3,7 +3,7 @@
 
 #include "runtime/codec/message_key.hpp"
 
-using flow::compiler::eval::Value;
+using flow::runtime::eval::Value;
 using flow::compiler::plan::Type;
 using flow::compiler::plan::TypeKind;
 using flow::runtime::message_key;

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "compiler/codegen/codegen.hpp"
-#include "compiler/eval/evaluator.hpp"
-#include "compiler/eval/stateless_pipeline.hpp"
+#include "runtime/eval/evaluator.hpp"
+#include "runtime/eval/stateless_pipeline.hpp"
 #include "compiler/plan/operators/logical_filter.hpp"
 #include "compiler/plan/operators/logical_project.hpp"
 #include "compiler/plan/planner.hpp"
@@ -22,6 +22,7 @@
 
 using namespace flow;
 using namespace flow::compiler;
+namespace eval = flow::runtime::eval;
 
 using flow::testing::ExpressionGenerator;
 using flow::testing::kSource;

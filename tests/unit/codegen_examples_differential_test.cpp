@@ -13,8 +13,8 @@
 #include <random>
 
 #include "compiler/codegen/codegen.hpp"
-#include "compiler/eval/evaluator.hpp"
-#include "compiler/eval/stateless_pipeline.hpp"
+#include "runtime/eval/evaluator.hpp"
+#include "runtime/eval/stateless_pipeline.hpp"
 #include "compiler/plan/operators/logical_aggregate.hpp"
 #include "compiler/plan/operators/logical_process.hpp"
 #include "compiler/plan/operators/logical_union.hpp"
@@ -25,6 +25,7 @@
 #include "tests/unit/support/compiled_plan.hpp"
 
 using namespace flow::compiler;
+namespace eval = flow::runtime::eval;
 using eval::Value;
 
 namespace {

@@ -5,13 +5,14 @@
 #include <cmath>
 #include <limits>
 
-#include "compiler/eval/aggregate.hpp"
-#include "compiler/eval/stateless_pipeline.hpp"
+#include "runtime/eval/aggregate.hpp"
+#include "runtime/eval/stateless_pipeline.hpp"
 #include "compiler/plan/planner.hpp"
 #include "compiler/syntax/parser.hpp"
 #include "tests/unit/support/checked_plan.hpp"
 
 using namespace flow::compiler;
+namespace eval = flow::runtime::eval;
 using eval::Value;
 using eval::Window;
 

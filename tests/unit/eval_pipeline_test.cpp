@@ -5,12 +5,13 @@
 #include <limits>
 #include <stdexcept>
 
-#include "compiler/eval/stateless_pipeline.hpp"
+#include "runtime/eval/stateless_pipeline.hpp"
 #include "compiler/plan/planner.hpp"
 #include "compiler/syntax/parser.hpp"
 #include "tests/unit/support/checked_plan.hpp"
 
 using namespace flow::compiler;
+namespace eval = flow::runtime::eval;
 using eval::Value;
 
 namespace {

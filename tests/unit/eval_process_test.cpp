@@ -5,12 +5,13 @@
 #include <limits>
 #include <map>
 
-#include "compiler/eval/process_handler.hpp"
+#include "runtime/eval/process_handler.hpp"
 #include "compiler/plan/planner.hpp"
 #include "compiler/syntax/parser.hpp"
 #include "tests/unit/support/checked_plan.hpp"
 
 using namespace flow::compiler;
+namespace eval = flow::runtime::eval;
 using eval::Value;
 
 namespace {

@@ -9,14 +9,15 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "compiler/eval/aggregate.hpp"
-#include "compiler/eval/stateless_pipeline.hpp"
+#include "runtime/eval/aggregate.hpp"
+#include "runtime/eval/stateless_pipeline.hpp"
 #include "compiler/plan/planner.hpp"
 #include "compiler/syntax/parser.hpp"
 #include "runtime/state/aggregate_folds.hpp"
 #include "runtime/state/keyed_state.hpp"
 
 using namespace flow::compiler;
+namespace eval = flow::runtime::eval;
 using eval::Value;
 using flow::runtime::KeyedStateOperator;
 using flow::runtime::StateOutput;

@@ -13,7 +13,7 @@
 #include <filesystem>
 #include <random>
 
-#include "compiler/eval/stateless_pipeline.hpp"
+#include "runtime/eval/stateless_pipeline.hpp"
 #include "compiler/physical/physical_plan.hpp"
 #include "compiler/plan/operators/logical_process.hpp"
 #include "runtime/codec/json_codec.hpp"
@@ -24,6 +24,7 @@
 #include "tests/unit/support/expression_generator.hpp"
 
 using namespace flow::compiler;
+namespace eval = flow::runtime::eval;
 using eval::Value;
 using flow::runtime::KeyedStateOperator;
 using flow::runtime::StageChain;

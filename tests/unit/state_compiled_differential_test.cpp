@@ -25,6 +25,7 @@
 #include "tests/unit/support/expression_generator.hpp"
 
 using namespace flow::compiler;
+namespace eval = flow::runtime::eval;
 using eval::Value;
 using flow::runtime::KeyedStateOperator;
 using flow::runtime::StateOutput;

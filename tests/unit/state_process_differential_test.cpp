@@ -11,12 +11,13 @@
 #include <map>
 #include <random>
 
-#include "compiler/eval/process_handler.hpp"
+#include "runtime/eval/process_handler.hpp"
 #include "compiler/plan/operators/logical_process.hpp"
 #include "runtime/state/keyed_state.hpp"
 #include "tests/unit/support/checked_plan.hpp"
 
 using namespace flow::compiler;
+namespace eval = flow::runtime::eval;
 using eval::Value;
 using flow::runtime::KeyedStateOperator;
 using flow::runtime::StateOutput;

@@ -8,13 +8,14 @@
 #include <cstdlib>
 #include <filesystem>
 
-#include "compiler/eval/stateless_pipeline.hpp"
+#include "runtime/eval/stateless_pipeline.hpp"
 #include "compiler/plan/operators/logical_union.hpp"
 #include "compiler/plan/planner.hpp"
 #include "compiler/syntax/parser.hpp"
 #include "runtime/state/keyed_state.hpp"
 
 using namespace flow::compiler;
+namespace eval = flow::runtime::eval;
 using eval::Value;
 using flow::runtime::KeyedStateOperator;
 using flow::runtime::StateOutput;

@@ -10,7 +10,7 @@
 #include "runtime/state/state_store.hpp"
 #include "runtime/state/value_codec.hpp"
 
-using flow::compiler::eval::Value;
+using flow::runtime::eval::Value;
 using namespace flow::runtime;
 
 namespace {

@@ -25,11 +25,14 @@
 
 #include <vector>
 
-#include "compiler/eval/stateless_pipeline.hpp"
-#include "compiler/eval/value.hpp"
+#include "runtime/eval/stateless_pipeline.hpp"
+#include "runtime/eval/value.hpp"
 #include "compiler/plan/operators/logical_process.hpp"
 
-namespace flow::compiler::eval {
+namespace flow::runtime::eval {
+
+//! The logical plan's types and expressions, which the evaluator runs.
+namespace plan = flow::compiler::plan;
 
 //! One key's state fields, indexed like `LogicalProcess::state`.
 struct ProcessState {
@@ -53,4 +56,4 @@ HandlerResult run_handler(const plan::LogicalProcess& process, const plan::Handl
 //! The handler that runs for `event` ("event", "timeout" or a source name), or null if none.
 const plan::HandlerPlan* find_handler(const plan::LogicalProcess& process, const std::string& event);
 
-}  // namespace flow::compiler::eval
+}  // namespace flow::runtime::eval

@@ -1,6 +1,6 @@
 // Dispatch from a built-in call to its stdlib C function. Text results are copied out of a
 // scratch arena that grows until the result fits, so no call here can run out of space.
-#include "compiler/eval/builtin_calls.hpp"
+#include "runtime/eval/builtin_calls.hpp"
 
 #include <fmt/format.h>
 
@@ -11,7 +11,7 @@
 #include "stdlib/flow_stdlib.h"
 #include "stdlib/str_view.hpp"
 
-namespace flow::compiler::eval {
+namespace flow::runtime::eval {
 
 namespace {
 
@@ -119,4 +119,4 @@ Value call_builtin(const std::string& name, const std::vector<Value>& arguments,
   throw std::logic_error("eval: unknown built-in function `" + name + "`");
 }
 
-}  // namespace flow::compiler::eval
+}  // namespace flow::runtime::eval

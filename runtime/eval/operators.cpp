@@ -1,6 +1,6 @@
 // Operators on values. Integer arithmetic goes through uint64_t, where C++ defines wrapping, and
 // the two divisions that C++ leaves undefined (by zero, INT64_MIN by -1) are decided here.
-#include "compiler/eval/operators.hpp"
+#include "runtime/eval/operators.hpp"
 
 #include <fmt/format.h>
 
@@ -10,7 +10,7 @@
 #include <optional>
 #include <stdexcept>
 
-namespace flow::compiler::eval {
+namespace flow::runtime::eval {
 
 namespace {
 
@@ -144,4 +144,4 @@ Value apply_binary(std::string_view op, const Value& a, const Value& b) {
   return arithmetic(op, a, b);
 }
 
-}  // namespace flow::compiler::eval
+}  // namespace flow::runtime::eval

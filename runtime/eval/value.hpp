@@ -10,7 +10,10 @@
 #include "compiler/plan/type.hpp"
 #include "runtime/abi/flow_abi.h"
 
-namespace flow::compiler::eval {
+namespace flow::runtime::eval {
+
+//! The logical plan's types and expressions, which the evaluator runs.
+namespace plan = flow::compiler::plan;
 
 enum class ValueKind : uint8_t { Null, Bool, Int, Float, String, Timestamp, Duration, List, Record };
 
@@ -68,4 +71,4 @@ std::ostream& operator<<(std::ostream& out, const std::vector<Value>& fields);
 //! logic_error naming both.
 Value conform(Value value, const plan::Type& type);
 
-}  // namespace flow::compiler::eval
+}  // namespace flow::runtime::eval

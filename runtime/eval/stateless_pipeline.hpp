@@ -17,10 +17,13 @@
 #include <utility>
 #include <vector>
 
-#include "compiler/eval/value.hpp"
+#include "runtime/eval/value.hpp"
 #include "compiler/plan/plan.hpp"
 
-namespace flow::compiler::eval {
+namespace flow::runtime::eval {
+
+//! The logical plan's types and expressions, which the evaluator runs.
+namespace plan = flow::compiler::plan;
 
 //! Counts per metric, in the order each metric was first counted.
 using Tallies = std::vector<std::pair<std::string, int64_t>>;
@@ -48,4 +51,4 @@ StatelessResult run_stateless(const plan::QueryPlan& query, const std::vector<Va
 StatelessResult run_after_state(const plan::QueryPlan& query, size_t first_operator, std::vector<Value> record,
                                 std::optional<Value> key);
 
-}  // namespace flow::compiler::eval
+}  // namespace flow::runtime::eval

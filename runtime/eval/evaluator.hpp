@@ -62,10 +62,13 @@
 
 #include <vector>
 
-#include "compiler/eval/value.hpp"
+#include "runtime/eval/value.hpp"
 #include "compiler/plan/bound_expr.hpp"
 
-namespace flow::compiler::eval {
+namespace flow::runtime::eval {
+
+//! The logical plan's types and expressions, which the evaluator runs.
+namespace plan = flow::compiler::plan;
 
 //! What the names of an expression refer to. Absent parts are errors only if an expression
 //! reads them (a logic_error: the plan does not fit the environment).
@@ -83,4 +86,4 @@ Value evaluate(const plan::BoundExpr& expr, const Environment& env);
 //! A condition's verdict: true only for a true bool; false and null are false.
 bool is_true(const Value& condition);
 
-}  // namespace flow::compiler::eval
+}  // namespace flow::runtime::eval

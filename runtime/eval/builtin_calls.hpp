@@ -5,14 +5,17 @@
 #include <string>
 #include <vector>
 
-#include "compiler/eval/value.hpp"
+#include "runtime/eval/value.hpp"
 #include "compiler/plan/type.hpp"
 
-namespace flow::compiler::eval {
+namespace flow::runtime::eval {
+
+//! The logical plan's types and expressions, which the evaluator runs.
+namespace plan = flow::compiler::plan;
 
 //! `name(arguments)` with the checker's `result` type: null if an argument is null (except for
 //! `coalesce`), else the stdlib function chosen by the argument kinds. Arguments of mixed int
 //! and float kinds (`least`, `greatest`, `coalesce`) are widened to `result` first.
 Value call_builtin(const std::string& name, const std::vector<Value>& arguments, const plan::Type& result);
 
-}  // namespace flow::compiler::eval
+}  // namespace flow::runtime::eval

@@ -1,16 +1,16 @@
 // Window assignment and aggregate folds over a batch, straight from the definitions in
 // aggregate.hpp. Window arithmetic near the int64 limits goes through __int128.
-#include "compiler/eval/aggregate.hpp"
+#include "runtime/eval/aggregate.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
-#include "compiler/eval/evaluator.hpp"
-#include "compiler/eval/operators.hpp"
+#include "runtime/eval/evaluator.hpp"
+#include "runtime/eval/operators.hpp"
 #include "stdlib/flow_stdlib.h"
 
-namespace flow::compiler::eval {
+namespace flow::runtime::eval {
 
 Value min_max_step(const Value& best, const Value& candidate, bool smaller) {
   switch (best.kind) {
@@ -193,4 +193,4 @@ std::vector<std::vector<Value>> run_aggregate(const plan::LogicalAggregate& aggr
   return out;
 }
 
-}  // namespace flow::compiler::eval
+}  // namespace flow::runtime::eval

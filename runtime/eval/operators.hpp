@@ -4,9 +4,12 @@
 
 #include <string_view>
 
-#include "compiler/eval/value.hpp"
+#include "runtime/eval/value.hpp"
 
-namespace flow::compiler::eval {
+namespace flow::runtime::eval {
+
+//! The logical plan's types and expressions, which the evaluator runs.
+namespace plan = flow::compiler::plan;
 
 //! `-x` or `not x`.
 Value apply_unary(std::string_view op, const Value& operand);
@@ -19,4 +22,4 @@ Value apply_binary(std::string_view op, const Value& a, const Value& b);
 //! The language's `==`: null equals only null; numbers of mixed kinds compare as doubles.
 bool equals(const Value& a, const Value& b);
 
-}  // namespace flow::compiler::eval
+}  // namespace flow::runtime::eval

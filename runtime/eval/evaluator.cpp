@@ -1,15 +1,15 @@
 // The tree walk: one case per bound expression kind. Every result is conformed to the node's
 // type, which is where int widens to float (`if` branches, coalesce, least/greatest).
-#include "compiler/eval/evaluator.hpp"
+#include "runtime/eval/evaluator.hpp"
 
 #include <fmt/format.h>
 
 #include <stdexcept>
 
-#include "compiler/eval/builtin_calls.hpp"
-#include "compiler/eval/operators.hpp"
+#include "runtime/eval/builtin_calls.hpp"
+#include "runtime/eval/operators.hpp"
 
-namespace flow::compiler::eval {
+namespace flow::runtime::eval {
 
 namespace {
 
@@ -88,4 +88,4 @@ Value evaluate(const BoundExpr& expr, const Environment& env) { return conform(e
 
 bool is_true(const Value& condition) { return condition.kind == ValueKind::Bool && condition.int_value != 0; }
 
-}  // namespace flow::compiler::eval
+}  // namespace flow::runtime::eval

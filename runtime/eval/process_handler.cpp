@@ -1,12 +1,12 @@
 // Statement execution for `process` handlers, over one key's state.
-#include "compiler/eval/process_handler.hpp"
+#include "runtime/eval/process_handler.hpp"
 
 #include <stdexcept>
 
-#include "compiler/eval/evaluator.hpp"
-#include "compiler/eval/operators.hpp"
+#include "runtime/eval/evaluator.hpp"
+#include "runtime/eval/operators.hpp"
 
-namespace flow::compiler::eval {
+namespace flow::runtime::eval {
 
 namespace {
 
@@ -119,4 +119,4 @@ const plan::HandlerPlan* find_handler(const plan::LogicalProcess& process, const
   return nullptr;
 }
 
-}  // namespace flow::compiler::eval
+}  // namespace flow::runtime::eval

@@ -1,18 +1,18 @@
 // Filter, Project, Tally and KeyBy on one record, in plan order.
-#include "compiler/eval/stateless_pipeline.hpp"
+#include "runtime/eval/stateless_pipeline.hpp"
 
 #include <fmt/format.h>
 
 #include <stdexcept>
 
-#include "compiler/eval/evaluator.hpp"
+#include "runtime/eval/evaluator.hpp"
 #include "compiler/plan/operators/logical_filter.hpp"
 #include "compiler/plan/operators/logical_key_by.hpp"
 #include "compiler/plan/operators/logical_project.hpp"
 #include "compiler/plan/operators/logical_tally.hpp"
 #include "compiler/plan/operators/logical_union.hpp"
 
-namespace flow::compiler::eval {
+namespace flow::runtime::eval {
 
 namespace {
 
@@ -107,4 +107,4 @@ StatelessResult run_after_state(const plan::QueryPlan& query, size_t first_opera
   return result;
 }
 
-}  // namespace flow::compiler::eval
+}  // namespace flow::runtime::eval

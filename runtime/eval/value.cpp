@@ -1,5 +1,5 @@
 // Value construction, the flow_value bridge, identity for differential tests, and printing.
-#include "compiler/eval/value.hpp"
+#include "runtime/eval/value.hpp"
 
 #include <fmt/format.h>
 
@@ -9,7 +9,7 @@
 #include <ostream>
 #include <stdexcept>
 
-namespace flow::compiler::eval {
+namespace flow::runtime::eval {
 
 namespace {
 
@@ -221,4 +221,4 @@ Value conform(Value value, const plan::Type& type) {
   return value;
 }
 
-}  // namespace flow::compiler::eval
+}  // namespace flow::runtime::eval

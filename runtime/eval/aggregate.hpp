@@ -23,10 +23,13 @@
 #include <optional>
 #include <vector>
 
-#include "compiler/eval/value.hpp"
+#include "runtime/eval/value.hpp"
 #include "compiler/plan/operators/logical_aggregate.hpp"
 
-namespace flow::compiler::eval {
+namespace flow::runtime::eval {
+
+//! The logical plan's types and expressions, which the evaluator runs.
+namespace plan = flow::compiler::plan;
 
 struct Window {
   int64_t start = 0;  //!< inclusive, ms
@@ -64,4 +67,4 @@ std::vector<Value> aggregate_values(const plan::LogicalAggregate& aggregate,
 std::vector<std::vector<Value>> run_aggregate(const plan::LogicalAggregate& aggregate,
                                               const std::vector<AggregateInput>& inputs);
 
-}  // namespace flow::compiler::eval
+}  // namespace flow::runtime::eval
