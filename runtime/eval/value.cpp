@@ -1,6 +1,8 @@
 // Value construction, the flow_value bridge, identity for differential tests, and printing.
 #include "runtime/eval/value.hpp"
 
+#include "compiler/plan/json_writer.hpp"
+
 #include <fmt/format.h>
 
 #include <bit>
@@ -48,20 +50,9 @@ std::string float_text(double x) {
 }
 
 std::string quoted(const std::string& text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) out += fmt::format("\\u{:04x}", c);
-        else out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
+  std::string out;
+  compiler::plan::append_json_string(text, out);
+  return out;
 }
 
 }  // namespace
