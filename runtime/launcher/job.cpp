@@ -136,6 +136,10 @@ bool Job::open(const compiler::codegen::Program& program, Producer& producer, st
         input.source = &p.sources[s];
         input.partition = partition;
         input.batch = program.batch_function(p.sources[s].name);
+        for (const auto& query : physical_.queries) {
+          auto at = std::find(query.sources.begin(), query.sources.end(), s);
+          input.query_input.push_back(at == query.sources.end() ? -1 : static_cast<int32_t>(at - query.sources.begin()));
+        }
         input.decoder = make_decoder(p.sources[s].schema, compiler::codegen::needed_fields(p, p.sources[s].name),
                                      p.sources[s].max_record_bytes.value_or(int64_t{8} << 20));
         task->inputs().push_back(std::move(input));

@@ -66,15 +66,22 @@ void KeyedStateOperator::on_record(const std::string& source, const eval::Value&
 void KeyedStateOperator::on_abi_record(const std::string& source, const flow_value* key, const flow_value* fields,
                                        int64_t count, int64_t event_time_ms, std::vector<StateOutput>& out,
                                        StateTallies& tallies) {
-  const compiler::plan::Schema* schema = nullptr;
-  for (const auto& [name, input] : input_schemas_)
-    if (name == source) schema = input;
+  size_t input = SIZE_MAX;
+  for (size_t i = 0; i < input_schemas_.size(); ++i)
+    if (input_schemas_[i].first == source) input = i;
+  on_abi_record(input, key, fields, count, event_time_ms, out, tallies);
+}
+
+void KeyedStateOperator::on_abi_record(size_t input, const flow_value* key, const flow_value* fields, int64_t count,
+                                       int64_t event_time_ms, std::vector<StateOutput>& out, StateTallies& tallies) {
+  const compiler::plan::Schema* schema = input < input_schemas_.size() ? input_schemas_[input].second : nullptr;
   if (!schema || static_cast<size_t>(count) < schema->size())
-    throw std::logic_error("state: query `" + query_.name + "` is handed a record it does not read from `" + source +
-                           "`");
+    throw std::logic_error("state: query `" + query_.name + "` is handed a record it does not read (input " +
+                           std::to_string(input) + ")");
+  const std::string& source = input_schemas_[input].first;
   if (process_) {
     if (!key) throw std::logic_error("state: a `process` is handed a record without its key");
-    process_->on_abi_record(source, *key, fields, *schema, event_time_ms, out, tallies);
+    process_->on_abi_record(input, *key, fields, *schema, event_time_ms, out, tallies);
     return;
   }
   std::vector<eval::Value> values;

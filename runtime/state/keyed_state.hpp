@@ -46,6 +46,10 @@ class KeyedStateOperator {
                  StateTallies& tallies);
   //! The same, as generated code hands a record over (flow_rt_to_state): `key` null when the
   //! query has none, `fields` of the schema reaching the operator from `source`.
+  //! The hot path's form: `input` is the source's index in the query's sources (the physical
+  //! plan's order), no name is looked up.
+  void on_abi_record(size_t input, const flow_value* key, const flow_value* fields, int64_t count,
+                     int64_t event_time_ms, std::vector<StateOutput>& out, StateTallies& tallies);
   void on_abi_record(const std::string& source, const flow_value* key, const flow_value* fields, int64_t count,
                      int64_t event_time_ms, std::vector<StateOutput>& out, StateTallies& tallies);
   //! A record for an `aggregate`, as generated code hands it over (flow_rt_to_aggregate): the

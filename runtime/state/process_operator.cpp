@@ -124,7 +124,7 @@ ProcessOperator::ProcessOperator(const compiler::plan::Plan& plan, int32_t query
       if (process_.handlers[h].event == source) chosen = static_cast<int>(h);
       if (process_.handlers[h].event == "event" && chosen < 0) chosen = static_cast<int>(h);
     }
-    handler_by_source_.emplace_back(source, chosen);
+    handler_by_input_.push_back(chosen);
   }
   for (size_t f = 0; f < process_.state.size(); ++f)
     initial_.push_back(abi_of(initial_values_.fields[f], process_.state[f].type, initial_lists_));
@@ -195,9 +195,15 @@ void ProcessOperator::drop(const std::string& id, int64_t indexed_ms) {
   live_.set(live_.get() - 1);
 }
 
-int ProcessOperator::handler_for(const std::string& source) const {
-  for (const auto& [name, handler] : handler_by_source_)
-    if (name == source) return handler;
+size_t ProcessOperator::input_of(const std::string& source) const {
+  const auto& sources = plan_.queries.at(query_).sources;
+  for (size_t i = 0; i < sources.size(); ++i)
+    if (sources[i] == source) return i;
+  return SIZE_MAX;
+}
+
+int ProcessOperator::handler_for(size_t input) const {
+  if (input < handler_by_input_.size()) return handler_by_input_[input];
   for (size_t h = 0; h < process_.handlers.size(); ++h)  // a source the plan does not name
     if (process_.handlers[h].event == "event") return static_cast<int>(h);
   return -1;
@@ -260,13 +266,13 @@ void ProcessOperator::on_record(const std::string& source, const Value& key, con
   if (!schema) throw std::logic_error("state: query `" + plan_.queries.at(query_).name + "` does not read `" + source + "`");
   std::vector<flow_value> values;
   for (const Value& field : fields) values.push_back(field.to_abi());
-  on_abi_record(source, key.to_abi(), values.data(), *schema, event_time_ms, out, tallies);
+  on_abi_record(input_of(source), key.to_abi(), values.data(), *schema, event_time_ms, out, tallies);
 }
 
-void ProcessOperator::on_abi_record(const std::string& source, const flow_value& key, const flow_value* fields,
+void ProcessOperator::on_abi_record(size_t input, const flow_value& key, const flow_value* fields,
                                     const compiler::plan::Schema& schema, int64_t event_time_ms,
                                     std::vector<StateOutput>& out, StateTallies& tallies) {
-  int handler = handler_for(source);
+  int handler = handler_for(input);
   if (handler < 0) return;  // no handler reads this source's records
 
   reset_arena();

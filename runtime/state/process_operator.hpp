@@ -35,8 +35,9 @@ class ProcessOperator final : public StatefulOperator {
   ProcessOperator(const compiler::plan::Plan& plan, int32_t query, StateStore& store, ProcessingClock clock,
                   std::vector<flow_handler_fn> compiled, const flow_encoder* sink_encoder, const StageSpec& stage);
 
-  //! A record from generated code: `fields` of `schema` (what reaches the operator from `source`).
-  void on_abi_record(const std::string& source, const flow_value& key, const flow_value* fields,
+  //! A record from generated code: `fields` of `schema` (what reaches the operator from the
+  //! query's source number `input`, an index into its sources).
+  void on_abi_record(size_t input, const flow_value& key, const flow_value* fields,
                      const compiler::plan::Schema& schema, int64_t event_time_ms, std::vector<StateOutput>& out,
                      StateTallies& tallies);
 
@@ -77,7 +78,10 @@ class ProcessOperator final : public StatefulOperator {
   //! Drops the key's state and its expiry index entry (at `indexed_ms`).
   void drop(const std::string& id, int64_t indexed_ms);
   //! The handler for records of `source`: `on SOURCE`, else `on event`; -1 if none.
-  int handler_for(const std::string& source) const;
+  //! The handler the records of the query's source number `input` run (-1: none).
+  int handler_for(size_t input) const;
+  //! Where `source` is in the query's sources (SIZE_MAX when it is not one of them).
+  size_t input_of(const std::string& source) const;
   //! Times out every key whose deadline is at most `up_to`.
   void expire(int64_t up_to, std::vector<StateOutput>& out, StateTallies& tallies);
   //! Runs `on timeout` for the key `id` (if the query has one) and drops its state.
@@ -106,7 +110,7 @@ class ProcessOperator final : public StatefulOperator {
   std::vector<flow_handler_fn> compiled_;
   const flow_encoder* sink_encoder_ = nullptr;
   int timeout_handler_ = -1;  //!< index of `on timeout`, or -1
-  std::vector<std::pair<std::string, int>> handler_by_source_;  //!< per source read: handler_for's answer
+  std::vector<int> handler_by_input_;  //!< per source read, in the query's order: handler_for's answer
 
   eval::ProcessState initial_values_;  //!< what initial_'s strings point into
   std::vector<std::unique_ptr<flow_value[]>> initial_lists_;

@@ -388,7 +388,8 @@ void PartitionTask::dead_letter(const flow_record* record, int32_t reason, const
 void PartitionTask::to_state(int32_t query, const flow_value* key, const flow_value* fields, int64_t count,
                              int64_t event_time) {
   max_event_time_seen_ = std::max(max_event_time_seen_, event_time);
-  chain_.to_state(query, current_->source->name, key, fields, count, event_time);
+  chain_.to_state(query, static_cast<size_t>(current_->query_input[static_cast<size_t>(query)]), key, fields, count,
+                  event_time);
 }
 
 void PartitionTask::to_aggregate(int32_t query, const flow_value* values, int64_t event_time) {

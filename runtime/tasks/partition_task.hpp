@@ -87,6 +87,9 @@ struct TaskInput {
   int32_t partition = 0;
   rd_kafka_queue_t* queue = nullptr;
   flow_batch_fn batch = nullptr;
+  //! Per query: where this source is in the query's sources (-1: the query does not read it), so
+  //! keyed state is handed its index, not its name, per record.
+  std::vector<int32_t> query_input;
   DecoderPtr decoder;
   SharedOffset next_offset = 0;  //!< the next offset to read (what a checkpoint records)
   //! The partition's end when the job last asked (at the start, and at every mark_end_offsets):

@@ -79,13 +79,13 @@ void StageChain::open(const std::vector<size_t>& sources, StateStore& store, Sha
   }
 }
 
-void StageChain::to_state(int32_t query, const std::string& source, const flow_value* key, const flow_value* fields,
+void StageChain::to_state(int32_t query, size_t input, const flow_value* key, const flow_value* fields,
                           int64_t count, int64_t event_time) {
   if (stages_[query].empty()) return;
   StageBinding& binding = stages_[query].front();
   std::unique_lock<std::mutex> lock;
   if (binding.shared) lock = std::unique_lock(binding.shared->lock);
-  binding.op->on_abi_record(source, key, fields, count, event_time, pending_outputs_, pending_tallies_);
+  binding.op->on_abi_record(input, key, fields, count, event_time, pending_outputs_, pending_tallies_);
 }
 
 void StageChain::to_aggregate(int32_t query, const flow_value* values, int64_t event_time) {

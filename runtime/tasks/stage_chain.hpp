@@ -93,9 +93,10 @@ class StageChain {
   bool has_state(size_t query) const { return query < stages_.size() && !stages_[query].empty(); }
 
   //! A record generated code hands to query `query`'s first stage (flow_rt_to_state /
-  //! flow_rt_to_aggregate); its outputs are pending until deliver().
-  void to_state(int32_t query, const std::string& source, const flow_value* key, const flow_value* fields,
-                int64_t count, int64_t event_time);
+  //! flow_rt_to_aggregate); its outputs are pending until deliver(). `input`: the record's source
+  //! as an index into the query's sources.
+  void to_state(int32_t query, size_t input, const flow_value* key, const flow_value* fields, int64_t count,
+                int64_t event_time);
   void to_aggregate(int32_t query, const flow_value* values, int64_t event_time);
 
   //! Query `query`'s event time is now `watermark` (ignored when INT64_MIN): stage by stage, each
