@@ -29,6 +29,11 @@
 # stopped with SIGTERM. R defaults to half of flow's W1 median records/s of this invocation's
 # throughput runs (--rate sets it). Rows go to FILE with .latency.csv.
 #
+# Before and after a change, in one invocation: FLOW_BASE_BUILD=DIR adds the system flow-base, the
+# flowrun of another build (e.g. a worktree of the base commit: `git worktree add /tmp/base BASE &&
+# cmake -S /tmp/base -B /tmp/base/build -G Ninja && cmake --build /tmp/base/build --target
+# flowrun`), run exactly as `flow` is.
+#
 # For diagnosis: --flow-args adds arguments to every flowrun (e.g. "-X fetch.wait.max.ms=5"),
 # --state-base puts flow's state directories under DIR (e.g. /dev/shm: no disk sync in
 # checkpoints), --keep-logs copies every system's log into DIR.
@@ -87,6 +92,11 @@ flowrun=$build/flowrun
 flowc=$build/flowc
 [ -x "$flowrun" ] || { echo "run.sh: $flowrun missing; run bash scripts/build" >&2; exit 1; }
 [ -x "$flowc" ] || { echo "run.sh: $flowc missing; run bash scripts/build" >&2; exit 1; }
+base_flowrun=${FLOW_BASE_BUILD:+$FLOW_BASE_BUILD/flowrun}
+if [[ " $systems $latency_systems " == *" flow-base "* ]] && [ ! -x "${base_flowrun:-}" ]; then
+  echo "run.sh: the system flow-base needs FLOW_BASE_BUILD (a build folder with flowrun)" >&2
+  exit 2
+fi
 broker_script=${FLOW_BROKER_SCRIPT:-$root/tests/kafka/broker.sh}
 [ -f "$broker_script" ] || { echo "run.sh: no broker script at $broker_script (set FLOW_BROKER_SCRIPT)" >&2; exit 1; }
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/flow/bench
@@ -163,9 +173,11 @@ run_one() {  # RUN WORKLOAD SYSTEM
   local cmd=()
   case $sys in
     passthrough) cmd=("$tools/passthrough" "$brokers" clicks "$out") ;;
-    flow)
+    flow|flow-base)
       sed "s/OUT_TOPIC/$out/" "bench/peers/flow/$w.flow" >"$work/$tag.flow"
-      cmd=("$flowrun" run "$work/$tag.flow" --brokers "$brokers" --until-idle --threads "$threads"
+      local run_with=$flowrun
+      [ "$sys" = flow-base ] && run_with=$base_flowrun
+      cmd=("$run_with" run "$work/$tag.flow" --brokers "$brokers" --until-idle --threads "$threads"
         --state-dir "$state_base/state-$tag" --app-id "bench-$tag" "${flow_extra[@]}") ;;
     flow-aot)
       # Compiled ahead of time, outside the timed part (the sink topic is part of the program).
@@ -236,8 +248,10 @@ lat_one() {  # RUN SYSTEM
   sed -e "s/OUT_TOPIC/$out/" -e "s/kafka \"clicks\"/kafka \"$in\"/" bench/peers/flow/w1.flow >"$work/$tag.flow"
   case $sys in
     passthrough) mode=pass; cmd=("$tools/passthrough" "$brokers" "$in" "$out" follow) ;;
-    flow)
-      cmd=("$flowrun" run "$work/$tag.flow" --brokers "$brokers" --threads "$threads"
+    flow|flow-base)
+      local run_with=$flowrun
+      [ "$sys" = flow-base ] && run_with=$base_flowrun
+      cmd=("$run_with" run "$work/$tag.flow" --brokers "$brokers" --threads "$threads"
         --state-dir "$state_base/state-$tag" --app-id "bench-$tag" "${flow_extra[@]}") ;;
     flow-aot)
       "$flowc" build "$work/$tag.flow" -o "$work/$tag.so" 2>"$work/build-$tag.log" ||

@@ -16,11 +16,12 @@ import subprocess
 import sys
 from collections import defaultdict
 
-ORDER = ["passthrough", "flow", "flow-aot", "kstreams", "spark"]
-NAMES = {"passthrough": "librdkafka passthrough (ceiling)", "flow": "flow (JIT)", "flow-aot": "flow (AOT)",
+ORDER = ["passthrough", "flow-base", "flow", "flow-aot", "kstreams", "spark"]
+NAMES = {"passthrough": "librdkafka passthrough (ceiling)", "flow-base": "flow (JIT) before the change",
+         "flow": "flow (JIT)", "flow-aot": "flow (AOT)",
          "kstreams": "Kafka Streams 3.9.1", "spark": "Spark 3.5.4 local[2]"}
 FLOWS = ["flow", "flow-aot"]
-SHORT = {"passthrough": "passthrough", "flow": "flow JIT", "flow-aot": "flow AOT", "kstreams": "Kafka Streams",
+SHORT = {"passthrough": "passthrough", "flow-base": "flow JIT before", "flow": "flow JIT", "flow-aot": "flow AOT", "kstreams": "Kafka Streams",
          "spark": "Spark"}
 
 
@@ -56,6 +57,8 @@ def main(path):
             peers = [s for s in peers if s != "passthrough"]
         if "flow" in flows and "flow-aot" in flows:
             peers = ["flow"] + peers  # AOT against JIT
+        if "flow-base" in peers:
+            peers = ["flow-base"] + [s for s in peers if s != "flow-base"]  # after against before
         ratio_lines = []
         for s in peers:
             p = {r["run"]: r for r in by.get((w, s), [])}

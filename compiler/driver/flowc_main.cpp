@@ -12,6 +12,7 @@
 
 #include "compiler/codegen/codegen.hpp"
 #include "compiler/diagnostics/diagnostic.hpp"
+#include "compiler/driver/check_file.hpp"
 #include "compiler/driver/command_line.hpp"
 #include "compiler/explain/explain.hpp"
 #include "compiler/format/formatter.hpp"
@@ -64,28 +65,15 @@ struct Options {
   driver::ColourChoice colour = driver::ColourChoice::Auto;
 };
 
-struct ParsedFile {
-  std::optional<SourceFile> file;
-  ast::Program program;
-  std::optional<plan::Plan> plan;  //!< when asked for and the syntax was clean
-  DiagnosticSink diagnostics;
-};
+using ParsedFile = CheckedFile;
 
 //! Reads and parses `path`; with `plan`, also builds the checked plan when the syntax is clean.
 ParsedFile parse_file(const std::string& path, const Options& options, bool plan) {
-  ParsedFile parsed;
-  parsed.file = syntax::read_source_file(path, parsed.diagnostics);
-  if (parsed.file) parsed.program = syntax::parse_program(*parsed.file, parsed.diagnostics);
-  if (plan && parsed.file && !parsed.diagnostics.has_errors())
-    parsed.plan = plan::build_plan(parsed.program, parsed.diagnostics, {options.allow_unbounded_state});
-  return parsed;
+  return check_file(path, plan, {options.allow_unbounded_state});
 }
 
-void print_diagnostics(const ParsedFile& parsed, const std::string& path, bool colour) {
-  SourceFile fallback(path, "");
-  const SourceFile& file = parsed.file ? *parsed.file : fallback;
-  for (const auto& diagnostic : parsed.diagnostics.all())
-    fmt::print(stderr, "{}", render(diagnostic, file, {colour}));
+void print_diagnostics(const ParsedFile& parsed, const std::string&, bool colour) {
+  fmt::print(stderr, "{}", parsed.rendered(colour));
 }
 
 int run_check(const Options& options) {

@@ -13,15 +13,9 @@ struct ExplainOptions {
   std::optional<std::string> query;  //!< only this query (the application summary is kept)
 };
 
-//! What the application needs to run: tasks, threads, cores, rate limits, delivery guarantee.
-struct Budget {
-  int64_t tasks = 0;            //!< one per partition of each source that a query reads
-  int64_t producer_threads = 1; //!< librdkafka's producer thread, shared by all sinks
-  int64_t spark_cores = 0;      //!< M queries × N partitions + P producers, as Spark would need
-};
-
-Budget compute_budget(const plan::Plan& plan);
-
+//! For people: what the application needs to run (tasks, the core budget, rate limits, delivery
+//! guarantee), then each query's operators with their schemas and state, and how it runs (its
+//! physical plan).
 std::string explain_text(const plan::Plan& plan, const ExplainOptions& options = {});
 std::string explain_dot(const plan::Plan& plan, const ExplainOptions& options = {});
 

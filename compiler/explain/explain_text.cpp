@@ -16,8 +16,8 @@ std::string plural(int64_t n, std::string_view one, std::string_view many) {
   return fmt::format("{} {}", n, n == 1 ? one : many);
 }
 
-void summary(const plan::Plan& plan, std::string& out) {
-  Budget budget = compute_budget(plan);
+void summary(const plan::Plan& plan, const physical::PhysicalPlan& physical, std::string& out) {
+  physical::CoreBudget budget = physical::core_budget(plan, physical);
   out += fmt::format("application: {}, {}, {}, {}\n", plural(plan.sources.size(), "source", "sources"),
                      plural(plan.sinks.size(), "sink", "sinks"), plural(plan.metrics.size(), "metric", "metrics"),
                      plural(plan.queries.size(), "query", "queries"));
@@ -104,8 +104,8 @@ void physical_details(const plan::Plan& plan, const physical::PhysicalPlan& phys
 
 std::string explain_text(const plan::Plan& plan, const ExplainOptions& options) {
   std::string out;
-  summary(plan, out);
   physical::PhysicalPlan physical = physical::build_physical_plan(plan);
+  summary(plan, physical, out);
   for (size_t q = 0; q < plan.queries.size(); ++q) {
     const auto& query = plan.queries[q];
     if (options.query && query.name != *options.query) continue;

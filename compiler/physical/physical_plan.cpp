@@ -157,6 +157,16 @@ std::string plan_and_physical_json(const plan::Plan& p) {
   });
 }
 
+CoreBudget core_budget(const plan::Plan& p, const PhysicalPlan& physical) {
+  CoreBudget budget;
+  for (const auto& query : p.queries)
+    for (const auto& name : query.sources)
+      if (const plan::SourcePlan* source = p.find_source(name)) budget.spark_cores += source->partitions;
+  budget.tasks = physical.task_count();
+  budget.spark_cores += budget.producer_threads;
+  return budget;
+}
+
 const char* scope_text(StateScope scope) {
   return scope == StateScope::Task ? "per task" : "shared by the query's tasks";
 }

@@ -83,6 +83,19 @@ struct PhysicalPlan {
 
 PhysicalPlan build_physical_plan(const plan::Plan& plan);
 
+//! The core budget. Spark Structured Streaming runs each query with its own consumer, so M
+//! queries on an N-partition topic need M×N task slots plus a producer thread per executor; too
+//! few cores there means fetches time out and 40-second stalls. flow reads each source partition
+//! once for all the queries that use it, so it needs a core per task (the physical plan's) and one
+//! for librdkafka's producer thread. `flowc explain` and `flowrun` print it.
+struct CoreBudget {
+  int64_t tasks = 0;             //!< the physical plan's tasks
+  int64_t producer_threads = 1;  //!< librdkafka's producer thread, shared by all sinks
+  int64_t spark_cores = 0;       //!< M queries × N partitions + P producers, as Spark would need
+};
+
+CoreBudget core_budget(const plan::Plan& plan, const PhysicalPlan& physical);
+
 //! The `physical` member of the plan's JSON (docs/plan.md).
 void write_physical_json(plan::JsonWriter& json, const plan::Plan& plan, const PhysicalPlan& physical);
 

@@ -9,10 +9,8 @@
 
 #include "compiler/codegen/codegen.hpp"
 #include "compiler/codegen/shared_object_program.hpp"
-#include "compiler/diagnostics/diagnostic.hpp"
+#include "compiler/driver/check_file.hpp"
 #include "compiler/physical/physical_plan.hpp"
-#include "compiler/plan/planner.hpp"
-#include "compiler/syntax/parser.hpp"
 #include "runtime/kafka/embedded_kafka.hpp"
 #include "runtime/launcher/input_loader.hpp"
 #include "runtime/launcher/job.hpp"
@@ -29,20 +27,14 @@ using Clock = std::chrono::steady_clock;
 
 bool logs(const RunOptions& options, LogLevel level) { return options.log_level >= level; }
 
-std::optional<plan::Plan> check_file(const std::string& path, std::optional<compiler::SourceFile> file,
-                                     compiler::DiagnosticSink& sink) {
-  std::optional<plan::Plan> result;
-  if (file) {
-    auto program = compiler::syntax::parse_program(*file, sink);
-    if (!sink.has_errors()) result = plan::build_plan(program, sink);
-  }
-  compiler::SourceFile empty(path, "");
-  for (const auto& d : sink.all()) fmt::print(stderr, "{}", compiler::render(d, file ? *file : empty));
-  if (sink.has_errors()) {
-    fmt::print(stderr, "flowrun: `{}` has errors; fix them first (`flowc check {}`)\n", path, path);
+//! The checked plan of `checked`, after printing its diagnostics; nothing when it has errors.
+std::optional<plan::Plan> checked_plan(compiler::CheckedFile checked) {
+  fmt::print(stderr, "{}", checked.rendered());
+  if (!checked.ok()) {
+    fmt::print(stderr, "flowrun: `{}` has errors; fix them first (`flowc check {}`)\n", checked.path, checked.path);
     return std::nullopt;
   }
-  return result;
+  return std::move(checked.plan);
 }
 
 //! The program of `flowc build`'s shared object: its plan is rebuilt from the source it holds
@@ -55,8 +47,7 @@ std::unique_ptr<compiler::codegen::Program> load_built_application(const RunOpti
     fmt::print(stderr, "flowrun: {}\n", error);
     return nullptr;
   }
-  compiler::DiagnosticSink sink;
-  checked = check_file(options.app, compiler::SourceFile(options.app, program->source_text()), sink);
+  checked = checked_plan(compiler::check_text(options.app, program->source_text()));
   if (!checked) return nullptr;
   if (compiler::physical::plan_and_physical_json(*checked) != program->plan_json()) {
     fmt::print(stderr, "flowrun: `{}` was built by another version of flowc (its plan differs from this flowrun's "
@@ -83,9 +74,7 @@ std::unique_ptr<compiler::codegen::Program> load_built_application(const RunOpti
 }  // namespace
 
 std::optional<plan::Plan> check_application(const std::string& path) {
-  compiler::DiagnosticSink sink;
-  auto file = compiler::syntax::read_source_file(path, sink);
-  return check_file(path, std::move(file), sink);
+  return checked_plan(compiler::check_file(path));
 }
 
 void request_stop() { stop_requested = true; }

@@ -11,7 +11,6 @@
 #include <filesystem>
 #include <thread>
 
-#include "compiler/explain/explain.hpp"
 
 namespace flow::runtime {
 
@@ -173,7 +172,7 @@ bool Job::open(const compiler::codegen::Program& program, Producer& producer, st
     }
 
   if (config_.log_level >= LogLevel::Info) {
-    compiler::explain::Budget budget = compiler::explain::compute_budget(p);
+    compiler::physical::CoreBudget budget = compiler::physical::core_budget(p, physical_);
     int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     fmt::print(stderr, "flowrun: {} task{}, {} worker thread{}, {} cores; full parallelism needs {} cores (Spark: {})\n",
                tasks_.size(), tasks_.size() == 1 ? "" : "s", config_.threads, config_.threads == 1 ? "" : "s", cores, budget.tasks + budget.producer_threads, budget.spark_cores);

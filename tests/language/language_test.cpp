@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "compiler/diagnostics/diagnostic.hpp"
+#include "compiler/driver/check_file.hpp"
 #include "compiler/format/formatter.hpp"
 #include "compiler/plan/planner.hpp"
 #include "compiler/syntax/parser.hpp"
@@ -74,19 +75,15 @@ int main(int argc, char** argv) {
   plan_options.allow_unbounded_state = second_line.starts_with("// flags:") &&
                                        second_line.find("--allow-unbounded-state") != std::string::npos;
 
-  DiagnosticSink sink;
-  ast::Program program = syntax::parse_program(file, sink);
-  if (!syntax_only && !sink.has_errors()) plan::build_plan(program, sink, plan_options);
-  std::string rendered;
+  // Checked as flowc and flowrun check it (compiler/driver/check_file.hpp).
+  CheckedFile checked = check_text(argv[2], text, !syntax_only, plan_options);
+  std::string rendered = checked.rendered();
   std::vector<std::string> codes;
-  for (const auto& d : sink.all()) {
-    rendered += render(d, file);
-    codes.push_back(code_text(d.code));
-  }
+  for (const auto& d : checked.diagnostics.all()) codes.push_back(code_text(d.code));
 
   if (expect_ok || first_line.starts_with("// ok")) {
-    if (!sink.all().empty()) return fail("expected no diagnostics, got:\n" + rendered);
-    return check_round_trip(file, program);
+    if (!checked.diagnostics.all().empty()) return fail("expected no diagnostics, got:\n" + rendered);
+    return check_round_trip(file, checked.program);
   }
   const std::string directive = "// error:";
   if (!first_line.starts_with(directive))
