@@ -1,8 +1,8 @@
 // The recording host's callbacks. They copy what they receive, as the ABI requires of every host:
 // the pointers generated code passes are valid only during the call.
-#include "runtime/codec/codec_symbols.hpp"
 #include "runtime/host/recording_host.hpp"
-#include "runtime/state/keyed_state.hpp"
+
+#include "runtime/host/host_symbols.hpp"
 
 namespace flow::runtime {
 
@@ -70,18 +70,8 @@ void RecordingHost::clear() {
 }
 
 std::vector<compiler::codegen::HostSymbol> RecordingHost::symbols() {
-  std::vector<compiler::codegen::HostSymbol> symbols = codec_symbols();
-  symbols.insert(symbols.end(), {
-      {"flow_rt_emit", reinterpret_cast<const void*>(&recording_emit)},
-      {"flow_rt_dead_letter", reinterpret_cast<const void*>(&recording_dead_letter)},
-      {"flow_rt_tally", reinterpret_cast<const void*>(&recording_tally)},
-      {"flow_rt_to_state", reinterpret_cast<const void*>(&recording_to_state)},
-      {"flow_rt_to_aggregate", reinterpret_cast<const void*>(&recording_to_aggregate)},
-      {"flow_rt_arena", reinterpret_cast<const void*>(&recording_arena)},
-  });
-  // Compiled handlers run inside KeyedStateOperator, which provides their callbacks.
-  for (const auto& symbol : keyed_state_symbols()) symbols.push_back(symbol);
-  return symbols;
+  return host_symbols({&recording_emit, &recording_dead_letter, &recording_tally, &recording_to_state,
+                       &recording_to_aggregate, &recording_arena});
 }
 
 }  // namespace flow::runtime

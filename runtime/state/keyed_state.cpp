@@ -18,11 +18,6 @@ int64_t system_clock_ms() {
 
 }  // namespace
 
-std::vector<compiler::codegen::HostSymbol> keyed_state_symbols() {
-  return {{"flow_rt_handler_emit", reinterpret_cast<const void*>(&flow_rt_handler_emit)},
-          {"flow_rt_handler_tally", reinterpret_cast<const void*>(&flow_rt_handler_tally)}};
-}
-
 KeyedStateOperator::KeyedStateOperator(const compiler::plan::Plan& plan, int32_t query, StateStore& store,
                                        ProcessingClock clock, std::vector<flow_handler_fn> compiled,
                                        const flow_encoder* sink_encoder, StageSpec stage)

@@ -17,10 +17,6 @@
 
 namespace flow::runtime {
 
-//! The callbacks of compiled `process` handlers (flow_rt_handler_emit, flow_rt_handler_tally),
-//! for a host to provide to generated code.
-std::vector<compiler::codegen::HostSymbol> keyed_state_symbols();
-
 class KeyedStateOperator {
  public:
   //! Runs `plan.queries[query]`'s first Process or Aggregate, keeping its state in `store` (which

@@ -1,22 +1,17 @@
 // Partition tasks: triggers, the callbacks of generated code, keyed state hand-over, checkpoints.
-#include "runtime/codec/codec_symbols.hpp"
-#include "runtime/codec/message_key.hpp"
 #include "runtime/tasks/partition_task.hpp"
-
 
 #include <fmt/format.h>
 
 #include <chrono>
 #include <cstdio>
 
-#include "compiler/plan/operators/logical_aggregate.hpp"
-#include "compiler/plan/operators/logical_process.hpp"
 #include "compiler/plan/operators/logical_sink.hpp"
+#include "runtime/host/host_symbols.hpp"
 
 namespace flow::runtime {
 
 namespace plan = compiler::plan;
-using eval::Value;
 
 namespace {
 
@@ -102,17 +97,8 @@ void PartitionTask::spill(size_t index, rd_kafka_message_t* message) {
 }
 
 std::vector<compiler::codegen::HostSymbol> PartitionTask::host_symbols() {
-  std::vector<compiler::codegen::HostSymbol> symbols = codec_symbols();
-  symbols.insert(symbols.end(), {
-      {"flow_rt_emit", reinterpret_cast<const void*>(&task_emit)},
-      {"flow_rt_dead_letter", reinterpret_cast<const void*>(&task_dead_letter)},
-      {"flow_rt_tally", reinterpret_cast<const void*>(&task_tally)},
-      {"flow_rt_to_state", reinterpret_cast<const void*>(&task_to_state)},
-      {"flow_rt_to_aggregate", reinterpret_cast<const void*>(&task_to_aggregate)},
-      {"flow_rt_arena", reinterpret_cast<const void*>(&task_arena)},
-  });
-  for (const auto& symbol : keyed_state_symbols()) symbols.push_back(symbol);
-  return symbols;
+  return runtime::host_symbols({&task_emit, &task_dead_letter, &task_tally, &task_to_state, &task_to_aggregate,
+                                &task_arena});
 }
 
 bool PartitionTask::open_state(const std::string& directory, std::string& error) {
@@ -271,9 +257,6 @@ int64_t PartitionTask::query_watermark(size_t query) const {
   return watermark;
 }
 
-
-
-
 bool PartitionTask::advance_processing_time() {
   int64_t now = shared_.clock();
   processing_time_checked_ = now;
@@ -302,7 +285,6 @@ void PartitionTask::finish() {
   });
   busy_.store(false, std::memory_order_release);
 }
-
 
 void PartitionTask::checkpoint(bool now) {
   // Outputs are acknowledged before the state and offsets that produced them commit: after a
