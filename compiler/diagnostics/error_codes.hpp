@@ -58,7 +58,8 @@ namespace flow::compiler {
   X(NotPositive, 231, "a count, bound, duration or rate limit is not positive")   \
   X(BadOptionValue, 232, "a source option has a value of the wrong kind")         \
   X(NeedsKey, 233, "`process` or an `aggregate` without `group by` has no key")   \
-  X(MisplacedOperator, 234, "an operator stands where it cannot work")
+  X(MisplacedOperator, 234, "an operator stands where it cannot work")            \
+  X(QueryCycle, 235, "queries read back what they write, in a cycle")
 
 enum class ErrorCode {
   None = 0,

@@ -8,6 +8,9 @@
 #include <map>
 #include <optional>
 
+#include "compiler/plan/operators/logical_sink.hpp"
+#include "compiler/plan/operators/logical_source.hpp"
+#include "compiler/plan/operators/logical_union.hpp"
 #include "compiler/plan/query_planner.hpp"
 
 namespace flow::compiler::plan {
@@ -54,10 +57,80 @@ class ProgramPlanner {
         plan_.queries.push_back(queries.plan(*query));
       }
     }
+    check_cycles();
     return std::move(plan_);
   }
 
  private:
+  //! The Kafka topic query `q` writes, if it has a Kafka sink.
+  const std::string* written_topic(const QueryPlan& query) const {
+    if (query.operators.empty()) return nullptr;
+    auto* sink = dynamic_cast<const LogicalSink*>(query.operators.back().get());
+    return sink && sink->kind == "kafka" ? &sink->topic : nullptr;
+  }
+
+  //! Where `reader` reads `topic`: its `from` (or the union input), if it does.
+  std::optional<Span> reads_at(const QueryPlan& reader, const std::string& topic) const {
+    if (reader.operators.empty()) return std::nullopt;
+    const LogicalOperator& first = *reader.operators.front();
+    if (auto* source = dynamic_cast<const LogicalSource*>(&first))
+      return source->topic == topic ? std::optional<Span>(first.span) : std::nullopt;
+    if (auto* union_op = dynamic_cast<const LogicalUnion*>(&first))
+      for (const auto& input : union_op->inputs)
+        if (input.topic == topic) return input.span;
+    return std::nullopt;
+  }
+
+  //! E0235: queries whose outputs come back to their own input through the application's topics
+  //! would feed themselves for ever (and `--until-idle` would never be idle). One diagnostic per
+  //! cycle, at the `into` of its first query.
+  void check_cycles() {
+    const auto& queries = plan_.queries;
+    std::vector<std::vector<size_t>> feeds(queries.size());  // q -> the queries reading what q writes
+    for (size_t q = 0; q < queries.size(); ++q)
+      if (const std::string* topic = written_topic(queries[q]))
+        for (size_t r = 0; r < queries.size(); ++r)
+          if (reads_at(queries[r], *topic)) feeds[q].push_back(r);
+    std::vector<int> state(queries.size(), 0);  // 0 unseen, 1 on the path, 2 done
+    std::vector<size_t> path;
+    std::vector<bool> reported(queries.size(), false);
+    auto visit = [&](auto& self, size_t q) -> void {
+      state[q] = 1;
+      path.push_back(q);
+      for (size_t r : feeds[q]) {
+        if (state[r] == 1) report_cycle(std::vector<size_t>(std::find(path.begin(), path.end(), r), path.end()), reported);
+        else if (state[r] == 0) self(self, r);
+      }
+      path.pop_back();
+      state[q] = 2;
+    };
+    for (size_t q = 0; q < queries.size(); ++q)
+      if (state[q] == 0) visit(visit, q);
+  }
+
+  void report_cycle(const std::vector<size_t>& cycle, std::vector<bool>& reported) {
+    for (size_t q : cycle)
+      if (reported[q]) return;
+    for (size_t q : cycle) reported[q] = true;
+    const auto& queries = plan_.queries;
+    const QueryPlan& first = queries[cycle.front()];
+    const std::string& topic = *written_topic(first);
+    const QueryPlan& reader = queries[cycle.size() > 1 ? cycle[1] : cycle.front()];
+    std::string names;
+    for (size_t q : cycle) names += fmt::format("`{}` → ", queries[q].name);
+    names += fmt::format("`{}`", first.name);
+    auto& diagnostic =
+        sink_.error(ErrorCode::QueryCycle, first.operators.back()->span,
+                    cycle.size() == 1 ? fmt::format("query `{}` reads back what it writes", first.name)
+                                      : fmt::format("queries {} read back what they write", names),
+                    fmt::format("writes topic \"{}\"", topic));
+    if (auto at = reads_at(reader, topic))
+      diagnostic.label(*at, cycle.size() == 1 ? std::string("and reads it back here")
+                                              : fmt::format("query `{}` reads it", reader.name));
+    diagnostic.note("every record written would come back as input of the query that wrote it, for ever; "
+                    "`--until-idle` would never be idle")
+        .with_help("write to a topic that no query of this application reads back, or read the original input instead");
+  }
   //! Records a declaration's name; reports E0211 if the same kind of declaration already has it.
   bool claim(std::map<std::string, Span>& names, const ast::Identifier& name, const char* kind) {
     auto [it, inserted] = names.emplace(name.name, name.span);
