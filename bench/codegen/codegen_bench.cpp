@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "compiler/codegen/codegen.hpp"
+#include "compiler/physical/physical_plan.hpp"
 #include "runtime/eval/stateless_pipeline.hpp"
 #include "compiler/plan/planner.hpp"
 #include "compiler/syntax/parser.hpp"
@@ -118,7 +119,7 @@ void per_record(size_t count) {
   auto program = codegen::JitProgram::compile(*plan, runtime::RecordingHost::symbols(), error);
   const plan::SourcePlan& source = plan->sources.front();
   const plan::QueryPlan& query = plan->queries.front();
-  auto decoder = runtime::make_decoder(source.schema, codegen::needed_fields(*plan, "clicks"), 1 << 20);
+  auto decoder = runtime::make_decoder(source.schema, physical::needed_fields(*plan, "clicks"), 1 << 20);
   auto encoder = runtime::make_encoder(query.operators.back()->output);
   const flow_encoder* encoders[] = {encoder.get()};
   std::vector<std::string> values = click_records(count);

@@ -39,9 +39,6 @@ std::string batch_function_name(const std::string& source);
 //! flow_handler_fn in flow_abi.h).
 std::string handler_function_name(size_t query, size_t handler);
 
-//! Which fields of `source` its queries read: what its decoder must decode (projection pushdown).
-std::vector<bool> needed_fields(const plan::Plan& plan, const std::string& source);
-
 //! The optimised LLVM IR of the plan's generated code (one module, every source's function).
 //! Throws std::runtime_error when a construct cannot be compiled.
 std::string emit_ir(const plan::Plan& plan, bool optimise = true);

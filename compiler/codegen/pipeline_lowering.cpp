@@ -5,6 +5,7 @@
 
 #include "compiler/codegen/decoder_lowering.hpp"
 #include "compiler/codegen/expression_lowering.hpp"
+#include "compiler/physical/physical_plan.hpp"
 #include "compiler/plan/operators/logical_aggregate.hpp"
 #include "compiler/plan/operators/logical_process.hpp"
 #include "compiler/plan/operators/logical_filter.hpp"
@@ -19,20 +20,6 @@ using plan::BoundExpr;
 using plan::OperatorKind;
 
 namespace {
-
-void collect_fields(const BoundExpr& expr, std::vector<bool>& used) {
-  if (expr.kind == plan::BoundKind::InputField && expr.index >= 0 && static_cast<size_t>(expr.index) < used.size())
-    used[expr.index] = true;
-  for (const auto& child : expr.children) collect_fields(child, used);
-}
-
-void collect_fields(const std::vector<plan::BoundStmt>& body, std::vector<bool>& used) {
-  for (const auto& statement : body) {
-    collect_fields(statement.value, used);
-    collect_fields(statement.body, used);
-    collect_fields(statement.else_body, used);
-  }
-}
 
 bool reads_only(const plan::QueryPlan& query, const std::string& source) {
   return query.sources.size() == 1 && query.sources.front() == source;
@@ -118,7 +105,7 @@ class BatchLowering {
     auto* good = llvm::BasicBlock::Create(cx_.llvm(), "decoded", fn_);
     auto* slow = llvm::BasicBlock::Create(cx_.llvm(), "decode", fn_);
     if (!fast_decode_)
-      fast_decode_ = lower_fast_decode(cx_, source_.schema, needed_fields(plan_, source_.name),
+      fast_decode_ = lower_fast_decode(cx_, source_.schema, physical::needed_fields(plan_, source_.name),
                                        "flow_fast_decode_" + source_.name);
     llvm::Value* fast = b_.CreateCall(fast_decode_, {value, length, max_record_bytes_, fields_});
     b_.CreateCondBr(fast, good, slow);
@@ -334,56 +321,6 @@ class BatchLowering {
 }  // namespace
 
 std::string batch_function_name(const std::string& source) { return "flow_batch_" + source; }
-
-std::vector<bool> needed_fields(const plan::Plan& plan, const std::string& source_name) {
-  const plan::SourcePlan* source = plan.find_source(source_name);
-  std::vector<bool> used(source ? source->schema.size() : 0, false);
-  if (!source) return used;
-  if (source->event_time) used[plan::find_field(source->schema, *source->event_time)] = true;
-  for (const auto& query : plan.queries) {
-    if (query.operators.empty()) continue;
-    if (query.operators.front()->kind == OperatorKind::Union) {
-      // The whole record goes to keyed state.
-      if (std::find(query.sources.begin(), query.sources.end(), source_name) != query.sources.end())
-        std::fill(used.begin(), used.end(), true);
-      continue;
-    }
-    if (!reads_only(query, source_name)) continue;
-    bool source_schema = true;  // until a `select`, fields are the source's own
-    for (size_t k = 1; k < query.operators.size() && source_schema; ++k) {
-      const plan::LogicalOperator& op = *query.operators[k];
-      switch (op.kind) {
-        case OperatorKind::Filter: collect_fields(static_cast<const plan::LogicalFilter&>(op).condition, used); break;
-        case OperatorKind::Tally:
-          if (const auto& c = static_cast<const plan::LogicalTally&>(op).condition) collect_fields(*c, used);
-          break;
-        case OperatorKind::KeyBy: collect_fields(static_cast<const plan::LogicalKeyBy&>(op).key, used); break;
-        case OperatorKind::Project:
-          for (const auto& value : static_cast<const plan::LogicalProject&>(op).values) collect_fields(value, used);
-          source_schema = false;
-          break;
-        case OperatorKind::Process:  // keyed state reads what its handlers name, nothing else
-          for (const auto& handler : static_cast<const plan::LogicalProcess&>(op).handlers)
-            collect_fields(handler.body, used);
-          source_schema = false;
-          break;
-        case OperatorKind::Aggregate: {
-          const auto& aggregate = static_cast<const plan::LogicalAggregate&>(op);
-          for (const auto& key : aggregate.keys) collect_fields(key, used);
-          for (const auto& call : aggregate.aggregates)
-            if (call.argument) collect_fields(*call.argument, used);
-          source_schema = false;
-          break;
-        }
-        default:  // the record leaves the stateless part whole
-          std::fill(used.begin(), used.end(), true);
-          source_schema = false;
-          break;
-      }
-    }
-  }
-  return used;
-}
 
 void lower_pipelines(LoweringContext& cx, const plan::Plan& plan) {
   for (const auto& source : plan.sources) {

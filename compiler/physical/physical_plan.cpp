@@ -6,7 +6,12 @@
 
 #include "compiler/plan/bound_expr.hpp"
 #include "compiler/plan/operators/logical_aggregate.hpp"
+#include "compiler/plan/operators/logical_filter.hpp"
+#include "compiler/plan/operators/logical_key_by.hpp"
+#include "compiler/plan/operators/logical_process.hpp"
+#include "compiler/plan/operators/logical_project.hpp"
 #include "compiler/plan/operators/logical_sink.hpp"
+#include "compiler/plan/operators/logical_tally.hpp"
 
 namespace flow::compiler::physical {
 
@@ -36,6 +41,24 @@ std::optional<size_t> source_index(const plan::Plan& p, const std::string& name)
   for (size_t s = 0; s < p.sources.size(); ++s)
     if (p.sources[s].name == name) return s;
   return std::nullopt;
+}
+
+void collect_fields(const plan::BoundExpr& expr, std::vector<bool>& used) {
+  if (expr.kind == plan::BoundKind::InputField && expr.index >= 0 && static_cast<size_t>(expr.index) < used.size())
+    used[expr.index] = true;
+  for (const auto& child : expr.children) collect_fields(child, used);
+}
+
+void collect_fields(const std::vector<plan::BoundStmt>& body, std::vector<bool>& used) {
+  for (const auto& statement : body) {
+    collect_fields(statement.value, used);
+    collect_fields(statement.body, used);
+    collect_fields(statement.else_body, used);
+  }
+}
+
+bool reads_only(const plan::QueryPlan& query, const std::string& source) {
+  return query.sources.size() == 1 && query.sources.front() == source;
 }
 
 bool is_stateful(OperatorKind kind) { return kind == OperatorKind::Aggregate || kind == OperatorKind::Process; }
@@ -80,6 +103,56 @@ QueryStages plan_query(const plan::Plan& p, const plan::QueryPlan& query) {
 
 }  // namespace
 
+std::vector<bool> needed_fields(const plan::Plan& plan, const std::string& source_name) {
+  const plan::SourcePlan* source = plan.find_source(source_name);
+  std::vector<bool> used(source ? source->schema.size() : 0, false);
+  if (!source) return used;
+  if (source->event_time) used[plan::find_field(source->schema, *source->event_time)] = true;
+  for (const auto& query : plan.queries) {
+    if (query.operators.empty()) continue;
+    if (query.operators.front()->kind == OperatorKind::Union) {
+      // The whole record goes to keyed state.
+      if (std::find(query.sources.begin(), query.sources.end(), source_name) != query.sources.end())
+        std::fill(used.begin(), used.end(), true);
+      continue;
+    }
+    if (!reads_only(query, source_name)) continue;
+    bool source_schema = true;  // until a `select`, fields are the source's own
+    for (size_t k = 1; k < query.operators.size() && source_schema; ++k) {
+      const plan::LogicalOperator& op = *query.operators[k];
+      switch (op.kind) {
+        case OperatorKind::Filter: collect_fields(static_cast<const plan::LogicalFilter&>(op).condition, used); break;
+        case OperatorKind::Tally:
+          if (const auto& c = static_cast<const plan::LogicalTally&>(op).condition) collect_fields(*c, used);
+          break;
+        case OperatorKind::KeyBy: collect_fields(static_cast<const plan::LogicalKeyBy&>(op).key, used); break;
+        case OperatorKind::Project:
+          for (const auto& value : static_cast<const plan::LogicalProject&>(op).values) collect_fields(value, used);
+          source_schema = false;
+          break;
+        case OperatorKind::Process:  // keyed state reads what its handlers name, nothing else
+          for (const auto& handler : static_cast<const plan::LogicalProcess&>(op).handlers)
+            collect_fields(handler.body, used);
+          source_schema = false;
+          break;
+        case OperatorKind::Aggregate: {
+          const auto& aggregate = static_cast<const plan::LogicalAggregate&>(op);
+          for (const auto& key : aggregate.keys) collect_fields(key, used);
+          for (const auto& call : aggregate.aggregates)
+            if (call.argument) collect_fields(*call.argument, used);
+          source_schema = false;
+          break;
+        }
+        default:  // the record leaves the stateless part whole
+          std::fill(used.begin(), used.end(), true);
+          source_schema = false;
+          break;
+      }
+    }
+  }
+  return used;
+}
+
 int64_t PhysicalPlan::task_count() const {
   int64_t tasks = 0;
   for (const auto& group : task_groups) tasks += group.partitions;
@@ -89,6 +162,7 @@ int64_t PhysicalPlan::task_count() const {
 PhysicalPlan build_physical_plan(const plan::Plan& p) {
   PhysicalPlan physical;
   for (const auto& query : p.queries) physical.queries.push_back(plan_query(p, query));
+  for (const auto& source : p.sources) physical.decoded_fields.push_back(needed_fields(p, source.name));
 
   SourceGroups groups(p.sources.size());
   std::vector<bool> read(p.sources.size(), false);
@@ -182,6 +256,17 @@ void write_physical_json(plan::JsonWriter& json, const plan::Plan& p, const Phys
     json.end_array();
     json.key("partitions").value(group.partitions);
     json.key("level").value(group.level);
+    json.end_object();
+  }
+  json.end_array();
+  json.key("decoded_fields").begin_array();
+  for (size_t s = 0; s < p.sources.size(); ++s) {
+    json.begin_object();
+    json.key("source").value(p.sources[s].name);
+    json.key("fields").begin_array();
+    for (size_t f = 0; f < p.sources[s].schema.size(); ++f)
+      if (physical.decoded_fields[s][f]) json.value(p.sources[s].schema[f].name);
+    json.end_array();
     json.end_object();
   }
   json.end_array();

@@ -76,12 +76,18 @@ struct PhysicalPlan {
   //! the queries that write its topic.
   std::vector<int> source_level;
   int levels = 1;  //!< one more than the highest level
+  //! Per source, per field of its schema: whether a query reads it, so its decoder decodes it
+  //! (projection pushdown; the others are skipped and never dead-letter a record).
+  std::vector<std::vector<bool>> decoded_fields;
 
   //! Tasks in all: the partitions of every task group.
   int64_t task_count() const;
 };
 
 PhysicalPlan build_physical_plan(const plan::Plan& plan);
+
+//! Which fields of `source` its queries read (PhysicalPlan::decoded_fields of one source).
+std::vector<bool> needed_fields(const plan::Plan& plan, const std::string& source);
 
 //! The core budget. Spark Structured Streaming runs each query with its own consumer, so M
 //! queries on an N-partition topic need M×N task slots plus a producer thread per executor; too

@@ -139,7 +139,7 @@ bool Job::open(const compiler::codegen::Program& program, Producer& producer, st
           auto at = std::find(query.sources.begin(), query.sources.end(), s);
           input.query_input.push_back(at == query.sources.end() ? -1 : static_cast<int32_t>(at - query.sources.begin()));
         }
-        input.decoder = make_decoder(p.sources[s].schema, compiler::codegen::needed_fields(p, p.sources[s].name),
+        input.decoder = make_decoder(p.sources[s].schema, physical_.decoded_fields[s],
                                      p.sources[s].max_record_bytes.value_or(int64_t{8} << 20));
         task->inputs().push_back(std::move(input));
       }

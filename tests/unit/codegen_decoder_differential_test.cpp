@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "compiler/codegen/codegen.hpp"
+#include "compiler/physical/physical_plan.hpp"
 #include "compiler/plan/planner.hpp"
 #include "compiler/syntax/parser.hpp"
 #include "runtime/codec/json_codec.hpp"
@@ -161,7 +162,7 @@ void run_differential(const std::vector<FieldSpec>& fields, const std::vector<st
   testing::CompiledPlan c = testing::compiled_plan(text, counting_symbols());
   const plan::SourcePlan& source = c.plan.sources.front();
   const plan::QueryPlan& query = c.plan.queries.front();
-  const std::vector<bool> needed = codegen::needed_fields(c.plan, "src");
+  const std::vector<bool> needed = physical::needed_fields(c.plan, "src");
   runtime::DecoderPtr decoder = runtime::make_decoder(source.schema, needed, max_record_bytes);
   runtime::DecoderPtr reference = runtime::make_decoder(source.schema, needed, max_record_bytes);
   runtime::EncoderPtr encoder = runtime::make_encoder(query.operators.back()->output);

@@ -13,6 +13,7 @@
 #include <random>
 
 #include "compiler/codegen/codegen.hpp"
+#include "compiler/physical/physical_plan.hpp"
 #include "runtime/eval/evaluator.hpp"
 #include "runtime/eval/stateless_pipeline.hpp"
 #include "compiler/plan/operators/logical_aggregate.hpp"
@@ -106,7 +107,7 @@ struct Counts {
 
 void compare_source(const plan::Plan& plan, const codegen::Program& program, const plan::SourcePlan& source,
                     RecordGenerator& generator, int records, Counts& counts) {
-  std::vector<bool> needed = codegen::needed_fields(plan, source.name);
+  std::vector<bool> needed = physical::needed_fields(plan, source.name);
   flow::runtime::DecoderPtr decoder = flow::runtime::make_decoder(source.schema, needed, 1 << 20);
   flow::runtime::DecoderPtr reference = flow::runtime::make_decoder(source.schema, needed, 1 << 20);
   std::vector<flow::runtime::EncoderPtr> encoders;

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "compiler/codegen/codegen.hpp"
+#include "compiler/physical/physical_plan.hpp"
 #include "compiler/plan/planner.hpp"
 #include "compiler/syntax/parser.hpp"
 #include "tests/unit/support/checked_plan.hpp"
@@ -51,7 +52,7 @@ TEST_CASE("codegen: the main example's pipelines filter, tally, hand over to sta
   REQUIRE(static_cast<bool>(clicks));
 
   const plan::SourcePlan& source = plan.sources.front();
-  auto decoder = runtime::make_decoder(source.schema, codegen::needed_fields(plan, "clicks"), 1 << 20);
+  auto decoder = runtime::make_decoder(source.schema, physical::needed_fields(plan, "clicks"), 1 << 20);
   std::vector<const flow_encoder*> encoder_pointers;
   for (const auto& query : plan.queries) {
     // Both queries end in keyed state: generated code never encodes for them.
@@ -121,7 +122,7 @@ query clean {
   INFO(error);
   REQUIRE(program);
   const plan::SourcePlan& source = plan.sources.front();
-  std::vector<bool> needed = codegen::needed_fields(plan, "clicks");
+  std::vector<bool> needed = physical::needed_fields(plan, "clicks");
   CHECK(needed == std::vector<bool>{true, true, true});
   auto decoder = runtime::make_decoder(source.schema, needed, 1 << 20);
   auto encoder = runtime::make_encoder(plan.queries.front().operators.back()->output);
@@ -146,7 +147,7 @@ source clicks from kafka "clicks" as json { user: string, url: string, bytes: in
 sink out to stdout;
 query small { from clicks | where bytes > 10 | select user | into out }
 )");
-  CHECK(codegen::needed_fields(plan, "clicks") == std::vector<bool>{true, false, true, false});
+  CHECK(physical::needed_fields(plan, "clicks") == std::vector<bool>{true, false, true, false});
 }
 
 TEST_CASE("codegen: a second compilation of the same plan loads the machine code from the cache") {
@@ -170,7 +171,7 @@ query big { from clicks | where bytes > 10 | select user, bytes * 2 as twice | i
 
   // The cached code runs like the compiled one.
   const plan::SourcePlan& source = plan.sources.front();
-  auto decoder = runtime::make_decoder(source.schema, codegen::needed_fields(plan, "clicks"), 1 << 20);
+  auto decoder = runtime::make_decoder(source.schema, physical::needed_fields(plan, "clicks"), 1 << 20);
   auto encoder = runtime::make_encoder(plan.queries.front().operators.back()->output);
   const flow_encoder* encoders[] = {encoder.get()};
   Batch batch({R"({"user":"ann","bytes":21})", R"({"user":"bob","bytes":3})"});
