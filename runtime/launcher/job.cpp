@@ -104,16 +104,12 @@ bool Job::open(const compiler::codegen::Program& program, Producer& producer, st
   for (size_t m = 0; m < p.metrics.size(); ++m) shared_.metrics.push_back(std::make_unique<std::atomic<int64_t>>(0));
   for (size_t s = 0; s < p.sources.size(); ++s) shared_.source_in.push_back(std::make_unique<std::atomic<int64_t>>(0));
   for (size_t q = 0; q < p.queries.size(); ++q) shared_.query_out.push_back(std::make_unique<std::atomic<int64_t>>(0));
-  shared_.partition_event_time = std::vector<std::vector<std::atomic<int64_t>>>(p.sources.size());
-  for (size_t s = 0; s < p.sources.size(); ++s) {
-    shared_.partition_event_time[s] = std::vector<std::atomic<int64_t>>(static_cast<size_t>(p.sources[s].partitions));
-    for (auto& t : shared_.partition_event_time[s]) t = INT64_MIN;
+  std::vector<int64_t> partitions, lateness;
+  for (const auto& source : p.sources) {
+    partitions.push_back(source.partitions);
+    lateness.push_back(source.watermark_ms.value_or(0));
   }
-  shared_.partition_caught_up = std::vector<std::vector<std::atomic<bool>>>(p.sources.size());
-  for (size_t s = 0; s < p.sources.size(); ++s) {
-    shared_.partition_caught_up[s] = std::vector<std::atomic<bool>>(static_cast<size_t>(p.sources[s].partitions));
-    for (auto& c : shared_.partition_caught_up[s]) c = false;
-  }
+  shared_.watermarks.reset(partitions, lateness);
 
   // A stage whose state is shared by all the query's tasks (an aggregate grouped by fields, every
   // stage after the first: physical_plan.hpp) has one store for the job.
@@ -216,14 +212,11 @@ void Job::mark_end_offsets() {
                                        &high, 10'000);
       input.end_offset = high;
     }
-  shared_.judge_caught_up.store(true, std::memory_order_release);
+  shared_.watermarks.allow();
 }
 
 void Job::hold_watermarks() {
-  shared_.judge_caught_up.store(false, std::memory_order_release);
-  for (size_t s = 0; s < shared_.partition_caught_up.size(); ++s)
-    for (size_t partition = 0; partition < shared_.partition_caught_up[s].size(); ++partition)
-      if (shared_.partition_event_time[s][partition].load() == INT64_MIN) shared_.partition_caught_up[s][partition] = false;
+  shared_.watermarks.hold();
 }
 
 bool Job::any_chained() const {
@@ -345,7 +338,7 @@ void Job::report_progress(double seconds) {
           query_in += in[s];
           query_in_since += in[s] - last_source_in_[s];
           query_lag += lag[s];
-          watermark = std::min(watermark, shared_.watermark(s));
+          watermark = std::min(watermark, shared_.watermarks.watermark(s));
         }
     int64_t out = shared_.query_out[q]->load();
     int64_t out_since = out - last_query_out_[q];

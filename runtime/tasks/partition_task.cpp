@@ -49,25 +49,6 @@ void SharedRun::fail(const std::string& message) {
   if (!failed.exchange(true)) failure = message;
 }
 
-int64_t SharedRun::watermark(size_t source_index) const {
-  const plan::SourcePlan& source = plan->sources[source_index];
-  int64_t least = INT64_MAX;
-  bool any = false;
-  for (size_t p = 0; p < partition_event_time[source_index].size(); ++p) {
-    int64_t t = partition_event_time[source_index][p].load(std::memory_order_relaxed);
-    if (t == INT64_MIN) {
-      // No record from this partition yet: an empty one does not hold the watermark back; one
-      // with records still unread does, or they could all be dropped as late.
-      if (partition_caught_up[source_index][p].load(std::memory_order_relaxed)) continue;
-      return INT64_MIN;
-    }
-    least = std::min(least, t);
-    any = true;
-  }
-  if (!any) return INT64_MIN;
-  return least - source.watermark_ms.value_or(0);
-}
-
 PartitionTask::PartitionTask(std::string name, SharedRun& shared)
     : name_(std::move(name)),
       shared_(shared),
@@ -189,10 +170,7 @@ void PartitionTask::trigger(int64_t max_records_default) {
       current_ = nullptr;
       shared_.records_in.fetch_add(static_cast<int64_t>(records.size()), std::memory_order_relaxed);
       shared_.source_in[input.source_index]->fetch_add(static_cast<int64_t>(records.size()), std::memory_order_relaxed);
-      auto& seen = shared_.partition_event_time[input.source_index][input.partition];
-      int64_t previous = seen.load();
-      while (max_event_time_seen_ > previous && !seen.compare_exchange_weak(previous, max_event_time_seen_)) {
-      }
+      shared_.watermarks.delivered(input.source_index, input.partition, max_event_time_seen_);
       consumed = true;
     }
     for (ssize_t i = 0; i < n; ++i) rd_kafka_message_destroy(messages[i]);
@@ -232,28 +210,28 @@ void PartitionTask::trigger(int64_t max_records_default) {
 }
 
 void PartitionTask::note_caught_up(const TaskInput& input) {
-  auto& caught_up = shared_.partition_caught_up[input.source_index][input.partition];
+  PartitionWatermarks& watermarks = shared_.watermarks;
   // Only a partition that has delivered no record needs it: no librdkafka call on an idle one.
-  bool delivered = shared_.partition_event_time[input.source_index][input.partition].load(std::memory_order_relaxed) !=
-                   INT64_MIN;
-  if (delivered || caught_up.load(std::memory_order_relaxed) || !shared_.consumer) return;
+  if (watermarks.has_delivered(input.source_index, input.partition) ||
+      watermarks.caught_up(input.source_index, input.partition) || !shared_.consumer)
+    return;
   // Judged against the end the job last asked the broker for (Job::mark_end_offsets), not only
   // against the consumer's cached high watermark: records produced since the last fetch are not
   // in that cache yet, and a partition judged empty before its input came would let the others
   // make all of its records late.
-  if (!shared_.judge_caught_up.load(std::memory_order_acquire) || input.end_offset < 0 ||
+  if (!watermarks.may_judge() || input.end_offset < 0 ||
       input.next_offset < input.end_offset)
     return;
   int64_t low = 0, high = -1;
   if (rd_kafka_get_watermark_offsets(shared_.consumer, input.source->topic.c_str(), input.partition, &low, &high) ==
           RD_KAFKA_RESP_ERR_NO_ERROR &&
       high >= 0 && input.next_offset >= high)
-    caught_up.store(true, std::memory_order_relaxed);
+    watermarks.mark_caught_up(input.source_index, input.partition);
 }
 
 int64_t PartitionTask::query_watermark(size_t query) const {
   int64_t watermark = INT64_MAX;
-  for (size_t source : shared_.physical->queries[query].sources) watermark = std::min(watermark, shared_.watermark(source));
+  for (size_t source : shared_.physical->queries[query].sources) watermark = std::min(watermark, shared_.watermarks.watermark(source));
   return watermark;
 }
 

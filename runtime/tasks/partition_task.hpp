@@ -23,6 +23,7 @@
 #include "runtime/kafka/kafka_client.hpp"
 #include "runtime/state/keyed_state.hpp"
 #include "runtime/state/state_store.hpp"
+#include "runtime/tasks/partition_watermarks.hpp"
 #include "runtime/tasks/stage_chain.hpp"
 
 namespace flow::runtime {
@@ -45,14 +46,8 @@ struct SharedRun {
   //! For progress: records read per source, records written per query, trigger time and count.
   std::vector<std::unique_ptr<std::atomic<int64_t>>> source_in, query_out;
   std::atomic<int64_t> trigger_ns{0}, trigger_count{0};
-  //! Highest event time seen per source partition (index: source, partition); INT64_MIN: none.
-  std::vector<std::vector<std::atomic<int64_t>>> partition_event_time;
-  //! Per source partition: read to its end before it delivered any record (then it does not hold
-  //! the watermark back; until then it does, as its records may be older than the others').
-  std::vector<std::vector<std::atomic<bool>>> partition_caught_up;
-  //! Whether a partition may be judged caught up now: `flowrun test` holds it off while it
-  //! produces a phase's input, until the input's end offsets are known (Job::mark_end_offsets).
-  std::atomic<bool> judge_caught_up{true};
+  //! Event time and watermarks over every source partition.
+  PartitionWatermarks watermarks;
   rd_kafka_t* consumer = nullptr;  //!< for the partitions' high watermarks (cached, never a call out)
   //! Processing time for timeouts `in processing time`: the system clock, or a test's own.
   ProcessingClock clock;
@@ -61,8 +56,6 @@ struct SharedRun {
   std::mutex failure_mutex;
 
   void fail(const std::string& message);
-  //! The source's watermark: the least partition event time minus its declared lateness.
-  int64_t watermark(size_t source_index) const;
 };
 
 //! An offset a worker sets while the main thread reads it (or the other way round): atomic, and
@@ -162,7 +155,7 @@ class PartitionTask {
   //! Commits state and offsets once this task's outputs are acknowledged (see the .cpp); `now`
   //! waits for them.
   void checkpoint(bool now = false);
-  //! Marks the input's partition caught up when it is read to its end (see partition_caught_up).
+  //! Marks the input's partition caught up when it is read to its end (PartitionWatermarks).
   void note_caught_up(const TaskInput& input);
   //! Runs `on timeout` of the keys whose processing-time deadline passed; true if any output.
   bool advance_processing_time();
