@@ -1,8 +1,12 @@
-// Graphviz form of the plan: sources and sinks as topics (boxes), one cluster per query with its
-// operators. Render with `flowc explain app.flow --format dot | dot -Tsvg > plan.svg`.
+// Graphviz form of the plan: sources and sinks as topics (cylinders), one cluster per query with
+// its operators and how it runs (its tasks; each stateful stage's store and scope, drawn as a
+// double box); a sink whose topic a source of the application reads is joined to that source by a
+// dashed edge (a chain of queries). Render with `flowc explain app.flow --format dot | dot -Tsvg >
+// plan.svg`.
 #include <fmt/format.h>
 
 #include "compiler/explain/explain.hpp"
+#include "compiler/physical/physical_plan.hpp"
 #include "compiler/plan/operators/logical_sink.hpp"
 #include "compiler/plan/operators/logical_source.hpp"
 #include "compiler/plan/operators/logical_union.hpp"
@@ -30,15 +34,33 @@ std::string explain_dot(const plan::Plan& plan, const ExplainOptions& options) {
   for (const auto& sink : plan.sinks)
     out += fmt::format("  \"sink:{}\" [shape=cylinder, label=\"{}\\n{}\"];\n", escape(sink.name), escape(sink.name),
                        sink.kind == "kafka" ? "topic " + escape(sink.topic) : std::string("stdout"));
+  physical::PhysicalPlan physical = physical::build_physical_plan(plan);
+  for (size_t s = 0; s < plan.sources.size(); ++s)
+    if (physical.chained[s])
+      for (const auto& sink : plan.sinks)
+        if (sink.kind == "kafka" && sink.topic == plan.sources[s].topic)
+          out += fmt::format("  \"sink:{}\" -> \"source:{}\" [style=dashed, label=\"chained\"];\n", escape(sink.name),
+                             escape(plan.sources[s].name));
   int cluster = 0;
-  for (const auto& query : plan.queries) {
+  for (size_t q = 0; q < plan.queries.size(); ++q) {
+    const auto& query = plan.queries[q];
     if (options.query && query.name != *options.query) continue;
-    out += fmt::format("  subgraph cluster_{} {{\n    label=\"query {}\";\n", cluster++, escape(query.name));
+    const physical::TaskGroup& group = physical.task_groups.at(physical.queries[q].task_group);
+    out += fmt::format("  subgraph cluster_{} {{\n    label=\"query {} ({} task{})\";\n", cluster++, escape(query.name),
+                       group.partitions, group.partitions == 1 ? "" : "s");
     std::string previous;
     for (size_t i = 0; i < query.operators.size(); ++i) {
       const auto& op = *query.operators[i];
       std::string id = fmt::format("{}#{}", query.name, i);
-      out += fmt::format("    \"{}\" [shape=box, label=\"{}\\n{}\"];\n", escape(id), op.name(), escape(op.describe()));
+      std::string stage_text;
+      for (size_t k = 0; k < physical.queries[q].stages.size(); ++k) {
+        const physical::StatefulStage& stage = physical.queries[q].stages[k];
+        if (stage.operator_index == i)
+          stage_text = fmt::format("\\nstage {}: store {}, state {}", k + 1, escape(stage.store),
+                                   physical::scope_text(stage.scope));
+      }
+      out += fmt::format("    \"{}\" [shape={}, label=\"{}\\n{}{}\"];\n", escape(id), stage_text.empty() ? "box" : "box, peripheries=2",
+                         op.name(), escape(op.describe()), stage_text);
       if (!previous.empty()) out += fmt::format("    \"{}\" -> \"{}\";\n", escape(previous), escape(id));
       previous = id;
     }
