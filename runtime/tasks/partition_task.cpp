@@ -37,9 +37,6 @@ extern "C" void task_to_aggregate(flow_task* task, int32_t query, const flow_val
 }
 extern "C" flow_arena* task_arena(flow_task* task) { return task_of(task).arena(); }
 
-const plan::LogicalSink* sink_of(const plan::QueryPlan& query) {
-  return query.operators.empty() ? nullptr : dynamic_cast<const plan::LogicalSink*>(query.operators.back().get());
-}
 
 
 }  // namespace
@@ -54,7 +51,9 @@ PartitionTask::PartitionTask(std::string name, SharedRun& shared)
       shared_(shared),
       exit_(*this),
       arena_buffer_(1 << 20),
-      chain_(*shared.plan, *shared.physical, exit_, &chain_arena_) {
+      chain_(*shared.plan, *shared.physical, exit_, &chain_arena_),
+      collector_(shared),
+      checkpointer_(shared, name_) {
   flow_arena_init(&chain_arena_, arena_buffer_.data(), static_cast<int64_t>(arena_buffer_.size()));
   flow_arena_init(&arena_, arena_buffer_.data(), static_cast<int64_t>(arena_buffer_.size()));
 }
@@ -191,7 +190,7 @@ void PartitionTask::trigger(int64_t max_records_default) {
         }
     if ((due && advance_processing_time()) || moved) {
       checkpoint();
-    } else if (uncommitted_) {
+    } else if (checkpointer_.uncommitted()) {
       shared_.producer->serve();  // delivery reports of earlier triggers: maybe it can commit now
       checkpoint();
     }
@@ -264,85 +263,21 @@ void PartitionTask::finish() {
   busy_.store(false, std::memory_order_release);
 }
 
-void PartitionTask::checkpoint(bool now) {
-  // Outputs are acknowledged before the state and offsets that produced them commit: after a
-  // crash, triggers since the last commit are replayed (at-least-once), never lost. A trigger does
-  // not wait for its outputs' acknowledgements: it commits when every output this task produced
-  // so far is acknowledged — at this trigger's end or a later one's — and only waits (flushes)
-  // when its last commit is older than kCommitInterval, or at the end of the run.
-  uncommitted_ = true;
-  if (shared_.failed) return;  // nothing commits after a failure: a restart replays it
-  auto time = std::chrono::steady_clock::now();
-  if (in_flight_.load() > 0) {
-    if (!now && time - last_commit_ < kCommitInterval) return;
-    if (!shared_.producer->flush(30'000)) {
-      shared_.fail("Kafka did not acknowledge the outputs of a trigger; stopping before committing it");
-      return;
-    }
-  }
-  if (shared_.producer->failed_deliveries() > 0) {
-    shared_.fail("Kafka did not acknowledge an output; stopping before committing the trigger that produced it");
-    return;
-  }
-  std::map<std::string, int64_t> offsets;
-  for (const auto& input : inputs_)
-    offsets[fmt::format("{}/{}", input.source->topic, input.partition)] = input.next_offset;
-  std::string problem = store_->commit(offsets);
-  if (!problem.empty()) shared_.fail(fmt::format("task `{}`: cannot checkpoint: {}", name_, problem));
-  // Shared state commits its own store; its inputs' offsets are in each task's checkpoint.
-  problem = chain_.commit_shared();
-  if (!problem.empty()) shared_.fail(fmt::format("shared state: cannot checkpoint: {}", problem));
-  uncommitted_ = false;
-  last_commit_ = time;
-}
+void PartitionTask::checkpoint(bool now) { checkpointer_.checkpoint(*store_, inputs_, chain_, collector_, now); }
 
 void PartitionTask::commit_now() {
   while (busy_.exchange(true, std::memory_order_acquire)) {
   }
-  if (uncommitted_ && !shared_.failed) checkpoint(true);
+  if (checkpointer_.uncommitted() && !shared_.failed) checkpoint(true);
   busy_.store(false, std::memory_order_release);
 }
 
 void PartitionTask::emit(int32_t query, const char* key, int64_t key_len, const char* value, int64_t value_len) {
-  const plan::LogicalSink* sink = sink_of(shared_.plan->queries[query]);
-  shared_.records_out.fetch_add(1, std::memory_order_relaxed);
-  shared_.query_out[query]->fetch_add(1, std::memory_order_relaxed);
-  if (!sink) return;
-  if (sink->kind == "stdout") {
-    std::lock_guard lock(shared_.stdout_mutex);
-    if (shared_.capture_stdout) {
-      shared_.captured_stdout[query].emplace_back(value, static_cast<size_t>(value_len));
-      return;
-    }
-    std::fwrite(value, 1, static_cast<size_t>(value_len), stdout);
-    std::fputc('\n', stdout);
-    return;
-  }
-  if (!shared_.producer->produce(sink->topic, -1, key, static_cast<size_t>(key_len), value,
-                                 static_cast<size_t>(value_len), {}, &in_flight_))
-    shared_.fail(fmt::format("cannot produce to topic `{}`: {}", sink->topic, shared_.producer->failure()));
+  collector_.emit(query, key, key_len, value, value_len);
 }
 
 void PartitionTask::dead_letter(const flow_record* record, int32_t reason, const char* detail, int64_t detail_len) {
-  shared_.dead_lettered.fetch_add(1, std::memory_order_relaxed);
-  const plan::SourcePlan& source = *current_->source;
-  std::string why = std::string(decode_reason_text(reason)) + ": " + std::string(detail, static_cast<size_t>(detail_len));
-  if (!source.dead_letter) {
-    std::lock_guard lock(shared_.stdout_mutex);
-    std::fprintf(stderr, "flowrun: warning: source `%s` partition %d offset %lld dropped (%s); declare "
-                         "`dead_letter = \"TOPIC\"` to keep such records\n",
-                 source.name.c_str(), current_->partition, static_cast<long long>(record->offset), why.c_str());
-    return;
-  }
-  std::vector<KafkaHeader> headers = {{"flow.error", why},
-                                      {"flow.source", source.name},
-                                      {"flow.partition", std::to_string(current_->partition)},
-                                      {"flow.offset", std::to_string(record->offset)}};
-  if (!shared_.producer->produce(*source.dead_letter, current_->partition, record->key,
-                                 static_cast<size_t>(record->key_len), record->value,
-                                 static_cast<size_t>(record->value_len), headers, &in_flight_))
-    shared_.fail(fmt::format("cannot produce to dead-letter topic `{}`: {}", *source.dead_letter,
-                             shared_.producer->failure()));
+  collector_.dead_letter(*current_, *record, reason, std::string_view(detail, static_cast<size_t>(detail_len)));
 }
 
 void PartitionTask::to_state(int32_t query, const flow_value* key, const flow_value* fields, int64_t count,

@@ -1,8 +1,9 @@
 // A partition task: partition N of a source (or of every source of a union group), with its
 // queues, decoders, keyed state and checkpoint. One worker runs a task's trigger at a time; a
 // trigger takes what the task's partition queues hold right now (never waiting on a fetch), up to
-// the source's rate limit, runs the generated batch function, feeds keyed state, moves the
-// watermark and checkpoints.
+// the source's rate limit, runs the generated batch function, feeds keyed state (stage_chain),
+// moves the watermark (partition_watermarks), writes through its record collector and
+// checkpoints (checkpointer).
 #pragma once
 
 #include <librdkafka/rdkafka.h>
@@ -15,80 +16,13 @@
 #include <string>
 #include <vector>
 
-#include "compiler/codegen/codegen.hpp"
-#include "runtime/eval/value.hpp"
-#include "compiler/physical/physical_plan.hpp"
-#include "compiler/plan/plan.hpp"
-#include "runtime/codec/json_codec.hpp"
-#include "runtime/kafka/kafka_client.hpp"
-#include "runtime/state/keyed_state.hpp"
 #include "runtime/state/state_store.hpp"
-#include "runtime/tasks/partition_watermarks.hpp"
+#include "runtime/tasks/checkpointer.hpp"
+#include "runtime/tasks/record_collector.hpp"
 #include "runtime/tasks/stage_chain.hpp"
+#include "runtime/tasks/task_context.hpp"
 
 namespace flow::runtime {
-
-//! What every task shares: the plan, generated code, sinks, counters, watermarks.
-struct SharedRun {
-  const compiler::plan::Plan* plan = nullptr;
-  const compiler::physical::PhysicalPlan* physical = nullptr;
-  const compiler::codegen::Program* program = nullptr;
-  Producer* producer = nullptr;
-  std::vector<EncoderPtr> encoders;               //!< per query (null when its sink is not encodable)
-  std::vector<const flow_encoder*> encoder_table; //!< the same, as generated code takes them
-  std::vector<std::unique_ptr<std::atomic<int64_t>>> metrics;  //!< per metric
-  SharedStates shared_state;  //!< the stores of Shared stages (stage_chain.hpp)
-  std::mutex stdout_mutex;                        //!< `sink … to stdout` lines stay whole
-  //! `flowrun test`: the lines of `sink … to stdout`, kept per query instead of printed.
-  bool capture_stdout = false;
-  std::map<int32_t, std::vector<std::string>> captured_stdout;
-  std::atomic<int64_t> records_in{0}, records_out{0}, dead_lettered{0};
-  //! For progress: records read per source, records written per query, trigger time and count.
-  std::vector<std::unique_ptr<std::atomic<int64_t>>> source_in, query_out;
-  std::atomic<int64_t> trigger_ns{0}, trigger_count{0};
-  //! Event time and watermarks over every source partition.
-  PartitionWatermarks watermarks;
-  rd_kafka_t* consumer = nullptr;  //!< for the partitions' high watermarks (cached, never a call out)
-  //! Processing time for timeouts `in processing time`: the system clock, or a test's own.
-  ProcessingClock clock;
-  std::atomic<bool> failed{false};
-  std::string failure;
-  std::mutex failure_mutex;
-
-  void fail(const std::string& message);
-};
-
-//! An offset a worker sets while the main thread reads it (or the other way round): atomic, and
-//! copyable so that TaskInputs can be moved into place while the job opens.
-class SharedOffset {
- public:
-  SharedOffset(int64_t value) : value_(value) {}  // NOLINT: reads as the plain number it holds
-  SharedOffset(const SharedOffset& other) : value_(other.value_.load(std::memory_order_acquire)) {}
-  SharedOffset& operator=(int64_t value) {
-    value_.store(value, std::memory_order_release);
-    return *this;
-  }
-  operator int64_t() const { return value_.load(std::memory_order_acquire); }  // NOLINT
-
- private:
-  std::atomic<int64_t> value_;
-};
-
-struct TaskInput {
-  size_t source_index = 0;
-  const compiler::plan::SourcePlan* source = nullptr;
-  int32_t partition = 0;
-  rd_kafka_queue_t* queue = nullptr;
-  flow_batch_fn batch = nullptr;
-  //! Per query: where this source is in the query's sources (-1: the query does not read it), so
-  //! keyed state is handed its index, not its name, per record.
-  std::vector<int32_t> query_input;
-  DecoderPtr decoder;
-  SharedOffset next_offset = 0;  //!< the next offset to read (what a checkpoint records)
-  //! The partition's end when the job last asked (at the start, and at every mark_end_offsets):
-  //! what --until-idle reads up to, and what a partition must reach to be judged caught up.
-  SharedOffset end_offset = -1;
-};
 
 class PartitionTask {
  public:
@@ -152,8 +86,8 @@ class PartitionTask {
   void trigger(int64_t max_records_default);
   //! The least watermark of query `query`'s sources (INT64_MIN while one is unknown).
   int64_t query_watermark(size_t query) const;
-  //! Commits state and offsets once this task's outputs are acknowledged (see the .cpp); `now`
-  //! waits for them.
+  //! Commits state and offsets once this task's outputs are acknowledged (checkpointer.hpp);
+  //! `now` waits for them.
   void checkpoint(bool now = false);
   //! Marks the input's partition caught up when it is read to its end (PartitionWatermarks).
   void note_caught_up(const TaskInput& input);
@@ -189,12 +123,8 @@ class PartitionTask {
   const TaskInput* current_ = nullptr;  //!< the input whose batch is running
   int64_t max_event_time_seen_ = INT64_MIN;
   int64_t processing_time_checked_ = INT64_MIN;  //!< the clock when timeouts were last fired
-  //! Outputs and dead letters produced and not acknowledged yet (delivery reports decrement it).
-  std::atomic<int64_t> in_flight_{0};
-  bool uncommitted_ = false;  //!< records or timeouts processed since the last commit
-  std::chrono::steady_clock::time_point last_commit_ = std::chrono::steady_clock::now();
-  //! The longest a task goes without committing while its outputs are in flight.
-  static constexpr std::chrono::milliseconds kCommitInterval{1000};
+  RecordCollector collector_;
+  Checkpointer checkpointer_;
   std::vector<rd_kafka_message_t*> messages_;  //!< a trigger's records as librdkafka hands them
   std::vector<flow_record> records_;            //!< the same, as generated code reads them
 };

@@ -1,0 +1,42 @@
+// A task's checkpoint: its state changes and the offsets it consumed, written in one synced
+// LevelDB batch — only once every output and dead letter it produced is acknowledged by Kafka, so
+// that after a crash the triggers since the last commit are replayed (at-least-once), never lost.
+// A trigger does not wait for the acknowledgements: it commits when everything produced so far is
+// acknowledged — at this trigger's end or a later one's — and waits (flushes) only when the last
+// commit is older than kCommitInterval, or at a stop.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "runtime/state/state_store.hpp"
+#include "runtime/tasks/record_collector.hpp"
+#include "runtime/tasks/stage_chain.hpp"
+#include "runtime/tasks/task_context.hpp"
+
+namespace flow::runtime {
+
+class Checkpointer {
+ public:
+  Checkpointer(SharedRun& shared, const std::string& task) : shared_(shared), task_(task) {}
+
+  //! Records or timeouts were processed: commits `store` (with the inputs' next offsets) and the
+  //! chain's shared stores when `collector`'s outputs are acknowledged, or waits for them when
+  //! `now` or the last commit is too old. A failure stops the run (SharedRun::fail).
+  void checkpoint(StateStore& store, const std::vector<TaskInput>& inputs, StageChain& chain,
+                  const RecordCollector& collector, bool now);
+  //! Something was processed since the last commit.
+  bool uncommitted() const { return uncommitted_; }
+
+ private:
+  //! The longest a task goes without committing while its outputs are in flight.
+  static constexpr std::chrono::milliseconds kCommitInterval{1000};
+
+  SharedRun& shared_;
+  std::string task_;
+  bool uncommitted_ = false;
+  std::chrono::steady_clock::time_point last_commit_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace flow::runtime

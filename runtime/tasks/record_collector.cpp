@@ -1,0 +1,65 @@
+// A task's sinks and dead-letter topics (record_collector.hpp).
+#include "runtime/tasks/record_collector.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+
+#include "compiler/plan/operators/logical_sink.hpp"
+#include "runtime/codec/json_codec.hpp"
+
+namespace flow::runtime {
+
+namespace {
+
+const compiler::plan::LogicalSink* sink_of(const compiler::plan::QueryPlan& query) {
+  return query.operators.empty() ? nullptr
+                                 : dynamic_cast<const compiler::plan::LogicalSink*>(query.operators.back().get());
+}
+
+}  // namespace
+
+void RecordCollector::emit(int32_t query, const char* key, int64_t key_len, const char* value, int64_t value_len) {
+  const compiler::plan::LogicalSink* sink = sink_of(shared_.plan->queries[query]);
+  shared_.records_out.fetch_add(1, std::memory_order_relaxed);
+  shared_.query_out[query]->fetch_add(1, std::memory_order_relaxed);
+  if (!sink) return;
+  if (sink->kind == "stdout") {
+    std::lock_guard lock(shared_.stdout_mutex);
+    if (shared_.capture_stdout) {
+      shared_.captured_stdout[query].emplace_back(value, static_cast<size_t>(value_len));
+      return;
+    }
+    std::fwrite(value, 1, static_cast<size_t>(value_len), stdout);
+    std::fputc('\n', stdout);
+    return;
+  }
+  if (!shared_.producer->produce(sink->topic, -1, key, static_cast<size_t>(key_len), value,
+                                 static_cast<size_t>(value_len), {}, &in_flight_))
+    shared_.fail(fmt::format("cannot produce to topic `{}`: {}", sink->topic, shared_.producer->failure()));
+}
+
+void RecordCollector::dead_letter(const TaskInput& input, const flow_record& record, int32_t reason,
+                                  std::string_view detail) {
+  shared_.dead_lettered.fetch_add(1, std::memory_order_relaxed);
+  const compiler::plan::SourcePlan& source = *input.source;
+  std::string why = std::string(decode_reason_text(reason)) + ": " + std::string(detail);
+  if (!source.dead_letter) {
+    std::lock_guard lock(shared_.stdout_mutex);
+    std::fprintf(stderr, "flowrun: warning: source `%s` partition %d offset %lld dropped (%s); declare "
+                         "`dead_letter = \"TOPIC\"` to keep such records\n",
+                 source.name.c_str(), input.partition, static_cast<long long>(record.offset), why.c_str());
+    return;
+  }
+  std::vector<KafkaHeader> headers = {{"flow.error", why},
+                                      {"flow.source", source.name},
+                                      {"flow.partition", std::to_string(input.partition)},
+                                      {"flow.offset", std::to_string(record.offset)}};
+  if (!shared_.producer->produce(*source.dead_letter, input.partition, record.key,
+                                 static_cast<size_t>(record.key_len), record.value,
+                                 static_cast<size_t>(record.value_len), headers, &in_flight_))
+    shared_.fail(fmt::format("cannot produce to dead-letter topic `{}`: {}", *source.dead_letter,
+                             shared_.producer->failure()));
+}
+
+}  // namespace flow::runtime

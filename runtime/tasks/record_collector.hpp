@@ -1,0 +1,32 @@
+// Where a task's records go: its queries' sinks (a Kafka topic, or stdout) and its sources'
+// dead-letter topics, with the reason in headers. It counts what Kafka has not acknowledged yet,
+// so that the task's checkpoint commits only after its outputs are safe (checkpointer.hpp).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string_view>
+
+#include "runtime/abi/flow_abi.h"
+#include "runtime/tasks/task_context.hpp"
+
+namespace flow::runtime {
+
+class RecordCollector {
+ public:
+  explicit RecordCollector(SharedRun& shared) : shared_(shared) {}
+
+  //! A record for query `query`'s sink: its JSON and its message key (null `key`: none).
+  void emit(int32_t query, const char* key, int64_t key_len, const char* value, int64_t value_len);
+  //! A record of `input` that failed to decode, for `reason` (a flow_decode_result) and `detail`:
+  //! to the source's dead-letter topic, or, without one, reported on stderr.
+  void dead_letter(const TaskInput& input, const flow_record& record, int32_t reason, std::string_view detail);
+  //! Records produced and not acknowledged yet (delivery reports decrement it).
+  int64_t in_flight() const { return in_flight_.load(); }
+
+ private:
+  SharedRun& shared_;
+  std::atomic<int64_t> in_flight_{0};
+};
+
+}  // namespace flow::runtime
