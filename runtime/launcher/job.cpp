@@ -11,7 +11,6 @@
 #include <filesystem>
 #include <thread>
 
-
 namespace flow::runtime {
 
 namespace plan = compiler::plan;
