@@ -10,7 +10,7 @@
 
 #include "runtime/kafka/embedded_kafka.hpp"
 #include "runtime/kafka/kafka_client.hpp"
-#include "runtime/launcher/application.hpp"
+#include "tools/flowrun/application.hpp"
 
 using namespace flow::runtime;
 

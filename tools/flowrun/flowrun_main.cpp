@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "compiler/driver/command_line.hpp"
-#include "runtime/launcher/application.hpp"
+#include "tools/flowrun/application.hpp"
 #include "runtime/launcher/run_options.hpp"
-#include "runtime/testing/test_command.hpp"
+#include "tools/flowrun/test_command.hpp"
 
 namespace {
 

@@ -1,5 +1,5 @@
 // `flowrun test`: run a fixture through the real runtime and compare every output with expected/.
-#include "runtime/testing/test_command.hpp"
+#include "tools/flowrun/test_command.hpp"
 
 #include <fmt/format.h>
 
@@ -15,7 +15,7 @@
 #include "compiler/codegen/codegen.hpp"
 #include "compiler/plan/operators/logical_sink.hpp"
 #include "runtime/kafka/embedded_kafka.hpp"
-#include "runtime/launcher/application.hpp"
+#include "tools/flowrun/application.hpp"
 #include "runtime/launcher/input_loader.hpp"
 #include "runtime/launcher/job.hpp"
 #include "runtime/testing/fixture.hpp"

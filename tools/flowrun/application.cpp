@@ -1,6 +1,6 @@
 // `flowrun run`: check and compile the application, connect to Kafka (or start the embedded one and
 // load --input files), run the job, report, and print the sinks for --show-output.
-#include "runtime/launcher/application.hpp"
+#include "tools/flowrun/application.hpp"
 
 #include <fmt/format.h>
 
