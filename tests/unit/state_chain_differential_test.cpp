@@ -140,18 +140,41 @@ class RecordingExit final : public StageChain::Exit {
   Written& written_;
 };
 
+//! What both sides have: the plans, a scratch directory, the sink's encoder and its scratch
+//! memory, what they wrote, and the clock they read.
+class Side {
+ public:
+  Written written;
+  int64_t now = kBaseTime;
+
+ protected:
+  Side(const plan::Plan& plan, const physical::PhysicalPlan& physical, const std::string& directory)
+      : plan_(plan),
+        physical_(physical),
+        directory_(directory),
+        arena_buffer_(1 << 20),
+        encoder_(flow::runtime::make_encoder(plan.queries[0].operators.back()->output)) {}
+  void reset_arena() { flow_arena_init(&arena_, arena_buffer_.data(), static_cast<int64_t>(arena_buffer_.size())); }
+
+  const plan::Plan& plan_;
+  const physical::PhysicalPlan& physical_;
+  std::string directory_;
+  std::vector<char> arena_buffer_;
+  flow_arena arena_{};
+  flow::runtime::EncoderPtr encoder_;
+};
+
 //! The runtime's side: a StageChain over a task store and the shared stages' stores.
-class RuntimeSide {
+class RuntimeSide : public Side {
  public:
   RuntimeSide(const plan::Plan& plan, const physical::PhysicalPlan& physical, const codegen::Program& program,
               const std::string& directory)
-      : plan_(plan), physical_(physical), program_(program), directory_(directory), arena_buffer_(1 << 20) {
-    encoder_ = flow::runtime::make_encoder(plan.queries[0].operators.back()->output);
+      : Side(plan, physical, directory), program_(program) {
     open();
   }
   void open() {
     std::string error;
-    flow_arena_init(&arena_, arena_buffer_.data(), static_cast<int64_t>(arena_buffer_.size()));
+    reset_arena();
     store_ = StateStore::open(directory_ + "/task", error);
     REQUIRE(store_);
     REQUIRE(flow::runtime::open_shared_states(plan_, physical_, directory_, [this] { return now; }, &program_, shared_,
@@ -184,17 +207,9 @@ class RuntimeSide {
   }
 
   StageChain& chain() { return *chain_; }
-  Written written;
-  int64_t now = kBaseTime;
 
  private:
-  const plan::Plan& plan_;
-  const physical::PhysicalPlan& physical_;
   const codegen::Program& program_;
-  std::string directory_;
-  std::vector<char> arena_buffer_;
-  flow_arena arena_{};
-  flow::runtime::EncoderPtr encoder_;
   RecordingExit exit_{written};
   std::unique_ptr<StateStore> store_;
   flow::runtime::SharedStates shared_;
@@ -204,16 +219,15 @@ class RuntimeSide {
 //! The reference: every stage in the evaluator, each over a store laid out as the runtime's
 //! (Task stages in one store, each Shared stage in its own), the rows of a stage run through the
 //! operators after it by eval::run_after_state and handed to the next stage at once.
-class ReferenceSide {
+class ReferenceSide : public Side {
  public:
   ReferenceSide(const plan::Plan& plan, const physical::PhysicalPlan& physical, const std::string& directory)
-      : plan_(plan), physical_(physical), directory_(directory), arena_buffer_(1 << 20) {
-    encoder_ = flow::runtime::make_encoder(plan.queries[0].operators.back()->output);
+      : Side(plan, physical, directory) {
     open();
   }
   void open() {
     std::string error;
-    flow_arena_init(&arena_, arena_buffer_.data(), static_cast<int64_t>(arena_buffer_.size()));
+    reset_arena();
     task_store_ = StateStore::open(directory_ + "/task", error);
     REQUIRE(task_store_);
     for (const auto& stage : physical_.queries[0].stages) {
@@ -260,9 +274,6 @@ class ReferenceSide {
     return stores;
   }
 
-  Written written;
-  int64_t now = kBaseTime;
-
  private:
   //! Rows stage `stage` emitted: through the operators after it, into the next stage or out.
   void hand_on(std::vector<StateOutput>& out, size_t stage) {
@@ -290,12 +301,6 @@ class ReferenceSide {
     tallies_.clear();
   }
 
-  const plan::Plan& plan_;
-  const physical::PhysicalPlan& physical_;
-  std::string directory_;
-  std::vector<char> arena_buffer_;
-  flow_arena arena_{};
-  flow::runtime::EncoderPtr encoder_;
   std::unique_ptr<StateStore> task_store_;
   std::vector<std::unique_ptr<StateStore>> shared_stores_;
   std::vector<std::unique_ptr<KeyedStateOperator>> ops_;
