@@ -93,7 +93,7 @@ void optimise(llvm::Module& module, llvm::TargetMachine& machine) {
 }
 
 //! Bump when the generated code changes for the same plan (lowering, ABI, optimisation).
-constexpr const char* kCodeGeneratorVersion = "flow-codegen-4";  // 4: handlers of a `process` after an aggregate
+constexpr const char* kCodeGeneratorVersion = "flow-codegen-5";  // 5: event times past the clock are dead-lettered
 
 //! The object cache key: FNV-1a 64 of everything the machine code depends on, as hex.
 std::string cache_key(const plan::Plan& plan, const llvm::TargetMachine& machine) {
