@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <thread>
 
+#include "runtime/kafka/topic_config.hpp"
+
 namespace flow::runtime {
 
 namespace plan = compiler::plan;
@@ -103,6 +105,15 @@ bool Job::open(const compiler::codegen::Program& program, Producer& producer, st
   for (size_t m = 0; m < p.metrics.size(); ++m) shared_.metrics.push_back(std::make_unique<std::atomic<int64_t>>(0));
   for (size_t s = 0; s < p.sources.size(); ++s) shared_.source_in.push_back(std::make_unique<std::atomic<int64_t>>(0));
   for (size_t q = 0; q < p.queries.size(); ++q) shared_.query_out.push_back(std::make_unique<std::atomic<int64_t>>(0));
+  // The largest dead letter each source may write: the client's limit, and the dead-letter
+  // topic's own when the cluster says it (a copy that does not fit is truncated, not refused).
+  for (const auto& source : p.sources) {
+    int64_t limit = client_max_message_bytes(producer.handle());
+    if (source.dead_letter)
+      if (std::optional<int64_t> topic = topic_max_message_bytes(producer.handle(), *source.dead_letter, 5'000))
+        limit = std::min(limit, *topic);
+    shared_.dead_letter_max_bytes.push_back(limit);
+  }
   std::vector<int64_t> partitions, lateness;
   for (const auto& source : p.sources) {
     partitions.push_back(source.partitions);

@@ -77,6 +77,8 @@ class Job {
   const compiler::physical::PhysicalPlan& physical_plan() const { return physical_; }
   int64_t records_out() const { return shared_.records_out.load(); }
   int64_t dead_lettered() const { return shared_.dead_lettered.load(); }
+  //! Of those, the ones written as a truncated copy (too large for their dead-letter topic).
+  int64_t dead_letters_truncated() const { return shared_.dead_letters_truncated.load(); }
   int64_t metric(size_t index) const { return shared_.metrics[index]->load(); }
   //! The lines a `sink … to stdout` query wrote, with JobConfig::capture_stdout (after stop_workers).
   std::vector<std::string> captured_stdout(int32_t query) const {

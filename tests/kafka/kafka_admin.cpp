@@ -1,6 +1,7 @@
 // flow_kafka_admin: the topic chores of the real-broker tests, through librdkafka's admin API
 // (a JVM start per topic with Kafka's TopicCommand would cost seconds each).
 //   flow_kafka_admin BROKERS create TOPIC PARTITIONS [TOPIC PARTITIONS]...
+//     (PARTITIONS may carry topic configs: `1:max.message.bytes=20000000,retention.ms=1000`)
 //   flow_kafka_admin BROKERS partitions TOPIC       prints the topic's partition count
 //   flow_kafka_admin BROKERS count TOPIC            prints the sum of its partitions' end offsets
 // Exit 0 on success; 1 with a message on stderr otherwise. Every call is bounded (30 s).
@@ -40,6 +41,18 @@ int create(const std::string& brokers, const std::vector<std::string>& args) {
     if (!topic) {
       std::fprintf(stderr, "flow_kafka_admin: topic `%s`: %s\n", args[i].c_str(), message);
       return 1;
+    }
+    size_t colon = args[i + 1].find(':');
+    for (size_t at = colon; at != std::string::npos;) {
+      size_t end = args[i + 1].find(',', at + 1);
+      std::string setting = args[i + 1].substr(at + 1, end == std::string::npos ? std::string::npos : end - at - 1);
+      size_t equals = setting.find('=');
+      if (equals == std::string::npos ||
+          rd_kafka_NewTopic_set_config(topic, setting.substr(0, equals).c_str(), setting.substr(equals + 1).c_str())) {
+        std::fprintf(stderr, "flow_kafka_admin: topic `%s`: bad config `%s`\n", args[i].c_str(), setting.c_str());
+        return 1;
+      }
+      at = end;
     }
     topics.push_back(topic);
   }

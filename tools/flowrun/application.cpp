@@ -193,8 +193,12 @@ int run_application(const RunOptions& options) {
   // Records in: the application's input. Queries chained through its own topics read more.
   int64_t chained_in = job->records_in() - job->records_in_from_outside();
   if (logs(options, LogLevel::Info))
-    fmt::print(stderr, "flowrun: {} records in, {} out, {} dead-lettered in {:.2f} s{}\n", job->records_in_from_outside(),
-               job->records_out(), job->dead_lettered(), elapsed,
+    fmt::print(stderr, "flowrun: {} records in, {} out, {} dead-lettered{} in {:.2f} s{}\n",
+               job->records_in_from_outside(), job->records_out(), job->dead_lettered(),
+               job->dead_letters_truncated()
+                   ? fmt::format(" ({} of them truncated to fit their topic)", job->dead_letters_truncated())
+                   : "",
+               elapsed,
                chained_in ? fmt::format(" ({} more read back from the application's own topics)", chained_in) : "");
   for (size_t m = 0; m < p.metrics.size() && logs(options, LogLevel::Info); ++m)
     fmt::print(stderr, "flowrun: metric {} = {}\n", p.metrics[m].name, job->metric(m));
