@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "compiler/plan/builtin_functions.hpp"
 #include "compiler/plan/handler_binder.hpp"
@@ -270,11 +271,13 @@ void QueryPlanner::plan_operator(const ast::QueryDecl& query, size_t& index, Pip
     case ast::OpKind::Select: {
       Schema output;
       std::vector<BoundExpr> values;
+      // By name, so that a generated select of 40,000 items is not checked in quadratic time.
+      std::unordered_map<std::string, size_t> first_item;
       for (const auto& item : op.items) {
         BoundExpr value = binder_.bind(item.value, scope);
         std::string name = item.alias ? item.alias->name : item.value.text;
-        if (int first = find_field(output, name); first >= 0) {
-          const ast::NamedExpr& earlier = op.items[first];
+        if (auto [first, added] = first_item.try_emplace(name, output.size()); !added) {
+          const ast::NamedExpr& earlier = op.items[first->second];
           sink_.error(ErrorCode::DuplicateName, item.alias ? item.alias->span : item.value.span,
                       fmt::format("`select` produces field `{}` twice", name), "again here")
               .label(earlier.alias ? earlier.alias->span : earlier.value.span, "first here")

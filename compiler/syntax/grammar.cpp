@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cctype>
 #include <cmath>
@@ -27,6 +28,7 @@ namespace {
 
 struct ParseState {
   const char* begin = nullptr;
+  const std::vector<ast::Comment>* comments = nullptr;  //!< the file's comments, in order
   uint32_t depth = 0;     //!< open expressions, types, blocks and statements
   uint32_t else_ifs = 0;  //!< open `else if` links of if-statement chains
 };
@@ -55,28 +57,19 @@ Span span_between(const Context& context, const char* first, const char* last) {
   return {static_cast<uint32_t>(first - base), static_cast<uint32_t>(last - base)};
 }
 
-//! Moves `last` back over blanks and `//` comments, to just after the last token.
-const char* trim_end(const char* text_begin, const char* last) {
+//! Moves `last` back over blanks and `//` comments, to just after the last token. The comments
+//! were found once for the whole file: rescanning `last`'s line for each node's span made parsing
+//! quadratic in the length of a line.
+const char* trim_end(const char* text_begin, const std::vector<ast::Comment>& comments, const char* last) {
   while (true) {
     while (last > text_begin && std::isspace(static_cast<unsigned char>(last[-1]))) --last;
-    // Strings never span lines, so scanning the line from its start finds a comment reliably.
-    const char* line = last;
-    while (line > text_begin && line[-1] != '\n') --line;
-    const char* comment = nullptr;
-    bool in_string = false;
-    for (const char* p = line; p < last; ++p) {
-      if (in_string) {
-        if (*p == '\\') ++p;
-        else if (*p == '"') in_string = false;
-      } else if (*p == '"') {
-        in_string = true;
-      } else if (*p == '/' && p + 1 < last && p[1] == '/') {
-        comment = p;
-        break;
-      }
-    }
-    if (!comment) return last;
-    last = comment;
+    const auto at = static_cast<uint32_t>(last - text_begin);
+    // The last comment whose `//` lies wholly before `last`; `last` is inside it unless a line
+    // break came between (a comment's span ends before its line break, blanks trimmed).
+    auto after = std::partition_point(comments.begin(), comments.end(),
+                                      [at](const ast::Comment& c) { return c.span.begin + 1 < at; });
+    if (after == comments.begin() || at > std::prev(after)->span.end) return last;
+    last = text_begin + std::prev(after)->span.begin;
   }
 }
 
@@ -114,7 +107,8 @@ struct annotate_span {
       // may lie past blanks and comments that a failed optional tail skipped over.
       Iterator begin = first;
       x3::skip_over(begin, last, context);
-      node.span = span_between(context, begin, std::max(begin, trim_end(state_of(context).begin, last)));
+      const ParseState& state = state_of(context);
+      node.span = span_between(context, begin, std::max(begin, trim_end(state.begin, *state.comments, last)));
     }
   }
 };
@@ -864,9 +858,10 @@ BOOST_SPIRIT_DEFINE(block_body, handler_body, state_field_body, named_expr_body,
 
 }  // namespace
 
-uint32_t end_of_previous_token(const std::string& text, uint32_t offset) {
-  return static_cast<uint32_t>(trim_end(text.data(), text.data() + std::min<size_t>(offset, text.size())) -
-                               text.data());
+uint32_t end_of_previous_token(const std::string& text, const std::vector<ast::Comment>& comments,
+                               uint32_t offset) {
+  return static_cast<uint32_t>(
+      trim_end(text.data(), comments, text.data() + std::min<size_t>(offset, text.size())) - text.data());
 }
 
 uint32_t skip_blanks(const std::string& text, uint32_t offset) {
@@ -876,9 +871,10 @@ uint32_t skip_blanks(const std::string& text, uint32_t offset) {
   return static_cast<uint32_t>(first - text.data());
 }
 
-DeclarationParse parse_declaration(const std::string& text, uint32_t offset) {
+DeclarationParse parse_declaration(const std::string& text, const std::vector<ast::Comment>& comments,
+                                   uint32_t offset) {
   DeclarationParse result;
-  ParseState state{text.data(), 0};
+  ParseState state{text.data(), &comments};
   const char* first = text.data() + offset;
   const char* last = text.data() + text.size();
   try {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "compiler/diagnostics/error_codes.hpp"
 #include "compiler/syntax/ast.hpp"
@@ -34,10 +35,13 @@ struct DeclarationParse {
 };
 
 //! Parses one top-level declaration starting at `offset` (leading blanks and comments allowed).
-DeclarationParse parse_declaration(const std::string& text, uint32_t offset);
+//! `comments` are all of `text`'s comments, in order (collect_comments in parser.cpp).
+DeclarationParse parse_declaration(const std::string& text, const std::vector<ast::Comment>& comments,
+                                   uint32_t offset);
 
 //! Offset just past the last token before `offset` (skipping back over blanks and comments).
-uint32_t end_of_previous_token(const std::string& text, uint32_t offset);
+uint32_t end_of_previous_token(const std::string& text, const std::vector<ast::Comment>& comments,
+                               uint32_t offset);
 
 //! Offset of the first character at or after `offset` that is not blank or inside a comment.
 uint32_t skip_blanks(const std::string& text, uint32_t offset);
