@@ -162,13 +162,6 @@ constexpr nesting_guard_generator guard_nesting{&kNestedBlocks};
 //! An `else if` chain nests one level deeper in the tree for each link.
 constexpr nesting_guard_generator guard_else_if{&kElseIfChain};
 
-void check_height(const ast::Expr& expr, const char* where) {
-  if (expr.height > kMaxExpressionHeight)
-    throw TokenError{where, ErrorCode::NestingTooDeep,
-                     "an expression is more than " + std::to_string(kMaxExpressionHeight) + " operators deep", nullptr,
-                     kNestingHelp};
-}
-
 // =============================================================================================
 // Tokens. Each is a named rule so an expectation failure reads "expected `{`".
 // =============================================================================================
@@ -345,17 +338,29 @@ ast::Expr make_node(ast::ExprKind kind, std::string text, std::vector<ast::Expr>
   return node;
 }
 
+//! `op` is the operator that made `expr`, at `where` (blanks and comments may come first); a leaf
+//! is 1 tall, so an expression is `height - 1` operators deep.
+void check_height(const ast::Expr& expr, const char* where, const char* last, std::string_view op) {
+  if (expr.height - 1 <= kMaxExpressionHeight) return;
+  x3::parse(where, last, *skipper);
+  throw TokenError{where, ErrorCode::NestingTooDeep,
+                   "an expression is more than " + std::to_string(kMaxExpressionHeight) + " operators deep",
+                   where + op.size(), kNestingHelp};
+}
+
 //! For `lhs op rhs` chains: folds the next operand into the node built so far (left associative).
 auto fold_binary(const char* op) {
   return [op](auto& ctx) {
     ast::Expr& lhs = x3::_val(ctx);
     ast::Expr& rhs = x3::_attr(ctx);
+    // The operator is the first token after the left operand (`_where` begins after the right one).
+    const char* op_at = state_of(ctx).begin + lhs.span.end;
     Span span{lhs.span.begin, rhs.span.end};
     std::vector<ast::Expr> children;
     children.push_back(std::move(lhs));
     children.push_back(std::move(rhs));
     lhs = make_node(ast::ExprKind::Binary, op, std::move(children), span);
-    check_height(lhs, x3::_where(ctx).begin());
+    check_height(lhs, op_at, x3::_where(ctx).end(), op);
   };
 }
 
@@ -373,7 +378,7 @@ auto apply_prefix(const char* op) {
       std::vector<ast::Expr> children;
       children.push_back(std::move(operand));
       operand = make_node(ast::ExprKind::Unary, op, std::move(children), span);
-      check_height(operand, it->begin());
+      check_height(operand, it->begin(), it->end(), op);
     }
     x3::_val(ctx) = std::move(operand);
   };
@@ -443,6 +448,7 @@ auto const postfix_expr_body_def =
       ast::Expr& receiver = x3::_val(ctx);
       ast::Identifier& member = at_c<0>(a);
       auto& arguments = at_c<1>(a);
+      const char* dot_at = state_of(ctx).begin + receiver.span.end;
       Span span{receiver.span.begin, member.span.end};
       std::vector<ast::Expr> children;
       children.push_back(std::move(receiver));
@@ -453,7 +459,7 @@ auto const postfix_expr_body_def =
         span.end = static_cast<uint32_t>(x3::_where(ctx).end() - state_of(ctx).begin);
       }
       receiver = make_node(kind, std::move(member.name), std::move(children), span);
-      check_height(receiver, x3::_where(ctx).begin());
+      check_height(receiver, dot_at, x3::_where(ctx).end(), ".");
     })]);
 
 // call_arguments ::= '(' (expr (',' expr)*)? ')'
@@ -665,8 +671,9 @@ auto make_statement(ast::StmtKind kind) {
 }
 
 // if_statement ::= 'if' expr block ('else' (if_statement | block))?
+// Only an `else if` counts against the chain's limit: a final `else { … }` is no link.
 auto const if_statement_body_def =
-    (kw_if > expr > block > -(kw_else > (guard_else_if[if_statement] | block)))[([](auto& ctx) {
+    (kw_if > expr > block > -(kw_else > ((&kw_if >> guard_else_if[if_statement]) | block)))[([](auto& ctx) {
   auto& a = x3::_attr(ctx);
   ast::Stmt& s = x3::_val(ctx);
   s.kind = ast::StmtKind::If;

@@ -14,8 +14,9 @@ namespace flow::compiler::syntax {
 //! How deep expressions, types and blocks may nest before the parser stops with E0005.
 inline constexpr uint32_t kMaxNesting = 64;
 
-//! How tall an expression tree may be (`a + b + … + z` is as tall as it has terms). Later passes
-//! recurse over expressions, so their depth is bounded, but more generously than nesting.
+//! How many operators tall an expression tree may be (`a + b + … + z` is one operator shorter
+//! than it has terms, so 257 terms are the most). Later passes recurse over expressions, so their
+//! depth is bounded, but more generously than nesting.
 inline constexpr uint32_t kMaxExpressionHeight = 256;
 
 struct DeclarationParse {
