@@ -54,6 +54,9 @@ bool Job::open(const compiler::codegen::Program& program, Producer& producer, st
   rd_kafka_conf_set(conf, "group.id", config_.app_id.c_str(), message, sizeof message);
   rd_kafka_conf_set(conf, "enable.auto.commit", "false", message, sizeof message);
   rd_kafka_conf_set(conf, "enable.auto.offset.store", "false", message, sizeof message);
+  // An offset Kafka no longer holds (retention deleted records before they were read) is an error
+  // the task stops the run with (PartitionTask::trigger), never a silent jump to the end.
+  rd_kafka_conf_set(conf, "auto.offset.reset", "error", message, sizeof message);
   if (config_.log_level == LogLevel::Trace)
     rd_kafka_conf_set(conf, "debug", "consumer,cgrp,fetch", message, sizeof message);
   consumer_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, message, sizeof message);

@@ -3,7 +3,8 @@
 # stopped application resumes at, before it read them (here: DeleteRecords, what retention does).
 #  - by default the run stops (exit 1), naming the topic, the partition, both offsets and how
 #    many records were deleted, and nothing moves on;
-#  - with --on-retention-gap skip it goes on at the low watermark and reports the records skipped.
+#  - with --on-retention-gap skip it goes on at the low watermark and reports the records skipped;
+#  - records deleted while it runs, before it read them, stop the run too (no jump to the end).
 # Usage: retention_gap.sh FLOWRUN FLOWC ADMIN BROKER_DIR
 set -euo pipefail
 flowrun=$1 flowc=$2 admin=$3 broker_dir=$4
@@ -58,6 +59,39 @@ elif ! grep -qF "skipped 5 records retention deleted before they were processed 
      ! grep -qE "^flowrun: 5 records in, .*; 5 skipped, deleted by retention before they were read$" "$work/skipped.err"; then
   fail "--on-retention-gap skip: the 5 records skipped are not reported:"; cat "$work/skipped.err"
 else
-  echo "ok: --on-retention-gap skip goes on: $(grep -F 'records in' "$work/skipped.err")"
+  echo "ok: --on-retention-gap skip goes on: $(grep -F 'skipped, deleted' "$work/skipped.err")"
+fi
+# While it runs: flowrun is stopped (SIGSTOP) once it has caught up at offset 20, 10 records
+# arrive one by one, those before offset 25 are deleted, and it goes on. Fetching one record at a
+# time (max.partition.fetch.bytes=1), the fetch it had waiting returns offset 20 (or nothing, when
+# it timed out before the first record came), the next one asks for offset 21 (or 20): no longer
+# held. That stops the run; it never jumps to the end.
+# (Not under `timeout`: SIGSTOP must reach flowrun itself. Its limit is the wait below, then
+# SIGTERM, and the trap's SIGKILL.)
+"$flowrun" run "$app" --brokers "$brokers" --state-dir "$work/state" \
+  -X max.partition.fetch.bytes=1 >"$work/running.out" 2>"$work/running.err" &
+running=$!
+trap 'stop_pid "$running"; rm -rf "$work"' EXIT
+for _ in $(seq 100); do grep -q "worker thread" "$work/running.err" && break; sleep 0.1; done
+sleep 2
+kill -STOP "$running"
+for i in $(seq 20 29); do
+  echo "{\"user\":\"u$((i % 3))\",\"seq\":$i,\"n\":1}" | timeout -k 5 30 kcat -P -b "$brokers" -t "$topic" -p 0
+done
+timeout -k 5 60 "$admin" "$brokers" delete-records "$topic" 0 25
+kill -CONT "$running"
+for _ in $(seq 300); do kill -0 "$running" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$running" 2>/dev/null; then
+  kill -TERM "$running"
+  wait "$running" || true
+  fail "records deleted while running: flowrun ran on (stopped with SIGTERM after 30 s):"; cat "$work/running.err"
+else
+  set +e; wait "$running"; rc=$?; set -e
+  want="partition 0: the records from offset 2[01] on are gone"
+  if [ "$rc" -ne 1 ] || ! grep -qE -- "$want" "$work/running.err"; then
+    fail "records deleted while running: exit $rc, expected 1 with \"$want\":"; cat "$work/running.err"
+  else
+    echo "ok: records deleted while running stop the run: $(grep -F 'are gone' "$work/running.err")"
+  fi
 fi
 exit "$status"
