@@ -152,7 +152,7 @@ bool Job::open(const compiler::codegen::Program& program, Producer& producer, st
         rd_kafka_query_watermark_offsets(consumer_, input.source->topic.c_str(), partition, &low, &high, 10'000);
         input.end_offset = high;
         auto start = start_offset(input.source->topic, partition,
-                                  it != offsets.end() ? std::optional(it->second) : std::nullopt, low,
+                                  it != offsets.end() ? std::optional(it->second) : std::nullopt, low, high,
                                   config_.on_retention_gap, error);
         if (!start) return false;
         input.next_offset = start->offset;

@@ -6,9 +6,18 @@
 namespace flow::runtime {
 
 std::optional<StartOffset> start_offset(const std::string& topic, int32_t partition,
-                                        std::optional<int64_t> checkpointed, int64_t low, RetentionGap gap,
-                                        std::string& error) {
+                                        std::optional<int64_t> checkpointed, int64_t low, int64_t high,
+                                        RetentionGap gap, std::string& error) {
   if (!checkpointed) return StartOffset{low, 0};  // nothing read before: nothing of ours was deleted
+  if (*checkpointed > high) {
+    // Kafka's consumer would jump to the end, past records no run has read.
+    error = fmt::format(
+        "topic `{}` partition {}: the checkpoint resumes at offset {} but the topic ends at offset {}: it holds fewer "
+        "records than the application has read (was it deleted and created again, or is this another cluster?); "
+        "to read it from its start, give a new `--state-dir` (or delete the state directory)",
+        topic, partition, *checkpointed, high);
+    return std::nullopt;
+  }
   if (*checkpointed >= low) return StartOffset{*checkpointed, 0};
   int64_t deleted = low - *checkpointed;
   if (gap == RetentionGap::Skip) return StartOffset{low, deleted};

@@ -19,12 +19,13 @@ struct StartOffset {
   int64_t skipped = 0;  //!< records deleted by retention between the checkpoint and `offset`
 };
 
-//! The start of `topic`'s `partition`, whose oldest record still held is at `low`: its
+//! The start of `topic`'s `partition`, which holds the offsets from `low` to before `high`: its
 //! checkpointed offset (none: a first run, which starts at the oldest record held). Nothing,
 //! with `error` naming the partition, both offsets, the records lost and what to do, when the
-//! checkpoint is below `low` and `gap` is Stop.
+//! checkpoint is below `low` and `gap` is Stop, or is beyond `high` (the topic holds fewer
+//! records than were read: created again, or another cluster).
 std::optional<StartOffset> start_offset(const std::string& topic, int32_t partition,
-                                        std::optional<int64_t> checkpointed, int64_t low, RetentionGap gap,
-                                        std::string& error);
+                                        std::optional<int64_t> checkpointed, int64_t low, int64_t high,
+                                        RetentionGap gap, std::string& error);
 
 }  // namespace flow::runtime

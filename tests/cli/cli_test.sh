@@ -129,6 +129,16 @@ rm "$tmp/no-current/clicks-0/CURRENT"
 expect 1 "the state store in .*/no-current/clicks-0. is damaged: it holds LevelDB files .* but no .CURRENT. file" \
   -- "$flowrun" run "$tmp/one_partition.flow" --embedded-kafka --until-idle --state-dir "$tmp/no-current"
 
+# A checkpoint beyond the topic's end (a topic created again; here a new embedded Kafka with less
+# input) stops the run; Kafka's consumer would jump to the end, past records never read.
+head -n 3 "$root/examples/clicks/input/clicks.jsonl" > "$tmp/three.jsonl"
+"$flowrun" run "$tmp/one_partition.flow" --embedded-kafka --until-idle --state-dir "$tmp/beyond" \
+  --input clicks="$root/examples/clicks/input/clicks.jsonl" >/dev/null 2>&1 \
+  || { echo "FAIL: the run before the shorter topic failed"; failures=$((failures + 1)); }
+expect 1 "topic .clicks. partition 0: the checkpoint resumes at offset 11 but the topic ends at offset 3" \
+  -- "$flowrun" run "$tmp/one_partition.flow" --embedded-kafka --until-idle --state-dir "$tmp/beyond" \
+  --input clicks="$tmp/three.jsonl"
+
 # --on-retention-gap takes stop or skip (its behaviour: real kafka: retention gap …).
 expect 2 "--on-retention-gap. takes stop or skip, not .later." \
   -- "$flowrun" run "$root/examples/clicks/clicks.flow" --embedded-kafka --on-retention-gap later
