@@ -39,6 +39,12 @@ std::string damaged_help(const std::string& directory) {
                      directory, root.empty() ? directory : root);
 }
 
+//! A read that failed: damage (a checksum) or an I/O error, with what to do.
+std::string unreadable(const std::string& directory, const leveldb::Status& status) {
+  return fmt::format("the state store in `{}` is damaged or cannot be read ({}); {}", directory, status.ToString(),
+                     damaged_help(directory));
+}
+
 //! A LevelDB table, write-ahead log or manifest (`000005.ldb`, `000003.log`, `MANIFEST-000002`):
 //! the files that hold a store's data. `MANIFEST-000001` alone is what a first open leaves when
 //! it stops before writing `CURRENT` (no data yet), so it does not count.
@@ -108,16 +114,24 @@ std::unique_ptr<StateStore> StateStore::open(const std::string& directory, std::
     return nullptr;
   }
   store->db_.reset(db);
+  std::optional<std::string> counts;
   try {
-    if (auto counts = store->read_committed(kCountsKey)) {
+    counts = store->read_committed(kCountsKey);
+    store->committed_offsets();  // read once here, where damage is an error the caller gets
+  } catch (const StateCorruption& e) {
+    error = e.what();
+    return nullptr;
+  }
+  if (counts) {
+    try {
       ValueReader reader(*counts);
       store->keys_ = reader.varint();
       store->bytes_ = static_cast<int64_t>(reader.varint());
+    } catch (const StateCorruption& e) {
+      error = fmt::format("the state store in `{}` is damaged: its key and byte counts cannot be read ({}); {}",
+                          directory, e.what(), damaged_help(directory));
+      return nullptr;
     }
-    store->committed_offsets();  // read once here, where damage is an error the caller gets
-  } catch (const StateCorruption& e) {
-    error = fmt::format("the state store in `{}` is damaged: {}; {}", directory, e.what(), damaged_help(directory));
-    return nullptr;
   }
   return store;
 }
@@ -126,7 +140,7 @@ std::optional<std::string> StateStore::read_committed(std::string_view key) {
   std::string value;
   leveldb::Status status = db_->Get(checked_reads(), leveldb::Slice(key.data(), key.size()), &value);
   if (status.IsNotFound()) return std::nullopt;
-  if (!status.ok()) throw StateCorruption("cannot read the state store in `" + directory_ + "`: " + status.ToString());
+  if (!status.ok()) throw StateCorruption(unreadable(directory_, status));
   return value;
 }
 
@@ -227,8 +241,7 @@ std::vector<std::pair<std::string, std::string>> StateStore::scan(std::string_vi
       it->Next();
     }
   }
-  if (!it->status().ok())
-    throw StateCorruption("cannot read the state store in `" + directory_ + "`: " + it->status().ToString());
+  if (!it->status().ok()) throw StateCorruption(unreadable(directory_, it->status()));
   return out;
 }
 
@@ -284,8 +297,7 @@ std::map<std::string, int64_t> StateStore::committed_offsets() {
   std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(checked_reads()));
   for (it->Seek(std::string(1, kOffsetPrefix)); it->Valid() && it->key()[0] == kOffsetPrefix; it->Next())
     out[std::string(view(it->key()).substr(1))] = read_ordered(view(it->value()));
-  if (!it->status().ok())
-    throw StateCorruption("cannot read the offsets in the state store in `" + directory_ + "`: " + it->status().ToString());
+  if (!it->status().ok()) throw StateCorruption(unreadable(directory_, it->status()));
   return out;
 }
 
