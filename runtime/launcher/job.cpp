@@ -56,6 +56,9 @@ bool Job::open(const compiler::codegen::Program& program, Producer& producer, st
   rd_kafka_conf_set(conf, "group.id", config_.app_id.c_str(), message, sizeof message);
   rd_kafka_conf_set(conf, "enable.auto.commit", "false", message, sizeof message);
   rd_kafka_conf_set(conf, "enable.auto.offset.store", "false", message, sizeof message);
+  // An offset Kafka no longer holds (retention deleted records before they were read) is an error
+  // the task stops the run with (PartitionTask::trigger), never a silent jump to the end.
+  rd_kafka_conf_set(conf, "auto.offset.reset", "error", message, sizeof message);
   if (config_.log_level == LogLevel::Trace)
     rd_kafka_conf_set(conf, "debug", "consumer,cgrp,fetch", message, sizeof message);
   consumer_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, message, sizeof message);
@@ -156,11 +159,20 @@ bool Job::open(const compiler::codegen::Program& program, Producer& producer, st
       auto offsets = task->committed_offsets();
       for (auto& input : task->inputs()) {
         auto it = offsets.find(fmt::format("{}/{}", input.source->topic, partition));
-        input.next_offset = it != offsets.end() ? it->second : 0;
         int64_t low = 0, high = 0;
         rd_kafka_query_watermark_offsets(consumer_, input.source->topic.c_str(), partition, &low, &high, 10'000);
         input.end_offset = high;
-        input.next_offset = std::max<int64_t>(input.next_offset, low);
+        auto start = start_offset(input.source->topic, partition,
+                                  it != offsets.end() ? std::optional(it->second) : std::nullopt, low, high,
+                                  config_.on_retention_gap, error);
+        if (!start) return false;
+        input.next_offset = start->offset;
+        if (start->skipped && config_.log_level >= LogLevel::Warn)
+          fmt::print(stderr,
+                     "flowrun: warning: topic `{}` partition {}: skipped {} records retention deleted before they "
+                     "were processed (offsets {} to {}; --on-retention-gap skip)\n",
+                     input.source->topic, partition, start->skipped, it->second, low - 1);
+        retention_skipped_ += start->skipped;
         rd_kafka_topic_partition_list_add(assignment, input.source->topic.c_str(), partition)->offset =
             input.next_offset;
       }

@@ -18,6 +18,7 @@
 #include "compiler/plan/plan.hpp"
 #include "runtime/kafka/kafka_client.hpp"
 #include "runtime/launcher/run_options.hpp"
+#include "runtime/launcher/start_offset.hpp"
 #include "runtime/state/stateful_operator.hpp"
 #include "runtime/tasks/partition_task.hpp"
 
@@ -31,6 +32,8 @@ struct JobConfig {
   int threads = 1;
   LogLevel log_level = LogLevel::Info;
   bool progress_json = false;
+  //! A checkpoint below its partition's low watermark stops the run, or is skipped (counted).
+  RetentionGap on_retention_gap = RetentionGap::Stop;
   bool capture_stdout = false;  //!< keep `sink … to stdout` lines (captured_stdout) instead of printing
   //! The processing-time clock (default: the system clock); tests drive a virtual one.
   ProcessingClock clock;
@@ -79,6 +82,8 @@ class Job {
   int64_t dead_lettered() const { return shared_.dead_lettered.load(); }
   //! Of those, the ones written as a truncated copy (too large for their dead-letter topic).
   int64_t dead_letters_truncated() const { return shared_.dead_letters_truncated.load(); }
+  //! Records retention deleted before they were read, skipped at the start (--on-retention-gap skip).
+  int64_t retention_skipped() const { return retention_skipped_; }
   int64_t metric(size_t index) const { return shared_.metrics[index]->load(); }
   //! The lines a `sink … to stdout` query wrote, with JobConfig::capture_stdout (after stop_workers).
   std::vector<std::string> captured_stdout(int32_t query) const {
@@ -107,6 +112,7 @@ class Job {
   // What the previous progress report saw, to report rates and changes.
   std::vector<int64_t> last_source_in_, last_query_out_;
   int64_t last_triggers_ = 0, last_trigger_ns_ = 0;
+  int64_t retention_skipped_ = 0;
 };
 
 }  // namespace flow::runtime

@@ -27,7 +27,8 @@ std::optional<RunOptions> parse_run_options(const std::vector<std::string>& args
     } else if (arg == "--show-output") {
       options.show_output = true;
     } else if (arg == "--brokers" || arg == "--app-id" || arg == "--state-dir" || arg == "--threads" ||
-               arg == "--input" || arg == "-X" || arg == "--log-level" || arg == "--progress") {
+               arg == "--input" || arg == "-X" || arg == "--log-level" || arg == "--progress" ||
+               arg == "--on-retention-gap") {
       auto value = value_of(i, arg);
       if (!value) return std::nullopt;
       if (arg == "--brokers") {
@@ -67,6 +68,12 @@ std::optional<RunOptions> parse_run_options(const std::vector<std::string>& args
           return std::nullopt;
         }
         options.progress_json = *value == "json";
+      } else if (arg == "--on-retention-gap") {
+        if (*value != "stop" && *value != "skip") {
+          error = fmt::format("`--on-retention-gap` takes stop or skip, not `{}`", *value);
+          return std::nullopt;
+        }
+        options.on_retention_gap = *value == "skip" ? RetentionGap::Skip : RetentionGap::Stop;
       }
     } else if (arg.starts_with("-")) {
       error = fmt::format("unknown option `{}`", arg);

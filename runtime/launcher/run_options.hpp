@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "runtime/launcher/start_offset.hpp"
+
 namespace flow::runtime {
 
 enum class LogLevel { Error, Warn, Info, Debug, Trace };
@@ -23,6 +25,7 @@ struct RunOptions {
   LogLevel log_level = LogLevel::Info;
   bool progress_json = false;                    //!< --progress json
   bool show_output = false;                      //!< --show-output: print sink topics at the end
+  RetentionGap on_retention_gap = RetentionGap::Stop;  //!< --on-retention-gap stop|skip
 };
 
 //! Parses `flowrun run` arguments (after the command); on error returns nothing and sets `error`.

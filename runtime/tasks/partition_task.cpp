@@ -178,6 +178,17 @@ void PartitionTask::trigger(int64_t max_records_default) {
     records.clear();
     for (ssize_t i = 0; i < n; ++i) {
       rd_kafka_message_t* m = messages[i];
+      if (m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET) {
+        // The consumer's `auto.offset.reset` is `error` (Job): Kafka no longer holds the offset to
+        // read next, so records were deleted before they were read. Stopped, not skipped.
+        fail_with("reading",
+                  fmt::format("topic `{}` partition {}: the records from offset {} on are gone ({}): retention "
+                              "deleted records before they were read; run again, and the start names the records "
+                              "lost (`--on-retention-gap skip` goes on without them, counting them)",
+                              input.source->topic, input.partition, input.next_offset, rd_kafka_message_errstr(m))
+                      .c_str());
+        break;
+      }
       if (m->err) continue;  // partition EOF and transient errors are not records
       rd_kafka_timestamp_type_t type;
       records.push_back({static_cast<const char*>(m->payload), static_cast<int64_t>(m->len),

@@ -104,5 +104,44 @@ expect 1 "query .sessionize. has 4 state fields, the query declares 5: the state
   -- "$flowrun" run "$tmp/v2.flow" --embedded-kafka --until-idle --state-dir "$tmp/versions" \
   --input clicks="$tmp/twice.jsonl"
 
+# --state-dir that is a file, lies under a file, or cannot be created: a message naming it, exit 1
+# (not an uncaught std::filesystem_error and SIGABRT).
+: > "$tmp/a-file"
+expect 1 "the state directory .*/a-file. is a file, not a directory; give .--state-dir. a directory" \
+  -- "$flowrun" run "$root/examples/clicks/clicks.flow" --embedded-kafka --until-idle --state-dir "$tmp/a-file"
+expect 1 "cannot create the state directory .*/a-file/state.: .*/a-file. is a file, not a directory" \
+  -- "$flowrun" run "$root/examples/clicks/clicks.flow" --embedded-kafka --until-idle --state-dir "$tmp/a-file/state"
+expect 1 "cannot create the state directory ./sys/flow-state-test/s.: Operation not permitted" \
+  -- "$flowrun" run "$root/examples/clicks/clicks.flow" --embedded-kafka --until-idle --state-dir /sys/flow-state-test/s
+
+# A damaged state store stops the next run with the store and what to do, rather than running on
+# without the state it lost: one flipped byte in a task's write-ahead log; a deleted CURRENT.
+for damage in flipped-byte no-current; do
+  "$flowrun" run "$tmp/one_partition.flow" --embedded-kafka --until-idle --state-dir "$tmp/$damage" \
+    --input clicks="$root/examples/clicks/input/clicks.jsonl" >/dev/null 2>&1 \
+    || { echo "FAIL: the run before the $damage damage failed"; failures=$((failures + 1)); }
+done
+log=$(ls "$tmp/flipped-byte/clicks-0/"[0-9]*.log)
+python3 -c 'import sys; f = open(sys.argv[1], "r+b"); f.seek(24); b = f.read(1); f.seek(24); f.write(bytes([b[0] ^ 0x20]))' "$log"
+expect 1 "the state store in .*/flipped-byte/clicks-0. is damaged \(Corruption: .*\); restore .*/flipped-byte/clicks-0. from a backup, or delete the state directory .*/flipped-byte." \
+  -- "$flowrun" run "$tmp/one_partition.flow" --embedded-kafka --until-idle --state-dir "$tmp/flipped-byte"
+rm "$tmp/no-current/clicks-0/CURRENT"
+expect 1 "the state store in .*/no-current/clicks-0. is damaged: it holds LevelDB files .* but no .CURRENT. file" \
+  -- "$flowrun" run "$tmp/one_partition.flow" --embedded-kafka --until-idle --state-dir "$tmp/no-current"
+
+# A checkpoint beyond the topic's end (a topic created again; here a new embedded Kafka with less
+# input) stops the run; Kafka's consumer would jump to the end, past records never read.
+head -n 3 "$root/examples/clicks/input/clicks.jsonl" > "$tmp/three.jsonl"
+"$flowrun" run "$tmp/one_partition.flow" --embedded-kafka --until-idle --state-dir "$tmp/beyond" \
+  --input clicks="$root/examples/clicks/input/clicks.jsonl" >/dev/null 2>&1 \
+  || { echo "FAIL: the run before the shorter topic failed"; failures=$((failures + 1)); }
+expect 1 "topic .clicks. partition 0: the checkpoint resumes at offset 11 but the topic ends at offset 3" \
+  -- "$flowrun" run "$tmp/one_partition.flow" --embedded-kafka --until-idle --state-dir "$tmp/beyond" \
+  --input clicks="$tmp/three.jsonl"
+
+# --on-retention-gap takes stop or skip (its behaviour: real kafka: retention gap …).
+expect 2 "--on-retention-gap. takes stop or skip, not .later." \
+  -- "$flowrun" run "$root/examples/clicks/clicks.flow" --embedded-kafka --on-retention-gap later
+
 echo "$failures failed"
 [ "$failures" -eq 0 ]

@@ -14,6 +14,7 @@
 #include "runtime/kafka/embedded_kafka.hpp"
 #include "runtime/launcher/input_loader.hpp"
 #include "runtime/launcher/job.hpp"
+#include "runtime/launcher/state_directory.hpp"
 
 namespace flow::runtime {
 
@@ -80,6 +81,11 @@ std::optional<plan::Plan> check_application(const std::string& path) {
 void request_stop() { stop_requested = true; }
 
 int run_application(const RunOptions& options) {
+  // The state directory holds the code cache too: checked before anything is written to it.
+  if (std::string error = prepare_state_directory(options.state_dir); !error.empty()) {
+    fmt::print(stderr, "flowrun: {}\n", error);
+    return 1;
+  }
   // Generated code first: nothing connects to Kafka if the application cannot compile.
   std::optional<plan::Plan> checked;
   std::unique_ptr<compiler::codegen::Program> program;
@@ -168,6 +174,7 @@ int run_application(const RunOptions& options) {
   config.threads = options.threads;
   config.log_level = options.log_level;
   config.progress_json = options.progress_json;
+  config.on_retention_gap = options.on_retention_gap;
   auto job = Job::start(p, *program, *producer, config, error);
   if (!job) {
     fmt::print(stderr, "flowrun: {}\n", error);
@@ -193,13 +200,16 @@ int run_application(const RunOptions& options) {
   // Records in: the application's input. Queries chained through its own topics read more.
   int64_t chained_in = job->records_in() - job->records_in_from_outside();
   if (logs(options, LogLevel::Info))
-    fmt::print(stderr, "flowrun: {} records in, {} out, {} dead-lettered{} in {:.2f} s{}\n",
+    fmt::print(stderr, "flowrun: {} records in, {} out, {} dead-lettered{} in {:.2f} s{}{}\n",
                job->records_in_from_outside(), job->records_out(), job->dead_lettered(),
                job->dead_letters_truncated()
                    ? fmt::format(" ({} of them truncated to fit their topic)", job->dead_letters_truncated())
                    : "",
                elapsed,
-               chained_in ? fmt::format(" ({} more read back from the application's own topics)", chained_in) : "");
+               chained_in ? fmt::format(" ({} more read back from the application's own topics)", chained_in) : "",
+               job->retention_skipped()
+                   ? fmt::format("; {} skipped, deleted by retention before they were read", job->retention_skipped())
+                   : "");
   for (size_t m = 0; m < p.metrics.size() && logs(options, LogLevel::Info); ++m)
     fmt::print(stderr, "flowrun: metric {} = {}\n", p.metrics[m].name, job->metric(m));
 
