@@ -68,6 +68,22 @@ expect 2 "--partitions. takes positive counts" -- "$flowrun" test "$root/example
 expect 2 "no application given" -- "$flowrun" test
 expect 1 "is not a source of the application" -- "$flowrun" test "$root/examples/clicks/clicks.flow" --fixtures "$root/examples/clean_and_route"
 
+# flowrun test --update checks every write: an expected/ that is a file, an expected file that is
+# a folder: exit 1 naming the path and the reason, and never "wrote" for what was not written.
+update_check() {  # update_check NAME PATTERN: flowrun test --update on $tmp/NAME must fail so
+  local out err status
+  out=$(timeout -k 5 120 "$flowrun" test "$tmp/$1/clicks.flow" --update 2>"$tmp/$1.err"); status=$?
+  err=$(cat "$tmp/$1.err")
+  if [ "$status" = 1 ] && grep -qE -- "$2" <<<"$err" && ! grep -q "wrote $tmp/$1/expected/page_views" <<<"$out"; then
+    echo "ok: flowrun test --update ($1) fails with /$2/"
+  else echo "FAIL: flowrun test --update ($1): exit $status"; echo "$out"; echo "$err"; failures=$((failures + 1)); fi
+}
+cp -r "$root/examples/clicks" "$tmp/update_file" && rm -r "$tmp/update_file/expected" && : > "$tmp/update_file/expected"
+update_check update_file "cannot create folder .*update_file/expected.: Not a directory"
+cp -r "$root/examples/clicks" "$tmp/update_dir" && rm "$tmp/update_dir/expected/page_views.jsonl" \
+  && mkdir "$tmp/update_dir/expected/page_views.jsonl"
+update_check update_dir "cannot replace .*update_dir/expected/page_views.jsonl.: Is a directory"
+
 # Progress: a per-query JSON line (records, rate, watermark, lag, state, trigger time) and an
 # application line, at least once per run (the last report comes when the input is read).
 progress=$("$flowrun" run "$root/examples/clicks/clicks.flow" --embedded-kafka --until-idle --progress json \
