@@ -107,18 +107,22 @@ RunResult run_fixture(const TestOptions& options, const plan::Plan& p, const Fix
     return result;
   }
   std::atomic<bool> never_stop{false};
-  for (const FixturePhase& phase : fixture.phases) {
+  for (size_t k = 0; k < fixture.phases.size(); ++k) {
+    const FixturePhase& phase = fixture.phases[k];
     // No partition stops holding the watermark back before the broker has the phase's input.
     job->hold_watermarks();
     for (const auto& [name, lines] : phase.records) {
       int64_t count = 0;
-      if (!produce_lines(*producer, p, *p.find_source(name), lines, error, count)) {
+      std::string origin = fmt::format("input/{}.jsonl (phase {} of {})", name, k + 1, fixture.phases.size());
+      if (!produce_lines(*producer, p, *p.find_source(name), lines, origin, error, count)) {
         result.failure = error;
         return result;
       }
     }
     if (!producer->flush(30'000)) {
-      result.failure = "the embedded Kafka did not acknowledge the input";
+      std::string why = producer->delivery_failure();
+      result.failure = fmt::format("the embedded Kafka did not acknowledge the input ({})",
+                                   why.empty() ? "no answer within 30 s" : why);
       return result;
     }
     job->mark_end_offsets();
