@@ -1,6 +1,7 @@
 // The run loop. Threads: the main thread serves librdkafka events and prints progress; a fixed pool
 // of worker threads runs task triggers. A worker never blocks on a fetch (it takes what a
-// partition queue holds, with a zero timeout), so fewer cores than tasks is slower, never stalled.
+// partition queue holds, with a zero timeout), so fewer cores than tasks is slower, never stalled;
+// a worker that found nothing to do sleeps until a queue receives records (work_signal.hpp).
 #include "runtime/launcher/job.hpp"
 
 #include <fmt/format.h>
@@ -39,6 +40,10 @@ std::unique_ptr<Job> Job::start(const plan::Plan& plan, const compiler::codegen:
 
 Job::~Job() {
   stop_workers();
+  // The partition queues outlive this job's handles on them (they belong to the consumer).
+  for (auto& task : tasks_)
+    for (auto& input : task->inputs())
+      if (input.queue) rd_kafka_queue_cb_event_enable(input.queue, nullptr, nullptr);
   tasks_.clear();  // their queues and spilled records belong to the consumer: released first
   if (consumer_) {
     rd_kafka_consumer_close(consumer_);
@@ -187,8 +192,15 @@ bool Job::open(const compiler::codegen::Program& program, Producer& producer, st
     for (auto& input : task->inputs()) {
       input.queue = rd_kafka_queue_get_partition(consumer_, input.source->topic.c_str(), input.partition);
       rd_kafka_queue_forward(input.queue, nullptr);
+      rd_kafka_queue_cb_event_enable(input.queue, &WorkSignal::on_queue_event, &work_signal_);
     }
 
+  // A worker runs one task at a time: threads beyond the tasks would only sit idle.
+  int asked = config_.threads;
+  config_.threads = std::max(1, std::min(asked, static_cast<int>(tasks_.size())));
+  if (asked > config_.threads && config_.log_level >= LogLevel::Info)
+    fmt::print(stderr, "flowrun: {} threads asked for {} task{}: starting {} (a worker runs one task at a time)\n",
+               asked, tasks_.size(), tasks_.size() == 1 ? "" : "s", config_.threads);
   if (config_.log_level >= LogLevel::Info) {
     compiler::physical::CoreBudget budget = compiler::physical::core_budget(p, physical_);
     int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -206,10 +218,13 @@ void Job::start_workers() {
     workers_.emplace_back([this, w] {
       size_t next = static_cast<size_t>(w);
       while (!workers_stop_.load(std::memory_order_relaxed)) {
+        // Read before looking: a queue that receives records while this worker looks wakes it.
+        uint64_t seen = work_signal_.generation();
         bool worked = false;
         for (size_t k = 0; k < tasks_.size(); ++k) worked |= tasks_[(next + k) % tasks_.size()]->try_trigger(10'000);
         next++;
-        if (!worked) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        if (!worked && !workers_stop_.load(std::memory_order_relaxed))
+          work_signal_.wait_after(seen, w == 0 ? WorkSignal::kIdleWait : WorkSignal::kSpareWait);
       }
     });
   }
@@ -217,6 +232,7 @@ void Job::start_workers() {
 
 void Job::stop_workers() {
   workers_stop_ = true;
+  work_signal_.notify_all();
   for (auto& worker : workers_) worker.join();
   workers_.clear();
   // Triggers commit when their outputs are acknowledged, which may be after the last one ran.
@@ -235,10 +251,12 @@ void Job::mark_end_offsets() {
       input.end_offset = high;
     }
   shared_.watermarks.allow();
+  work_signal_.notify_all();  // idle partitions may now be judged caught up
 }
 
 void Job::hold_watermarks() {
   shared_.watermarks.hold();
+  work_signal_.notify_all();
 }
 
 bool Job::any_chained() const {
@@ -274,6 +292,7 @@ void Job::hand_to_task(rd_kafka_message_t* event) {
     for (size_t i = 0; i < task->inputs().size(); ++i)
       if (task->inputs()[i].source->topic == topic && task->inputs()[i].partition == event->partition) {
         task->spill(i, event);
+        work_signal_.notify_one();
         return;
       }
   rd_kafka_message_destroy(event);

@@ -21,6 +21,7 @@
 #include "runtime/launcher/start_offset.hpp"
 #include "runtime/state/stateful_operator.hpp"
 #include "runtime/tasks/partition_task.hpp"
+#include "runtime/tasks/work_signal.hpp"
 
 namespace flow::runtime {
 
@@ -29,7 +30,7 @@ struct JobConfig {
   KafkaProperties kafka_properties;
   std::string app_id;
   std::string state_dir;
-  int threads = 1;
+  int threads = 1;  //!< at most one per task is started: a worker runs one task at a time
   LogLevel log_level = LogLevel::Info;
   bool progress_json = false;
   //! A checkpoint below its partition's low watermark stops the run, or is skipped (counted).
@@ -108,6 +109,7 @@ class Job {
   rd_kafka_t* consumer_ = nullptr;
   std::vector<std::unique_ptr<PartitionTask>> tasks_;
   std::atomic<bool> workers_stop_{false};
+  WorkSignal work_signal_;  //!< idle workers wait on it (work_signal.hpp)
   std::vector<std::thread> workers_;
   // What the previous progress report saw, to report rates and changes.
   std::vector<int64_t> last_source_in_, last_query_out_;

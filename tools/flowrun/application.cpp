@@ -28,6 +28,15 @@ using Clock = std::chrono::steady_clock;
 
 bool logs(const RunOptions& options, LogLevel level) { return options.log_level >= level; }
 
+//! SIGINT/SIGTERM during start-up (compiling, connecting, loading input, opening state) stops it at
+//! the next step instead of being noticed only once the job runs.
+bool stopped_starting(const RunOptions& options) {
+  if (!stop_requested) return false;
+  if (logs(options, LogLevel::Info))
+    fmt::print(stderr, "flowrun: stopped during start-up (signal), before the job started\n");
+  return true;
+}
+
 //! The checked plan of `checked`, after printing its diagnostics; nothing when it has errors.
 std::optional<plan::Plan> checked_plan(compiler::CheckedFile checked) {
   fmt::print(stderr, "{}", checked.rendered());
@@ -114,6 +123,7 @@ int run_application(const RunOptions& options) {
   }
   const plan::Plan& p = *checked;
   std::string error;
+  if (stopped_starting(options)) return 0;
 
   std::unique_ptr<EmbeddedKafka> embedded;
   std::string brokers;
@@ -147,6 +157,7 @@ int run_application(const RunOptions& options) {
     return 1;
   }
   for (const auto& [name, file] : options.inputs) {
+    if (stopped_starting(options)) return 0;
     const plan::SourcePlan* source = p.find_source(name);
     if (!source)
       for (const auto& s : p.sources)
@@ -157,12 +168,24 @@ int run_application(const RunOptions& options) {
     }
     int64_t count = 0;
     std::vector<std::string> lines;
-    if (!read_lines(file, lines, error) || !produce_lines(*producer, p, *source, lines, error, count) ||
-        !producer->flush(30'000) ||
-        (embedded && !check_embedded_topic_kept(producer->handle(), source->topic, source->partitions, error))) {
-      fmt::print(stderr, "flowrun: {}\n", error.empty() ? "loading the input failed" : error);
+    if (!read_lines(file, lines, error) || !produce_lines(*producer, p, *source, lines, file, error, count)) {
+      fmt::print(stderr, "flowrun: `--input {}={}`: {}\n", name, file, error);
       return 1;
     }
+    if (!producer->flush(30'000)) {
+      std::string why = producer->delivery_failure();
+      fmt::print(stderr, "flowrun: `--input {}={}`: Kafka did not acknowledge the records of `{}` ({}); {} of them "
+                         "were sent, and part of them may be in topic `{}`\n",
+                 name, file, file, why.empty() ? "no answer within 30 s" : why, count, source->topic);
+      return 1;
+    }
+    if (embedded && !check_embedded_topic_kept(producer->handle(), source->topic, source->partitions, error)) {
+      fmt::print(stderr, "flowrun: {}\n", error);
+      return 1;
+    }
+    if (count == 0 && logs(options, LogLevel::Warn))
+      fmt::print(stderr, "flowrun: warning: `--input {}={}`: the file has no records (every line is empty)\n", name,
+                 file);
     fmt::print(stderr, "flowrun: loaded {} records from `{}` into topic `{}`\n", count, file, source->topic);
   }
 
@@ -175,6 +198,7 @@ int run_application(const RunOptions& options) {
   config.log_level = options.log_level;
   config.progress_json = options.progress_json;
   config.on_retention_gap = options.on_retention_gap;
+  if (stopped_starting(options)) return 0;
   auto job = Job::start(p, *program, *producer, config, error);
   if (!job) {
     fmt::print(stderr, "flowrun: {}\n", error);
