@@ -117,7 +117,7 @@ bool Job::open(const compiler::codegen::Program& program, Producer& producer, st
   // topic's own when the cluster says it (a copy that does not fit is truncated, not refused).
   for (const auto& source : p.sources) {
     int64_t limit = client_max_message_bytes(producer.handle());
-    if (source.dead_letter)
+    if (source.dead_letter && config_.cluster_describes_configs)
       if (std::optional<int64_t> topic = topic_max_message_bytes(producer.handle(), *source.dead_letter, 5'000))
         limit = std::min(limit, *topic);
     shared_.dead_letter_max_bytes.push_back(limit);

@@ -36,6 +36,9 @@ struct JobConfig {
   //! A checkpoint below its partition's low watermark stops the run, or is skipped (counted).
   RetentionGap on_retention_gap = RetentionGap::Stop;
   bool capture_stdout = false;  //!< keep `sink … to stdout` lines (captured_stdout) instead of printing
+  //! Whether the cluster answers DescribeConfigs (for the dead-letter topics' size limits): the
+  //! embedded Kafka (librdkafka's mock) never does, and asking would only wait out a timeout.
+  bool cluster_describes_configs = true;
   //! The processing-time clock (default: the system clock); tests drive a virtual one.
   ProcessingClock clock;
 };

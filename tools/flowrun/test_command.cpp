@@ -94,6 +94,7 @@ RunResult run_fixture(const TestOptions& options, const plan::Plan& p, const Fix
   std::atomic<int64_t> clock_ms{0};
   JobConfig config;
   config.brokers = brokers;
+  config.cluster_describes_configs = false;  // the embedded Kafka
   config.kafka_properties = options.kafka_properties;
   config.app_id = "flowrun-test";
   config.state_dir = (scratch / fmt::format("state-{}", partitions)).string();
