@@ -338,6 +338,18 @@ std::string time_text(int64_t ms) {
 
 }  // namespace
 
+int64_t Job::late_records(size_t query) const {
+  int64_t late = 0;
+  for (const auto& task : tasks_) late += task->late_records(query);
+  if (query < shared_.shared_state.size())
+    for (const auto& state : shared_.shared_state[query])
+      if (state) {
+        std::lock_guard lock(state->lock);
+        late += state->op->late_records();
+      }
+  return late;
+}
+
 void Job::report_progress(double seconds) {
   const plan::Plan& p = plan_;
   if (config_.log_level >= LogLevel::Debug)
@@ -394,16 +406,17 @@ void Job::report_progress(double seconds) {
         keys += state->op->live_keys();
       }
     double rate = static_cast<double>(query_in_since) / seconds;
+    int64_t late = late_records(q);
     if (config_.progress_json)
       fmt::print(stderr,
                  "{{\"query\":\"{}\",\"records_in\":{},\"records_per_second\":{:.0f},\"records_out\":{},"
-                 "\"watermark\":\"{}\",\"lag\":{},\"state_keys\":{},\"trigger_ms\":{:.2f}}}\n",
-                 query.name, query_in, rate, out, time_text(watermark), query_lag, keys, trigger_ms);
+                 "\"late\":{},\"watermark\":\"{}\",\"lag\":{},\"state_keys\":{},\"trigger_ms\":{:.2f}}}\n",
+                 query.name, query_in, rate, out, late, time_text(watermark), query_lag, keys, trigger_ms);
     else
       fmt::print(stderr,
-                 "flowrun: progress: query {}: {} in ({:.0f}/s), {} out, watermark {}, lag {}, {} state keys, "
-                 "trigger {:.2f} ms\n",
-                 query.name, query_in, rate, out, time_text(watermark), query_lag, keys, trigger_ms);
+                 "flowrun: progress: query {}: {} in ({:.0f}/s), {} out, {} late, watermark {}, lag {}, {} state "
+                 "keys, trigger {:.2f} ms\n",
+                 query.name, query_in, rate, out, late, time_text(watermark), query_lag, keys, trigger_ms);
   }
   last_source_in_ = in;
   last_triggers_ = triggers;

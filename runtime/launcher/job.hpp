@@ -89,6 +89,8 @@ class Job {
   //! Records retention deleted before they were read, skipped at the start (--on-retention-gap skip).
   int64_t retention_skipped() const { return retention_skipped_; }
   int64_t metric(size_t index) const { return shared_.metrics[index]->load(); }
+  //! Records query `query` dropped as late: the windows they belong to had closed (every stage).
+  int64_t late_records(size_t query) const;
   //! The lines a `sink … to stdout` query wrote, with JobConfig::capture_stdout (after stop_workers).
   std::vector<std::string> captured_stdout(int32_t query) const {
     auto it = shared_.captured_stdout.find(query);

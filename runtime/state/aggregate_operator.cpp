@@ -155,7 +155,7 @@ void AggregateOperator::add_to_windows(const std::string& group, const std::vect
     if (aggregate_.emit == compiler::plan::EmitMode::Changes)
       out.push_back(row(group, &window, accumulators, event_time_ms));
   }
-  if (!added) ++late_;
+  if (!added) late_.fetch_add(1, std::memory_order_relaxed);
 }
 
 std::optional<AggregateOperator::Sessions> AggregateOperator::load_sessions(const std::string& group) {
@@ -202,7 +202,7 @@ void AggregateOperator::add_to_session(const std::string& group, const std::vect
   auto joins = [&](const Session& s) { return Wide(s.window.start) < end && time < end_of(s.window); };
   auto first = std::find_if(sessions.open.begin(), sessions.open.end(), joins);
   if (first == sessions.open.end() && end <= watermark_.get()) {
-    ++late_;
+    late_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
   Session merged{{event_time_ms, saturate(end)}, folds_.start()};

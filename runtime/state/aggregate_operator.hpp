@@ -13,6 +13,8 @@
 // ever, as the checker warns.
 #pragma once
 
+#include <atomic>
+
 #include "runtime/eval/aggregate.hpp"
 #include "compiler/plan/operators/logical_aggregate.hpp"
 #include "runtime/state/aggregate_folds.hpp"
@@ -37,7 +39,7 @@ class AggregateOperator final : public StatefulOperator {
   void advance_watermark(int64_t watermark_ms, std::vector<StateOutput>& out, StateTallies& tallies) override;
   void advance_processing_time(int64_t, std::vector<StateOutput>&, StateTallies&) override {}
   size_t live_keys() const override { return static_cast<size_t>(live_.get()); }
-  int64_t late_records() const override { return late_; }
+  int64_t late_records() const override { return late_.load(std::memory_order_relaxed); }
   int64_t watermark() const override { return watermark_.get(); }
 
  private:
@@ -81,7 +83,8 @@ class AggregateOperator final : public StatefulOperator {
   AggregateFolds folds_;
   StoredNumber live_;
   StoredNumber watermark_;
-  int64_t late_ = 0;
+  //! Read by the progress reporter while the task's worker adds to it.
+  std::atomic<int64_t> late_{0};
 };
 
 }  // namespace flow::runtime

@@ -51,6 +51,7 @@ class PartitionTask {
   void set_level(int level) { level_ = level; }
   //! Keys of query `query`'s keyed state owned by this task (0 if none or shared).
   size_t state_keys(size_t query) const;
+  int64_t late_records(size_t query) const { return chain_.late_records(query); }
   //! Bytes of this task's state store.
   int64_t state_bytes() const;
 

@@ -209,6 +209,14 @@ size_t StageChain::live_keys(size_t query) const {
   return keys;
 }
 
+int64_t StageChain::late_records(size_t query) const {
+  int64_t late = 0;
+  if (query < stages_.size())
+    for (const auto& stage : stages_[query])
+      if (!stage.shared) late += stage.op->late_records();
+  return late;
+}
+
 std::string StageChain::commit_shared() {
   for (auto& stages : stages_)
     for (auto& binding : stages) {

@@ -113,6 +113,8 @@ class StageChain {
 
   //! Keys held by this chain's own (Task) stages of query `query`.
   size_t live_keys(size_t query) const;
+  //! Records the query's task-scoped stages dropped as late (their windows had closed).
+  int64_t late_records(size_t query) const;
   //! Commits the stores of the Shared stages this chain feeds; a problem's text, else empty.
   std::string commit_shared();
 

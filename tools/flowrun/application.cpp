@@ -235,6 +235,12 @@ int run_application(const RunOptions& options) {
                job->retention_skipped()
                    ? fmt::format("; {} skipped, deleted by retention before they were read", job->retention_skipped())
                    : "");
+  for (size_t q = 0; q < p.queries.size(); ++q)
+    if (int64_t late = job->late_records(q); late > 0 && logs(options, LogLevel::Warn))
+      fmt::print(stderr,
+                 "flowrun: warning: query `{}` dropped {} record{} as late: the windows they belong to had closed "
+                 "(a larger `watermark` on the source waits longer for them)\n",
+                 p.queries[q].name, late, late == 1 ? "" : "s");
   for (size_t m = 0; m < p.metrics.size() && logs(options, LogLevel::Info); ++m)
     fmt::print(stderr, "flowrun: metric {} = {}\n", p.metrics[m].name, job->metric(m));
 

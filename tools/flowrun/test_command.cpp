@@ -36,6 +36,7 @@ namespace {
 struct RunResult {
   std::string failure;  //!< the job failed (nothing to compare)
   int64_t records_in = 0, records_out = 0, dead_lettered = 0;
+  int64_t late = 0;  //!< dropped as late, every query together
   //! Per output (a sink's name, or `SOURCE.dead_letters`): the records received.
   std::map<std::string, std::vector<ReceivedRecord>> outputs;
   std::map<std::string, std::string> expected_paths;  //!< per output
@@ -144,6 +145,7 @@ RunResult run_fixture(const TestOptions& options, const plan::Plan& p, const Fix
   result.records_in = job->records_in_from_outside();
   result.records_out = job->records_out();
   result.dead_lettered = job->dead_lettered();
+  for (size_t q = 0; q < p.queries.size(); ++q) result.late += job->late_records(q);
   for (size_t m = 0; m < p.metrics.size(); ++m)
     result.metrics.push_back(fmt::format("{} = {}", p.metrics[m].name, job->metric(m)));
   std::sort(result.metrics.begin(), result.metrics.end());
@@ -349,8 +351,9 @@ int run_test(const TestOptions& options) {
     bool ok = check_run(options, fixture, counts[c], run);
     all_ok &= ok;
     if (ok)
-      fmt::print("ok [{}]: {} records in, {} out, {} dead-lettered; {} outputs match ({:.2f} s)\n", where(counts[c]),
-                 run.records_in, run.records_out, run.dead_lettered, run.outputs.size(), seconds);
+      fmt::print("ok [{}]: {} records in, {} out, {} dead-lettered{}; {} outputs match ({:.2f} s)\n", where(counts[c]),
+                 run.records_in, run.records_out, run.dead_lettered,
+                 run.late ? fmt::format(", {} dropped as late", run.late) : "", run.outputs.size(), seconds);
   }
   if (!all_ok)
     fmt::print("flowrun test: FAILED — review the differences above; if the new output is right, `flowrun test {} "
