@@ -26,12 +26,14 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "compiler/codegen/atomic_file.hpp"
 #include "compiler/codegen/expression_lowering.hpp"
 #include "compiler/codegen/handler_lowering.hpp"
 #include "compiler/codegen/lowering_context.hpp"
 #include "compiler/codegen/object_cache.hpp"
 #include "compiler/codegen/pipeline_lowering.hpp"
 #include "compiler/codegen/shared_object_layout.hpp"
+#include "compiler/codegen/shared_object_trailer.hpp"
 #include "compiler/physical/physical_plan.hpp"
 #include "compiler/plan/operators/logical_process.hpp"
 
@@ -200,18 +202,25 @@ bool build_shared_object(const plan::Plan& plan, const std::string& source_text,
       passes.run(module);
     }
     // The system C compiler driver knows this machine's linker and its flags for a shared object.
-    std::string command = "cc -shared -o '" + output + "' '" + object.string() + "' 2>&1";
+    // It links aside; the object with flowc's trailer (checked before dlopen) then replaces
+    // `output` whole, so an interrupted build leaves the old file or none, never half of one.
+    std::string linked = fs::path(output).string() + ".link.tmp";
+    std::string command = "cc -shared -o '" + linked + "' '" + object.string() + "' 2>&1";
     std::string linker_output;
-    if (FILE* pipe = popen(command.c_str(), "r")) {
-      char buffer[512];
-      while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) linker_output.append(buffer, n);
-      int status = pclose(pipe);
-      std::error_code ignored;
-      fs::remove(object, ignored);
-      if (status != 0) throw std::runtime_error("linking with `cc -shared` failed: " + linker_output);
-    } else {
-      throw std::runtime_error("cannot run `cc` to link the shared object");
-    }
+    FILE* pipe = popen(command.c_str(), "r");
+    if (!pipe) throw std::runtime_error("cannot run `cc` to link the shared object");
+    char buffer[512];
+    while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) linker_output.append(buffer, n);
+    int status = pclose(pipe);
+    std::error_code ignored;
+    fs::remove(object, ignored);
+    std::string bytes, problem;
+    bool read = status == 0 && read_whole_file(linked, bytes, problem);
+    fs::remove(linked, ignored);
+    if (status != 0) throw std::runtime_error("linking with `cc -shared` failed: " + linker_output);
+    if (!read) throw std::runtime_error("cannot read the linked `" + linked + "`: " + problem);
+    bytes += shared_object_trailer(bytes);
+    if (!write_file_atomically(output, bytes, problem)) throw std::runtime_error(problem);
   } catch (const std::exception& e) {
     error = e.what();
     return false;

@@ -63,7 +63,8 @@ std::vector<flow_handler_fn> handler_functions(const Program* program, const pla
 //! code (optimised at O2 for this machine's CPU, position-independent), the plan as JSON and the
 //! application's source. Calls to host and stdlib functions go through import slots that
 //! SharedObjectProgram fills when it loads the object, so the object needs no symbols from the
-//! process that loads it. Links with the system C compiler driver (`cc -shared`). False and
+//! process that loads it. Links with the system C compiler driver (`cc -shared`), appends flowc's
+//! trailer (shared_object_trailer.hpp) and replaces `output` atomically. False and
 //! `error` on failure. `evaluated_handlers`: as JitProgram::evaluated_handlers.
 bool build_shared_object(const plan::Plan& plan, const std::string& source_text, const std::string& output,
                          std::string& error, std::string* evaluated_handlers = nullptr);

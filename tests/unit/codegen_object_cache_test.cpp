@@ -1,6 +1,6 @@
-// The code cache's entries against damage: every way an entry can be cut, garbled or swapped is
-// refused with its reason, and a program whose cache entry is bad is compiled again, runs right,
-// and leaves a good entry behind.
+// The code cache's entries and the shared object's trailer against damage: every way an entry or
+// an object can be cut, garbled or swapped is refused with its reason, and a program whose cache
+// entry is bad is compiled again, runs right, and leaves a good entry behind.
 #include <doctest/doctest.h>
 
 #include <unistd.h>
@@ -11,6 +11,7 @@
 
 #include "compiler/codegen/cache_entry.hpp"
 #include "compiler/codegen/codegen.hpp"
+#include "compiler/codegen/shared_object_trailer.hpp"
 #include "compiler/physical/physical_plan.hpp"
 #include "runtime/codec/json_codec.hpp"
 #include "runtime/host/recording_host.hpp"
@@ -24,6 +25,12 @@ namespace {
 std::string decode_error(std::string_view entry, std::string_view key) {
   std::string why;
   auto object = codegen::decode_cache_entry(entry, key, why);
+  return object ? std::string("accepted") : why;
+}
+
+std::string trailer_error(std::string_view file) {
+  std::string why;
+  auto object = codegen::check_shared_object_trailer(file, why);
   return object ? std::string("accepted") : why;
 }
 
@@ -78,6 +85,35 @@ TEST_CASE("code cache entry: a whole entry gives back its object, every damage i
   // The file name depends on the whole key: two keys, two names.
   CHECK(codegen::cache_entry_name("key of program a") != codegen::cache_entry_name("key of program b"));
   CHECK(codegen::cache_entry_name("key of program a").size() == std::string("flow-.o").size() + 32);
+}
+
+TEST_CASE("shared object trailer: flowc's object passes, a truncated, flipped, appended or foreign file does not") {
+  std::string object = "\x7f" "ELF a shared object, as the linker wrote it";
+  std::string file = object + codegen::shared_object_trailer(object);
+  REQUIRE(file.size() == object.size() + codegen::kSharedObjectTrailerSize);
+  std::string why;
+  auto checked = codegen::check_shared_object_trailer(file, why);
+  REQUIRE(checked);
+  CHECK(*checked == object);
+
+  const std::string foreign =
+      "is not an application built by `flowc build`, or it is damaged: it does not end with flowc's trailer";
+  CHECK(trailer_error(object) == foreign);
+  CHECK(trailer_error(file.substr(0, 20)) == foreign);
+  CHECK(trailer_error(file.substr(0, file.size() - 1)) == foreign);
+  CHECK(trailer_error(file + "x") == foreign);
+  CHECK(trailer_error("") == foreign + " (it is empty)");
+  CHECK(trailer_error(object.substr(1) + codegen::shared_object_trailer(object)) ==
+        "is damaged: flowc wrote 44 bytes before its trailer, the file holds 43");
+  std::string later = file;
+  later[file.size() - 16] = 2;  // the trailer's format version
+  CHECK(trailer_error(later) ==
+        "was built by another version of flowc (its trailer is in format 2, this flowrun reads format 1)");
+  for (size_t at = 0; at < object.size(); ++at) {
+    std::string flipped = file;
+    flipped[at] = static_cast<char>(~flipped[at]);
+    CHECK(trailer_error(flipped) == "is damaged: its checksum does not match its contents");
+  }
 }
 
 TEST_CASE("code cache: a bad entry is discarded with a warning, the plan compiled again, the entry rewritten") {
