@@ -18,7 +18,8 @@ DiskObjectCache::DiskObjectCache(std::string directory, std::string key)
 bool DiskObjectCache::load() {
   object_ = {};
   std::string error;
-  if (!std::filesystem::exists(path())) return false;  // a first start: nothing to say
+  std::error_code missing;
+  if (!std::filesystem::exists(path(), missing) && !missing) return false;  // a first start: nothing to say
   if (!read_whole_file(path(), entry_, error)) {
     warnings_.push_back("cannot read code cache entry `" + path() + "`: " + error + "; compiling again");
     return false;
