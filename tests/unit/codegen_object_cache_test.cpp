@@ -186,3 +186,26 @@ query big { from clicks | where bytes > 10 | select user, bytes * 2 as twice | i
   CHECK(files == 1);
   fs::remove_all(directory);
 }
+
+TEST_CASE("code cache: a cache that cannot be written says so, and the program still runs") {
+  plan::Plan plan = testing::checked_plan(R"(
+source clicks from kafka "clicks" as json { user: string, bytes: int } with (partitions = 1);
+sink out to stdout;
+query big { from clicks | where bytes > 10 | select user | into out }
+)");
+  namespace fs = std::filesystem;
+  fs::path directory = fs::temp_directory_path() / ("flow-cache-file-" + std::to_string(getpid()));
+  fs::remove_all(directory);
+  write_file(directory, "a file where the cache directory should be");
+  std::string error;
+  auto program = codegen::JitProgram::compile(plan, runtime::RecordingHost::symbols(), error, directory.string());
+  INFO(error);
+  REQUIRE(program);
+  CHECK(static_cast<bool>(program->batch_function("clicks")));
+  REQUIRE(program->cache_warnings().size() == 1);
+  const std::string& warning = program->cache_warnings().front();
+  CHECK(warning.find("code cache entry `" + directory.string() + "/flow-") == 0);
+  CHECK(warning.find("` not written (cannot create `" + directory.string() + "`: ") != std::string::npos);
+  CHECK(warning.ends_with("; the next start compiles again"));
+  fs::remove(directory);
+}
