@@ -67,8 +67,10 @@ E[5] = dict(
   trigger="""Parentheses, types or blocks nest more than 64 deep, or an expression tree is more than 256
 operators tall. The limits keep every pass of the compiler (and the machine code it generates)
 away from deep recursion. Nesting counts each level of parentheses, each nested `list<…>`, each
-nested `if` block or `else if`, each `not` or unary `-` in a row; height counts each operator of a
-chain (`a + b + c` is `(a + b) + c`, two tall). Written by hand this is almost always generated
+nested `if` block or `else if` (an `if` may have 64 `else if` branches and a final `else`, which
+does not count), each `not` or unary `-` in a row; height counts each operator of a chain
+(`a + b + c` is `(a + b) + c`, two tall), so a chain takes at most 257 operands. The caret is on
+the first operator, type or block past the limit. Written by hand this is almost always generated
 code.""",
   snippet=SRC + SINK + "\nquery deep {\n    from clicks\n    | where " + deep + " > 0\n    | into out\n}\n",
   fix="""Remove redundant parentheses; split a long chain into parenthesised groups
@@ -272,7 +274,8 @@ E[206] = dict(
 E[207] = dict(
   trigger="""A built-in function gets the wrong number or types of arguments; an `aggregate` item is not
 an aggregate function call, or its argument has the wrong type (`sum(url)`); `date_trunc`'s unit
-is not a literal unit name; `append` gets more than one value. The help gives the function's
+is not a literal unit name (the unit is read in any case: `"Hour"` is `"hour"`, as at run time);
+`append` gets more than one value. The help gives the function's
 signature.""",
   snippet=query("    | select user, lower(bytes) as b\n    | into out\n"),
   fix="""Pass what the function takes (see [stdlib.md](stdlib.md)) — here a string: `lower(url)`.""",
@@ -300,7 +303,11 @@ E[211] = dict(
   trigger="""A name is declared twice where it must be unique: two declarations of the same kind (two
 sources, sinks, metrics or queries — a source and a sink may share a name), two fields of one
 source, two state fields, two fields of one record literal, or two output fields of a `select` or
-`aggregate`. A copied query that was not renamed is the usual cause.""",
+`aggregate`. A copied query that was not renamed is the usual cause. The output of `group by` is
+checked the same way: a field grouped by twice, or a group field named `window_start` or
+`window_end` in a windowed aggregate (whose records carry those two columns after the group
+fields), would give each record a name twice; rename such a field with `select … as` before
+grouping.""",
   snippet=SRC + SINK + "\nquery views {\n    from clicks\n    | where url != \"/health\"\n    | into out\n}\n\nquery views {\n    from clicks\n    | where url == \"/health\"\n    | into out\n}\n",
   fix="""Rename one of them.""",
   fixed=SRC + SINK + "\nquery views {\n    from clicks\n    | where url != \"/health\"\n    | into out\n}\n\nquery health_views {\n    from clicks\n    | where url == \"/health\"\n    | into out\n}\n")
@@ -349,11 +356,14 @@ processing: its results are final, and may be aggregated again.)""",
   fixed=SRC + "\nsource ended_sessions from kafka \"sessions\" as json {\n    user: string,\n    clicks: int,\n    ended: timestamp,\n} with (\n    partitions = 4,\n    event_time = ended,\n    watermark = 1m,\n);\n\nsink sessions to kafka \"sessions\" as json;\nsink out to stdout;\n\nquery sessionize {\n    from clicks\n    | key by user\n    | process state {\n        clicks: int = 0,\n        last: timestamp?,\n    } timeout 30m {\n        on event {\n            state.clicks += 1\n            state.last = ts\n        }\n        on timeout {\n            emit { user: key, clicks: state.clicks, ended: state.last }\n        }\n    }\n    | into sessions\n}\n\nquery sessions_per_length {\n    from ended_sessions\n    | group by clicks window tumbling(1h)\n    | aggregate count() as sessions\n    | into out\n}\n")
 
 E[224] = dict(
-  trigger="""A `list` in `process` state has no bound. A list that a handler appends to grows with every
-record of its key, until the job runs out of memory — one of the ways streaming jobs die after
-days of running. With `--allow-unbounded-state` this is a warning.""",
+  trigger="""A `list` in `process` state has no bound — the field itself, or a list inside it:
+`list<list<string>>(max 10)` bounds how many lists a key keeps, not how long each one grows. A
+list that a handler appends to grows with every record of its key, until the job runs out of
+memory — one of the ways streaming jobs die after days of running. With
+`--allow-unbounded-state` this is a warning.""",
   snippet=session("        on event {\n            state.pages.append(url)\n        }\n", state="        pages: list<string>,\n"),
-  fix="""Declare a bound: `list<string>(max 20)` keeps the newest 20 values.""",
+  fix="""Declare a bound on every list: `list<string>(max 20)` keeps the newest 20 values,
+`list<list<string>(max 20)>(max 10)` the newest 10 lists of 20.""",
   fixed=session("        on event {\n            state.pages.append(url)\n        }\n", state="        pages: list<string>(max 20),\n"))
 
 E[225] = dict(

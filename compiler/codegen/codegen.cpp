@@ -95,7 +95,7 @@ void optimise(llvm::Module& module, llvm::TargetMachine& machine) {
 }
 
 //! Bump when the generated code changes for the same plan (lowering, ABI, optimisation).
-constexpr const char* kCodeGeneratorVersion = "flow-codegen-4";  // 4: handlers of a `process` after an aggregate
+constexpr const char* kCodeGeneratorVersion = "flow-codegen-5";  // 5: event times past the clock are dead-lettered
 
 //! The object cache key: everything the machine code depends on (DiskObjectCache names and
 //! checks entries by its SHA-256).

@@ -55,6 +55,8 @@ class BatchLowering {
     b_.SetInsertPoint(entry);
     cx_.arena = b_.CreateCall(cx_.external("flow_rt_arena", ptr, {ptr}), {task_});
     max_record_bytes_ = b_.CreateCall(cx_.external("flow_json_max_record_bytes", cx_.i64(), {ptr}), {decoder_});
+    if (feeds_keyed_state())
+      event_time_limit_ = b_.CreateCall(cx_.external("flow_rt_event_time_limit", cx_.i64(), {ptr}), {task_});
     size_t width = std::max<size_t>(source_.schema.size(), widest_record());
     fields_ = b_.CreateAlloca(cx_.value_type(), cx_.i64_const(static_cast<int64_t>(source_.schema.size() + 1)),
                               "fields");
@@ -82,6 +84,16 @@ class BatchLowering {
   }
 
  private:
+  //! Whether a query reading this source reaches an `aggregate` or a `process`.
+  bool feeds_keyed_state() const {
+    for (const auto& query : plan_.queries) {
+      if (std::find(query.sources.begin(), query.sources.end(), source_.name) == query.sources.end()) continue;
+      for (const auto& op : query.operators)
+        if (op->kind == OperatorKind::Aggregate || op->kind == OperatorKind::Process) return true;
+    }
+    return false;
+  }
+
   size_t widest_record() const {
     size_t width = 0;
     for (const auto& query : plan_.queries)
@@ -131,6 +143,17 @@ class BatchLowering {
       int index = plan::find_field(source_.schema, *source_.event_time);
       // A null event time falls back to the Kafka timestamp.
       event_time_ = b_.CreateSelect(fields[index].null, event_time_, fields[index].a);
+    }
+    if (event_time_limit_) {
+      // An event time far past the clock would move the watermark past every later record.
+      auto* ahead = llvm::BasicBlock::Create(cx_.llvm(), "event_time_ahead", fn_);
+      auto* in_time = llvm::BasicBlock::Create(cx_.llvm(), "event_time_ok", fn_);
+      b_.CreateCondBr(b_.CreateICmpSGT(event_time_, event_time_limit_), ahead, in_time);
+      b_.SetInsertPoint(ahead);
+      b_.CreateCall(cx_.external("flow_rt_event_time_ahead", b_.getVoidTy(), {ptr, ptr, i64}),
+                    {task_, record_, event_time_});
+      b_.CreateBr(next);
+      b_.SetInsertPoint(in_time);
     }
     for (size_t q = 0; q < plan_.queries.size(); ++q) {
       const plan::QueryPlan& query = plan_.queries[q];
@@ -315,6 +338,7 @@ class BatchLowering {
   llvm::Value* max_record_bytes_ = nullptr;
   llvm::Function* fast_decode_ = nullptr;  //!< the source's generated decoder (decoder_lowering.hpp)
   llvm::Value* event_time_ = nullptr;
+  llvm::Value* event_time_limit_ = nullptr;  //!< null: no query of this source has keyed state
   plan::Type key_type_;
 };
 

@@ -10,6 +10,7 @@
 
 #include "compiler/plan/builtin_functions.hpp"
 #include "compiler/syntax/did_you_mean.hpp"
+#include "stdlib/flow_stdlib.h"
 
 namespace flow::compiler::plan {
 
@@ -248,14 +249,15 @@ BoundExpr ExpressionBinder::bind_call(const ast::Expr& expr, const Scope& scope)
     return error_node(expr);
   }
   if (name == "date_trunc" && !had_error) {
-    static const std::vector<std::string> units = {"second", "minute", "hour", "day",
-                                                   "week",   "month",  "quarter", "year"};
+    // Read as the runtime and the generated code read it (any case): one parser of unit names.
     const BoundExpr& unit = call.children[0];
     if (unit.kind != BoundKind::Literal ||
-        std::find(units.begin(), units.end(), unit.text) == units.end()) {
+        flow_time_unit_parse(flow_str{unit.text.data(), static_cast<int64_t>(unit.text.size())}) ==
+            FLOW_TIME_UNIT_INVALID) {
       sink_.error(ErrorCode::BadArguments, expr.children[0].span,
                   "the unit of `date_trunc` must be a literal unit name", "not a known unit")
-          .with_help("one of \"second\", \"minute\", \"hour\", \"day\", \"week\", \"month\", \"quarter\", \"year\"");
+          .with_help("one of \"second\", \"minute\", \"hour\", \"day\", \"week\", \"month\", \"quarter\", \"year\" "
+                     "(in any case)");
       return error_node(expr);
     }
   }

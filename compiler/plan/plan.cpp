@@ -98,6 +98,8 @@ std::string plan_to_json(const Plan& plan, const std::function<void(JsonWriter&)
     else json.key("event_time").null();
     if (source.watermark_ms) json.key("watermark_ms").value(*source.watermark_ms);
     else json.key("watermark_ms").null();
+    if (source.max_event_time_ahead_ms) json.key("max_event_time_ahead_ms").value(*source.max_event_time_ahead_ms);
+    else json.key("max_event_time_ahead_ms").null();
     if (source.dead_letter) json.key("dead_letter").value(*source.dead_letter);
     else json.key("dead_letter").null();
     json.key("schema");

@@ -22,7 +22,15 @@ struct SourcePlan {
   std::optional<int64_t> max_record_bytes;  //!< larger records are dead-lettered (default 8 MiB)
   std::optional<std::string> event_time;  //!< a timestamp field of `schema`
   std::optional<int64_t> watermark_ms;
+  //! How far past the wall clock an event time may be; a record beyond it is dead-lettered, so
+  //! one bad clock cannot move the watermark past every later record (default below).
+  std::optional<int64_t> max_event_time_ahead_ms;
   std::optional<std::string> dead_letter;  //!< topic
+
+  int64_t event_time_ahead_bound_ms() const { return max_event_time_ahead_ms.value_or(kDefaultMaxEventTimeAheadMs); }
+  //! One hour: a producer's clock may be off by minutes, not by days (recent Kafka brokers also
+  //! reject timestamps more than an hour ahead by default: message.timestamp.after.max.ms).
+  static constexpr int64_t kDefaultMaxEventTimeAheadMs = 3'600'000;
   Span span;
 };
 

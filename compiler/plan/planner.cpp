@@ -223,6 +223,21 @@ class ProgramPlanner {
           continue;
         }
         source.watermark_ms = *lateness;
+      } else if (name == "max_event_time_ahead") {
+        std::optional<int64_t> ahead = signed_literal(value, ast::ExprKind::Duration);
+        if (!ahead) {
+          bad_option(option, "a duration such as `1h`", "durations carry a unit: `30s`, `5m`, `1h`, `1d`");
+          continue;
+        }
+        if (*ahead < 0) {
+          sink_.error(ErrorCode::NotPositive, value.span,
+                      fmt::format("`max_event_time_ahead` of source `{}` cannot be negative", source.name),
+                      "negative")
+              .with_help("write how far past the clock an event time may be, such as `1h`; `0s` accepts none "
+                         "in the future");
+          continue;
+        }
+        source.max_event_time_ahead_ms = *ahead;
       } else if (name == "dead_letter") {
         if (value.kind != ast::ExprKind::String || value.text.empty()) {
           const char* wanted =

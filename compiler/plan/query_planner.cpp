@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "compiler/plan/builtin_functions.hpp"
 #include "compiler/plan/handler_binder.hpp"
@@ -37,6 +38,22 @@ const char* keyword(ast::OpKind kind) {
     case ast::OpKind::Into: return "into";
   }
   return "";
+}
+
+//! The outermost list of a state field's type, the field itself or a list inside it, that has no
+//! bound: `list<list<string>>(max 10)` bounds how many lists it holds, not how long each grows.
+const ast::TypeRef* unbounded_list(const ast::TypeRef& written, const Type& type) {
+  if (type.kind != TypeKind::List || written.arguments.empty()) return nullptr;
+  if (type.max_length == 0) return &written;
+  return unbounded_list(written.arguments.front(), type.element.front());
+}
+
+//! `type` with a bound of 100 on each list that has none: the declaration the help suggests.
+Type with_bounds(Type type) {
+  if (type.kind != TypeKind::List) return type;
+  if (type.max_length == 0) type.max_length = 100;
+  type.element.front() = with_bounds(type.element.front());
+  return type;
 }
 
 }  // namespace
@@ -270,11 +287,13 @@ void QueryPlanner::plan_operator(const ast::QueryDecl& query, size_t& index, Pip
     case ast::OpKind::Select: {
       Schema output;
       std::vector<BoundExpr> values;
+      // By name, so that a generated select of 40,000 items is not checked in quadratic time.
+      std::unordered_map<std::string, size_t> first_item;
       for (const auto& item : op.items) {
         BoundExpr value = binder_.bind(item.value, scope);
         std::string name = item.alias ? item.alias->name : item.value.text;
-        if (int first = find_field(output, name); first >= 0) {
-          const ast::NamedExpr& earlier = op.items[first];
+        if (auto [first, added] = first_item.try_emplace(name, output.size()); !added) {
+          const ast::NamedExpr& earlier = op.items[first->second];
           sink_.error(ErrorCode::DuplicateName, item.alias ? item.alias->span : item.value.span,
                       fmt::format("`select` produces field `{}` twice", name), "again here")
               .label(earlier.alias ? earlier.alias->span : earlier.value.span, "first here")
@@ -352,6 +371,11 @@ void QueryPlanner::plan_aggregate(const ast::QueryDecl& query, size_t& index, Pi
                     "computed")
             .with_help("compute it in a `select … as name` first, then group by that name");
       }
+      if (int first = bound.kind == BoundKind::InputField ? find_field(output, bound.name) : -1; first >= 0)
+        sink_.error(ErrorCode::DuplicateName, key.span, fmt::format("`group by` names field `{}` twice", bound.name),
+                    "again here")
+            .label(group_by->keys[static_cast<size_t>(first)].span, "first here")
+            .with_help("group by each field once: each output record would hold it twice");
       output.push_back({bound.kind == BoundKind::InputField ? bound.name : "key", bound.type});
       aggregate->keys.push_back(std::move(bound));
     }
@@ -400,8 +424,18 @@ void QueryPlanner::plan_aggregate(const ast::QueryDecl& query, size_t& index, Pi
     }
     check_event_time(window.span, "a window", emit_op && emit_op->target.name == "final" ? emit_op : nullptr,
                      pipeline);
-    output.push_back({"window_start", Type::scalar(TypeKind::Timestamp)});
-    output.push_back({"window_end", Type::scalar(TypeKind::Timestamp)});
+    for (const char* column : {"window_start", "window_end"}) {
+      if (int clash = find_field(output, column); clash >= 0)
+        sink_.error(ErrorCode::DuplicateName, group_by->keys[static_cast<size_t>(clash)].span,
+                    fmt::format("group field `{}` has the name of a window column", column),
+                    "named like a window column")
+            .note("a windowed aggregate's records hold the group fields, then `window_start` and `window_end`, "
+                  "then the aggregates; the record would hold this name twice")
+            .with_help(fmt::format("rename the field before grouping, as in `| select {0} as job_{0}, …`, and "
+                                   "group by the new name",
+                                   column));
+      output.push_back({column, Type::scalar(TypeKind::Timestamp)});
+    }
   }
   for (const auto& item : aggregate_op.items) {
     const ast::Expr& call = item.value;
@@ -491,13 +525,23 @@ void QueryPlanner::plan_process(const ast::Operator& op, Pipeline& pipeline) {
   // An event-time timeout fires when the watermark passes a key's last event plus the timeout.
   if (process->timeout_ms && !process->processing_time)
     check_event_time(op.timeout->span, "an event-time timeout", nullptr, pipeline);
-  for (const auto& field : process->state) {
-    if (field.type.kind == TypeKind::List && field.type.max_length == 0)
+  // HandlerBinder makes one state field plan per declared field, in order.
+  for (size_t i = 0; i < process->state.size() && i < op.state.size(); ++i) {
+    const StateFieldPlan& field = process->state[i];
+    const ast::TypeRef* list = unbounded_list(op.state[i].type, field.type);
+    if (!list) continue;
+    std::string fix = fmt::format("{}: {}", field.name, with_bounds(field.type).to_string());
+    if (list == &op.state[i].type)
       unbounded(ErrorCode::UnboundedStateField, field.span,
                 fmt::format("state field `{}` is a list without a bound", field.name), "can grow without bound",
                 "an appended-to list per key grows until the job runs out of memory",
-                fmt::format("declare a bound: `{}: {}(max 100)` keeps the newest 100", field.name,
-                            field.type.to_string()));
+                fmt::format("declare a bound: `{}` keeps the newest 100", fix));
+    else
+      unbounded(ErrorCode::UnboundedStateField, list->span,
+                fmt::format("state field `{}` holds lists without a bound", field.name), "can grow without bound",
+                "the outer bound limits how many lists a key keeps, not how long each one grows: an inner list "
+                "appended to grows until the job runs out of memory",
+                fmt::format("declare a bound on every list: `{}`", fix));
   }
   // A timeout with a wrong value is reported as such (E0231), not as a missing one.
   if (!op.timeout && !process->clears_state)

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cctype>
 #include <cmath>
@@ -27,6 +28,7 @@ namespace {
 
 struct ParseState {
   const char* begin = nullptr;
+  const std::vector<ast::Comment>* comments = nullptr;  //!< the file's comments, in order
   uint32_t depth = 0;     //!< open expressions, types, blocks and statements
   uint32_t else_ifs = 0;  //!< open `else if` links of if-statement chains
 };
@@ -55,28 +57,19 @@ Span span_between(const Context& context, const char* first, const char* last) {
   return {static_cast<uint32_t>(first - base), static_cast<uint32_t>(last - base)};
 }
 
-//! Moves `last` back over blanks and `//` comments, to just after the last token.
-const char* trim_end(const char* text_begin, const char* last) {
+//! Moves `last` back over blanks and `//` comments, to just after the last token. The comments
+//! were found once for the whole file: rescanning `last`'s line for each node's span made parsing
+//! quadratic in the length of a line.
+const char* trim_end(const char* text_begin, const std::vector<ast::Comment>& comments, const char* last) {
   while (true) {
     while (last > text_begin && std::isspace(static_cast<unsigned char>(last[-1]))) --last;
-    // Strings never span lines, so scanning the line from its start finds a comment reliably.
-    const char* line = last;
-    while (line > text_begin && line[-1] != '\n') --line;
-    const char* comment = nullptr;
-    bool in_string = false;
-    for (const char* p = line; p < last; ++p) {
-      if (in_string) {
-        if (*p == '\\') ++p;
-        else if (*p == '"') in_string = false;
-      } else if (*p == '"') {
-        in_string = true;
-      } else if (*p == '/' && p + 1 < last && p[1] == '/') {
-        comment = p;
-        break;
-      }
-    }
-    if (!comment) return last;
-    last = comment;
+    const auto at = static_cast<uint32_t>(last - text_begin);
+    // The last comment whose `//` lies wholly before `last`; `last` is inside it unless a line
+    // break came between (a comment's span ends before its line break, blanks trimmed).
+    auto after = std::partition_point(comments.begin(), comments.end(),
+                                      [at](const ast::Comment& c) { return c.span.begin + 1 < at; });
+    if (after == comments.begin() || at > std::prev(after)->span.end) return last;
+    last = text_begin + std::prev(after)->span.begin;
   }
 }
 
@@ -114,7 +107,8 @@ struct annotate_span {
       // may lie past blanks and comments that a failed optional tail skipped over.
       Iterator begin = first;
       x3::skip_over(begin, last, context);
-      node.span = span_between(context, begin, std::max(begin, trim_end(state_of(context).begin, last)));
+      const ParseState& state = state_of(context);
+      node.span = span_between(context, begin, std::max(begin, trim_end(state.begin, *state.comments, last)));
     }
   }
 };
@@ -167,13 +161,6 @@ struct nesting_guard_generator {
 constexpr nesting_guard_generator guard_nesting{&kNestedBlocks};
 //! An `else if` chain nests one level deeper in the tree for each link.
 constexpr nesting_guard_generator guard_else_if{&kElseIfChain};
-
-void check_height(const ast::Expr& expr, const char* where) {
-  if (expr.height > kMaxExpressionHeight)
-    throw TokenError{where, ErrorCode::NestingTooDeep,
-                     "an expression is more than " + std::to_string(kMaxExpressionHeight) + " operators deep", nullptr,
-                     kNestingHelp};
-}
 
 // =============================================================================================
 // Tokens. Each is a named rule so an expectation failure reads "expected `{`".
@@ -351,17 +338,29 @@ ast::Expr make_node(ast::ExprKind kind, std::string text, std::vector<ast::Expr>
   return node;
 }
 
+//! `op` is the operator that made `expr`, at `where` (blanks and comments may come first); a leaf
+//! is 1 tall, so an expression is `height - 1` operators deep.
+void check_height(const ast::Expr& expr, const char* where, const char* last, std::string_view op) {
+  if (expr.height - 1 <= kMaxExpressionHeight) return;
+  x3::parse(where, last, *skipper);
+  throw TokenError{where, ErrorCode::NestingTooDeep,
+                   "an expression is more than " + std::to_string(kMaxExpressionHeight) + " operators deep",
+                   where + op.size(), kNestingHelp};
+}
+
 //! For `lhs op rhs` chains: folds the next operand into the node built so far (left associative).
 auto fold_binary(const char* op) {
   return [op](auto& ctx) {
     ast::Expr& lhs = x3::_val(ctx);
     ast::Expr& rhs = x3::_attr(ctx);
+    // The operator is the first token after the left operand (`_where` begins after the right one).
+    const char* op_at = state_of(ctx).begin + lhs.span.end;
     Span span{lhs.span.begin, rhs.span.end};
     std::vector<ast::Expr> children;
     children.push_back(std::move(lhs));
     children.push_back(std::move(rhs));
     lhs = make_node(ast::ExprKind::Binary, op, std::move(children), span);
-    check_height(lhs, x3::_where(ctx).begin());
+    check_height(lhs, op_at, x3::_where(ctx).end(), op);
   };
 }
 
@@ -379,7 +378,7 @@ auto apply_prefix(const char* op) {
       std::vector<ast::Expr> children;
       children.push_back(std::move(operand));
       operand = make_node(ast::ExprKind::Unary, op, std::move(children), span);
-      check_height(operand, it->begin());
+      check_height(operand, it->begin(), it->end(), op);
     }
     x3::_val(ctx) = std::move(operand);
   };
@@ -449,6 +448,7 @@ auto const postfix_expr_body_def =
       ast::Expr& receiver = x3::_val(ctx);
       ast::Identifier& member = at_c<0>(a);
       auto& arguments = at_c<1>(a);
+      const char* dot_at = state_of(ctx).begin + receiver.span.end;
       Span span{receiver.span.begin, member.span.end};
       std::vector<ast::Expr> children;
       children.push_back(std::move(receiver));
@@ -459,7 +459,7 @@ auto const postfix_expr_body_def =
         span.end = static_cast<uint32_t>(x3::_where(ctx).end() - state_of(ctx).begin);
       }
       receiver = make_node(kind, std::move(member.name), std::move(children), span);
-      check_height(receiver, x3::_where(ctx).begin());
+      check_height(receiver, dot_at, x3::_where(ctx).end(), ".");
     })]);
 
 // call_arguments ::= '(' (expr (',' expr)*)? ')'
@@ -671,8 +671,9 @@ auto make_statement(ast::StmtKind kind) {
 }
 
 // if_statement ::= 'if' expr block ('else' (if_statement | block))?
+// Only an `else if` counts against the chain's limit: a final `else { … }` is no link.
 auto const if_statement_body_def =
-    (kw_if > expr > block > -(kw_else > (guard_else_if[if_statement] | block)))[([](auto& ctx) {
+    (kw_if > expr > block > -(kw_else > ((&kw_if >> guard_else_if[if_statement]) | block)))[([](auto& ctx) {
   auto& a = x3::_attr(ctx);
   ast::Stmt& s = x3::_val(ctx);
   s.kind = ast::StmtKind::If;
@@ -864,9 +865,10 @@ BOOST_SPIRIT_DEFINE(block_body, handler_body, state_field_body, named_expr_body,
 
 }  // namespace
 
-uint32_t end_of_previous_token(const std::string& text, uint32_t offset) {
-  return static_cast<uint32_t>(trim_end(text.data(), text.data() + std::min<size_t>(offset, text.size())) -
-                               text.data());
+uint32_t end_of_previous_token(const std::string& text, const std::vector<ast::Comment>& comments,
+                               uint32_t offset) {
+  return static_cast<uint32_t>(
+      trim_end(text.data(), comments, text.data() + std::min<size_t>(offset, text.size())) - text.data());
 }
 
 uint32_t skip_blanks(const std::string& text, uint32_t offset) {
@@ -876,9 +878,10 @@ uint32_t skip_blanks(const std::string& text, uint32_t offset) {
   return static_cast<uint32_t>(first - text.data());
 }
 
-DeclarationParse parse_declaration(const std::string& text, uint32_t offset) {
+DeclarationParse parse_declaration(const std::string& text, const std::vector<ast::Comment>& comments,
+                                   uint32_t offset) {
   DeclarationParse result;
-  ParseState state{text.data(), 0};
+  ParseState state{text.data(), &comments};
   const char* first = text.data() + offset;
   const char* last = text.data() + text.size();
   try {

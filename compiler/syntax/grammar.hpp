@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "compiler/diagnostics/error_codes.hpp"
 #include "compiler/syntax/ast.hpp"
@@ -13,8 +14,9 @@ namespace flow::compiler::syntax {
 //! How deep expressions, types and blocks may nest before the parser stops with E0005.
 inline constexpr uint32_t kMaxNesting = 64;
 
-//! How tall an expression tree may be (`a + b + … + z` is as tall as it has terms). Later passes
-//! recurse over expressions, so their depth is bounded, but more generously than nesting.
+//! How many operators tall an expression tree may be (`a + b + … + z` is one operator shorter
+//! than it has terms, so 257 terms are the most). Later passes recurse over expressions, so their
+//! depth is bounded, but more generously than nesting.
 inline constexpr uint32_t kMaxExpressionHeight = 256;
 
 struct DeclarationParse {
@@ -34,10 +36,13 @@ struct DeclarationParse {
 };
 
 //! Parses one top-level declaration starting at `offset` (leading blanks and comments allowed).
-DeclarationParse parse_declaration(const std::string& text, uint32_t offset);
+//! `comments` are all of `text`'s comments, in order (collect_comments in parser.cpp).
+DeclarationParse parse_declaration(const std::string& text, const std::vector<ast::Comment>& comments,
+                                   uint32_t offset);
 
 //! Offset just past the last token before `offset` (skipping back over blanks and comments).
-uint32_t end_of_previous_token(const std::string& text, uint32_t offset);
+uint32_t end_of_previous_token(const std::string& text, const std::vector<ast::Comment>& comments,
+                               uint32_t offset);
 
 //! Offset of the first character at or after `offset` that is not blank or inside a comment.
 uint32_t skip_blanks(const std::string& text, uint32_t offset);

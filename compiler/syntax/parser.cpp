@@ -73,14 +73,15 @@ uint32_t next_declaration_start(const std::string& text, uint32_t from) {
   }
 }
 
-//! Finds `//` comments outside string literals, for the formatter.
+//! Finds `//` comments outside string literals, for the formatter and for the spans of the parse.
 std::vector<ast::Comment> collect_comments(const std::string& text) {
   std::vector<ast::Comment> comments;
   bool in_string = false;
   for (uint32_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (in_string) {
-      if (c == '\\') ++i;
+      // A string ends at its line's end, even after a backslash, as the grammar reads it.
+      if (c == '\\' && i + 1 < text.size() && text[i + 1] != '\n') ++i;
       else if (c == '"' || c == '\n') in_string = false;
     } else if (c == '"') {
       in_string = true;
@@ -180,7 +181,8 @@ std::optional<std::string> help_for(const DeclarationParse& result, const std::s
   return std::nullopt;
 }
 
-void report_parse_error(const DeclarationParse& result, const SourceFile& file, DiagnosticSink& sink) {
+void report_parse_error(const DeclarationParse& result, const SourceFile& file,
+                        const std::vector<ast::Comment>& comments, DiagnosticSink& sink) {
   const std::string& text = file.text();
   uint32_t at = result.error_offset;
   uint32_t end = result.error_end > at ? result.error_end
@@ -195,7 +197,7 @@ void report_parse_error(const DeclarationParse& result, const SourceFile& file, 
   std::string label = result.expected.size() <= 30 ? fmt::format("expected {}", result.expected) : "unexpected here";
   // Something missing at the end of a line (`;`, a condition) is missing right after the last
   // token, as rustc shows it, not at the start of whatever the next line holds.
-  uint32_t previous = end_of_previous_token(text, at);
+  uint32_t previous = end_of_previous_token(text, comments, at);
   if (previous > 0 && file.position(previous).line < file.position(at).line) {
     span = {previous, previous + 1};
     if (result.expected.size() <= 30) label = fmt::format("expected {} here", result.expected);
@@ -251,13 +253,13 @@ ast::Program parse_program(const SourceFile& file, DiagnosticSink& sink) {
     return program;
   }
   while (offset < text.size()) {
-    DeclarationParse result = parse_declaration(text, offset);
+    DeclarationParse result = parse_declaration(text, program.comments, offset);
     if (result.status == DeclarationParse::Status::Parsed) {
       program.declarations.push_back(std::move(result.declaration));
       offset = skip_blanks(text, result.end);
       continue;
     }
-    report_parse_error(result, file, sink);
+    report_parse_error(result, file, program.comments, sink);
     // A declaration missing its end often runs into the next one (`sink a … ` then `metric m;`):
     // when the parser stopped at a keyword that starts a line, resume right there.
     uint32_t at = result.error_offset;

@@ -196,7 +196,8 @@ class SyntaxChecker {
 
 const std::vector<std::string>& known_source_options() {
   static const std::vector<std::string> options = {"partitions", "max_records_per_trigger", "max_record_bytes",
-                                                   "event_time", "watermark",  "dead_letter"};
+                                                   "event_time", "watermark",  "max_event_time_ahead",
+                                                   "dead_letter"};
   return options;
 }
 

@@ -49,7 +49,8 @@ enum {
   FLOW_DECODE_WRONG_TYPE = 3,     /* a field's JSON value does not fit its declared type */
   FLOW_DECODE_INVALID_UTF8 = 4,   /* a string is not valid UTF-8 */
   FLOW_DECODE_TOO_LARGE = 5,      /* the record exceeds the configured maximum size */
-  FLOW_DECODE_OUT_OF_RANGE = 6    /* a number does not fit its declared type */
+  FLOW_DECODE_OUT_OF_RANGE = 6,   /* a number does not fit its declared type */
+  FLOW_EVENT_TIME_AHEAD = 7       /* the event time is too far past the wall clock */
 };
 
 /* JSON codecs, built by the runtime from the plan (runtime/codec/json_codec.hpp). A decoder reads
@@ -89,6 +90,13 @@ void flow_rt_to_state(flow_task* task, int32_t query, const flow_value* key, con
 void flow_rt_to_aggregate(flow_task* task, int32_t query, const flow_value* values, int64_t count,
                           int64_t event_time_ms);
 flow_arena* flow_rt_arena(flow_task* task);
+/* The latest event time the batch being run accepts: its source's `max_event_time_ahead` past the
+ * wall clock. Called once per batch, by the batches of sources that feed keyed state (where event
+ * time moves watermarks, closes windows and fires timeouts). */
+int64_t flow_rt_event_time_limit(flow_task* task);
+/* A record whose event time is past that limit: the runtime dead-letters it with the reason, and
+ * generated code goes on with the next record (it reaches no query). */
+void flow_rt_event_time_ahead(flow_task* task, const flow_record* record, int64_t event_time_ms);
 
 /* Keyed state in generated code. For every `process` handler the code generator emits
  *   int32_t flow_handler_Q_H(flow_handler_call* call, flow_value* state, const flow_value* key,

@@ -57,6 +57,7 @@ std::string_view decode_reason_text(int32_t reason) {
     case FLOW_DECODE_INVALID_UTF8: return "invalid UTF-8";
     case FLOW_DECODE_TOO_LARGE: return "record too large";
     case FLOW_DECODE_OUT_OF_RANGE: return "number out of range";
+    case FLOW_EVENT_TIME_AHEAD: return "event time too far ahead";
     default: return "unknown decode failure";
   }
 }

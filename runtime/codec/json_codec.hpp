@@ -22,9 +22,12 @@
 //   then the first problem met reading the record in order (a needed field's value, a misplaced
 //   `:` or `,`, a value missing, anything after the object); then a missing field. The reason
 //   and the detail depend on the record's bytes alone, never on the records decoded before.
-// - A repeated key: the first occurrence wins; later ones are skipped like unknown keys, even if
-//   their value would not fit. Keys match case-sensitively after unescaping (`"\u0075ser"` is
-//   `user`).
+// - A field the queries read that comes twice is FLOW_DECODE_MALFORMED_JSON (`field `x` appears
+//   twice…`): its two values are ambiguous (Jackson keeps the last, simdjson the first), and a
+//   silent pick is a wrong answer nobody sees. Keys no query reads are not compared, so their
+//   repeats pass. Keys match case-sensitively after unescaping (`"\u0075ser"` is `user`).
+// - A UTF-8 byte-order mark before the object is ignored (RFC 8259 section 8.1 allows it; Jackson
+//   does it too); a UTF-16 or UTF-32 one is FLOW_DECODE_MALFORMED_JSON naming the encoding.
 // - An absent field, or JSON `null`: null if the type is nullable, else FLOW_DECODE_MISSING_FIELD.
 // - int, duration: a JSON integer (no fraction, no exponent) within 64 bits; beyond is
 //   FLOW_DECODE_OUT_OF_RANGE. `5.0` or `1e3` is FLOW_DECODE_WRONG_TYPE, not truncated to an int:

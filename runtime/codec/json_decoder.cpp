@@ -195,6 +195,16 @@ int32_t JsonDecoder::decode(const char* json, int64_t len, flow_value* fields, f
     return fail(arena, detail, FLOW_DECODE_TOO_LARGE, "the record is {} bytes, more than the maximum of {}", len,
                 max_record_bytes_);
   if (json == nullptr || len <= 0) return fail(arena, detail, FLOW_DECODE_MALFORMED_JSON, "the record is empty");
+  // A UTF-8 byte-order mark is ignored, as RFC 8259 section 8.1 allows and Jackson (the JVM peers'
+  // parser) does; one of UTF-16 or UTF-32 says the record is not UTF-8 at all.
+  if (len >= 3 && std::memcmp(json, "\xEF\xBB\xBF", 3) == 0) {
+    json += 3;
+    len -= 3;
+    if (len == 0) return fail(arena, detail, FLOW_DECODE_MALFORMED_JSON, "the record is only a byte-order mark");
+  } else if (len >= 2 && (std::memcmp(json, "\xFE\xFF", 2) == 0 || std::memcmp(json, "\xFF\xFE", 2) == 0)) {
+    return fail(arena, detail, FLOW_DECODE_MALFORMED_JSON,
+                "the record starts with a UTF-16 or UTF-32 byte-order mark; JSON records must be UTF-8");
+  }
   if (buffer_.size() < static_cast<std::size_t>(len) + simdjson::SIMDJSON_PADDING && !grow_buffer(len))
     return fail(arena, detail, FLOW_DECODE_TOO_LARGE, "the record is {} bytes, and there is no memory to parse it",
                 len);
@@ -289,9 +299,18 @@ int32_t JsonDecoder::decode_members(Record& record, ondemand::object& object) no
     // A reference, not get() into a local: that copy costs a store-forwarding stall per key.
     ondemand::field&& field = std::move(member).value_unsafe();
     const int slot = finder.find(field);
-    // An unknown key, a field no query reads, or a repeated key (the first one wins): the value
-    // is skipped without being looked at, once it is seen to start like a value.
-    if (slot < 0 || already_seen(slot)) {
+    // A field a query reads that comes twice has two values, and which one the producer meant
+    // cannot be known (Jackson keeps the last, simdjson's lookups the first): the record is a dead
+    // letter, not a silent guess. Keys no query reads are not compared, so a repeated one of
+    // those goes unnoticed.
+    if (slot >= 0 && already_seen(slot)) {
+      reason = reject(record, FLOW_DECODE_MALFORMED_JSON, "field `{}` appears twice in the record; which value is "
+                      "meant is ambiguous", finder.fields[slot].name);
+      break;
+    }
+    // An unknown key or a field no query reads: the value is skipped without being looked at,
+    // once it is seen to start like a value.
+    if (slot < 0) {
       if (const std::string_view token = field.value().raw_json_token(); !starts_like_a_value(token)) [[unlikely]] {
         reason = misplaced(record, token);
         break;

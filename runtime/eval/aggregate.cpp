@@ -28,7 +28,11 @@ namespace {
 
 using Wide = __int128;
 
-int64_t wrap(Wide value) { return static_cast<int64_t>(static_cast<uint64_t>(static_cast<unsigned __int128>(value))); }
+//! Window bounds past the int64 range stop at its ends (an event time of INT64_MAX is in a window
+//! that ends at INT64_MAX; see contains), so a window's end is never before its start.
+int64_t saturate(Wide value) {
+  return value > Wide(INT64_MAX) ? INT64_MAX : value < Wide(INT64_MIN) ? INT64_MIN : static_cast<int64_t>(value);
+}
 
 //! `ts` rounded down to a multiple of `size` (> 0).
 Wide round_down(int64_t ts, int64_t size) {
@@ -36,8 +40,8 @@ Wide round_down(int64_t ts, int64_t size) {
   return Wide(ts) - (remainder < 0 ? remainder + size : remainder);
 }
 
-//! Whether `ts` is in `w`; an end that wrapped past INT64_MAX stands for "beyond every ts".
-bool contains(const Window& w, int64_t ts) { return ts >= w.start && (w.end <= w.start || ts < w.end); }
+//! Whether `ts` is in `w`; an end saturated at INT64_MAX stands for "beyond every ts".
+bool contains(const Window& w, int64_t ts) { return ts >= w.start && (ts < w.end || w.end == INT64_MAX); }
 
 Environment environment(const AggregateInput& input) {
   return {&input.record, nullptr, input.key ? &*input.key : nullptr, nullptr};
@@ -101,12 +105,14 @@ std::vector<Window> windows_of(const plan::WindowSpec& window, int64_t ts) {
   switch (window.kind) {
     case plan::WindowKind::Tumbling: {
       Wide start = round_down(ts, window.size_ms);
-      return {{wrap(start), wrap(start + window.size_ms)}};
+      return {{saturate(start), saturate(start + window.size_ms)}};
     }
     case plan::WindowKind::Hopping: {
       std::vector<Window> out;
-      for (Wide start = round_down(ts, window.slide_ms); start + window.size_ms > ts; start -= window.slide_ms)
-        out.push_back({wrap(start), wrap(start + window.size_ms)});
+      for (Wide start = round_down(ts, window.slide_ms); start + window.size_ms > ts; start -= window.slide_ms) {
+        out.push_back({saturate(start), saturate(start + window.size_ms)});
+        if (start <= Wide(INT64_MIN)) break;  // earlier windows would all start at INT64_MIN too
+      }
       std::reverse(out.begin(), out.end());
       return out;
     }
@@ -119,13 +125,13 @@ std::vector<Window> sessions_of(int64_t gap_ms, std::vector<int64_t> times) {
   std::vector<Window> out;
   Wide end = 0;
   for (size_t i = 0; i < times.size(); ++i) {
-    if (i > 0 && Wide(times[i]) < end) {
-      end = Wide(times[i]) + gap_ms;
-      out.back().end = wrap(end);
+    if (i > 0 && (Wide(times[i]) < end || out.back().end == INT64_MAX)) {
+      end = std::max(end, Wide(times[i]) + gap_ms);
+      out.back().end = saturate(end);
       continue;
     }
     end = Wide(times[i]) + gap_ms;
-    out.push_back({times[i], wrap(end)});
+    out.push_back({times[i], saturate(end)});
   }
   return out;
 }

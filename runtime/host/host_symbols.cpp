@@ -17,6 +17,8 @@ std::vector<compiler::codegen::HostSymbol> host_symbols(const TaskCallbacks& tas
       {"flow_rt_to_state", address(task.to_state)},
       {"flow_rt_to_aggregate", address(task.to_aggregate)},
       {"flow_rt_arena", address(task.arena)},
+      {"flow_rt_event_time_limit", address(task.event_time_limit)},
+      {"flow_rt_event_time_ahead", address(task.event_time_ahead)},
       // Compiled handlers run inside keyed state (runtime/state/process_operator), which provides
       // these two.
       {"flow_rt_handler_emit", address(&flow_rt_handler_emit)},

@@ -22,6 +22,8 @@ struct TaskCallbacks {
   decltype(&flow_rt_to_state) to_state = nullptr;
   decltype(&flow_rt_to_aggregate) to_aggregate = nullptr;
   decltype(&flow_rt_arena) arena = nullptr;
+  decltype(&flow_rt_event_time_limit) event_time_limit = nullptr;
+  decltype(&flow_rt_event_time_ahead) event_time_ahead = nullptr;
 };
 
 //! Every host function generated code may call, with `task`'s callbacks, for JitProgram::compile

@@ -54,6 +54,12 @@ extern "C" void recording_to_aggregate(flow_task* task, int32_t query, const flo
 
 extern "C" flow_arena* recording_arena(flow_task* task) { return &host_of(task).arena; }
 
+extern "C" int64_t recording_event_time_limit(flow_task* task) { return host_of(task).event_time_limit; }
+
+extern "C" void recording_event_time_ahead(flow_task* task, const flow_record* record, int64_t event_time_ms) {
+  host_of(task).dead_letters.push_back({record->offset, FLOW_EVENT_TIME_AHEAD, std::to_string(event_time_ms)});
+}
+
 }  // namespace
 
 RecordingHost::RecordingHost(size_t arena_bytes) : arena_buffer_(arena_bytes) {
@@ -71,7 +77,8 @@ void RecordingHost::clear() {
 
 std::vector<compiler::codegen::HostSymbol> RecordingHost::symbols() {
   return host_symbols({&recording_emit, &recording_dead_letter, &recording_tally, &recording_to_state,
-                       &recording_to_aggregate, &recording_arena});
+                       &recording_to_aggregate, &recording_arena, &recording_event_time_limit,
+                       &recording_event_time_ahead});
 }
 
 }  // namespace flow::runtime

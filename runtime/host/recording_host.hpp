@@ -56,6 +56,9 @@ class RecordingHost {
   std::map<int32_t, int64_t> tallies;  //!< metric index -> count
   std::vector<HandedToState> handed_to_state;
   std::vector<HandedToState> handed_to_aggregate;  //!< no key; the group's values, then arguments
+  //! What flow_rt_event_time_limit answers; a record with a later event time is recorded as a dead
+  //! letter (reason FLOW_EVENT_TIME_AHEAD, its event time as the detail).
+  int64_t event_time_limit = INT64_MAX;
   //! The records' string fields must be copied by the callbacks: strings point into the arena.
   flow_arena arena{};
 

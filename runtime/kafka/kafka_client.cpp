@@ -22,7 +22,8 @@ rd_kafka_conf_t* make_kafka_conf(const std::string& brokers, const KafkaProperti
   }
   for (const auto& [key, value] : properties) {
     if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), message, sizeof message) != RD_KAFKA_CONF_OK) {
-      error = fmt::format("-X {}: {}", key, message);
+      // librdkafka's message may quote the value ("Invalid value …"): never a secret one.
+      error = fmt::format("-X {}: {}", key, without_secrets(message, properties));
       rd_kafka_conf_destroy(conf);
       return nullptr;
     }
@@ -31,7 +32,16 @@ rd_kafka_conf_t* make_kafka_conf(const std::string& brokers, const KafkaProperti
 }
 
 void Producer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
-  if (message->err) static_cast<Producer*>(opaque)->failed_++;
+  if (message->err) {
+    auto* producer = static_cast<Producer*>(opaque);
+    {
+      std::lock_guard lock(producer->error_mutex_);
+      if (producer->delivery_failure_.empty())
+        producer->delivery_failure_ = fmt::format("topic `{}` partition {}: {}", rd_kafka_topic_name(message->rkt),
+                                                  message->partition, rd_kafka_err2str(message->err));
+    }
+    producer->failed_++;
+  }
   // After the failure count: whoever sees its count drop to 0 also sees the failure.
   if (message->_private) static_cast<std::atomic<int64_t>*>(message->_private)->fetch_sub(1);
 }
@@ -145,6 +155,11 @@ void Producer::serve() { rd_kafka_poll(rk_, 0); }
 std::string Producer::failure() {
   std::lock_guard lock(error_mutex_);
   return failure_;
+}
+
+std::string Producer::delivery_failure() {
+  std::lock_guard lock(error_mutex_);
+  return delivery_failure_;
 }
 
 bool Producer::flush(int timeout_ms) {

@@ -13,9 +13,9 @@
 #include <utility>
 #include <vector>
 
-namespace flow::runtime {
+#include "runtime/kafka/kafka_properties.hpp"
 
-using KafkaProperties = std::vector<std::pair<std::string, std::string>>;
+namespace flow::runtime {
 
 //! How long flowrun waits at startup for a broker to answer before it stops with a message.
 constexpr int kStartupTimeoutMs = 10'000;
@@ -54,6 +54,9 @@ class Producer {
   int64_t failed_deliveries() const { return failed_.load(); }
   //! Why the last produce() failed, in words.
   std::string failure();
+  //! The first failed delivery (Kafka refused or never acknowledged a record): its topic,
+  //! partition and librdkafka's reason; empty when none failed.
+  std::string delivery_failure();
 
   static constexpr int kQueueFullTimeoutMs = 30'000;  //!< as long as a trigger's flush may wait
 
@@ -67,6 +70,7 @@ class Producer {
   std::mutex error_mutex_;
   std::string last_error_;  // the latest client-level error (connection, TLS, SASL), for messages
   std::string failure_;     // why the last produce() failed
+  std::string delivery_failure_;  // the first failed delivery report
 };
 
 //! The partition count of `topic` from the cluster's metadata, or nothing (and `error`).

@@ -4,6 +4,10 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <optional>
 
@@ -58,25 +62,51 @@ std::optional<int> key_field(const plan::Plan& p, const plan::SourcePlan& source
 }  // namespace
 
 bool read_lines(const std::string& file, std::vector<std::string>& lines, std::string& error) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(file, ec)) {
+    error = fmt::format("input file `{}` is a directory; give a file of JSON lines (one record a line)", file);
+    return false;
+  }
   std::ifstream in(file);
   if (!in) {
-    error = fmt::format("cannot read input file `{}`", file);
+    error = fmt::format("cannot read input file `{}`: {}", file, std::strerror(errno));
     return false;
   }
   std::string line;
   while (std::getline(in, line)) lines.push_back(line);
+  if (in.bad()) {
+    error = fmt::format("cannot read input file `{}`: {}", file, std::strerror(errno));
+    return false;
+  }
   return true;
 }
 
+std::optional<int64_t> max_message_bytes(rd_kafka_t* rk) {
+  char text[32];
+  size_t size = sizeof text;
+  if (rd_kafka_conf_get(rd_kafka_conf(rk), "message.max.bytes", text, &size) != RD_KAFKA_CONF_OK)
+    return std::nullopt;
+  char* end = nullptr;
+  long long value = std::strtoll(text, &end, 10);
+  return end != text ? std::optional<int64_t>(value) : std::nullopt;
+}
+
 bool produce_lines(Producer& producer, const plan::Plan& p, const plan::SourcePlan& source,
-                   const std::vector<std::string>& lines, std::string& error, int64_t& count) {
+                   const std::vector<std::string>& lines, const std::string& origin, std::string& error,
+                   int64_t& count) {
   std::optional<int> key = key_field(p, source);
   simdjson::ondemand::parser parser;
-  int32_t next_partition = 0;
-  for (const std::string& line : lines) {
-    if (line.empty()) continue;
-    std::string key_text;
+  // Each line's key first, and every size checked against the producer's limit, before anything
+  // is produced: a line too large stops the load with nothing of it in the topic.
+  struct Keyed {
     bool keyed = false;
+    std::string key;
+  };
+  std::vector<Keyed> keys(lines.size());
+  std::optional<int64_t> limit = max_message_bytes(producer.handle());
+  for (size_t n = 0; n < lines.size(); ++n) {
+    const std::string& line = lines[n];
+    if (line.empty()) continue;
     if (key) {
       simdjson::padded_string padded(line);
       simdjson::ondemand::document doc;
@@ -87,22 +117,39 @@ bool produce_lines(Producer& producer, const plan::Plan& p, const plan::SourcePl
           if (!field.type().get(type) && type == simdjson::ondemand::json_type::string) {
             std::string_view text;
             if (!field.get_string().get(text)) {
-              key_text = text;
-              keyed = true;
+              keys[n].key = text;
+              keys[n].keyed = true;
             }
           } else {
             // A number key: its JSON text, as a producer writing the number would key it.
-            key_text = std::string(field.raw_json_token());
-            while (!key_text.empty() && key_text.back() == ' ') key_text.pop_back();
-            keyed = true;
+            keys[n].key = std::string(field.raw_json_token());
+            while (!keys[n].key.empty() && keys[n].key.back() == ' ') keys[n].key.pop_back();
+            keys[n].keyed = true;
           }
         }
       }
     }
+    int64_t size = static_cast<int64_t>(line.size() + keys[n].key.size()) + kRecordFraming;
+    if (limit && size > *limit) {
+      error = fmt::format("{}, line {}: the record is {} bytes ({} of JSON, {} of key, {} of framing), more than the "
+                          "producer's message.max.bytes of {}; nothing of `{}` was produced. Split or shorten the "
+                          "record, or raise the limit with `-X message.max.bytes=N` (the topic's max.message.bytes "
+                          "on the broker must allow it too)",
+                          origin, n + 1, size, line.size(), keys[n].key.size(), kRecordFraming, *limit, origin);
+      return false;
+    }
+  }
+  int32_t next_partition = 0;
+  for (size_t n = 0; n < lines.size(); ++n) {
+    const std::string& line = lines[n];
+    if (line.empty()) continue;
+    bool keyed = keys[n].keyed;
+    const std::string& key_text = keys[n].key;
     int32_t partition = keyed ? -1 : next_partition++ % static_cast<int32_t>(source.partitions);
     if (!producer.produce(source.topic, partition, keyed ? key_text.data() : nullptr, key_text.size(), line.data(),
                           line.size())) {
-      error = fmt::format("cannot produce input to topic `{}`", source.topic);
+      error = fmt::format("cannot produce {}, line {} to topic `{}`: {} ({} records of it were produced before)",
+                          origin, n + 1, source.topic, producer.failure(), count);
       return false;
     }
     ++count;

@@ -1,6 +1,7 @@
 // The run loop. Threads: the main thread serves librdkafka events and prints progress; a fixed pool
 // of worker threads runs task triggers. A worker never blocks on a fetch (it takes what a
-// partition queue holds, with a zero timeout), so fewer cores than tasks is slower, never stalled.
+// partition queue holds, with a zero timeout), so fewer cores than tasks is slower, never stalled;
+// a worker that found nothing to do sleeps until a queue receives records (work_signal.hpp).
 #include "runtime/launcher/job.hpp"
 
 #include <fmt/format.h>
@@ -10,6 +11,8 @@
 #include <ctime>
 #include <filesystem>
 #include <thread>
+
+#include "runtime/kafka/topic_config.hpp"
 
 namespace flow::runtime {
 
@@ -37,6 +40,10 @@ std::unique_ptr<Job> Job::start(const plan::Plan& plan, const compiler::codegen:
 
 Job::~Job() {
   stop_workers();
+  // The partition queues outlive this job's handles on them (they belong to the consumer).
+  for (auto& task : tasks_)
+    for (auto& input : task->inputs())
+      if (input.queue) rd_kafka_queue_cb_event_enable(input.queue, nullptr, nullptr);
   tasks_.clear();  // their queues and spilled records belong to the consumer: released first
   if (consumer_) {
     rd_kafka_consumer_close(consumer_);
@@ -54,6 +61,9 @@ bool Job::open(const compiler::codegen::Program& program, Producer& producer, st
   rd_kafka_conf_set(conf, "group.id", config_.app_id.c_str(), message, sizeof message);
   rd_kafka_conf_set(conf, "enable.auto.commit", "false", message, sizeof message);
   rd_kafka_conf_set(conf, "enable.auto.offset.store", "false", message, sizeof message);
+  // An offset Kafka no longer holds (retention deleted records before they were read) is an error
+  // the task stops the run with (PartitionTask::trigger), never a silent jump to the end.
+  rd_kafka_conf_set(conf, "auto.offset.reset", "error", message, sizeof message);
   if (config_.log_level == LogLevel::Trace)
     rd_kafka_conf_set(conf, "debug", "consumer,cgrp,fetch", message, sizeof message);
   consumer_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, message, sizeof message);
@@ -103,6 +113,15 @@ bool Job::open(const compiler::codegen::Program& program, Producer& producer, st
   for (size_t m = 0; m < p.metrics.size(); ++m) shared_.metrics.push_back(std::make_unique<std::atomic<int64_t>>(0));
   for (size_t s = 0; s < p.sources.size(); ++s) shared_.source_in.push_back(std::make_unique<std::atomic<int64_t>>(0));
   for (size_t q = 0; q < p.queries.size(); ++q) shared_.query_out.push_back(std::make_unique<std::atomic<int64_t>>(0));
+  // The largest dead letter each source may write: the client's limit, and the dead-letter
+  // topic's own when the cluster says it (a copy that does not fit is truncated, not refused).
+  for (const auto& source : p.sources) {
+    int64_t limit = client_max_message_bytes(producer.handle());
+    if (source.dead_letter && config_.cluster_describes_configs)
+      if (std::optional<int64_t> topic = topic_max_message_bytes(producer.handle(), *source.dead_letter, 5'000))
+        limit = std::min(limit, *topic);
+    shared_.dead_letter_max_bytes.push_back(limit);
+  }
   std::vector<int64_t> partitions, lateness;
   for (const auto& source : p.sources) {
     partitions.push_back(source.partitions);
@@ -145,11 +164,20 @@ bool Job::open(const compiler::codegen::Program& program, Producer& producer, st
       auto offsets = task->committed_offsets();
       for (auto& input : task->inputs()) {
         auto it = offsets.find(fmt::format("{}/{}", input.source->topic, partition));
-        input.next_offset = it != offsets.end() ? it->second : 0;
         int64_t low = 0, high = 0;
         rd_kafka_query_watermark_offsets(consumer_, input.source->topic.c_str(), partition, &low, &high, 10'000);
         input.end_offset = high;
-        input.next_offset = std::max<int64_t>(input.next_offset, low);
+        auto start = start_offset(input.source->topic, partition,
+                                  it != offsets.end() ? std::optional(it->second) : std::nullopt, low, high,
+                                  config_.on_retention_gap, error);
+        if (!start) return false;
+        input.next_offset = start->offset;
+        if (start->skipped && config_.log_level >= LogLevel::Warn)
+          fmt::print(stderr,
+                     "flowrun: warning: topic `{}` partition {}: skipped {} records retention deleted before they "
+                     "were processed (offsets {} to {}; --on-retention-gap skip)\n",
+                     input.source->topic, partition, start->skipped, it->second, low - 1);
+        retention_skipped_ += start->skipped;
         rd_kafka_topic_partition_list_add(assignment, input.source->topic.c_str(), partition)->offset =
             input.next_offset;
       }
@@ -164,8 +192,15 @@ bool Job::open(const compiler::codegen::Program& program, Producer& producer, st
     for (auto& input : task->inputs()) {
       input.queue = rd_kafka_queue_get_partition(consumer_, input.source->topic.c_str(), input.partition);
       rd_kafka_queue_forward(input.queue, nullptr);
+      rd_kafka_queue_cb_event_enable(input.queue, &WorkSignal::on_queue_event, &work_signal_);
     }
 
+  // A worker runs one task at a time: threads beyond the tasks would only sit idle.
+  int asked = config_.threads;
+  config_.threads = std::max(1, std::min(asked, static_cast<int>(tasks_.size())));
+  if (asked > config_.threads && config_.log_level >= LogLevel::Info)
+    fmt::print(stderr, "flowrun: {} threads asked for {} task{}: starting {} (a worker runs one task at a time)\n",
+               asked, tasks_.size(), tasks_.size() == 1 ? "" : "s", config_.threads);
   if (config_.log_level >= LogLevel::Info) {
     compiler::physical::CoreBudget budget = compiler::physical::core_budget(p, physical_);
     int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -183,10 +218,13 @@ void Job::start_workers() {
     workers_.emplace_back([this, w] {
       size_t next = static_cast<size_t>(w);
       while (!workers_stop_.load(std::memory_order_relaxed)) {
+        // Read before looking: a queue that receives records while this worker looks wakes it.
+        uint64_t seen = work_signal_.generation();
         bool worked = false;
         for (size_t k = 0; k < tasks_.size(); ++k) worked |= tasks_[(next + k) % tasks_.size()]->try_trigger(10'000);
         next++;
-        if (!worked) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        if (!worked && !workers_stop_.load(std::memory_order_relaxed))
+          work_signal_.wait_after(seen, w == 0 ? WorkSignal::kIdleWait : WorkSignal::kSpareWait);
       }
     });
   }
@@ -194,6 +232,7 @@ void Job::start_workers() {
 
 void Job::stop_workers() {
   workers_stop_ = true;
+  work_signal_.notify_all();
   for (auto& worker : workers_) worker.join();
   workers_.clear();
   // Triggers commit when their outputs are acknowledged, which may be after the last one ran.
@@ -212,10 +251,12 @@ void Job::mark_end_offsets() {
       input.end_offset = high;
     }
   shared_.watermarks.allow();
+  work_signal_.notify_all();  // idle partitions may now be judged caught up
 }
 
 void Job::hold_watermarks() {
   shared_.watermarks.hold();
+  work_signal_.notify_all();
 }
 
 bool Job::any_chained() const {
@@ -251,6 +292,7 @@ void Job::hand_to_task(rd_kafka_message_t* event) {
     for (size_t i = 0; i < task->inputs().size(); ++i)
       if (task->inputs()[i].source->topic == topic && task->inputs()[i].partition == event->partition) {
         task->spill(i, event);
+        work_signal_.notify_one();
         return;
       }
   rd_kafka_message_destroy(event);

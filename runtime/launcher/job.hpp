@@ -18,8 +18,10 @@
 #include "compiler/plan/plan.hpp"
 #include "runtime/kafka/kafka_client.hpp"
 #include "runtime/launcher/run_options.hpp"
+#include "runtime/launcher/start_offset.hpp"
 #include "runtime/state/stateful_operator.hpp"
 #include "runtime/tasks/partition_task.hpp"
+#include "runtime/tasks/work_signal.hpp"
 
 namespace flow::runtime {
 
@@ -28,10 +30,15 @@ struct JobConfig {
   KafkaProperties kafka_properties;
   std::string app_id;
   std::string state_dir;
-  int threads = 1;
+  int threads = 1;  //!< at most one per task is started: a worker runs one task at a time
   LogLevel log_level = LogLevel::Info;
   bool progress_json = false;
+  //! A checkpoint below its partition's low watermark stops the run, or is skipped (counted).
+  RetentionGap on_retention_gap = RetentionGap::Stop;
   bool capture_stdout = false;  //!< keep `sink … to stdout` lines (captured_stdout) instead of printing
+  //! Whether the cluster answers DescribeConfigs (for the dead-letter topics' size limits): the
+  //! embedded Kafka (librdkafka's mock) never does, and asking would only wait out a timeout.
+  bool cluster_describes_configs = true;
   //! The processing-time clock (default: the system clock); tests drive a virtual one.
   ProcessingClock clock;
 };
@@ -77,6 +84,10 @@ class Job {
   const compiler::physical::PhysicalPlan& physical_plan() const { return physical_; }
   int64_t records_out() const { return shared_.records_out.load(); }
   int64_t dead_lettered() const { return shared_.dead_lettered.load(); }
+  //! Of those, the ones written as a truncated copy (too large for their dead-letter topic).
+  int64_t dead_letters_truncated() const { return shared_.dead_letters_truncated.load(); }
+  //! Records retention deleted before they were read, skipped at the start (--on-retention-gap skip).
+  int64_t retention_skipped() const { return retention_skipped_; }
   int64_t metric(size_t index) const { return shared_.metrics[index]->load(); }
   //! The lines a `sink … to stdout` query wrote, with JobConfig::capture_stdout (after stop_workers).
   std::vector<std::string> captured_stdout(int32_t query) const {
@@ -101,10 +112,12 @@ class Job {
   rd_kafka_t* consumer_ = nullptr;
   std::vector<std::unique_ptr<PartitionTask>> tasks_;
   std::atomic<bool> workers_stop_{false};
+  WorkSignal work_signal_;  //!< idle workers wait on it (work_signal.hpp)
   std::vector<std::thread> workers_;
   // What the previous progress report saw, to report rates and changes.
   std::vector<int64_t> last_source_in_, last_query_out_;
   int64_t last_triggers_ = 0, last_trigger_ns_ = 0;
+  int64_t retention_skipped_ = 0;
 };
 
 }  // namespace flow::runtime

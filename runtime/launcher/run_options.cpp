@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <filesystem>
 #include <thread>
 
@@ -11,6 +12,7 @@ namespace flow::runtime {
 
 std::optional<RunOptions> parse_run_options(const std::vector<std::string>& args, std::string& error) {
   RunOptions options;
+  std::vector<std::string> config_files, x_arguments;
   auto value_of = [&](size_t& i, const std::string& flag) -> std::optional<std::string> {
     if (i + 1 >= args.size()) {
       error = fmt::format("`{}` needs a value", flag);
@@ -27,33 +29,36 @@ std::optional<RunOptions> parse_run_options(const std::vector<std::string>& args
     } else if (arg == "--show-output") {
       options.show_output = true;
     } else if (arg == "--brokers" || arg == "--app-id" || arg == "--state-dir" || arg == "--threads" ||
-               arg == "--input" || arg == "-X" || arg == "--log-level" || arg == "--progress") {
+               arg == "--input" || arg == "-X" || arg == "--config" || arg == "--log-level" || arg == "--progress" ||
+               arg == "--on-retention-gap") {
       auto value = value_of(i, arg);
       if (!value) return std::nullopt;
       if (arg == "--brokers") {
         options.brokers = *value;
       } else if (arg == "--app-id") {
+        std::string problem = app_id_problem(*value);
+        if (!problem.empty()) {
+          error = fmt::format("`--app-id {}`: {}", *value, problem);
+          return std::nullopt;
+        }
         options.app_id = *value;
       } else if (arg == "--state-dir") {
         options.state_dir = *value;
       } else if (arg == "--threads") {
-        try {
-          options.threads = std::stoi(*value);
-        } catch (...) {
-          options.threads = -1;
-        }
-        if (options.threads <= 0) {
-          error = fmt::format("`--threads` takes a positive number, not `{}`", *value);
-          return std::nullopt;
-        }
-      } else if (arg == "--input" || arg == "-X") {
+        auto threads = parse_threads(*value, error);
+        if (!threads) return std::nullopt;
+        options.threads = *threads;
+      } else if (arg == "--config") {
+        config_files.push_back(*value);
+      } else if (arg == "-X") {
+        x_arguments.push_back(*value);
+      } else if (arg == "--input") {
         size_t equals = value->find('=');
         if (equals == std::string::npos || equals == 0) {
-          error = fmt::format("`{}` takes {}, not `{}`", arg, arg == "-X" ? "key=value" : "NAME=FILE.jsonl", *value);
+          error = fmt::format("`--input` takes NAME=FILE.jsonl, not `{}`", *value);
           return std::nullopt;
         }
-        auto& list = arg == "-X" ? options.kafka_properties : options.inputs;
-        list.emplace_back(value->substr(0, equals), value->substr(equals + 1));
+        options.inputs.emplace_back(value->substr(0, equals), value->substr(equals + 1));
       } else if (arg == "--log-level") {
         auto level = parse_log_level(*value);
         if (!level) {
@@ -67,6 +72,12 @@ std::optional<RunOptions> parse_run_options(const std::vector<std::string>& args
           return std::nullopt;
         }
         options.progress_json = *value == "json";
+      } else if (arg == "--on-retention-gap") {
+        if (*value != "stop" && *value != "skip") {
+          error = fmt::format("`--on-retention-gap` takes stop or skip, not `{}`", *value);
+          return std::nullopt;
+        }
+        options.on_retention_gap = *value == "skip" ? RetentionGap::Skip : RetentionGap::Stop;
       }
     } else if (arg.starts_with("-")) {
       error = fmt::format("unknown option `{}`", arg);
@@ -86,7 +97,15 @@ std::optional<RunOptions> parse_run_options(const std::vector<std::string>& args
     error = "give either `--brokers LIST` or `--embedded-kafka`";
     return std::nullopt;
   }
-  if (options.app_id.empty()) options.app_id = std::filesystem::path(options.app).stem().string();
+  if (options.app_id.empty()) {
+    options.app_id = std::filesystem::path(options.app).stem().string();
+    std::string problem = app_id_problem(options.app_id);
+    if (!problem.empty()) {
+      error = fmt::format("the application's file name gives the app id `{}`: {}", options.app_id, problem);
+      return std::nullopt;
+    }
+  }
+  if (!collect_kafka_properties(config_files, x_arguments, options.kafka_properties, error)) return std::nullopt;
   if (options.state_dir.empty()) options.state_dir = ".flow-state/" + options.app_id;
   if (options.threads == 0) options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   return options;
@@ -100,10 +119,46 @@ std::optional<LogLevel> parse_log_level(const std::string& text) {
   return it == levels.end() ? std::nullopt : std::optional<LogLevel>(it->second);
 }
 
-std::string printable_property(const std::string& key, const std::string& value) {
-  for (const char* secret : {"password", "secret", "key", "token", "jaas"})
-    if (key.find(secret) != std::string::npos) return key + "=****";
-  return key + "=" + value;
+std::optional<int64_t> parse_bounded_number(const std::string& text, int64_t min, int64_t max) {
+  int64_t value = 0;
+  const char* end = text.data() + text.size();
+  // from_chars takes a leading `-`; a count never has one.
+  if (text.empty() || text.front() == '-') return std::nullopt;
+  auto [at, problem] = std::from_chars(text.data(), end, value);
+  if (problem != std::errc() || at != end || value < min || value > max) return std::nullopt;
+  return value;
+}
+
+std::optional<int> parse_threads(const std::string& text, std::string& error) {
+  auto threads = parse_bounded_number(text, 1, kMaxThreads);
+  if (!threads) {
+    error = fmt::format("`--threads` takes a whole number from 1 to {}, not `{}` (more threads than the "
+                        "application's tasks sit idle: `flowc explain` shows its tasks)",
+                        kMaxThreads, text);
+    return std::nullopt;
+  }
+  return static_cast<int>(*threads);
+}
+
+std::string app_id_problem(const std::string& app_id) {
+  if (app_id.empty()) return "an app id cannot be empty";
+  if (app_id == "." || app_id == "..") return "an app id cannot be `.` or `..`; choose one with `--app-id ID`";
+  if (app_id.size() > kMaxAppIdLength)
+    return fmt::format("an app id has at most {} characters; choose a shorter one", kMaxAppIdLength);
+  for (char c : app_id)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-')
+      return "an app id (the Kafka consumer group and the name of its state folder) takes letters, digits, `.`, "
+             "`_` and `-` only; choose one with `--app-id ID`";
+  return "";
+}
+
+bool collect_kafka_properties(const std::vector<std::string>& config_files,
+                              const std::vector<std::string>& x_arguments, KafkaProperties& out, std::string& error) {
+  for (const auto& file : config_files)
+    if (!read_properties_file(file, out, error)) return false;
+  for (const auto& argument : x_arguments)
+    if (!parse_property_argument(argument, out, error)) return false;
+  return true;
 }
 
 }  // namespace flow::runtime

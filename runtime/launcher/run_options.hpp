@@ -1,10 +1,14 @@
 // The options of `flowrun run`, parsed from the command line.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "runtime/launcher/start_offset.hpp"
+#include "runtime/kafka/kafka_properties.hpp"
 
 namespace flow::runtime {
 
@@ -18,12 +22,18 @@ struct RunOptions {
   bool until_idle = false;                       //!< --until-idle
   std::string app_id;                            //!< --app-id (default: the file's stem)
   std::string state_dir;                         //!< --state-dir (default: .flow-state/APP_ID)
-  int threads = 0;                               //!< --threads (default: cores)
-  std::vector<std::pair<std::string, std::string>> kafka_properties;  //!< -X key=value
+  int threads = 0;                               //!< --threads (default: cores, at most kMaxThreads)
+  //! --config FILE's properties, then -X key=value's, in order: a later one wins.
+  KafkaProperties kafka_properties;
   LogLevel log_level = LogLevel::Info;
   bool progress_json = false;                    //!< --progress json
   bool show_output = false;                      //!< --show-output: print sink topics at the end
+  RetentionGap on_retention_gap = RetentionGap::Stop;  //!< --on-retention-gap stop|skip
 };
+
+//! The most worker threads `--threads` takes: a worker runs one task at a time, so more than the
+//! tasks sit idle (`flowc explain` shows the tasks and the cores that give each its own).
+constexpr int kMaxThreads = 1024;
 
 //! Parses `flowrun run` arguments (after the command); on error returns nothing and sets `error`.
 std::optional<RunOptions> parse_run_options(const std::vector<std::string>& args, std::string& error);
@@ -31,7 +41,20 @@ std::optional<RunOptions> parse_run_options(const std::vector<std::string>& args
 //! `error`, `warn`, `info`, `debug` or `trace`; nothing for another word.
 std::optional<LogLevel> parse_log_level(const std::string& text);
 
-//! A -X property with its value masked when the key names a secret (password, secret, key).
-std::string printable_property(const std::string& key, const std::string& value);
+//! The whole of `text` as a number from `min` to `max` (no sign, spaces, or anything after it).
+std::optional<int64_t> parse_bounded_number(const std::string& text, int64_t min, int64_t max);
+
+//! `--threads`' value, with the message naming the flag and its bounds.
+std::optional<int> parse_threads(const std::string& text, std::string& error);
+
+//! What is wrong with an application id (the Kafka consumer group and the state folder's name),
+//! or empty: letters, digits, `.`, `_` and `-`, at most kMaxAppIdLength, not `.` or `..`.
+std::string app_id_problem(const std::string& app_id);
+constexpr size_t kMaxAppIdLength = 200;
+
+//! Appends the properties of `--config FILE` (in order) and then of `-X` (in order) to `out`: a
+//! later value wins, so -X overrides a file. False and `error` on an unreadable file or bad line.
+bool collect_kafka_properties(const std::vector<std::string>& config_files,
+                              const std::vector<std::string>& x_arguments, KafkaProperties& out, std::string& error);
 
 }  // namespace flow::runtime

@@ -17,12 +17,14 @@ namespace {
 constexpr char kVersion = 1;
 using Wide = __int128;
 
-//! A window's end as a number past its start, undoing a wrap past the int64 limit.
+//! A window's end; one saturated at INT64_MAX (eval::windows_of) reaches past every event time.
 Wide end_of(const Window& window) {
-  return window.end > window.start ? Wide(window.end) : Wide(window.end) + (Wide(1) << 64);
+  return window.end == INT64_MAX ? Wide(INT64_MAX) + 1 : Wide(window.end);
 }
 
-int64_t wrap(Wide value) { return static_cast<int64_t>(static_cast<uint64_t>(static_cast<unsigned __int128>(value))); }
+int64_t saturate(Wide value) {
+  return value > Wide(INT64_MAX) ? INT64_MAX : value < Wide(INT64_MIN) ? INT64_MIN : static_cast<int64_t>(value);
+}
 
 void check_version(ValueReader& reader) {
   if (reader.varint() != static_cast<uint64_t>(kVersion))
@@ -203,7 +205,7 @@ void AggregateOperator::add_to_session(const std::string& group, const std::vect
     ++late_;
     return;
   }
-  Session merged{{event_time_ms, wrap(end)}, folds_.start()};
+  Session merged{{event_time_ms, saturate(end)}, folds_.start()};
   if (first != sessions.open.end()) merged = *first;
   for (const Session& s : sessions.open) {
     if (!joins(s)) continue;
@@ -216,7 +218,7 @@ void AggregateOperator::add_to_session(const std::string& group, const std::vect
   }
   std::erase_if(sessions.open, joins);
   merged.window.start = std::min(merged.window.start, event_time_ms);
-  if (end > end_of(merged.window)) merged.window.end = wrap(end);
+  if (end > end_of(merged.window)) merged.window.end = saturate(end);
   folds_.add(merged.accumulators, arguments, sessions.next_arrival++);
   expiry_.add(merged.window.end, window_id(group, merged.window.start));
   live_.set(live_.get() + 1);
@@ -261,7 +263,7 @@ void AggregateOperator::advance_watermark(int64_t watermark_ms, std::vector<Stat
     if (!found) continue;  // cannot happen; the stale index entry is gone now
     live_.set(live_.get() - 1);
     // A closed window's row carries the latest event time the window can hold.
-    if (final) out.push_back(row(group, &window, accumulators, wrap(Wide(window.end) - 1)));
+    if (final) out.push_back(row(group, &window, accumulators, saturate(Wide(window.end) - 1)));
   }
 }
 

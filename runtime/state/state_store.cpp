@@ -1,6 +1,7 @@
 // The LevelDB store with its write-back cache (state_store.hpp).
 #include "runtime/state/state_store.hpp"
 
+#include <fmt/format.h>
 #include <leveldb/db.h>
 #include <leveldb/filter_policy.h>
 #include <leveldb/write_batch.h>
@@ -22,6 +23,57 @@ std::string state_key(std::string_view key) { return kStatePrefix + std::string(
 
 std::string_view view(const leveldb::Slice& slice) { return {slice.data(), slice.size()}; }
 
+//! Every read checks the checksums of the blocks it reads: a damaged table file is an error, not
+//! a value that is silently missing or wrong.
+leveldb::ReadOptions checked_reads() {
+  leveldb::ReadOptions options;
+  options.verify_checksums = true;
+  return options;
+}
+
+//! What to do about a damaged store in `directory`: its state cannot be rebuilt from it.
+std::string damaged_help(const std::string& directory) {
+  std::string root = std::filesystem::path(directory).parent_path().string();
+  return fmt::format("restore `{}` from a backup, or delete the state directory `{}` to reprocess the input from "
+                     "the earliest offsets its topics still hold",
+                     directory, root.empty() ? directory : root);
+}
+
+//! A read that failed: damage (a checksum) or an I/O error, with what to do.
+std::string unreadable(const std::string& directory, const leveldb::Status& status) {
+  return fmt::format("the state store in `{}` is damaged or cannot be read ({}); {}", directory, status.ToString(),
+                     damaged_help(directory));
+}
+
+//! A LevelDB table, write-ahead log or manifest (`000005.ldb`, `000003.log`, `MANIFEST-000002`):
+//! the files that hold a store's data. `MANIFEST-000001` alone is what a first open leaves when
+//! it stops before writing `CURRENT` (no data yet), so it does not count.
+bool holds_data(const std::string& name) {
+  auto digits = [](std::string_view text) {
+    return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  if (name.starts_with("MANIFEST-")) return digits(name.substr(9)) && name != "MANIFEST-000001";
+  size_t dot = name.rfind('.');
+  if (dot == std::string::npos) return false;
+  std::string_view ext = std::string_view(name).substr(dot);
+  return (ext == ".ldb" || ext == ".sst" || ext == ".log") && digits(std::string_view(name).substr(0, dot));
+}
+
+//! An error text when `directory` holds a store's data files but no `CURRENT` (LevelDB would
+//! start an empty store there and delete them); empty otherwise.
+std::string missing_current(const std::string& directory) {
+  std::error_code ec;
+  if (std::filesystem::exists(std::filesystem::path(directory) / "CURRENT", ec)) return "";
+  for (const auto& entry : std::filesystem::directory_iterator(directory, ec)) {
+    std::string name = entry.path().filename().string();
+    if (holds_data(name))
+      return fmt::format("the state store in `{}` is damaged: it holds LevelDB files (`{}`) but no `CURRENT` file, "
+                         "so its state cannot be read; {}",
+                         directory, name, damaged_help(directory));
+  }
+  return "";
+}
+
 }  // namespace
 
 StateStore::StateStore(std::string directory, StateStoreOptions options)
@@ -37,37 +89,58 @@ std::unique_ptr<StateStore> StateStore::open(const std::string& directory, std::
     error = "cannot create the state directory `" + directory + "`: " + ec.message();
     return nullptr;
   }
+  error = missing_current(directory);
+  if (!error.empty()) return nullptr;
   std::unique_ptr<StateStore> store(new StateStore(directory, options));
   store->filter_.reset(leveldb::NewBloomFilterPolicy(10));
   leveldb::Options db_options;
   db_options.create_if_missing = true;
+  // A damaged write-ahead log, table or manifest stops the open. Without it LevelDB drops the
+  // damaged commit and keeps the later ones: their offsets move on, so nothing is replayed and
+  // the dropped state is lost. A log cut short by a crash (kill -9) is not damage: its last,
+  // incomplete commit is dropped as it must be, and the offsets go back with it.
+  db_options.paranoid_checks = true;
   db_options.filter_policy = store->filter_.get();
   leveldb::DB* db = nullptr;
   leveldb::Status status = leveldb::DB::Open(db_options, directory, &db);
+  if (status.IsCorruption()) {
+    error = fmt::format("the state store in `{}` is damaged ({}); {}", directory, status.ToString(),
+                        damaged_help(directory));
+    return nullptr;
+  }
   if (!status.ok()) {
     error = "cannot open the state store in `" + directory + "`: " + status.ToString() +
             (status.IsIOError() ? " (is another flowrun using this state directory?)" : "");
     return nullptr;
   }
   store->db_.reset(db);
+  std::optional<std::string> counts;
   try {
-    if (auto counts = store->read_committed(kCountsKey)) {
+    counts = store->read_committed(kCountsKey);
+    store->committed_offsets();  // read once here, where damage is an error the caller gets
+  } catch (const StateCorruption& e) {
+    error = e.what();
+    return nullptr;
+  }
+  if (counts) {
+    try {
       ValueReader reader(*counts);
       store->keys_ = reader.varint();
       store->bytes_ = static_cast<int64_t>(reader.varint());
+    } catch (const StateCorruption& e) {
+      error = fmt::format("the state store in `{}` is damaged: its key and byte counts cannot be read ({}); {}",
+                          directory, e.what(), damaged_help(directory));
+      return nullptr;
     }
-  } catch (const StateCorruption& e) {
-    error = "the state store in `" + directory + "` is damaged: " + e.what();
-    return nullptr;
   }
   return store;
 }
 
 std::optional<std::string> StateStore::read_committed(std::string_view key) {
   std::string value;
-  leveldb::Status status = db_->Get(leveldb::ReadOptions(), leveldb::Slice(key.data(), key.size()), &value);
+  leveldb::Status status = db_->Get(checked_reads(), leveldb::Slice(key.data(), key.size()), &value);
   if (status.IsNotFound()) return std::nullopt;
-  if (!status.ok()) throw StateCorruption("cannot read the state store in `" + directory_ + "`: " + status.ToString());
+  if (!status.ok()) throw StateCorruption(unreadable(directory_, status));
   return value;
 }
 
@@ -144,7 +217,7 @@ std::vector<std::pair<std::string, std::string>> StateStore::scan(std::string_vi
                                                                    std::optional<std::string_view> end,
                                                                    size_t limit) {
   std::vector<std::pair<std::string, std::string>> out;
-  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(checked_reads()));
   std::string db_end = end ? state_key(*end) : std::string(1, kStatePrefix + 1);
   it->Seek(state_key(begin));
   // The changes in range, in key order, merged with the committed entries.
@@ -168,8 +241,7 @@ std::vector<std::pair<std::string, std::string>> StateStore::scan(std::string_vi
       it->Next();
     }
   }
-  if (!it->status().ok())
-    throw StateCorruption("cannot read the state store in `" + directory_ + "`: " + it->status().ToString());
+  if (!it->status().ok()) throw StateCorruption(unreadable(directory_, it->status()));
   return out;
 }
 
@@ -222,9 +294,10 @@ void StateStore::trim_cache() {
 
 std::map<std::string, int64_t> StateStore::committed_offsets() {
   std::map<std::string, int64_t> out;
-  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(checked_reads()));
   for (it->Seek(std::string(1, kOffsetPrefix)); it->Valid() && it->key()[0] == kOffsetPrefix; it->Next())
     out[std::string(view(it->key()).substr(1))] = read_ordered(view(it->value()));
+  if (!it->status().ok()) throw StateCorruption(unreadable(directory_, it->status()));
   return out;
 }
 

@@ -66,7 +66,8 @@ class StateStore {
   //! to read) in one synced WriteBatch. Returns an error text (empty on success); on failure the
   //! changes stay pending and a later commit retries them.
   std::string commit(const std::map<std::string, int64_t>& offsets);
-  //! The offsets of the last commit (read at start to resume from them).
+  //! The offsets of the last commit (read at start to resume from them). Throws StateCorruption
+  //! when LevelDB cannot read them (open() has read them once: a store it opened could).
   std::map<std::string, int64_t> committed_offsets();
 
   //! Entries in the store, changes not yet committed included (exact; kept with every commit).

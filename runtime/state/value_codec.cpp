@@ -210,7 +210,10 @@ flow_value ValueReader::abi_value(const compiler::plan::Type& type, flow_arena* 
   }
 }
 
-Value ValueReader::value() {
+Value ValueReader::value(int depth) {
+  // Bounded: damaged bytes that nest lists a million deep must be a damaged store, not a stack
+  // overflow. No declared type nests anywhere near this deep.
+  if (depth > kMaxNesting) throw StateCorruption("state: values nested more than " + std::to_string(kMaxNesting) + " deep");
   uint8_t tag = byte();
   switch (static_cast<ValueKind>(tag)) {
     case ValueKind::Null: return Value::null();
@@ -227,7 +230,7 @@ Value ValueReader::value() {
       uint64_t count = varint();
       std::vector<Value> items;
       items.reserve(std::min<uint64_t>(count, bytes_.size() - position_));  // each takes a byte at least
-      for (uint64_t i = 0; i < count; ++i) items.push_back(value());
+      for (uint64_t i = 0; i < count; ++i) items.push_back(value(depth + 1));
       return Value::list(std::move(items));
     }
     case ValueKind::Record: {
@@ -237,7 +240,7 @@ Value ValueReader::value() {
       for (uint64_t i = 0; i < count; ++i) {
         uint64_t length = varint();
         names.emplace_back(take(length));
-        items.push_back(value());
+        items.push_back(value(depth + 1));
       }
       return Value::record(std::move(names), std::move(items));
     }

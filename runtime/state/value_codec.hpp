@@ -55,7 +55,10 @@ class ValueReader {
   uint64_t varint();
   int64_t signed_varint();
   double floating();
-  eval::Value value();
+  //! The next value; `depth` is how deep inside other values it is (StateCorruption past
+  //! kMaxNesting).
+  eval::Value value(int depth = 0);
+  static constexpr int kMaxNesting = 64;
   //! A value of `type` as a flow_value: a string points into the bytes being read, a list's
   //! elements go into `arena` (a full arena gives an empty list and sets its `out_of_space`).
   //! A value of another kind than `type`'s is StateCorruption.

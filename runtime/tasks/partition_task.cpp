@@ -1,9 +1,11 @@
 // Partition tasks: triggers, the callbacks of generated code, keyed state hand-over, checkpoints.
 #include "runtime/tasks/partition_task.hpp"
 
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 
 #include "compiler/plan/operators/logical_sink.hpp"
@@ -36,8 +38,30 @@ extern "C" void task_to_aggregate(flow_task* task, int32_t query, const flow_val
   task_of(task).guarded("keyed state", [&] { task_of(task).to_aggregate(query, values, event_time); });
 }
 extern "C" flow_arena* task_arena(flow_task* task) { return task_of(task).arena(); }
+extern "C" int64_t task_event_time_limit(flow_task* task) { return task_of(task).event_time_limit(); }
+extern "C" void task_event_time_ahead(flow_task* task, const flow_record* record, int64_t event_time) {
+  task_of(task).event_time_ahead(record, event_time);
+}
 
+//! `2026-12-01T10:15:30Z`, or the milliseconds when the year is past what a calendar shows.
+std::string utc_text(int64_t ms) {
+  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  if (ms / 1000 > 253402300799 || ms < 0 || !gmtime_r(&seconds, &tm)) return fmt::format("{} ms since the epoch", ms);
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", tm);
+}
 
+//! As a duration literal of the language (`1h`, `90s`), exact.
+std::string duration_text(int64_t ms) {
+  for (auto [unit, size] : {std::pair{"d", 86'400'000LL}, {"h", 3'600'000LL}, {"m", 60'000LL}, {"s", 1'000LL}})
+    if (ms >= size && ms % size == 0) return fmt::format("{}{}", ms / size, unit);
+  return fmt::format("{}ms", ms);
+}
+
+int64_t wall_clock_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 }  // namespace
 
@@ -78,7 +102,7 @@ void PartitionTask::spill(size_t index, rd_kafka_message_t* message) {
 
 std::vector<compiler::codegen::HostSymbol> PartitionTask::host_symbols() {
   return runtime::host_symbols({&task_emit, &task_dead_letter, &task_tally, &task_to_state, &task_to_aggregate,
-                                &task_arena});
+                                &task_arena, &task_event_time_limit, &task_event_time_ahead});
 }
 
 bool PartitionTask::open_state(const std::string& directory, std::string& error) {
@@ -154,6 +178,17 @@ void PartitionTask::trigger(int64_t max_records_default) {
     records.clear();
     for (ssize_t i = 0; i < n; ++i) {
       rd_kafka_message_t* m = messages[i];
+      if (m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET) {
+        // The consumer's `auto.offset.reset` is `error` (Job): Kafka no longer holds the offset to
+        // read next, so records were deleted before they were read. Stopped, not skipped.
+        fail_with("reading",
+                  fmt::format("topic `{}` partition {}: the records from offset {} on are gone ({}): retention "
+                              "deleted records before they were read; run again, and the start names the records "
+                              "lost (`--on-retention-gap skip` goes on without them, counting them)",
+                              input.source->topic, input.partition, input.next_offset, rd_kafka_message_errstr(m))
+                      .c_str());
+        break;
+      }
       if (m->err) continue;  // partition EOF and transient errors are not records
       rd_kafka_timestamp_type_t type;
       records.push_back({static_cast<const char*>(m->payload), static_cast<int64_t>(m->len),
@@ -278,6 +313,23 @@ void PartitionTask::emit(int32_t query, const char* key, int64_t key_len, const 
 
 void PartitionTask::dead_letter(const flow_record* record, int32_t reason, const char* detail, int64_t detail_len) {
   collector_.dead_letter(*current_, *record, reason, std::string_view(detail, static_cast<size_t>(detail_len)));
+}
+
+int64_t PartitionTask::event_time_limit() const {
+  // The wall clock, not the processing clock: `flowrun test` runs its own processing time from 0,
+  // and what bounds an event time is how far a producer's clock can be wrong.
+  int64_t bound = current_->source->event_time_ahead_bound_ms();
+  int64_t now = wall_clock_ms();
+  return now > INT64_MAX - bound ? INT64_MAX : now + bound;
+}
+
+void PartitionTask::event_time_ahead(const flow_record* record, int64_t event_time) {
+  // No clock reading in the reason: the same record gets the same dead letter on every run.
+  std::string detail = fmt::format("event time {} is more than {} past the wall clock (`max_event_time_ahead` of "
+                                   "source `{}`)",
+                                   utc_text(event_time), duration_text(current_->source->event_time_ahead_bound_ms()),
+                                   current_->source->name);
+  collector_.dead_letter(*current_, *record, FLOW_EVENT_TIME_AHEAD, detail);
 }
 
 void PartitionTask::to_state(int32_t query, const flow_value* key, const flow_value* fields, int64_t count,

@@ -81,6 +81,9 @@ class PartitionTask {
   void fail_with(const char* doing, const char* why);
   void tally(int32_t metric, int64_t count);
   flow_arena* arena() { return &arena_; }
+  //! flow_rt_event_time_limit and flow_rt_event_time_ahead (flow_abi.h) for the batch being run.
+  int64_t event_time_limit() const;
+  void event_time_ahead(const flow_record* record, int64_t event_time);
 
  private:
   void trigger(int64_t max_records_default);

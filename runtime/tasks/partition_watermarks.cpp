@@ -32,7 +32,8 @@ int64_t PartitionWatermarks::watermark(size_t source) const {
     any = true;
   }
   if (!any) return INT64_MIN;
-  return least - lateness_ms_[source];
+  // Saturated: an event time near INT64_MIN minus the lateness must not wrap to the far future.
+  return least < INT64_MIN + lateness_ms_[source] ? INT64_MIN : least - lateness_ms_[source];
 }
 
 void PartitionWatermarks::delivered(size_t source, int32_t partition, int64_t event_time) {

@@ -7,6 +7,7 @@
 
 #include "compiler/plan/operators/logical_sink.hpp"
 #include "runtime/codec/json_codec.hpp"
+#include "runtime/tasks/dead_letter_copy.hpp"
 
 namespace flow::runtime {
 
@@ -54,10 +55,29 @@ void RecordCollector::dead_letter(const TaskInput& input, const flow_record& rec
   std::vector<KafkaHeader> headers = {{"flow.error", why},
                                       {"flow.source", source.name},
                                       {"flow.partition", std::to_string(input.partition)},
-                                      {"flow.offset", std::to_string(record.offset)}};
-  if (!shared_.producer->produce(*source.dead_letter, input.partition, record.key,
-                                 static_cast<size_t>(record.key_len), record.value,
-                                 static_cast<size_t>(record.value_len), headers, &in_flight_))
+                                      {"flow.offset", std::to_string(record.offset)},
+                                      {"flow.truncated", "true"},
+                                      {"flow.original_bytes", std::to_string(record.value_len)}};
+  int64_t header_bytes = 0;
+  for (const auto& header : headers) header_bytes += static_cast<int64_t>(header.name.size() + header.value.size());
+  int64_t max_bytes = shared_.dead_letter_max_bytes.at(input.source_index);
+  DeadLetterCopy copy = fit_dead_letter(record.value_len, record.key_len, header_bytes, max_bytes);
+  if (copy.truncated) {
+    shared_.dead_letters_truncated.fetch_add(1, std::memory_order_relaxed);
+    std::lock_guard lock(shared_.stdout_mutex);
+    std::fprintf(stderr,
+                 "flowrun: warning: source `%s` partition %d offset %lld: the record (%lld bytes) does not fit "
+                 "dead-letter topic `%s` (at most %lld bytes); it gets the first %lld bytes, with headers "
+                 "flow.truncated and flow.original_bytes\n",
+                 source.name.c_str(), input.partition, static_cast<long long>(record.offset),
+                 static_cast<long long>(record.value_len), source.dead_letter->c_str(),
+                 static_cast<long long>(max_bytes), static_cast<long long>(copy.value_bytes));
+  } else {
+    headers.resize(headers.size() - 2);  // whole: no truncation headers
+  }
+  if (!shared_.producer->produce(*source.dead_letter, input.partition, copy.keeps_key ? record.key : nullptr,
+                                 copy.keeps_key ? static_cast<size_t>(record.key_len) : 0, record.value,
+                                 static_cast<size_t>(copy.value_bytes), headers, &in_flight_))
     shared_.fail(fmt::format("cannot produce to dead-letter topic `{}`: {}", *source.dead_letter,
                              shared_.producer->failure()));
 }

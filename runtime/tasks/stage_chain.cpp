@@ -19,7 +19,12 @@ bool open_shared_states(const compiler::plan::Plan& p, const physical::PhysicalP
                         const compiler::codegen::Program* program, SharedStates& shared, std::string& error) {
   shared.clear();
   shared.resize(p.queries.size());
-  std::filesystem::create_directories(state_dir);
+  std::error_code ec;
+  std::filesystem::create_directories(state_dir, ec);
+  if (ec) {
+    error = fmt::format("cannot create the state directory `{}`: {}", state_dir, ec.message());
+    return false;
+  }
   for (size_t q = 0; q < p.queries.size(); ++q) {
     const auto& stages = physical.queries[q].stages;
     shared[q].resize(stages.size());

@@ -37,6 +37,9 @@ struct SharedRun {
   bool capture_stdout = false;
   std::map<int32_t, std::vector<std::string>> captured_stdout;
   std::atomic<int64_t> records_in{0}, records_out{0}, dead_lettered{0};
+  //! Dead letters written as a truncated copy: the whole record did not fit the topic.
+  std::atomic<int64_t> dead_letters_truncated{0};
+  std::vector<int64_t> dead_letter_max_bytes;  //!< per source: the largest record its dead-letter topic takes
   //! For progress: records read per source, records written per query, trigger time and count.
   std::vector<std::unique_ptr<std::atomic<int64_t>>> source_in, query_out;
   std::atomic<int64_t> trigger_ns{0}, trigger_count{0};

@@ -11,23 +11,27 @@ namespace flow::runtime::testing {
 
 namespace {
 
+//! The most partitions `--partitions` takes per run: each is a task on the embedded Kafka.
+constexpr int64_t kMaxPartitions = 1024;
+
 std::optional<int> positive(const std::string& text) {
-  if (text.empty() || text.size() > 6 || text.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
-  int value = std::stoi(text);
-  return value > 0 ? std::optional<int>(value) : std::nullopt;
+  auto value = parse_bounded_number(text, 1, kMaxPartitions);
+  return value ? std::optional<int>(static_cast<int>(*value)) : std::nullopt;
 }
 
 }  // namespace
 
 std::optional<TestOptions> parse_test_options(const std::vector<std::string>& args, std::string& error) {
   TestOptions options;
+  std::vector<std::string> config_files, x_arguments;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg == "--update") {
       options.update = true;
       continue;
     }
-    if (arg == "--fixtures" || arg == "--partitions" || arg == "--threads" || arg == "--log-level" || arg == "-X") {
+    if (arg == "--fixtures" || arg == "--partitions" || arg == "--threads" || arg == "--log-level" || arg == "-X" ||
+        arg == "--config") {
       if (i + 1 >= args.size()) {
         error = fmt::format("`{}` needs a value", arg);
         return std::nullopt;
@@ -42,7 +46,9 @@ std::optional<TestOptions> parse_test_options(const std::vector<std::string>& ar
           std::string item = value.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
           auto count = positive(item);
           if (!count) {
-            error = fmt::format("`--partitions` takes positive counts separated by commas (like 1,4), not `{}`", value);
+            error = fmt::format(
+                "`--partitions` takes positive counts up to {} separated by commas (like 1,4), not `{}`",
+                kMaxPartitions, value);
             return std::nullopt;
           }
           options.partitions.push_back(*count);
@@ -50,11 +56,8 @@ std::optional<TestOptions> parse_test_options(const std::vector<std::string>& ar
           start = comma + 1;
         }
       } else if (arg == "--threads") {
-        auto threads = positive(value);
-        if (!threads) {
-          error = fmt::format("`--threads` takes a positive number, not `{}`", value);
-          return std::nullopt;
-        }
+        auto threads = parse_threads(value, error);
+        if (!threads) return std::nullopt;
         options.threads = *threads;
       } else if (arg == "--log-level") {
         auto level = parse_log_level(value);
@@ -63,13 +66,10 @@ std::optional<TestOptions> parse_test_options(const std::vector<std::string>& ar
           return std::nullopt;
         }
         options.log_level = *level;
+      } else if (arg == "--config") {
+        config_files.push_back(value);
       } else {
-        size_t equals = value.find('=');
-        if (equals == std::string::npos || equals == 0) {
-          error = fmt::format("`-X` takes key=value, not `{}`", value);
-          return std::nullopt;
-        }
-        options.kafka_properties.emplace_back(value.substr(0, equals), value.substr(equals + 1));
+        x_arguments.push_back(value);
       }
       continue;
     }
@@ -91,6 +91,7 @@ std::optional<TestOptions> parse_test_options(const std::vector<std::string>& ar
     options.fixtures = std::filesystem::path(options.app).parent_path().string();
     if (options.fixtures.empty()) options.fixtures = ".";
   }
+  if (!collect_kafka_properties(config_files, x_arguments, options.kafka_properties, error)) return std::nullopt;
   if (options.threads == 0) options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   return options;
 }

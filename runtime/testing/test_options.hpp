@@ -17,7 +17,7 @@ struct TestOptions {
   std::vector<int> partitions;       //!< --partitions 1,N (default: as declared)
   int threads = 0;                   //!< --threads (default: cores)
   LogLevel log_level = LogLevel::Warn;
-  KafkaProperties kafka_properties;  //!< -X key=value
+  KafkaProperties kafka_properties;  //!< --config FILE, then -X key=value (a later one wins)
 };
 
 //! Parses `flowrun test` arguments (after the command); on error returns nothing and sets `error`.

@@ -93,6 +93,83 @@ expect 2 "--partitions. takes positive counts" -- "$flowrun" test "$root/example
 expect 2 "no application given" -- "$flowrun" test
 expect 1 "is not a source of the application" -- "$flowrun" test "$root/examples/clicks/clicks.flow" --fixtures "$root/examples/clean_and_route"
 
+# flowrun flags (issue 15, items 9-12). Numbers are read whole and bounded; more threads than tasks
+# are not started; a signal during start-up is honoured.
+clicks="$root/examples/clicks/clicks.flow" clicks_in="$root/examples/clicks/input/clicks.jsonl"
+for bad in 1000000 4x 0 -3 ' 4'; do
+  expect 2 '`--threads` takes a whole number from 1 to 1024' -- timeout -k 5 60 "$flowrun" run "$clicks" --embedded-kafka --threads "$bad"
+  expect 2 '`--threads` takes a whole number from 1 to 1024' -- timeout -k 5 60 "$flowrun" test "$clicks" --threads "$bad"
+done
+expect 2 '`--partitions` takes positive counts up to 1024' -- timeout -k 5 60 "$flowrun" test "$clicks" --partitions 1,2x
+expect 0 "64 threads asked for 4 tasks: starting 4" -- timeout -k 5 60 "$flowrun" run "$clicks" --embedded-kafka \
+  --until-idle --threads 64 --input clicks="$clicks_in" --state-dir "$tmp/threads"
+timeout -k 5 60 "$flowrun" run "$clicks" --embedded-kafka --threads 1024 --input clicks="$clicks_in" \
+  --state-dir "$tmp/sigterm" >/dev/null 2>"$tmp/sigterm.err" &
+pid=$!
+sleep 0.3; kill -TERM "$pid"; started=$SECONDS; wait "$pid"; status=$?
+if [ "$status" = 0 ] && [ $((SECONDS - started)) -le 10 ]; then echo "ok: SIGTERM during start-up stops flowrun (exit 0)"
+else echo "FAIL: SIGTERM during start-up: exit $status after $((SECONDS - started)) s"; cat "$tmp/sigterm.err"; failures=$((failures + 1)); fi
+
+# --input: a directory, a line over the producer's limit (named before anything is produced), an
+# app id that would leave the state root.
+expect 1 "input file .*is a directory" -- timeout -k 5 60 "$flowrun" run "$clicks" --embedded-kafka --until-idle \
+  --input clicks="$tmp" --state-dir "$tmp/dir-input"
+{ head -1 "$clicks_in"; printf '{"user":"ann","url":"/%s","bytes":1,"ts":1}\n' "$(head -c 2000 /dev/zero | tr '\0' a)"; } > "$tmp/long_line.jsonl"
+expect 1 "long_line.jsonl, line 2: the record is 20[0-9][0-9] bytes .*message.max.bytes of 1000; nothing of" \
+  -- timeout -k 5 60 "$flowrun" run "$clicks" --embedded-kafka --until-idle -X message.max.bytes=1000 \
+  --input clicks="$tmp/long_line.jsonl" --state-dir "$tmp/long-line"
+mkdir -p "$tmp/cwd/a"
+for bad in ../../x .. 'a/b' 'a b'; do
+  expect 2 "--app-id $bad.: an app id" -- bash -c "cd '$tmp/cwd/a' && timeout -k 5 60 '$flowrun' run '$clicks' \
+    --embedded-kafka --until-idle --app-id '$bad'"
+done
+if [ "$(ls -A "$tmp/cwd")" = a ] && [ -z "$(ls -A "$tmp/cwd/a")" ]; then echo "ok: a refused app id writes nothing"
+else echo "FAIL: a refused app id wrote:"; find "$tmp/cwd"; failures=$((failures + 1)); fi
+
+# flowrun test --update checks every write: an expected/ that is a file, an expected file that is
+# a folder: exit 1 naming the path and the reason, and never "wrote" for what was not written.
+update_check() {  # update_check NAME PATTERN: flowrun test --update on $tmp/NAME must fail so
+  local out err status
+  out=$(timeout -k 5 120 "$flowrun" test "$tmp/$1/clicks.flow" --update 2>"$tmp/$1.err"); status=$?
+  err=$(cat "$tmp/$1.err")
+  if [ "$status" = 1 ] && grep -qE -- "$2" <<<"$err" && ! grep -q "wrote $tmp/$1/expected/page_views" <<<"$out"; then
+    echo "ok: flowrun test --update ($1) fails with /$2/"
+  else echo "FAIL: flowrun test --update ($1): exit $status"; echo "$out"; echo "$err"; failures=$((failures + 1)); fi
+}
+cp -r "$root/examples/clicks" "$tmp/update_file" && rm -r "$tmp/update_file/expected" && : > "$tmp/update_file/expected"
+update_check update_file "cannot create folder .*update_file/expected.: Not a directory"
+cp -r "$root/examples/clicks" "$tmp/update_dir" && rm "$tmp/update_dir/expected/page_views.jsonl" \
+  && mkdir "$tmp/update_dir/expected/page_views.jsonl"
+update_check update_dir "cannot replace .*update_dir/expected/page_views.jsonl.: Is a directory"
+
+# Secrets: every -X or --config value is masked unless its key is known to be harmless (whatever the
+# case or spelling of the key), and a secret can come from a file. No secret value appears in any
+# output, whichever way the run ends.
+printf 'the-file-secret-5\n' > "$tmp/secret5"
+printf '# client settings\n\nsecurity.protocol = plaintext\nsasl.password=the-config-secret-4\n' > "$tmp/client.properties"
+secret_run() {  # secret_run STATUS PATTERN ARGS...: flowrun run ARGS exits STATUS, its output matches PATTERN, no secret
+  local want=$1 pattern=$2; shift 2
+  local all status
+  all=$(timeout -k 5 60 "$flowrun" run "$clicks" --embedded-kafka --until-idle --input clicks="$clicks_in" "$@" 2>&1); status=$?
+  if [ "$status" != "$want" ] || ! grep -qE -- "$pattern" <<<"$all" || grep -qiE "secret-[0-9]" <<<"$all"; then
+    echo "FAIL: secrets: '$*' exited $status (expected $want), output must match /$pattern/ and hold no secret:"
+    echo "$all"; failures=$((failures + 1))
+  else echo "ok: secrets masked: $*"; fi
+}
+secret_run 1 'SASL.PASSWORD=\*\*\*\*' --state-dir "$tmp/secrets1" -X sasl.passwrd=the-secret-1 \
+  -X SASL.PASSWORD=the-secret-2 -X 'sasl.oauthbearer.config=clientId=me clientSecret=the-secret-3'
+secret_run 0 'sasl.oauthbearer.config=\*\*\*\*' --state-dir "$tmp/secrets2" --config "$tmp/client.properties" \
+  -X sasl.username=@"$tmp/secret5" -X 'sasl.oauthbearer.config=clientId=me clientSecret=the-secret-3' \
+  -X client.id=flow-cli-test -X debug=conf,security
+secret_run 0 'client.id=flow-cli-test' --state-dir "$tmp/secrets3" --config "$tmp/client.properties" \
+  -X client.id=flow-cli-test --log-level trace
+printf 'client.id=a\nthe-secret-6\n' > "$tmp/bad.properties"
+expect 2 "bad.properties:2: not a .key=value. line" -- timeout -k 5 60 "$flowrun" run "$clicks" --embedded-kafka --config "$tmp/bad.properties"
+! timeout -k 5 60 "$flowrun" run "$clicks" --embedded-kafka --config "$tmp/bad.properties" 2>&1 | grep -q the-secret-6 \
+  && echo "ok: a bad --config line is not shown" || { echo "FAIL: a bad --config line was shown"; failures=$((failures + 1)); }
+expect 2 "cannot read .*no/such/secret.: No such file or directory" -- timeout -k 5 60 "$flowrun" run "$clicks" \
+  --embedded-kafka -X sasl.password=@/no/such/secret
+
 # Progress: a per-query JSON line (records, rate, watermark, lag, state, trigger time) and an
 # application line, at least once per run (the last report comes when the input is read).
 progress=$("$flowrun" run "$root/examples/clicks/clicks.flow" --embedded-kafka --until-idle --progress json \
@@ -128,6 +205,45 @@ cat "$root/examples/clicks/input/clicks.jsonl" "$root/examples/clicks/input/clic
 expect 1 "query .sessionize. has 4 state fields, the query declares 5: the state was written by another version" \
   -- "$flowrun" run "$tmp/v2.flow" --embedded-kafka --until-idle --state-dir "$tmp/versions" \
   --input clicks="$tmp/twice.jsonl"
+
+# --state-dir that is a file, lies under a file, or cannot be created: a message naming it, exit 1
+# (not an uncaught std::filesystem_error and SIGABRT).
+: > "$tmp/a-file"
+expect 1 "the state directory .*/a-file. is a file, not a directory; give .--state-dir. a directory" \
+  -- "$flowrun" run "$root/examples/clicks/clicks.flow" --embedded-kafka --until-idle --state-dir "$tmp/a-file"
+expect 1 "cannot create the state directory .*/a-file/state.: .*/a-file. is a file, not a directory" \
+  -- "$flowrun" run "$root/examples/clicks/clicks.flow" --embedded-kafka --until-idle --state-dir "$tmp/a-file/state"
+expect 1 "cannot create the state directory ./sys/flow-state-test/s.: Operation not permitted" \
+  -- "$flowrun" run "$root/examples/clicks/clicks.flow" --embedded-kafka --until-idle --state-dir /sys/flow-state-test/s
+
+# A damaged state store stops the next run with the store and what to do, rather than running on
+# without the state it lost: one flipped byte in a task's write-ahead log; a deleted CURRENT.
+for damage in flipped-byte no-current; do
+  "$flowrun" run "$tmp/one_partition.flow" --embedded-kafka --until-idle --state-dir "$tmp/$damage" \
+    --input clicks="$root/examples/clicks/input/clicks.jsonl" >/dev/null 2>&1 \
+    || { echo "FAIL: the run before the $damage damage failed"; failures=$((failures + 1)); }
+done
+log=$(ls "$tmp/flipped-byte/clicks-0/"[0-9]*.log)
+python3 -c 'import sys; f = open(sys.argv[1], "r+b"); f.seek(24); b = f.read(1); f.seek(24); f.write(bytes([b[0] ^ 0x20]))' "$log"
+expect 1 "the state store in .*/flipped-byte/clicks-0. is damaged \(Corruption: .*\); restore .*/flipped-byte/clicks-0. from a backup, or delete the state directory .*/flipped-byte." \
+  -- "$flowrun" run "$tmp/one_partition.flow" --embedded-kafka --until-idle --state-dir "$tmp/flipped-byte"
+rm "$tmp/no-current/clicks-0/CURRENT"
+expect 1 "the state store in .*/no-current/clicks-0. is damaged: it holds LevelDB files .* but no .CURRENT. file" \
+  -- "$flowrun" run "$tmp/one_partition.flow" --embedded-kafka --until-idle --state-dir "$tmp/no-current"
+
+# A checkpoint beyond the topic's end (a topic created again; here a new embedded Kafka with less
+# input) stops the run; Kafka's consumer would jump to the end, past records never read.
+head -n 3 "$root/examples/clicks/input/clicks.jsonl" > "$tmp/three.jsonl"
+"$flowrun" run "$tmp/one_partition.flow" --embedded-kafka --until-idle --state-dir "$tmp/beyond" \
+  --input clicks="$root/examples/clicks/input/clicks.jsonl" >/dev/null 2>&1 \
+  || { echo "FAIL: the run before the shorter topic failed"; failures=$((failures + 1)); }
+expect 1 "topic .clicks. partition 0: the checkpoint resumes at offset 11 but the topic ends at offset 3" \
+  -- "$flowrun" run "$tmp/one_partition.flow" --embedded-kafka --until-idle --state-dir "$tmp/beyond" \
+  --input clicks="$tmp/three.jsonl"
+
+# --on-retention-gap takes stop or skip (its behaviour: real kafka: retention gap …).
+expect 2 "--on-retention-gap. takes stop or skip, not .later." \
+  -- "$flowrun" run "$root/examples/clicks/clicks.flow" --embedded-kafka --on-retention-gap later
 
 echo "$failures failed"
 [ "$failures" -eq 0 ]

@@ -9,6 +9,7 @@
 #                          ports and data (the broker-restart fault test)
 #   broker.sh pause DIR / resume DIR   the two halves of bounce
 #   broker.sh fetch        only copy the jars into the cache (Maven Central, once)
+#   broker.sh cluster-id [N]   print N new cluster ids (1; FLOW_KAFKA_CLUSTER_ID gives `start` one)
 #
 # DIR (in the build tree) keeps the bootstrap address, the pid, the config and broker.log; the
 # data lives in a mktemp folder named in DIR/data_dir. A watchdog stops the broker when the
@@ -41,6 +42,20 @@ fetch() {
   fi
   [ -f "$lib/kafka_2.13-$version.jar" ] || { echo "broker: kafka_2.13-$version.jar missing in $lib"; return 1; }
   touch "$lib/.complete"
+}
+
+# A new cluster id: a random UUID in URL-safe base64, as Kafka's `kafka-storage random-uuid`
+# prints it. One in 64 such ids starts with '-'; like Kafka's Uuid.randomUuid, those are drawn
+# again (and the id is passed as --cluster-id=ID, so even a given one is never read as a flag).
+new_cluster_id() {  # [COUNT]: that many ids, one a line
+  python3 -c '
+import base64, sys, uuid
+for _ in range(int(sys.argv[1])):
+    while True:
+        text = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not text.startswith("-"):
+            print(text)
+            break' "${1:-1}"
 }
 
 java_opts=(-Xms256m "-Xmx${FLOW_KAFKA_HEAP:-512m}" -XX:+UseSerialGC -Djava.awt.headless=true)
@@ -112,7 +127,7 @@ s = [socket.socket() for _ in range(2)]
 for x in s: x.bind(("127.0.0.1", 0))
 print(" ".join(str(x.getsockname()[1]) for x in s))')
   read -r broker_port controller_port <<<"$ports"
-  cluster_id=$(python3 -c 'import base64, uuid; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')
+  cluster_id=${FLOW_KAFKA_CLUSTER_ID:-$(new_cluster_id)}
   cat >"$dir/server.properties" <<EOF
 process.roles=broker,controller
 node.id=1
@@ -148,7 +163,7 @@ EOF
   echo "127.0.0.1:$broker_port" >"$dir/bootstrap"
   local t0=$SECONDS
   if ! java "${java_opts[@]}" -Dlog4j.configuration="file:$dir/log4j.properties" -cp "$lib/*" \
-      kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/server.properties" >>"$dir/broker.log" 2>&1; then
+      kafka.tools.StorageTool format --cluster-id="$cluster_id" -c "$dir/server.properties" >>"$dir/broker.log" 2>&1; then
     echo "broker: formatting the storage failed"
     log_tail "$dir"
     rm -rf "$data"
@@ -218,5 +233,6 @@ case "${1:-}" in
   pause) pause "${2:?DIR}" ;;
   resume) resume "${2:?DIR}" ;;
   fetch) fetch ;;
-  *) echo "usage: broker.sh start|stop|pause|resume DIR | bounce DIR SECONDS | fetch" >&2; exit 2 ;;
+  cluster-id) new_cluster_id "${2:-1}" ;;
+  *) echo "usage: broker.sh start|stop|pause|resume DIR | bounce DIR SECONDS | fetch | cluster-id [N]" >&2; exit 2 ;;
 esac

@@ -1,8 +1,12 @@
 // flow_kafka_admin: the topic chores of the real-broker tests, through librdkafka's admin API
 // (a JVM start per topic with Kafka's TopicCommand would cost seconds each).
 //   flow_kafka_admin BROKERS create TOPIC PARTITIONS [TOPIC PARTITIONS]...
+//     (PARTITIONS may carry topic configs: `1:max.message.bytes=20000000,retention.ms=1000`)
 //   flow_kafka_admin BROKERS partitions TOPIC       prints the topic's partition count
 //   flow_kafka_admin BROKERS count TOPIC            prints the sum of its partitions' end offsets
+//   flow_kafka_admin BROKERS delete-records TOPIC PARTITION OFFSET
+//                                                   deletes the partition's records before OFFSET
+//                                                   (what retention does): its low watermark moves
 // Exit 0 on success; 1 with a message on stderr otherwise. Every call is bounded (30 s).
 #include <librdkafka/rdkafka.h>
 
@@ -14,6 +18,20 @@
 namespace {
 
 constexpr int kTimeoutMs = 30'000;
+
+//! The answer to the admin request sent to `queue`; null, with the reason printed, when there is
+//! none in time or it is an error.
+rd_kafka_event_t* admin_answer(rd_kafka_queue_t* queue, const char* request) {
+  rd_kafka_event_t* event = rd_kafka_queue_poll(queue, kTimeoutMs + 5'000);
+  if (!event) {
+    std::fprintf(stderr, "flow_kafka_admin: no answer to %s within %d s\n", request, kTimeoutMs / 1000 + 5);
+  } else if (rd_kafka_event_error(event)) {
+    std::fprintf(stderr, "flow_kafka_admin: %s: %s\n", request, rd_kafka_event_error_string(event));
+    rd_kafka_event_destroy(event);
+    event = nullptr;
+  }
+  return event;
+}
 
 rd_kafka_t* connect(const std::string& brokers, rd_kafka_type_t type) {
   char message[512];
@@ -41,6 +59,18 @@ int create(const std::string& brokers, const std::vector<std::string>& args) {
       std::fprintf(stderr, "flow_kafka_admin: topic `%s`: %s\n", args[i].c_str(), message);
       return 1;
     }
+    size_t colon = args[i + 1].find(':');
+    for (size_t at = colon; at != std::string::npos;) {
+      size_t end = args[i + 1].find(',', at + 1);
+      std::string setting = args[i + 1].substr(at + 1, end == std::string::npos ? std::string::npos : end - at - 1);
+      size_t equals = setting.find('=');
+      if (equals == std::string::npos ||
+          rd_kafka_NewTopic_set_config(topic, setting.substr(0, equals).c_str(), setting.substr(equals + 1).c_str())) {
+        std::fprintf(stderr, "flow_kafka_admin: topic `%s`: bad config `%s`\n", args[i].c_str(), setting.c_str());
+        return 1;
+      }
+      at = end;
+    }
     topics.push_back(topic);
   }
   rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
@@ -49,15 +79,9 @@ int create(const std::string& brokers, const std::vector<std::string>& args) {
   // Wait until the controller has the topics, so the next metadata request sees them.
   rd_kafka_AdminOptions_set_operation_timeout(options, kTimeoutMs, message, sizeof message);
   rd_kafka_CreateTopics(rk, topics.data(), topics.size(), options, queue);
-  rd_kafka_event_t* event = rd_kafka_queue_poll(queue, kTimeoutMs + 5'000);
-  int status = 0;
-  if (!event) {
-    std::fprintf(stderr, "flow_kafka_admin: no answer to CreateTopics within %d s\n", kTimeoutMs / 1000 + 5);
-    status = 1;
-  } else if (rd_kafka_event_error(event)) {
-    std::fprintf(stderr, "flow_kafka_admin: CreateTopics: %s\n", rd_kafka_event_error_string(event));
-    status = 1;
-  } else {
+  rd_kafka_event_t* event = admin_answer(queue, "CreateTopics");
+  int status = event ? 0 : 1;
+  if (event) {
     size_t count = 0;
     const rd_kafka_topic_result_t** results =
         rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count);
@@ -107,14 +131,52 @@ int partitions_or_count(const std::string& brokers, const std::string& command, 
   return status;
 }
 
+int delete_records(const std::string& brokers, const std::string& topic, int partition, int64_t before) {
+  rd_kafka_t* rk = connect(brokers, RD_KAFKA_PRODUCER);
+  if (!rk) return 1;
+  char message[512];
+  rd_kafka_topic_partition_list_t* offsets = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(offsets, topic.c_str(), partition)->offset = before;
+  rd_kafka_DeleteRecords_t* request = rd_kafka_DeleteRecords_new(offsets);
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
+  rd_kafka_AdminOptions_t* options = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DELETERECORDS);
+  rd_kafka_AdminOptions_set_request_timeout(options, kTimeoutMs, message, sizeof message);
+  rd_kafka_AdminOptions_set_operation_timeout(options, kTimeoutMs, message, sizeof message);
+  rd_kafka_DeleteRecords(rk, &request, 1, options, queue);
+  rd_kafka_event_t* event = admin_answer(queue, "DeleteRecords");
+  int status = event ? 0 : 1;
+  if (event) {
+    const rd_kafka_topic_partition_list_t* result =
+        rd_kafka_DeleteRecords_result_offsets(rd_kafka_event_DeleteRecords_result(event));
+    for (int i = 0; i < result->cnt; ++i)
+      if (result->elems[i].err) {
+        std::fprintf(stderr, "flow_kafka_admin: topic `%s` partition %d: %s\n", result->elems[i].topic,
+                     result->elems[i].partition, rd_kafka_err2str(result->elems[i].err));
+        status = 1;
+      }
+  }
+  if (event) rd_kafka_event_destroy(event);
+  rd_kafka_AdminOptions_destroy(options);
+  rd_kafka_DeleteRecords_destroy(request);
+  rd_kafka_topic_partition_list_destroy(offsets);
+  rd_kafka_queue_destroy(queue);
+  rd_kafka_destroy(rk);
+  return status;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.size() >= 3 && args[1] == "create") return create(args[0], std::vector<std::string>(args.begin() + 2, args.end()));
-  if (args.size() == 3 && (args[1] == "partitions" || args[1] == "count")) return partitions_or_count(args[0], args[1], args[2]);
+  if (args.size() >= 3 && args[1] == "create")
+    return create(args[0], std::vector<std::string>(args.begin() + 2, args.end()));
+  if (args.size() == 3 && (args[1] == "partitions" || args[1] == "count"))
+    return partitions_or_count(args[0], args[1], args[2]);
+  if (args.size() == 5 && args[1] == "delete-records")
+    return delete_records(args[0], args[2], std::atoi(args[3].c_str()), std::atoll(args[4].c_str()));
   std::fprintf(stderr,
                "usage: flow_kafka_admin BROKERS create TOPIC PARTITIONS [TOPIC PARTITIONS]...\n"
-               "       flow_kafka_admin BROKERS partitions|count TOPIC\n");
+               "       flow_kafka_admin BROKERS partitions|count TOPIC\n"
+               "       flow_kafka_admin BROKERS delete-records TOPIC PARTITION OFFSET\n");
   return 2;
 }

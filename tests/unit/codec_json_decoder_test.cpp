@@ -390,14 +390,38 @@ TEST_CASE("codec: only needed fields are read") {
   CHECK(h.decode(R"({"user":"u1","ts":5})").reason == FLOW_DECODE_OK);
 }
 
-TEST_CASE("codec: unknown keys are ignored and the first of repeated keys wins") {
-  Harness h({field("n", TypeKind::Int)});
-  const Decoded d = h.decode(R"({"x":1,"n":1,"y":[],"n":"second"})");
+TEST_CASE("codec: unknown keys are ignored, and a field a query reads that comes twice is a dead letter") {
+  Harness h({field("n", TypeKind::Int), field("unread", TypeKind::Int)}, {true, false});
+  const Decoded d = h.decode(R"({"x":1,"n":1,"y":[],"x":2,"unread":1,"unread":2})");  // repeats of unread keys
   REQUIRE(d.reason == FLOW_DECODE_OK);
   CHECK(d.integer(0) == 1);
+  // Two values for a field a query reads: neither is guessed (Jackson keeps the last, simdjson the first).
+  const Decoded twice = h.decode(R"({"x":1,"n":1,"y":[],"n":"second"})");
+  CHECK(twice.reason == FLOW_DECODE_MALFORMED_JSON);
+  CHECK(twice.detail == "field `n` appears twice in the record; which value is meant is ambiguous");
+  CHECK(h.decode(R"({"n":1,"\u006e":2})").reason == FLOW_DECODE_MALFORMED_JSON);  // the same key, escaped
+  // A truncated record that repeats a key is reported as truncated: that is what is wrong with it.
+  const Decoded truncated = h.decode(R"({"n":1,"n":2,"y":[)");
+  CHECK(truncated.reason == FLOW_DECODE_MALFORMED_JSON);
+  CHECK(truncated.detail.find("twice") == std::string::npos);
   CHECK(h.decode(R"({"N":1})").reason == FLOW_DECODE_MISSING_FIELD);  // keys are case-sensitive
   CHECK(h.decode(R"({"\u006e":3})").integer(0) == 3);                 // and compared unescaped
   CHECK(h.decode(R"({"n\"":3,"n":4})").integer(0) == 4);
+}
+
+TEST_CASE("codec: a UTF-8 byte-order mark is ignored; a UTF-16 or UTF-32 one names the encoding") {
+  Harness h({field("n", TypeKind::Int)});
+  const Decoded d = h.decode("\xEF\xBB\xBF{\"n\":7}");
+  REQUIRE(d.reason == FLOW_DECODE_OK);
+  CHECK(d.integer(0) == 7);
+  const Decoded only = h.decode("\xEF\xBB\xBF");
+  CHECK(only.reason == FLOW_DECODE_MALFORMED_JSON);
+  CHECK(only.detail == "the record is only a byte-order mark");
+  for (const char* wide : {"\xFE\xFF\x00{", "\xFF\xFE{\x00"}) {
+    const Decoded utf16 = h.decode(std::string(wide, 4));
+    CHECK(utf16.reason == FLOW_DECODE_MALFORMED_JSON);
+    CHECK(utf16.detail == "the record starts with a UTF-16 or UTF-32 byte-order mark; JSON records must be UTF-8");
+  }
 }
 
 TEST_CASE("codec: keys match names exactly, whatever their length") {
@@ -410,11 +434,14 @@ TEST_CASE("codec: keys match names exactly, whatever their length") {
   REQUIRE(d.reason == FLOW_DECODE_OK);
   for (std::size_t i = 0; i < 3; ++i) CHECK(d.is_null(i));
   const Decoded e = h.decode(
-      R"({")" + long_name + R"(":30,"sixteen_bytes_ab":20,"user":10,"a_field_name_\u006conger_than_sixteen_bytes":0})");
+      R"({")" + long_name + R"(":30,"sixteen_bytes_ab":20,"user":10})");
   REQUIRE(e.reason == FLOW_DECODE_OK);
   CHECK(e.integer(0) == 10);
   CHECK(e.integer(1) == 20);
-  CHECK(e.integer(2) == 30);  // the escaped spelling of the same key comes second: first wins
+  CHECK(e.integer(2) == 30);
+  // The escaped spelling of the same long key is the same key: twice.
+  CHECK(h.decode(R"({")" + long_name + R"(":30,"a_field_name_\u006conger_than_sixteen_bytes":0})").reason ==
+        FLOW_DECODE_MALFORMED_JSON);
   // A short key at the very end of a record: matching reads no further than the padding allows.
   CHECK(h.decode(R"({"u":1})").reason == FLOW_DECODE_OK);
 }
@@ -427,8 +454,10 @@ TEST_CASE("codec: a wide schema, more needed fields than bits in a word") {
     json += (i ? ",\"f" : "\"f") + std::to_string(i) + "\":" + std::to_string(i * 10);
   }
   Harness h(schema);
-  const Decoded d = h.decode(json + ",\"f67\":\"again\"}");  // a repeated key past the 64th: first wins
+  const Decoded d = h.decode(json + "}");
   REQUIRE(d.reason == FLOW_DECODE_OK);
+  const Decoded again = h.decode(json + ",\"f67\":\"again\"}");  // a repeated key past the 64th
+  CHECK(again.detail == "field `f67` appears twice in the record; which value is meant is ambiguous");
   for (std::size_t i = 0; i < 70; ++i) CHECK(d.integer(i) == static_cast<int64_t>(i) * 10);
   const std::size_t cut = json.find(",\"f68\"");
   const Decoded missing = h.decode(json.substr(0, cut) + json.substr(json.find(",\"f69\"")) + "}");

@@ -69,6 +69,29 @@ TEST_CASE("eval: tumbling and hopping windows contain the record's time, also be
   CHECK(eval::windows_of(equal, -500) == std::vector<Window>{{-1'000, 0}});
 }
 
+TEST_CASE("eval: windows at the ends of the int64 range saturate: a window never ends before it starts") {
+  constexpr int64_t max = INT64_MAX, min = INT64_MIN;
+  plan::WindowSpec tumbling{plan::WindowKind::Tumbling, 60'000, 0, 0, {}};
+  for (int64_t ts : {max, max - 1, min, min + 1}) {
+    for (const Window& w : eval::windows_of(tumbling, ts)) {
+      CHECK(w.start <= ts);
+      CHECK(w.end >= w.start);
+    }
+  }
+  CHECK(eval::windows_of(tumbling, max) == std::vector<Window>{{max - max % 60'000, max}});
+  CHECK(eval::windows_of(tumbling, min) == std::vector<Window>{{min, min - min % 60'000}});
+  plan::WindowSpec hopping{plan::WindowKind::Hopping, 3'000, 1'000, 0, {}};
+  std::vector<Window> top = eval::windows_of(hopping, max);
+  REQUIRE(top.size() == 3);
+  for (const Window& w : top) CHECK(w.end == max);  // each reaches past the last event time
+  std::vector<Window> bottom = eval::windows_of(hopping, min);
+  REQUIRE(!bottom.empty());
+  CHECK(bottom.front().start == min);
+  for (size_t i = 1; i < bottom.size(); ++i) CHECK(bottom[i].start > bottom[i - 1].start);  // distinct windows
+  CHECK(eval::sessions_of(10, {max - 5, max}) == std::vector<Window>{{max - 5, max}});
+  CHECK(eval::sessions_of(10, {min, min + 3}) == std::vector<Window>{{min, min + 13}});
+}
+
 TEST_CASE("eval: sessions join records less than the gap apart") {
   CHECK(eval::sessions_of(10, {49, 0, 30, 5, 39}) == std::vector<Window>{{0, 15}, {30, 49}, {49, 59}});
   CHECK(eval::sessions_of(10, {}).empty());

@@ -143,6 +143,27 @@ query per_minute {
   CHECK(h.state->live_keys() == 0);
 }
 
+TEST_CASE("state: a window at the end of time closes only at the end of input, not at once") {
+  // Before its bounds saturated, the window of an event time near INT64_MAX ended past the int64
+  // range, wrapped to a negative end and closed at the first watermark with end < start.
+  Harness h(R"(
+query per_minute {
+    from clicks
+    | group by url window tumbling(1m)
+    | aggregate count() as views
+    | emit final
+    | into out
+}
+)");
+  h.click("ann", "/a", INT64_MAX, 1);
+  h.click("bob", "/a", INT64_MAX - 1, 1);
+  CHECK(h.watermark(1'000'000).empty());
+  CHECK(h.watermark(INT64_MAX - 1).empty());
+  std::vector<StateOutput> last = h.watermark(INT64_MAX);
+  check_same_rows(records(last), {{text("/a"), ts(INT64_MAX - INT64_MAX % 60'000), ts(INT64_MAX), integer(2)}});
+  check_same_rows(records(last), eval::run_aggregate(h.aggregate(), h.inputs));
+}
+
 TEST_CASE("state: hopping windows close one by one and agree with the reference evaluator") {
   Harness h(R"(
 query rolling {

@@ -14,6 +14,7 @@
 #include "runtime/kafka/embedded_kafka.hpp"
 #include "runtime/launcher/input_loader.hpp"
 #include "runtime/launcher/job.hpp"
+#include "runtime/launcher/state_directory.hpp"
 
 namespace flow::runtime {
 
@@ -26,6 +27,15 @@ std::atomic<bool> stop_requested{false};
 using Clock = std::chrono::steady_clock;
 
 bool logs(const RunOptions& options, LogLevel level) { return options.log_level >= level; }
+
+//! SIGINT/SIGTERM during start-up (compiling, connecting, loading input, opening state) stops it at
+//! the next step instead of being noticed only once the job runs.
+bool stopped_starting(const RunOptions& options) {
+  if (!stop_requested) return false;
+  if (logs(options, LogLevel::Info))
+    fmt::print(stderr, "flowrun: stopped during start-up (signal), before the job started\n");
+  return true;
+}
 
 //! The checked plan of `checked`, after printing its diagnostics; nothing when it has errors.
 std::optional<plan::Plan> checked_plan(compiler::CheckedFile checked) {
@@ -80,6 +90,11 @@ std::optional<plan::Plan> check_application(const std::string& path) {
 void request_stop() { stop_requested = true; }
 
 int run_application(const RunOptions& options) {
+  // The state directory holds the code cache too: checked before anything is written to it.
+  if (std::string error = prepare_state_directory(options.state_dir); !error.empty()) {
+    fmt::print(stderr, "flowrun: {}\n", error);
+    return 1;
+  }
   // Generated code first: nothing connects to Kafka if the application cannot compile.
   std::optional<plan::Plan> checked;
   std::unique_ptr<compiler::codegen::Program> program;
@@ -110,6 +125,7 @@ int run_application(const RunOptions& options) {
   }
   const plan::Plan& p = *checked;
   std::string error;
+  if (stopped_starting(options)) return 0;
 
   std::unique_ptr<EmbeddedKafka> embedded;
   std::string brokers;
@@ -143,6 +159,7 @@ int run_application(const RunOptions& options) {
     return 1;
   }
   for (const auto& [name, file] : options.inputs) {
+    if (stopped_starting(options)) return 0;
     const plan::SourcePlan* source = p.find_source(name);
     if (!source)
       for (const auto& s : p.sources)
@@ -153,23 +170,38 @@ int run_application(const RunOptions& options) {
     }
     int64_t count = 0;
     std::vector<std::string> lines;
-    if (!read_lines(file, lines, error) || !produce_lines(*producer, p, *source, lines, error, count) ||
-        !producer->flush(30'000) ||
-        (embedded && !check_embedded_topic_kept(producer->handle(), source->topic, source->partitions, error))) {
-      fmt::print(stderr, "flowrun: {}\n", error.empty() ? "loading the input failed" : error);
+    if (!read_lines(file, lines, error) || !produce_lines(*producer, p, *source, lines, file, error, count)) {
+      fmt::print(stderr, "flowrun: `--input {}={}`: {}\n", name, file, error);
       return 1;
     }
+    if (!producer->flush(30'000)) {
+      std::string why = producer->delivery_failure();
+      fmt::print(stderr, "flowrun: `--input {}={}`: Kafka did not acknowledge the records of `{}` ({}); {} of them "
+                         "were sent, and part of them may be in topic `{}`\n",
+                 name, file, file, why.empty() ? "no answer within 30 s" : why, count, source->topic);
+      return 1;
+    }
+    if (embedded && !check_embedded_topic_kept(producer->handle(), source->topic, source->partitions, error)) {
+      fmt::print(stderr, "flowrun: {}\n", error);
+      return 1;
+    }
+    if (count == 0 && logs(options, LogLevel::Warn))
+      fmt::print(stderr, "flowrun: warning: `--input {}={}`: the file has no records (every line is empty)\n", name,
+                 file);
     fmt::print(stderr, "flowrun: loaded {} records from `{}` into topic `{}`\n", count, file, source->topic);
   }
 
   JobConfig config;
   config.brokers = brokers;
+  config.cluster_describes_configs = !options.embedded_kafka;
   config.kafka_properties = options.kafka_properties;
   config.app_id = options.app_id;
   config.state_dir = options.state_dir;
   config.threads = options.threads;
   config.log_level = options.log_level;
   config.progress_json = options.progress_json;
+  config.on_retention_gap = options.on_retention_gap;
+  if (stopped_starting(options)) return 0;
   auto job = Job::start(p, *program, *producer, config, error);
   if (!job) {
     fmt::print(stderr, "flowrun: {}\n", error);
@@ -195,9 +227,16 @@ int run_application(const RunOptions& options) {
   // Records in: the application's input. Queries chained through its own topics read more.
   int64_t chained_in = job->records_in() - job->records_in_from_outside();
   if (logs(options, LogLevel::Info))
-    fmt::print(stderr, "flowrun: {} records in, {} out, {} dead-lettered in {:.2f} s{}\n", job->records_in_from_outside(),
-               job->records_out(), job->dead_lettered(), elapsed,
-               chained_in ? fmt::format(" ({} more read back from the application's own topics)", chained_in) : "");
+    fmt::print(stderr, "flowrun: {} records in, {} out, {} dead-lettered{} in {:.2f} s{}{}\n",
+               job->records_in_from_outside(), job->records_out(), job->dead_lettered(),
+               job->dead_letters_truncated()
+                   ? fmt::format(" ({} of them truncated to fit their topic)", job->dead_letters_truncated())
+                   : "",
+               elapsed,
+               chained_in ? fmt::format(" ({} more read back from the application's own topics)", chained_in) : "",
+               job->retention_skipped()
+                   ? fmt::format("; {} skipped, deleted by retention before they were read", job->retention_skipped())
+                   : "");
   for (size_t m = 0; m < p.metrics.size() && logs(options, LogLevel::Info); ++m)
     fmt::print(stderr, "flowrun: metric {} = {}\n", p.metrics[m].name, job->metric(m));
 

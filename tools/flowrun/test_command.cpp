@@ -10,7 +10,11 @@
 #include <fstream>
 #include <map>
 
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include "compiler/codegen/codegen.hpp"
 #include "compiler/plan/operators/logical_sink.hpp"
@@ -91,6 +95,7 @@ RunResult run_fixture(const TestOptions& options, const plan::Plan& p, const Fix
   std::atomic<int64_t> clock_ms{0};
   JobConfig config;
   config.brokers = brokers;
+  config.cluster_describes_configs = false;  // the embedded Kafka
   config.kafka_properties = options.kafka_properties;
   config.app_id = "flowrun-test";
   config.state_dir = (scratch / fmt::format("state-{}", partitions)).string();
@@ -104,18 +109,22 @@ RunResult run_fixture(const TestOptions& options, const plan::Plan& p, const Fix
     return result;
   }
   std::atomic<bool> never_stop{false};
-  for (const FixturePhase& phase : fixture.phases) {
+  for (size_t k = 0; k < fixture.phases.size(); ++k) {
+    const FixturePhase& phase = fixture.phases[k];
     // No partition stops holding the watermark back before the broker has the phase's input.
     job->hold_watermarks();
     for (const auto& [name, lines] : phase.records) {
       int64_t count = 0;
-      if (!produce_lines(*producer, p, *p.find_source(name), lines, error, count)) {
+      std::string origin = fmt::format("input/{}.jsonl (phase {} of {})", name, k + 1, fixture.phases.size());
+      if (!produce_lines(*producer, p, *p.find_source(name), lines, origin, error, count)) {
         result.failure = error;
         return result;
       }
     }
     if (!producer->flush(30'000)) {
-      result.failure = "the embedded Kafka did not acknowledge the input";
+      std::string why = producer->delivery_failure();
+      result.failure = fmt::format("the embedded Kafka did not acknowledge the input ({})",
+                                   why.empty() ? "no answer within 30 s" : why);
       return result;
     }
     job->mark_end_offsets();
@@ -198,10 +207,43 @@ bool read_expected(const std::string& path, std::vector<std::string>& lines) {
   return true;
 }
 
-void write_expected(const std::string& path, const std::vector<ReceivedRecord>& received) {
-  fs::create_directories(fs::path(path).parent_path());
-  std::ofstream out(path);
-  for (const auto& line : expected_file_order(received)) out << line << '\n';
+//! Writes `lines` to `path` whole or not at all: into a temporary file beside it, synced, closed,
+//! then renamed over it. Empty, or what failed with the path and the system's reason.
+std::string write_lines(const std::string& path, const std::vector<std::string>& lines) {
+  std::error_code ec;
+  fs::path folder = fs::path(path).parent_path();
+  if (!folder.empty() && (fs::create_directories(folder, ec), ec))
+    return fmt::format("cannot create folder `{}`: {}", folder.string(), ec.message());
+  std::string text;
+  for (const auto& line : lines) text += line + '\n';
+  std::string temporary = fmt::format("{}.tmp-{}", path, ::getpid());
+  auto failed = [&](const char* what, const std::string& file) {
+    std::string reason = fmt::format("cannot {} `{}`: {}", what, file, std::strerror(errno));
+    ::unlink(temporary.c_str());
+    return reason;
+  };
+  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return fmt::format("cannot create `{}`: {}", temporary, std::strerror(errno));
+  for (size_t written = 0; written < text.size();) {
+    ssize_t n = ::write(fd, text.data() + written, text.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int saved = errno;
+      ::close(fd);
+      errno = n < 0 ? saved : ENOSPC;
+      return failed("write", temporary);
+    }
+    written += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    int saved = errno;
+    ::close(fd);
+    errno = saved;
+    return failed("write", temporary);
+  }
+  if (::close(fd) != 0) return failed("write", temporary);
+  if (::rename(temporary.c_str(), path.c_str()) != 0) return failed("replace", path);
+  return "";
 }
 
 //! Compares one run with the expected files; prints what differs. True when all match.
@@ -289,15 +331,21 @@ int run_test(const TestOptions& options) {
       continue;
     }
     if (options.update && c == 0) {
-      for (const auto& [name, received] : run.outputs) {
-        write_expected(run.expected_paths.at(name), received);
-        fmt::print("  wrote {} ({} records)\n", run.expected_paths.at(name), received.size());
-      }
-      if (!run.metrics.empty()) {
-        std::ofstream out(metrics_path(fixture));
-        for (const auto& line : run.metrics) out << line << '\n';
-        fmt::print("  wrote {} ({} metrics)\n", metrics_path(fixture), run.metrics.size());
-      }
+      // Every write is checked: a file that could not be written is never reported as written.
+      auto write = [&](const std::string& path, const std::vector<std::string>& lines, const char* what) {
+        std::string problem = write_lines(path, lines);
+        if (problem.empty()) {
+          fmt::print("  wrote {} ({} {})\n", path, lines.size(), what);
+          return true;
+        }
+        fmt::print(stderr, "flowrun test: --update {}; expected/ is not fully updated: fix the cause (a read-only "
+                           "folder, a full disk) and run `flowrun test {} {}--update` again\n",
+                   problem, options.app, fixtures_flag(options));
+        return false;
+      };
+      for (const auto& [name, received] : run.outputs)
+        if (!write(run.expected_paths.at(name), expected_file_order(received), "records")) return 1;
+      if (!run.metrics.empty() && !write(metrics_path(fixture), run.metrics, "metrics")) return 1;
     }
     bool ok = check_run(options, fixture, counts[c], run);
     all_ok &= ok;

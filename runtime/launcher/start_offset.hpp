@@ -1,0 +1,31 @@
+// Where a partition's reading starts: at its checkpointed offset, unless retention has deleted
+// records from there on before they were processed (`--on-retention-gap`).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace flow::runtime {
+
+//! What to do when a partition's checkpointed offset is below its low watermark.
+enum class RetentionGap {
+  Stop,  //!< stop the run, naming the partition and the records lost (the default)
+  Skip,  //!< go on from the low watermark and count the records retention deleted
+};
+
+struct StartOffset {
+  int64_t offset = 0;   //!< the first offset to read
+  int64_t skipped = 0;  //!< records deleted by retention between the checkpoint and `offset`
+};
+
+//! The start of `topic`'s `partition`, which holds the offsets from `low` to before `high`: its
+//! checkpointed offset (none: a first run, which starts at the oldest record held). Nothing,
+//! with `error` naming the partition, both offsets, the records lost and what to do, when the
+//! checkpoint is below `low` and `gap` is Stop, or is beyond `high` (the topic holds fewer
+//! records than were read: created again, or another cluster).
+std::optional<StartOffset> start_offset(const std::string& topic, int32_t partition,
+                                        std::optional<int64_t> checkpointed, int64_t low, int64_t high,
+                                        RetentionGap gap, std::string& error);
+
+}  // namespace flow::runtime
