@@ -26,12 +26,14 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "compiler/codegen/atomic_file.hpp"
 #include "compiler/codegen/expression_lowering.hpp"
 #include "compiler/codegen/handler_lowering.hpp"
 #include "compiler/codegen/lowering_context.hpp"
 #include "compiler/codegen/object_cache.hpp"
 #include "compiler/codegen/pipeline_lowering.hpp"
 #include "compiler/codegen/shared_object_layout.hpp"
+#include "compiler/codegen/shared_object_trailer.hpp"
 #include "compiler/physical/physical_plan.hpp"
 #include "compiler/plan/operators/logical_process.hpp"
 
@@ -95,7 +97,8 @@ void optimise(llvm::Module& module, llvm::TargetMachine& machine) {
 //! Bump when the generated code changes for the same plan (lowering, ABI, optimisation).
 constexpr const char* kCodeGeneratorVersion = "flow-codegen-5";  // 5: event times past the clock are dead-lettered
 
-//! The object cache key: FNV-1a 64 of everything the machine code depends on, as hex.
+//! The object cache key: everything the machine code depends on (DiskObjectCache names and
+//! checks entries by its SHA-256).
 std::string cache_key(const plan::Plan& plan, const llvm::TargetMachine& machine) {
   std::string text = physical::plan_and_physical_json(plan);
   text += kCodeGeneratorVersion;
@@ -103,11 +106,7 @@ std::string cache_key(const plan::Plan& plan, const llvm::TargetMachine& machine
   text += machine.getTargetTriple().str();
   text += machine.getTargetCPU().str();
   text += machine.getTargetFeatureString().str();
-  uint64_t hash = 1469598103934665603ull;
-  for (unsigned char c : text) hash = (hash ^ c) * 1099511628211ull;
-  char out[17];
-  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(hash));
-  return std::string("flow-") + out;
+  return text;
 }
 
 //! A constant C string global named `name` (exported), for the shared object's loader.
@@ -169,6 +168,11 @@ std::string host_target_description() {
   return machine->getTargetTriple().str() + " " + machine->getTargetCPU().str() + " (features " + features + ")";
 }
 
+std::string object_cache_key(const plan::Plan& plan) {
+  initialise_llvm();
+  return cache_key(plan, *host_target_machine());
+}
+
 bool build_shared_object(const plan::Plan& plan, const std::string& source_text, const std::string& output,
                          std::string& error, std::string* evaluated_handlers) {
   namespace fs = std::filesystem;
@@ -198,18 +202,25 @@ bool build_shared_object(const plan::Plan& plan, const std::string& source_text,
       passes.run(module);
     }
     // The system C compiler driver knows this machine's linker and its flags for a shared object.
-    std::string command = "cc -shared -o '" + output + "' '" + object.string() + "' 2>&1";
+    // It links aside; the object with flowc's trailer (checked before dlopen) then replaces
+    // `output` whole, so an interrupted build leaves the old file or none, never half of one.
+    std::string linked = fs::path(output).string() + ".link.tmp";
+    std::string command = "cc -shared -o '" + linked + "' '" + object.string() + "' 2>&1";
     std::string linker_output;
-    if (FILE* pipe = popen(command.c_str(), "r")) {
-      char buffer[512];
-      while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) linker_output.append(buffer, n);
-      int status = pclose(pipe);
-      std::error_code ignored;
-      fs::remove(object, ignored);
-      if (status != 0) throw std::runtime_error("linking with `cc -shared` failed: " + linker_output);
-    } else {
-      throw std::runtime_error("cannot run `cc` to link the shared object");
-    }
+    FILE* pipe = popen(command.c_str(), "r");
+    if (!pipe) throw std::runtime_error("cannot run `cc` to link the shared object");
+    char buffer[512];
+    while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) linker_output.append(buffer, n);
+    int status = pclose(pipe);
+    std::error_code ignored;
+    fs::remove(object, ignored);
+    std::string bytes, problem;
+    bool read = status == 0 && read_whole_file(linked, bytes, problem);
+    fs::remove(linked, ignored);
+    if (status != 0) throw std::runtime_error("linking with `cc -shared` failed: " + linker_output);
+    if (!read) throw std::runtime_error("cannot read the linked `" + linked + "`: " + problem);
+    bytes += shared_object_trailer(bytes);
+    if (!write_file_atomically(output, bytes, problem)) throw std::runtime_error(problem);
   } catch (const std::exception& e) {
     error = e.what();
     return false;
@@ -233,6 +244,7 @@ std::string emit_ir(const plan::Plan& plan, bool optimise_module) {
 struct JitProgram::Engine {
   std::unique_ptr<DiskObjectCache> cache;  // outlives the JIT, whose compiler points to it
   std::unique_ptr<llvm::orc::LLJIT> jit;
+  std::string session_errors;  //!< what the JIT's session reported (not printed: it ends up in an error)
 };
 
 JitProgram::JitProgram() : engine_(std::make_unique<Engine>()) {}
@@ -240,20 +252,35 @@ JitProgram::~JitProgram() = default;
 
 std::unique_ptr<JitProgram> JitProgram::compile(const plan::Plan& plan, const std::vector<HostSymbol>& host,
                                                 std::string& error, const std::string& cache_directory) {
+  std::vector<std::string> warnings;
+  bool from_cache = false;
+  auto program = compile_once(plan, host, error, cache_directory, /*read_cache=*/true, warnings, from_cache);
+  if (!program && from_cache) {  // a whole entry of this program that still does not link: compile, once
+    error.clear();
+    program = compile_once(plan, host, error, cache_directory, /*read_cache=*/false, warnings, from_cache);
+  }
+  if (program) program->cache_warnings_ = std::move(warnings);
+  return program;
+}
+
+std::unique_ptr<JitProgram> JitProgram::compile_once(const plan::Plan& plan, const std::vector<HostSymbol>& host,
+                                                     std::string& error, const std::string& cache_directory,
+                                                     bool read_cache, std::vector<std::string>& warnings,
+                                                     bool& from_cache) {
   initialise_llvm();
   std::unique_ptr<JitProgram> program(new JitProgram());
+  std::unique_ptr<DiskObjectCache> cache;  // outside the try: a failed link discards the entry
+  from_cache = false;
   try {
     auto start = Clock::now();
     auto cx = lower(plan, &program->evaluated_handlers_);
     program->timings_.lower_ms = ms_since(start);
 
     auto machine = host_target_machine();
-    std::unique_ptr<DiskObjectCache> cache;
     if (!cache_directory.empty()) {
-      cx->module().setModuleIdentifier(cache_key(plan, *machine));
-      cache = std::make_unique<DiskObjectCache>(cache_directory);
-      program->timings_.cache_hit = std::filesystem::exists(cache_directory + "/" +
-                                                             cx->module().getModuleIdentifier() + ".o");
+      cache = std::make_unique<DiskObjectCache>(cache_directory, cache_key(plan, *machine));
+      cx->module().setModuleIdentifier(cache->name());
+      program->timings_.cache_hit = from_cache = read_cache && cache->load();
     }
     start = Clock::now();
     if (program->timings_.cache_hit) {
@@ -278,7 +305,16 @@ std::unique_ptr<JitProgram> JitProgram::compile(const plan::Plan& plan, const st
                        })
                    .create();
     if (!jit) throw std::runtime_error("cannot start the JIT: " + llvm::toString(jit.takeError()));
-    program->engine_->cache = std::move(cache);
+    // The reason a symbol fails to materialize goes to the session's reporter, not into the error.
+    std::string* session_errors = &program->engine_->session_errors;
+    (*jit)->getExecutionSession().setErrorReporter([session_errors](llvm::Error e) {
+      *session_errors += (session_errors->empty() ? "" : "; ") + llvm::toString(std::move(e));
+    });
+    auto lookup_error = [&](const std::string& name, llvm::Error e) {
+      std::string why = llvm::toString(std::move(e));
+      if (!session_errors->empty()) why = *session_errors + " (" + why + ")";
+      return std::runtime_error("cannot compile `" + name + "`: " + why);
+    };
     llvm::orc::SymbolMap symbols;
     auto add = [&](std::string_view name, const void* address) {
       symbols[(*jit)->mangleAndIntern(llvm::StringRef(name.data(), name.size()))] = llvm::JITEvaluatedSymbol(
@@ -299,20 +335,24 @@ std::unique_ptr<JitProgram> JitProgram::compile(const plan::Plan& plan, const st
       throw std::runtime_error("cannot add the module to the JIT: " + llvm::toString(std::move(e)));
     for (const auto& name : names) {
       auto address = (*jit)->lookup(batch_function_name(name));
-      if (!address) throw std::runtime_error("cannot compile `" + name + "`: " + llvm::toString(address.takeError()));
+      if (!address) throw lookup_error(name, address.takeError());
       program->functions_.emplace_back(name, address->toPtr<flow_batch_fn>());
     }
     for (const auto& name : handlers) {
       auto address = (*jit)->lookup(name);
-      if (!address) throw std::runtime_error("cannot compile `" + name + "`: " + llvm::toString(address.takeError()));
+      if (!address) throw lookup_error(name, address.takeError());
       program->handlers_[name] = address->toPtr<flow_handler_fn>();
     }
     program->engine_->jit = std::move(*jit);
     program->timings_.machine_ms = ms_since(start);
   } catch (const std::exception& e) {
     error = e.what();
+    if (from_cache) cache->discard("its machine code cannot be linked (" + error + ")");
+    if (cache) warnings.insert(warnings.end(), cache->warnings().begin(), cache->warnings().end());
     return nullptr;
   }
+  if (cache) warnings.insert(warnings.end(), cache->warnings().begin(), cache->warnings().end());
+  program->engine_->cache = std::move(cache);
   return program;
 }
 

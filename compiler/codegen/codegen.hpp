@@ -63,7 +63,8 @@ std::vector<flow_handler_fn> handler_functions(const Program* program, const pla
 //! code (optimised at O2 for this machine's CPU, position-independent), the plan as JSON and the
 //! application's source. Calls to host and stdlib functions go through import slots that
 //! SharedObjectProgram fills when it loads the object, so the object needs no symbols from the
-//! process that loads it. Links with the system C compiler driver (`cc -shared`). False and
+//! process that loads it. Links with the system C compiler driver (`cc -shared`), appends flowc's
+//! trailer (shared_object_trailer.hpp) and replaces `output` atomically. False and
 //! `error` on failure. `evaluated_handlers`: as JitProgram::evaluated_handlers.
 bool build_shared_object(const plan::Plan& plan, const std::string& source_text, const std::string& output,
                          std::string& error, std::string* evaluated_handlers = nullptr);
@@ -76,11 +77,17 @@ std::string evaluated_handler_notes(const std::string& tool, const std::string& 
 //! features ("x86_64-pc-linux-gnu skylake (features 1a2b3c4d)").
 std::string host_target_description();
 
+//! The object cache's key of `plan` on this machine: the text its entry is named and checked by
+//! (see cache_entry.hpp).
+std::string object_cache_key(const plan::Plan& plan);
+
 class JitProgram final : public Program {
  public:
   //! Compiles `plan`; on failure returns null and sets `error`. With `cache_directory`, the
   //! machine code is cached there, keyed by a hash of the plan, the compiler and code generator
   //! versions, LLVM's version and the host CPU with its features: a restart does not recompile.
+  //! An entry that is damaged, another program's, or does not link is removed and the plan
+  //! compiled again; cache_warnings() says which file and why.
   static std::unique_ptr<JitProgram> compile(const plan::Plan& plan, const std::vector<HostSymbol>& host,
                                              std::string& error, const std::string& cache_directory = {});
   ~JitProgram();
@@ -91,15 +98,24 @@ class JitProgram final : public Program {
   //! The `process` handlers left to the reference evaluator, one line each ("query `q`, `on
   //! event`: why"); empty when every handler is native code.
   const std::string& evaluated_handlers() const { return evaluated_handlers_; }
+  //! What went wrong with the object cache, one line each ("code cache entry `PATH` discarded:
+  //! it is truncated: …; compiling again"); empty when it served or took the machine code.
+  const std::vector<std::string>& cache_warnings() const { return cache_warnings_; }
 
  private:
   JitProgram();
+  //! One attempt; `from_cache` says the machine code came (or was to come) from the cache.
+  static std::unique_ptr<JitProgram> compile_once(const plan::Plan& plan, const std::vector<HostSymbol>& host,
+                                                  std::string& error, const std::string& cache_directory,
+                                                  bool read_cache, std::vector<std::string>& warnings,
+                                                  bool& from_cache);
   struct Engine;
   std::unique_ptr<Engine> engine_;
   std::vector<std::pair<std::string, flow_batch_fn>> functions_;
   std::map<std::string, flow_handler_fn> handlers_;  //!< by function name
   CompileTimings timings_;
   std::string evaluated_handlers_;
+  std::vector<std::string> cache_warnings_;
 };
 
 }  // namespace flow::compiler::codegen

@@ -1,18 +1,66 @@
-// Loading a `flowc build` shared object (see build_shared_object in codegen.hpp for its layout).
+// Loading a `flowc build` shared object (see build_shared_object in codegen.hpp for its layout):
+// its trailer is checked before dlopen maps a byte of it.
 #include "compiler/codegen/shared_object_program.hpp"
 
 #include <dlfcn.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
+#include <filesystem>
+
+#include "compiler/codegen/atomic_file.hpp"
 #include "compiler/codegen/shared_object_layout.hpp"
+#include "compiler/codegen/shared_object_trailer.hpp"
 
 namespace flow::compiler::codegen {
 
-std::unique_ptr<SharedObjectProgram> SharedObjectProgram::load(const std::string& path, std::string& error) {
+namespace {
+
+//! dlopen of the bytes checked, not of the path again: a file that changes on disk between the
+//! check and the load, or is truncated while mapped, cannot reach the loader. The copy lives in an
+//! anonymous memory file; where those are not available the path is opened (as a path: a bare
+//! name is not searched for in the library path).
+void* open_checked(const std::string& path, std::string_view object, std::string& why) {
   // RTLD_LOCAL: two applications in one process do not see each other's symbols.
-  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (int fd = memfd_create("flow-application", MFD_CLOEXEC); fd >= 0) {
+    bool written = write_fully(fd, object);
+    std::string name = "/proc/self/fd/" + std::to_string(fd);
+    void* handle = written ? dlopen(name.c_str(), RTLD_NOW | RTLD_LOCAL) : nullptr;
+    const char* reason = handle || !written ? nullptr : dlerror();
+    std::string error = reason ? reason : "";
+    ::close(fd);  // the mapping keeps the memory file
+    if (handle) return handle;
+    // Without /proc the memory file has no name to open: the path is opened instead.
+    if (written && !error.ends_with("No such file or directory")) {
+      why = error.starts_with(name + ": ") ? error.substr(name.size() + 2) : error;
+      return nullptr;
+    }
+  }
+  std::string absolute = std::filesystem::absolute(path).string();
+  void* handle = dlopen(absolute.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle) {
-    const char* why = dlerror();
-    error = std::string("cannot load `") + path + "`: " + (why ? why : "unknown error");
+    const char* reason = dlerror();
+    why = reason ? reason : "unknown error";
+  }
+  return handle;
+}
+
+}  // namespace
+
+std::unique_ptr<SharedObjectProgram> SharedObjectProgram::load(const std::string& path, std::string& error) {
+  std::string file, why;
+  if (!read_whole_file(path, file, why)) {
+    error = "cannot load `" + path + "`: " + why;
+    return nullptr;
+  }
+  auto object = check_shared_object_trailer(file, why);
+  if (!object) {
+    error = "`" + path + "` " + why + "; build it again with `flowc build APP.flow -o " + path + "`";
+    return nullptr;
+  }
+  void* handle = open_checked(path, *object, why);
+  if (!handle) {
+    error = "cannot load `" + path + "`: " + why;
     return nullptr;
   }
   std::unique_ptr<SharedObjectProgram> program(new SharedObjectProgram());

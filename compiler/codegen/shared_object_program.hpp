@@ -12,7 +12,9 @@ namespace flow::compiler::codegen {
 
 class SharedObjectProgram final : public Program {
  public:
-  //! Opens `path` (a `flowc build` output); null and `error` when it is not one.
+  //! Opens `path` (a `flowc build` output; a bare name is a file in the current directory) after
+  //! checking its trailer (shared_object_trailer.hpp); null and `error` when it is not one, or
+  //! is damaged.
   static std::unique_ptr<SharedObjectProgram> load(const std::string& path, std::string& error);
   ~SharedObjectProgram() override;
 

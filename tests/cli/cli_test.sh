@@ -63,6 +63,31 @@ expect 0 "built .*clicks.so" -- "$flowc" build "$root/examples/clicks/clicks.flo
 cp "$(ldd "$flowc" | sed -n 's/.*libc\.so\.6 => \([^ ]*\).*/\1/p')" "$tmp/libc.so"
 expect 1 "is not an application built by .flowc build." -- "$flowrun" run "$tmp/libc.so" --embedded-kafka
 expect 1 "cannot load .*no/such.so" -- "$flowrun" run /no/such.so --embedded-kafka
+# A damaged shared object is refused before dlopen maps it (truncated to 4,096 bytes it raised
+# SIGBUS, with 200 bytes flipped SIGSEGV), and a bare name is a file in the current directory.
+head -c 4096 "$tmp/clicks.so" > "$tmp/truncated.so"
+expect 1 "truncated.so. is not an application built by .flowc build., or it is damaged: it does not end with flowc's trailer; build it again with .flowc build APP.flow -o .*truncated.so." \
+  -- timeout -k 5 60 "$flowrun" run "$tmp/truncated.so" --embedded-kafka --until-idle --state-dir "$tmp/so-state"
+python3 - "$tmp/clicks.so" "$tmp/flipped.so" <<'PY'
+import random, sys
+data = bytearray(open(sys.argv[1], 'rb').read())
+rng = random.Random(15)
+for offset in rng.sample(range(len(data) - 32), 200):  # the ELF, not flowc's trailer
+    data[offset] ^= 0xFF
+open(sys.argv[2], 'wb').write(data)
+PY
+expect 1 "flipped.so. is damaged: its checksum does not match its contents; build it again" \
+  -- timeout -k 5 60 "$flowrun" run "$tmp/flipped.so" --embedded-kafka --until-idle --state-dir "$tmp/so-state"
+{ cat "$tmp/clicks.so"; printf 'appended'; } > "$tmp/appended.so"
+expect 1 "appended.so. is not an application built by .flowc build., or it is damaged" -- timeout -k 5 60 "$flowrun" run "$tmp/appended.so" --embedded-kafka --until-idle --state-dir "$tmp/so-state"
+printf 'query q { from s | into t }\n' > "$tmp/text.so"
+expect 1 "text.so. is not an application built by .flowc build., or it is damaged" -- timeout -k 5 60 "$flowrun" run "$tmp/text.so" --embedded-kafka --until-idle --state-dir "$tmp/so-state"
+: > "$tmp/empty.so"
+expect 1 "empty.so. is not an application built by .flowc build., or it is damaged: .*\(it is empty\)" -- timeout -k 5 60 "$flowrun" run "$tmp/empty.so" --embedded-kafka --until-idle --state-dir "$tmp/so-state"
+mkdir "$tmp/folder.so"
+expect 1 "cannot load .*folder.so.: it is a directory" -- timeout -k 5 60 "$flowrun" run "$tmp/folder.so" --embedded-kafka --until-idle --state-dir "$tmp/so-state"
+expect 0 "loaded .clicks.so." -- bash -c "cd '$tmp' && exec timeout -k 5 60 '$flowrun' run clicks.so --embedded-kafka --until-idle --state-dir bare \
+  --input clicks='$root/examples/clicks/input/clicks.jsonl'"
 # flowrun test: usage errors.
 expect 2 "--partitions. takes positive counts" -- "$flowrun" test "$root/examples/clicks/clicks.flow" --partitions 0,2
 expect 2 "no application given" -- "$flowrun" test

@@ -117,8 +117,10 @@ int run_application(const RunOptions& options) {
       fmt::print(stderr, "flowrun: compiled `{}` in {:.1f} ms{}\n", options.app,
                  std::chrono::duration<double, std::milli>(Clock::now() - start).count(),
                  jit->timings().cache_hit ? " (machine code from the cache)" : "");
-    if (logs(options, LogLevel::Warn))
+    if (logs(options, LogLevel::Warn)) {
+      for (const auto& warning : jit->cache_warnings()) fmt::print(stderr, "flowrun: warning: {}\n", warning);
       fmt::print(stderr, "{}", compiler::codegen::evaluated_handler_notes("flowrun", jit->evaluated_handlers()));
+    }
     program = std::move(jit);
   }
   const plan::Plan& p = *checked;

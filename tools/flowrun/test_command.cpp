@@ -73,6 +73,7 @@ RunResult run_fixture(const TestOptions& options, const plan::Plan& p, const Fix
     result.failure = "cannot compile: " + error;
     return result;
   }
+  for (const auto& warning : program->cache_warnings()) fmt::print(stderr, "flowrun: warning: {}\n", warning);
   fmt::print(stderr, "{}", compiler::codegen::evaluated_handler_notes("flowrun", program->evaluated_handlers()));
 
   EmbeddedKafka kafka;
