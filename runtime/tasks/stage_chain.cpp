@@ -202,19 +202,11 @@ void StageChain::deliver() {
 }
 
 size_t StageChain::live_keys(size_t query) const {
-  size_t keys = 0;
-  if (query < stages_.size())
-    for (const auto& stage : stages_[query])
-      if (!stage.shared) keys += stage.op->live_keys();
-  return keys;
+  return sum_over_task_stages(query, [](const KeyedStateOperator& op) { return op.live_keys(); });
 }
 
 int64_t StageChain::late_records(size_t query) const {
-  int64_t late = 0;
-  if (query < stages_.size())
-    for (const auto& stage : stages_[query])
-      if (!stage.shared) late += stage.op->late_records();
-  return late;
+  return sum_over_task_stages(query, [](const KeyedStateOperator& op) { return op.late_records(); });
 }
 
 std::string StageChain::commit_shared() {

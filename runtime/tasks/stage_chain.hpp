@@ -126,6 +126,15 @@ class StageChain {
   };
   //! Marks pending outputs [from, end) as emitted by stage `stage`.
   void tag_stage(size_t from, size_t stage);
+  //! `of(operator)` summed over the query's task-scoped stages (shared ones the job counts once).
+  template <typename Of>
+  auto sum_over_task_stages(size_t query, Of of) const {
+    decltype(of(std::declval<const KeyedStateOperator&>())) sum = 0;
+    if (query < stages_.size())
+      for (const auto& stage : stages_[query])
+        if (!stage.shared) sum += of(*stage.op);
+    return sum;
+  }
 
   const compiler::plan::Plan& plan_;
   const compiler::physical::PhysicalPlan& physical_;
