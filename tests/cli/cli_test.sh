@@ -174,7 +174,7 @@ expect 2 "cannot read .*no/such/secret.: No such file or directory" -- timeout -
 # application line, at least once per run (the last report comes when the input is read).
 progress=$("$flowrun" run "$root/examples/clicks/clicks.flow" --embedded-kafka --until-idle --progress json \
   --input clicks="$root/examples/clicks/input/clicks.jsonl" --state-dir "$tmp/progress" 2>&1 >/dev/null)
-for pattern in '^\{"query":"sessionize","records_in":11,"records_per_second":[0-9]+,"records_out":[0-9]+,"watermark":"1970-01-01T00:02:30.000Z","lag":0,"state_keys":3,"trigger_ms":[0-9.]+\}$' \
+for pattern in '^\{"query":"sessionize","records_in":11,"records_per_second":[0-9]+,"records_out":[0-9]+,"late":0,"watermark":"1970-01-01T00:02:30.000Z","lag":0,"state_keys":3,"trigger_ms":[0-9.]+\}$' \
                '^\{"records_in":11,"records_out":[0-9]+,"dead_lettered":2,"state_bytes":[0-9]+,"metrics":\{"health_checks":2\}\}$'; do
   if grep -qE "$pattern" <<<"$progress"; then echo "ok: progress matches $pattern"
   else echo "FAIL: no progress line matches $pattern:"; echo "$progress"; failures=$((failures + 1)); fi
