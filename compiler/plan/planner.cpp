@@ -211,33 +211,14 @@ class ProgramPlanner {
         }
         source.event_time = value.text;
       } else if (name == "watermark") {
-        std::optional<int64_t> lateness = signed_literal(value, ast::ExprKind::Duration);
-        if (!lateness) {
-          bad_option(option, "a duration such as `30s`", "durations carry a unit: `500ms`, `30s`, `5m`, `1h`, `1d`");
-          continue;
-        }
-        if (*lateness < 0) {
-          sink_.error(ErrorCode::NotPositive, value.span,
-                      fmt::format("`watermark` of source `{}` cannot be negative", source.name), "negative")
-              .with_help("write how late a record may arrive, such as `30s`; `0s` accepts no late records");
-          continue;
-        }
-        source.watermark_ms = *lateness;
+        if (std::optional<int64_t> lateness = duration_option(
+                source, option, "`30s`", "write how late a record may arrive, such as `30s`; `0s` accepts no late records"))
+          source.watermark_ms = *lateness;
       } else if (name == "max_event_time_ahead") {
-        std::optional<int64_t> ahead = signed_literal(value, ast::ExprKind::Duration);
-        if (!ahead) {
-          bad_option(option, "a duration such as `1h`", "durations carry a unit: `30s`, `5m`, `1h`, `1d`");
-          continue;
-        }
-        if (*ahead < 0) {
-          sink_.error(ErrorCode::NotPositive, value.span,
-                      fmt::format("`max_event_time_ahead` of source `{}` cannot be negative", source.name),
-                      "negative")
-              .with_help("write how far past the clock an event time may be, such as `1h`; `0s` accepts none "
-                         "in the future");
-          continue;
-        }
-        source.max_event_time_ahead_ms = *ahead;
+        if (std::optional<int64_t> ahead = duration_option(source, option, "`1h`",
+                                                           "write how far past the clock an event time may be, such "
+                                                           "as `1h`; `0s` accepts none in the future"))
+          source.max_event_time_ahead_ms = *ahead;
       } else if (name == "dead_letter") {
         if (value.kind != ast::ExprKind::String || value.text.empty()) {
           const char* wanted =
@@ -255,6 +236,27 @@ class ProgramPlanner {
           .with_help("add `with (partitions = N)`: N must equal the topic's partition count, and flow runs one task "
                      "per partition");
     plan_.sources.push_back(std::move(source));
+  }
+
+  //! A source option that takes a duration of at least zero (`watermark`, `max_event_time_ahead`):
+  //! its milliseconds, or nothing after reporting what is wrong (E0232 not a duration, E0231
+  //! negative).
+  std::optional<int64_t> duration_option(const SourcePlan& source, const ast::SourceOption& option,
+                                         const char* example, const char* negative_help) {
+    const ast::Expr& value = option.value;
+    std::optional<int64_t> ms = signed_literal(value, ast::ExprKind::Duration);
+    if (!ms) {
+      bad_option(option, fmt::format("a duration such as {}", example).c_str(),
+                 "durations carry a unit: `500ms`, `30s`, `5m`, `1h`, `1d`");
+      return std::nullopt;
+    }
+    if (*ms < 0) {
+      sink_.error(ErrorCode::NotPositive, value.span,
+                  fmt::format("`{}` of source `{}` cannot be negative", option.name.name, source.name), "negative")
+          .with_help(negative_help);
+      return std::nullopt;
+    }
+    return ms;
   }
 
   void bad_option(const ast::SourceOption& option, const char* wanted, std::string help) {

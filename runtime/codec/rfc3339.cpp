@@ -1,7 +1,10 @@
 // RFC 3339 timestamps to milliseconds: a fixed-layout scan, then the calendar from <chrono>.
 #include "runtime/codec/rfc3339.hpp"
 
+#include <fmt/format.h>
+
 #include <chrono>
+#include <ctime>
 
 namespace flow::runtime {
 namespace {
@@ -84,6 +87,19 @@ Rfc3339Result parse_rfc3339(std::string_view text) noexcept {
   const int64_t days = std::chrono::sys_days{date}.time_since_epoch().count();
   const int64_t local_ms = days * ms_per_day + (hour * 60 + minute) * ms_per_minute + second * 1000 + millis;
   return {true, local_ms - offset_minutes * ms_per_minute, {}};
+}
+
+std::string format_rfc3339(int64_t ms) {
+  if (ms == INT64_MIN) return "none";
+  constexpr int64_t first = -62'167'219'200'000, last = 253'402'300'799'999;  // 0000-01-01, 9999-12-31
+  if (ms < first || ms > last) return fmt::format("{} ms since the epoch", ms);
+  int64_t seconds = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);  // rounded down, also before 1970
+  std::time_t time = static_cast<std::time_t>(seconds);
+  std::tm utc{};
+  gmtime_r(&time, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
+  return fmt::format("{}.{:03d}Z", text, static_cast<int>(ms - seconds * 1000));
 }
 
 }  // namespace flow::runtime

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace flow::runtime {
@@ -18,5 +19,9 @@ struct Rfc3339Result {
 //! of any length are truncated to the millisecond; `-00:00` is UTC; second 60 (a leap second) is
 //! read as second 0 of the next minute, since flow's time, like POSIX time, has no leap seconds.
 Rfc3339Result parse_rfc3339(std::string_view text) noexcept;
+
+//! `ms` as `2026-11-23T10:15:30.123Z` (UTC, milliseconds); `none` for INT64_MIN (no watermark
+//! yet), and the bare milliseconds outside years 0000–9999, which a calendar cannot show.
+std::string format_rfc3339(int64_t ms);
 
 }  // namespace flow::runtime

@@ -10,8 +10,10 @@
 #include <chrono>
 #include <ctime>
 #include <filesystem>
+#include <map>
 #include <thread>
 
+#include "runtime/codec/rfc3339.hpp"
 #include "runtime/kafka/topic_config.hpp"
 
 namespace flow::runtime {
@@ -115,11 +117,17 @@ bool Job::open(const compiler::codegen::Program& program, Producer& producer, st
   for (size_t q = 0; q < p.queries.size(); ++q) shared_.query_out.push_back(std::make_unique<std::atomic<int64_t>>(0));
   // The largest dead letter each source may write: the client's limit, and the dead-letter
   // topic's own when the cluster says it (a copy that does not fit is truncated, not refused).
+  const int64_t client_limit = client_max_message_bytes(producer.handle());
+  std::map<std::string, int64_t> topic_limits;  // sources sharing a dead-letter topic ask once
   for (const auto& source : p.sources) {
-    int64_t limit = client_max_message_bytes(producer.handle());
-    if (source.dead_letter && config_.cluster_describes_configs)
-      if (std::optional<int64_t> topic = topic_max_message_bytes(producer.handle(), *source.dead_letter, 5'000))
-        limit = std::min(limit, *topic);
+    int64_t limit = client_limit;
+    if (source.dead_letter && config_.cluster_describes_configs) {
+      auto [known, added] = topic_limits.try_emplace(*source.dead_letter, client_limit);
+      if (added)
+        if (std::optional<int64_t> topic = topic_max_message_bytes(producer.handle(), *source.dead_letter, 5'000))
+          known->second = std::min(client_limit, *topic);
+      limit = known->second;
+    }
     shared_.dead_letter_max_bytes.push_back(limit);
   }
   std::vector<int64_t> partitions, lateness;
@@ -326,15 +334,6 @@ Job::Outcome Job::run(bool until_idle, const std::atomic<bool>& stop) {
 
 namespace {
 
-std::string time_text(int64_t ms) {
-  if (ms == INT64_MIN) return "none";
-  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
-  return fmt::format("{}.{:03d}Z", text, static_cast<int>(ms % 1000));
-}
 
 }  // namespace
 
@@ -411,12 +410,12 @@ void Job::report_progress(double seconds) {
       fmt::print(stderr,
                  "{{\"query\":\"{}\",\"records_in\":{},\"records_per_second\":{:.0f},\"records_out\":{},"
                  "\"late\":{},\"watermark\":\"{}\",\"lag\":{},\"state_keys\":{},\"trigger_ms\":{:.2f}}}\n",
-                 query.name, query_in, rate, out, late, time_text(watermark), query_lag, keys, trigger_ms);
+                 query.name, query_in, rate, out, late, format_rfc3339(watermark), query_lag, keys, trigger_ms);
     else
       fmt::print(stderr,
                  "flowrun: progress: query {}: {} in ({:.0f}/s), {} out, {} late, watermark {}, lag {}, {} state "
                  "keys, trigger {:.2f} ms\n",
-                 query.name, query_in, rate, out, late, time_text(watermark), query_lag, keys, trigger_ms);
+                 query.name, query_in, rate, out, late, format_rfc3339(watermark), query_lag, keys, trigger_ms);
   }
   last_source_in_ = in;
   last_triggers_ = triggers;

@@ -1,14 +1,14 @@
 // Partition tasks: triggers, the callbacks of generated code, keyed state hand-over, checkpoints.
 #include "runtime/tasks/partition_task.hpp"
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include <chrono>
-#include <ctime>
 #include <cstdio>
 
+#include "compiler/plan/bound_expr.hpp"
 #include "compiler/plan/operators/logical_sink.hpp"
+#include "runtime/codec/rfc3339.hpp"
 #include "runtime/host/host_symbols.hpp"
 
 namespace flow::runtime {
@@ -41,21 +41,6 @@ extern "C" flow_arena* task_arena(flow_task* task) { return task_of(task).arena(
 extern "C" int64_t task_event_time_limit(flow_task* task) { return task_of(task).event_time_limit(); }
 extern "C" void task_event_time_ahead(flow_task* task, const flow_record* record, int64_t event_time) {
   task_of(task).event_time_ahead(record, event_time);
-}
-
-//! `2026-12-01T10:15:30Z`, or the milliseconds when the year is past what a calendar shows.
-std::string utc_text(int64_t ms) {
-  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  if (ms / 1000 > 253402300799 || ms < 0 || !gmtime_r(&seconds, &tm)) return fmt::format("{} ms since the epoch", ms);
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", tm);
-}
-
-//! As a duration literal of the language (`1h`, `90s`), exact.
-std::string duration_text(int64_t ms) {
-  for (auto [unit, size] : {std::pair{"d", 86'400'000LL}, {"h", 3'600'000LL}, {"m", 60'000LL}, {"s", 1'000LL}})
-    if (ms >= size && ms % size == 0) return fmt::format("{}{}", ms / size, unit);
-  return fmt::format("{}ms", ms);
 }
 
 int64_t wall_clock_ms() {
@@ -327,7 +312,7 @@ void PartitionTask::event_time_ahead(const flow_record* record, int64_t event_ti
   // No clock reading in the reason: the same record gets the same dead letter on every run.
   std::string detail = fmt::format("event time {} is more than {} past the wall clock (`max_event_time_ahead` of "
                                    "source `{}`)",
-                                   utc_text(event_time), duration_text(current_->source->event_time_ahead_bound_ms()),
+                                   format_rfc3339(event_time), plan::duration_to_source(current_->source->event_time_ahead_bound_ms()),
                                    current_->source->name);
   collector_.dead_letter(*current_, *record, FLOW_EVENT_TIME_AHEAD, detail);
 }

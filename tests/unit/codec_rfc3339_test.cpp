@@ -85,3 +85,13 @@ TEST_CASE("codec: RFC 3339 layouts that are not RFC 3339") {
     CHECK(problem(text) == layout);
   }
 }
+
+TEST_CASE("codec: format_rfc3339 writes UTC with milliseconds, before 1970 too, and says what it cannot show") {
+  using flow::runtime::format_rfc3339;
+  CHECK(format_rfc3339(0) == "1970-01-01T00:00:00.000Z");
+  CHECK(format_rfc3339(1'763'892'930'123) == "2025-11-23T10:15:30.123Z");
+  CHECK(format_rfc3339(-1) == "1969-12-31T23:59:59.999Z");
+  CHECK(format_rfc3339(253'402'214'400'000) == "9999-12-31T00:00:00.000Z");
+  CHECK(format_rfc3339(INT64_MIN) == "none");
+  CHECK(format_rfc3339(INT64_MAX) == "9223372036854775807 ms since the epoch");
+}
