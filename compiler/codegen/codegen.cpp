@@ -381,12 +381,10 @@ flow_handler_fn JitProgram::handler_function(size_t query, size_t handler) const
 }
 
 std::vector<flow_handler_fn> handler_functions(const Program* program, const plan::Plan& plan, size_t query) {
-  std::vector<flow_handler_fn> functions;
   const plan::QueryPlan& q = plan.queries.at(query);
-  if (!program || !q.process_index()) return functions;
+  if (!q.process_index()) return {};
   const auto* process = static_cast<const plan::LogicalProcess*>(q.operators[q.process_index()].get());
-  for (size_t h = 0; h < process->handlers.size(); ++h) functions.push_back(program->handler_function(query, h));
-  return functions;
+  return abi::handler_functions(program, query, process->handlers.size());
 }
 
 }  // namespace flow::compiler::codegen

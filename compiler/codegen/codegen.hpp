@@ -12,15 +12,12 @@
 
 #include "compiler/plan/plan.hpp"
 #include "runtime/abi/flow_abi.h"
+#include "runtime/abi/program.hpp"
 
 namespace flow::compiler::codegen {
 
-//! A function the generated code may call that the host process provides (runtime callbacks,
-//! codecs); the stdlib and the lowering's own helpers are registered automatically.
-struct HostSymbol {
-  std::string name;
-  const void* address;
-};
+using abi::HostSymbol;
+using abi::Program;
 
 struct CompileTimings {
   double lower_ms = 0;     //!< plan -> LLVM IR
@@ -42,17 +39,6 @@ std::string handler_function_name(size_t query, size_t handler);
 //! The optimised LLVM IR of the plan's generated code (one module, every source's function).
 //! Throws std::runtime_error when a construct cannot be compiled.
 std::string emit_ir(const plan::Plan& plan, bool optimise = true);
-
-//! Generated code ready to run: one batch function per source.
-class Program {
- public:
-  virtual ~Program() = default;
-  //! The batch function of `source`, or null when no query reads it.
-  virtual flow_batch_fn batch_function(const std::string& source) const = 0;
-  //! Handler `handler` of query `query`'s `process`, or null when it was not compiled (the
-  //! runtime then runs it in the reference evaluator).
-  virtual flow_handler_fn handler_function(size_t query, size_t handler) const = 0;
-};
 
 //! The compiled handlers of query `query`'s `process` (wherever it stands: after an aggregate
 //! too), one per handler (null where not compiled); empty when the query has no `process` or

@@ -3,7 +3,7 @@
 
 namespace flow::runtime {
 
-std::vector<compiler::codegen::HostSymbol> host_symbols(const TaskCallbacks& task) {
+std::vector<abi::HostSymbol> host_symbols(const TaskCallbacks& task) {
   auto address = [](auto* function) { return reinterpret_cast<const void*>(function); };
   return {
       // The codecs (runtime/codec): a source's decoder, a sink's encoder.

@@ -1,14 +1,14 @@
 // The one registry of what generated code may call from the host (runtime/abi/flow_abi.h): the
 // codec entry points, a task's callbacks and the callbacks of compiled `process` handlers, by the
 // names generated code imports them under. The stdlib and the lowering's own helpers are added by
-// compiler::codegen::callable_symbols. A host — the partition task, or the tests' recording host —
+// codegen's callable_symbols. A host — the partition task, or the tests' recording host —
 // gives only its task callbacks, typed by the ABI's declarations, so a callback whose signature
 // drifts from flow_abi.h does not compile.
 #pragma once
 
 #include <vector>
 
-#include "compiler/codegen/codegen.hpp"
+#include "runtime/abi/program.hpp"
 #include "runtime/abi/flow_abi.h"
 
 namespace flow::runtime {
@@ -28,6 +28,6 @@ struct TaskCallbacks {
 
 //! Every host function generated code may call, with `task`'s callbacks, for JitProgram::compile
 //! and SharedObjectProgram::bind.
-std::vector<compiler::codegen::HostSymbol> host_symbols(const TaskCallbacks& task);
+std::vector<abi::HostSymbol> host_symbols(const TaskCallbacks& task);
 
 }  // namespace flow::runtime

@@ -75,7 +75,7 @@ void RecordingHost::clear() {
   flow_arena_reset(&arena);
 }
 
-std::vector<compiler::codegen::HostSymbol> RecordingHost::symbols() {
+std::vector<abi::HostSymbol> RecordingHost::symbols() {
   return host_symbols({&recording_emit, &recording_dead_letter, &recording_tally, &recording_to_state,
                        &recording_to_aggregate, &recording_arena, &recording_event_time_limit,
                        &recording_event_time_ahead});

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "compiler/codegen/codegen.hpp"
+#include "runtime/abi/program.hpp"
 #include "runtime/abi/flow_abi.h"
 
 namespace flow::runtime {
@@ -47,7 +47,7 @@ class RecordingHost {
   flow_task* task() { return reinterpret_cast<flow_task*>(this); }
 
   //! The callbacks and codec functions generated code needs, for JitProgram::compile.
-  static std::vector<compiler::codegen::HostSymbol> symbols();
+  static std::vector<abi::HostSymbol> symbols();
 
   void clear();
 

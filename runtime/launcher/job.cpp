@@ -31,7 +31,7 @@ int64_t system_clock_ms() {
 
 }  // namespace
 
-std::unique_ptr<Job> Job::start(const plan::Plan& plan, const compiler::codegen::Program& program,
+std::unique_ptr<Job> Job::start(const plan::Plan& plan, const abi::Program& program,
                                 Producer& producer, const JobConfig& config, std::string& error) {
   std::unique_ptr<Job> job(new Job(plan, config));
   if (!job->config_.clock) job->config_.clock = system_clock_ms;
@@ -53,7 +53,7 @@ Job::~Job() {
   }
 }
 
-bool Job::open(const compiler::codegen::Program& program, Producer& producer, std::string& error) {
+bool Job::open(const abi::Program& program, Producer& producer, std::string& error) {
   const plan::Plan& p = plan_;
   // The consumer: partitions assigned explicitly (offsets come from the checkpoints, not from a
   // consumer group), each forwarded to its own queue so workers can take from it independently.

@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-#include "compiler/codegen/codegen.hpp"
+#include "runtime/abi/program.hpp"
 #include "compiler/physical/physical_plan.hpp"
 #include "compiler/plan/plan.hpp"
 #include "runtime/kafka/kafka_client.hpp"
@@ -47,7 +47,7 @@ class Job {
  public:
   //! Opens state, assigns every partition from its checkpointed offset and starts the workers.
   //! The plan and program must outlive the job. Null and `error` on failure.
-  static std::unique_ptr<Job> start(const compiler::plan::Plan& plan, const compiler::codegen::Program& program,
+  static std::unique_ptr<Job> start(const compiler::plan::Plan& plan, const abi::Program& program,
                                     Producer& producer, const JobConfig& config, std::string& error);
   ~Job();
   Job(const Job&) = delete;
@@ -101,7 +101,7 @@ class Job {
   Job(const compiler::plan::Plan& plan, const JobConfig& config)
       : plan_(plan), physical_(compiler::physical::build_physical_plan(plan)), config_(config) {}
   bool any_chained() const;
-  bool open(const compiler::codegen::Program& program, Producer& producer, std::string& error);
+  bool open(const abi::Program& program, Producer& producer, std::string& error);
   void start_workers();
   void hand_to_task(rd_kafka_message_t* message);
   //! Prints the progress lines for the `seconds` since the previous report.

@@ -9,7 +9,7 @@
 
 #include <memory>
 
-#include "compiler/codegen/codegen.hpp"
+#include "runtime/abi/program.hpp"
 #include "compiler/plan/plan.hpp"
 #include "runtime/state/aggregate_operator.hpp"
 #include "runtime/state/process_operator.hpp"

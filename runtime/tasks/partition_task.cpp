@@ -85,7 +85,7 @@ void PartitionTask::spill(size_t index, rd_kafka_message_t* message) {
   spilled_[index].push_back(message);
 }
 
-std::vector<compiler::codegen::HostSymbol> PartitionTask::host_symbols() {
+std::vector<abi::HostSymbol> PartitionTask::host_symbols() {
   return runtime::host_symbols({&task_emit, &task_dead_letter, &task_tally, &task_to_state, &task_to_aggregate,
                                 &task_arena, &task_event_time_limit, &task_event_time_ahead});
 }

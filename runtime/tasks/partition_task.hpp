@@ -60,7 +60,7 @@ class PartitionTask {
   void spill(size_t index, rd_kafka_message_t* message);
 
   // The generated code's callbacks, as the JIT sees them.
-  static std::vector<compiler::codegen::HostSymbol> host_symbols();
+  static std::vector<abi::HostSymbol> host_symbols();
 
   // Called from the callbacks.
   void emit(int32_t query, const char* key, int64_t key_len, const char* value, int64_t value_len);

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "compiler/plan/operators/logical_process.hpp"
 #include "runtime/eval/stateless_pipeline.hpp"
 #include "runtime/codec/json_codec.hpp"
 #include "runtime/codec/message_key.hpp"
@@ -14,9 +15,22 @@ namespace flow::runtime {
 namespace physical = compiler::physical;
 using eval::Value;
 
+namespace {
+
+//! The compiled handlers of a `process` stage (none for an aggregate).
+std::vector<flow_handler_fn> stage_handlers(const abi::Program* program, const compiler::plan::Plan& plan, size_t query,
+                                            const physical::StatefulStage& stage) {
+  if (stage.kind != compiler::plan::OperatorKind::Process) return {};
+  const auto& process =
+      static_cast<const compiler::plan::LogicalProcess&>(*plan.queries[query].operators[stage.operator_index]);
+  return abi::handler_functions(program, query, process.handlers.size());
+}
+
+}  // namespace
+
 bool open_shared_states(const compiler::plan::Plan& p, const physical::PhysicalPlan& physical,
                         const std::string& state_dir, const ProcessingClock& clock,
-                        const compiler::codegen::Program* program, SharedStates& shared, std::string& error) {
+                        const abi::Program* program, SharedStates& shared, std::string& error) {
   shared.clear();
   shared.resize(p.queries.size());
   std::error_code ec;
@@ -37,10 +51,7 @@ bool open_shared_states(const compiler::plan::Plan& p, const physical::PhysicalP
         return false;
       }
       state->op = std::make_unique<KeyedStateOperator>(
-          p, static_cast<int32_t>(q), *state->store, clock,
-          stages[i].kind == compiler::plan::OperatorKind::Process ? compiler::codegen::handler_functions(program, p, q)
-                                                                  : std::vector<flow_handler_fn>{},
-          nullptr, StageSpec{stages[i].operator_index, stages[i].store});
+          p, static_cast<int32_t>(q), *state->store, clock, stage_handlers(program, p, q, stages[i]), nullptr, StageSpec{stages[i].operator_index, stages[i].store});
       shared[q][i] = std::move(state);
     }
   }
@@ -54,7 +65,7 @@ StageChain::StageChain(const compiler::plan::Plan& plan, const physical::Physica
 StageChain::~StageChain() = default;
 
 void StageChain::open(const std::vector<size_t>& sources, StateStore& store, SharedStates& shared,
-                      const ProcessingClock& clock, const compiler::codegen::Program* program,
+                      const ProcessingClock& clock, const abi::Program* program,
                       const std::vector<const flow_encoder*>& encoders) {
   encoders_ = encoders;
   stages_.assign(plan_.queries.size(), {});
@@ -75,9 +86,7 @@ void StageChain::open(const std::vector<size_t>& sources, StateStore& store, Sha
       // encodes what its compiled handlers emit.
       bool feeds_sink = query.stages.size() == 1 && stage.next_operator == stage.operator_index + 1;
       owned_.push_back(std::make_unique<KeyedStateOperator>(
-          plan_, static_cast<int32_t>(q), store, clock,
-          stage.kind == compiler::plan::OperatorKind::Process ? compiler::codegen::handler_functions(program, plan_, q)
-                                                               : std::vector<flow_handler_fn>{},
+          plan_, static_cast<int32_t>(q), store, clock, stage_handlers(program, plan_, q, stage),
           feeds_sink ? encoders_[q] : nullptr, StageSpec{stage.operator_index, stage.store}));
       stages_[q].push_back({owned_.back().get(), nullptr, 0});
     }

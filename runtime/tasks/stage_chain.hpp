@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "compiler/codegen/codegen.hpp"
+#include "runtime/abi/program.hpp"
 #include "compiler/physical/physical_plan.hpp"
 #include "compiler/plan/plan.hpp"
 #include "runtime/abi/flow_abi.h"
@@ -60,7 +60,7 @@ using SharedStates = std::vector<std::vector<std::unique_ptr<SharedState>>>;
 //! cannot be opened.
 bool open_shared_states(const compiler::plan::Plan& plan, const compiler::physical::PhysicalPlan& physical,
                         const std::string& state_dir, const ProcessingClock& clock,
-                        const compiler::codegen::Program* program, SharedStates& shared, std::string& error);
+                        const abi::Program* program, SharedStates& shared, std::string& error);
 
 class StageChain {
  public:
@@ -87,7 +87,7 @@ class StageChain {
   //! and Shared ones from `shared`, taking a slot in each (SharedState::upstream). `encoders`: per
   //! query, its sink's (null when not encodable).
   void open(const std::vector<size_t>& sources, StateStore& store, SharedStates& shared, const ProcessingClock& clock,
-            const compiler::codegen::Program* program, const std::vector<const flow_encoder*>& encoders);
+            const abi::Program* program, const std::vector<const flow_encoder*>& encoders);
 
   //! Whether this chain runs stateful stages of query `query`.
   bool has_state(size_t query) const { return query < stages_.size() && !stages_[query].empty(); }

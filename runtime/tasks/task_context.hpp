@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "compiler/codegen/codegen.hpp"
+#include "runtime/abi/program.hpp"
 #include "compiler/physical/physical_plan.hpp"
 #include "compiler/plan/plan.hpp"
 #include "runtime/codec/json_codec.hpp"
@@ -26,7 +26,7 @@ namespace flow::runtime {
 struct SharedRun {
   const compiler::plan::Plan* plan = nullptr;
   const compiler::physical::PhysicalPlan* physical = nullptr;
-  const compiler::codegen::Program* program = nullptr;
+  const abi::Program* program = nullptr;
   Producer* producer = nullptr;
   std::vector<EncoderPtr> encoders;               //!< per query (null when its sink is not encodable)
   std::vector<const flow_encoder*> encoder_table; //!< the same, as generated code takes them
