@@ -138,8 +138,10 @@ std::vector<bool> needed_fields(const plan::Plan& plan, const std::string& sourc
         case OperatorKind::Aggregate: {
           const auto& aggregate = static_cast<const plan::LogicalAggregate&>(op);
           for (const auto& key : aggregate.keys) collect_fields(key, used);
-          for (const auto& call : aggregate.aggregates)
+          for (const auto& call : aggregate.aggregates) {
             if (call.argument) collect_fields(*call.argument, used);
+            if (call.by) collect_fields(*call.by, used);
+          }
           source_schema = false;
           break;
         }

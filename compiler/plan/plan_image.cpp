@@ -81,7 +81,11 @@ class ImageReader {
       uint8_t byte = static_cast<uint8_t>(in_[pos_++]);
       if (shift == 63 && byte > 1) return fail("a number is longer than 64 bits");
       value |= static_cast<uint64_t>(byte & 0x7f) << shift;
-      if (!(byte & 0x80)) return;
+      if (!(byte & 0x80)) {
+        // One encoding per number (the writer's shortest), so an image reads back only as written.
+        if (byte == 0 && shift > 0) fail("a number is encoded longer than it needs");
+        return;
+      }
       if (shift == 63) return fail("a number is longer than 64 bits");
     }
   }
@@ -261,6 +265,8 @@ template <class A>
 void io(A& a, AggregateCall& call) {
   io(a, call.function);
   io(a, call.argument);
+  io(a, call.by);
+  io(a, call.max_distinct);
   io(a, call.output_name);
   io(a, call.type);
   io(a, call.span);
@@ -439,7 +445,7 @@ static_assert(sizeof(BoundExpr) == 192, "BoundExpr changed: update its io and kP
 static_assert(sizeof(BoundStmt) == 288, "BoundStmt changed: update its io and kPlanImageVersion");
 static_assert(sizeof(HandlerPlan) == 72, "HandlerPlan changed: update its io and kPlanImageVersion");
 static_assert(sizeof(StateFieldPlan) == 304, "StateFieldPlan changed: update its io and kPlanImageVersion");
-static_assert(sizeof(AggregateCall) == 336, "AggregateCall changed: update its io and kPlanImageVersion");
+static_assert(sizeof(AggregateCall) == 544, "AggregateCall changed: update its io and kPlanImageVersion");
 static_assert(sizeof(WindowSpec) == 40, "WindowSpec changed: update its io and kPlanImageVersion");
 static_assert(sizeof(UnionInput) == 288, "UnionInput changed: update its io and kPlanImageVersion");
 static_assert(sizeof(LogicalAggregate) == 152, "LogicalAggregate changed: update its io and kPlanImageVersion");

@@ -90,12 +90,11 @@ void AggregateOperator::on_grouped(const flow_value* values, int64_t event_time_
   std::string group;
   size_t keys = aggregate_.keys.size();
   for (size_t i = 0; i < keys; ++i) append_abi_key(group, values[i], aggregate_.output[i].type);
+  const std::vector<compiler::plan::Type>& types = folds_.argument_types();
   std::vector<Value> arguments;
-  arguments.reserve(aggregate_.aggregates.size());
-  for (size_t i = 0; i < aggregate_.aggregates.size(); ++i) {
-    const auto& argument = aggregate_.aggregates[i].argument;
-    arguments.push_back(argument ? Value::from_abi(values[keys + i], argument->type) : Value::null());
-  }
+  arguments.reserve(types.size());
+  // count() is handed a null; Value::from_abi makes it one whatever the type says.
+  for (size_t i = 0; i < types.size(); ++i) arguments.push_back(Value::from_abi(values[keys + i], types[i]));
   add(group, arguments, out, event_time_ms);
 }
 

@@ -7,7 +7,9 @@ namespace flow::compiler::plan {
 namespace {
 
 std::string call_text(const AggregateCall& call) {
-  return call.function + "(" + (call.argument ? to_source(*call.argument) : "") + ")";
+  return call.function + "(" + (call.argument ? to_source(*call.argument) : "") +
+         (call.by ? ", " + to_source(*call.by) : "") +
+         (call.max_distinct ? ", " + std::to_string(call.max_distinct) : "") + ")";
 }
 
 }  // namespace
@@ -55,6 +57,8 @@ void LogicalAggregate::write_json(JsonWriter& json) const {
     json.key("name").value(call.output_name);
     json.key("function").value(call.function);
     if (call.argument) json.key("argument").value(to_source(*call.argument));
+    if (call.by) json.key("by").value(to_source(*call.by));
+    if (call.max_distinct) json.key("max_distinct").value(call.max_distinct);
     json.key("type").value(call.type.to_string());
     json.end_object();
   }
