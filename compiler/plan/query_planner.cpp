@@ -364,6 +364,7 @@ void QueryPlanner::plan_aggregate(const ast::QueryDecl& query, size_t& index, Pi
   aggregate->span = span;
   Schema output;
   if (group_by) {
+    // No fields, only a window: one group per window, over every record (a global window).
     for (const auto& key : group_by->keys) {
       BoundExpr bound = binder_.bind(key, scope);
       if (bound.kind != BoundKind::InputField && !bound.type.is_error()) {
@@ -515,7 +516,9 @@ void QueryPlanner::plan_aggregate(const ast::QueryDecl& query, size_t& index, Pi
               "aggregate per window (`group by … window tumbling(1h)`), or use `process` with a `timeout`");
   if (aggregate->emit == EmitMode::Changes) pipeline.state_op = &aggregate_op;
 
-  if (aggregate->keys.size() == 1) {
+  if (aggregate->keys.empty()) {
+    pipeline.key.reset();  // a global window's rows have no key: one group per window
+  } else if (aggregate->keys.size() == 1) {
     pipeline.key = aggregate->keys.front().type;
   } else {
     Schema key_fields(output.begin(), output.begin() + static_cast<long>(aggregate->keys.size()));

@@ -66,7 +66,9 @@ StateOutput AggregateOperator::row(const std::string& group, const Window* windo
   for (Value& value : folds_.results(accumulators)) output.record.push_back(std::move(value));
   for (size_t i = 0; i < output.record.size() && i < aggregate_.output.size(); ++i)
     output.record[i] = eval::conform(std::move(output.record[i]), aggregate_.output[i].type);
-  if (values.size() == 1) {
+  if (values.empty()) {
+    output.key.reset();  // a global window: its rows have no key
+  } else if (values.size() == 1) {
     output.key = std::move(values.front());
   } else {
     std::vector<std::string> names;

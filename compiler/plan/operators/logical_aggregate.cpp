@@ -26,7 +26,7 @@ std::string window_to_source(const WindowSpec& window) {
 }
 
 std::string LogicalAggregate::describe() const {
-  std::string out = "by ";
+  std::string out = keys.empty() ? "all records" : "by ";
   for (size_t i = 0; i < keys.size(); ++i) out += (i ? ", " : "") + to_source(keys[i]);
   if (window.kind != WindowKind::None) out += " window " + window_to_source(window);
   out += ": ";
