@@ -5,7 +5,7 @@
 
 namespace flow::compiler::codegen {
 
-inline constexpr const char* kSharedObjectAbi = "flow-aot-1";
+inline constexpr const char* kSharedObjectAbi = "flow-aot-2";
 inline constexpr const char* kSharedObjectAbiSymbol = "flow_aot_abi";        //!< const char*
 inline constexpr const char* kSharedObjectSourceSymbol = "flow_aot_source";  //!< const char*: the .flow text
 inline constexpr const char* kSharedObjectPlanSymbol = "flow_aot_plan";      //!< const char*: plan JSON v1

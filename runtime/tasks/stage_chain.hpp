@@ -123,7 +123,21 @@ class StageChain {
     KeyedStateOperator* op = nullptr;
     SharedState* shared = nullptr;  //!< set when the state is shared by all tasks (take its lock)
     size_t upstream_slot = 0;       //!< this chain's slot in shared->upstream (stages after the first)
+    //! The generated code of the operators after the stage (flow_stage_fn); null when none follow
+    //! it or they were not compiled (the reference evaluator runs them).
+    flow_stage_fn after = nullptr;
+    const compiler::plan::Schema* after_schema = nullptr;  //!< of the rows those operators make
+    compiler::plan::Type after_key_type;                   //!< of the key their `key by` sets
   };
+  //! Sets `binding`'s generated operators after stage `stage` of query `query`.
+  void bind_after(StageBinding& binding, size_t query, size_t stage, const abi::Program* program);
+  //! Runs the operators after `output`'s stage on it (generated code, else the evaluator); false
+  //! when a `where` dropped it. When it goes to the sink and generated code ran, `encoded` is set
+  //! and its JSON and message key are in `json` and `key` (in the arena), `output` untouched.
+  bool run_after(StateOutput& output, const StageBinding& binding, bool to_sink, bool& encoded, flow_str& json,
+                 std::string& key);
+  //! Counts of the evaluator's tallies (by metric name: the reference tier) by index.
+  void add_named_tallies(const std::vector<std::pair<std::string, int64_t>>& tallies);
   //! Marks pending outputs [from, end) as emitted by stage `stage`.
   void tag_stage(size_t from, size_t stage);
   //! `of(operator)` summed over the query's task-scoped stages (shared ones the job counts once).
@@ -147,7 +161,11 @@ class StageChain {
   std::vector<std::vector<StageBinding>> stages_;
   std::vector<int64_t> last_watermark_;  //!< per query
   std::vector<StateOutput> pending_outputs_;
-  StateTallies pending_tallies_;
+  StateTallies pending_tallies_;  //!< per metric index, handed to Exit::tally at each deliver()
+  std::vector<flow_value> stage_in_, stage_out_;  //!< a stage's row as generated code reads and writes it
+  std::vector<flow_value> stage_elements_;        //!< the elements of stage_in_'s lists
+  std::vector<eval::Value> stage_values_;         //!< scratch: stage_out_ as the next stage reads it
+  std::string message_key_;                       //!< scratch: the message key of a row encoded there
   int64_t emitted_ = 0;  //!< records sent to sinks, to tell whether a step emitted
 };
 
