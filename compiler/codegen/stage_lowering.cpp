@@ -89,7 +89,8 @@ class StageLowering {
       row.fields.push_back(cx_.load_value(slot(fields, f), input[f].type));
     }
     if (const plan::Type* type = incoming_key_read(query_, stage_.operator_index + 1, stage_.next_operator)) {
-      if (!scalar(*type)) throw CodegenError("`key` is a " + type->to_string() + " (the fields of a `group by`)");
+      if (!scalar(*type))
+        throw CodegenError("they read `key`, the record of several `group by` fields (" + type->to_string() + ")");
       row.key = cx_.load_value(key, *type);
       row.key_type = *type;
     }
