@@ -1,8 +1,8 @@
 // Code generation: the plan as native code, through LLVM 16. One batch function per source
 // (flow_batch_fn in runtime/abi/flow_abi.h) runs the stateless pipelines; one function per
 // `process` handler (flow_handler_fn) runs the keyed state's statements; one function per stateful
-// stage with operators after it (flow_stage_fn) runs those on the rows the stage emits. `emit_ir` shows the optimised IR
-// (`flowc explain --ir`); JitProgram compiles in-process with ORC LLJIT at O2.
+// stage with operators after it (flow_stage_fn) runs those on the rows the stage emits. `emit_ir`
+// shows the optimised IR (`flowc explain --ir`); JitProgram compiles in-process with ORC LLJIT at O2.
 #pragma once
 
 #include <map>

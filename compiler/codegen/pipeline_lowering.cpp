@@ -178,7 +178,9 @@ class BatchLowering {
       ExprEnvironment env{&row.fields, row.key ? &*row.key : nullptr};
       switch (op.kind) {
         case OperatorKind::Sink: emit(query_index, row.fields, row.types, row.key); break;
-        case OperatorKind::Aggregate: to_aggregate(query_index, static_cast<const plan::LogicalAggregate&>(op), env); break;
+        case OperatorKind::Aggregate:
+          to_aggregate(query_index, static_cast<const plan::LogicalAggregate&>(op), env);
+          break;
         case OperatorKind::Process: to_state(query_index, row.fields, row.types, row.key); break;
         default: continue;
       }

@@ -145,11 +145,13 @@ bool StageChain::run_after(StateOutput& output, const StageBinding& binding, boo
       continue;
     }
     for (size_t e = 0; e < field.items.size(); ++e) stage_elements_[at + e] = field.items[e].to_abi();
-    stage_in_.push_back({reinterpret_cast<int64_t>(stage_elements_.data() + at), static_cast<int64_t>(field.items.size()), 0});
+    stage_in_.push_back(
+        {reinterpret_cast<int64_t>(stage_elements_.data() + at), static_cast<int64_t>(field.items.size()), 0});
     at += field.items.size();
   }
   // A key that is a record (several `group by` fields) is never read by generated code.
-  bool scalar_key = output.key && output.key->kind != eval::ValueKind::Record && output.key->kind != eval::ValueKind::List;
+  bool scalar_key =
+      output.key && output.key->kind != eval::ValueKind::Record && output.key->kind != eval::ValueKind::List;
   flow_value key_in = scalar_key ? output.key->to_abi() : flow_value{0, 0, 1};
   flow_value key_out{0, 0, 1};
   const compiler::plan::Schema& schema = *binding.after_schema;

@@ -151,7 +151,8 @@ TEST_CASE("stage functions: StageChain runs the program's stage function, not th
   auto [plan, program] = testing::compiled_plan(kApplication);
   Exit compiled = run_chain(plan, *program);
   CHECK(compiled.failures.empty());
-  CHECK(compiled.records == std::vector<std::string>{"ANN {\"who\":\"ANN\",\"tens\":30}", "BOB {\"who\":\"BOB\",\"tens\":20}"});
+  CHECK(compiled.records ==
+        std::vector<std::string>{"ANN {\"who\":\"ANN\",\"tens\":30}", "BOB {\"who\":\"BOB\",\"tens\":20}"});
   CHECK(compiled.tallies == std::map<size_t, int64_t>{{0, 1}, {1, 3}});
 
   // A stand-in that drops every row: nothing is written and only its own counts arrive, so the
@@ -208,8 +209,9 @@ query q {
   std::vector<std::vector<flow_value>> input;
   for (const auto& user : users_input()) input.push_back({user[0], {7, 0, 0}, {0, 0, 1}});
   Exit evaluated = run_chain(plan, *program, input);
-  CHECK(evaluated.records == std::vector<std::string>{"{\"user\":\"ann\",\"item\":7} {\"user\":\"ann\",\"item\":7,\"n\":3}",
-                                                      "{\"user\":\"cid\",\"item\":7} {\"user\":\"cid\",\"item\":7,\"n\":1}"});
+  CHECK(evaluated.records ==
+        std::vector<std::string>{"{\"user\":\"ann\",\"item\":7} {\"user\":\"ann\",\"item\":7,\"n\":3}",
+                                 "{\"user\":\"cid\",\"item\":7} {\"user\":\"cid\",\"item\":7,\"n\":1}"});
   CHECK(evaluated.tallies == std::map<size_t, int64_t>{{0, 2}});
 }
 
