@@ -1,7 +1,8 @@
 // The stateful stages of the queries one task runs, and what flows between them (the physical
 // plan's StatefulStage, compiler/physical/physical_plan.hpp). Generated code hands a record to a
-// query's first stage; what a stage emits runs through the stateless operators after it, then
-// reaches the next stage or leaves the chain for the query's sink. Event time and processing time
+// query's first stage; what a stage emits runs through the stateless operators after it (the
+// program's stage function, flow_stage_fn; the reference evaluator where it has none), then
+// reaches the next stage or leaves the chain for the query's sink. Tallies count by metric index. Event time and processing time
 // move stage by stage: a stage's rows reach the next one before the next one's watermark moves, so
 // an `emit final` row (event time: its window's end minus 1 ms) is never late in the stage after.
 //
@@ -84,8 +85,9 @@ class StageChain {
 
   //! Opens the stages of every query reading one of `sources` (indices into Plan::sources): Task
   //! stages in `store` — the first one's handlers as `program`'s native code when it has them —
-  //! and Shared ones from `shared`, taking a slot in each (SharedState::upstream). `encoders`: per
-  //! query, its sink's (null when not encodable).
+  //! and Shared ones from `shared`, taking a slot in each (SharedState::upstream); the operators
+  //! after each stage as `program`'s stage function where it has one. `encoders`: per query, its
+  //! sink's (null when not encodable).
   void open(const std::vector<size_t>& sources, StateStore& store, SharedStates& shared, const ProcessingClock& clock,
             const abi::Program* program, const std::vector<const flow_encoder*>& encoders);
 
