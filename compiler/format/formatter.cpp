@@ -293,7 +293,9 @@ class Printer {
       case ast::OpKind::KeyBy: line(1, "| key by " + print(op.keys.front(), kIf), op.span); break;
       case ast::OpKind::GroupBy: {
         std::string text = "| group by" + (op.keys.empty() ? "" : " " + join(op.keys));
-        if (op.window) text += " window " + op.window->kind.name + "(" + join(op.window->arguments) + ")";
+        if (op.window)
+          text += " window " + op.window->kind.name + "(" + join(op.window->arguments) + ")" +
+                  (op.window->processing_time ? " in processing time" : "");
         line(1, text, op.span);
         break;
       }

@@ -237,6 +237,26 @@ void io(A& a, Field& field) {
   io(a, field.type);
 }
 
+//! An expression has the operands its kind takes (what every reader of a plan indexes by): the
+//! image holds what the binder made, and a damaged one must not make a reader index past them.
+bool well_formed(const BoundExpr& expr) {
+  size_t n = expr.children.size();
+  switch (expr.kind) {
+    case BoundKind::Literal:
+    case BoundKind::InputField:
+    case BoundKind::StateField:
+    case BoundKind::Key:
+    case BoundKind::Local: return n == 0;
+    case BoundKind::Call: return true;
+    case BoundKind::Unary:
+    case BoundKind::Member: return n == 1;
+    case BoundKind::Binary: return n == 2;
+    case BoundKind::If: return n == 3;
+    case BoundKind::Record: return n == expr.type.fields.size();
+  }
+  return false;
+}
+
 template <class A>
 void io(A& a, BoundExpr& expr) {
   if (!a.enter()) return;
@@ -249,6 +269,8 @@ void io(A& a, BoundExpr& expr) {
   io(a, expr.float_value);
   io(a, expr.text);
   io(a, expr.children);
+  if constexpr (A::reading)
+    if (!a.failed() && !well_formed(expr)) a.fail("an expression has the wrong number of operands");
   a.leave();
 }
 
@@ -258,6 +280,7 @@ void io(A& a, WindowSpec& window) {
   io(a, window.size_ms);
   io(a, window.slide_ms);
   io(a, window.gap_ms);
+  io(a, window.processing_time);
   io(a, window.span);
 }
 
@@ -448,9 +471,9 @@ static_assert(sizeof(BoundStmt) == 288, "BoundStmt changed: update its io and kP
 static_assert(sizeof(HandlerPlan) == 72, "HandlerPlan changed: update its io and kPlanImageVersion");
 static_assert(sizeof(StateFieldPlan) == 304, "StateFieldPlan changed: update its io and kPlanImageVersion");
 static_assert(sizeof(AggregateCall) == 544, "AggregateCall changed: update its io and kPlanImageVersion");
-static_assert(sizeof(WindowSpec) == 40, "WindowSpec changed: update its io and kPlanImageVersion");
+static_assert(sizeof(WindowSpec) == 48, "WindowSpec changed: update its io and kPlanImageVersion");
 static_assert(sizeof(UnionInput) == 288, "UnionInput changed: update its io and kPlanImageVersion");
-static_assert(sizeof(LogicalAggregate) == 176, "LogicalAggregate changed: update its io and kPlanImageVersion");
+static_assert(sizeof(LogicalAggregate) == 184, "LogicalAggregate changed: update its io and kPlanImageVersion");
 static_assert(sizeof(LogicalProcess) == 192, "LogicalProcess changed: update its io and kPlanImageVersion");
 static_assert(sizeof(LogicalSink) == 152, "LogicalSink changed: update its io and kPlanImageVersion");
 static_assert(sizeof(LogicalTally) == 280, "LogicalTally changed: update its io and kPlanImageVersion");

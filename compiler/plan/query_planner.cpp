@@ -396,6 +396,7 @@ void QueryPlanner::plan_aggregate(const ast::QueryDecl& query, size_t& index, Pi
     const ast::Window& window = *group_by->window;
     WindowSpec& spec = aggregate->window;
     spec.span = window.span;
+    spec.processing_time = window.processing_time;
     std::vector<int64_t> sizes;
     for (const auto& argument : window.arguments) {
       if (argument.kind != ast::ExprKind::Duration || argument.int_value <= 0) {
@@ -423,8 +424,10 @@ void QueryPlanner::plan_aggregate(const ast::QueryDecl& query, size_t& index, Pi
       spec.kind = WindowKind::Session;
       spec.gap_ms = sizes[0];
     }
-    check_event_time(window.span, "a window", emit_op && emit_op->target.name == "final" ? emit_op : nullptr,
-                     pipeline);
+    // A processing-time window needs no event time: the clock assigns and closes it.
+    if (!window.processing_time)
+      check_event_time(window.span, "a window", emit_op && emit_op->target.name == "final" ? emit_op : nullptr,
+                       pipeline);
     for (const char* column : {"window_start", "window_end"}) {
       if (int clash = find_field(output, column); clash >= 0)
         sink_.error(ErrorCode::DuplicateName, group_by->keys[static_cast<size_t>(clash)].span,

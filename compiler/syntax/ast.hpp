@@ -177,7 +177,10 @@ struct Window {
   Span span;
   Identifier kind;  //!< tumbling, hopping or session
   std::vector<Expr> arguments;
-  bool operator==(const Window& o) const { return kind == o.kind && arguments == o.arguments; }
+  bool processing_time = false;  //!< `… in processing time`: windows of the wall clock
+  bool operator==(const Window& o) const {
+    return kind == o.kind && arguments == o.arguments && processing_time == o.processing_time;
+  }
 };
 
 enum class OpKind : uint8_t { Where, Select, Tally, KeyBy, GroupBy, Aggregate, Emit, Process, Into };

@@ -757,12 +757,14 @@ auto const named_expr_body_def = (expr >> -(kw_as > identifier))[([](auto& ctx) 
   x3::_val(ctx).alias = to_std(at_c<1>(a));
 })];
 
-// window ::= name '(' expr (',' expr)* ')'
+auto const processing_time_clause = x3::matches[kw_in > kw_processing > kw_time];
+
+// window ::= name '(' expr (',' expr)* ')' ('in' 'processing' 'time')?
 auto const window_body_def = (identifier > lparen > (expr % ',') > comma_or_paren)[([](auto& ctx) {
   auto& a = x3::_attr(ctx);
   x3::_val(ctx).kind = std::move(at_c<0>(a));
   x3::_val(ctx).arguments = std::move(at_c<1>(a));
-})];
+})] >> processing_time_clause[([](auto& ctx) { x3::_val(ctx).processing_time = x3::_attr(ctx); })];
 
 auto set_kind(ast::OpKind kind) {
   return [kind](auto& ctx) { x3::_val(ctx).kind = kind; };
@@ -813,7 +815,6 @@ auto const group_by_op = (kw_group > kw_by > group_by_keys)[([](auto& ctx) {
   x3::_val(ctx).window = std::move(keys.window);
 })];
 auto const timeout_clause = x3::rule<struct timeout_clause_id, ast::Expr>{"`timeout`"} = kw_timeout > expr;
-auto const processing_time_clause = x3::matches[kw_in > kw_processing > kw_time];
 auto const aggregate_op = (kw_aggregate > (named_expr % ','))[([](auto& ctx) {
   x3::_val(ctx).kind = ast::OpKind::Aggregate;
   x3::_val(ctx).items = std::move(x3::_attr(ctx));

@@ -112,6 +112,8 @@ void AggregateOperator::on_grouped(const flow_value* values, int64_t event_time_
 
 void AggregateOperator::add(const std::string& group, const std::vector<Value>& arguments,
                             std::vector<StateOutput>& out, int64_t event_time_ms) {
+  // A processing-time window is the clock's: the record belongs to the windows of its arrival.
+  if (aggregate_.window.processing_time) event_time_ms = clock_();
   switch (aggregate_.window.kind) {
     case WindowKind::None: add_unwindowed(group, arguments, out, event_time_ms); return;
     case WindowKind::Tumbling:
@@ -296,16 +298,23 @@ void AggregateOperator::expire_groups(int64_t up_to) {
   }
 }
 
-void AggregateOperator::advance_processing_time(int64_t now_ms, std::vector<StateOutput>&, StateTallies&) {
+void AggregateOperator::advance_processing_time(int64_t now_ms, std::vector<StateOutput>& out, StateTallies&) {
   if (aggregate_.timeout_ms && aggregate_.processing_time) expire_groups(now_ms);
+  if (aggregate_.window.processing_time) close_windows(now_ms, out);
 }
 
 void AggregateOperator::advance_watermark(int64_t watermark_ms, std::vector<StateOutput>& out, StateTallies&) {
-  watermark_.set(std::max(watermark_.get(), watermark_ms));
+  if (aggregate_.window.processing_time) return;  // the clock closes its windows, not event time
   if (aggregate_.window.kind == WindowKind::None) {
+    watermark_.set(std::max(watermark_.get(), watermark_ms));
     if (aggregate_.timeout_ms && !aggregate_.processing_time) expire_groups(watermark_.get());
     return;
   }
+  close_windows(watermark_ms, out);
+}
+
+void AggregateOperator::close_windows(int64_t up_to, std::vector<StateOutput>& out) {
+  watermark_.set(std::max(watermark_.get(), up_to));
   bool final = aggregate_.emit == compiler::plan::EmitMode::Final;
   for (const ExpiryIndex::Entry& due : expiry_.due(watermark_.get())) {
     expiry_.remove(due.deadline, due.id);

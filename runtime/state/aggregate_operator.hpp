@@ -20,6 +20,9 @@
 // already have been dropped (event time + timeout at or before the watermark) is late. In processing time the
 // deadline is the clock at the group's last record plus the timeout. A dropped group emits
 // nothing (its last row went out with its last record); its next record starts it again.
+// A window `in processing time` is assigned by the clock when the record arrives and closed when
+// the clock passes its end (advance_processing_time); event time and the watermark play no part,
+// and the rows it emits carry the window's end minus 1 ms on that clock as their event time.
 #pragma once
 
 #include <atomic>
@@ -77,6 +80,9 @@ class AggregateOperator final : public StatefulOperator {
   void add_to_session(const std::string& group, const std::vector<eval::Value>& arguments,
                       std::vector<StateOutput>& out, int64_t event_time_ms);
 
+  //! Closes the windows whose end is at most `up_to` (the watermark, or the clock for
+  //! processing-time windows): `emit final` emits their rows; their state is dropped.
+  void close_windows(int64_t up_to, std::vector<StateOutput>& out);
   //! Drops the groups of an aggregate with a `timeout` whose deadline is at most `up_to`.
   void expire_groups(int64_t up_to);
 

@@ -58,20 +58,20 @@ Value integer(int64_t v) { return Value::integer(v); }
 }  // namespace
 
 TEST_CASE("eval: tumbling and hopping windows contain the record's time, also before 1970") {
-  plan::WindowSpec tumbling{plan::WindowKind::Tumbling, 60'000, 0, 0, {}};
+  plan::WindowSpec tumbling{plan::WindowKind::Tumbling, 60'000, 0, 0, false, {}};
   CHECK(eval::windows_of(tumbling, 61'000) == std::vector<Window>{{60'000, 120'000}});
   CHECK(eval::windows_of(tumbling, 60'000) == std::vector<Window>{{60'000, 120'000}});
   CHECK(eval::windows_of(tumbling, -1) == std::vector<Window>{{-60'000, 0}});
-  plan::WindowSpec hopping{plan::WindowKind::Hopping, 3'000, 1'000, 0, {}};
+  plan::WindowSpec hopping{plan::WindowKind::Hopping, 3'000, 1'000, 0, false, {}};
   CHECK(eval::windows_of(hopping, 2'500) == std::vector<Window>{{0, 3'000}, {1'000, 4'000}, {2'000, 5'000}});
   CHECK(eval::windows_of(hopping, 3'000) == std::vector<Window>{{1'000, 4'000}, {2'000, 5'000}, {3'000, 6'000}});
-  plan::WindowSpec equal{plan::WindowKind::Hopping, 1'000, 1'000, 0, {}};
+  plan::WindowSpec equal{plan::WindowKind::Hopping, 1'000, 1'000, 0, false, {}};
   CHECK(eval::windows_of(equal, -500) == std::vector<Window>{{-1'000, 0}});
 }
 
 TEST_CASE("eval: windows at the ends of the int64 range saturate: a window never ends before it starts") {
   constexpr int64_t max = INT64_MAX, min = INT64_MIN;
-  plan::WindowSpec tumbling{plan::WindowKind::Tumbling, 60'000, 0, 0, {}};
+  plan::WindowSpec tumbling{plan::WindowKind::Tumbling, 60'000, 0, 0, false, {}};
   for (int64_t ts : {max, max - 1, min, min + 1}) {
     for (const Window& w : eval::windows_of(tumbling, ts)) {
       CHECK(w.start <= ts);
@@ -80,7 +80,7 @@ TEST_CASE("eval: windows at the ends of the int64 range saturate: a window never
   }
   CHECK(eval::windows_of(tumbling, max) == std::vector<Window>{{max - max % 60'000, max}});
   CHECK(eval::windows_of(tumbling, min) == std::vector<Window>{{min, min - min % 60'000}});
-  plan::WindowSpec hopping{plan::WindowKind::Hopping, 3'000, 1'000, 0, {}};
+  plan::WindowSpec hopping{plan::WindowKind::Hopping, 3'000, 1'000, 0, false, {}};
   std::vector<Window> top = eval::windows_of(hopping, max);
   REQUIRE(top.size() == 3);
   for (const Window& w : top) CHECK(w.end == max);  // each reaches past the last event time

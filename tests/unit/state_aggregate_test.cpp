@@ -439,3 +439,31 @@ query per_user {
     }
   }
 }
+
+TEST_CASE("state: a processing-time window is assigned and closed by the clock, whatever the event times") {
+  Harness h(R"(
+query per_minute {
+    from clicks
+    | group by url window tumbling(1m) in processing time
+    | aggregate count() as views
+    | emit final
+    | into out
+}
+)");
+  CHECK(h.aggregate().window.processing_time);
+  h.now = 10'000;
+  CHECK(h.click("ann", "/a", 999'999'999).empty());  // event time plays no part
+  h.now = 59'999;
+  h.click("bob", "/a", 5);
+  h.now = 60'000;
+  h.click("ann", "/a", 7);  // the next minute on the clock
+  CHECK(h.watermark(INT64_MAX - 1).empty());  // nor does the watermark
+  CHECK(h.state->late_records() == 0);
+  std::vector<StateOutput> out;
+  h.state->advance_processing_time(60'000, out, h.tallies);
+  check_same_rows(records(out), {{text("/a"), ts(0), ts(60'000), integer(2)}});
+  out.clear();
+  h.state->advance_processing_time(120'000, out, h.tallies);
+  check_same_rows(records(out), {{text("/a"), ts(60'000), ts(120'000), integer(1)}});
+  CHECK(out.front().event_time_ms == 119'999);  // the window's end minus 1 ms, on the clock
+}

@@ -12,15 +12,18 @@ std::string call_text(const AggregateCall& call) {
          (call.max_distinct ? ", " + std::to_string(call.max_distinct) : "") + ")";
 }
 
+std::string clock_text(const WindowSpec& window) { return window.processing_time ? " in processing time" : ""; }
+
 }  // namespace
 
 std::string window_to_source(const WindowSpec& window) {
   switch (window.kind) {
     case WindowKind::None: return "";
-    case WindowKind::Tumbling: return "tumbling(" + duration_to_source(window.size_ms) + ")";
+    case WindowKind::Tumbling: return "tumbling(" + duration_to_source(window.size_ms) + ")" + clock_text(window);
     case WindowKind::Hopping:
-      return "hopping(" + duration_to_source(window.size_ms) + ", " + duration_to_source(window.slide_ms) + ")";
-    case WindowKind::Session: return "session(" + duration_to_source(window.gap_ms) + ")";
+      return "hopping(" + duration_to_source(window.size_ms) + ", " + duration_to_source(window.slide_ms) + ")" +
+             clock_text(window);
+    case WindowKind::Session: return "session(" + duration_to_source(window.gap_ms) + ")" + clock_text(window);
   }
   return "";
 }
@@ -51,6 +54,7 @@ void LogicalAggregate::write_json(JsonWriter& json) const {
     if (window.size_ms) json.key("size_ms").value(window.size_ms);
     if (window.slide_ms) json.key("slide_ms").value(window.slide_ms);
     if (window.gap_ms) json.key("gap_ms").value(window.gap_ms);
+    if (window.processing_time) json.key("clock").value("processing");
     json.end_object();
   }
   json.key("aggregates").begin_array();

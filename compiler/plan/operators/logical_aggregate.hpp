@@ -18,6 +18,7 @@ struct WindowSpec {
   int64_t size_ms = 0;   //!< tumbling, hopping
   int64_t slide_ms = 0;  //!< hopping
   int64_t gap_ms = 0;    //!< session
+  bool processing_time = false;  //!< windows of the processing-time clock, not of event time
   Span span;
 };
 
