@@ -25,7 +25,10 @@ std::string write_plan_image(const Plan& plan);
 
 //! The plan `image` holds; nothing and `error` (what is wrong, at which byte) when it is not a
 //! plan image of this version, is truncated or is malformed. Never trusts a length or a kind it
-//! reads: a damaged image is an error, not a crash or a huge allocation.
+//! reads: a damaged image is an error, not a crash or a huge allocation; every expression has the
+//! operands its kind takes. It does not check the plan again (names, indices, types): the image
+//! comes from flowc inside a shared object whose checksum flowrun verifies first, and whose
+//! machine code it runs anyway — a forged image is no more dangerous than forged machine code.
 std::optional<Plan> read_plan_image(std::string_view image, std::string& error);
 
 }  // namespace flow::compiler::plan

@@ -1,7 +1,9 @@
 // libFuzzer target for the plan image reader (compiler/plan/plan_image.hpp), what `flowrun run
-// APP.so` reads its plan from: any bytes are refused with a reason or read as a plan, and a plan
-// read writes back to exactly the bytes it was read from (one encoding per plan), whose JSON
-// reads as that plan's. With FLOW_FUZZ_SEED_DIR set, it first writes the images of the files
+// APP.so` reads its plan from: any bytes are refused with a reason or read as a plan — never a
+// crash, a hang or a huge allocation — and a plan read writes back to exactly the bytes it was
+// read from (one encoding per plan). What a structurally sound but meaningless image would do
+// further on is out of scope: an image travels inside a checksummed shared object whose machine
+// code flowrun runs anyway (see plan_image.hpp). With FLOW_FUZZ_SEED_DIR set, it first writes the images of the files
 // given in FLOW_FUZZ_SEED_FILES (the examples), so mutations start from real plans. Run with
 // scripts/fuzz (docs/testing.md).
 #include <cstdint>
@@ -58,7 +60,5 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   if (plan::write_plan_image(*plan) != bytes) fail("a plan reads back from bytes the writer would not write");
-  volatile size_t json = plan::plan_to_json(*plan).size();  // what flowrun compares: must not crash
-  (void)json;
   return 0;
 }
