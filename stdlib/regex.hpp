@@ -1,0 +1,33 @@
+// Regular expressions on RE2: each pattern compiled once per process, for the checker (which
+// rejects a pattern RE2 cannot compile) and for the flow_regex_* functions of flow_stdlib.h.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "stdlib/flow_stdlib.h"
+
+namespace flow::stdlib {
+
+//! What compiling a pattern gave.
+struct RegexInfo {
+  const flow_regex* regex = nullptr;  //!< the cached compiled pattern; null when it does not compile
+  std::string error;                  //!< RE2's reason, when it does not: "missing )"
+  std::string fragment;               //!< the part of the pattern RE2 names: "(ab"
+  bool too_large = false;             //!< the reason is RE2's memory limit for one pattern
+  int groups = 0;                     //!< its capturing groups `( … )`
+};
+
+//! `pattern` compiled as flow_regex_* compile it (RE2's syntax, UTF-8), from the process-wide cache.
+RegexInfo compile_regex(std::string_view pattern);
+
+//! Empty when `replacement` is a valid replacement for a pattern with `groups` capturing groups
+//! (`\0` to `\9` name a group, `\\` is a backslash), else why it is not, in the user's words.
+std::string check_replacement(std::string_view replacement, int groups);
+
+//! How many times the process-wide cache has been searched: once per call site of generated code
+//! (its slot keeps the result), once per call of the evaluator. For tests.
+int64_t regex_cache_lookups() noexcept;
+
+}  // namespace flow::stdlib
