@@ -14,7 +14,6 @@
 #include "stdlib/flow_stdlib.h"
 #include "stdlib/regex.hpp"
 #include "stdlib/str_view.hpp"
-#include "stdlib/utf8.hpp"
 
 using flow::stdlib::to_flow_str;
 using flow::stdlib::to_view;
@@ -71,6 +70,23 @@ std::string_view text_of(flow_str s) noexcept {
   return text.empty() ? std::string_view("", 0) : text;
 }
 
+//! Bytes of the character at `text[at]` as RE2::GlobalReplace steps over it: a well-formed,
+//! shortest-form UTF-8 sequence up to U+10FFFF is one step, any other byte a step of its own.
+std::size_t rune_size(std::string_view text, std::size_t at) noexcept {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[at + i]); };
+  const std::size_t left = text.size() - at;
+  const unsigned char lead = byte(0);
+  std::size_t size = lead < 0xC0 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : lead < 0xF8 ? 4 : 1;
+  if (size == 1 || size > left) return 1;
+  uint32_t rune = lead & (0x7F >> size);
+  for (std::size_t i = 1; i < size; ++i) {
+    if ((byte(i) & 0xC0) != 0x80) return 1;
+    rune = (rune << 6) | (byte(i) & 0x3F);
+  }
+  constexpr uint32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
+  return rune < smallest[size] || rune > 0x10FFFF ? 1 : size;
+}
+
 //! Calls `on_match(groups)` for each match RE2::GlobalReplace would replace, left to right:
 //! non-overlapping, and an empty match right after the previous match is skipped by one
 //! character. Matching always sees the whole text, so `^`, `$` and `\b` read the context.
@@ -85,7 +101,7 @@ void for_each_match(const re2::RE2& re, std::string_view text, re2::StringPiece*
     const re2::StringPiece match = groups[0];
     if (match.empty() && match.data() == last_end) {
       if (at >= text.size()) break;
-      at += static_cast<std::size_t>(flow::stdlib::utf8_char_size(text, static_cast<int64_t>(at)));
+      at += rune_size(text, at);
       continue;
     }
     on_match(groups);
@@ -111,7 +127,7 @@ namespace flow::stdlib {
 
 RegexInfo compile_regex(std::string_view pattern) {
   RegexInfo info;
-  const flow_regex* regex = cached(pattern);
+  OwnedRegex regex = compile_owned_regex(pattern);
   if (!regex->re.ok()) {
     // RE2's error() is "REASON: FRAGMENT".
     info.fragment = regex->re.error_arg();
@@ -121,9 +137,15 @@ RegexInfo compile_regex(std::string_view pattern) {
     info.too_large = regex->re.error_code() == re2::RE2::ErrorPatternTooLarge;
     return info;
   }
-  info.regex = regex;
+  info.ok = true;
   info.groups = regex->re.NumberOfCapturingGroups();
   return info;
+}
+
+void RegexDeleter::operator()(const flow_regex* regex) const noexcept { std::default_delete<const flow_regex>()(regex); }
+
+OwnedRegex compile_owned_regex(std::string_view pattern) {
+  return OwnedRegex(std::make_unique<flow_regex>(pattern).release());
 }
 
 int64_t regex_cache_lookups() noexcept { return lookups.load(std::memory_order_relaxed); }

@@ -81,7 +81,7 @@ bool check_regex_arguments(DiagnosticSink& sink, const std::string& name, const 
     return false;
   }
   stdlib::RegexInfo regex = stdlib::compile_regex(pattern.text);
-  if (!regex.regex) {
+  if (!regex.ok) {
     std::string where = regex.fragment.empty() ? std::string() : fmt::format(" at `{}`", regex.fragment);
     sink.error(ErrorCode::BadPattern, pattern.span, fmt::format("invalid regular expression: {}{}", regex.error, where),
                "RE2 cannot compile this")

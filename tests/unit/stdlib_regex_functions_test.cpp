@@ -100,14 +100,40 @@ TEST_CASE("stdlib regexp_count: non-overlapping matches, the empty ones as repla
   CHECK(count("the cat the hat", "\\bthe\\b") == 2);
 }
 
+TEST_CASE("stdlib regexp_count: empty matches step over bytes that are not UTF-8 as RE2::GlobalReplace does") {
+  // The counts RE2::GlobalReplace(&text, RE2(""), "-") returns for the same texts.
+  CHECK(count("\xc3\xa9", "") == 2);          // é: one step
+  CHECK(count("\xe0\x80\x80", "") == 4);      // an overlong sequence: a step per byte
+  CHECK(count("\xf4\x90\x80\x80", "") == 5);  // past U+10FFFF: a step per byte
+  CHECK(count("\xed\xa0\x80", "") == 2);      // a surrogate: one step, as RE2 takes it
+  CHECK(count("\xc3", "") == 2);              // a lead byte cut short
+  CHECK(replace("\xe0\x80\x80", "", "-") == "-\xe0-\x80-\x80-");
+}
+
 TEST_CASE("stdlib regex: a call site's slot is filled once, with the cache's compiled pattern") {
   const flow_regex* slot = nullptr;
+  int64_t lookups = flow::stdlib::regex_cache_lookups();
   CHECK(flow_regex_matches(&slot, str("b+"), str("abbc")) == 1);
   REQUIRE(slot != nullptr);
   const flow_regex* first = slot;
   CHECK(flow_regex_count(&slot, str("b+"), str("abbcb")) == 2);
   CHECK(slot == first);
-  CHECK(flow::stdlib::compile_regex("b+").regex == first);  // one compiled object per pattern
+  CHECK(flow::stdlib::regex_cache_lookups() == lookups + 1);
+  const flow_regex* other_site = nullptr;
+  CHECK(flow_regex_matches(&other_site, str("b+"), str("b")) == 1);
+  CHECK(other_site == first);  // one compiled object per pattern
+  CHECK(flow::stdlib::compile_regex("b+").ok);
+  CHECK(flow::stdlib::regex_cache_lookups() == lookups + 2);  // the checker's compile is not cached
+}
+
+TEST_CASE("stdlib regex: a slot holding an owned pattern is used as it is, the cache untouched") {
+  flow::stdlib::OwnedRegex owned = flow::stdlib::compile_owned_regex("[0-9]+");
+  const flow_regex* slot = owned.get();
+  int64_t lookups = flow::stdlib::regex_cache_lookups();
+  // The pattern text is not read again once the slot is filled.
+  CHECK(flow_regex_count(&slot, str("ignored"), str("a1b22")) == 2);
+  CHECK(slot == owned.get());
+  CHECK(flow::stdlib::regex_cache_lookups() == lookups);
 }
 
 TEST_CASE("stdlib regex: matching is linear, so a pattern that backtracks elsewhere is fast") {
@@ -122,13 +148,14 @@ TEST_CASE("stdlib regex: matching is linear, so a pattern that backtracks elsewh
 
 TEST_CASE("stdlib compile_regex: RE2's reason for a bad pattern, the number of groups of a good one") {
   flow::stdlib::RegexInfo bad = flow::stdlib::compile_regex("(ab");
-  CHECK(bad.regex == nullptr);
+  CHECK_FALSE(bad.ok);
+  CHECK(bad.fragment == "(ab");
   CHECK(bad.error.find("missing )") != std::string::npos);
   CHECK_FALSE(bad.too_large);
-  CHECK(flow::stdlib::compile_regex("(?=x)").regex == nullptr);  // no lookaround in RE2
+  CHECK_FALSE(flow::stdlib::compile_regex("(?=x)").ok);  // no lookaround in RE2
   CHECK(flow::stdlib::compile_regex("\\pL{1000}").too_large);
   flow::stdlib::RegexInfo good = flow::stdlib::compile_regex("(a)(?:b)(?P<c>c)");
-  CHECK(good.regex != nullptr);
+  CHECK(good.ok);
   CHECK(good.groups == 2);
   // A pattern that does not compile never matches, extracts or replaces.
   CHECK_FALSE(matches("(ab", "(ab"));
