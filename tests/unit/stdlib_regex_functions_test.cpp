@@ -67,7 +67,7 @@ TEST_CASE("stdlib regexp_extract: group 0 is the whole match, no match or an abs
   CHECK(extract("abcdefghijklmnopqrstuvwxyz", many, 20) == "t");
 }
 
-TEST_CASE("stdlib regexp_replace: every non-overlapping match, groups as \\N, as RE2::GlobalReplace") {
+TEST_CASE("stdlib regexp_replace: every non-overlapping match, with group references, as RE2::GlobalReplace") {
   CHECK(replace("a1b22c333", "[0-9]+", "#") == "a#b#c#");
   CHECK(replace("2024-11-23", "([0-9]+)-([0-9]+)-([0-9]+)", "\\3/\\2/\\1") == "23/11/2024");
   CHECK(replace("abc", "b", "[\\0]") == "a[b]c");
@@ -164,7 +164,7 @@ TEST_CASE("stdlib compile_regex: RE2's reason for a bad pattern, the number of g
   CHECK(count("(ab", "(ab") == 0);
 }
 
-TEST_CASE("stdlib check_replacement: \\0 to \\9 within the groups and \\\\; nothing else") {
+TEST_CASE("stdlib check_replacement: group references within the groups and a doubled backslash, nothing else") {
   CHECK(flow::stdlib::check_replacement("<\\1>", 1).empty());
   CHECK(flow::stdlib::check_replacement("\\0\\\\", 0).empty());
   CHECK(flow::stdlib::check_replacement("plain", 0).empty());
