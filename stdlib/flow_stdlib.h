@@ -72,8 +72,8 @@ flow_str flow_str_split_part(flow_str s, flow_str delimiter, int64_t n) FLOW_STD
 /* ---- regular expressions: RE2, so matching takes time linear in the input, whatever the pattern --
  * A compiled pattern is opaque. Each call site of generated code owns a `slot` (a pointer, null at
  * first); the first call fills it from a process-wide cache keyed by the pattern's text, so each
- * pattern is compiled once per process and never per record. A NULL slot looks the cache up on
- * every call (the reference evaluator). The checker compiles every pattern first
+ * pattern is compiled once per process and never per record. Calls with a NULL slot (the
+ * reference evaluator) find the pattern in a per-thread map in front of the cache. The checker compiles every pattern first
  * (flow::stdlib::compile_regex), so the patterns generated code passes always compile; one that
  * does not never matches. */
 typedef struct flow_regex flow_regex;

@@ -38,7 +38,8 @@ OwnedRegex compile_owned_regex(std::string_view pattern);
 std::string check_replacement(std::string_view replacement, int groups);
 
 //! How many times the process-wide cache has been searched: once per call site of generated code
-//! (its slot keeps the result), once per call of the evaluator. For tests.
+//! (its slot keeps the result), once per pattern and thread for calls without a slot (the
+//! evaluator). For tests.
 int64_t regex_cache_lookups() noexcept;
 
 }  // namespace flow::stdlib

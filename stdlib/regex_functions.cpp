@@ -49,7 +49,13 @@ const flow_regex* cached(std::string_view pattern) {
 const re2::RE2* resolve(const flow_regex** slot, flow_str pattern) noexcept {
   const flow_regex* regex = nullptr;
   if (slot == nullptr) {
-    regex = cached(to_view(pattern));
+    // No slot (the evaluator): this thread's map of the patterns it has used, in front of the
+    // shared cache, so a call takes no lock once the thread has seen its pattern.
+    thread_local std::map<std::string, const flow_regex*, std::less<>> seen;
+    const std::string_view text = to_view(pattern);
+    auto at = seen.find(text);
+    if (at == seen.end()) at = seen.emplace(std::string(text), cached(text)).first;
+    regex = at->second;
   } else {
     std::atomic_ref<const flow_regex*> filled(*slot);
     regex = filled.load(std::memory_order_acquire);

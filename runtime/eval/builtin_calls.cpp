@@ -58,8 +58,8 @@ std::optional<Value> call_string_function(const std::string& name, const std::ve
   return std::nullopt;
 }
 
-//! The regexp_* functions. The pattern is looked up in the stdlib's process-wide cache on every
-//! call (a NULL slot): compiled once per process, as in generated code.
+//! The regexp_* functions, without a slot: the stdlib finds the pattern in its per-thread map in
+//! front of the process-wide cache, so it is compiled once per process, as in generated code.
 std::optional<Value> call_regex_function(const std::string& name, const std::vector<Value>& a) {
   if (name == "regexp_matches") return Value::boolean(flow_regex_matches(nullptr, str(a[1]), str(a[0])) != 0);
   if (name == "regexp_count") return Value::integer(flow_regex_count(nullptr, str(a[1]), str(a[0])));

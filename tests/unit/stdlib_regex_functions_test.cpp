@@ -126,6 +126,12 @@ TEST_CASE("stdlib regex: a call site's slot is filled once, with the cache's com
   CHECK(flow::stdlib::regex_cache_lookups() == lookups + 2);  // the checker's compile is not cached
 }
 
+TEST_CASE("stdlib regex: without a slot, a thread looks a pattern up in the shared cache once") {
+  int64_t lookups = flow::stdlib::regex_cache_lookups();
+  for (int i = 0; i < 100; ++i) CHECK(matches("the evaluator's own pattern 42", "own pattern [0-9]+"));
+  CHECK(flow::stdlib::regex_cache_lookups() == lookups + 1);
+}
+
 TEST_CASE("stdlib regex: a slot holding an owned pattern is used as it is, the cache untouched") {
   flow::stdlib::OwnedRegex owned = flow::stdlib::compile_owned_regex("[0-9]+");
   const flow_regex* slot = owned.get();
