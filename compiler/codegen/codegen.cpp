@@ -36,6 +36,7 @@
 #include "compiler/codegen/shared_object_trailer.hpp"
 #include "compiler/physical/physical_plan.hpp"
 #include "compiler/plan/operators/logical_process.hpp"
+#include "compiler/plan/plan_image.hpp"
 
 namespace flow::compiler::codegen {
 
@@ -118,6 +119,20 @@ void add_text_global(llvm::Module& module, const std::string& name, const std::s
   new llvm::GlobalVariable(module, ptr, true, llvm::GlobalValue::ExternalLinkage, storage, name);
 }
 
+//! Constant bytes (NULs included) exported as `name` (a pointer to them) and `size_name` (int64).
+void add_bytes_global(llvm::Module& module, const std::string& name, const std::string& size_name,
+                      const std::string& bytes) {
+  llvm::LLVMContext& context = module.getContext();
+  auto* data = llvm::ConstantDataArray::getString(context, bytes, /*AddNull=*/false);
+  auto* storage = new llvm::GlobalVariable(module, data->getType(), true, llvm::GlobalValue::PrivateLinkage, data,
+                                           name + ".bytes");
+  new llvm::GlobalVariable(module, llvm::PointerType::get(context, 0), true, llvm::GlobalValue::ExternalLinkage,
+                           storage, name);
+  auto* i64 = llvm::Type::getInt64Ty(context);
+  new llvm::GlobalVariable(module, i64, true, llvm::GlobalValue::ExternalLinkage,
+                           llvm::ConstantInt::get(i64, bytes.size()), size_name);
+}
+
 //! Routes every call to a host or stdlib function (`flow_*`, declared, not defined) through a
 //! slot `flow_import_NAME` the loader fills, and lists the names in `flow_aot_imports`: the
 //! shared object then has no undefined symbols of ours (libc's, like memcpy, stay ordinary).
@@ -173,8 +188,8 @@ std::string object_cache_key(const plan::Plan& plan) {
   return cache_key(plan, *host_target_machine());
 }
 
-bool build_shared_object(const plan::Plan& plan, const std::string& source_text, const std::string& output,
-                         std::string& error, std::string* evaluated_handlers) {
+bool build_shared_object(const plan::Plan& plan, const std::string& output, std::string& error,
+                         std::string* evaluated_handlers) {
   namespace fs = std::filesystem;
   initialise_llvm();
   try {
@@ -184,7 +199,8 @@ bool build_shared_object(const plan::Plan& plan, const std::string& source_text,
     optimise(module, *machine);
     route_imports_through_slots(module);
     add_text_global(module, kSharedObjectAbiSymbol, kSharedObjectAbi);
-    add_text_global(module, kSharedObjectSourceSymbol, source_text);
+    add_bytes_global(module, kSharedObjectPlanImageSymbol, kSharedObjectPlanImageSizeSymbol,
+                     plan::write_plan_image(plan));
     add_text_global(module, kSharedObjectPlanSymbol, physical::plan_and_physical_json(plan));
     add_text_global(module, kSharedObjectTargetSymbol, host_target_description());
     std::string problems;

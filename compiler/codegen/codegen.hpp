@@ -46,14 +46,14 @@ std::string emit_ir(const plan::Plan& plan, bool optimise = true);
 std::vector<flow_handler_fn> handler_functions(const Program* program, const plan::Plan& plan, size_t query);
 
 //! Ahead-of-time compilation (`flowc build`): writes a shared object holding the plan's machine
-//! code (optimised at O2 for this machine's CPU, position-independent), the plan as JSON and the
-//! application's source. Calls to host and stdlib functions go through import slots that
+//! code (optimised at O2 for this machine's CPU, position-independent), the plan image flowrun runs
+//! (plan_image.hpp: no `.flow` text, which flowrun would have to parse) and the plan's JSON. Calls to host and stdlib functions go through import slots that
 //! SharedObjectProgram fills when it loads the object, so the object needs no symbols from the
 //! process that loads it. Links with the system C compiler driver (`cc -shared`), appends flowc's
 //! trailer (shared_object_trailer.hpp) and replaces `output` atomically. False and
 //! `error` on failure. `evaluated_handlers`: as JitProgram::evaluated_handlers.
-bool build_shared_object(const plan::Plan& plan, const std::string& source_text, const std::string& output,
-                         std::string& error, std::string* evaluated_handlers = nullptr);
+bool build_shared_object(const plan::Plan& plan, const std::string& output, std::string& error,
+                         std::string* evaluated_handlers = nullptr);
 
 //! `evaluated_handlers` (see JitProgram::evaluated_handlers) as notes for `tool`'s standard error:
 //! "flowrun: note: query `q`, `on event`: … (this handler runs in the reference evaluator, slower)".

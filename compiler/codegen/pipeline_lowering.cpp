@@ -101,7 +101,7 @@ class BatchLowering {
         width = std::max(width, op->output.size());
         if (op->kind == OperatorKind::Aggregate) {  // group values and arguments
           const auto& aggregate = static_cast<const plan::LogicalAggregate&>(*op);
-          width = std::max(width, aggregate.keys.size() + aggregate.aggregates.size());
+          width = std::max(width, aggregate.grouped_width());
         }
       }
     return width;
@@ -279,6 +279,7 @@ class BatchLowering {
       else
         cx_.store_value(slot(out_, slot_index++), cx_.null_value(plan::Type::scalar(plan::TypeKind::Int)),
                         plan::Type::scalar(plan::TypeKind::Int));
+      if (call.by) cx_.store_value(slot(out_, slot_index++), expressions_.lower(*call.by, env), call.by->type);
     }
     b_.CreateCall(cx_.callback("flow_rt_to_aggregate", b_.getVoidTy(),
                                {cx_.ptr(), cx_.i32(), cx_.ptr(), cx_.i64(), cx_.i64()}),

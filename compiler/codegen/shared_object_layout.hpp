@@ -5,10 +5,13 @@
 
 namespace flow::compiler::codegen {
 
-inline constexpr const char* kSharedObjectAbi = "flow-aot-1";
+inline constexpr const char* kSharedObjectAbi = "flow-aot-2";
 inline constexpr const char* kSharedObjectAbiSymbol = "flow_aot_abi";        //!< const char*
-inline constexpr const char* kSharedObjectSourceSymbol = "flow_aot_source";  //!< const char*: the .flow text
-inline constexpr const char* kSharedObjectPlanSymbol = "flow_aot_plan";      //!< const char*: plan JSON v1
+//! const char*: the plan image (compiler/plan/plan_image.hpp), what flowrun runs; its length in
+//! `flow_aot_plan_image_size` (int64_t): the bytes hold NULs.
+inline constexpr const char* kSharedObjectPlanImageSymbol = "flow_aot_plan_image";
+inline constexpr const char* kSharedObjectPlanImageSizeSymbol = "flow_aot_plan_image_size";
+inline constexpr const char* kSharedObjectPlanSymbol = "flow_aot_plan";  //!< const char*: plan JSON v1, for people
 inline constexpr const char* kSharedObjectTargetSymbol = "flow_aot_target";  //!< const char*: triple and CPU
 //! const char* const[]: the imported function names, null-terminated.
 inline constexpr const char* kSharedObjectImportsSymbol = "flow_aot_imports";

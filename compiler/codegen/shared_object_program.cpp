@@ -79,14 +79,15 @@ std::unique_ptr<SharedObjectProgram> SharedObjectProgram::load(const std::string
             kSharedObjectAbi + "); build it again";
     return nullptr;
   }
-  const char* source = text(kSharedObjectSourceSymbol);
+  const char* image = text(kSharedObjectPlanImageSymbol);
+  auto* image_size = static_cast<const int64_t*>(dlsym(handle, kSharedObjectPlanImageSizeSymbol));
   const char* plan = text(kSharedObjectPlanSymbol);
   const char* target = text(kSharedObjectTargetSymbol);
-  if (!source || !plan || !target) {
-    error = "`" + path + "` lacks its source, plan or target: it is damaged";
+  if (!image || !image_size || *image_size < 0 || !plan || !target) {
+    error = "`" + path + "` lacks its plan or target: it is damaged";
     return nullptr;
   }
-  program->source_text_ = source;
+  program->plan_image_.assign(image, static_cast<size_t>(*image_size));
   program->plan_json_ = plan;
   program->target_ = target;
   return program;

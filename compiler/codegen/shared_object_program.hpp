@@ -18,8 +18,8 @@ class SharedObjectProgram final : public Program {
   static std::unique_ptr<SharedObjectProgram> load(const std::string& path, std::string& error);
   ~SharedObjectProgram() override;
 
-  //! The application's source and plan JSON, as built.
-  const std::string& source_text() const { return source_text_; }
+  //! The application's plan image (plan_image.hpp) and plan JSON, as built.
+  const std::string& plan_image() const { return plan_image_; }
   const std::string& plan_json() const { return plan_json_; }
   //! The target (triple and CPU) the machine code was optimised for.
   const std::string& target() const { return target_; }
@@ -34,7 +34,7 @@ class SharedObjectProgram final : public Program {
  private:
   SharedObjectProgram() = default;
   void* handle_ = nullptr;
-  std::string source_text_, plan_json_, target_;
+  std::string plan_image_, plan_json_, target_;
   std::vector<std::pair<std::string, flow_batch_fn>> functions_;
 };
 

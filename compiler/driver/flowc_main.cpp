@@ -177,7 +177,7 @@ int run_build(const Options& options) {
   if (output.empty()) output = std::filesystem::path(path).stem().string() + ".so";
   auto start = std::chrono::steady_clock::now();
   std::string error, evaluated;
-  if (!codegen::build_shared_object(*parsed.plan, parsed.file->text(), output, error, &evaluated)) {
+  if (!codegen::build_shared_object(*parsed.plan, output, error, &evaluated)) {
     fmt::print(stderr, "flowc: cannot build `{}`: {}\n", path, error);
     return driver::kExitFailure;
   }

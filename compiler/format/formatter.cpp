@@ -292,7 +292,7 @@ class Printer {
         break;
       case ast::OpKind::KeyBy: line(1, "| key by " + print(op.keys.front(), kIf), op.span); break;
       case ast::OpKind::GroupBy: {
-        std::string text = "| group by " + join(op.keys);
+        std::string text = "| group by" + (op.keys.empty() ? "" : " " + join(op.keys));
         if (op.window) text += " window " + op.window->kind.name + "(" + join(op.window->arguments) + ")";
         line(1, text, op.span);
         break;

@@ -64,11 +64,12 @@ bool reads_only(const plan::QueryPlan& query, const std::string& source) {
 bool is_stateful(OperatorKind kind) { return kind == OperatorKind::Aggregate || kind == OperatorKind::Process; }
 
 //! The first stage's scope: an aggregate grouped by fields needs every record of a group, wherever
-//! its partition is; grouped by the query's key (or a `process`), a task holds all of its keys.
+//! its partition is, and so does a global window (no fields: one group of every record); grouped by
+//! the query's key (or a `process`), a task holds all of its keys.
 StateScope first_stage_scope(const plan::LogicalOperator& op) {
   if (op.kind != OperatorKind::Aggregate) return StateScope::Task;
   const auto& aggregate = static_cast<const plan::LogicalAggregate&>(op);
-  if (aggregate.keys.empty() || aggregate.keys.front().kind == plan::BoundKind::Key) return StateScope::Task;
+  if (!aggregate.keys.empty() && aggregate.keys.front().kind == plan::BoundKind::Key) return StateScope::Task;
   return StateScope::Shared;
 }
 
@@ -138,8 +139,10 @@ std::vector<bool> needed_fields(const plan::Plan& plan, const std::string& sourc
         case OperatorKind::Aggregate: {
           const auto& aggregate = static_cast<const plan::LogicalAggregate&>(op);
           for (const auto& key : aggregate.keys) collect_fields(key, used);
-          for (const auto& call : aggregate.aggregates)
+          for (const auto& call : aggregate.aggregates) {
             if (call.argument) collect_fields(*call.argument, used);
+            if (call.by) collect_fields(*call.by, used);
+          }
           source_schema = false;
           break;
         }

@@ -2,6 +2,8 @@
 // nullable (SQL's rule), except `coalesce`, whose point is to remove it.
 #include "compiler/plan/builtin_functions.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <functional>
 #include <map>
@@ -80,6 +82,16 @@ const std::map<std::string, Rule>& scalar_rules() {
   return rules;
 }
 
+//! max_by(x, y) / min_by(x, y): x of the record with the largest / smallest y. Null when no record
+//! has a y (so nullable when y is), or when that record's x is null.
+CallCheck by_rule(const char* name, const std::vector<Type>& a) {
+  if (a.size() != 2 || !(a[1].is_error() || a[1].is_ordered()))
+    return fail(fmt::format("`{0}` takes (value, ordering), the ordering a number, string, timestamp or duration: "
+                            "`{0}(bidder, price)` is the bidder of the {1} price",
+                            name, std::string_view(name) == "max_by" ? "highest" : "lowest"));
+  return {a[0].as_nullable(a[0].nullable || a[1].nullable), {}};
+}
+
 const std::map<std::string, Rule>& aggregate_rules() {
   static const std::map<std::string, Rule> rules = {
       {"count", [](auto& a) { return a.size() <= 1 ? CallCheck{Type::scalar(K::Int), {}} : fail("`count` takes () or (value)"); }},
@@ -89,6 +101,18 @@ const std::map<std::string, Rule>& aggregate_rules() {
       {"max", [](auto& a) { return a.size() == 1 && (a[0].is_error() || a[0].is_ordered()) ? CallCheck{a[0], {}} : fail("`max` takes a number, string, timestamp or duration"); }},
       {"first", [](auto& a) { return a.size() == 1 ? CallCheck{a[0], {}} : fail("`first` takes (value)"); }},
       {"last", [](auto& a) { return a.size() == 1 ? CallCheck{a[0], {}} : fail("`last` takes (value)"); }},
+      {"count_distinct", [](auto& a) {
+         return a.size() == 2 && is(a[1], K::Int)
+                    ? CallCheck{Type::scalar(K::Int), {}}
+                    : fail("`count_distinct` takes (value, bound): `count_distinct(user, 100000)` counts up to 100000 "
+                           "distinct users exactly; `approx_count_distinct(user)` estimates without a bound");
+       }},
+      {"approx_count_distinct", [](auto& a) {
+         return a.size() == 1 ? CallCheck{Type::scalar(K::Int), {}}
+                              : fail("`approx_count_distinct` takes (value)");
+       }},
+      {"max_by", [](auto& a) { return by_rule("max_by", a); }},
+      {"min_by", [](auto& a) { return by_rule("min_by", a); }},
   };
   return rules;
 }

@@ -364,6 +364,7 @@ void QueryPlanner::plan_aggregate(const ast::QueryDecl& query, size_t& index, Pi
   aggregate->span = span;
   Schema output;
   if (group_by) {
+    // No fields, only a window: one group per window, over every record (a global window).
     for (const auto& key : group_by->keys) {
       BoundExpr bound = binder_.bind(key, scope);
       if (bound.kind != BoundKind::InputField && !bound.type.is_error()) {
@@ -445,7 +446,8 @@ void QueryPlanner::plan_aggregate(const ast::QueryDecl& query, size_t& index, Pi
                   is_call ? fmt::format("`{}` is not an aggregate function", call.text)
                           : std::string("`aggregate` takes aggregate functions"),
                   "not an aggregate")
-          .with_help(fmt::format("use count(), sum(x), min(x), max(x), avg(x), first(x) or last(x); x may be any "
+          .with_help(fmt::format("use count(), sum(x), min(x), max(x), avg(x), first(x), last(x), max_by(x, y), "
+                                 "min_by(x, y), count_distinct(x, bound) or approx_count_distinct(x); x may be any "
                                  "expression, such as `{}`",
                                  is_call ? fmt::format("last({}(…))", call.text) : "last(x + 1)"));
       continue;
@@ -457,11 +459,30 @@ void QueryPlanner::plan_aggregate(const ast::QueryDecl& query, size_t& index, Pi
     std::vector<Type> types;
     std::string given;
     for (const auto& argument : call.children) {
-      bound.argument = binder_.bind(argument, scope);
-      types.push_back(bound.argument->type);
+      // The first argument is the value; max_by / min_by's second orders the records.
+      std::optional<BoundExpr>& into = bound.argument ? bound.by : bound.argument;
+      into = binder_.bind(argument, scope);
+      types.push_back(into->type);
       given += (given.empty() ? "" : ", ") + types.back().to_string();
     }
     CallCheck check = check_aggregate_call(call.text, types);
+    // count_distinct's bound is part of the program, not a value per record.
+    if (call.text == "count_distinct" && bound.by) {
+      const BoundExpr& limit = *bound.by;
+      if (!check.result) {
+        // reported below
+      } else if (limit.kind == BoundKind::Literal && limit.type.kind == TypeKind::Int && limit.int_value > 0) {
+        bound.max_distinct = limit.int_value;
+      } else {
+        sink_.error(ErrorCode::NotPositive, call.children[1].span,
+                    "the bound of `count_distinct` is not a positive integer literal", "not a positive literal")
+            .note("the bound says how many distinct values one group's state holds at most: it is fixed when the "
+                  "program is built")
+            .with_help("write the largest number of distinct values a group may have, as in `count_distinct(user, "
+                       "100000)`, or estimate without a bound: `approx_count_distinct(user)`");
+      }
+      bound.by.reset();
+    }
     if (!check.result) {
       sink_.error(ErrorCode::BadArguments, call.span, fmt::format("`{}` cannot take ({})", call.text, given),
                   "wrong arguments")
@@ -495,7 +516,9 @@ void QueryPlanner::plan_aggregate(const ast::QueryDecl& query, size_t& index, Pi
               "aggregate per window (`group by … window tumbling(1h)`), or use `process` with a `timeout`");
   if (aggregate->emit == EmitMode::Changes) pipeline.state_op = &aggregate_op;
 
-  if (aggregate->keys.size() == 1) {
+  if (aggregate->keys.empty()) {
+    pipeline.key.reset();  // a global window's rows have no key: one group per window
+  } else if (aggregate->keys.size() == 1) {
     pipeline.key = aggregate->keys.front().type;
   } else {
     Schema key_fields(output.begin(), output.begin() + static_cast<long>(aggregate->keys.size()));

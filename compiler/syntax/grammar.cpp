@@ -772,7 +772,7 @@ auto set_kind(ast::OpKind kind) {
 //            | 'select' named_expr (',' named_expr)*
 //            | 'tally' name ('when' expr)?
 //            | 'key' 'by' expr
-//            | 'group' 'by' expr (',' expr)* ('window' window)?
+//            | 'group' 'by' ('window' window | expr (',' expr)* ('window' window)?)
 //            | 'aggregate' named_expr (',' named_expr)*
 //            | 'emit' ('final' | 'changes')
 //            | 'process' 'state' '{' state_fields '}' ('timeout' expr ('in' 'processing' 'time')?)?
@@ -796,11 +796,21 @@ auto const key_by_op = (kw_key > kw_by > expr)[([](auto& ctx) {
   x3::_val(ctx).kind = ast::OpKind::KeyBy;
   x3::_val(ctx).keys.push_back(std::move(x3::_attr(ctx)));
 })];
-auto const group_by_op = (kw_group > kw_by > (expr % ',') > -(kw_window > window))[([](auto& ctx) {
+// `group by window tumbling(1m)`: a window and no field (one group per window). Tried first; a
+// field named `window` still parses as a field (`window` then is not followed by a window).
+auto const group_window_only = (kw_window >> window)[([](auto& ctx) { x3::_val(ctx).window = x3::_attr(ctx); })];
+auto const group_fields = ((expr % ',') > -(kw_window > window))[([](auto& ctx) {
   auto& a = x3::_attr(ctx);
-  x3::_val(ctx).kind = ast::OpKind::GroupBy;
   x3::_val(ctx).keys = std::move(at_c<0>(a));
   x3::_val(ctx).window = to_std(at_c<1>(a));
+})];
+auto const group_by_keys = x3::rule<struct group_by_keys_id, ast::Operator>{"fields or `window …` to group by"} =
+    group_window_only | group_fields;
+auto const group_by_op = (kw_group > kw_by > group_by_keys)[([](auto& ctx) {
+  ast::Operator& keys = x3::_attr(ctx);
+  x3::_val(ctx).kind = ast::OpKind::GroupBy;
+  x3::_val(ctx).keys = std::move(keys.keys);
+  x3::_val(ctx).window = std::move(keys.window);
 })];
 auto const aggregate_op = (kw_aggregate > (named_expr % ','))[([](auto& ctx) {
   x3::_val(ctx).kind = ast::OpKind::Aggregate;

@@ -2,6 +2,8 @@
 // aggregate.hpp. Window arithmetic near the int64 limits goes through __int128.
 #include "runtime/eval/aggregate.hpp"
 
+#include "runtime/eval/distinct_count.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -48,16 +50,50 @@ Environment environment(const AggregateInput& input) {
 }
 
 
+bool same_group(const std::vector<Value>& a, const std::vector<Value>& b);
+
 Value fold(const plan::AggregateCall& call, const std::vector<AggregateInput>& records) {
   const std::string& f = call.function;
   if (f == "count" && !call.argument) return Value::integer(static_cast<int64_t>(records.size()));
   if (!call.argument) throw std::logic_error("eval: `" + f + "` without an argument");
   std::vector<Value> values;
   for (const auto& input : records) values.push_back(evaluate(*call.argument, environment(input)));
+  if (f == "max_by" || f == "min_by") {
+    // x of the first record with the largest (smallest) non-null y.
+    std::optional<Value> best_by;
+    Value best;
+    for (size_t i = 0; i < records.size(); ++i) {
+      Value by = evaluate(*call.by, environment(records[i]));
+      if (by.is_null()) continue;
+      if (!best_by || !(min_max_step(*best_by, by, f == "min_by") == *best_by)) {
+        best_by = std::move(by);
+        best = values[i];
+      }
+    }
+    return best;
+  }
   if (f == "first") return values.empty() ? Value::null() : values.front();
   if (f == "last") return values.empty() ? Value::null() : values.back();
   std::erase_if(values, [](const Value& v) { return v.is_null(); });
   if (f == "count") return Value::integer(static_cast<int64_t>(values.size()));
+  if (f == "count_distinct") {
+    // By group equality, value against value: independent of the runtime's canonical bytes.
+    std::vector<Value> distinct;
+    for (const auto& v : values) {
+      if (std::any_of(distinct.begin(), distinct.end(), [&](const Value& d) { return same_group({d}, {v}); }))
+        continue;
+      if (static_cast<int64_t>(distinct.size()) >= call.max_distinct)
+        throw std::runtime_error("eval: `count_distinct` of `" + call.output_name + "` saw more than " +
+                                 std::to_string(call.max_distinct) + " distinct values in one group");
+      distinct.push_back(v);
+    }
+    return Value::integer(static_cast<int64_t>(distinct.size()));
+  }
+  if (f == "approx_count_distinct") {
+    DistinctSketch sketch;
+    for (const auto& v : values) sketch.add(distinct_hash(v));
+    return Value::integer(sketch.estimate());
+  }
   if (f == "sum") {
     Value total = call.type.kind == plan::TypeKind::Float ? Value::floating(0.0) : Value::integer(0);
     for (const auto& v : values) total = apply_binary("+", total, v);

@@ -16,6 +16,12 @@
 //               the stdlib's least / greatest (NaN is larger than every number; of equal values
 //               the earlier wins), strings bytewise, timestamps and durations by milliseconds.
 //   first, last — x of the group's first / last record in arrival order, null included.
+//   max_by(x, y), min_by(x, y) — x of the record with the largest / smallest non-null y (by the
+//               rules of max and min; of equal y the earlier record wins), null included; null
+//               when no record has a y.
+//   count_distinct(x, n) — the number of distinct non-null x (by group equality); more than n in
+//               one group is an error (the run stops).
+//   approx_count_distinct(x) — the estimate of distinct_count.hpp's sketch of the non-null x.
 //   Window bounds are int64 milliseconds and wrap within one window of the int64 limits.
 #pragma once
 

@@ -3,6 +3,9 @@
 
 #include "runtime/eval/aggregate.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <stdexcept>
 
 #include "runtime/eval/evaluator.hpp"
@@ -20,11 +23,30 @@ namespace {
 //! Whether `better` keeps `best` (by identity of kind and bits, as `better` builds a new Value).
 bool keeps(const Value& best, const Value& result) { return best == result; }
 
+//! Merges the min/max (max_by/min_by) of two windows by the values in `field`: the one a fold in
+//! arrival order would keep (the earlier-arrived value plays `best`).
+void merge_best(Accumulator& a, const Accumulator& b, Value Accumulator::*field, bool smaller) {
+  if ((b.*field).is_null()) return;
+  if ((a.*field).is_null()) {
+    a = b;
+    return;
+  }
+  bool a_first = a.arrival < b.arrival;
+  const Accumulator& earlier = a_first ? a : b;
+  const Accumulator& later = a_first ? b : a;
+  Value best = eval::min_max_step(earlier.*field, later.*field, smaller);
+  if (!keeps(earlier.*field, best)) a = later;
+  else if (!a_first) a = earlier;
+}
+
 }  // namespace
 
 AggregateFolds::AggregateFolds(const compiler::plan::LogicalAggregate& aggregate) : aggregate_(aggregate) {
   for (const auto& call : aggregate.aggregates) {
     const std::string& f = call.function;
+    first_argument_.push_back(argument_types_.size());
+    argument_types_.push_back(call.argument ? call.argument->type : compiler::plan::Type::scalar(compiler::plan::TypeKind::Int));
+    if (call.by) argument_types_.push_back(call.by->type);
     if (f == "count") folds_.push_back(call.argument ? Fold::CountValues : Fold::Count);
     else if (f == "sum") folds_.push_back(Fold::Sum);
     else if (f == "avg") folds_.push_back(Fold::Avg);
@@ -32,6 +54,10 @@ AggregateFolds::AggregateFolds(const compiler::plan::LogicalAggregate& aggregate
     else if (f == "max") folds_.push_back(Fold::Max);
     else if (f == "first") folds_.push_back(Fold::First);
     else if (f == "last") folds_.push_back(Fold::Last);
+    else if (f == "max_by") folds_.push_back(Fold::MaxBy);
+    else if (f == "min_by") folds_.push_back(Fold::MinBy);
+    else if (f == "count_distinct") folds_.push_back(Fold::CountDistinct);
+    else if (f == "approx_count_distinct") folds_.push_back(Fold::ApproxCountDistinct);
     else throw std::logic_error("state: unknown aggregate function `" + f + "`");
   }
 }
@@ -48,8 +74,10 @@ std::vector<Accumulator> AggregateFolds::start() const {
 std::vector<Value> AggregateFolds::arguments(const std::vector<Value>& record, const Value& key) const {
   eval::Environment env{&record, nullptr, &key, nullptr};
   std::vector<Value> out;
-  for (const auto& call : aggregate_.aggregates)
+  for (const auto& call : aggregate_.aggregates) {
     out.push_back(call.argument ? eval::evaluate(*call.argument, env) : Value::null());
+    if (call.by) out.push_back(eval::evaluate(*call.by, env));
+  }
   return out;
 }
 
@@ -57,7 +85,7 @@ void AggregateFolds::add(std::vector<Accumulator>& into, const std::vector<Value
                          uint64_t arrival) const {
   for (size_t i = 0; i < folds_.size(); ++i) {
     Accumulator& a = into[i];
-    const Value& v = arguments[i];
+    const Value& v = arguments[first_argument_[i]];
     switch (folds_[i]) {
       case Fold::Count: ++a.count; break;
       case Fold::CountValues: a.count += v.is_null() ? 0 : 1; break;
@@ -90,6 +118,31 @@ void AggregateFolds::add(std::vector<Accumulator>& into, const std::vector<Value
         a.value = v;
         a.arrival = arrival;
         break;
+      case Fold::CountDistinct: {
+        if (v.is_null()) break;
+        std::string bytes;
+        append_key_value(bytes, v);
+        add_distinct(i, a.distinct, std::move(bytes));
+        break;
+      }
+      case Fold::ApproxCountDistinct:
+        if (!v.is_null()) a.sketch.add(eval::distinct_hash(v));
+        break;
+      case Fold::MaxBy:
+      case Fold::MinBy: {
+        const Value& by = arguments[first_argument_[i] + 1];
+        if (by.is_null()) break;
+        if (a.by.is_null()) {
+          a.value = v;
+          a.by = by;
+          a.arrival = arrival;
+        } else if (Value best = eval::min_max_step(a.by, by, folds_[i] == Fold::MinBy); !keeps(a.by, best)) {
+          a.value = v;
+          a.by = std::move(best);
+          a.arrival = arrival;
+        }
+        break;
+      }
     }
   }
 }
@@ -107,20 +160,13 @@ void AggregateFolds::merge(std::vector<Accumulator>& into, const std::vector<Acc
         a.count += b.count;
         break;
       case Fold::Min:
-      case Fold::Max: {
-        if (b.value.is_null()) break;
-        if (a.value.is_null()) {
-          a = b;
-          break;
-        }
-        // The earlier-arrived value plays `best`, as in a fold in arrival order.
-        bool a_first = a.arrival < b.arrival;
-        const Accumulator& earlier = a_first ? a : b;
-        const Accumulator& later = a_first ? b : a;
-        Value best = eval::min_max_step(earlier.value, later.value, folds_[i] == Fold::Min);
-        a = keeps(earlier.value, best) ? earlier : later;
+      case Fold::Max: merge_best(a, b, &Accumulator::value, folds_[i] == Fold::Min); break;
+      case Fold::CountDistinct:
+        for (const std::string& value : b.distinct) add_distinct(i, a.distinct, value);
         break;
-      }
+      case Fold::ApproxCountDistinct: a.sketch.merge(b.sketch); break;
+      case Fold::MaxBy:
+      case Fold::MinBy: merge_best(a, b, &Accumulator::by, folds_[i] == Fold::MinBy); break;
       case Fold::First:
       case Fold::Last: {
         if (b.count == 0) break;
@@ -142,6 +188,8 @@ std::vector<Value> AggregateFolds::results(const std::vector<Accumulator>& accum
     switch (folds_[i]) {
       case Fold::Count:
       case Fold::CountValues: value = Value::integer(a.count); break;
+      case Fold::CountDistinct: value = Value::integer(static_cast<int64_t>(a.distinct.size())); break;
+      case Fold::ApproxCountDistinct: value = Value::integer(a.sketch.estimate()); break;
       case Fold::Avg:
         value = a.count == 0 ? Value::null() : Value::floating(a.total / static_cast<double>(a.count));
         break;
@@ -167,6 +215,28 @@ void AggregateFolds::encode(std::string& out, const std::vector<Accumulator>& ac
       case Fold::Max:
         append_value(out, a.value);
         append_varint(out, a.arrival);
+        break;
+      case Fold::MaxBy:
+      case Fold::MinBy:
+        append_value(out, a.value);
+        append_value(out, a.by);
+        append_varint(out, a.arrival);
+        break;
+      case Fold::CountDistinct:
+        append_varint(out, a.distinct.size());
+        for (const std::string& value : a.distinct) {
+          append_varint(out, value.size());
+          out += value;
+        }
+        break;
+      case Fold::ApproxCountDistinct:
+        append_varint(out, a.sketch.dense() ? 1 : 0);
+        if (a.sketch.dense()) {
+          out.append(reinterpret_cast<const char*>(a.sketch.registers().data()), a.sketch.registers().size());
+        } else {
+          append_varint(out, a.sketch.hashes().size());
+          for (uint64_t hash : a.sketch.hashes()) append_varint(out, hash);
+        }
         break;
       case Fold::First:
       case Fold::Last:
@@ -195,6 +265,32 @@ std::vector<Accumulator> AggregateFolds::decode(ValueReader& reader) const {
         a.value = reader.value();
         a.arrival = reader.varint();
         break;
+      case Fold::MaxBy:
+      case Fold::MinBy:
+        a.value = reader.value();
+        a.by = reader.value();
+        a.arrival = reader.varint();
+        break;
+      case Fold::CountDistinct: {
+        uint64_t count = reader.varint();
+        for (uint64_t n = 0; n < count; ++n) {
+          uint64_t size = reader.varint();
+          a.distinct.emplace_back(reader.bytes(size));
+        }
+        break;
+      }
+      case Fold::ApproxCountDistinct:
+        if (reader.varint() == 1) {
+          std::string_view bytes = reader.bytes(eval::DistinctSketch::kRegisters);
+          a.sketch = eval::DistinctSketch::of({}, std::vector<uint8_t>(bytes.begin(), bytes.end()));
+        } else {
+          uint64_t count = reader.varint();
+          if (count > eval::DistinctSketch::kSparseLimit) throw StateCorruption("state: a distinct sketch is too long");
+          std::vector<uint64_t> hashes;
+          for (uint64_t n = 0; n < count; ++n) hashes.push_back(reader.varint());
+          a.sketch = eval::DistinctSketch::of(std::move(hashes), {});
+        }
+        break;
       case Fold::First:
       case Fold::Last:
         a.count = reader.signed_varint();
@@ -204,6 +300,18 @@ std::vector<Accumulator> AggregateFolds::decode(ValueReader& reader) const {
     }
   }
   return out;
+}
+
+void AggregateFolds::add_distinct(size_t i, std::vector<std::string>& distinct, std::string value) const {
+  auto at = std::lower_bound(distinct.begin(), distinct.end(), value);
+  if (at != distinct.end() && *at == value) return;
+  const auto& call = aggregate_.aggregates[i];
+  if (static_cast<int64_t>(distinct.size()) >= call.max_distinct)
+    throw std::runtime_error(fmt::format(
+        "`count_distinct` of `{}` saw more than {} distinct values in one group: its state holds at most the "
+        "declared bound; raise the bound (`count_distinct(x, {})`), or estimate with `approx_count_distinct`",
+        call.output_name, call.max_distinct, call.max_distinct * 10));
+  distinct.insert(at, std::move(value));
 }
 
 }  // namespace flow::runtime

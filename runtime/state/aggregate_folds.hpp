@@ -1,5 +1,5 @@
 // Running aggregates: the folds of runtime/eval/aggregate.hpp (count, sum, avg, min, max, first,
-// last), kept one record at a time so a window holds a few values instead of its records. Adding a
+// last, max_by, min_by), kept one record at a time so a window holds a few values instead of its records. Adding a
 // window's records in arrival order gives exactly eval::aggregate_values of those records. Two
 // session windows that a late record bridges are merged: counts, int sums, min, max, first and
 // last stay exact (ties and first/last are decided by arrival number), while a float sum or avg
@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/eval/distinct_count.hpp"
 #include "runtime/eval/value.hpp"
 #include "compiler/plan/operators/logical_aggregate.hpp"
 #include "runtime/state/value_codec.hpp"
@@ -18,7 +19,10 @@ namespace flow::runtime {
 
 //! One aggregate's running value.
 struct Accumulator {
-  eval::Value value;  //!< sum; min/max (null: none yet); first/last
+  eval::Value value;  //!< sum; min/max (null: none yet); first/last; max_by/min_by: the best record's x
+  eval::Value by;     //!< max_by/min_by: the best record's ordering value (null: none yet)
+  std::vector<std::string> distinct;  //!< count_distinct: the values seen, canonical bytes, sorted
+  eval::DistinctSketch sketch;        //!< approx_count_distinct
   double total = 0;             //!< avg
   int64_t count = 0;            //!< count; avg; records folded (first, last, min, max)
   uint64_t arrival = 0;         //!< min/max: the best value's arrival; first/last: the record's
@@ -30,9 +34,13 @@ class AggregateFolds {
 
   //! Accumulators before any record.
   std::vector<Accumulator> start() const;
-  //! The aggregates' arguments for one record (null where an aggregate has none).
+  //! The aggregates' arguments for one record, laid out as LogicalAggregate::grouped_width says
+  //! after the group values: per call its argument (null for count()), then max_by / min_by's
+  //! ordering value.
   std::vector<eval::Value> arguments(const std::vector<eval::Value>& record,
                                                const eval::Value& key) const;
+  //! The type of each of those arguments.
+  const std::vector<compiler::plan::Type>& argument_types() const { return argument_types_; }
   //! Folds in one record's arguments; `arrival` orders records (larger is later).
   void add(std::vector<Accumulator>& into, const std::vector<eval::Value>& arguments,
            uint64_t arrival) const;
@@ -45,9 +53,15 @@ class AggregateFolds {
   std::vector<Accumulator> decode(ValueReader& reader) const;
 
  private:
-  enum class Fold : uint8_t { Count, CountValues, Sum, Avg, Min, Max, First, Last };
+  enum class Fold : uint8_t {
+    Count, CountValues, Sum, Avg, Min, Max, First, Last, MaxBy, MinBy, CountDistinct, ApproxCountDistinct
+  };
+  //! Adds `value`'s canonical bytes to `distinct`; past call `i`'s bound the run stops.
+  void add_distinct(size_t i, std::vector<std::string>& distinct, std::string value) const;
   const compiler::plan::LogicalAggregate& aggregate_;
   std::vector<Fold> folds_;
+  std::vector<size_t> first_argument_;  //!< per fold, where its arguments start
+  std::vector<compiler::plan::Type> argument_types_;
 };
 
 }  // namespace flow::runtime

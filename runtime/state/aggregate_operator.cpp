@@ -66,7 +66,9 @@ StateOutput AggregateOperator::row(const std::string& group, const Window* windo
   for (Value& value : folds_.results(accumulators)) output.record.push_back(std::move(value));
   for (size_t i = 0; i < output.record.size() && i < aggregate_.output.size(); ++i)
     output.record[i] = eval::conform(std::move(output.record[i]), aggregate_.output[i].type);
-  if (values.size() == 1) {
+  if (values.empty()) {
+    output.key.reset();  // a global window: its rows have no key
+  } else if (values.size() == 1) {
     output.key = std::move(values.front());
   } else {
     std::vector<std::string> names;
@@ -90,12 +92,11 @@ void AggregateOperator::on_grouped(const flow_value* values, int64_t event_time_
   std::string group;
   size_t keys = aggregate_.keys.size();
   for (size_t i = 0; i < keys; ++i) append_abi_key(group, values[i], aggregate_.output[i].type);
+  const std::vector<compiler::plan::Type>& types = folds_.argument_types();
   std::vector<Value> arguments;
-  arguments.reserve(aggregate_.aggregates.size());
-  for (size_t i = 0; i < aggregate_.aggregates.size(); ++i) {
-    const auto& argument = aggregate_.aggregates[i].argument;
-    arguments.push_back(argument ? Value::from_abi(values[keys + i], argument->type) : Value::null());
-  }
+  arguments.reserve(types.size());
+  // count() is handed a null; Value::from_abi makes it one whatever the type says.
+  for (size_t i = 0; i < types.size(); ++i) arguments.push_back(Value::from_abi(values[keys + i], types[i]));
   add(group, arguments, out, event_time_ms);
 }
 

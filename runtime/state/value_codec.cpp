@@ -24,7 +24,10 @@ void append(std::string& out, const Value& value, bool canonical) {
     case ValueKind::Float: {
       double d = value.float_value;
       if (canonical && d == 0) d = 0.0;
-      if (canonical && std::isnan(d)) d = std::numeric_limits<double>::quiet_NaN();
+      // One NaN in state, keys or not: its sign and payload are not observable in flow (JSON writes
+      // null, hash and comparisons treat every NaN alike), and LLVM folds 0.0 / 0.0 to another
+      // NaN than the CPU computes, so generated code and the evaluator would store different bytes.
+      if (std::isnan(d)) d = std::numeric_limits<double>::quiet_NaN();
       append_double(out, d);
       return;
     }
@@ -68,7 +71,7 @@ void append_abi(std::string& out, const flow_value& value, const compiler::plan:
     case ValueKind::Float: {
       double d = std::bit_cast<double>(value.bits);
       if (canonical && d == 0) d = 0.0;
-      if (canonical && std::isnan(d)) d = std::numeric_limits<double>::quiet_NaN();
+      if (std::isnan(d)) d = std::numeric_limits<double>::quiet_NaN();  // one NaN, as above
       append_double(out, d);
       return;
     }

@@ -64,6 +64,8 @@ class ValueReader {
   //! A value of another kind than `type`'s is StateCorruption.
   flow_value abi_value(const compiler::plan::Type& type, flow_arena* arena);
   bool at_end() const { return position_ == bytes_.size(); }
+  //! The next `count` bytes as they are (StateCorruption past the end).
+  std::string_view bytes(uint64_t count) { return take(count); }
 
  private:
   uint8_t byte();

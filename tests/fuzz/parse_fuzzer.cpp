@@ -1,6 +1,7 @@
 // libFuzzer target for the front end: any bytes through parse, syntax checks, planning (names,
 // types, streaming rules), explain and rendering; when a program parses cleanly, `flowc fmt` must
-// round-trip it (same AST, idempotent). Run with
+// round-trip it (same AST, idempotent), and a clean plan's image must read back as the same plan
+// (plan_image.hpp). Run with
 // scripts/fuzz (docs/testing.md).
 #include <cstdint>
 #include <cstdio>
@@ -10,6 +11,7 @@
 #include "compiler/diagnostics/diagnostic.hpp"
 #include "compiler/explain/explain.hpp"
 #include "compiler/format/formatter.hpp"
+#include "compiler/plan/plan_image.hpp"
 #include "compiler/plan/planner.hpp"
 #include "compiler/syntax/parser.hpp"
 
@@ -26,6 +28,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       volatile size_t size = explain::explain_text(plan).size() + plan::plan_to_json(plan).size() +
                              explain::explain_dot(plan).size();
       (void)size;
+      std::string image = plan::write_plan_image(plan), error;
+      auto back = plan::read_plan_image(image, error);
+      if (!back || plan::write_plan_image(*back) != image || plan::plan_to_json(*back) != plan::plan_to_json(plan)) {
+        std::fprintf(stderr, "the plan image does not round-trip: %s\n", error.c_str());
+        std::abort();
+      }
     }
   }
   for (const auto& diagnostic : sink.all())

@@ -230,6 +230,10 @@ void compare_source(const plan::Plan& plan, const codegen::Program& program, con
           else
             CHECK(handed.fields.at(i).raw.is_null == 1);
           ++i;
+          if (call.by) {
+            CHECK(owned_value(handed.fields.at(i), call.by->type) == eval::evaluate(*call.by, env));
+            ++i;
+          }
         }
       }
     }

@@ -301,7 +301,9 @@ query visits {
     from clicks
     | group by user window session(10s)
     | aggregate count() as n, sum(bytes) as total, min(if url == "/neg" then -0.0 else 0.0) as least,
-        max(bytes) as most, first(url) as landing, last(url) as exit
+        max(bytes) as most, first(url) as landing, last(url) as exit, max_by(url, bytes) as biggest,
+        min_by(url, if url == "/b" then null else bytes) as smallest, count_distinct(url, 10) as urls,
+        approx_count_distinct(bytes) as sizes, count_distinct(if url == "/neg" then -0.0 else 0.0, 2) as zeros
     | emit final
     | into out
 }
@@ -319,6 +321,11 @@ query visits {
   }
   std::vector<Value> expected = eval::aggregate_values(h.aggregate(), all);
   CHECK(expected[2] == Value::floating(0.0));  // of -0.0 and 0.0 the earlier wins
+  CHECK(expected[6] == text("/neg"));          // bytes 9 twice: the earlier record's url
+  CHECK(expected[7] == text("/zero"));         // "/b" (1 byte) has no ordering value
+  CHECK(expected[8] == integer(3));
+  CHECK(expected[9] == integer(3));
+  CHECK(expected[10] == integer(1));           // -0.0 and 0.0 are one value
   CHECK(folds.results(whole) == expected);
   std::vector<flow::runtime::Accumulator> merged = late;
   folds.merge(merged, early);

@@ -458,7 +458,9 @@ TEST_CASE("aggregates handed their group and arguments by generated code equal t
     text += " window " + std::string(windows[round % 3]) + "\n    | aggregate count() as n, count(" + e.of("int", 3) +
             ") as c, sum(" + e.of("int", 3) + ") as si, sum(" + e.of("float", 3) + ") as sf, avg(" + e.of("float", 3) +
             ") as af, min(" + e.of("string", 3) + ") as mn, max(" + e.of("int", 3) + ") as mx, first(" +
-            e.of("timestamp", 2) + ") as ft, last(" + e.of("float", 3) + ") as lf\n    | emit " +
+            e.of("timestamp", 2) + ") as ft, last(" + e.of("float", 3) + ") as lf, max_by(" + e.of("string", 2) + ", " +
+            e.of("int", 2) + ") as xb, min_by(" + e.of("int", 2) + ", " + e.of("float", 2) + ") as nb, count_distinct(" + e.of("string", 2) +
+            ", 1000) as cd, approx_count_distinct(" + e.of("int", 3) + ") as ad\n    | emit " +
             (round % 2 ? "changes" : "final") + "\n    | into out\n}\n";
     INFO("round " << round << ", application:\n" << text);
     auto [plan, program] = testing::compiled_plan(text);

@@ -11,6 +11,7 @@
 #include "compiler/codegen/shared_object_program.hpp"
 #include "compiler/driver/check_file.hpp"
 #include "compiler/physical/physical_plan.hpp"
+#include "compiler/plan/plan_image.hpp"
 #include "runtime/kafka/embedded_kafka.hpp"
 #include "runtime/launcher/input_loader.hpp"
 #include "runtime/launcher/job.hpp"
@@ -47,8 +48,9 @@ std::optional<plan::Plan> checked_plan(compiler::CheckedFile checked) {
   return std::move(checked.plan);
 }
 
-//! The program of `flowc build`'s shared object: its plan is rebuilt from the source it holds
-//! (milliseconds, no code generation) and must equal the plan it was built from.
+//! The program of `flowc build`'s shared object and the plan it holds, read from its plan image:
+//! nothing is parsed or planned again. The plan read back must give the plan JSON the object was
+//! built with, or the reader and the writer disagree (another flowc's object).
 std::unique_ptr<compiler::codegen::Program> load_built_application(const RunOptions& options,
                                                                     std::optional<plan::Plan>& checked) {
   std::string error;
@@ -57,11 +59,14 @@ std::unique_ptr<compiler::codegen::Program> load_built_application(const RunOpti
     fmt::print(stderr, "flowrun: {}\n", error);
     return nullptr;
   }
-  checked = checked_plan(compiler::check_text(options.app, program->source_text()));
-  if (!checked) return nullptr;
+  checked = plan::read_plan_image(program->plan_image(), error);
+  if (!checked) {
+    fmt::print(stderr, "flowrun: `{}`: {}; build it again with `flowc build`\n", options.app, error);
+    return nullptr;
+  }
   if (compiler::physical::plan_and_physical_json(*checked) != program->plan_json()) {
-    fmt::print(stderr, "flowrun: `{}` was built by another version of flowc (its plan differs from this flowrun's "
-                       "reading of its source); build it again with `flowc build`\n",
+    fmt::print(stderr, "flowrun: `{}` was built by another version of flowc (the plan this flowrun reads from it "
+                       "differs from the plan it was built with); build it again with `flowc build`\n",
                options.app);
     return nullptr;
   }

@@ -7,7 +7,9 @@ namespace flow::compiler::plan {
 namespace {
 
 std::string call_text(const AggregateCall& call) {
-  return call.function + "(" + (call.argument ? to_source(*call.argument) : "") + ")";
+  return call.function + "(" + (call.argument ? to_source(*call.argument) : "") +
+         (call.by ? ", " + to_source(*call.by) : "") +
+         (call.max_distinct ? ", " + std::to_string(call.max_distinct) : "") + ")";
 }
 
 }  // namespace
@@ -24,7 +26,7 @@ std::string window_to_source(const WindowSpec& window) {
 }
 
 std::string LogicalAggregate::describe() const {
-  std::string out = "by ";
+  std::string out = keys.empty() ? "all records" : "by ";
   for (size_t i = 0; i < keys.size(); ++i) out += (i ? ", " : "") + to_source(keys[i]);
   if (window.kind != WindowKind::None) out += " window " + window_to_source(window);
   out += ": ";
@@ -55,6 +57,8 @@ void LogicalAggregate::write_json(JsonWriter& json) const {
     json.key("name").value(call.output_name);
     json.key("function").value(call.function);
     if (call.argument) json.key("argument").value(to_source(*call.argument));
+    if (call.by) json.key("by").value(to_source(*call.by));
+    if (call.max_distinct) json.key("max_distinct").value(call.max_distinct);
     json.key("type").value(call.type.to_string());
     json.end_object();
   }

@@ -22,8 +22,11 @@ struct WindowSpec {
 };
 
 struct AggregateCall {
-  std::string function;               //!< count, sum, min, max, avg, first, last
+  //! count, sum, min, max, avg, first, last, max_by, min_by, count_distinct, approx_count_distinct
+  std::string function;
   std::optional<BoundExpr> argument;  //!< none for count()
+  std::optional<BoundExpr> by;        //!< max_by / min_by: what orders the records (the second argument)
+  int64_t max_distinct = 0;           //!< count_distinct: the declared bound on distinct values
   std::string output_name;
   Type type;
   Span span;
@@ -41,6 +44,14 @@ struct LogicalAggregate final : LogicalOperator {
   EmitMode emit = EmitMode::Changes;
   bool emit_written = false;            //!< `emit` given explicitly (else the default for the window)
   Span emit_span;
+
+  //! The values generated code hands the aggregate per record: the group's, then each call's
+  //! argument (a null for count()) and, for max_by / min_by, its ordering value.
+  size_t grouped_width() const {
+    size_t width = keys.size();
+    for (const auto& call : aggregates) width += call.by ? 2 : 1;
+    return width;
+  }
 };
 
 std::string window_to_source(const WindowSpec& window);
