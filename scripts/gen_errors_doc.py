@@ -383,12 +383,14 @@ memory — one of the ways streaming jobs die after days of running. With
 
 E[225] = dict(
   trigger="""Keyed state is never removed: a `process` with no `timeout` and no `clear state`, or an
-`aggregate` without a window. Every key ever seen keeps its state, so a stream with ever new
+`aggregate` with neither a window nor a `timeout`. Every key ever seen keeps its state, so a stream with ever new
 keys (users, sessions, orders) grows until the job runs out of memory. With
 `--allow-unbounded-state` (for a job whose keys are known to be few) this is a warning.""",
   snippet=session("        on event {\n            state.clicks += 1\n        }\n", timeout=""),
   fix="""Add a timeout after the state (`} timeout 30m {`, then `on timeout { … }` runs when a key goes
-quiet), or `clear state` in a handler when a key is done; aggregate per window.""",
+quiet), or `clear state` in a handler when a key is done; aggregate per window, or give an
+aggregate without a window a timeout (`| aggregate count() as n timeout 1h`: a group quiet for an
+hour is dropped).""",
   fixed=session("        on event {\n            state.clicks += 1\n        }\n"))
 
 SRC_NO_TIME = ('source clicks from kafka "clicks" as json {\n    user: string,\n    url: string,\n    bytes: int,\n'

@@ -34,6 +34,7 @@
 #include "compiler/codegen/pipeline_lowering.hpp"
 #include "compiler/codegen/shared_object_layout.hpp"
 #include "compiler/codegen/shared_object_trailer.hpp"
+#include "compiler/codegen/stage_lowering.hpp"
 #include "compiler/physical/physical_plan.hpp"
 #include "compiler/plan/operators/logical_process.hpp"
 #include "compiler/plan/plan_image.hpp"
@@ -72,6 +73,7 @@ std::unique_ptr<LoweringContext> lower(const plan::Plan& plan, std::string* eval
   auto cx = std::make_unique<LoweringContext>("flow");
   lower_pipelines(*cx, plan);
   lower_handlers(*cx, plan, evaluated_handlers);
+  lower_stage_functions(*cx, plan, evaluated_handlers);
   std::string problems;
   llvm::raw_string_ostream out(problems);
   if (llvm::verifyModule(cx->module(), &out)) throw std::logic_error("generated code does not verify: " + problems);
@@ -96,7 +98,7 @@ void optimise(llvm::Module& module, llvm::TargetMachine& machine) {
 }
 
 //! Bump when the generated code changes for the same plan (lowering, ABI, optimisation).
-constexpr const char* kCodeGeneratorVersion = "flow-codegen-5";  // 5: event times past the clock are dead-lettered
+constexpr const char* kCodeGeneratorVersion = "flow-codegen-6";  // 6: the operators after keyed state
 
 //! The object cache key: everything the machine code depends on (DiskObjectCache names and
 //! checks entries by its SHA-256).
@@ -339,12 +341,14 @@ std::unique_ptr<JitProgram> JitProgram::compile_once(const plan::Plan& plan, con
     for (const auto& symbol : callable_symbols(host)) add(symbol.name, symbol.address);
     if (auto e = (*jit)->getMainJITDylib().define(llvm::orc::absoluteSymbols(std::move(symbols))))
       throw std::runtime_error("cannot register host functions: " + llvm::toString(std::move(e)));
-    std::vector<std::string> names, handlers;
+    std::vector<std::string> names, handlers, stages;
     for (const auto& source : plan.sources)
       if (cx->module().getFunction(batch_function_name(source.name))) names.push_back(source.name);
     for (const llvm::Function& function : cx->module())
       if (!function.isDeclaration() && function.getName().startswith("flow_handler_"))
         handlers.push_back(function.getName().str());
+      else if (!function.isDeclaration() && function.getName().startswith("flow_stage_"))
+        stages.push_back(function.getName().str());
     auto module = cx->release_module();
     auto context = cx->release_context();
     if (auto e = (*jit)->addIRModule(llvm::orc::ThreadSafeModule(std::move(module), std::move(context))))
@@ -358,6 +362,11 @@ std::unique_ptr<JitProgram> JitProgram::compile_once(const plan::Plan& plan, con
       auto address = (*jit)->lookup(name);
       if (!address) throw lookup_error(name, address.takeError());
       program->handlers_[name] = address->toPtr<flow_handler_fn>();
+    }
+    for (const auto& name : stages) {
+      auto address = (*jit)->lookup(name);
+      if (!address) throw lookup_error(name, address.takeError());
+      program->stages_[name] = address->toPtr<flow_stage_fn>();
     }
     program->engine_->jit = std::move(*jit);
     program->timings_.machine_ms = ms_since(start);
@@ -384,8 +393,7 @@ std::string evaluated_handler_notes(const std::string& tool, const std::string& 
   while (start < evaluated_handlers.size()) {
     size_t end = evaluated_handlers.find('\n', start);
     if (end == std::string::npos) end = evaluated_handlers.size();
-    notes += tool + ": note: " + evaluated_handlers.substr(start, end - start) +
-             " (this handler runs in the reference evaluator, slower)\n";
+    notes += tool + ": note: " + evaluated_handlers.substr(start, end - start) + "\n";
     start = end + 1;
   }
   return notes;
@@ -394,6 +402,11 @@ std::string evaluated_handler_notes(const std::string& tool, const std::string& 
 flow_handler_fn JitProgram::handler_function(size_t query, size_t handler) const {
   auto found = handlers_.find(handler_function_name(query, handler));
   return found == handlers_.end() ? nullptr : found->second;
+}
+
+flow_stage_fn JitProgram::stage_function(size_t query, size_t stage) const {
+  auto found = stages_.find(stage_function_name(query, stage));
+  return found == stages_.end() ? nullptr : found->second;
 }
 
 std::vector<flow_handler_fn> handler_functions(const Program* program, const plan::Plan& plan, size_t query) {

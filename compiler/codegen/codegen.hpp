@@ -1,7 +1,8 @@
 // Code generation: the plan as native code, through LLVM 16. One batch function per source
 // (flow_batch_fn in runtime/abi/flow_abi.h) runs the stateless pipelines; one function per
-// `process` handler (flow_handler_fn) runs the keyed state's statements. `emit_ir` shows the optimised IR
-// (`flowc explain --ir`); JitProgram compiles in-process with ORC LLJIT at O2.
+// `process` handler (flow_handler_fn) runs the keyed state's statements; one function per stateful
+// stage with operators after it (flow_stage_fn) runs those on the rows the stage emits. `emit_ir`
+// shows the optimised IR (`flowc explain --ir`); JitProgram compiles in-process with ORC LLJIT at O2.
 #pragma once
 
 #include <map>
@@ -36,6 +37,10 @@ std::string batch_function_name(const std::string& source);
 //! flow_handler_fn in flow_abi.h).
 std::string handler_function_name(size_t query, size_t handler);
 
+//! The name of the function generated for the operators after stage `stage` of query `query`
+//! (see flow_stage_fn in flow_abi.h).
+std::string stage_function_name(size_t query, size_t stage);
+
 //! The optimised LLVM IR of the plan's generated code (one module, every source's function).
 //! Throws std::runtime_error when a construct cannot be compiled.
 std::string emit_ir(const plan::Plan& plan, bool optimise = true);
@@ -56,7 +61,8 @@ bool build_shared_object(const plan::Plan& plan, const std::string& output, std:
                          std::string* evaluated_handlers = nullptr);
 
 //! `evaluated_handlers` (see JitProgram::evaluated_handlers) as notes for `tool`'s standard error:
-//! "flowrun: note: query `q`, `on event`: … (this handler runs in the reference evaluator, slower)".
+//! "flowrun: note: query `q`, `on event`: … (this handler runs in the reference evaluator, slower)";
+//! the same for the operators after a stateful stage.
 std::string evaluated_handler_notes(const std::string& tool, const std::string& evaluated_handlers);
 
 //! This machine as code is compiled for it: target triple, CPU and a hash of its instruction set
@@ -80,9 +86,11 @@ class JitProgram final : public Program {
 
   flow_batch_fn batch_function(const std::string& source) const override;
   flow_handler_fn handler_function(size_t query, size_t handler) const override;
+  flow_stage_fn stage_function(size_t query, size_t stage) const override;
   const CompileTimings& timings() const { return timings_; }
-  //! The `process` handlers left to the reference evaluator, one line each ("query `q`, `on
-  //! event`: why"); empty when every handler is native code.
+  //! The `process` handlers and the operators after keyed state left to the reference evaluator,
+  //! one line each ("query `q`, `on event`: why (this handler runs in the reference evaluator,
+  //! slower)"); empty when all of them are native code.
   const std::string& evaluated_handlers() const { return evaluated_handlers_; }
   //! What went wrong with the object cache, one line each ("code cache entry `PATH` discarded:
   //! it is truncated: …; compiling again"); empty when it served or took the machine code.
@@ -99,6 +107,7 @@ class JitProgram final : public Program {
   std::unique_ptr<Engine> engine_;
   std::vector<std::pair<std::string, flow_batch_fn>> functions_;
   std::map<std::string, flow_handler_fn> handlers_;  //!< by function name
+  std::map<std::string, flow_stage_fn> stages_;      //!< by function name
   CompileTimings timings_;
   std::string evaluated_handlers_;
   std::vector<std::string> cache_warnings_;

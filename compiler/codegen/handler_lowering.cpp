@@ -241,7 +241,8 @@ void lower_handlers(LoweringContext& cx, const plan::Plan& plan, std::string* sk
       } catch (const CodegenError& e) {
         fn->eraseFromParent();
         if (skipped)
-          *skipped += "query `" + query.name + "`, `on " + process->handlers[h].event + "`: " + e.what() + "\n";
+          *skipped += "query `" + query.name + "`, `on " + process->handlers[h].event + "`: " + e.what() +
+                      " (this handler runs in the reference evaluator, slower)\n";
       }
     }
   }

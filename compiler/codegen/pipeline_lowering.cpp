@@ -5,13 +5,10 @@
 
 #include "compiler/codegen/decoder_lowering.hpp"
 #include "compiler/codegen/expression_lowering.hpp"
+#include "compiler/codegen/stateless_lowering.hpp"
 #include "compiler/physical/physical_plan.hpp"
 #include "compiler/plan/operators/logical_aggregate.hpp"
 #include "compiler/plan/operators/logical_process.hpp"
-#include "compiler/plan/operators/logical_filter.hpp"
-#include "compiler/plan/operators/logical_key_by.hpp"
-#include "compiler/plan/operators/logical_project.hpp"
-#include "compiler/plan/operators/logical_tally.hpp"
 #include "compiler/plan/operators/logical_union.hpp"
 
 namespace flow::compiler::codegen {
@@ -23,12 +20,6 @@ namespace {
 
 bool reads_only(const plan::QueryPlan& query, const std::string& source) {
   return query.sources.size() == 1 && query.sources.front() == source;
-}
-
-int metric_index(const plan::Plan& plan, const std::string& name) {
-  for (size_t i = 0; i < plan.metrics.size(); ++i)
-    if (plan.metrics[i].name == name) return static_cast<int>(i);
-  return -1;
 }
 
 //! Lowers one batch function.
@@ -173,62 +164,27 @@ class BatchLowering {
 
   void lower_query(int query_index, const plan::QueryPlan& query, std::vector<CgValue> fields) {
     auto* done = llvm::BasicBlock::Create(cx_.llvm(), "query." + query.name + ".done", fn_);
-    std::optional<CgValue> key;
-    std::vector<plan::Type> types;
-    for (const auto& field : query.operators.front()->output) types.push_back(field.type);
+    RowValues row;
+    row.fields = std::move(fields);
+    for (const auto& field : query.operators.front()->output) row.types.push_back(field.type);
+    StatelessLowering stateless(cx_, plan_, expressions_, [&](int32_t metric, llvm::Value* count) {
+      b_.CreateCall(cx_.callback("flow_rt_tally", b_.getVoidTy(), {cx_.ptr(), cx_.i32(), cx_.i64()}),
+                    {task_, b_.getInt32(metric), count});
+    });
     for (size_t k = 1; k < query.operators.size(); ++k) {
       const plan::LogicalOperator& op = *query.operators[k];
-      ExprEnvironment env{&fields, key ? &*key : nullptr};
+      if (stateless.lower(op, row, done, "query." + query.name)) continue;
+      key_type_ = row.key_type;
+      ExprEnvironment env{&row.fields, row.key ? &*row.key : nullptr};
       switch (op.kind) {
-        case OperatorKind::Filter: {
-          llvm::Value* pass = expressions_.lower_condition(static_cast<const plan::LogicalFilter&>(op).condition, env);
-          auto* cont = llvm::BasicBlock::Create(cx_.llvm(), "query." + query.name + ".pass", fn_);
-          b_.CreateCondBr(pass, cont, done);
-          b_.SetInsertPoint(cont);
-          break;
-        }
-        case OperatorKind::Tally: {
-          const auto& tally = static_cast<const plan::LogicalTally&>(op);
-          llvm::Value* count = cx_.i64_const(1);
-          if (tally.condition)
-            count = b_.CreateZExt(expressions_.lower_condition(*tally.condition, env), cx_.i64());
-          b_.CreateCall(cx_.callback("flow_rt_tally", b_.getVoidTy(), {cx_.ptr(), cx_.i32(), cx_.i64()}),
-                        {task_, b_.getInt32(metric_index(plan_, tally.metric)), count});
-          break;
-        }
-        case OperatorKind::KeyBy: {
-          const auto& key_by = static_cast<const plan::LogicalKeyBy&>(op);
-          key = expressions_.lower(key_by.key, env);
-          key_type_ = key_by.key.type;
-          break;
-        }
-        case OperatorKind::Project: {
-          const auto& project = static_cast<const plan::LogicalProject&>(op);
-          std::vector<CgValue> computed;
-          for (const auto& value : project.values) computed.push_back(expressions_.lower(value, env));
-          fields = std::move(computed);
-          types.clear();
-          for (const auto& field : op.output) types.push_back(field.type);
-          break;
-        }
-        case OperatorKind::Sink:
-          emit(query_index, fields, types, key);
-          b_.CreateBr(done);
-          b_.SetInsertPoint(done);
-          return;
+        case OperatorKind::Sink: emit(query_index, row.fields, row.types, row.key); break;
         case OperatorKind::Aggregate:
           to_aggregate(query_index, static_cast<const plan::LogicalAggregate&>(op), env);
-          b_.CreateBr(done);
-          b_.SetInsertPoint(done);
-          return;
-        case OperatorKind::Process:
-          to_state(query_index, fields, types, key);
-          b_.CreateBr(done);
-          b_.SetInsertPoint(done);
-          return;
-        case OperatorKind::Source:
-        case OperatorKind::Union: break;
+          break;
+        case OperatorKind::Process: to_state(query_index, row.fields, row.types, row.key); break;
+        default: continue;
       }
+      break;
     }
     b_.CreateBr(done);
     b_.SetInsertPoint(done);

@@ -126,6 +126,12 @@ flow_handler_fn SharedObjectProgram::handler_function(size_t query, size_t handl
   return reinterpret_cast<flow_handler_fn>(dlsym(handle_, handler_function_name(query, handler).c_str()));
 }
 
+flow_stage_fn SharedObjectProgram::stage_function(size_t query, size_t stage) const {
+  // Operators after keyed state that the lowering left out are not in the object: the runtime
+  // interprets them.
+  return reinterpret_cast<flow_stage_fn>(dlsym(handle_, stage_function_name(query, stage).c_str()));
+}
+
 flow_batch_fn SharedObjectProgram::batch_function(const std::string& source) const {
   for (const auto& [name, fn] : functions_)
     if (name == source) return fn;

@@ -30,6 +30,7 @@ class SharedObjectProgram final : public Program {
 
   flow_batch_fn batch_function(const std::string& source) const override;
   flow_handler_fn handler_function(size_t query, size_t handler) const override;
+  flow_stage_fn stage_function(size_t query, size_t stage) const override;
 
  private:
   SharedObjectProgram() = default;

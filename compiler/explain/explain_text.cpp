@@ -70,9 +70,14 @@ void state_details(const plan::LogicalOperator& op, std::string& out) {
     for (const auto& field : aggregate->output) bytes += plan::estimated_bytes(field.type);
     out += fmt::format("      state per {}: ~{} bytes\n",
                        aggregate->window.kind == plan::WindowKind::None ? "key" : "key and window", bytes);
-    out += aggregate->window.kind == plan::WindowKind::None
-               ? "      cleaned: never (allowed by --allow-unbounded-state)\n"
-               : "      cleaned: when the watermark passes the window's end\n";
+    if (aggregate->window.kind != plan::WindowKind::None)
+      out += "      cleaned: when the watermark passes the window's end\n";
+    else if (aggregate->timeout_ms)
+      out += fmt::format("      cleaned: a group after {} without records ({} time)\n",
+                         plan::duration_to_source(*aggregate->timeout_ms),
+                         aggregate->processing_time ? "processing" : "event");
+    else
+      out += "      cleaned: never (allowed by --allow-unbounded-state)\n";
   }
 }
 

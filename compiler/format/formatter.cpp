@@ -297,7 +297,12 @@ class Printer {
         line(1, text, op.span);
         break;
       }
-      case ast::OpKind::Aggregate: line(1, "| aggregate " + items(op.items), op.span); break;
+      case ast::OpKind::Aggregate: {
+        std::string text = "| aggregate " + items(op.items);
+        if (op.timeout) text += " timeout " + print(*op.timeout, kIf) + (op.processing_time ? " in processing time" : "");
+        line(1, text, op.span);
+        break;
+      }
       case ast::OpKind::Emit: line(1, "| emit " + op.target.name, op.span); break;
       case ast::OpKind::Into: line(1, "| into " + op.target.name, op.span); break;
       case ast::OpKind::Process: process(op); break;

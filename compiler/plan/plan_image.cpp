@@ -349,6 +349,8 @@ void io_members(A& a, LogicalOperator& op) {
     io(a, o.window);
     io(a, o.aggregates);
     io_enum(a, o.emit, EmitMode::Changes);
+    io(a, o.timeout_ms);
+    io(a, o.processing_time);
     io(a, o.emit_written);
     io(a, o.emit_span);
   } else if constexpr (std::is_same_v<Op, LogicalProcess>) {
@@ -448,7 +450,7 @@ static_assert(sizeof(StateFieldPlan) == 304, "StateFieldPlan changed: update its
 static_assert(sizeof(AggregateCall) == 544, "AggregateCall changed: update its io and kPlanImageVersion");
 static_assert(sizeof(WindowSpec) == 40, "WindowSpec changed: update its io and kPlanImageVersion");
 static_assert(sizeof(UnionInput) == 288, "UnionInput changed: update its io and kPlanImageVersion");
-static_assert(sizeof(LogicalAggregate) == 152, "LogicalAggregate changed: update its io and kPlanImageVersion");
+static_assert(sizeof(LogicalAggregate) == 176, "LogicalAggregate changed: update its io and kPlanImageVersion");
 static_assert(sizeof(LogicalProcess) == 192, "LogicalProcess changed: update its io and kPlanImageVersion");
 static_assert(sizeof(LogicalSink) == 152, "LogicalSink changed: update its io and kPlanImageVersion");
 static_assert(sizeof(LogicalTally) == 280, "LogicalTally changed: update its io and kPlanImageVersion");

@@ -509,11 +509,30 @@ void QueryPlanner::plan_aggregate(const ast::QueryDecl& query, size_t& index, Pi
           .note("without a window a group never closes, so its final value never comes")
           .with_help("add `window tumbling(1m)` to `group by`, or use `emit changes`");
   }
-  if (!windowed)
+  if (aggregate_op.timeout) {
+    const ast::Expr& timeout = *aggregate_op.timeout;
+    if (timeout.kind != ast::ExprKind::Duration || timeout.int_value <= 0) {
+      sink_.error(ErrorCode::NotPositive, timeout.span, "a timeout must be a positive duration such as `1h`",
+                  "not a positive duration");
+    } else if (windowed) {
+      sink_.error(ErrorCode::MisplacedOperator, timeout.span, "a windowed aggregate takes no `timeout`",
+                  "windows already end")
+          .note("a window's state is dropped when the watermark passes its end")
+          .with_help("remove the `timeout`, or group without a window and keep the `timeout`");
+    } else {
+      aggregate->timeout_ms = timeout.int_value;
+      aggregate->processing_time = aggregate_op.processing_time;
+      if (!aggregate->processing_time) check_event_time(timeout.span, "an event-time timeout", nullptr, pipeline);
+    }
+  }
+  // A timeout with a wrong value is reported as such, not as a missing one.
+  if (!windowed && !aggregate_op.timeout)
     unbounded(ErrorCode::StateNeverCleaned, span, "this aggregation keeps state for every key forever",
               "unbounded keyed state",
               "each new key adds state that nothing removes; a stream with ever new keys runs out of memory",
-              "aggregate per window (`group by … window tumbling(1h)`), or use `process` with a `timeout`");
+              "aggregate per window (`group by … window tumbling(1h)`), or drop groups that go quiet: "
+              "`| aggregate count() as n timeout 1h` (a group with no record for an hour starts again from "
+              "nothing)");
   if (aggregate->emit == EmitMode::Changes) pipeline.state_op = &aggregate_op;
 
   if (aggregate->keys.empty()) {

@@ -773,7 +773,7 @@ auto set_kind(ast::OpKind kind) {
 //            | 'tally' name ('when' expr)?
 //            | 'key' 'by' expr
 //            | 'group' 'by' ('window' window | expr (',' expr)* ('window' window)?)
-//            | 'aggregate' named_expr (',' named_expr)*
+//            | 'aggregate' named_expr (',' named_expr)* ('timeout' expr ('in' 'processing' 'time')?)?
 //            | 'emit' ('final' | 'changes')
 //            | 'process' 'state' '{' state_fields '}' ('timeout' expr ('in' 'processing' 'time')?)?
 //              '{' handler* '}'
@@ -812,10 +812,13 @@ auto const group_by_op = (kw_group > kw_by > group_by_keys)[([](auto& ctx) {
   x3::_val(ctx).keys = std::move(keys.keys);
   x3::_val(ctx).window = std::move(keys.window);
 })];
+auto const timeout_clause = x3::rule<struct timeout_clause_id, ast::Expr>{"`timeout`"} = kw_timeout > expr;
+auto const processing_time_clause = x3::matches[kw_in > kw_processing > kw_time];
 auto const aggregate_op = (kw_aggregate > (named_expr % ','))[([](auto& ctx) {
   x3::_val(ctx).kind = ast::OpKind::Aggregate;
   x3::_val(ctx).items = std::move(x3::_attr(ctx));
-})];
+})] > -(timeout_clause[([](auto& ctx) { x3::_val(ctx).timeout = std::move(x3::_attr(ctx)); })] >>
+        processing_time_clause[([](auto& ctx) { x3::_val(ctx).processing_time = x3::_attr(ctx); })]);
 auto const emit_mode = x3::rule<struct emit_mode_id, ast::Identifier>{"`final` or `changes`"} =
     as_range(kw_final | kw_changes)[([](auto& ctx) {
       auto range = x3::_attr(ctx);
@@ -828,8 +831,6 @@ auto const emit_op = (kw_emit > emit_mode)[([](auto& ctx) {
 })];
 auto const state_fields = x3::rule<struct state_fields_id, std::vector<ast::StateField>>{"`{`"} =
     x3::lit('{') > -(state_field % ',') > -x3::lit(',') > comma_or_brace;
-auto const timeout_clause = x3::rule<struct timeout_clause_id, ast::Expr>{"`timeout`"} = kw_timeout > expr;
-auto const processing_time_clause = x3::matches[kw_in > kw_processing > kw_time];
 auto const handlers = x3::rule<struct handlers_id, std::vector<ast::Handler>>{"`{`"} =
     x3::lit('{') > *handler > handler_or_end;
 auto const process_op = kw_process[set_kind(ast::OpKind::Process)] > kw_state >

@@ -116,6 +116,24 @@ void flow_rt_handler_emit(flow_handler_call* call, const flow_value* fields, int
 /* A `tally` in a handler. */
 void flow_rt_handler_tally(flow_handler_call* call, int32_t metric);
 
+/* The operators after keyed state. For every stateful stage S of query Q whose rows run through
+ * stateless operators (`where`, `select`, `tally`, `key by`) before the next stage or the sink, the
+ * code generator emits
+ *   int32_t flow_stage_Q_S(int64_t* tallies, const flow_value* fields, const flow_value* key,
+ *                          flow_value* out, flow_value* out_key, flow_arena* arena);
+ * (S: the stage's index in the physical plan's stages of the query). It runs those operators on
+ * one row the stage emitted: `fields` holds the row (indexed like the stage's output schema),
+ * `key` its key (a null flow_value when it has none, or when it is the record of several `group by`
+ * fields: generated code never reads such a key). Each `tally` adds its count to `tallies[M]` (M:
+ * the metric's index in the plan). A row a `where` drops returns FLOW_STAGE_DROPPED; one that
+ * passes is written to `out` (indexed like the schema of the last of those operators) and returns
+ * FLOW_STAGE_PASSED, with FLOW_STAGE_KEYED set when a `key by` wrote the new key to `*out_key` (else
+ * the row keeps its key). New strings go into `arena`; the function has no other effect, so when
+ * the arena runs out of room (`out_of_space`) nothing but its counts has happened. */
+enum { FLOW_STAGE_DROPPED = 0, FLOW_STAGE_PASSED = 1, FLOW_STAGE_KEYED = 2 };
+typedef int32_t (*flow_stage_fn)(int64_t* tallies, const flow_value* fields, const flow_value* key, flow_value* out,
+                                 flow_value* out_key, flow_arena* arena);
+
 /* Generated per source: runs every stateless pipeline of every query reading that source over a
  * batch of records from one partition, in one fused loop. `decoder` is the source's; `encoders`
  * holds one encoder per query of the plan (indexed by query). */

@@ -28,6 +28,10 @@ class Program {
   //! Handler `handler` of query `query`'s `process`, or null when it was not compiled (the
   //! runtime then runs it in the reference evaluator).
   virtual flow_handler_fn handler_function(size_t query, size_t handler) const = 0;
+  //! The function running the operators after stage `stage` of query `query` (its index in the
+  //! physical plan's stages), or null when none follow it or they were not compiled (the runtime
+  //! then runs them in the reference evaluator).
+  virtual flow_stage_fn stage_function(size_t query, size_t stage) const = 0;
 };
 
 //! The compiled handlers of query `query`'s `process`, `handlers` of them (null where not

@@ -15,6 +15,9 @@ using compiler::plan::WindowKind;
 namespace {
 
 constexpr char kVersion = 1;
+//! A group of an aggregate with a `timeout` (its deadline first): another byte, so state written
+//! with a timeout is never read as state without one, or the other way round.
+constexpr char kTimedVersion = 2;
 using Wide = __int128;
 
 //! A window's end; one saturated at INT64_MAX (eval::windows_of) reaches past every event time.
@@ -26,15 +29,21 @@ int64_t saturate(Wide value) {
   return value > Wide(INT64_MAX) ? INT64_MAX : value < Wide(INT64_MIN) ? INT64_MIN : static_cast<int64_t>(value);
 }
 
-void check_version(ValueReader& reader) {
-  if (reader.varint() != static_cast<uint64_t>(kVersion))
+void check_version(ValueReader& reader, char expected = kVersion) {
+  uint64_t version = reader.varint();
+  if ((version == kVersion || version == kTimedVersion) && version != static_cast<uint64_t>(expected))
+    throw StateCorruption(std::string("state: a group was written by the query ") +
+                          (version == kTimedVersion ? "with" : "without") + " its aggregate's `timeout`, which it " +
+                          (expected == kTimedVersion ? "now has" : "no longer has") +
+                          ": start it with a new --state-dir (or --app-id), or restore the former declaration");
+  if (version != static_cast<uint64_t>(expected))
     throw StateCorruption("state: unknown version of an aggregate's state");
 }
 
 }  // namespace
 
 AggregateOperator::AggregateOperator(const compiler::plan::LogicalAggregate& aggregate, int32_t query,
-                                     const std::string& keyspace, StateStore& store)
+                                     const std::string& keyspace, StateStore& store, ProcessingClock clock)
     : aggregate_(aggregate),
       query_(query),
       store_(store),
@@ -42,7 +51,8 @@ AggregateOperator::AggregateOperator(const compiler::plan::LogicalAggregate& agg
       expiry_(store, keyspace_),
       folds_(aggregate),
       live_(store, keyspace_.meta("live"), 0),
-      watermark_(store, keyspace_.meta("watermark"), std::numeric_limits<int64_t>::min()) {}
+      watermark_(store, keyspace_.meta("watermark"), std::numeric_limits<int64_t>::min()),
+      clock_(std::move(clock)) {}
 
 std::vector<Value> AggregateOperator::decode_group(std::string_view group) const {
   ValueReader reader(group);
@@ -112,18 +122,48 @@ void AggregateOperator::add(const std::string& group, const std::vector<Value>& 
 
 void AggregateOperator::add_unwindowed(const std::string& group, const std::vector<Value>& arguments,
                                        std::vector<StateOutput>& out, int64_t event_time_ms) {
+  const std::optional<int64_t>& timeout = aggregate_.timeout_ms;
+  bool event_time = timeout && !aggregate_.processing_time;
+  // Its group would already have been dropped: late, like a record of a closed window.
+  if (event_time && watermark_.get() != INT64_MIN && saturate(Wide(event_time_ms) + *timeout) <= watermark_.get()) {
+    late_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   std::string key = keyspace_.state(group);
   Accumulators accumulators = folds_.start();
   std::optional<std::string> stored = store_.get(key);
+  int64_t deadline = INT64_MIN, indexed = INT64_MIN;
   if (stored) {
     ValueReader reader(*stored);
-    check_version(reader);
+    check_version(reader, timeout ? kTimedVersion : kVersion);
+    if (timeout) {
+      deadline = reader.signed_varint();
+      indexed = reader.signed_varint();
+    }
     accumulators = folds_.decode(reader);
+    // At or past its deadline the group has timed out, whether or not the watermark has said so
+    // yet (as for `process` timeouts): the result does not depend on when the watermark moved.
+    if (event_time && event_time_ms >= deadline) {
+      accumulators = folds_.start();
+      deadline = INT64_MIN;  // its expiry entry stays where it is, before the new deadline
+    }
   } else {
     live_.set(live_.get() + 1);
   }
   folds_.add(accumulators, arguments, 0);
-  std::string bytes(1, kVersion);
+  std::string bytes(1, timeout ? kTimedVersion : kVersion);
+  if (timeout) {
+    int64_t since = event_time ? event_time_ms : clock_();
+    deadline = std::max(deadline, saturate(Wide(since) + *timeout));
+    // The expiry entry stays where it is while it is at or before the deadline: expire_groups
+    // moves it when it comes due early. One write per record, not three.
+    if (!stored) {
+      expiry_.add(deadline, group);
+      indexed = deadline;
+    }
+    append_signed(bytes, deadline);
+    append_signed(bytes, indexed);
+  }
   folds_.encode(bytes, accumulators);
   store_.put_read(std::move(key), std::move(bytes), stored ? std::optional(stored->size()) : std::nullopt);
   out.push_back(row(group, nullptr, accumulators, event_time_ms));
@@ -231,9 +271,41 @@ void AggregateOperator::add_to_session(const std::string& group, const std::vect
     out.push_back(row(group, &merged.window, merged.accumulators, event_time_ms));
 }
 
+void AggregateOperator::expire_groups(int64_t up_to) {
+  for (const ExpiryIndex::Entry& due : expiry_.due(up_to)) {
+    expiry_.remove(due.deadline, due.id);
+    std::string key = keyspace_.state(due.id);
+    std::optional<std::string> stored = store_.get(key);
+    if (!stored) continue;  // cannot happen; the stale index entry is gone now
+    ValueReader reader(*stored);
+    check_version(reader, kTimedVersion);
+    int64_t deadline = reader.signed_varint();
+    if (deadline > up_to) {  // records came since the entry was written: not due yet
+      expiry_.add(deadline, due.id);
+      reader.signed_varint();  // where the entry was
+      Accumulators accumulators = folds_.decode(reader);
+      std::string bytes(1, kTimedVersion);
+      append_signed(bytes, deadline);
+      append_signed(bytes, deadline);
+      folds_.encode(bytes, accumulators);
+      store_.put_read(std::move(key), std::move(bytes), stored->size());
+      continue;
+    }
+    store_.erase(key);
+    live_.set(live_.get() - 1);
+  }
+}
+
+void AggregateOperator::advance_processing_time(int64_t now_ms, std::vector<StateOutput>&, StateTallies&) {
+  if (aggregate_.timeout_ms && aggregate_.processing_time) expire_groups(now_ms);
+}
+
 void AggregateOperator::advance_watermark(int64_t watermark_ms, std::vector<StateOutput>& out, StateTallies&) {
   watermark_.set(std::max(watermark_.get(), watermark_ms));
-  if (aggregate_.window.kind == WindowKind::None) return;
+  if (aggregate_.window.kind == WindowKind::None) {
+    if (aggregate_.timeout_ms && !aggregate_.processing_time) expire_groups(watermark_.get());
+    return;
+  }
   bool final = aggregate_.emit == compiler::plan::EmitMode::Final;
   for (const ExpiryIndex::Entry& due : expiry_.due(watermark_.get())) {
     expiry_.remove(due.deadline, due.id);

@@ -10,7 +10,16 @@
 // the window closes: `emit final` emits its row, and its state is dropped (with `emit changes`
 // too: its last row went out with its last record). A record whose windows have all closed is
 // late: it is dropped and counted (late_records). Without a window a group's state is kept for
-// ever, as the checker warns.
+// ever, as the checker warns — unless the aggregate has a `timeout`: then its entry is
+//   no window, timeout  `s` + group                 its deadline and where its expiry entry is
+//                                                  (zigzag each), the accumulators
+// with an expiry entry (id: the group) at or before the deadline, moved lazily as for `process`
+// timeouts. By event time the deadline is the group's latest event time plus the timeout, and the
+// watermark passing it drops the group — so does a record of the group at or past the deadline,
+// before the watermark has (its group starts again); a record that comes after its group would
+// already have been dropped (event time + timeout at or before the watermark) is late. In processing time the
+// deadline is the clock at the group's last record plus the timeout. A dropped group emits
+// nothing (its last row went out with its last record); its next record starts it again.
 #pragma once
 
 #include <atomic>
@@ -28,7 +37,7 @@ class AggregateOperator final : public StatefulOperator {
  public:
   //! `keyspace`: the store name its state lives under (the query's name for its first stage).
   AggregateOperator(const compiler::plan::LogicalAggregate& aggregate, int32_t query, const std::string& keyspace,
-                    StateStore& store);
+                    StateStore& store, ProcessingClock clock);  //!< `clock`: KeyedStateOperator's
 
   void on_record(const std::string& source, const eval::Value& key,
                  const std::vector<eval::Value>& fields, int64_t event_time_ms, std::vector<StateOutput>& out,
@@ -37,7 +46,7 @@ class AggregateOperator final : public StatefulOperator {
   //! the aggregates' arguments.
   void on_grouped(const flow_value* values, int64_t event_time_ms, std::vector<StateOutput>& out);
   void advance_watermark(int64_t watermark_ms, std::vector<StateOutput>& out, StateTallies& tallies) override;
-  void advance_processing_time(int64_t, std::vector<StateOutput>&, StateTallies&) override {}
+  void advance_processing_time(int64_t now_ms, std::vector<StateOutput>& out, StateTallies& tallies) override;
   size_t live_keys() const override { return static_cast<size_t>(live_.get()); }
   int64_t late_records() const override { return late_.load(std::memory_order_relaxed); }
   int64_t watermark() const override { return watermark_.get(); }
@@ -68,6 +77,9 @@ class AggregateOperator final : public StatefulOperator {
   void add_to_session(const std::string& group, const std::vector<eval::Value>& arguments,
                       std::vector<StateOutput>& out, int64_t event_time_ms);
 
+  //! Drops the groups of an aggregate with a `timeout` whose deadline is at most `up_to`.
+  void expire_groups(int64_t up_to);
+
   std::optional<Sessions> load_sessions(const std::string& group);
   void save_sessions(const std::string& group, const Sessions& sessions);
 
@@ -83,6 +95,7 @@ class AggregateOperator final : public StatefulOperator {
   AggregateFolds folds_;
   StoredNumber live_;
   StoredNumber watermark_;
+  ProcessingClock clock_;
   //! Read by the progress reporter while the task's worker adds to it.
   std::atomic<int64_t> late_{0};
 };

@@ -42,7 +42,7 @@ KeyedStateOperator::KeyedStateOperator(const compiler::plan::Plan& plan, int32_t
   } else if (op && op->kind == compiler::plan::OperatorKind::Aggregate) {
     const auto& aggregate = static_cast<const compiler::plan::LogicalAggregate&>(*op);
     if (!aggregate.keys.empty()) key_type_ = aggregate.keys.front().type;
-    auto aggregator = std::make_unique<AggregateOperator>(aggregate, query, stage.keyspace, store);
+    auto aggregator = std::make_unique<AggregateOperator>(aggregate, query, stage.keyspace, store, clock);
     aggregate_ = aggregator.get();
     operator_ = std::move(aggregator);
   } else {

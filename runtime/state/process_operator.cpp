@@ -228,7 +228,7 @@ bool ProcessOperator::run_compiled(size_t index, std::vector<flow_value>& fields
     int32_t cleared = compiled_[index](&call, fields.data(), &key, input.fields, &arena_);
     if (call.failure) std::rethrow_exception(call.failure);
     if (!arena_.out_of_space) {
-      for (int32_t metric : handler_tallies_) tallies[plan_.metrics.at(static_cast<size_t>(metric)).name] += 1;
+      for (int32_t metric : handler_tallies_) tallies.add(static_cast<size_t>(metric));
       return cleared != 0;
     }
     // Out of scratch memory: undo the run (it has no other effect) and run it again with more.
@@ -251,7 +251,10 @@ bool ProcessOperator::run_evaluated(size_t index, std::vector<flow_value>& field
   eval::HandlerResult result = eval::run_handler(process_, process_.handlers[index], state,
                                                                      key_value, input.fields ? &record : nullptr);
   for (auto& emitted : result.emitted) out.push_back(StateOutput::of(query_, key_value, std::move(emitted), event_time_ms));
-  for (const auto& [metric, count] : result.tallies) tallies[metric] += count;
+  // The evaluator counts by name (the reference tier, not the hot path).
+  for (const auto& [metric, count] : result.tallies)
+    for (size_t m = 0; m < plan_.metrics.size(); ++m)
+      if (plan_.metrics[m].name == metric) tallies.add(m, count);
   // The fields now point into the evaluator's values, kept until the next handler runs.
   evaluated_ = std::move(state);
   evaluated_lists_.clear();

@@ -2,6 +2,7 @@
 // the interface KeyedStateOperator (keyed_state.hpp) forwards to, and what its kinds share.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -55,8 +56,43 @@ struct StageSpec {
   std::string keyspace;       //!< the store name (query_keyspace.hpp); empty: the query's name
 };
 
-//! Metric name -> count.
-using StateTallies = std::map<std::string, int64_t>;
+//! Counts per metric, indexed like Plan::metrics: what keyed state and the operators after it
+//! count, handed on to the job's metrics by index (no name is looked up per record). Generated
+//! code adds to counters() directly; clear() keeps the memory.
+class StateTallies {
+ public:
+  StateTallies() = default;
+  explicit StateTallies(size_t metrics) : counts_(metrics, 0) {}
+  void add(size_t metric, int64_t count = 1) {
+    if (metric >= counts_.size()) counts_.resize(metric + 1, 0);
+    counts_[metric] += count;
+  }
+  //! Metric `metric`'s count (0 when never counted).
+  int64_t count(size_t metric) const { return metric < counts_.size() ? counts_[metric] : 0; }
+  //! One counter per metric, at least `metrics` of them, for generated code to add to.
+  int64_t* counters(size_t metrics) {
+    if (counts_.size() < metrics) counts_.resize(metrics, 0);
+    return counts_.data();
+  }
+  //! The counters (some may be 0).
+  const std::vector<int64_t>& counts() const { return counts_; }
+  //! Nothing counted since the last clear().
+  bool empty() const {
+    for (int64_t count : counts_)
+      if (count) return false;
+    return true;
+  }
+  void clear() { std::fill(counts_.begin(), counts_.end(), 0); }
+  //! The same counts (a metric never counted is 0).
+  bool operator==(const StateTallies& other) const {
+    for (size_t m = 0; m < std::max(counts_.size(), other.counts_.size()); ++m)
+      if (count(m) != other.count(m)) return false;
+    return true;
+  }
+
+ private:
+  std::vector<int64_t> counts_;
+};
 
 //! The wall clock in milliseconds since the epoch (replaceable in tests).
 using ProcessingClock = std::function<int64_t()>;

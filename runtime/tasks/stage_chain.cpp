@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "compiler/plan/operators/logical_key_by.hpp"
 #include "compiler/plan/operators/logical_process.hpp"
 #include "runtime/eval/stateless_pipeline.hpp"
 #include "runtime/codec/json_codec.hpp"
@@ -60,7 +61,7 @@ bool open_shared_states(const compiler::plan::Plan& p, const physical::PhysicalP
 
 StageChain::StageChain(const compiler::plan::Plan& plan, const physical::PhysicalPlan& physical, Exit& exit,
                        flow_arena* arena)
-    : plan_(plan), physical_(physical), exit_(exit), arena_(arena) {}
+    : plan_(plan), physical_(physical), exit_(exit), arena_(arena), pending_tallies_(plan.metrics.size()) {}
 
 StageChain::~StageChain() = default;
 
@@ -79,7 +80,12 @@ void StageChain::open(const std::vector<size_t>& sources, StateStore& store, Sha
     for (size_t i = 0; i < query.stages.size(); ++i) {
       const physical::StatefulStage& stage = query.stages[i];
       if (SharedState* state = shared.empty() ? nullptr : shared[q][i].get()) {
-        stages_[q].push_back({state->op.get(), state, i ? state->add_upstream() : 0});
+        StageBinding binding;
+        binding.op = state->op.get();
+        binding.shared = state;
+        binding.upstream_slot = i ? state->add_upstream() : 0;
+        stages_[q].push_back(binding);
+        bind_after(stages_[q].back(), q, i, program);
         continue;
       }
       // A `process` stage's handlers are generated code; keyed state that feeds the sink directly
@@ -88,9 +94,96 @@ void StageChain::open(const std::vector<size_t>& sources, StateStore& store, Sha
       owned_.push_back(std::make_unique<KeyedStateOperator>(
           plan_, static_cast<int32_t>(q), store, clock, stage_handlers(program, plan_, q, stage),
           feeds_sink ? encoders_[q] : nullptr, StageSpec{stage.operator_index, stage.store}));
-      stages_[q].push_back({owned_.back().get(), nullptr, 0});
+      StageBinding binding;
+      binding.op = owned_.back().get();
+      stages_[q].push_back(binding);
+      bind_after(stages_[q].back(), q, i, program);
     }
   }
+}
+
+void StageChain::bind_after(StageBinding& binding, size_t query, size_t stage, const abi::Program* program) {
+  const physical::StatefulStage& spec = physical_.queries[query].stages[stage];
+  if (spec.next_operator <= spec.operator_index + 1) return;
+  const auto& operators = plan_.queries[query].operators;
+  binding.after = program ? program->stage_function(query, stage) : nullptr;
+  binding.after_schema = &operators[spec.next_operator - 1]->output;
+  for (size_t i = spec.operator_index + 1; i < spec.next_operator; ++i)
+    if (operators[i]->kind == compiler::plan::OperatorKind::KeyBy)
+      binding.after_key_type = static_cast<const compiler::plan::LogicalKeyBy&>(*operators[i]).key.type;
+}
+
+void StageChain::add_named_tallies(const std::vector<std::pair<std::string, int64_t>>& tallies) {
+  for (const auto& [name, count] : tallies)
+    for (size_t m = 0; m < plan_.metrics.size(); ++m)
+      if (plan_.metrics[m].name == name) pending_tallies_.add(m, count);
+}
+
+bool StageChain::run_after(StateOutput& output, const StageBinding& binding, bool to_sink, bool& encoded,
+                           flow_str& json, std::string& key) {
+  encoded = false;
+  if (!binding.after) {
+    const physical::StatefulStage& stage = physical_.queries[output.query].stages[static_cast<size_t>(output.stage)];
+    auto result = eval::run_after_state(plan_.queries[output.query], stage.operator_index + 1,
+                                        std::move(output.record), std::move(output.key));
+    add_named_tallies(result.tallies);
+    if (!result.passed) return false;
+    output.record = std::move(result.output);
+    output.key = std::move(result.key);
+    return true;
+  }
+  // The row as flow_values; a list's elements in stage_elements_ (sized first: no pointer moves).
+  size_t elements = 0;
+  for (const Value& field : output.record)
+    if (field.kind == eval::ValueKind::List) elements += field.items.size();
+  stage_elements_.resize(elements);
+  stage_in_.clear();
+  size_t at = 0;
+  for (const Value& field : output.record) {
+    if (field.kind != eval::ValueKind::List) {
+      stage_in_.push_back(field.to_abi());
+      continue;
+    }
+    for (size_t e = 0; e < field.items.size(); ++e) stage_elements_[at + e] = field.items[e].to_abi();
+    stage_in_.push_back(
+        {reinterpret_cast<int64_t>(stage_elements_.data() + at), static_cast<int64_t>(field.items.size()), 0});
+    at += field.items.size();
+  }
+  // A key that is a record (several `group by` fields) is never read by generated code.
+  bool scalar_key =
+      output.key && output.key->kind != eval::ValueKind::Record && output.key->kind != eval::ValueKind::List;
+  flow_value key_in = scalar_key ? output.key->to_abi() : flow_value{0, 0, 1};
+  flow_value key_out{0, 0, 1};
+  const compiler::plan::Schema& schema = *binding.after_schema;
+  stage_out_.assign(schema.size(), flow_value{0, 0, 1});
+  flow_arena_reset(arena_);
+  int32_t result = binding.after(pending_tallies_.counters(plan_.metrics.size()), stage_in_.data(), &key_in,
+                                 stage_out_.data(), &key_out, arena_);
+  if (arena_->out_of_space) {
+    exit_.fail(fmt::format("query `{}`: a row after its stateful stage {} needs more than the {} bytes of scratch "
+                           "memory its task has for strings; shorten the strings it builds",
+                           plan_.queries[output.query].name, output.stage + 1, arena_->capacity));
+    return false;
+  }
+  if (!(result & FLOW_STAGE_PASSED)) return false;
+  bool keyed = result & FLOW_STAGE_KEYED;
+  if (to_sink && encoders_[output.query]) {
+    // Straight from generated code's values to JSON: no evaluator values in between.
+    json = flow_json_encode(encoders_[output.query], stage_out_.data(), arena_);
+    if (keyed)
+      key = message_key(key_out, binding.after_key_type);
+    else
+      key = output.key ? message_key(*output.key) : std::string();
+    encoded = true;
+    if (keyed) output.key = Value();  // a key, whatever its value (null: no bytes)
+    return true;
+  }
+  // The output may point into the input row's strings: it is read whole before the row changes.
+  stage_values_.resize(schema.size());
+  for (size_t f = 0; f < schema.size(); ++f) stage_values_[f] = Value::from_abi(stage_out_[f], schema[f].type);
+  if (keyed) output.key = Value::from_abi(key_out, binding.after_key_type);
+  output.record.swap(stage_values_);
+  return true;
 }
 
 void StageChain::to_state(int32_t query, size_t input, const flow_value* key, const flow_value* fields,
@@ -168,16 +261,22 @@ void StageChain::deliver() {
     const compiler::plan::QueryPlan& query = plan_.queries[output.query];
     const auto& stages = physical_.queries[output.query].stages;
     const physical::StatefulStage& stage = stages.at(static_cast<size_t>(output.stage));
+    size_t next = static_cast<size_t>(output.stage) + 1;
     if (stage.next_operator > stage.operator_index + 1) {
       // `… | where … | select … | into` (or the next stage): what follows runs on the outputs.
-      auto result =
-          eval::run_after_state(query, stage.operator_index + 1, std::move(output.record), std::move(output.key));
-      for (const auto& [name, count] : result.tallies) pending_tallies_[name] += count;
-      if (!result.passed) continue;
-      output.record = std::move(result.output);
-      output.key = std::move(result.key);
+      bool encoded = false;
+      flow_str json{};
+      std::string& key = message_key_;
+      if (!run_after(output, stages_[output.query][static_cast<size_t>(output.stage)], next == stages.size(), encoded,
+                     json, key))
+        continue;
+      if (encoded) {
+        emitted_++;
+        exit_.emit(output.query, output.key ? key.data() : nullptr, static_cast<int64_t>(key.size()), json.data,
+                   json.len);
+        continue;
+      }
     }
-    size_t next = static_cast<size_t>(output.stage) + 1;
     if (next < stages.size()) {
       StageBinding& binding = stages_[output.query][next];
       size_t before = outputs.size();
@@ -204,9 +303,9 @@ void StageChain::deliver() {
     exit_.emit(output.query, output.key ? key.data() : nullptr, static_cast<int64_t>(key.size()), json.data, json.len);
   }
   outputs.clear();
-  for (const auto& [name, count] : pending_tallies_)
-    for (size_t m = 0; m < plan_.metrics.size(); ++m)
-      if (plan_.metrics[m].name == name) exit_.tally(m, count);
+  const std::vector<int64_t>& counts = pending_tallies_.counts();
+  for (size_t m = 0; m < counts.size(); ++m)
+    if (counts[m]) exit_.tally(m, counts[m]);
   pending_tallies_.clear();
 }
 

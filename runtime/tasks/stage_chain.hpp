@@ -1,7 +1,8 @@
 // The stateful stages of the queries one task runs, and what flows between them (the physical
 // plan's StatefulStage, compiler/physical/physical_plan.hpp). Generated code hands a record to a
-// query's first stage; what a stage emits runs through the stateless operators after it, then
-// reaches the next stage or leaves the chain for the query's sink. Event time and processing time
+// query's first stage; what a stage emits runs through the stateless operators after it (the
+// program's stage function, flow_stage_fn; the reference evaluator where it has none), then
+// reaches the next stage or leaves the chain for the query's sink. Tallies count by metric index. Event time and processing time
 // move stage by stage: a stage's rows reach the next one before the next one's watermark moves, so
 // an `emit final` row (event time: its window's end minus 1 ms) is never late in the stage after.
 //
@@ -84,8 +85,9 @@ class StageChain {
 
   //! Opens the stages of every query reading one of `sources` (indices into Plan::sources): Task
   //! stages in `store` — the first one's handlers as `program`'s native code when it has them —
-  //! and Shared ones from `shared`, taking a slot in each (SharedState::upstream). `encoders`: per
-  //! query, its sink's (null when not encodable).
+  //! and Shared ones from `shared`, taking a slot in each (SharedState::upstream); the operators
+  //! after each stage as `program`'s stage function where it has one. `encoders`: per query, its
+  //! sink's (null when not encodable).
   void open(const std::vector<size_t>& sources, StateStore& store, SharedStates& shared, const ProcessingClock& clock,
             const abi::Program* program, const std::vector<const flow_encoder*>& encoders);
 
@@ -123,7 +125,21 @@ class StageChain {
     KeyedStateOperator* op = nullptr;
     SharedState* shared = nullptr;  //!< set when the state is shared by all tasks (take its lock)
     size_t upstream_slot = 0;       //!< this chain's slot in shared->upstream (stages after the first)
+    //! The generated code of the operators after the stage (flow_stage_fn); null when none follow
+    //! it or they were not compiled (the reference evaluator runs them).
+    flow_stage_fn after = nullptr;
+    const compiler::plan::Schema* after_schema = nullptr;  //!< of the rows those operators make
+    compiler::plan::Type after_key_type;                   //!< of the key their `key by` sets
   };
+  //! Sets `binding`'s generated operators after stage `stage` of query `query`.
+  void bind_after(StageBinding& binding, size_t query, size_t stage, const abi::Program* program);
+  //! Runs the operators after `output`'s stage on it (generated code, else the evaluator); false
+  //! when a `where` dropped it. When it goes to the sink and generated code ran, `encoded` is set
+  //! and its JSON and message key are in `json` and `key` (in the arena), `output` untouched.
+  bool run_after(StateOutput& output, const StageBinding& binding, bool to_sink, bool& encoded, flow_str& json,
+                 std::string& key);
+  //! Counts of the evaluator's tallies (by metric name: the reference tier) by index.
+  void add_named_tallies(const std::vector<std::pair<std::string, int64_t>>& tallies);
   //! Marks pending outputs [from, end) as emitted by stage `stage`.
   void tag_stage(size_t from, size_t stage);
   //! `of(operator)` summed over the query's task-scoped stages (shared ones the job counts once).
@@ -147,7 +163,11 @@ class StageChain {
   std::vector<std::vector<StageBinding>> stages_;
   std::vector<int64_t> last_watermark_;  //!< per query
   std::vector<StateOutput> pending_outputs_;
-  StateTallies pending_tallies_;
+  StateTallies pending_tallies_;  //!< per metric index, handed to Exit::tally at each deliver()
+  std::vector<flow_value> stage_in_, stage_out_;  //!< a stage's row as generated code reads and writes it
+  std::vector<flow_value> stage_elements_;        //!< the elements of stage_in_'s lists
+  std::vector<eval::Value> stage_values_;         //!< scratch: stage_out_ as the next stage reads it
+  std::string message_key_;                       //!< scratch: the message key of a row encoded there
   int64_t emitted_ = 0;  //!< records sent to sinks, to tell whether a step emitted
 };
 

@@ -60,6 +60,14 @@ expect 2 '`build` takes one file' -- "$flowc" build a.flow b.flow
 expect 2 '`-o` needs a value' -- "$flowc" build "$root/examples/clicks/clicks.flow" -o
 expect 1 "cannot build .*it has errors" -- "$flowc" build "$tmp/two.flow" -o "$tmp/two.so"
 expect 0 "built .*clicks.so" -- "$flowc" build "$root/examples/clicks/clicks.flow" -o "$tmp/clicks.so"
+# The operators between two aggregates are in the shared object as native code (a stage function),
+# not left to the evaluator (which a note would say).
+two_aggregates=$("$flowc" build "$root/tests/fixtures/two_aggregates/two_aggregates.flow" -o "$tmp/two_aggregates.so" 2>&1)
+if grep -q "reference evaluator" <<<"$two_aggregates" || ! nm -D --defined-only "$tmp/two_aggregates.so" | grep -qw flow_stage_0_0; then
+  echo "FAIL: two_aggregates.so lacks its stage function flow_stage_0_0: $two_aggregates"; failures=$((failures + 1))
+else
+  echo "ok: two_aggregates.so holds flow_stage_0_0"
+fi
 cp "$(ldd "$flowc" | sed -n 's/.*libc\.so\.6 => \([^ ]*\).*/\1/p')" "$tmp/libc.so"
 expect 1 "is not an application built by .flowc build." -- "$flowrun" run "$tmp/libc.so" --embedded-kafka
 expect 1 "cannot load .*no/such.so" -- "$flowrun" run /no/such.so --embedded-kafka

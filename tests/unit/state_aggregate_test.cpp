@@ -42,6 +42,7 @@ struct Harness {
   std::unique_ptr<KeyedStateOperator> state;
   std::vector<eval::AggregateInput> inputs;
   StateTallies tallies;
+  int64_t now = 0;  //!< the processing-time clock
 
   explicit Harness(const std::string& query) {
     std::string pattern = (std::filesystem::temp_directory_path() / "flow-state-XXXXXX").string();
@@ -60,7 +61,7 @@ struct Harness {
     store = StateStore::open(directory, error);
     INFO(error);
     REQUIRE(store != nullptr);
-    state = std::make_unique<KeyedStateOperator>(plan, 0, *store);
+    state = std::make_unique<KeyedStateOperator>(plan, 0, *store, [this] { return now; });
   }
   void close() {
     state.reset();
@@ -84,6 +85,12 @@ struct Harness {
     std::vector<StateOutput> out;
     state->advance_watermark(ms, out, tallies);
     return out;
+  }
+  void clock(int64_t ms) {
+    now = ms;
+    std::vector<StateOutput> out;
+    state->advance_processing_time(ms, out, tallies);
+    CHECK(out.empty());
   }
 };
 
@@ -339,4 +346,96 @@ query visits {
   flow::runtime::ValueReader reader(bytes);
   CHECK(folds.results(folds.decode(reader)) == expected);
   CHECK(reader.at_end());
+}
+
+TEST_CASE("state: an aggregate without a window but with a timeout drops a group the watermark leaves behind") {
+  Harness h(R"(
+query per_user {
+    from clicks
+    | group by user
+    | aggregate count() as clicks, last(url) as url timeout 10s
+    | emit changes
+    | into out
+}
+)");
+  CHECK(h.aggregate().timeout_ms == 10'000);
+  check_same_rows(records(h.click("ann", "/a", 1'000)), {{text("ann"), integer(1), text("/a")}});
+  check_same_rows(records(h.click("bob", "/a", 2'000)), {{text("bob"), integer(1), text("/a")}});
+  // ann's deadline moves to 19 s; her expiry entry stays at 11 s and moves when it comes due.
+  check_same_rows(records(h.click("ann", "/b", 9'000)), {{text("ann"), integer(2), text("/b")}});
+  CHECK(h.watermark(11'999).empty());
+  CHECK(h.state->live_keys() == 2);
+  CHECK(h.watermark(12'000).empty());  // nothing is emitted when a group goes: its last row went out
+  CHECK(h.state->live_keys() == 1);    // bob (deadline 12 s) is gone, ann stays
+  REQUIRE(h.store->commit({{"clicks/0", 3}}).empty());
+  h.close();
+  h.open();  // deadlines and expiry entries survive a restart
+  CHECK(h.state->live_keys() == 1);
+  check_same_rows(records(h.click("bob", "/c", 12'500)), {{text("bob"), integer(1), text("/c")}});  // again from 1
+  CHECK(h.watermark(18'999).empty());
+  CHECK(h.state->live_keys() == 2);
+  CHECK(h.watermark(19'000).empty());
+  CHECK(h.state->live_keys() == 1);  // ann's 19 s deadline passed
+  // A record whose group the watermark would already have dropped is late, not a new group.
+  CHECK(h.click("ann", "/old", 8'000).empty());
+  CHECK(h.state->late_records() == 1);
+  check_same_rows(records(h.click("ann", "/new", 20'000)), {{text("ann"), integer(1), text("/new")}});
+  // At or past its deadline a group starts again, before the watermark gets there.
+  check_same_rows(records(h.click("bob", "/d", 22'500)), {{text("bob"), integer(1), text("/d")}});
+  CHECK(h.state->live_keys() == 2);
+}
+
+TEST_CASE("state: an aggregate with a processing-time timeout drops a group quiet for that long on the clock") {
+  Harness h(R"(
+query per_user {
+    from clicks
+    | group by user
+    | aggregate count() as clicks timeout 1m in processing time
+    | into out
+}
+)");
+  h.now = 1'000;
+  h.click("ann", "/a", 5);
+  h.now = 30'000;
+  h.click("ann", "/a", 1);  // event times do not matter
+  h.click("bob", "/a", 2);
+  h.clock(61'000);
+  CHECK(h.state->live_keys() == 2);  // ann's deadline moved to 90 s
+  h.clock(90'000);
+  CHECK(h.state->live_keys() == 0);
+  check_same_rows(records(h.click("ann", "/a", 3)), {{text("ann"), integer(1)}});
+}
+
+TEST_CASE("state: groups written without an aggregate's timeout are not read as groups with one, nor back") {
+  const char* untimed = R"(
+query per_user {
+    from clicks
+    | group by user
+    | aggregate count() as clicks
+    | into out
+}
+)";
+  const char* timed = R"(
+query per_user {
+    from clicks
+    | group by user
+    | aggregate count() as clicks timeout 1m
+    | into out
+}
+)";
+  for (auto [first, then, says] : {std::tuple{untimed, timed, "without its aggregate's `timeout`, which it now has"},
+                                   std::tuple{timed, untimed, "with its aggregate's `timeout`, which it no longer has"}}) {
+    Harness h(first);
+    h.click("ann", "/a", 1'000);
+    REQUIRE(h.store->commit({{"clicks/0", 1}}).empty());
+    h.close();
+    h.plan = testing::checked_plan(std::string(kClicks) + then, {.allow_unbounded_state = true});
+    h.open();
+    try {
+      h.click("ann", "/a", 2'000);
+      FAIL("the other version's state was read");
+    } catch (const flow::runtime::StateCorruption& e) {
+      CHECK(std::string(e.what()).find(says) != std::string::npos);
+    }
+  }
 }

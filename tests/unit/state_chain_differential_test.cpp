@@ -58,8 +58,36 @@ std::string chain_record(std::mt19937_64& random, int index) {
          maybe(tags[pick(6)]) + ",\"ts\":" + std::to_string(ts) + "}";
 }
 
+//! Leaves of random expressions over the fields of a row, by type name.
+using Leaves = flow::testing::ExpressionGenerator::Leaves;
+
+//! Random stateless operators on the rows a stage emits: `where`, `tally` (with and without a
+//! condition), a `select` that keeps the fields the stages after read (`keep`: its line, empty for
+//! none) and, with `key_by`, a `key by`. They run as generated code (a flow_stage_fn) in the runtime
+//! and in the evaluator on the reference side.
+std::string stateless_operators(uint64_t seed, const Leaves& leaves, const std::string& keep, bool key_by) {
+  std::mt19937_64 random(seed);
+  auto pick = [&](int n) { return std::uniform_int_distribution<int>(0, n - 1)(random); };
+  flow::testing::ExpressionGenerator e(seed, leaves);
+  std::string text;
+  int count = pick(4);
+  for (int i = 0; i < count; ++i) {
+    switch (pick(key_by ? 5 : 4)) {
+      case 0: text += "    | where " + e.of("bool", 2) + "\n"; break;
+      case 1: text += "    | tally big when " + e.of("bool", 2) + "\n"; break;
+      case 2: text += "    | tally big\n"; break;
+      case 3:
+        if (!keep.empty()) text += keep;
+        break;
+      default: text += "    | key by " + e.of("string", 2) + "\n"; break;
+    }
+  }
+  return text;
+}
+
 //! A random chain application: seed % 3 picks aggregate → aggregate, aggregate → process, or
-//! aggregate → aggregate → aggregate.
+//! aggregate → aggregate → aggregate, with random stateless operators between the stages and after
+//! the last.
 std::string chain_application(uint64_t seed) {
   std::mt19937_64 random(seed);
   auto pick = [&](int n) { return std::uniform_int_distribution<int>(0, n - 1)(random); };
@@ -78,7 +106,25 @@ std::string chain_application(uint64_t seed) {
           ") as top, min(" + e.of("string", 2) + ") as least\n    | emit final\n";
   if (pick(2)) text += "    | tally big when n > 2\n";
   if (pick(2)) text += "    | where n > " + std::to_string(pick(3)) + "\n";
+  // The first aggregate's rows: what the stages after it read, kept by a random `select`.
+  Leaves first_row = {{"int", {"n", "coalesce(total, 0)", "3"}},
+                      {"float", {"coalesce(top, 0.5)", "1.5"}},
+                      {"string", {"coalesce(least, \"\")", "\"a\""}},
+                      {"bool", {"(n > 1)", "(least == \"a\")", "true"}},
+                      {"timestamp", {"window_end"}},
+                      {"duration", {"30s"}}};
+  flow::testing::ExpressionGenerator kept(seed + 1, first_row);
+  std::string keep = "    | select key as gk, window_end, n, " + kept.of("int", 2) + " as total, " +
+                     kept.of("float", 2) + " as top, " + kept.of("string", 2) + " as least\n";
+  text += stateless_operators(seed + 2, first_row, keep, false);
   int shape = static_cast<int>(seed % 3);
+  Leaves second_row = {{"int", {"groups", "coalesce(records, 0)", "coalesce(biggest, 1)", "2"}},
+                       {"float", {"coalesce(mean_top, 0.5)", "1.5"}},
+                       {"string", {"coalesce(most, \"\")", "\"a\""}},
+                       {"bool", {"(groups > 1)", "true"}},
+                       {"timestamp", {"window_end"}},
+                       {"duration", {"30s"}}};
+  Leaves last_row;
   auto second_aggregate = [&](const std::string& group, const std::string& emit) {
     text += "    | select window_end as we, n, total, top, least\n";
     text += "    | group by " + group + " window " + windows[pick(2)] + "\n";
@@ -87,11 +133,13 @@ std::string chain_application(uint64_t seed) {
   };
   if (shape == 0) {
     second_aggregate(pick(2) ? "we" : "least", pick(2) ? "final" : "changes");
+    last_row = second_row;
   } else if (shape == 1) {
     text += "    | key by " + std::string(pick(2) ? "window_end" : "least") + "\n";
     text += R"(    | process state {
         rows: int = 0,
         best: int = 0,
+        last: timestamp,
         seen: list<string>(max 3),
     } timeout 2m {
         on event {
@@ -99,23 +147,39 @@ std::string chain_application(uint64_t seed) {
             if n > state.best {
                 state.best = n
             }
+            state.last = window_end
             state.seen.append(coalesce(least, "-"))
             if total > 100 {
-                emit { k: key, rows: state.rows, best: state.best, seen: state.seen }
+                emit { k: key, rows: state.rows, best: state.best, last: state.last, seen: state.seen }
             }
         }
         on timeout {
-            emit { k: key, rows: state.rows, best: state.best, seen: state.seen }
+            emit { k: key, rows: state.rows, best: state.best, last: state.last, seen: state.seen }
         }
     }
 )";
+    last_row = {{"int", {"rows", "best", "2"}},     {"float", {"0.5", "1.5"}},
+                {"string", {"\"a\"", "\"b,c\""}}, {"bool", {"(rows > 1)", "(best > 2)", "true"}},
+                {"timestamp", {"last"}},           {"duration", {"30s"}}};
   } else {
     second_aggregate("we", "final");
+    text += stateless_operators(seed + 3, second_row, "", false);
     text += "    | select window_end as we2, groups, records\n";
     text += "    | group by we2 window tumbling(5m)\n";
     text += "    | aggregate count() as windows, sum(records) as all_records, max(groups) as most_groups\n";
     text += "    | emit " + std::string(pick(2) ? "final" : "changes") + "\n";
+    last_row = {{"int", {"windows", "coalesce(all_records, 0)", "coalesce(most_groups, 0)", "2"}},
+                {"float", {"0.5", "1.5"}},
+                {"string", {"\"a\"", "\"b,c\""}},
+                {"bool", {"(windows > 1)", "true"}},
+                {"timestamp", {"we2", "window_end"}},
+                {"duration", {"30s"}}};
   }
+  flow::testing::ExpressionGenerator last(seed + 4, last_row);
+  text += stateless_operators(seed + 5, last_row, "", true);
+  if (pick(2))
+    text += "    | select key as kk, " + last.of("int", 2) + " as i, " + last.of("float", 2) + " as f, " +
+            last.of("string", 2) + " as s, " + last.of("bool", 2) + " as b\n";
   text += "    | into out\n}\n";
   return text;
 }
@@ -281,7 +345,9 @@ class ReferenceSide : public Side {
     for (auto& row : out) {
       auto result = eval::run_after_state(plan_.queries[0], stages[stage].operator_index + 1, std::move(row.record),
                                           std::move(row.key));
-      for (const auto& [name, count] : result.tallies) tallies_[name] += count;
+      for (const auto& [name, count] : result.tallies)
+        for (size_t m = 0; m < plan_.metrics.size(); ++m)
+          if (plan_.metrics[m].name == name) tallies_.add(m, count);
       if (!result.passed) continue;
       if (stage + 1 < stages.size()) {
         std::vector<StateOutput> next;
@@ -295,9 +361,8 @@ class ReferenceSide : public Side {
       written.records.push_back("0 " + (result.key ? flow::runtime::message_key(*result.key) : std::string("-")) + " " +
                                 std::string(json.data, static_cast<size_t>(json.len)));
     }
-    for (const auto& [name, count] : tallies_)
-      for (size_t m = 0; m < plan_.metrics.size(); ++m)
-        if (plan_.metrics[m].name == name) written.tallies[m] += count;
+    for (size_t m = 0; m < tallies_.counts().size(); ++m)
+      if (tallies_.count(m)) written.tallies[m] += tallies_.count(m);
     tallies_.clear();
   }
 
@@ -321,7 +386,7 @@ struct ScratchDirectory {
 TEST_CASE("chains of stateful operators in the runtime equal the evaluator's, outputs and state bytes") {
   constexpr int kRounds = 18;
   constexpr int kRecords = 600;
-  int64_t compared = 0, written = 0, shapes[3] = {0, 0, 0};
+  int64_t compared = 0, written = 0, shapes[3] = {0, 0, 0}, stage_functions = 0;
   for (uint64_t round = 0; round < kRounds; ++round) {
     std::string text = chain_application(7000 + round);
     INFO("round " << round << ", application:\n" << text);
@@ -329,6 +394,14 @@ TEST_CASE("chains of stateful operators in the runtime equal the evaluator's, ou
     physical::PhysicalPlan physical = physical::build_physical_plan(plan);
     REQUIRE(physical.queries[0].stages.size() >= 2);
     shapes[physical.queries[0].stages.size() == 3 ? 2 : plan.queries[0].process_index() ? 1 : 0]++;
+    // The operators after each stage are generated code (a stage function), not the evaluator.
+    for (size_t s = 0; s < physical.queries[0].stages.size(); ++s) {
+      const physical::StatefulStage& stage = physical.queries[0].stages[s];
+      bool after = stage.next_operator > stage.operator_index + 1;
+      INFO("stage " << s << ": " << program->evaluated_handlers());
+      REQUIRE((program->stage_function(0, s) != nullptr) == after);
+      stage_functions += after ? 1 : 0;
+    }
 
     // What generated code hands the first stage: the group's values and the arguments.
     const plan::SourcePlan& source = plan.sources.front();
@@ -353,6 +426,12 @@ TEST_CASE("chains of stateful operators in the runtime equal the evaluator's, ou
     }
     auto compare = [&](const std::string& step) {
       INFO(step);
+      const auto& a = runtime.written.records;
+      const auto& b = reference.written.records;
+      size_t first = 0;
+      while (first < a.size() && first < b.size() && a[first] == b[first]) ++first;
+      INFO("first difference, record " << first << ": runtime " << (first < a.size() ? a[first] : "(none)")
+                                       << ", reference " << (first < b.size() ? b[first] : "(none)"));
       REQUIRE(runtime.written.records == reference.written.records);
       REQUIRE(runtime.written.tallies == reference.written.tallies);
       ++compared;
@@ -427,4 +506,5 @@ TEST_CASE("chains of stateful operators in the runtime equal the evaluator's, ou
   CHECK(shapes[2] > 0);
   CHECK(compared >= 5'000);
   CHECK(written >= 200);  // the chains write something: a test of nothing would pass too
+  CHECK(stage_functions >= kRounds);  // every chain runs operators after a stage as generated code
 }

@@ -33,6 +33,8 @@ std::string LogicalAggregate::describe() const {
   for (size_t i = 0; i < aggregates.size(); ++i)
     out += (i ? ", " : "") + call_text(aggregates[i]) + " as " + aggregates[i].output_name;
   out += emit == EmitMode::Final ? ", emit final" : ", emit changes";
+  if (timeout_ms)
+    out += fmt::format(", timeout {}{}", duration_to_source(*timeout_ms), processing_time ? " in processing time" : "");
   return out;
 }
 
@@ -64,6 +66,10 @@ void LogicalAggregate::write_json(JsonWriter& json) const {
   }
   json.end_array();
   json.key("emit").value(emit == EmitMode::Final ? "final" : "changes");
+  if (timeout_ms) {
+    json.key("timeout_ms").value(*timeout_ms);
+    json.key("timeout_clock").value(processing_time ? "processing" : "event");
+  }
 }
 
 }  // namespace flow::compiler::plan

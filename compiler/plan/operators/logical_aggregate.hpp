@@ -42,6 +42,10 @@ struct LogicalAggregate final : LogicalOperator {
   WindowSpec window;
   std::vector<AggregateCall> aggregates;
   EmitMode emit = EmitMode::Changes;
+  //! Without a window: a group that gets no record for this long is dropped (by event time: the
+  //! watermark passes its latest event time plus this; `in processing time`: the wall clock).
+  std::optional<int64_t> timeout_ms;
+  bool processing_time = false;
   bool emit_written = false;            //!< `emit` given explicitly (else the default for the window)
   Span emit_span;
 
