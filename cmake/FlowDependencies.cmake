@@ -17,6 +17,12 @@ if(NOT RDKAFKA_FOUND)
   flow_missing("librdkafka" "librdkafka-dev")
 endif()
 
+# RE2: the regular-expression built-ins (linear-time matching).
+pkg_check_modules(RE2 QUIET IMPORTED_TARGET re2)
+if(NOT RE2_FOUND)
+  flow_missing("RE2" "libre2-dev")
+endif()
+
 find_package(Boost 1.74 QUIET CONFIG)
 if(NOT Boost_FOUND)
   flow_missing("Boost (Spirit X3)" "libboost-dev")

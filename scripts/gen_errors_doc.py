@@ -275,7 +275,10 @@ E[207] = dict(
   trigger="""A built-in function gets the wrong number or types of arguments; an `aggregate` item is not
 an aggregate function call, or its argument has the wrong type (`sum(url)`); `date_trunc`'s unit
 is not a literal unit name (the unit is read in any case: `"Hour"` is `"hour"`, as at run time);
-`append` gets more than one value. The help gives the function's
+`append` gets more than one value; a `regexp_*` function's pattern is not a string literal,
+`regexp_extract`'s group is not an integer literal or is beyond the pattern's groups, or
+`regexp_replace`'s replacement is not a literal or names a group the pattern lacks (a regular
+expression is compiled once, when the program is built). The help gives the function's
 signature.""",
   snippet=query("    | select user, lower(bytes) as b\n    | into out\n"),
   fix="""Pass what the function takes (see [stdlib.md](stdlib.md)) — here a string: `lower(url)`.""",
@@ -318,6 +321,18 @@ values: a string, a number or a nullable value is not a condition.""",
   snippet=query("    | where url\n    | into out\n"),
   fix="""Compare: `url != ""`, `bytes > 0`.""",
   fixed=query("    | where url != \"\"\n    | into out\n"))
+
+E[213] = dict(
+  trigger="""The pattern of `regexp_matches`, `regexp_extract`, `regexp_replace` or `regexp_count` is
+not a regular expression RE2 can compile: unbalanced parentheses or brackets, a bad escape or
+repetition, Perl syntax RE2 leaves out because it needs backtracking (backreferences `\\1`,
+lookaround `(?=…)`, `(?<!…)`), or a pattern whose compiled form is over RE2's 8 MiB limit
+(`\\pL{1000}`). The message carries RE2's reason and the part of the pattern it names.""",
+  snippet=query("    | where regexp_matches(url, \"^/api/(v1|v2\")\n    | into out\n"),
+  fix="""Correct the pattern (RE2's syntax: https://github.com/google/re2/wiki/Syntax) — here close the
+group: `"^/api/(v1|v2)"`. A backslash is written twice in a flow string: the pattern `\\d+` is
+`"\\\\d+"`.""",
+  fixed=query("    | where regexp_matches(url, \"^/api/(v1|v2)\")\n    | into out\n"))
 
 E[220] = dict(
   trigger="""A query has no `| into`. A streaming query does nothing unless it runs its one action, its

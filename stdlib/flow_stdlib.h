@@ -69,6 +69,27 @@ flow_str flow_str_concat_n(flow_arena* arena, const flow_str* parts, int64_t cou
 /* `n` is 1-based; a negative `n` counts from the end. */
 flow_str flow_str_split_part(flow_str s, flow_str delimiter, int64_t n) FLOW_STDLIB_NOEXCEPT;
 
+/* ---- regular expressions: RE2, so matching takes time linear in the input, whatever the pattern --
+ * A compiled pattern is opaque. Each call site of generated code owns a `slot` (a pointer, null at
+ * first); the first call fills it from a process-wide cache keyed by the pattern's text, so each
+ * pattern is compiled once per process and never per record. Calls with a NULL slot (the
+ * reference evaluator) find the pattern in a per-thread map in front of the cache. The checker compiles every pattern first
+ * (flow::stdlib::compile_regex), so the patterns generated code passes always compile; one that
+ * does not never matches. */
+typedef struct flow_regex flow_regex;
+/* Whether `pattern` matches anywhere in `s` (a partial match, like Spark's `rlike`). */
+flow_bool flow_regex_matches(const flow_regex** slot, flow_str pattern, flow_str s) FLOW_STDLIB_NOEXCEPT;
+/* The text of capturing `group` (0 = the whole match) in the first match, a view into `s`. When
+ * the pattern does not match, or the group took no part in the match, `len` is -1 (null). */
+flow_str flow_regex_extract(const flow_regex** slot, flow_str pattern, flow_str s, int64_t group) FLOW_STDLIB_NOEXCEPT;
+/* `s` with every non-overlapping match replaced by `replacement`, where `\0` to `\9` insert a group
+ * and `\\` a backslash (RE2's rewrite syntax, checked by the checker). An empty match right after
+ * the previous match is skipped, as RE2::GlobalReplace does. `s` itself when nothing matches. */
+flow_str flow_regex_replace(flow_arena* arena, const flow_regex** slot, flow_str pattern, flow_str s,
+                            flow_str replacement) FLOW_STDLIB_NOEXCEPT;
+/* How many matches flow_regex_replace would replace. */
+int64_t flow_regex_count(const flow_regex** slot, flow_str pattern, flow_str s) FLOW_STDLIB_NOEXCEPT;
+
 /* ---- time: `ts` is milliseconds since 1970-01-01T00:00:00Z; all fields are in UTC ------------ */
 int64_t flow_time_hour(int64_t ts) FLOW_STDLIB_NOEXCEPT;
 int64_t flow_time_minute(int64_t ts) FLOW_STDLIB_NOEXCEPT;

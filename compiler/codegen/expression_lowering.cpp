@@ -300,6 +300,38 @@ CgValue ExpressionLowering::lower_call(const BoundExpr& expr, const ExprEnvironm
     return string_result(call("flow_str_split_part", str, {ptr, i64, ptr, i64, i64},
                               {args[0].a, args[0].b, args[1].a, args[1].b, args[2].a}),
                          null);
+  if (name.starts_with("regexp_")) {
+    // The pattern is a literal (the checker insists). Each call site gets a slot the stdlib fills
+    // with the compiled pattern on its first call: compiled once, never per record. The calls
+    // write the slot, so they are not pure.
+    auto* slot = new llvm::GlobalVariable(cx_.module(), ptr, false, llvm::GlobalValue::PrivateLinkage,
+                                          llvm::ConstantPointerNull::get(llvm::cast<llvm::PointerType>(ptr)),
+                                          "regex.slot");
+    const CgValue& s = args[0];
+    const CgValue& pattern = args[1];
+    if (name == "regexp_matches") {
+      llvm::Value* flag = b.CreateCall(cx_.external("flow_regex_matches", cx_.i8(), {ptr, ptr, i64, ptr, i64}),
+                                       {slot, pattern.a, pattern.b, s.a, s.b});
+      return {b.CreateICmpNE(flag, b.getInt8(0)), nullptr, null};
+    }
+    if (name == "regexp_count")
+      return {b.CreateCall(cx_.external("flow_regex_count", i64, {ptr, ptr, i64, ptr, i64}),
+                           {slot, pattern.a, pattern.b, s.a, s.b}),
+              nullptr, null};
+    if (name == "regexp_extract") {
+      llvm::Value* found = b.CreateCall(cx_.external("flow_regex_extract", str, {ptr, ptr, i64, ptr, i64, i64}),
+                                        {slot, pattern.a, pattern.b, s.a, s.b, args[2].a});
+      CgValue v = string_result(found, null);
+      llvm::Value* missing = b.CreateICmpSLT(v.b, cx_.i64_const(0));  // no match: null
+      v.b = b.CreateSelect(missing, cx_.i64_const(0), v.b);
+      v.null = b.CreateOr(null, missing);
+      return v;
+    }
+    if (name == "regexp_replace")
+      return string_result(b.CreateCall(cx_.external("flow_regex_replace", str, {ptr, ptr, ptr, i64, ptr, i64, ptr, i64}),
+                                        {cx_.arena, slot, pattern.a, pattern.b, s.a, s.b, args[2].a, args[2].b}),
+                           null);
+  }
   if (name == "hour" || name == "minute" || name == "day_of_week") {
     std::string fn = "flow_time_" + name;
     return {call(fn.c_str(), i64, {i64}, {args[0].a}), nullptr, null};

@@ -43,6 +43,7 @@ namespace flow::compiler {
   X(UnknownMetric, 210, "`tally` names a metric that is not declared")            \
   X(DuplicateName, 211, "two declarations or fields share a name")                \
   X(NotBoolean, 212, "a condition is not a `bool`")                               \
+  X(BadPattern, 213, "a regular expression does not compile")                     \
   /* streaming rules */                                                           \
   X(NoAction, 220, "a query does not end with `into`")                            \
   X(TwoActions, 221, "a query has more than one `into`")                          \

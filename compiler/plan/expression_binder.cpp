@@ -11,6 +11,7 @@
 #include "compiler/plan/builtin_functions.hpp"
 #include "compiler/syntax/did_you_mean.hpp"
 #include "stdlib/flow_stdlib.h"
+#include "stdlib/regex.hpp"
 
 namespace flow::compiler::plan {
 
@@ -58,6 +59,80 @@ bool comparable(const Type& a, const Type& b) {
   if (a.kind == K::Null || b.kind == K::Null) return true;
   if (a.is_numeric() && b.is_numeric()) return true;
   return a.kind == b.kind && a.kind != K::List && a.kind != K::Record;
+}
+
+
+bool is_string_literal(const BoundExpr& e) { return e.kind == BoundKind::Literal && e.type.kind == K::String; }
+
+std::string groups_text(int groups) {
+  return groups == 1 ? std::string("1 capturing group") : fmt::format("{} capturing groups", groups);
+}
+
+//! The checks of the regexp_* functions beyond types: the pattern is a literal RE2 compiles (it is
+//! compiled once, when the program is built), regexp_extract's group and regexp_replace's
+//! replacement are literals that fit the pattern's groups. False after reporting a problem.
+bool check_regex_arguments(DiagnosticSink& sink, const std::string& name, const BoundExpr& call) {
+  const BoundExpr& pattern = call.children[1];
+  if (!is_string_literal(pattern)) {
+    sink.error(ErrorCode::BadArguments, pattern.span, fmt::format("the pattern of `{}` must be a string literal", name),
+               "not a literal")
+        .with_help("flow compiles each pattern once, when the program is built, never per record: write it in the "
+                   "call, e.g. `regexp_matches(url, \"^/api/v[0-9]+/\")`");
+    return false;
+  }
+  stdlib::RegexInfo regex = stdlib::compile_regex(pattern.text);
+  if (!regex.ok) {
+    std::string where = regex.fragment.empty() ? std::string() : fmt::format(" at `{}`", regex.fragment);
+    sink.error(ErrorCode::BadPattern, pattern.span, fmt::format("invalid regular expression: {}{}", regex.error, where),
+               "RE2 cannot compile this")
+        .with_help(regex.too_large
+                       ? "the compiled pattern is larger than RE2's limit (8 MiB): use smaller repetition counts "
+                         "(`{1000}`) or fewer alternatives"
+                       : "the syntax is RE2's (no backreferences or lookaround); a backslash is written twice in a "
+                         "flow string: `\"\\\\d+\"` is the pattern \\d+");
+    return false;
+  }
+  if (name == "regexp_extract") {
+    const BoundExpr& group = call.children[2];
+    if (group.kind != BoundKind::Literal || group.type.kind != K::Int) {
+      sink.error(ErrorCode::BadArguments, group.span, "the group of `regexp_extract` must be an integer literal",
+                 "not a literal")
+          .with_help(regex.groups == 0 ? std::string("0 is the whole match (the pattern has no capturing group)")
+                     : regex.groups == 1
+                         ? std::string("0 is the whole match, 1 the pattern's capturing group `( … )`")
+                         : fmt::format("0 is the whole match, 1 to {} a capturing group `( … )` of the pattern",
+                                       regex.groups));
+      return false;
+    }
+    if (group.int_value > regex.groups) {
+      sink.error(ErrorCode::BadArguments, group.span,
+                 fmt::format("`regexp_extract` asks for group {}, but the pattern has {}", group.int_value,
+                             groups_text(regex.groups)),
+                 "no such group")
+          .label(pattern.span, groups_text(regex.groups))
+          .with_help("0 is the whole match; each `( … )` of the pattern is a group, counted from 1 by its `(`");
+      return false;
+    }
+  }
+  if (name == "regexp_replace") {
+    const BoundExpr& replacement = call.children[2];
+    if (!is_string_literal(replacement)) {
+      sink.error(ErrorCode::BadArguments, replacement.span, "the replacement of `regexp_replace` must be a string literal",
+                 "not a literal")
+          .with_help("it is checked against the pattern's groups when the program is built; to put a field's value "
+                     "around a match, use `concat` with `regexp_extract`");
+      return false;
+    }
+    std::string problem = stdlib::check_replacement(replacement.text, regex.groups);
+    if (!problem.empty()) {
+      sink.error(ErrorCode::BadArguments, replacement.span, "invalid replacement of `regexp_replace`: " + problem,
+                 "in this replacement")
+          .with_help("in a replacement \\0 is the whole match, \\1 to \\9 a group and \\\\ a backslash; a flow "
+                     "string writes each backslash twice: `\"<\\\\1>\"`");
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace
@@ -261,6 +336,7 @@ BoundExpr ExpressionBinder::bind_call(const ast::Expr& expr, const Scope& scope)
       return error_node(expr);
     }
   }
+  if (name.starts_with("regexp_") && !had_error && !check_regex_arguments(sink_, name, call)) return error_node(expr);
   call.type = *check.result;
   return call;
 }

@@ -58,6 +58,21 @@ std::optional<Value> call_string_function(const std::string& name, const std::ve
   return std::nullopt;
 }
 
+//! The regexp_* functions, without a slot: the stdlib finds the pattern in its per-thread map in
+//! front of the process-wide cache, so it is compiled once per process, as in generated code.
+std::optional<Value> call_regex_function(const std::string& name, const std::vector<Value>& a) {
+  if (name == "regexp_matches") return Value::boolean(flow_regex_matches(nullptr, str(a[1]), str(a[0])) != 0);
+  if (name == "regexp_count") return Value::integer(flow_regex_count(nullptr, str(a[1]), str(a[0])));
+  if (name == "regexp_extract") {
+    flow_str found = flow_regex_extract(nullptr, str(a[1]), str(a[0]), a[2].int_value);
+    return found.len < 0 ? Value::null() : Value::string(std::string(stdlib::to_view(found)));
+  }
+  if (name == "regexp_replace")
+    return Value::string(with_arena(
+        [&](flow_arena* arena) { return flow_regex_replace(arena, nullptr, str(a[1]), str(a[0]), str(a[2])); }));
+  return std::nullopt;
+}
+
 std::optional<Value> call_time_function(const std::string& name, const std::vector<Value>& a) {
   if (name == "hour") return Value::integer(flow_time_hour(a[0].int_value));
   if (name == "minute") return Value::integer(flow_time_minute(a[0].int_value));
@@ -114,7 +129,7 @@ Value call_builtin(const std::string& name, const std::vector<Value>& arguments,
   std::vector<Value> widened = arguments;
   if (name == "least" || name == "greatest")
     for (auto& argument : widened) argument = conform(std::move(argument), result);
-  for (auto call : {call_string_function, call_time_function, call_math_function})
+  for (auto call : {call_string_function, call_regex_function, call_time_function, call_math_function})
     if (std::optional<Value> value = call(name, widened)) return *value;
   throw std::logic_error("eval: unknown built-in function `" + name + "`");
 }

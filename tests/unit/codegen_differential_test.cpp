@@ -4,6 +4,7 @@
 // Fixed seeds: a failure reproduces, and its message prints the expression and the record.
 #include <doctest/doctest.h>
 
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -39,6 +40,7 @@ TEST_CASE("codegen: random expressions give the same results compiled and evalua
   constexpr int kRecordsPerRound = 100;
   const std::vector<std::string> types = {"int", "float", "bool", "string", "timestamp", "duration"};
   int64_t compared = 0;
+  std::map<std::string, int> regex_calls;  // the generator must keep covering the regexp_* functions
   for (int round = 0; round < kRounds; ++round) {
     ExpressionGenerator generator(1000 + round);
     std::mt19937_64 records_random(2000 + round);
@@ -48,6 +50,8 @@ TEST_CASE("codegen: random expressions give the same results compiled and evalua
     for (int i = 0; i < kExpressionsPerRound; ++i) {
       expressions.push_back(generator.of(types[i % types.size()], 4));
       query += (i ? ",\n        " : "") + expressions.back() + " as e" + std::to_string(i);
+      for (const char* name : {"regexp_matches(", "regexp_extract(", "regexp_replace(", "regexp_count("})
+        if (expressions.back().find(name) != std::string::npos) ++regex_calls[name];
     }
     query += "\n    | into out\n}\n";
     compiler::testing::CompiledPlan c = compiler::testing::compiled_plan(query);
@@ -124,4 +128,8 @@ TEST_CASE("codegen: random expressions give the same results compiled and evalua
   }
   MESSAGE("compared " << compared << " expression results");
   CHECK(compared >= 10'000);
+  for (const char* name : {"regexp_matches(", "regexp_extract(", "regexp_replace(", "regexp_count("}) {
+    INFO(name);
+    CHECK(regex_calls[name] >= 10);
+  }
 }

@@ -256,7 +256,7 @@ TEST_CASE("codegen: every example's generated code equals the evaluator on rando
   Counts counts;
   uint64_t seed = 1;
   for (const char* name : {"clicks", "clean_and_route", "page_views", "sessions", "cart_abandonment", "fraud_alert",
-                           "rate_limited_ingest"}) {
+                           "rate_limited_ingest", "access_logs"}) {
     INFO("example " << std::string(name));
     std::string text = flow::testing::example_text(name);
     auto [plan, program] = testing::compiled_plan(text);

@@ -50,9 +50,20 @@ class ExpressionGenerator {
     return one_of<std::string>({"d", "30s", "250ms"});
   }
 
+  //! A pattern literal for regexp_matches and regexp_count (as flow source: backslashes doubled).
+  std::string pattern() {
+    return one_of<std::string>({R"~("[a-z]+")~", R"~("^.")~", R"~("b|,")~", R"~("x*")~", R"~("(?i)h(é|e)llo")~",
+                                R"~("[^\\x00-\\x7f]")~", R"~("$")~", R"~("\\bc\\b")~", R"~("")~"});
+  }
+
+  struct GroupPattern {
+    std::string pattern, replacement, group;
+  };
+
   std::string int_expr(int d) {
-    switch (pick(9)) {
+    switch (pick(10)) {
       case 0: return "(" + of("int", d) + " " + one_of<std::string>({"+", "-", "*", "/", "%"}) + " " + of("int", d) + ")";
+      case 8: return "regexp_count(" + of("string", d) + ", " + pattern() + ")";
       case 1: return "(-" + of("int", d) + ")";
       case 2: return "len(" + of("string", d) + ")";
       case 3: return one_of<std::string>({"abs", "floor", "ceil"}) + "(" + of("int", d) + ")";
@@ -77,8 +88,9 @@ class ExpressionGenerator {
 
   std::string bool_expr(int d) {
     std::string cmp = one_of<std::string>({"==", "!=", "<", "<=", ">", ">="});
-    switch (pick(8)) {
+    switch (pick(9)) {
       case 0: return "(" + of("int", d) + " " + cmp + " " + of("int", d) + ")";
+      case 7: return "regexp_matches(" + of("string", d) + ", " + pattern() + ")";
       case 1: return "(" + of("float", d) + " " + cmp + " " + of("int", d) + ")";
       case 2: return "(" + of("string", d) + " " + cmp + " " + of("string", d) + ")";
       case 3: return "(" + of("bool", d) + " " + one_of<std::string>({"and", "or"}) + " " + of("bool", d) + ")";
@@ -92,8 +104,22 @@ class ExpressionGenerator {
   }
 
   std::string string_expr(int d) {
-    switch (pick(7)) {
+    switch (pick(9)) {
       case 0: return one_of<std::string>({"lower", "upper"}) + "(" + of("string", d) + ")";
+      case 6: {
+        // A pattern with groups and a replacement or group that fits it.
+        const GroupPattern chosen = one_of<GroupPattern>({
+            {R"~("([a-z]+)")~", R"~("<\\1>")~", "1"},
+            {R"~("(\\w)(\\w*)")~", R"~("\\2\\1")~", "2"},
+            {R"~("(?i)h(é|e)(l+)o")~", R"~("[\\0|\\2]")~", "1"},
+            {R"~("(b)?,")~", R"~("\\1;\\\\")~", "1"},
+            {R"~("(x*)")~", R"~("-")~", "0"},
+            {R"~("([^\\x00-\\x7f])")~", R"~("\\1\\1")~", "1"},
+        });
+        if (pick(2)) return "regexp_replace(" + of("string", d) + ", " + chosen.pattern + ", " + chosen.replacement + ")";
+        std::string extract = "regexp_extract(" + of("string", d) + ", " + chosen.pattern + ", " + chosen.group + ")";
+        return pick(2) ? extract : "coalesce(" + extract + ", \"?\")";  // null when nothing matches
+      }
       case 1: return "substr(" + of("string", d) + ", " + of("int", d) + ")";
       case 2: return "substr(" + of("string", d) + ", " + of("int", d) + ", " + of("int", d) + ")";
       case 3: return "concat(" + of("string", d) + ", " + of("string", d) + (pick(2) ? ", " + of("string", d) : "") + ")";
