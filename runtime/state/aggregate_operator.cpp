@@ -102,6 +102,7 @@ void AggregateOperator::on_grouped(const flow_value* values, int64_t event_time_
 
 void AggregateOperator::add(const std::string& group, const std::vector<Value>& arguments,
                             std::vector<StateOutput>& out, int64_t event_time_ms) {
+  last_drop_.late = false;
   switch (aggregate_.window.kind) {
     case WindowKind::None: add_unwindowed(group, arguments, out, event_time_ms); return;
     case WindowKind::Tumbling:
@@ -132,8 +133,12 @@ void AggregateOperator::add_unwindowed(const std::string& group, const std::vect
 void AggregateOperator::add_to_windows(const std::string& group, const std::vector<Value>& arguments,
                                        std::vector<StateOutput>& out, int64_t event_time_ms) {
   bool added = false;
+  Window latest{INT64_MIN, INT64_MIN};  // a late record's latest window, for the reason it is dropped
   for (const Window& window : eval::windows_of(aggregate_.window, event_time_ms)) {
-    if (closed(window)) continue;
+    if (closed(window)) {
+      if (window.start > latest.start) latest = window;
+      continue;
+    }
     added = true;
     std::string id = window_id(group, window.start);
     std::string key = keyspace_.state(id);
@@ -156,7 +161,10 @@ void AggregateOperator::add_to_windows(const std::string& group, const std::vect
     if (aggregate_.emit == compiler::plan::EmitMode::Changes)
       out.push_back(row(group, &window, accumulators, event_time_ms));
   }
-  if (!added) late_.fetch_add(1, std::memory_order_relaxed);
+  if (!added) {
+    late_.fetch_add(1, std::memory_order_relaxed);
+    last_drop_ = {true, latest.start, latest.end, watermark_.get()};
+  }
 }
 
 std::optional<AggregateOperator::Sessions> AggregateOperator::load_sessions(const std::string& group) {
@@ -204,6 +212,7 @@ void AggregateOperator::add_to_session(const std::string& group, const std::vect
   auto first = std::find_if(sessions.open.begin(), sessions.open.end(), joins);
   if (first == sessions.open.end() && end <= watermark_.get()) {
     late_.fetch_add(1, std::memory_order_relaxed);
+    last_drop_ = {true, event_time_ms, saturate(end), watermark_.get()};
     return;
   }
   Session merged{{event_time_ms, saturate(end)}, folds_.start()};

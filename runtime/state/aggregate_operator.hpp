@@ -9,8 +9,9 @@
 // and each open window has an expiry entry at its end. When the watermark reaches a window's end
 // the window closes: `emit final` emits its row, and its state is dropped (with `emit changes`
 // too: its last row went out with its last record). A record whose windows have all closed is
-// late: it is dropped and counted (late_records). Without a window a group's state is kept for
-// ever, as the checker warns.
+// late: it is dropped and counted (late_records), and last_drop() says which window had closed,
+// so that the task can write a first stage's late record to its source's `late` topic. Without a
+// window a group's state is kept for ever, as the checker warns.
 #pragma once
 
 #include <atomic>
@@ -23,6 +24,15 @@
 #include "runtime/state/stateful_operator.hpp"
 
 namespace flow::runtime {
+
+//! Whether the last record handed to an aggregate was dropped as late, and why: the latest window
+//! it belongs to had closed when the stage's watermark was `watermark`. Plain values: asked per record.
+struct LateDrop {
+  bool late = false;
+  int64_t window_start = 0;
+  int64_t window_end = 0;
+  int64_t watermark = 0;
+};
 
 class AggregateOperator final : public StatefulOperator {
  public:
@@ -40,6 +50,8 @@ class AggregateOperator final : public StatefulOperator {
   void advance_processing_time(int64_t, std::vector<StateOutput>&, StateTallies&) override {}
   size_t live_keys() const override { return static_cast<size_t>(live_.get()); }
   int64_t late_records() const override { return late_.load(std::memory_order_relaxed); }
+  //! The decision on the last record handed over (on_record or on_grouped).
+  const LateDrop& last_drop() const { return last_drop_; }
   int64_t watermark() const override { return watermark_.get(); }
 
  private:
@@ -85,6 +97,7 @@ class AggregateOperator final : public StatefulOperator {
   StoredNumber watermark_;
   //! Read by the progress reporter while the task's worker adds to it.
   std::atomic<int64_t> late_{0};
+  LateDrop last_drop_;
 };
 
 }  // namespace flow::runtime
