@@ -218,7 +218,8 @@ std::vector<TopicRecord> read_topic(const std::string& brokers, const KafkaPrope
     if (!m->err) {
       TopicRecord record{m->partition, m->offset,
                          m->key ? std::string(static_cast<const char*>(m->key), m->key_len) : "",
-                         std::string(static_cast<const char*>(m->payload), m->len), {}};
+                         std::string(static_cast<const char*>(m->payload), m->len), {},
+                         rd_kafka_message_timestamp(m, nullptr)};
       rd_kafka_headers_t* hdrs = nullptr;
       if (!rd_kafka_message_headers(m, &hdrs)) {
         const char* name;

@@ -83,6 +83,7 @@ struct TopicRecord {
   std::string key;
   std::string value;
   std::vector<KafkaHeader> headers;
+  int64_t timestamp_ms = 0;  //!< the record's Kafka timestamp
 };
 
 //! Every record of `topic` from the beginning to its current end, partition by partition.
