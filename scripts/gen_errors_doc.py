@@ -466,7 +466,8 @@ Swapped arguments are the usual cause: it is `hopping(size, slide)`.""",
 E[232] = dict(
   trigger="""A source option has a value of the wrong kind: `partitions` and `max_records_per_trigger` take
 an integer, `event_time` the name of a `timestamp` field, `watermark` a duration such as `30s`,
-`dead_letter` a topic name in quotes.""",
+`dead_letter` a topic name in quotes, `late` a topic name in quotes other than the source's own
+topic.""",
   snippet='source clicks from kafka "clicks" as json {\n    user: string,\n    ts: timestamp,\n} with (\n    partitions = 4,\n    event_time = ts,\n    watermark = 30,\n);\n',
   fix="""Write the value the option takes — here a duration with its unit, `30s`.""",
   fixed='source clicks from kafka "clicks" as json {\n    user: string,\n    ts: timestamp,\n} with (\n    partitions = 4,\n    event_time = ts,\n    watermark = 30s,\n);\n')

@@ -215,9 +215,9 @@ class BatchLowering {
       key_pointer = key_slot_;
     }
     b_.CreateCall(cx_.callback("flow_rt_to_state", b_.getVoidTy(),
-                               {cx_.ptr(), cx_.i32(), cx_.ptr(), cx_.ptr(), cx_.i64(), cx_.i64()}),
+                               {cx_.ptr(), cx_.i32(), cx_.ptr(), cx_.ptr(), cx_.i64(), cx_.i64(), cx_.ptr()}),
                   {task_, b_.getInt32(query_index), key_pointer, out_,
-                   cx_.i64_const(static_cast<int64_t>(fields.size())), event_time_});
+                   cx_.i64_const(static_cast<int64_t>(fields.size())), event_time_, record_});
   }
 
   //! The group's values and the aggregates' arguments, computed here rather than by the
@@ -238,8 +238,9 @@ class BatchLowering {
       if (call.by) cx_.store_value(slot(out_, slot_index++), expressions_.lower(*call.by, env), call.by->type);
     }
     b_.CreateCall(cx_.callback("flow_rt_to_aggregate", b_.getVoidTy(),
-                               {cx_.ptr(), cx_.i32(), cx_.ptr(), cx_.i64(), cx_.i64()}),
-                  {task_, b_.getInt32(query_index), out_, cx_.i64_const(static_cast<int64_t>(slot_index)), event_time_});
+                               {cx_.ptr(), cx_.i32(), cx_.ptr(), cx_.i64(), cx_.i64(), cx_.ptr()}),
+                  {task_, b_.getInt32(query_index), out_, cx_.i64_const(static_cast<int64_t>(slot_index)), event_time_,
+                   record_});
   }
 
   //! The Kafka message key: a string key as its bytes, other keys as their text; none if unkeyed.

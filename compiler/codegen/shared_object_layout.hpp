@@ -5,7 +5,7 @@
 
 namespace flow::compiler::codegen {
 
-inline constexpr const char* kSharedObjectAbi = "flow-aot-3";
+inline constexpr const char* kSharedObjectAbi = "flow-aot-4";
 inline constexpr const char* kSharedObjectAbiSymbol = "flow_aot_abi";        //!< const char*
 //! const char*: the plan image (compiler/plan/plan_image.hpp), what flowrun runs; its length in
 //! `flow_aot_plan_image_size` (int64_t): the bytes hold NULs.

@@ -32,6 +32,7 @@ void summary(const plan::Plan& plan, const physical::PhysicalPlan& physical, std
     if (source.event_time) out += fmt::format(", event time `{}`", *source.event_time);
     if (source.watermark_ms) out += fmt::format(", watermark {}", plan::duration_to_source(*source.watermark_ms));
     if (source.dead_letter) out += fmt::format(", dead letters to \"{}\"", *source.dead_letter);
+    if (source.late) out += fmt::format(", late records to \"{}\"", *source.late);
     out += "\n";
   }
   out += fmt::format("  tasks: {} (one per source partition, sources of a union together; each source is read "

@@ -102,6 +102,8 @@ std::string plan_to_json(const Plan& plan, const std::function<void(JsonWriter&)
     else json.key("max_event_time_ahead_ms").null();
     if (source.dead_letter) json.key("dead_letter").value(*source.dead_letter);
     else json.key("dead_letter").null();
+    if (source.late) json.key("late").value(*source.late);
+    else json.key("late").null();
     json.key("schema");
     write_schema(json, source.schema);
     json.end_object();

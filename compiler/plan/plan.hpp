@@ -26,6 +26,9 @@ struct SourcePlan {
   //! one bad clock cannot move the watermark past every later record (default below).
   std::optional<int64_t> max_event_time_ahead_ms;
   std::optional<std::string> dead_letter;  //!< topic
+  //! Topic for the records of this source a query drops as late (the windows they belong to had
+  //! closed): each is written there whole, with the reason in headers.
+  std::optional<std::string> late;
 
   int64_t event_time_ahead_bound_ms() const { return max_event_time_ahead_ms.value_or(kDefaultMaxEventTimeAheadMs); }
   //! One hour: a producer's clock may be off by minutes, not by days (recent Kafka brokers also

@@ -427,6 +427,7 @@ void io(A& a, SourcePlan& source) {
   io(a, source.watermark_ms);
   io(a, source.max_event_time_ahead_ms);
   io(a, source.dead_letter);
+  io(a, source.late);
   io(a, source.span);
 }
 
@@ -482,7 +483,7 @@ static_assert(sizeof(LogicalSource) == 112, "LogicalSource changed: update its i
 static_assert(sizeof(LogicalFilter) == 240, "LogicalFilter changed: update its io and kPlanImageVersion");
 static_assert(sizeof(LogicalKeyBy) == 240, "LogicalKeyBy changed: update its io and kPlanImageVersion");
 static_assert(sizeof(LogicalProject) == 72, "LogicalProject changed: update its io and kPlanImageVersion");
-static_assert(sizeof(SourcePlan) == 280, "SourcePlan changed: update its io and kPlanImageVersion");
+static_assert(sizeof(SourcePlan) == 320, "SourcePlan changed: update its io and kPlanImageVersion");
 static_assert(sizeof(SinkPlan) == 104, "SinkPlan changed: update its io and kPlanImageVersion");
 static_assert(sizeof(MetricPlan) == 40, "MetricPlan changed: update its io and kPlanImageVersion");
 static_assert(sizeof(QueryPlan) == 88, "QueryPlan changed: update its io and kPlanImageVersion");

@@ -228,6 +228,22 @@ class ProgramPlanner {
           continue;
         }
         source.dead_letter = value.text;
+      } else if (name == "late") {
+        if (value.kind != ast::ExprKind::String || value.text.empty()) {
+          const char* wanted =
+              value.kind == ast::ExprKind::String ? "a topic name, not an empty one" : "a topic name in quotes";
+          bad_option(option, wanted, fmt::format("write the topic in quotes: `late = \"{}.late\"`", source.topic));
+          continue;
+        }
+        if (value.text == source.topic) {
+          bad_option(option, "a topic other than the source's own",
+                     fmt::format("a late record written back to `{}` would be read again, late again; write another "
+                                 "topic: `late = \"{}.late\"`",
+                                 source.topic, source.topic),
+                     "the source's own topic");
+          continue;
+        }
+        source.late = value.text;
       }
     }
     if (!has_partitions)
@@ -259,9 +275,10 @@ class ProgramPlanner {
     return ms;
   }
 
-  void bad_option(const ast::SourceOption& option, const char* wanted, std::string help) {
+  void bad_option(const ast::SourceOption& option, const char* wanted, std::string help,
+                  const char* label = "wrong kind of value") {
     sink_.error(ErrorCode::BadOptionValue, option.value.span,
-                fmt::format("option `{}` takes {}", option.name.name, wanted), "wrong kind of value")
+                fmt::format("option `{}` takes {}", option.name.name, wanted), label)
         .with_help(std::move(help));
   }
 

@@ -45,7 +45,7 @@ class SyntaxChecker {
                    "unknown option")
             .with_help(did_you_mean(option.name.name, known,
                                     "the options are partitions, max_records_per_trigger, max_record_bytes, "
-                                    "event_time, watermark and dead_letter"));
+                                    "event_time, watermark, max_event_time_ahead, dead_letter and late"));
       } else if (auto [first, inserted] = seen.emplace(option.name.name, option.name.span); !inserted) {
         sink_.error(ErrorCode::UnknownOption, option.name.span,
                     fmt::format("option `{}` is given twice for source `{}`", option.name.name, source.name.name),
@@ -197,7 +197,7 @@ class SyntaxChecker {
 const std::vector<std::string>& known_source_options() {
   static const std::vector<std::string> options = {"partitions", "max_records_per_trigger", "max_record_bytes",
                                                    "event_time", "watermark",  "max_event_time_ahead",
-                                                   "dead_letter"};
+                                                   "dead_letter", "late"};
   return options;
 }
 

@@ -81,14 +81,16 @@ void flow_rt_dead_letter(flow_task* task, const flow_record* record, int32_t rea
 void flow_rt_tally(flow_task* task, int32_t metric, int64_t count);
 /* Hands a record that passed a query's stateless operators to the keyed state that follows them
  * (a `process`; an `aggregate` after a union): the current key, the record's fields (indexed like
- * the schema that reaches the stateful operator) and its event time. */
+ * the schema that reaches the stateful operator), its event time and the source record it came
+ * from (written to the source's `late` topic if the aggregate drops it as late). */
 void flow_rt_to_state(flow_task* task, int32_t query, const flow_value* key, const flow_value* fields,
-                      int64_t field_count, int64_t event_time_ms);
+                      int64_t field_count, int64_t event_time_ms, const flow_record* record);
 /* Hands a record that passed a query's stateless operators to the `aggregate` that follows them,
  * already evaluated: `values` holds the `group by` values (each of the aggregate's output type
- * for it), then one argument per aggregate call (null for `count()`), of the argument's type. */
+ * for it), then one argument per aggregate call (null for `count()`), of the argument's type;
+ * `record` is the source record, as for flow_rt_to_state. */
 void flow_rt_to_aggregate(flow_task* task, int32_t query, const flow_value* values, int64_t count,
-                          int64_t event_time_ms);
+                          int64_t event_time_ms, const flow_record* record);
 flow_arena* flow_rt_arena(flow_task* task);
 /* The latest event time the batch being run accepts: its source's `max_event_time_ahead` past the
  * wall clock. Called once per batch, by the batches of sources that feed keyed state (where event

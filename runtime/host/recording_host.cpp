@@ -36,7 +36,7 @@ extern "C" void recording_tally(flow_task* task, int32_t metric, int64_t count) 
 }
 
 extern "C" void recording_to_state(flow_task* task, int32_t query, const flow_value* key, const flow_value* fields,
-                                   int64_t field_count, int64_t event_time_ms) {
+                                   int64_t field_count, int64_t event_time_ms, const flow_record*) {
   RecordingHost::HandedToState handed{query, std::nullopt, {}, event_time_ms};
   // The host does not know the schema here; a value whose `len` is set is a string (other kinds
   // keep len 0), which is what the ABI's representation makes observable.
@@ -46,7 +46,7 @@ extern "C" void recording_to_state(flow_task* task, int32_t query, const flow_va
 }
 
 extern "C" void recording_to_aggregate(flow_task* task, int32_t query, const flow_value* values, int64_t count,
-                                       int64_t event_time_ms) {
+                                       int64_t event_time_ms, const flow_record*) {
   RecordingHost::HandedToState handed{query, std::nullopt, {}, event_time_ms};
   for (int64_t i = 0; i < count; ++i) handed.fields.push_back(own(values[i], values[i].len > 0));
   host_of(task).handed_to_aggregate.push_back(std::move(handed));

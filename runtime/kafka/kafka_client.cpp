@@ -108,7 +108,7 @@ Producer::~Producer() {
 
 bool Producer::produce(const std::string& topic, int32_t partition, const char* key, size_t key_len,
                        const char* value, size_t value_len, const std::vector<KafkaHeader>& headers,
-                       std::atomic<int64_t>* in_flight) {
+                       std::atomic<int64_t>* in_flight, int64_t timestamp_ms) {
   rd_kafka_headers_t* hdrs = nullptr;
   if (!headers.empty()) {
     hdrs = rd_kafka_headers_new(headers.size());
@@ -123,7 +123,7 @@ bool Producer::produce(const std::string& topic, int32_t partition, const char* 
         rk_, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition < 0 ? RD_KAFKA_PARTITION_UA : partition),
         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(const_cast<char*>(key), key ? key_len : 0),
         RD_KAFKA_V_VALUE(const_cast<char*>(value), value_len), RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(in_flight),
-        RD_KAFKA_V_END);
+        RD_KAFKA_V_TIMESTAMP(timestamp_ms), RD_KAFKA_V_END);
     if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       auto now = std::chrono::steady_clock::now();
       if (!full_since) full_since = now;
@@ -218,7 +218,8 @@ std::vector<TopicRecord> read_topic(const std::string& brokers, const KafkaPrope
     if (!m->err) {
       TopicRecord record{m->partition, m->offset,
                          m->key ? std::string(static_cast<const char*>(m->key), m->key_len) : "",
-                         std::string(static_cast<const char*>(m->payload), m->len), {}};
+                         std::string(static_cast<const char*>(m->payload), m->len), {},
+                         rd_kafka_message_timestamp(m, nullptr)};
       rd_kafka_headers_t* hdrs = nullptr;
       if (!rd_kafka_message_headers(m, &hdrs)) {
         const char* name;

@@ -42,10 +42,11 @@ class Producer {
   //! A full queue is back-pressure: it waits for Kafka to take records, but at most
   //! kQueueFullTimeoutMs, and not at all once a delivery has failed or a produce() gave up: with
   //! Kafka gone the queue would drain only when records expire (message.timeout.ms, 5 minutes).
-  //! False on failure; failure() says why.
+  //! `timestamp_ms`: the record's timestamp (0: the time it is produced). False on failure;
+  //! failure() says why.
   bool produce(const std::string& topic, int32_t partition, const char* key, size_t key_len, const char* value,
                size_t value_len, const std::vector<KafkaHeader>& headers = {},
-               std::atomic<int64_t>* in_flight = nullptr);
+               std::atomic<int64_t>* in_flight = nullptr, int64_t timestamp_ms = 0);
   //! Serves the delivery reports that have arrived, without waiting.
   void serve();
   //! Waits until every queued record is acknowledged; false on timeout or a failed delivery.
@@ -82,6 +83,7 @@ struct TopicRecord {
   std::string key;
   std::string value;
   std::vector<KafkaHeader> headers;
+  int64_t timestamp_ms = 0;  //!< the record's Kafka timestamp
 };
 
 //! Every record of `topic` from the beginning to its current end, partition by partition.

@@ -94,6 +94,8 @@ bool Job::open(const abi::Program& program, Producer& producer, std::string& err
     if (sink.kind == "kafka") topic_partition_count(producer.handle(), sink.topic, error);
   for (const auto& source : p.sources)
     if (source.dead_letter) topic_partition_count(producer.handle(), *source.dead_letter, error);
+  for (const auto& source : p.sources)
+    if (source.late) topic_partition_count(producer.handle(), *source.late, error);
   error.clear();
 
   shared_.plan = &p;
@@ -115,20 +117,23 @@ bool Job::open(const abi::Program& program, Producer& producer, std::string& err
   for (size_t m = 0; m < p.metrics.size(); ++m) shared_.metrics.push_back(std::make_unique<std::atomic<int64_t>>(0));
   for (size_t s = 0; s < p.sources.size(); ++s) shared_.source_in.push_back(std::make_unique<std::atomic<int64_t>>(0));
   for (size_t q = 0; q < p.queries.size(); ++q) shared_.query_out.push_back(std::make_unique<std::atomic<int64_t>>(0));
+  for (size_t q = 0; q < p.queries.size(); ++q)
+    shared_.query_late_kept.push_back(std::make_unique<std::atomic<int64_t>>(0));
   // The largest dead letter each source may write: the client's limit, and the dead-letter
   // topic's own when the cluster says it (a copy that does not fit is truncated, not refused).
   const int64_t client_limit = client_max_message_bytes(producer.handle());
   std::map<std::string, int64_t> topic_limits;  // sources sharing a dead-letter topic ask once
+  auto limit_of = [&](const std::optional<std::string>& name) {
+    if (!name || !config_.cluster_describes_configs) return client_limit;
+    auto [known, added] = topic_limits.try_emplace(*name, client_limit);
+    if (added)
+      if (std::optional<int64_t> topic = topic_max_message_bytes(producer.handle(), *name, 5'000))
+        known->second = std::min(client_limit, *topic);
+    return known->second;
+  };
   for (const auto& source : p.sources) {
-    int64_t limit = client_limit;
-    if (source.dead_letter && config_.cluster_describes_configs) {
-      auto [known, added] = topic_limits.try_emplace(*source.dead_letter, client_limit);
-      if (added)
-        if (std::optional<int64_t> topic = topic_max_message_bytes(producer.handle(), *source.dead_letter, 5'000))
-          known->second = std::min(client_limit, *topic);
-      limit = known->second;
-    }
-    shared_.dead_letter_max_bytes.push_back(limit);
+    shared_.dead_letter_max_bytes.push_back(limit_of(source.dead_letter));
+    shared_.late_max_bytes.push_back(limit_of(source.late));  // late records are cut to fit the same way
   }
   std::vector<int64_t> partitions, lateness;
   for (const auto& source : p.sources) {
@@ -337,6 +342,12 @@ namespace {
 
 }  // namespace
 
+bool Job::has_late_topic(size_t query) const {
+  for (size_t source : physical_.queries[query].sources)
+    if (plan_.sources[source].late) return true;
+  return false;
+}
+
 int64_t Job::late_records(size_t query) const {
   int64_t late = 0;
   for (const auto& task : tasks_) late += task->late_records(query);
@@ -406,16 +417,21 @@ void Job::report_progress(double seconds) {
       }
     double rate = static_cast<double>(query_in_since) / seconds;
     int64_t late = late_records(q);
+    // Shown only for a query that reads a source with a `late` topic: how many of its late records went there.
+    std::string kept;
+    if (has_late_topic(q))
+      kept = config_.progress_json ? fmt::format(",\"late_to_topic\":{}", late_kept(q))
+                                   : fmt::format(" ({} to the late topic)", late_kept(q));
     if (config_.progress_json)
       fmt::print(stderr,
                  "{{\"query\":\"{}\",\"records_in\":{},\"records_per_second\":{:.0f},\"records_out\":{},"
-                 "\"late\":{},\"watermark\":\"{}\",\"lag\":{},\"state_keys\":{},\"trigger_ms\":{:.2f}}}\n",
-                 query.name, query_in, rate, out, late, format_rfc3339(watermark), query_lag, keys, trigger_ms);
+                 "\"late\":{}{},\"watermark\":\"{}\",\"lag\":{},\"state_keys\":{},\"trigger_ms\":{:.2f}}}\n",
+                 query.name, query_in, rate, out, late, kept, format_rfc3339(watermark), query_lag, keys, trigger_ms);
     else
       fmt::print(stderr,
-                 "flowrun: progress: query {}: {} in ({:.0f}/s), {} out, {} late, watermark {}, lag {}, {} state "
+                 "flowrun: progress: query {}: {} in ({:.0f}/s), {} out, {} late{}, watermark {}, lag {}, {} state "
                  "keys, trigger {:.2f} ms\n",
-                 query.name, query_in, rate, out, late, format_rfc3339(watermark), query_lag, keys, trigger_ms);
+                 query.name, query_in, rate, out, late, kept, format_rfc3339(watermark), query_lag, keys, trigger_ms);
   }
   last_source_in_ = in;
   last_triggers_ = triggers;

@@ -91,6 +91,10 @@ class Job {
   int64_t metric(size_t index) const { return shared_.metrics[index]->load(); }
   //! Records query `query` dropped as late: the windows they belong to had closed (every stage).
   int64_t late_records(size_t query) const;
+  //! Of those, the ones written to their source's `late` topic (first-stage late records).
+  int64_t late_kept(size_t query) const { return shared_.query_late_kept[query]->load(); }
+  //! Whether a source query `query` reads declares a `late` topic.
+  bool has_late_topic(size_t query) const;
   //! The lines a `sink … to stdout` query wrote, with JobConfig::capture_stdout (after stop_workers).
   std::vector<std::string> captured_stdout(int32_t query) const {
     auto it = shared_.captured_stdout.find(query);

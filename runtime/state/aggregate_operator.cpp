@@ -112,6 +112,7 @@ void AggregateOperator::on_grouped(const flow_value* values, int64_t event_time_
 
 void AggregateOperator::add(const std::string& group, const std::vector<Value>& arguments,
                             std::vector<StateOutput>& out, int64_t event_time_ms) {
+  last_drop_.late = false;
   // A processing-time window is the clock's: the record belongs to the windows of its arrival.
   if (aggregate_.window.processing_time) event_time_ms = clock_();
   switch (aggregate_.window.kind) {
@@ -129,6 +130,7 @@ void AggregateOperator::add_unwindowed(const std::string& group, const std::vect
   // Its group would already have been dropped: late, like a record of a closed window.
   if (event_time && watermark_.get() != INT64_MIN && saturate(Wide(event_time_ms) + *timeout) <= watermark_.get()) {
     late_.fetch_add(1, std::memory_order_relaxed);
+    last_drop_ = {true, event_time_ms, saturate(Wide(event_time_ms) + *timeout), watermark_.get(), true};
     return;
   }
   std::string key = keyspace_.state(group);
@@ -174,8 +176,12 @@ void AggregateOperator::add_unwindowed(const std::string& group, const std::vect
 void AggregateOperator::add_to_windows(const std::string& group, const std::vector<Value>& arguments,
                                        std::vector<StateOutput>& out, int64_t event_time_ms) {
   bool added = false;
+  Window latest{INT64_MIN, INT64_MIN};  // a late record's latest window, for the reason it is dropped
   for (const Window& window : eval::windows_of(aggregate_.window, event_time_ms)) {
-    if (closed(window)) continue;
+    if (closed(window)) {
+      if (window.start > latest.start) latest = window;
+      continue;
+    }
     added = true;
     std::string id = window_id(group, window.start);
     std::string key = keyspace_.state(id);
@@ -198,7 +204,10 @@ void AggregateOperator::add_to_windows(const std::string& group, const std::vect
     if (aggregate_.emit == compiler::plan::EmitMode::Changes)
       out.push_back(row(group, &window, accumulators, event_time_ms));
   }
-  if (!added) late_.fetch_add(1, std::memory_order_relaxed);
+  if (!added) {
+    late_.fetch_add(1, std::memory_order_relaxed);
+    last_drop_ = {true, latest.start, latest.end, watermark_.get()};
+  }
 }
 
 std::optional<AggregateOperator::Sessions> AggregateOperator::load_sessions(const std::string& group) {
@@ -246,6 +255,7 @@ void AggregateOperator::add_to_session(const std::string& group, const std::vect
   auto first = std::find_if(sessions.open.begin(), sessions.open.end(), joins);
   if (first == sessions.open.end() && end <= watermark_.get()) {
     late_.fetch_add(1, std::memory_order_relaxed);
+    last_drop_ = {true, event_time_ms, saturate(end), watermark_.get()};
     return;
   }
   Session merged{{event_time_ms, saturate(end)}, folds_.start()};

@@ -9,7 +9,9 @@
 // and each open window has an expiry entry at its end. When the watermark reaches a window's end
 // the window closes: `emit final` emits its row, and its state is dropped (with `emit changes`
 // too: its last row went out with its last record). A record whose windows have all closed is
-// late: it is dropped and counted (late_records). Without a window a group's state is kept for
+// late: it is dropped and counted (late_records), and last_drop() says which window had closed,
+// so that the task can write a first stage's late record to its source's `late` topic. Without a
+// window a group's state is kept for
 // ever, as the checker warns — unless the aggregate has a `timeout`: then its entry is
 //   no window, timeout  `s` + group                 its deadline and where its expiry entry is
 //                                                  (zigzag each), the accumulators
@@ -36,6 +38,18 @@
 
 namespace flow::runtime {
 
+//! Whether the last record handed to an aggregate was dropped as late, and why: the latest window
+//! it belongs to had closed when the stage's watermark was `watermark`. Plain values: asked per record.
+struct LateDrop {
+  bool late = false;
+  int64_t window_start = 0;
+  int64_t window_end = 0;
+  int64_t watermark = 0;
+  //! An aggregate without a window but with a `timeout`: the record's group had timed out at
+  //! window_end (its event time plus the timeout).
+  bool group_timed_out = false;
+};
+
 class AggregateOperator final : public StatefulOperator {
  public:
   //! `keyspace`: the store name its state lives under (the query's name for its first stage).
@@ -52,6 +66,8 @@ class AggregateOperator final : public StatefulOperator {
   void advance_processing_time(int64_t now_ms, std::vector<StateOutput>& out, StateTallies& tallies) override;
   size_t live_keys() const override { return static_cast<size_t>(live_.get()); }
   int64_t late_records() const override { return late_.load(std::memory_order_relaxed); }
+  //! The decision on the last record handed over (on_record or on_grouped).
+  const LateDrop& last_drop() const { return last_drop_; }
   int64_t watermark() const override { return watermark_.get(); }
 
  private:
@@ -104,6 +120,7 @@ class AggregateOperator final : public StatefulOperator {
   ProcessingClock clock_;
   //! Read by the progress reporter while the task's worker adds to it.
   std::atomic<int64_t> late_{0};
+  LateDrop last_drop_;
 };
 
 }  // namespace flow::runtime

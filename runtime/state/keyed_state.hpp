@@ -64,6 +64,8 @@ class KeyedStateOperator {
   size_t live_keys() const;
   //! Records dropped since construction because every window they belong to had closed.
   int64_t late_records() const;
+  //! Whether the last record handed over was dropped as late, and why (never for a `process`).
+  LateDrop last_drop() const { return aggregate_ ? aggregate_->last_drop() : LateDrop{}; }
   //! The watermark last given (kept in the store); INT64_MIN before the first.
   int64_t watermark() const;
   //! Handlers of a `process` that run as native code (0 for an aggregate).

@@ -30,12 +30,13 @@ extern "C" void task_dead_letter(flow_task* task, const flow_record* record, int
 extern "C" void task_tally(flow_task* task, int32_t metric, int64_t count) { task_of(task).tally(metric, count); }
 // Keyed state can throw (a damaged store); no exception may cross generated code's frames.
 extern "C" void task_to_state(flow_task* task, int32_t query, const flow_value* key, const flow_value* fields,
-                              int64_t count, int64_t event_time) {
-  task_of(task).guarded("keyed state", [&] { task_of(task).to_state(query, key, fields, count, event_time); });
+                              int64_t count, int64_t event_time, const flow_record* record) {
+  task_of(task).guarded("keyed state",
+                        [&] { task_of(task).to_state(query, key, fields, count, event_time, record); });
 }
 extern "C" void task_to_aggregate(flow_task* task, int32_t query, const flow_value* values, int64_t,
-                                  int64_t event_time) {
-  task_of(task).guarded("keyed state", [&] { task_of(task).to_aggregate(query, values, event_time); });
+                                  int64_t event_time, const flow_record* record) {
+  task_of(task).guarded("keyed state", [&] { task_of(task).to_aggregate(query, values, event_time, record); });
 }
 extern "C" flow_arena* task_arena(flow_task* task) { return task_of(task).arena(); }
 extern "C" int64_t task_event_time_limit(flow_task* task) { return task_of(task).event_time_limit(); }
@@ -318,15 +319,33 @@ void PartitionTask::event_time_ahead(const flow_record* record, int64_t event_ti
 }
 
 void PartitionTask::to_state(int32_t query, const flow_value* key, const flow_value* fields, int64_t count,
-                             int64_t event_time) {
+                             int64_t event_time, const flow_record* record) {
   max_event_time_seen_ = std::max(max_event_time_seen_, event_time);
-  chain_.to_state(query, static_cast<size_t>(current_->query_input[static_cast<size_t>(query)]), key, fields, count,
-                  event_time);
+  LateDrop drop = chain_.to_state(query, static_cast<size_t>(current_->query_input[static_cast<size_t>(query)]), key,
+                                  fields, count, event_time);
+  if (drop.late) late(query, record, drop);
 }
 
-void PartitionTask::to_aggregate(int32_t query, const flow_value* values, int64_t event_time) {
+void PartitionTask::to_aggregate(int32_t query, const flow_value* values, int64_t event_time,
+                                 const flow_record* record) {
   max_event_time_seen_ = std::max(max_event_time_seen_, event_time);
-  chain_.to_aggregate(query, values, event_time);
+  LateDrop drop = chain_.to_aggregate(query, values, event_time);
+  if (drop.late) late(query, record, drop);
+}
+
+void PartitionTask::late(int32_t query, const flow_record* record, const LateDrop& drop) {
+  // Counted by the aggregate either way (late_records); kept only where the source names a topic.
+  if (!current_->source->late || !record) return;
+  const std::string& name = shared_.plan->queries[static_cast<size_t>(query)].name;
+  std::string reason =
+      drop.group_timed_out
+          ? fmt::format("late: its group of query `{}` had timed out at {} (its event time plus the timeout), closed "
+                        "at watermark {}",
+                        name, format_rfc3339(drop.window_end), format_rfc3339(drop.watermark))
+          : fmt::format("late: the window [{}, {}) of query `{}` closed at watermark {}",
+                        format_rfc3339(drop.window_start), format_rfc3339(drop.window_end), name,
+                        format_rfc3339(drop.watermark));
+  collector_.late(*current_, *record, query, reason);
 }
 
 }  // namespace flow::runtime

@@ -65,8 +65,11 @@ class PartitionTask {
   // Called from the callbacks.
   void emit(int32_t query, const char* key, int64_t key_len, const char* value, int64_t value_len);
   void dead_letter(const flow_record* record, int32_t reason, const char* detail, int64_t detail_len);
-  void to_state(int32_t query, const flow_value* key, const flow_value* fields, int64_t count, int64_t event_time);
-  void to_aggregate(int32_t query, const flow_value* values, int64_t event_time);
+  void to_state(int32_t query, const flow_value* key, const flow_value* fields, int64_t count, int64_t event_time,
+                const flow_record* record);
+  void to_aggregate(int32_t query, const flow_value* values, int64_t event_time, const flow_record* record);
+  //! Query `query`'s first stage dropped `record` as late: to its source's `late` topic, if any.
+  void late(int32_t query, const flow_record* record, const LateDrop& drop);
   //! Runs `work`; an exception stops the run (SharedRun::fail) with `doing` and its message.
   //! A template, not std::function: it wraps every hand-over to keyed state, which must not
   //! allocate.

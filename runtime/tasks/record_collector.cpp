@@ -52,34 +52,53 @@ void RecordCollector::dead_letter(const TaskInput& input, const flow_record& rec
                  source.name.c_str(), input.partition, static_cast<long long>(record.offset), why.c_str());
     return;
   }
-  std::vector<KafkaHeader> headers = {{"flow.error", why},
-                                      {"flow.source", source.name},
-                                      {"flow.partition", std::to_string(input.partition)},
-                                      {"flow.offset", std::to_string(record.offset)},
-                                      {"flow.truncated", "true"},
-                                      {"flow.original_bytes", std::to_string(record.value_len)}};
+  if (write_copy(input, record, *source.dead_letter, shared_.dead_letter_max_bytes.at(input.source_index),
+                 {{"flow.error", why},
+                  {"flow.source", source.name},
+                  {"flow.partition", std::to_string(input.partition)},
+                  {"flow.offset", std::to_string(record.offset)}},
+                 "dead-letter", 0))
+    shared_.dead_letters_truncated.fetch_add(1, std::memory_order_relaxed);
+}
+
+void RecordCollector::late(const TaskInput& input, const flow_record& record, int32_t query, std::string reason) {
+  const compiler::plan::SourcePlan& source = *input.source;
+  shared_.query_late_kept[static_cast<size_t>(query)]->fetch_add(1, std::memory_order_relaxed);
+  write_copy(input, record, *source.late, shared_.late_max_bytes.at(input.source_index),
+             {{"flow.error", std::move(reason)},
+              {"flow.source", source.name},
+              {"flow.partition", std::to_string(input.partition)},
+              {"flow.offset", std::to_string(record.offset)},
+              {"flow.query", shared_.plan->queries[static_cast<size_t>(query)].name}},
+             "late", record.timestamp_ms > 0 ? record.timestamp_ms : 0);  // the original timestamp
+}
+
+bool RecordCollector::write_copy(const TaskInput& input, const flow_record& record, const std::string& topic,
+                                 int64_t max_bytes, std::vector<KafkaHeader> headers, const char* what,
+                                 int64_t timestamp_ms) {
+  const compiler::plan::SourcePlan& source = *input.source;
+  headers.push_back({"flow.truncated", "true"});
+  headers.push_back({"flow.original_bytes", std::to_string(record.value_len)});
   int64_t header_bytes = 0;
   for (const auto& header : headers) header_bytes += static_cast<int64_t>(header.name.size() + header.value.size());
-  int64_t max_bytes = shared_.dead_letter_max_bytes.at(input.source_index);
   DeadLetterCopy copy = fit_dead_letter(record.value_len, record.key_len, header_bytes, max_bytes);
   if (copy.truncated) {
-    shared_.dead_letters_truncated.fetch_add(1, std::memory_order_relaxed);
     std::lock_guard lock(shared_.stdout_mutex);
     std::fprintf(stderr,
                  "flowrun: warning: source `%s` partition %d offset %lld: the record (%lld bytes) does not fit "
-                 "dead-letter topic `%s` (at most %lld bytes); it gets the first %lld bytes, with headers "
+                 "%s topic `%s` (at most %lld bytes); it gets the first %lld bytes, with headers "
                  "flow.truncated and flow.original_bytes\n",
                  source.name.c_str(), input.partition, static_cast<long long>(record.offset),
-                 static_cast<long long>(record.value_len), source.dead_letter->c_str(),
-                 static_cast<long long>(max_bytes), static_cast<long long>(copy.value_bytes));
+                 static_cast<long long>(record.value_len), what, topic.c_str(), static_cast<long long>(max_bytes),
+                 static_cast<long long>(copy.value_bytes));
   } else {
     headers.resize(headers.size() - 2);  // whole: no truncation headers
   }
-  if (!shared_.producer->produce(*source.dead_letter, input.partition, copy.keeps_key ? record.key : nullptr,
+  if (!shared_.producer->produce(topic, input.partition, copy.keeps_key ? record.key : nullptr,
                                  copy.keeps_key ? static_cast<size_t>(record.key_len) : 0, record.value,
-                                 static_cast<size_t>(copy.value_bytes), headers, &in_flight_))
-    shared_.fail(fmt::format("cannot produce to dead-letter topic `{}`: {}", *source.dead_letter,
-                             shared_.producer->failure()));
+                                 static_cast<size_t>(copy.value_bytes), headers, &in_flight_, timestamp_ms))
+    shared_.fail(fmt::format("cannot produce to {} topic `{}`: {}", what, topic, shared_.producer->failure()));
+  return copy.truncated;
 }
 
 }  // namespace flow::runtime

@@ -186,21 +186,23 @@ bool StageChain::run_after(StateOutput& output, const StageBinding& binding, boo
   return true;
 }
 
-void StageChain::to_state(int32_t query, size_t input, const flow_value* key, const flow_value* fields,
-                          int64_t count, int64_t event_time) {
-  if (stages_[query].empty()) return;
+LateDrop StageChain::to_state(int32_t query, size_t input, const flow_value* key, const flow_value* fields,
+                              int64_t count, int64_t event_time) {
+  if (stages_[query].empty()) return {};
   StageBinding& binding = stages_[query].front();
   std::unique_lock<std::mutex> lock;
   if (binding.shared) lock = std::unique_lock(binding.shared->lock);
   binding.op->on_abi_record(input, key, fields, count, event_time, pending_outputs_, pending_tallies_);
+  return binding.op->last_drop();
 }
 
-void StageChain::to_aggregate(int32_t query, const flow_value* values, int64_t event_time) {
-  if (stages_[query].empty()) return;
+LateDrop StageChain::to_aggregate(int32_t query, const flow_value* values, int64_t event_time) {
+  if (stages_[query].empty()) return {};
   StageBinding& binding = stages_[query].front();
   std::unique_lock<std::mutex> lock;
   if (binding.shared) lock = std::unique_lock(binding.shared->lock);
   binding.op->on_aggregate_input(values, event_time, pending_outputs_);
+  return binding.op->last_drop();
 }
 
 void StageChain::tag_stage(size_t from, size_t stage) {

@@ -96,10 +96,11 @@ class StageChain {
 
   //! A record generated code hands to query `query`'s first stage (flow_rt_to_state /
   //! flow_rt_to_aggregate); its outputs are pending until deliver(). `input`: the record's source
-  //! as an index into the query's sources.
-  void to_state(int32_t query, size_t input, const flow_value* key, const flow_value* fields, int64_t count,
-                int64_t event_time);
-  void to_aggregate(int32_t query, const flow_value* values, int64_t event_time);
+  //! as an index into the query's sources. Returns whether the first stage dropped the record as
+  //! late, and why (only a first stage's input rows are source records: see docs/runtime.md).
+  LateDrop to_state(int32_t query, size_t input, const flow_value* key, const flow_value* fields, int64_t count,
+                    int64_t event_time);
+  LateDrop to_aggregate(int32_t query, const flow_value* values, int64_t event_time);
 
   //! Query `query`'s event time is now `watermark` (ignored when INT64_MIN): stage by stage, each
   //! stage's outputs delivered before the next stage moves. At INT64_MAX (the end of input), a

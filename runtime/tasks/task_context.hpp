@@ -40,6 +40,9 @@ struct SharedRun {
   //! Dead letters written as a truncated copy: the whole record did not fit the topic.
   std::atomic<int64_t> dead_letters_truncated{0};
   std::vector<int64_t> dead_letter_max_bytes;  //!< per source: the largest record its dead-letter topic takes
+  std::vector<int64_t> late_max_bytes;         //!< per source: the largest record its `late` topic takes
+  //! Per query: the late records it dropped that were written to their source's `late` topic.
+  std::vector<std::unique_ptr<std::atomic<int64_t>>> query_late_kept;
   //! For progress: records read per source, records written per query, trigger time and count.
   std::vector<std::unique_ptr<std::atomic<int64_t>>> source_in, query_out;
   std::atomic<int64_t> trigger_ns{0}, trigger_count{0};

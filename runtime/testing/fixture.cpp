@@ -115,6 +115,10 @@ std::string expected_dead_letters_path(const std::string& directory, const std::
   return (std::filesystem::path(directory) / "expected" / (source + ".dead_letters.jsonl")).string();
 }
 
+std::string expected_late_path(const std::string& directory, const std::string& source) {
+  return (std::filesystem::path(directory) / "expected" / (source + ".late.jsonl")).string();
+}
+
 std::string dead_letter_json(const std::string& value, const std::string& error) {
   std::string out = "{\"value\":";
   compiler::plan::append_json_string(printable_utf8(value), out);

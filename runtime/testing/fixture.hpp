@@ -34,9 +34,11 @@ bool load_fixture(const compiler::plan::Plan& plan, const std::string& directory
 //! The milliseconds of a duration written as in the language (`500ms`, `30s`, `31m`, `2h`, `1d`).
 std::optional<int64_t> parse_duration_ms(const std::string& text);
 
-//! The expected file of a sink, and of a source's dead letters.
+//! The expected file of a sink, of a source's dead letters, and of its late records (its `late`
+//! topic; each as a dead letter is, the error being the `flow.error` header).
 std::string expected_sink_path(const std::string& directory, const std::string& sink);
 std::string expected_dead_letters_path(const std::string& directory, const std::string& source);
+std::string expected_late_path(const std::string& directory, const std::string& source);
 
 //! A dead letter as its expected file holds it: {"value": the record's text, "error": the
 //! reason}. Bytes that are not UTF-8 are written `\xNN` in the value.

@@ -4,7 +4,8 @@
 # in LevelDB, checkpoints, Kafka sinks and dead letters), and every sink topic must hold exactly
 # the records of expected/<sink>.jsonl (compared as sorted lines: order across keys is not
 # defined). Dead letters must carry their reason, and records in = processed + dead-lettered.
-# Optional: expected/*.dead_letters.jsonl (the dead letters; their count must match) and
+# Optional: expected/*.dead_letters.jsonl (the dead letters; their count must match),
+# expected/*.late.jsonl (the records written to `late` topics; their count must match) and
 # expected/metrics.txt (every metric's final value, `NAME = VALUE` per line).
 # Usage: run_example.sh FLOWRUN EXAMPLE_DIR [--threads N] [--brokers LIST]
 # (with --brokers, a real Kafka whose topics exist: tests/kafka/run_example.sh prepares them)
@@ -40,7 +41,7 @@ fi
 status=0
 for expected in "$dir"/expected/*.jsonl; do
   sink=$(basename "$expected" .jsonl)
-  [[ "$sink" == *.dead_letters ]] && continue
+  [[ "$sink" == *.dead_letters || "$sink" == *.late ]] && continue
   actual=$(awk -v header="== sink $sink " 'index($0, header) == 1 {on = 1; next} /^== / {on = 0} on' "$out" | sort)
   if ! diff -u <(sort "$expected") <(printf '%s\n' "$actual" | sed '/^$/d'); then
     echo "FAIL: sink \`$sink\` differs from $expected (- expected, + actual)"
@@ -57,6 +58,11 @@ if [ "$dead" != "$dlq_lines" ]; then echo "FAIL: $dead dead-lettered, but the de
 expected_dead=$({ cat /dev/null "$dir"/expected/*.dead_letters.jsonl 2>/dev/null || true; } | sed '/^$/d' | wc -l)
 if [ "$dead" != "$expected_dead" ]; then
   echo "FAIL: $dead dead-lettered, expected $expected_dead (expected/*.dead_letters.jsonl)"; status=1
+fi
+late_lines=$(awk '/^== late records/ {on = 1; next} /^== / {on = 0} on' "$out" | grep -c ' <- late: ' || true)
+expected_late=$({ cat /dev/null "$dir"/expected/*.late.jsonl 2>/dev/null || true; } | sed '/^$/d' | wc -l)
+if [ "$late_lines" != "$expected_late" ]; then
+  echo "FAIL: the late topics hold $late_lines records, expected $expected_late (expected/*.late.jsonl)"; status=1
 fi
 # expected/metrics.txt, when present: one `NAME = VALUE` line per metric, as flowrun reports them.
 if [ -f "$dir/expected/metrics.txt" ]; then

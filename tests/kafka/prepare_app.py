@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Gives an application's topics a unique prefix, so tests share one broker without seeing each
-other's data: copies APP.flow to OUT_DIR/APP.flow with every `kafka "T"` and `dead_letter = "T"`
+other's data: copies APP.flow to OUT_DIR/APP.flow with every `kafka "T"`, `dead_letter = "T"` and `late = "T"`
 renamed to PREFIX + T (nothing else changes), links its input files (renamed to their source's
 name when they are named after a topic) and expected/ next to it, and prints the topics to create,
 one `TOPIC PARTITIONS` per line, read from `flowc explain --format json` of the copy: sources and
-dead-letter topics with the source's declared partitions, sinks with the widest source's (as
+dead-letter and late topics with the source's declared partitions, sinks with the widest source's (as
 `flowrun run --embedded-kafka` creates them).
 
 usage: prepare_app.py FLOWC EXAMPLE_DIR_OR_APP PREFIX OUT_DIR
@@ -26,7 +26,7 @@ def main():
         name = os.path.splitext(os.path.basename(app))[0]
     text = open(app, encoding="utf-8").read()
     renamed = re.sub(r'(\bkafka\s+)"([^"]*)"', lambda m: f'{m.group(1)}"{prefix}{m.group(2)}"', text)
-    renamed = re.sub(r'(\bdead_letter\s*=\s*)"([^"]*)"', lambda m: f'{m.group(1)}"{prefix}{m.group(2)}"', renamed)
+    renamed = re.sub(r'(\b(?:dead_letter|late)\s*=\s*)"([^"]*)"', lambda m: f'{m.group(1)}"{prefix}{m.group(2)}"', renamed)
     os.makedirs(out_dir, exist_ok=True)
     copy = os.path.join(out_dir, name + ".flow")
     with open(copy, "w", encoding="utf-8") as f:
@@ -38,8 +38,9 @@ def main():
     widest = 1
     for source in plan["sources"]:
         topics[source["topic"]] = source["partitions"]
-        if source.get("dead_letter"):
-            topics[source["dead_letter"]] = source["partitions"]
+        for own in ("dead_letter", "late"):
+            if source.get(own):
+                topics[source[own]] = source["partitions"]
         widest = max(widest, source["partitions"])
     for sink in plan["sinks"]:
         if sink["kind"] == "kafka":

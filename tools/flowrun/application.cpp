@@ -145,6 +145,7 @@ int run_application(const RunOptions& options) {
     for (const auto& source : p.sources) {
       create(source.topic, static_cast<int>(source.partitions));
       if (source.dead_letter) create(*source.dead_letter, static_cast<int>(source.partitions));
+      if (source.late) create(*source.late, static_cast<int>(source.partitions));
       widest = std::max(widest, static_cast<int>(source.partitions));
     }
     for (const auto& sink : p.sinks)
@@ -246,8 +247,11 @@ int run_application(const RunOptions& options) {
     if (int64_t late = job->late_records(q); late > 0 && logs(options, LogLevel::Warn))
       fmt::print(stderr,
                  "flowrun: warning: query `{}` dropped {} record{} as late: the windows they belong to had closed "
-                 "(a larger `watermark` on the source waits longer for them)\n",
-                 p.queries[q].name, late, late == 1 ? "" : "s");
+                 "(a larger `watermark` on the source waits longer for them){}\n",
+                 p.queries[q].name, late, late == 1 ? "" : "s",
+                 job->has_late_topic(q) ? fmt::format("; {} of them written to the source's `late` topic",
+                                                      job->late_kept(q))
+                                        : "; declare `late = \"TOPIC\"` on the source to keep them");
   for (size_t m = 0; m < p.metrics.size() && logs(options, LogLevel::Info); ++m)
     fmt::print(stderr, "flowrun: metric {} = {}\n", p.metrics[m].name, job->metric(m));
 
@@ -268,6 +272,22 @@ int run_application(const RunOptions& options) {
         for (const auto& h : r.headers)
           if (h.name == "flow.error") why = h.value;
         fmt::print("{}    <- {}\n", r.value, why);
+      }
+    }
+    for (const auto& source : p.sources) {
+      if (!source.late) continue;
+      auto records = read_topic(brokers, options.kafka_properties, *source.late, error);
+      fmt::print("== late records of {} (topic \"{}\"): {} records\n", source.name, *source.late, records.size());
+      for (const auto& r : records) {
+        std::string why, query, partition, offset;
+        for (const auto& h : r.headers) {
+          if (h.name == "flow.error") why = h.value;
+          if (h.name == "flow.query") query = h.value;
+          if (h.name == "flow.partition") partition = h.value;
+          if (h.name == "flow.offset") offset = h.value;
+        }
+        fmt::print("{}    <- {} (query {}, {}partition {} offset {})\n", r.value, why, query,
+                   r.key.empty() ? std::string() : fmt::format("key {}, ", r.key), partition, offset);
       }
     }
   }
