@@ -336,6 +336,8 @@ CgValue ExpressionLowering::lower_call(const BoundExpr& expr, const ExprEnvironm
     std::string fn = "flow_time_" + name;
     return {call(fn.c_str(), i64, {i64}, {args[0].a}), nullptr, null};
   }
+  // A timestamp is its milliseconds since the epoch: the conversions change the type, not the bits.
+  if (name == "unix_millis" || name == "timestamp_millis") return {args[0].a, nullptr, null};
   if (name == "date_trunc") {
     // The unit is a literal (the checker insists), resolved once here rather than per record.
     int32_t unit = flow_time_unit_parse(flow_str{expr.children[0].text.data(),

@@ -55,6 +55,8 @@ const std::map<std::string, Rule>& scalar_rules() {
       {"minute", [](auto& a) { return a.size() == 1 && is(a[0], K::Timestamp) ? ok(K::Int, a) : fail("`minute` takes (timestamp)"); }},
       {"day_of_week", [](auto& a) { return a.size() == 1 && is(a[0], K::Timestamp) ? ok(K::Int, a) : fail("`day_of_week` takes (timestamp)"); }},
       {"date_trunc", [](auto& a) { return a.size() == 2 && is(a[0], K::String) && is(a[1], K::Timestamp) ? ok(K::Timestamp, a) : fail("`date_trunc` takes (string, timestamp), e.g. date_trunc(\"hour\", ts)"); }},
+      {"unix_millis", [](auto& a) { return a.size() == 1 && is(a[0], K::Timestamp) ? ok(K::Int, a) : fail("`unix_millis` takes (timestamp): the milliseconds since 1970-01-01T00:00:00Z"); }},
+      {"timestamp_millis", [](auto& a) { return a.size() == 1 && is(a[0], K::Int) ? ok(K::Timestamp, a) : fail("`timestamp_millis` takes (int): milliseconds since 1970-01-01T00:00:00Z"); }},
       {"format_time", [](auto& a) { return a.size() == 2 && is(a[0], K::Timestamp) && is(a[1], K::String) ? ok(K::String, a) : fail("`format_time` takes (timestamp, string)"); }},
       {"abs", [](auto& a) { return a.size() == 1 && numeric(a[0]) ? CallCheck{a[0], {}} : fail("`abs` takes (int) or (float)"); }},
       {"round", [](auto& a) {

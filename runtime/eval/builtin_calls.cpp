@@ -77,6 +77,8 @@ std::optional<Value> call_time_function(const std::string& name, const std::vect
   if (name == "hour") return Value::integer(flow_time_hour(a[0].int_value));
   if (name == "minute") return Value::integer(flow_time_minute(a[0].int_value));
   if (name == "day_of_week") return Value::integer(flow_time_day_of_week(a[0].int_value));
+  if (name == "unix_millis") return Value::integer(a[0].int_value);
+  if (name == "timestamp_millis") return Value::timestamp(a[0].int_value);
   if (name == "date_trunc")
     return Value::timestamp(flow_time_date_trunc(flow_time_unit_parse(str(a[0])), a[1].int_value));
   if (name == "format_time")

@@ -70,7 +70,7 @@ class ExpressionGenerator {
       case 4: return "(if " + of("bool", d) + " then " + of("int", d) + " else " + of("int", d) + ")";
       case 5: return "coalesce(" + of("int", d) + ", " + of("int", d) + ")";
       case 6: return one_of<std::string>({"least", "greatest"}) + "(" + of("int", d) + ", " + of("int", d) + ")";
-      case 7: return one_of<std::string>({"hour", "minute", "day_of_week"}) + "(" + of("timestamp", d) + ")";
+      case 7: return one_of<std::string>({"hour", "minute", "day_of_week", "unix_millis"}) + "(" + of("timestamp", d) + ")";
       default: return "hash(" + of("string", d) + ")";
     }
   }
@@ -130,9 +130,10 @@ class ExpressionGenerator {
   }
 
   std::string timestamp_expr(int d) {
-    switch (pick(3)) {
+    switch (pick(4)) {
       case 0: return "(" + of("timestamp", d) + " + " + of("duration", d) + ")";
       case 1: return "date_trunc(\"" + one_of<std::string>({"hour", "day", "month", "week"}) + "\", " + of("timestamp", d) + ")";
+      case 2: return "timestamp_millis(" + of("int", d) + ")";
       default: return "(" + of("timestamp", d) + " - " + of("duration", d) + ")";
     }
   }
