@@ -265,7 +265,21 @@ CgValue ExpressionLowering::lower_call(const BoundExpr& expr, const ExprEnvironm
     }
     return result;
   }
+  if (name == "len" && arg_kind(0) == TypeKind::List) return {args[0].b, nullptr, null};  // its elements
   if (name == "len") return {call("flow_str_len", i64, {ptr, i64}, {args[0].a, args[0].b}), nullptr, null};
+  if (name == "contains" && arg_kind(0) == TypeKind::List) {
+    const plan::Type& element = expr.children[0].type.element.at(0);
+    CgValue x = convert(args[1], expr.children[1].type, element.as_nullable(true));
+    int32_t kind = element.kind == TypeKind::Float ? 1 : element.kind == TypeKind::String ? 2 : 0;
+    llvm::Value* bits = kind == 1   ? b.CreateBitCast(x.a, i64)
+                        : kind == 2 ? b.CreatePtrToInt(x.a, i64)
+                        : element.kind == TypeKind::Bool ? b.CreateZExt(x.a, i64)
+                                                         : x.a;
+    llvm::Value* len = kind == 2 ? x.b : cx_.i64_const(0);
+    llvm::Value* found = call("flow_cg_list_contains", cx_.i32(), {ptr, i64, cx_.i32(), i64, i64},
+                              {args[0].a, args[0].b, b.getInt32(kind), bits, len});
+    return {b.CreateICmpNE(found, b.getInt32(0)), nullptr, null};
+  }
   if (name == "lower" || name == "upper")
     return string_result(call(name == "lower" ? "flow_str_lower" : "flow_str_upper", str, {ptr, ptr, i64},
                               {cx_.arena, args[0].a, args[0].b}),

@@ -1,6 +1,9 @@
 // Implementation of the lowering's helper functions (see runtime_support.h).
 #include "compiler/codegen/runtime_support.h"
 
+#include <bit>
+#include <cstring>
+
 #include "compiler/codegen/codegen.hpp"
 #include "runtime/abi/flow_abi.h"
 #include "runtime/codec/utf8_check.hpp"
@@ -63,6 +66,29 @@ extern "C" flow_str flow_cg_list_append(flow_arena* arena, const void* items, in
   std::memcpy(out + kept, element, size);
   arena->used = start + (kept + 1) * size;
   return {reinterpret_cast<const char*>(out), kept + 1};
+}
+
+extern "C" int32_t flow_cg_list_contains(const void* items, int64_t count, int32_t kind, int64_t bits,
+                                         int64_t len) noexcept {
+  const auto* elements = static_cast<const flow_value*>(items);
+  for (int64_t i = 0; i < count; ++i) {
+    const flow_value& e = elements[i];
+    if (e.is_null) continue;
+    switch (kind) {
+      case 0:
+        if (e.bits == bits) return 1;
+        break;
+      case 1:
+        if (std::bit_cast<double>(e.bits) == std::bit_cast<double>(bits)) return 1;
+        break;
+      default:
+        if (e.len == len && (len == 0 || std::memcmp(reinterpret_cast<const void*>(e.bits),
+                                                     reinterpret_cast<const void*>(bits), static_cast<size_t>(len)) == 0))
+          return 1;
+        break;
+    }
+  }
+  return 0;
 }
 
 namespace {
@@ -222,6 +248,7 @@ std::vector<HostSymbol> callable_symbols(const std::vector<HostSymbol>& host) {
   symbols.push_back({"flow_cg_format_int", reinterpret_cast<const void*>(&flow_cg_format_int)});
   symbols.push_back({"flow_cg_format_float", reinterpret_cast<const void*>(&flow_cg_format_float)});
   symbols.push_back({"flow_cg_list_append", reinterpret_cast<const void*>(&flow_cg_list_append)});
+  symbols.push_back({"flow_cg_list_contains", reinterpret_cast<const void*>(&flow_cg_list_contains)});
   symbols.push_back({"flow_cg_scan_string", reinterpret_cast<const void*>(&flow_cg_scan_string)});
   symbols.push_back({"flow_cg_parse_int", reinterpret_cast<const void*>(&flow_cg_parse_int)});
   symbols.push_back({"flow_cg_parse_float", reinterpret_cast<const void*>(&flow_cg_parse_float)});

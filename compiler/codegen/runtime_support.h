@@ -27,6 +27,12 @@ flow_str flow_cg_list_append(flow_arena* arena, const void* items, int64_t count
  * read, or -1 to give up (the record then goes to flow_json_decode). */
 /* A string's content from `at` (just after its opening quote): the position of its closing
  * quote; -1 on a backslash, a control character, invalid UTF-8 or the record's end. */
+//! Whether one of `count` flow_values (non-null elements only) equals the value: kind 0 compares
+//! bits (int, timestamp, duration, bool), 1 doubles (`==`: -0.0 equals 0.0, NaN nothing), 2 the
+//! bytes of a string (`bits` its address, `len` its length).
+int32_t flow_cg_list_contains(const void* items, int64_t count, int32_t kind, int64_t bits,
+                              int64_t len) FLOW_STDLIB_NOEXCEPT;
+
 int64_t flow_cg_scan_string(const char* json, int64_t len, int64_t at) FLOW_STDLIB_NOEXCEPT;
 /* An integer in plain form (optional `-`, no leading zeros, not `-0`, at most 18 digits) into
  * `*out`; -1 for anything else, including a fraction or exponent after the digits. */

@@ -28,10 +28,22 @@ using Rule = std::function<CallCheck(const std::vector<Type>&)>;
 
 const std::map<std::string, Rule>& scalar_rules() {
   static const std::map<std::string, Rule> rules = {
-      {"len", [](auto& a) { return a.size() == 1 && is(a[0], K::String) ? ok(K::Int, a) : fail("`len` takes (string)"); }},
+      {"len", [](auto& a) {
+         return a.size() == 1 && (is(a[0], K::String) || a[0].kind == K::List)
+                    ? ok(K::Int, a)
+                    : fail("`len` takes (string): its characters, or (list): its elements");
+       }},
       {"lower", [](auto& a) { return a.size() == 1 && is(a[0], K::String) ? ok(K::String, a) : fail("`lower` takes (string)"); }},
       {"upper", [](auto& a) { return a.size() == 1 && is(a[0], K::String) ? ok(K::String, a) : fail("`upper` takes (string)"); }},
-      {"contains", [](auto& a) { return a.size() == 2 && is(a[0], K::String) && is(a[1], K::String) ? ok(K::Bool, a) : fail("`contains` takes (string, string)"); }},
+      {"contains", [](auto& a) {
+         if (a.size() == 2 && is(a[0], K::String) && is(a[1], K::String)) return ok(K::Bool, a);
+         // contains(list, x): whether an element `==` x; the elements are scalars.
+         if (a.size() == 2 && a[0].kind == K::List && !a[0].element.empty() && is_scalar_kind(a[0].element[0].kind) &&
+             assignable(a[1], a[0].element[0].as_nullable(true)))
+           return ok(K::Bool, a);
+         return fail("`contains` takes (string, string): whether the first holds the second, or (list, value): "
+                     "whether an element of the list equals the value");
+       }},
       {"starts_with", [](auto& a) { return a.size() == 2 && is(a[0], K::String) && is(a[1], K::String) ? ok(K::Bool, a) : fail("`starts_with` takes (string, string)"); }},
       {"ends_with", [](auto& a) { return a.size() == 2 && is(a[0], K::String) && is(a[1], K::String) ? ok(K::Bool, a) : fail("`ends_with` takes (string, string)"); }},
       {"substr", [](auto& a) {

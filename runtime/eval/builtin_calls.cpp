@@ -4,10 +4,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include <limits>
 #include <optional>
 #include <stdexcept>
 
+#include "runtime/eval/operators.hpp"
 #include "stdlib/flow_stdlib.h"
 #include "stdlib/str_view.hpp"
 
@@ -33,7 +36,11 @@ std::string with_arena(Call call) {
 }
 
 std::optional<Value> call_string_function(const std::string& name, const std::vector<Value>& a) {
+  if (name == "len" && a[0].kind == ValueKind::List) return Value::integer(static_cast<int64_t>(a[0].items.size()));
   if (name == "len") return Value::integer(flow_str_len(str(a[0])));
+  if (name == "contains" && a[0].kind == ValueKind::List)
+    return Value::boolean(std::any_of(a[0].items.begin(), a[0].items.end(),
+                                      [&](const Value& item) { return !item.is_null() && equals(item, a[1]); }));
   if (name == "lower")
     return Value::string(with_arena([&](flow_arena* arena) { return flow_str_lower(arena, str(a[0])); }));
   if (name == "upper")

@@ -313,12 +313,13 @@ query q {
                      {"timestamp", {"ts"}},
                      {"duration", {"d", "30s", "250ms"}}};
     for (const auto& [type, names] : fallback) leaves[type] = names;
-    leaves["int"].insert(leaves["int"].end(), {"state.si", "state.sn"});
+    leaves["int"].insert(leaves["int"].end(), {"state.si", "state.sn", "len(state.sl)"});
     leaves["float"].push_back("state.sf");
     leaves["string"].insert(leaves["string"].end(), {"state.ss", "key"});
     leaves["timestamp"].push_back("state.st");
     leaves["duration"].push_back("state.sd");
-    leaves["bool"].push_back("state.sb");
+    leaves["bool"].insert(leaves["bool"].end(), {"state.sb", "contains(state.sl, state.sf)", "contains(state.sl, state.sn)",
+                                                 "contains(state.sl, 0.5)"});
     return leaves;
   }
 
@@ -410,6 +411,35 @@ TEST_CASE("compiled process handlers equal the evaluator's on random handlers") 
     compared += run_side_by_side(text, 0, 100 + seed, 700);
   }
   CHECK(compared >= 10'000);
+}
+
+TEST_CASE("lists in state read by len and contains: compiled handlers equal the evaluator's") {
+  const char* text = R"(source src from kafka "src" as json {
+    k: string, a: int?, x: float?, s: string?, p: bool?, ts: timestamp,
+} with (partitions = 1, event_time = ts, watermark = 1m);
+sink out to stdout;
+query q {
+    from src
+    | key by k
+    | process state { names: list<string>(max 4), counts: list<int>(max 3), flags: list<bool>(max 2),
+                      ratios: list<float>(max 3) } timeout 1h {
+        on event {
+            let seen = contains(state.names, s)
+            state.names.append(coalesce(s, "none"))
+            state.counts.append(coalesce(a, 5))
+            state.flags.append(coalesce(p, false))
+            state.ratios.append(coalesce(x, 0.0))
+            emit { user: key, seen: seen, names: len(state.names), has_a: contains(state.counts, a),
+                   widened: contains(state.ratios, a), has_x: contains(state.ratios, x),
+                   flag: contains(state.flags, true), five: contains(state.counts, 5) }
+        }
+    }
+    | into out
+}
+)";
+  int64_t compared = 0;
+  for (uint64_t seed = 1; seed <= 4; ++seed) compared += run_side_by_side(text, 0, 900 + seed, 600);
+  CHECK(compared >= 2'000);
 }
 
 TEST_CASE("a compiled handler that outgrows its scratch memory runs again with more, with the same results") {
