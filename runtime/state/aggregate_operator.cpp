@@ -133,6 +133,8 @@ void AggregateOperator::add_unwindowed(const std::string& group, const std::vect
     last_drop_ = {true, event_time_ms, saturate(Wide(event_time_ms) + *timeout), watermark_.get(), true};
     return;
   }
+  // When the group last had a record: its event time, or the clock's reading.
+  const int64_t since = !timeout ? 0 : event_time ? event_time_ms : clock_();
   std::string key = keyspace_.state(group);
   Accumulators accumulators = folds_.start();
   std::optional<std::string> stored = store_.get(key);
@@ -145,9 +147,10 @@ void AggregateOperator::add_unwindowed(const std::string& group, const std::vect
       indexed = reader.signed_varint();
     }
     accumulators = folds_.decode(reader);
-    // At or past its deadline the group has timed out, whether or not the watermark has said so
-    // yet (as for `process` timeouts): the result does not depend on when the watermark moved.
-    if (event_time && event_time_ms >= deadline) {
+    // At or past its deadline the group has timed out, whether or not the watermark (or the
+    // clock's next tick) has said so yet, as for `process` timeouts: the result does not depend on
+    // when the watermark moved.
+    if (timeout && since >= deadline) {
       accumulators = folds_.start();
       deadline = INT64_MIN;  // its expiry entry stays where it is, before the new deadline
     }
@@ -157,7 +160,6 @@ void AggregateOperator::add_unwindowed(const std::string& group, const std::vect
   folds_.add(accumulators, arguments, 0);
   std::string bytes(1, timeout ? kTimedVersion : kVersion);
   if (timeout) {
-    int64_t since = event_time ? event_time_ms : clock_();
     deadline = std::max(deadline, saturate(Wide(since) + *timeout));
     // The expiry entry stays where it is while it is at or before the deadline: expire_groups
     // moves it when it comes due early. One write per record, not three.

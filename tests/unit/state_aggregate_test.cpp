@@ -467,3 +467,19 @@ query per_minute {
   check_same_rows(records(out), {{text("/a"), ts(60'000), ts(120'000), integer(1)}});
   CHECK(out.front().event_time_ms == 119'999);  // the window's end minus 1 ms, on the clock
 }
+
+TEST_CASE("state: a processing-time timeout that is due when the group's next record comes starts it again") {
+  Harness h(R"(
+query per_user {
+    from clicks
+    | group by user
+    | aggregate count() as clicks timeout 1m in processing time
+    | into out
+}
+)");
+  h.now = 0;
+  h.click("ann", "/a", 1);
+  h.now = 60'000;  // due, but the clock's tick has not dropped it yet
+  check_same_rows(records(h.click("ann", "/a", 2)), {{text("ann"), integer(1)}});
+  CHECK(h.state->live_keys() == 1);
+}
