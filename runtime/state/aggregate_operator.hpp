@@ -117,6 +117,11 @@ class AggregateOperator final : public StatefulOperator {
   AggregateFolds folds_;
   StoredNumber live_;
   StoredNumber watermark_;
+  //! A hash of what the state's layout depends on (state_shape in the .cpp), stored with the
+  //! state: a query whose aggregate was declared otherwise stops instead of misreading it.
+  StoredNumber shape_;
+  bool shape_checked_ = false;
+  void check_shape();
   ProcessingClock clock_;
   //! Read by the progress reporter while the task's worker adds to it.
   std::atomic<int64_t> late_{0};

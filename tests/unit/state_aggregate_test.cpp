@@ -483,3 +483,46 @@ query per_user {
   check_same_rows(records(h.click("ann", "/a", 2)), {{text("ann"), integer(1)}});
   CHECK(h.state->live_keys() == 1);
 }
+
+TEST_CASE("state: an aggregate declared otherwise than when its state was written stops instead of misreading it") {
+  Harness h(R"(
+query per_minute {
+    from clicks
+    | group by url window tumbling(1m)
+    | aggregate count() as views
+    | into out
+}
+)");
+  h.click("ann", "/a", 1'000);
+  REQUIRE(h.store->commit({{"clicks/0", 1}}).empty());
+  h.close();
+  // Renaming an output changes no byte: the state still reads.
+  h.plan = testing::checked_plan(std::string(kClicks) + R"(
+query per_minute {
+    from clicks
+    | group by url window tumbling(1m)
+    | aggregate count() as hits
+    | into out
+}
+)");
+  h.open();
+  h.click("bob", "/a", 2'000);
+  REQUIRE(h.store->commit({{"clicks/0", 2}}).empty());
+  h.close();
+  // Another aggregate: the accumulators would be read as the wrong folds.
+  h.plan = testing::checked_plan(std::string(kClicks) + R"(
+query per_minute {
+    from clicks
+    | group by url window tumbling(1m)
+    | aggregate count() as hits, sum(bytes) as bytes
+    | into out
+}
+)");
+  h.open();
+  try {
+    h.click("cy", "/a", 3'000);
+    FAIL("state written by another declaration was read");
+  } catch (const flow::runtime::StateCorruption& e) {
+    CHECK(std::string(e.what()).find("declared otherwise when its state was written") != std::string::npos);
+  }
+}
