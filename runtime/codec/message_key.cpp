@@ -3,7 +3,7 @@
 
 #include <fmt/format.h>
 
-#include "compiler/plan/json_writer.hpp"
+#include "runtime/codec/json_string.hpp"
 
 namespace flow::runtime {
 
@@ -19,11 +19,11 @@ std::string message_key(const Value& key) {
       std::string text = "{";
       for (size_t i = 0; i < key.items.size() && i < key.names.size(); ++i) {
         if (i > 0) text += ',';
-        compiler::plan::append_json_string(key.names[i], text);
+        append_json_string(key.names[i], text);
         text += ':';
         const Value& item = key.items[i];
         if (item.kind == ValueKind::String)
-          compiler::plan::append_json_string(item.text, text);
+          append_json_string(item.text, text);
         else if (item.kind == ValueKind::Null || item.kind == ValueKind::Bool)  // JSON's own words
           text += item.is_null() ? "null" : item.int_value ? "true" : "false";
         else

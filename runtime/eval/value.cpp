@@ -1,7 +1,7 @@
 // Value construction, the flow_value bridge, identity for differential tests, and printing.
 #include "runtime/eval/value.hpp"
 
-#include "compiler/plan/json_writer.hpp"
+#include "runtime/codec/json_string.hpp"
 
 #include <fmt/format.h>
 
@@ -51,7 +51,7 @@ std::string float_text(double x) {
 
 std::string quoted(const std::string& text) {
   std::string out;
-  compiler::plan::append_json_string(text, out);
+  append_json_string(text, out);
   return out;
 }
 

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "compiler/plan/json_writer.hpp"
+#include "runtime/codec/json_string.hpp"
 #include "runtime/codec/utf8_check.hpp"
 
 namespace flow::runtime::testing {
@@ -121,9 +121,9 @@ std::string expected_late_path(const std::string& directory, const std::string& 
 
 std::string dead_letter_json(const std::string& value, const std::string& error) {
   std::string out = "{\"value\":";
-  compiler::plan::append_json_string(printable_utf8(value), out);
+  append_json_string(printable_utf8(value), out);
   out += ",\"error\":";
-  compiler::plan::append_json_string(printable_utf8(error), out);
+  append_json_string(printable_utf8(error), out);
   out += '}';
   return out;
 }

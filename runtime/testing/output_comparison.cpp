@@ -8,7 +8,7 @@
 #include <cmath>
 #include <map>
 
-#include "compiler/plan/json_writer.hpp"
+#include "runtime/codec/json_string.hpp"
 
 namespace flow::runtime::testing {
 
@@ -44,7 +44,7 @@ void append_canonical(dom::element element, std::string& out) {
       out += '{';
       for (size_t i = 0; i < fields.size(); ++i) {
         if (i) out += ',';
-        compiler::plan::append_json_string(fields[i].first, out);
+        append_json_string(fields[i].first, out);
         out += ':';
         append_canonical(fields[i].second, out);
       }
@@ -54,7 +54,7 @@ void append_canonical(dom::element element, std::string& out) {
     case dom::element_type::INT64: out += std::to_string(int64_t(element)); break;
     case dom::element_type::UINT64: out += std::to_string(uint64_t(element)); break;
     case dom::element_type::DOUBLE: append_number(double(element), out); break;
-    case dom::element_type::STRING: compiler::plan::append_json_string(std::string_view(element), out); break;
+    case dom::element_type::STRING: append_json_string(std::string_view(element), out); break;
     case dom::element_type::BOOL: out += bool(element) ? "true" : "false"; break;
     case dom::element_type::NULL_VALUE: out += "null"; break;
   }

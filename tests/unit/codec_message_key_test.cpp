@@ -30,3 +30,9 @@ TEST_CASE("codec: message keys: a string's bytes, a number's text, a group of fi
   CHECK(message_key(flow_value{7, 0, 0}, Type::scalar(TypeKind::Int)) == "7");
   CHECK(message_key(flow_value{0, 0, 1}, Type::scalar(TypeKind::Int)).empty());
 }
+
+TEST_CASE("codec: message keys escape a group's strings as record values are escaped, invalid UTF-8 as U+FFFD") {
+  // One escaper (runtime/codec/json_string.hpp) for values and keys: the same string reads the same.
+  Value key = Value::record({"user", "note"}, {Value::string("a\xff" "b"), Value::string("tab\there \xe2\x82\xac")});
+  CHECK(message_key(key) == "{\"user\":\"a\xEF\xBF\xBD" "b\",\"note\":\"tab\\there \xe2\x82\xac\"}");
+}
