@@ -57,8 +57,11 @@ class Tools:
         return int(out.stdout) if out.returncode == 0 else -1
 
     def produce(self, topic, partition, path):
-        subprocess.run(["kcat", "-P", "-b", self.brokers, "-t", topic, "-p", str(partition), "-l", path], check=True,
-                       timeout=300)
+        # Idempotent: a retried batch (the broker just restarted, a leader moved) cannot overtake
+        # the next one, so a partition holds the file's order, which the tests' references assume.
+        # Without it, librdkafka's retries reordered a user's records right after a broker bounce.
+        subprocess.run(["kcat", "-P", "-b", self.brokers, "-X", "enable.idempotence=true", "-t", topic, "-p",
+                        str(partition), "-l", path], check=True, timeout=300)
 
     def consume(self, topic, fmt="%s\\n"):
         """Every record of TOPIC, as bytes formatted by kcat's -f."""
