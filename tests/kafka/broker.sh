@@ -78,7 +78,9 @@ wait_ready() {  # until kcat -L answers, the broker dies, or 90 s pass (log line
   local dir=$1 from=${2:-0} bootstrap
   bootstrap=$(cat "$dir/bootstrap")
   for _ in $(seq 1 180); do
-    if ! alive "$dir"; then
+    # The process, not yet the JVM: right after launch its command line may still be setsid's
+    # (exec not done yet — seen under load), which `alive` would take for a broker that died.
+    if ! kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
       echo "broker: the broker process exited during startup"
       return 1
     fi
