@@ -80,7 +80,10 @@ wait_ready() {  # until kcat -L answers, the broker dies, or 90 s pass (log line
   for _ in $(seq 1 180); do
     # The process, not yet the JVM: right after launch its command line may still be setsid's
     # (exec not done yet — seen under load), which `alive` would take for a broker that died.
-    if ! kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
+    local pid state
+    pid=$(cat "$dir/pid")
+    state=$(sed -n 's/^[0-9]* (.*) \([A-Z]\).*/\1/p' "/proc/$pid/stat" 2>/dev/null)
+    if [ -z "$state" ] || [ "$state" = Z ]; then  # gone, or dead and not yet reaped
       echo "broker: the broker process exited during startup"
       return 1
     fi
