@@ -37,7 +37,7 @@ class HandlerLowering {
     if (handler.event != "timeout") {
       const plan::Schema* schema = record_schema(handler);
       for (size_t f = 0; f < schema->size(); ++f)
-        fields_.push_back(cx_.load_value(slot(record, f), (*schema)[f].type));
+        fields_.push_back(cx_.load_value(cx_.slot(record, f), (*schema)[f].type));
     }
     for (int32_t l = 0; l < handler.locals; ++l)
       locals_.push_back(b_.CreateAlloca(cx_.value_type(), nullptr, "local"));
@@ -61,10 +61,6 @@ class HandlerLowering {
     return schema;
   }
 
-  llvm::Value* slot(llvm::Value* base, size_t index) {
-    return b_.CreateGEP(cx_.value_type(), base, cx_.i64_const(static_cast<int64_t>(index)));
-  }
-
   ExprEnvironment env() const {
     return {fields_.empty() ? nullptr : &fields_, &key_, state_, &locals_, &record_locals_};
   }
@@ -78,7 +74,7 @@ class HandlerLowering {
   const plan::Type& field_type(const BoundStmt& s) const { return process_.state.at(static_cast<size_t>(s.slot)).type; }
 
   void set_field(const BoundStmt& s, const CgValue& value) {
-    cx_.store_value(slot(state_, static_cast<size_t>(s.slot)), value, field_type(s));
+    cx_.store_value(cx_.slot(state_, static_cast<size_t>(s.slot)), value, field_type(s));
     b_.CreateStore(cx_.false_(), cleared_);
   }
 
@@ -111,7 +107,7 @@ class HandlerLowering {
       case BoundStmtKind::Emit: return emit(s);
       case BoundStmtKind::ClearState:
         for (size_t f = 0; f < process_.state.size(); ++f)
-          cx_.store_value(slot(state_, f), initial_value(process_.state[f]), process_.state[f].type);
+          cx_.store_value(cx_.slot(state_, f), initial_value(process_.state[f]), process_.state[f].type);
         b_.CreateStore(b_.getTrue(), cleared_);
         return;
       case BoundStmtKind::Tally: {
@@ -169,7 +165,7 @@ class HandlerLowering {
     std::vector<CgValue> values = expressions_.lower_record(s.value, env());
     for (size_t f = 0; f < output.size(); ++f) {
       if (fields[f].name != output[f].name) throw CodegenError("an `emit` whose fields are not the output's, in order");
-      cx_.store_value(slot(out_, f), expressions_.convert(values[f], fields[f].type, output[f].type), output[f].type);
+      cx_.store_value(cx_.slot(out_, f), expressions_.convert(values[f], fields[f].type, output[f].type), output[f].type);
     }
     b_.CreateCall(cx_.callback("flow_rt_handler_emit", b_.getVoidTy(), {cx_.ptr(), cx_.ptr(), cx_.i64()}),
                   {call_, out_, cx_.i64_const(static_cast<int64_t>(output.size()))});
@@ -181,7 +177,7 @@ class HandlerLowering {
     const plan::Type& element_type = type.element.front();
     CgValue element = expressions_.convert(expressions_.lower(s.value, env()), s.value.type, element_type);
     cx_.store_value(element_, element, element_type);
-    CgValue list = cx_.load_value(slot(state_, static_cast<size_t>(s.slot)), type);
+    CgValue list = cx_.load_value(cx_.slot(state_, static_cast<size_t>(s.slot)), type);
     llvm::Value* count = b_.CreateSelect(list.null, cx_.i64_const(0), list.b);
     llvm::Value* pair = b_.CreateCall(
         cx_.external("flow_cg_list_append", cx_.str_type(), {cx_.ptr(), cx_.ptr(), cx_.i64(), cx_.ptr(), cx_.i64()}),

@@ -59,6 +59,10 @@ class LoweringContext {
   //! The arena of the batch being lowered (set by the pipeline lowering).
   llvm::Value* arena = nullptr;
 
+  //! The address of flow_value `index` of the array at `base`.
+  llvm::Value* slot(llvm::Value* base, size_t index) {
+    return builder_.CreateGEP(value_type(), base, i64_const(static_cast<int64_t>(index)));
+  }
   //! Loads a flow_value slot (at `slot`, a pointer) as a CgValue of `type`.
   CgValue load_value(llvm::Value* slot, const plan::Type& type);
   //! Stores a CgValue of `type` into a flow_value slot.

@@ -128,7 +128,7 @@ class BatchLowering {
     b_.SetInsertPoint(good);
     std::vector<CgValue> fields;
     for (size_t f = 0; f < source_.schema.size(); ++f)
-      fields.push_back(cx_.load_value(slot(fields_, f), source_.schema[f].type));
+      fields.push_back(cx_.load_value(cx_.slot(fields_, f), source_.schema[f].type));
     event_time_ = b_.CreateLoad(i64, b_.CreateStructGEP(cx_.record_type(), record_, 5));
     if (source_.event_time) {
       int index = plan::find_field(source_.schema, *source_.event_time);
@@ -156,10 +156,6 @@ class BatchLowering {
       }
     }
     b_.CreateBr(next);
-  }
-
-  llvm::Value* slot(llvm::Value* base, size_t index) {
-    return b_.CreateGEP(cx_.value_type(), base, cx_.i64_const(static_cast<int64_t>(index)));
   }
 
   void lower_query(int query_index, const plan::QueryPlan& query, std::vector<CgValue> fields) {
@@ -203,7 +199,7 @@ class BatchLowering {
   }
 
   void store_record(const std::vector<CgValue>& fields, const std::vector<plan::Type>& types) {
-    for (size_t f = 0; f < fields.size(); ++f) cx_.store_value(slot(out_, f), fields[f], types[f]);
+    for (size_t f = 0; f < fields.size(); ++f) cx_.store_value(cx_.slot(out_, f), fields[f], types[f]);
   }
 
   void to_state(int query_index, const std::vector<CgValue>& fields, const std::vector<plan::Type>& types,
@@ -227,15 +223,15 @@ class BatchLowering {
     for (size_t k = 0; k < aggregate.keys.size(); ++k) {
       const plan::Type& type = aggregate.output.at(k).type;
       CgValue value = expressions_.convert(expressions_.lower(aggregate.keys[k], env), aggregate.keys[k].type, type);
-      cx_.store_value(slot(out_, slot_index++), value, type);
+      cx_.store_value(cx_.slot(out_, slot_index++), value, type);
     }
     for (const auto& call : aggregate.aggregates) {
       if (call.argument)
-        cx_.store_value(slot(out_, slot_index++), expressions_.lower(*call.argument, env), call.argument->type);
+        cx_.store_value(cx_.slot(out_, slot_index++), expressions_.lower(*call.argument, env), call.argument->type);
       else
-        cx_.store_value(slot(out_, slot_index++), cx_.null_value(plan::Type::scalar(plan::TypeKind::Int)),
+        cx_.store_value(cx_.slot(out_, slot_index++), cx_.null_value(plan::Type::scalar(plan::TypeKind::Int)),
                         plan::Type::scalar(plan::TypeKind::Int));
-      if (call.by) cx_.store_value(slot(out_, slot_index++), expressions_.lower(*call.by, env), call.by->type);
+      if (call.by) cx_.store_value(cx_.slot(out_, slot_index++), expressions_.lower(*call.by, env), call.by->type);
     }
     b_.CreateCall(cx_.callback("flow_rt_to_aggregate", b_.getVoidTy(),
                                {cx_.ptr(), cx_.i32(), cx_.ptr(), cx_.i64(), cx_.i64(), cx_.ptr()}),

@@ -86,7 +86,7 @@ class StageLowering {
     RowValues row;
     for (size_t f = 0; f < input.size(); ++f) {
       row.types.push_back(input[f].type);
-      row.fields.push_back(cx_.load_value(slot(fields, f), input[f].type));
+      row.fields.push_back(cx_.load_value(cx_.slot(fields, f), input[f].type));
     }
     if (const plan::Type* type = incoming_key_read(query_, stage_.operator_index + 1, stage_.next_operator)) {
       if (!scalar(*type))
@@ -105,7 +105,7 @@ class StageLowering {
         throw CodegenError("operator " + std::to_string(i) + " is not a `where`, `select`, `tally` or `key by`");
       keyed |= op.kind == OperatorKind::KeyBy;
     }
-    for (size_t f = 0; f < row.fields.size(); ++f) cx_.store_value(slot(out, f), row.fields[f], row.types[f]);
+    for (size_t f = 0; f < row.fields.size(); ++f) cx_.store_value(cx_.slot(out, f), row.fields[f], row.types[f]);
     if (keyed) {
       if (!scalar(row.key_type)) throw CodegenError("`key by` a " + row.key_type.to_string());
       cx_.store_value(out_key, *row.key, row.key_type);
@@ -116,10 +116,6 @@ class StageLowering {
   }
 
  private:
-  llvm::Value* slot(llvm::Value* base, size_t index) {
-    return b_.CreateGEP(cx_.value_type(), base, cx_.i64_const(static_cast<int64_t>(index)));
-  }
-
   LoweringContext& cx_;
   llvm::IRBuilder<>& b_;
   const plan::Plan& plan_;
