@@ -48,6 +48,12 @@ if(NOT FLOW_SNAPPY)
   flow_missing("Snappy (needed by LevelDB)" "libsnappy-dev")
 endif()
 
+# prometheus-cpp: `/metrics` in the Prometheus text format (its pull exposer, on civetweb).
+find_package(prometheus-cpp QUIET CONFIG)
+if(NOT prometheus-cpp_FOUND)
+  flow_missing("prometheus-cpp" "prometheus-cpp-dev")
+endif()
+
 find_package(fmt QUIET CONFIG)
 if(NOT fmt_FOUND)
   flow_missing("{fmt}" "libfmt-dev")

@@ -115,7 +115,10 @@ bool Job::open(const abi::Program& program, Producer& producer, std::string& err
     shared_.encoders.push_back(std::move(encoder));
   }
   for (size_t m = 0; m < p.metrics.size(); ++m) shared_.metrics.push_back(std::make_unique<std::atomic<int64_t>>(0));
-  for (size_t s = 0; s < p.sources.size(); ++s) shared_.source_in.push_back(std::make_unique<std::atomic<int64_t>>(0));
+  for (size_t s = 0; s < p.sources.size(); ++s) {
+    shared_.source_in.push_back(std::make_unique<std::atomic<int64_t>>(0));
+    shared_.source_dead_lettered.push_back(std::make_unique<std::atomic<int64_t>>(0));
+  }
   for (size_t q = 0; q < p.queries.size(); ++q) shared_.query_out.push_back(std::make_unique<std::atomic<int64_t>>(0));
   for (size_t q = 0; q < p.queries.size(); ++q)
     shared_.query_late_kept.push_back(std::make_unique<std::atomic<int64_t>>(0));
@@ -360,6 +363,36 @@ int64_t Job::late_records(size_t query) const {
   return late;
 }
 
+size_t Job::state_keys(size_t query) const {
+  size_t keys = 0;
+  for (const auto& t : tasks_) keys += t->state_keys(query);
+  for (const auto& state : shared_.shared_state[query])
+    if (state) {
+      std::lock_guard lock(state->lock);
+      keys += state->op->live_keys();
+    }
+  return keys;
+}
+
+int64_t Job::state_bytes() const {
+  int64_t bytes = 0;
+  for (const auto& t : tasks_) bytes += t->state_bytes();
+  return bytes;
+}
+
+std::vector<Job::PartitionLag> Job::partition_lags() const {
+  std::vector<PartitionLag> lags;
+  for (const auto& task : tasks_)
+    for (const auto& input : task->inputs()) {
+      int64_t low = 0, high = 0, lag = 0;
+      if (!rd_kafka_get_watermark_offsets(consumer_, input.source->topic.c_str(), input.partition, &low, &high) &&
+          high > input.next_offset)
+        lag = high - input.next_offset;
+      lags.push_back({input.source_index, input.partition, lag});
+    }
+  return lags;
+}
+
 void Job::report_progress(double seconds) {
   const plan::Plan& p = plan_;
   if (config_.log_level >= LogLevel::Debug)
@@ -374,13 +407,7 @@ void Job::report_progress(double seconds) {
   // not read yet, from the high watermarks the consumer last fetched: never a blocking call).
   std::vector<int64_t> in(p.sources.size()), lag(p.sources.size(), 0);
   for (size_t s = 0; s < p.sources.size(); ++s) in[s] = shared_.source_in[s]->load();
-  for (auto& task : tasks_)
-    for (const auto& input : task->inputs()) {
-      int64_t low = 0, high = 0;
-      if (!rd_kafka_get_watermark_offsets(consumer_, input.source->topic.c_str(), input.partition, &low, &high) &&
-          high > input.next_offset)
-        lag[input.source_index] += high - input.next_offset;
-    }
+  for (const PartitionLag& partition : partition_lags()) lag[partition.source] += partition.lag;
   if (last_source_in_.size() != in.size()) last_source_in_.assign(in.size(), 0);
   if (last_query_out_.size() != p.queries.size()) last_query_out_.assign(p.queries.size(), 0);
   int64_t triggers = shared_.trigger_count.load(), trigger_ns = shared_.trigger_ns.load();
@@ -388,8 +415,7 @@ void Job::report_progress(double seconds) {
                           ? static_cast<double>(trigger_ns - last_trigger_ns_) / 1e6 /
                                 static_cast<double>(triggers - last_triggers_)
                           : 0.0;
-  int64_t state_bytes = 0;
-  for (const auto& t : tasks_) state_bytes += t->state_bytes();
+  int64_t bytes = state_bytes();
 
   bool reported = false;
   for (size_t q = 0; q < p.queries.size(); ++q) {
@@ -408,13 +434,7 @@ void Job::report_progress(double seconds) {
     last_query_out_[q] = out;
     if (query_in_since == 0 && out_since == 0 && query_lag == 0) continue;  // nothing happened: no line
     reported = true;
-    size_t keys = 0;
-    for (const auto& t : tasks_) keys += t->state_keys(q);
-    for (const auto& state : shared_.shared_state[q])
-      if (state) {
-        std::lock_guard lock(state->lock);
-        keys += state->op->live_keys();
-      }
+    size_t keys = state_keys(q);
     double rate = static_cast<double>(query_in_since) / seconds;
     int64_t late = late_records(q);
     // Shown only for a query that reads a source with a `late` topic: how many of its late records went there.
@@ -445,10 +465,10 @@ void Job::report_progress(double seconds) {
   if (config_.progress_json)
     fmt::print(stderr,
                "{{\"records_in\":{},\"records_out\":{},\"dead_lettered\":{},\"state_bytes\":{},\"metrics\":{{{}}}}}\n",
-               records_in(), records_out(), dead_lettered(), state_bytes, metrics);
+               records_in(), records_out(), dead_lettered(), bytes, metrics);
   else
     fmt::print(stderr, "flowrun: progress: {} records in, {} out, {} dead-lettered, state {} bytes{}{}\n", records_in(),
-               records_out(), dead_lettered(), state_bytes, metrics.empty() ? "" : ", ", metrics);
+               records_out(), dead_lettered(), bytes, metrics.empty() ? "" : ", ", metrics);
 }
 
 void Job::fire_processing_timeouts() {

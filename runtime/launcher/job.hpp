@@ -95,6 +95,26 @@ class Job {
   int64_t late_kept(size_t query) const { return shared_.query_late_kept[query]->load(); }
   //! Whether a source query `query` reads declares a `late` topic.
   bool has_late_topic(size_t query) const;
+  // What `/metrics` and the progress lines read while the workers run (each a moment's value).
+  const compiler::plan::Plan& plan() const { return plan_; }
+  int64_t source_records_in(size_t source) const { return shared_.source_in[source]->load(); }
+  int64_t source_dead_lettered(size_t source) const { return shared_.source_dead_lettered[source]->load(); }
+  int64_t query_records_out(size_t query) const { return shared_.query_out[query]->load(); }
+  //! Keys held by query `query`'s stages, in every task and in its shared stores.
+  size_t state_keys(size_t query) const;
+  //! Bytes of the tasks' stores on disk.
+  int64_t state_bytes() const;
+  //! The watermark of source `source` over its partitions (INT64_MIN before any record).
+  int64_t source_watermark(size_t source) const { return shared_.watermarks.watermark(source); }
+  struct PartitionLag {
+    size_t source;
+    int32_t partition;
+    int64_t lag;  //!< records in the partition not read yet, from the consumer's cached high watermark
+  };
+  //! Per source partition, from the high watermarks the consumer last fetched: never a blocking call.
+  std::vector<PartitionLag> partition_lags() const;
+  const DurationHistogram& trigger_durations() const { return shared_.trigger_durations; }
+  const DurationHistogram& commit_durations() const { return shared_.commit_durations; }
   //! The lines a `sink … to stdout` query wrote, with JobConfig::capture_stdout (after stop_workers).
   std::vector<std::string> captured_stdout(int32_t query) const {
     auto it = shared_.captured_stdout.find(query);

@@ -30,7 +30,7 @@ std::optional<RunOptions> parse_run_options(const std::vector<std::string>& args
       options.show_output = true;
     } else if (arg == "--brokers" || arg == "--app-id" || arg == "--state-dir" || arg == "--threads" ||
                arg == "--input" || arg == "-X" || arg == "--config" || arg == "--log-level" || arg == "--progress" ||
-               arg == "--on-retention-gap") {
+               arg == "--on-retention-gap" || arg == "--metrics-address") {
       auto value = value_of(i, arg);
       if (!value) return std::nullopt;
       if (arg == "--brokers") {
@@ -72,6 +72,9 @@ std::optional<RunOptions> parse_run_options(const std::vector<std::string>& args
           return std::nullopt;
         }
         options.progress_json = *value == "json";
+      } else if (arg == "--metrics-address") {
+        options.metrics_address = parse_metrics_address(*value, error);
+        if (!options.metrics_address) return std::nullopt;
       } else if (arg == "--on-retention-gap") {
         if (*value != "stop" && *value != "skip") {
           error = fmt::format("`--on-retention-gap` takes stop or skip, not `{}`", *value);
@@ -109,6 +112,18 @@ std::optional<RunOptions> parse_run_options(const std::vector<std::string>& args
   if (options.state_dir.empty()) options.state_dir = ".flow-state/" + options.app_id;
   if (options.threads == 0) options.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   return options;
+}
+
+std::optional<std::string> parse_metrics_address(const std::string& text, std::string& error) {
+  size_t colon = text.rfind(':');
+  std::string host = colon == std::string::npos ? "" : text.substr(0, colon);
+  std::string port = colon == std::string::npos ? text : text.substr(colon + 1);
+  if (!parse_bounded_number(port, 0, 65535)) {
+    error = fmt::format("`--metrics-address` takes PORT, :PORT or HOST:PORT with a port from 0 to 65535, not `{}`",
+                        text);
+    return std::nullopt;
+  }
+  return fmt::format("{}:{}", host.empty() ? "127.0.0.1" : host, port);
 }
 
 std::optional<LogLevel> parse_log_level(const std::string& text) {

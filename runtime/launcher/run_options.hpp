@@ -29,6 +29,7 @@ struct RunOptions {
   bool progress_json = false;                    //!< --progress json
   bool show_output = false;                      //!< --show-output: print sink topics at the end
   RetentionGap on_retention_gap = RetentionGap::Stop;  //!< --on-retention-gap stop|skip
+  std::optional<std::string> metrics_address;    //!< --metrics-address: HOST:PORT to serve /metrics on
 };
 
 //! The most worker threads `--threads` takes: a worker runs one task at a time, so more than the
@@ -37,6 +38,11 @@ constexpr int kMaxThreads = 1024;
 
 //! Parses `flowrun run` arguments (after the command); on error returns nothing and sets `error`.
 std::optional<RunOptions> parse_run_options(const std::vector<std::string>& args, std::string& error);
+
+//! `--metrics-address`' value as the address to bind: `PORT` and `:PORT` mean 127.0.0.1:PORT (a
+//! scrape endpoint is loopback unless another host is asked for on purpose), `HOST:PORT` is kept.
+//! Nothing and `error` when the port is not a number from 0 to 65535 (0: any free port).
+std::optional<std::string> parse_metrics_address(const std::string& text, std::string& error);
 
 //! `error`, `warn`, `info`, `debug` or `trace`; nothing for another word.
 std::optional<LogLevel> parse_log_level(const std::string& text);

@@ -33,6 +33,8 @@ void Checkpointer::checkpoint(StateStore& store, const std::vector<TaskInput>& i
   if (!problem.empty()) shared_.fail(fmt::format("shared state: cannot checkpoint: {}", problem));
   uncommitted_ = false;
   last_commit_ = time;
+  shared_.commit_durations.observe_ns(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - time).count());
 }
 
 }  // namespace flow::runtime

@@ -223,10 +223,10 @@ void PartitionTask::trigger(int64_t max_records_default) {
   advance_processing_time();
   chain_.deliver();
   checkpoint();
+  int64_t took = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started).count();
   shared_.trigger_count.fetch_add(1, std::memory_order_relaxed);
-  shared_.trigger_ns.fetch_add(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started).count(),
-      std::memory_order_relaxed);
+  shared_.trigger_ns.fetch_add(took, std::memory_order_relaxed);
+  shared_.trigger_durations.observe_ns(took);
 }
 
 void PartitionTask::note_caught_up(const TaskInput& input) {

@@ -43,6 +43,7 @@ void RecordCollector::emit(int32_t query, const char* key, int64_t key_len, cons
 void RecordCollector::dead_letter(const TaskInput& input, const flow_record& record, int32_t reason,
                                   std::string_view detail) {
   shared_.dead_lettered.fetch_add(1, std::memory_order_relaxed);
+  shared_.source_dead_lettered[input.source_index]->fetch_add(1, std::memory_order_relaxed);
   const compiler::plan::SourcePlan& source = *input.source;
   std::string why = std::string(decode_reason_text(reason)) + ": " + std::string(detail);
   if (!source.dead_letter) {

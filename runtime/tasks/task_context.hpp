@@ -17,6 +17,7 @@
 #include "compiler/plan/plan.hpp"
 #include "runtime/codec/json_codec.hpp"
 #include "runtime/kafka/kafka_client.hpp"
+#include "runtime/metrics/duration_histogram.hpp"
 #include "runtime/tasks/partition_watermarks.hpp"
 #include "runtime/tasks/stage_chain.hpp"
 
@@ -46,6 +47,10 @@ struct SharedRun {
   //! For progress: records read per source, records written per query, trigger time and count.
   std::vector<std::unique_ptr<std::atomic<int64_t>>> source_in, query_out;
   std::atomic<int64_t> trigger_ns{0}, trigger_count{0};
+  //! Per source: records that went to the dead-letter topic (or were reported, without one).
+  std::vector<std::unique_ptr<std::atomic<int64_t>>> source_dead_lettered;
+  DurationHistogram trigger_durations;  //!< triggers that read records
+  DurationHistogram commit_durations;   //!< checkpoints: waiting for the outputs' acknowledgements, then the stores' writes
   //! Event time and watermarks over every source partition.
   PartitionWatermarks watermarks;
   rd_kafka_t* consumer = nullptr;  //!< for the partitions' high watermarks (cached, never a call out)

@@ -12,6 +12,7 @@
 #include "compiler/driver/check_file.hpp"
 #include "compiler/physical/physical_plan.hpp"
 #include "compiler/plan/plan_image.hpp"
+#include "runtime/metrics/metrics_endpoint.hpp"
 #include "runtime/kafka/embedded_kafka.hpp"
 #include "runtime/launcher/input_loader.hpp"
 #include "runtime/launcher/job.hpp"
@@ -212,6 +213,18 @@ int run_application(const RunOptions& options) {
   if (!job) {
     fmt::print(stderr, "flowrun: {}\n", error);
     return 1;
+  }
+  // Declared after the job, so destroyed before it: the endpoint's thread reads the job.
+  std::unique_ptr<MetricsEndpoint> metrics;
+  if (options.metrics_address) {
+    metrics = MetricsEndpoint::start(*options.metrics_address, *job, error);
+    if (!metrics) {
+      job->stop_workers();
+      fmt::print(stderr, "flowrun: {}\n", error);
+      return 1;
+    }
+    std::string host = options.metrics_address->substr(0, options.metrics_address->rfind(':'));
+    fmt::print(stderr, "flowrun: metrics at http://{}:{}/metrics\n", host, metrics->port());
   }
   auto started = Clock::now();
   // --until-idle: until the input is read and every query chained through a topic of this

@@ -1,0 +1,151 @@
+// The Prometheus endpoint of a running job (metrics_endpoint.hpp). Names and labels follow
+// Prometheus' conventions: a `flow_` prefix, base units (seconds, bytes), `_total` on counters,
+// labels of bounded cardinality only (query, source, topic, partition, metric), never keys.
+#include "runtime/metrics/metrics_endpoint.hpp"
+
+#include <fmt/format.h>
+#include <prometheus/collectable.h>
+#include <prometheus/exposer.h>
+#include <prometheus/metric_family.h>
+
+
+namespace flow::runtime {
+
+namespace plan = compiler::plan;
+
+namespace {
+
+using prometheus::ClientMetric;
+using prometheus::MetricFamily;
+using prometheus::MetricType;
+using Labels = std::vector<ClientMetric::Label>;
+
+MetricFamily family(std::string name, std::string help, MetricType type) {
+  return MetricFamily{std::move(name), std::move(help), type, {}};
+}
+
+//! One sample of a counter or gauge family.
+void add(MetricFamily& family, Labels labels, double value) {
+  ClientMetric metric;
+  metric.label = std::move(labels);
+  (family.type == MetricType::Counter ? metric.counter.value : metric.gauge.value) = value;
+  family.metric.push_back(std::move(metric));
+}
+
+MetricFamily histogram(std::string name, std::string help, const DurationHistogram& durations) {
+  MetricFamily result = family(std::move(name), std::move(help), MetricType::Histogram);
+  ClientMetric metric;
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < DurationHistogram::kBounds.size(); ++i) {
+    cumulative += durations.count(i);
+    metric.histogram.bucket.push_back({cumulative, DurationHistogram::kBounds[i]});
+  }
+  cumulative += durations.count(DurationHistogram::kBounds.size());
+  metric.histogram.bucket.push_back({cumulative, std::numeric_limits<double>::infinity()});
+  metric.histogram.sample_count = cumulative;
+  metric.histogram.sample_sum = durations.sum_seconds();
+  result.metric.push_back(std::move(metric));
+  return result;
+}
+
+class JobCollector : public prometheus::Collectable {
+ public:
+  explicit JobCollector(const Job& job) : job_(job) {}
+
+  std::vector<MetricFamily> Collect() const override {
+    const plan::Plan& p = job_.plan();
+    std::vector<MetricFamily> families;
+
+    MetricFamily in = family("flow_records_in_total", "Records a query read, per source", MetricType::Counter);
+    MetricFamily out = family("flow_records_out_total", "Records a query wrote to its sink", MetricType::Counter);
+    MetricFamily late = family("flow_records_late_total",
+                               "Records a query dropped as late: the windows they belong to had closed",
+                               MetricType::Counter);
+    MetricFamily late_kept = family("flow_records_late_written_total",
+                                    "Of the late records, those written to their source's late topic",
+                                    MetricType::Counter);
+    MetricFamily keys = family("flow_state_keys", "Keys held in a query's state stores", MetricType::Gauge);
+    for (size_t q = 0; q < p.queries.size(); ++q) {
+      const std::string& query = p.queries[q].name;
+      for (const auto& name : p.queries[q].sources)
+        for (size_t s = 0; s < p.sources.size(); ++s)
+          if (p.sources[s].name == name)
+            add(in, {{"query", query}, {"source", name}}, static_cast<double>(job_.source_records_in(s)));
+      add(out, {{"query", query}}, static_cast<double>(job_.query_records_out(q)));
+      add(late, {{"query", query}}, static_cast<double>(job_.late_records(q)));
+      if (job_.has_late_topic(q)) add(late_kept, {{"query", query}}, static_cast<double>(job_.late_kept(q)));
+      add(keys, {{"query", query}}, static_cast<double>(job_.state_keys(q)));
+    }
+
+    MetricFamily dead = family("flow_records_dead_lettered_total",
+                               "Records of a source that failed to decode: to its dead-letter topic, or reported",
+                               MetricType::Counter);
+    MetricFamily watermark = family("flow_watermark_seconds",
+                                    "A source's watermark (event time up to which it is complete), Unix seconds",
+                                    MetricType::Gauge);
+    for (size_t s = 0; s < p.sources.size(); ++s) {
+      add(dead, {{"source", p.sources[s].name}}, static_cast<double>(job_.source_dead_lettered(s)));
+      int64_t mark = job_.source_watermark(s);
+      if (mark != INT64_MIN && mark != INT64_MAX)
+        add(watermark, {{"source", p.sources[s].name}}, static_cast<double>(mark) / 1000.0);
+    }
+
+    MetricFamily lag = family("flow_consumer_lag_records",
+                              "Records in a source partition not read yet (from the consumer's last fetched high "
+                              "watermark)",
+                              MetricType::Gauge);
+    for (const Job::PartitionLag& partition : job_.partition_lags())
+      add(lag, {{"topic", p.sources[partition.source].topic}, {"partition", std::to_string(partition.partition)}},
+                static_cast<double>(partition.lag));
+
+    MetricFamily bytes = family("flow_state_bytes", "Bytes of the tasks' state stores on disk", MetricType::Gauge);
+    add(bytes, {}, static_cast<double>(job_.state_bytes()));
+
+    MetricFamily metrics = family("flow_metric_total", "The program's own metrics (`metric NAME;`, counted by `tally`)",
+                                  MetricType::Counter);
+    for (size_t m = 0; m < p.metrics.size(); ++m)
+      add(metrics, {{"metric", p.metrics[m].name}}, static_cast<double>(job_.metric(m)));
+
+    for (MetricFamily* f : {&in, &out, &dead, &late, &late_kept, &lag, &watermark, &keys, &bytes, &metrics})
+      if (!f->metric.empty()) families.push_back(std::move(*f));
+    families.push_back(histogram("flow_trigger_duration_seconds",
+                                 "Triggers that read records: reading, processing, state and checkpoint",
+                                 job_.trigger_durations()));
+    families.push_back(histogram("flow_commit_duration_seconds",
+                                 "Checkpoints: waiting for the outputs' acknowledgements, then writing the stores",
+                                 job_.commit_durations()));
+    return families;
+  }
+
+ private:
+  const Job& job_;
+};
+
+}  // namespace
+
+std::unique_ptr<MetricsEndpoint> MetricsEndpoint::start(const std::string& address, const Job& job,
+                                                        std::string& error) {
+  std::unique_ptr<MetricsEndpoint> endpoint(new MetricsEndpoint());
+  try {
+    // One serving thread: a scrape is small, and a second would only take a core from the tasks.
+    endpoint->exposer_ = std::make_unique<prometheus::Exposer>(address, 1);
+  } catch (const std::exception& e) {
+    error = fmt::format("cannot serve metrics on {}: {}", address, e.what());
+    return nullptr;
+  }
+  endpoint->collector_ = std::make_shared<JobCollector>(job);
+  endpoint->exposer_->RegisterCollectable(endpoint->collector_);
+  return endpoint;
+}
+
+MetricsEndpoint::~MetricsEndpoint() {
+  // The server's thread stops before the collector (and the job it reads) can go.
+  exposer_.reset();
+}
+
+int MetricsEndpoint::port() const {
+  std::vector<int> ports = exposer_->GetListeningPorts();
+  return ports.empty() ? 0 : ports.front();
+}
+
+}  // namespace flow::runtime
