@@ -393,6 +393,54 @@ std::vector<Job::PartitionLag> Job::partition_lags() const {
   return lags;
 }
 
+namespace {
+
+std::string human_bytes(int64_t bytes) {
+  if (bytes < 1024) return fmt::format("{} B", bytes);
+  if (bytes < 1024 * 1024) return fmt::format("{:.1f} KiB", static_cast<double>(bytes) / 1024);
+  if (bytes < int64_t{1024} * 1024 * 1024) return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1024 * 1024));
+  return fmt::format("{:.2f} GiB", static_cast<double>(bytes) / (1024.0 * 1024 * 1024));
+}
+
+}  // namespace
+
+std::vector<std::string> Job::status_block(const std::vector<int64_t>& in, const std::vector<int64_t>& lag,
+                                           double seconds, double trigger_ms) const {
+  const plan::Plan& p = plan_;
+  std::vector<std::string> lines;
+  auto uptime = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_).count();
+  std::string metrics;
+  for (size_t m = 0; m < p.metrics.size(); ++m) metrics += fmt::format(", {}={}", p.metrics[m].name, metric(m));
+  std::string trigger = trigger_ms > 0 ? fmt::format("trigger {:.2f} ms", trigger_ms) : "idle";
+  lines.push_back(fmt::format("flowrun {} · {} tasks · up {}:{:02}:{:02} · {} in, {} out, {} dead-lettered · state {} · "
+                              "{}{}",
+                              config_.app_id, tasks_.size(), uptime / 3600, uptime / 60 % 60, uptime % 60, records_in(),
+                              records_out(), dead_lettered(), human_bytes(state_bytes()), trigger, metrics));
+  size_t name_width = 5;
+  for (const auto& query : p.queries) name_width = std::max(name_width, query.name.size());
+  lines.push_back(fmt::format("{:<{}}  {:>9} {:>9} {:>10} {:>9} {:>24} {:>9} {:>7} {:>7}", "query", name_width, "in/s",
+                              "out/s", "in", "lag", "watermark", "keys", "late", "dead"));
+  for (size_t q = 0; q < p.queries.size(); ++q) {
+    const plan::QueryPlan& query = p.queries[q];
+    int64_t query_in = 0, query_in_since = 0, query_lag = 0, dead = 0, watermark = INT64_MAX;
+    for (size_t s : physical_.queries[q].sources) {
+      query_in += in[s];
+      query_in_since += in[s] - (s < last_source_in_.size() ? last_source_in_[s] : 0);
+      query_lag += lag[s];
+      dead += source_dead_lettered(s);
+      watermark = std::min(watermark, shared_.watermarks.watermark(s));
+    }
+    int64_t out = shared_.query_out[q]->load();
+    int64_t out_since = out - (q < last_query_out_.size() ? last_query_out_[q] : 0);
+    std::string mark = watermark == INT64_MIN || watermark == INT64_MAX ? "-" : format_rfc3339(watermark);
+    lines.push_back(fmt::format("{:<{}}  {:>9.0f} {:>9.0f} {:>10} {:>9} {:>24} {:>9} {:>7} {:>7}", query.name,
+                                name_width, static_cast<double>(query_in_since) / seconds,
+                                static_cast<double>(out_since) / seconds, query_in, query_lag, mark, state_keys(q),
+                                late_records(q), dead));
+  }
+  return lines;
+}
+
 void Job::report_progress(double seconds) {
   const plan::Plan& p = plan_;
   if (config_.log_level >= LogLevel::Debug)
@@ -416,6 +464,15 @@ void Job::report_progress(double seconds) {
                                 static_cast<double>(triggers - last_triggers_)
                           : 0.0;
   int64_t bytes = state_bytes();
+
+  if (config_.live_status) {
+    config_.live_status->show(status_block(in, lag, seconds, trigger_ms));
+    last_source_in_ = in;
+    for (size_t q = 0; q < p.queries.size(); ++q) last_query_out_[q] = shared_.query_out[q]->load();
+    last_triggers_ = triggers;
+    last_trigger_ns_ = trigger_ns;
+    return;
+  }
 
   bool reported = false;
   for (size_t q = 0; q < p.queries.size(); ++q) {

@@ -19,6 +19,7 @@
 #include "runtime/kafka/kafka_client.hpp"
 #include "runtime/launcher/run_options.hpp"
 #include "runtime/launcher/start_offset.hpp"
+#include "runtime/launcher/terminal_status.hpp"
 #include "runtime/state/stateful_operator.hpp"
 #include "runtime/tasks/partition_task.hpp"
 #include "runtime/tasks/work_signal.hpp"
@@ -41,6 +42,8 @@ struct JobConfig {
   bool cluster_describes_configs = true;
   //! The processing-time clock (default: the system clock); tests drive a virtual one.
   ProcessingClock clock;
+  //! On a terminal: progress as a live block redrawn in place (terminal_status.hpp), not lines.
+  TerminalStatus* live_status = nullptr;
 };
 
 class Job {
@@ -74,6 +77,8 @@ class Job {
   //! level by level of the chain of queries: the tasks of queries fed from outside first, then,
   //! once what they emitted has been drained into the queries they feed, those (drain).
   Outcome finish(const std::atomic<bool>& stop);
+  //! Progress as a live status block on a terminal from now on (null: lines again).
+  void set_live_status(TerminalStatus* status) { config_.live_status = status; }
   //! Stops the workers; every task has committed its last trigger. Idempotent.
   void stop_workers();
 
@@ -130,6 +135,9 @@ class Job {
   void hand_to_task(rd_kafka_message_t* message);
   //! Prints the progress lines for the `seconds` since the previous report.
   void report_progress(double seconds);
+  //! The live status block: a line for the application, a header, a row per query.
+  std::vector<std::string> status_block(const std::vector<int64_t>& in, const std::vector<int64_t>& lag,
+                                        double seconds, double trigger_ms) const;
 
   const compiler::plan::Plan& plan_;
   compiler::physical::PhysicalPlan physical_;
@@ -144,6 +152,7 @@ class Job {
   std::vector<int64_t> last_source_in_, last_query_out_;
   int64_t last_triggers_ = 0, last_trigger_ns_ = 0;
   int64_t retention_skipped_ = 0;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace flow::runtime

@@ -72,6 +72,7 @@ std::optional<RunOptions> parse_run_options(const std::vector<std::string>& args
           return std::nullopt;
         }
         options.progress_json = *value == "json";
+        options.progress_given = true;
       } else if (arg == "--metrics-address") {
         options.metrics_address = parse_metrics_address(*value, error);
         if (!options.metrics_address) return std::nullopt;

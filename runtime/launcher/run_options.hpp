@@ -27,6 +27,8 @@ struct RunOptions {
   KafkaProperties kafka_properties;
   LogLevel log_level = LogLevel::Info;
   bool progress_json = false;                    //!< --progress json
+  //! Whether --progress was given: without it, progress on a terminal is a live status block.
+  bool progress_given = false;
   bool show_output = false;                      //!< --show-output: print sink topics at the end
   RetentionGap on_retention_gap = RetentionGap::Stop;  //!< --on-retention-gap stop|skip
   std::optional<std::string> metrics_address;    //!< --metrics-address: HOST:PORT to serve /metrics on

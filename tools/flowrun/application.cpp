@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 
@@ -12,6 +14,7 @@
 #include "compiler/driver/check_file.hpp"
 #include "compiler/physical/physical_plan.hpp"
 #include "compiler/plan/plan_image.hpp"
+#include "runtime/launcher/terminal_status.hpp"
 #include "runtime/metrics/metrics_endpoint.hpp"
 #include "runtime/kafka/embedded_kafka.hpp"
 #include "runtime/launcher/input_loader.hpp"
@@ -226,6 +229,15 @@ int run_application(const RunOptions& options) {
     std::string host = options.metrics_address->substr(0, options.metrics_address->rfind(':'));
     fmt::print(stderr, "flowrun: metrics at http://{}:{}/metrics\n", host, metrics->port());
   }
+  // On a terminal, progress is a live block redrawn in place — unless --progress asks for lines,
+  // or a `sink … to stdout` writes its records to the same terminal (they would tear the block).
+  std::unique_ptr<TerminalStatus> live;
+  bool stdout_sink_on_terminal = false;
+  for (const auto& sink : p.sinks) stdout_sink_on_terminal |= sink.kind == "stdout" && isatty(STDOUT_FILENO);
+  if (!options.progress_given && options.log_level >= LogLevel::Info && !stdout_sink_on_terminal &&
+      TerminalStatus::stderr_is_terminal())
+    live = TerminalStatus::start();
+  job->set_live_status(live.get());
   auto started = Clock::now();
   // --until-idle: until the input is read and every query chained through a topic of this
   // application has read what the one before it wrote.
@@ -235,6 +247,8 @@ int run_application(const RunOptions& options) {
   // the checkpointed state.
   if (outcome == Job::Outcome::Idle) outcome = job->finish(stop_requested);
   job->stop_workers();
+  job->set_live_status(nullptr);
+  live.reset();  // stderr is the terminal again; the last status stays on the screen
   if (outcome != Job::Outcome::Failed && !producer->flush(30'000) && job->failure().empty())
     fmt::print(stderr, "flowrun: warning: Kafka did not acknowledge every output within 30 s\n");
   if (outcome == Job::Outcome::Failed || !job->failure().empty()) {
