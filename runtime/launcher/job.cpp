@@ -363,6 +363,12 @@ int64_t Job::late_records(size_t query) const {
   return late;
 }
 
+DurationHistogram::Totals Job::end_to_end_latency(size_t query) const {
+  DurationHistogram::Totals totals;
+  for (const auto& t : tasks_) totals.add(t->latency(query));
+  return totals;
+}
+
 size_t Job::state_keys(size_t query) const {
   size_t keys = 0;
   for (const auto& t : tasks_) keys += t->state_keys(query);

@@ -120,6 +120,9 @@ class Job {
   std::vector<PartitionLag> partition_lags() const;
   const DurationHistogram& trigger_durations() const { return shared_.trigger_durations; }
   const DurationHistogram& commit_durations() const { return shared_.commit_durations; }
+  //! Query `query`'s end-to-end latency over its tasks: the wall clock when a record is written
+  //! minus the event time it carries.
+  DurationHistogram::Totals end_to_end_latency(size_t query) const;
   //! The lines a `sink … to stdout` query wrote, with JobConfig::capture_stdout (after stop_workers).
   std::vector<std::string> captured_stdout(int32_t query) const {
     auto it = shared_.captured_stdout.find(query);

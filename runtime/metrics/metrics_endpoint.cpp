@@ -32,19 +32,26 @@ void add(MetricFamily& family, Labels labels, double value) {
   family.metric.push_back(std::move(metric));
 }
 
-MetricFamily histogram(std::string name, std::string help, const DurationHistogram& durations) {
-  MetricFamily result = family(std::move(name), std::move(help), MetricType::Histogram);
+void add_histogram(MetricFamily& family, Labels labels, const DurationHistogram::Totals& totals) {
   ClientMetric metric;
+  metric.label = std::move(labels);
   uint64_t cumulative = 0;
   for (size_t i = 0; i < DurationHistogram::kBounds.size(); ++i) {
-    cumulative += durations.count(i);
+    cumulative += totals.counts[i];
     metric.histogram.bucket.push_back({cumulative, DurationHistogram::kBounds[i]});
   }
-  cumulative += durations.count(DurationHistogram::kBounds.size());
+  cumulative += totals.counts.back();
   metric.histogram.bucket.push_back({cumulative, std::numeric_limits<double>::infinity()});
   metric.histogram.sample_count = cumulative;
-  metric.histogram.sample_sum = durations.sum_seconds();
-  result.metric.push_back(std::move(metric));
+  metric.histogram.sample_sum = totals.sum_seconds;
+  family.metric.push_back(std::move(metric));
+}
+
+MetricFamily histogram(std::string name, std::string help, const DurationHistogram& durations) {
+  MetricFamily result = family(std::move(name), std::move(help), MetricType::Histogram);
+  DurationHistogram::Totals totals;
+  totals.add(durations);
+  add_histogram(result, {}, totals);
   return result;
 }
 
@@ -65,6 +72,9 @@ class JobCollector : public prometheus::Collectable {
                                     "Of the late records, those written to their source's late topic",
                                     MetricType::Counter);
     MetricFamily keys = family("flow_state_keys", "Keys held in a query's state stores", MetricType::Gauge);
+    MetricFamily latency = family("flow_end_to_end_latency_seconds",
+                                  "A query's outputs: the wall clock when written minus the event time they carry",
+                                  MetricType::Histogram);
     for (size_t q = 0; q < p.queries.size(); ++q) {
       const std::string& query = p.queries[q].name;
       for (const auto& name : p.queries[q].sources)
@@ -75,6 +85,7 @@ class JobCollector : public prometheus::Collectable {
       add(late, {{"query", query}}, static_cast<double>(job_.late_records(q)));
       if (job_.has_late_topic(q)) add(late_kept, {{"query", query}}, static_cast<double>(job_.late_kept(q)));
       add(keys, {{"query", query}}, static_cast<double>(job_.state_keys(q)));
+      add_histogram(latency, {{"query", query}}, job_.end_to_end_latency(q));
     }
 
     MetricFamily dead = family("flow_records_dead_lettered_total",
@@ -106,7 +117,7 @@ class JobCollector : public prometheus::Collectable {
     for (size_t m = 0; m < p.metrics.size(); ++m)
       add(metrics, {{"metric", p.metrics[m].name}}, static_cast<double>(job_.metric(m)));
 
-    for (MetricFamily* f : {&in, &out, &dead, &late, &late_kept, &lag, &watermark, &keys, &bytes, &metrics})
+    for (MetricFamily* f : {&in, &out, &dead, &late, &late_kept, &lag, &watermark, &keys, &bytes, &metrics, &latency})
       if (!f->metric.empty()) families.push_back(std::move(*f));
     families.push_back(histogram("flow_trigger_duration_seconds",
                                  "Triggers that read records: reading, processing, state and checkpoint",

@@ -20,8 +20,8 @@ namespace {
 PartitionTask& task_of(flow_task* task) { return *reinterpret_cast<PartitionTask*>(task); }
 
 extern "C" void task_emit(flow_task* task, int32_t query, const char* key, int64_t key_len, const char* value,
-                          int64_t value_len, int64_t) {
-  task_of(task).emit(query, key, key_len, value, value_len);
+                          int64_t value_len, int64_t event_time) {
+  task_of(task).emit(query, key, key_len, value, value_len, event_time);
 }
 extern "C" void task_dead_letter(flow_task* task, const flow_record* record, int32_t reason, const char* detail,
                                  int64_t detail_len) {
@@ -293,8 +293,9 @@ void PartitionTask::commit_now() {
   busy_.store(false, std::memory_order_release);
 }
 
-void PartitionTask::emit(int32_t query, const char* key, int64_t key_len, const char* value, int64_t value_len) {
-  collector_.emit(query, key, key_len, value, value_len);
+void PartitionTask::emit(int32_t query, const char* key, int64_t key_len, const char* value, int64_t value_len,
+                         int64_t event_time_ms) {
+  collector_.emit(query, key, key_len, value, value_len, event_time_ms);
 }
 
 void PartitionTask::dead_letter(const flow_record* record, int32_t reason, const char* detail, int64_t detail_len) {

@@ -54,6 +54,8 @@ class PartitionTask {
   int64_t late_records(size_t query) const { return chain_.late_records(query); }
   //! Bytes of this task's state store.
   int64_t state_bytes() const;
+  //! The end-to-end latency of query `query`'s outputs from this task (RecordCollector).
+  const DurationHistogram& latency(size_t query) const { return collector_.latency(query); }
 
   //! A record of input `index` that reached the consumer's main queue instead of the partition's
   //! own (fetched between assignment and forwarding): kept, and read before the queue's records.
@@ -63,7 +65,8 @@ class PartitionTask {
   static std::vector<abi::HostSymbol> host_symbols();
 
   // Called from the callbacks.
-  void emit(int32_t query, const char* key, int64_t key_len, const char* value, int64_t value_len);
+  void emit(int32_t query, const char* key, int64_t key_len, const char* value, int64_t value_len,
+            int64_t event_time_ms);
   void dead_letter(const flow_record* record, int32_t reason, const char* detail, int64_t detail_len);
   void to_state(int32_t query, const flow_value* key, const flow_value* fields, int64_t count, int64_t event_time,
                 const flow_record* record);
@@ -109,8 +112,9 @@ class PartitionTask {
   class ChainExit final : public StageChain::Exit {
    public:
     explicit ChainExit(PartitionTask& task) : task_(task) {}
-    void emit(int32_t query, const char* key, int64_t key_len, const char* value, int64_t value_len) override {
-      task_.emit(query, key, key_len, value, value_len);
+    void emit(int32_t query, const char* key, int64_t key_len, const char* value, int64_t value_len,
+              int64_t event_time_ms) override {
+      task_.emit(query, key, key_len, value, value_len, event_time_ms);
     }
     void tally(size_t metric, int64_t count) override { task_.tally(static_cast<int32_t>(metric), count); }
     void fail(const std::string& why) override { task_.shared_.fail(why); }

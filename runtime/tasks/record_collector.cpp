@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <ctime>
 
 #include "compiler/plan/operators/logical_sink.hpp"
 #include "runtime/codec/json_codec.hpp"
@@ -20,8 +21,17 @@ const compiler::plan::LogicalSink* sink_of(const compiler::plan::QueryPlan& quer
 
 }  // namespace
 
-void RecordCollector::emit(int32_t query, const char* key, int64_t key_len, const char* value, int64_t value_len) {
+RecordCollector::RecordCollector(SharedRun& shared)
+    : shared_(shared), latency_(std::make_unique<DurationHistogram[]>(shared.plan ? shared.plan->queries.size() : 0)) {}
+
+void RecordCollector::emit(int32_t query, const char* key, int64_t key_len, const char* value, int64_t value_len,
+                           int64_t event_time_ms) {
   const compiler::plan::LogicalSink* sink = sink_of(shared_.plan->queries[query]);
+  // The coarse clock (a few ns, no system call): a millisecond-scale latency needs no better.
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME_COARSE, &now);
+  latency_[static_cast<size_t>(query)].observe_ms_between(
+      event_time_ms, static_cast<int64_t>(now.tv_sec) * 1000 + now.tv_nsec / 1'000'000);
   shared_.records_out.fetch_add(1, std::memory_order_relaxed);
   shared_.query_out[query]->fetch_add(1, std::memory_order_relaxed);
   if (!sink) return;

@@ -16,10 +16,12 @@ namespace flow::runtime {
 
 class RecordCollector {
  public:
-  explicit RecordCollector(SharedRun& shared) : shared_(shared) {}
+  explicit RecordCollector(SharedRun& shared);
 
-  //! A record for query `query`'s sink: its JSON and its message key (null `key`: none).
-  void emit(int32_t query, const char* key, int64_t key_len, const char* value, int64_t value_len);
+  //! A record for query `query`'s sink: its JSON and its message key (null `key`: none); the
+  //! wall clock minus `event_time_ms` is the record's end-to-end latency.
+  void emit(int32_t query, const char* key, int64_t key_len, const char* value, int64_t value_len,
+            int64_t event_time_ms);
   //! A record of `input` that failed to decode, for `reason` (a flow_decode_result) and `detail`:
   //! to the source's dead-letter topic, or, without one, reported on stderr.
   void dead_letter(const TaskInput& input, const flow_record& record, int32_t reason, std::string_view detail);
@@ -28,6 +30,8 @@ class RecordCollector {
   void late(const TaskInput& input, const flow_record& record, int32_t query, std::string reason);
   //! Records produced and not acknowledged yet (delivery reports decrement it).
   int64_t in_flight() const { return in_flight_.load(); }
+  //! Per query: the end-to-end latency of the records this task wrote (one writer: the task).
+  const DurationHistogram& latency(size_t query) const { return latency_[query]; }
 
  private:
   //! Writes `record` to `topic` (which takes at most `max_bytes`) with `headers`, cut to fit with
@@ -38,6 +42,7 @@ class RecordCollector {
 
   SharedRun& shared_;
   std::atomic<int64_t> in_flight_{0};
+  std::unique_ptr<DurationHistogram[]> latency_;  //!< per query (atomics: neither movable nor copyable)
 };
 
 }  // namespace flow::runtime

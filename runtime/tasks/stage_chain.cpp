@@ -256,7 +256,7 @@ void StageChain::deliver() {
     if (outputs[i].encoded) {
       emitted_++;
       exit_.emit(outputs[i].query, outputs[i].message_key.data(), static_cast<int64_t>(outputs[i].message_key.size()),
-                 outputs[i].json.data(), static_cast<int64_t>(outputs[i].json.size()));
+                 outputs[i].json.data(), static_cast<int64_t>(outputs[i].json.size()), outputs[i].event_time_ms);
       continue;
     }
     StateOutput output = std::move(outputs[i]);
@@ -275,7 +275,7 @@ void StageChain::deliver() {
       if (encoded) {
         emitted_++;
         exit_.emit(output.query, output.key ? key.data() : nullptr, static_cast<int64_t>(key.size()), json.data,
-                   json.len);
+                   json.len, output.event_time_ms);
         continue;
       }
     }
@@ -302,7 +302,8 @@ void StageChain::deliver() {
     flow_str json = encode_values(encoder, output.record, arena_);
     std::string key = output.key ? message_key(*output.key) : std::string();
     emitted_++;
-    exit_.emit(output.query, output.key ? key.data() : nullptr, static_cast<int64_t>(key.size()), json.data, json.len);
+    exit_.emit(output.query, output.key ? key.data() : nullptr, static_cast<int64_t>(key.size()), json.data, json.len,
+               output.event_time_ms);
   }
   outputs.clear();
   const std::vector<int64_t>& counts = pending_tallies_.counts();

@@ -69,8 +69,10 @@ class StageChain {
   class Exit {
    public:
     virtual ~Exit() = default;
-    //! A record for query `query`'s sink: its JSON and its message key (null `key`: none).
-    virtual void emit(int32_t query, const char* key, int64_t key_len, const char* value, int64_t value_len) = 0;
+    //! A record for query `query`'s sink: its JSON, its message key (null `key`: none) and the
+    //! event time it carries (for the end-to-end latency).
+    virtual void emit(int32_t query, const char* key, int64_t key_len, const char* value, int64_t value_len,
+                      int64_t event_time_ms) = 0;
     //! `count` more for Plan::metrics[metric].
     virtual void tally(size_t metric, int64_t count) = 0;
     //! The run cannot go on: `why`.

@@ -3,8 +3,8 @@
 # runs examples/clicks on the embedded Kafka and keeps running; its /metrics passes `promtool
 # check metrics` (the exposition format and Prometheus' naming lints); Prometheus scrapes it every
 # second, and PromQL through Prometheus' HTTP API gives the records in (11, the input's lines),
-# the dead letters (2), the program's `health_checks` metric (2) and a trigger-duration histogram
-# with observations. A bad address, and a port already taken, stop the launch with the reason.
+# the dead letters (2), the program's `health_checks` metric (2), a trigger-duration histogram
+# with observations and an end-to-end latency sample per record written. A bad address, and a port already taken, stop the launch with the reason.
 # Usage: prometheus_scrape_test.sh FLOWRUN SOURCE_DIR
 set -u
 flowrun=$1
@@ -88,6 +88,9 @@ expect 'sum(flow_records_in_total{job="flowrun",query="views_per_minute"})' 11
 expect 'sum(flow_records_dead_lettered_total{job="flowrun",source="clicks"})' 2
 expect 'flow_metric_total{job="flowrun",metric="health_checks"}' 2
 expect 'flow_trigger_duration_seconds_count{job="flowrun"} > bool 0' 1
+# Every record written has its end-to-end latency (the example's event times are in 1970: +Inf).
+expect 'flow_end_to_end_latency_seconds_count{job="flowrun",query="views_per_minute"}' 2
+expect 'flow_end_to_end_latency_seconds_bucket{job="flowrun",query="views_per_minute",le="+Inf"}' 2
 if [ "$failures" -gt 0 ]; then echo "--- flowrun stderr"; tail -20 "$tmp/flowrun.err"; echo "--- prometheus"; tail -20 "$tmp/prometheus.log"; fi
 
 # The port is taken now: a second flowrun stops at launch with the reason.

@@ -45,7 +45,7 @@ query q {
 struct Exit final : StageChain::Exit {
   std::vector<std::string> records;
   std::map<size_t, int64_t> tallies;
-  void emit(int32_t, const char* key, int64_t key_len, const char* value, int64_t value_len) override {
+  void emit(int32_t, const char* key, int64_t key_len, const char* value, int64_t value_len, int64_t) override {
     records.push_back((key ? std::string(key, static_cast<size_t>(key_len)) : "-") + " " +
                       std::string(value, static_cast<size_t>(value_len)));
   }

@@ -193,7 +193,8 @@ struct Written {
 class RecordingExit final : public StageChain::Exit {
  public:
   explicit RecordingExit(Written& written) : written_(written) {}
-  void emit(int32_t query, const char* key, int64_t key_len, const char* value, int64_t value_len) override {
+  void emit(int32_t query, const char* key, int64_t key_len, const char* value, int64_t value_len,
+            int64_t) override {
     written_.records.push_back(std::to_string(query) + " " + (key ? std::string(key, static_cast<size_t>(key_len)) : "-") +
                                " " + std::string(value, static_cast<size_t>(value_len)));
   }
