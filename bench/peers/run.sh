@@ -3,7 +3,8 @@
 # Kafka Streams 3.9 and Spark Structured Streaming 3.5, on a real Kafka broker.
 #
 #   bash bench/peers/run.sh [--records N] [--users U] [--runs R]
-#                           [--systems "passthrough flow flow-aot kstreams spark"] [--workloads "w1 w2 w3"]
+#                           [--systems "passthrough flow flow-aot flow-metrics kstreams spark"]
+#                           [--workloads "w1 w2 w3"]
 #                           [--threads T] [--csv FILE]
 #                           [--latency-runs L] [--latency-systems "..."] [--rate R]
 #                           [--latency-seconds S] [--latency-warmup W]
@@ -33,6 +34,9 @@
 # flowrun of another build (e.g. a worktree of the base commit: `git worktree add /tmp/base BASE &&
 # cmake -S /tmp/base -B /tmp/base/build -G Ninja && cmake --build /tmp/base/build --target
 # flowrun`), run exactly as `flow` is.
+#
+# flow-metrics is flow serving /metrics (`--metrics-address 0`) while a scraper fetches it every
+# second, as Prometheus would: beside flow in one invocation, the cost of observability.
 #
 # For diagnosis: --flow-args adds arguments to every flowrun (e.g. "-X fetch.wait.max.ms=5"),
 # --state-base puts flow's state directories under DIR (e.g. /dev/shm: no disk sync in
@@ -173,12 +177,13 @@ run_one() {  # RUN WORKLOAD SYSTEM
   local cmd=()
   case $sys in
     passthrough) cmd=("$tools/passthrough" "$brokers" clicks "$out") ;;
-    flow|flow-base)
+    flow|flow-base|flow-metrics)
       sed "s/OUT_TOPIC/$out/" "bench/peers/flow/$w.flow" >"$work/$tag.flow"
-      local run_with=$flowrun
+      local run_with=$flowrun metrics=()
       [ "$sys" = flow-base ] && run_with=$base_flowrun
+      [ "$sys" = flow-metrics ] && metrics=(--metrics-address 0)
       cmd=("$run_with" run "$work/$tag.flow" --brokers "$brokers" --until-idle --threads "$threads"
-        --state-dir "$state_base/state-$tag" --app-id "bench-$tag" "${flow_extra[@]}") ;;
+        --state-dir "$state_base/state-$tag" --app-id "bench-$tag" "${metrics[@]}" "${flow_extra[@]}") ;;
     flow-aot)
       # Compiled ahead of time, outside the timed part (the sink topic is part of the program).
       sed "s/OUT_TOPIC/$out/" "bench/peers/flow/$w.flow" >"$work/$tag.flow"
@@ -194,8 +199,22 @@ run_one() {  # RUN WORKLOAD SYSTEM
         SparkBench "$w" "$brokers" clicks "$out" "$total" "$work/spark-$tag" "$threads") ;;
   esac
   echo "== run $r $w $sys"
-  local rc=0
+  local rc=0 scraper=
+  : >"$work/log-$tag"
+  rm -f "$work/stop-$tag"
+  if [ "$sys" = flow-metrics ]; then
+    # A Prometheus-like scrape every second of the run (curl's own CPU is not flowrun's).
+    (
+      url=
+      until [ -n "$url" ] || [ -e "$work/stop-$tag" ]; do
+        url=$(grep -o 'metrics at http://[^ ]*' "$work/log-$tag" | sed 's/metrics at //'); sleep 0.05
+      done
+      while [ ! -e "$work/stop-$tag" ]; do curl -s --max-time 2 "$url" >/dev/null; sleep 1; done
+    ) &
+    scraper=$!
+  fi
   /usr/bin/time -f "%e %U %S %M" -o "$work/time-$tag" "${cmd[@]}" >"$work/log-$tag" 2>&1 || rc=$?
+  if [ -n "$scraper" ]; then touch "$work/stop-$tag"; wait "$scraper" || true; fi
   tail -n 3 "$work/log-$tag" | sed 's/^/   /'
   local wall usr sy rss
   read -r wall usr sy rss < <(tail -n 1 "$work/time-$tag")
