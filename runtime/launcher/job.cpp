@@ -15,6 +15,7 @@
 
 #include "runtime/codec/rfc3339.hpp"
 #include "runtime/kafka/topic_config.hpp"
+#include "runtime/tasks/checkpointer.hpp"
 
 namespace flow::runtime {
 
@@ -68,6 +69,9 @@ bool Job::open(const abi::Program& program, Producer& producer, std::string& err
   rd_kafka_conf_set(conf, "auto.offset.reset", "error", message, sizeof message);
   if (config_.log_level == LogLevel::Trace)
     rd_kafka_conf_set(conf, "debug", "consumer,cgrp,fetch", message, sizeof message);
+  // Checkpoints commit their offsets to the group too (Checkpointer): a failure is reported once.
+  rd_kafka_conf_set_opaque(conf, &shared_);
+  rd_kafka_conf_set_offset_commit_cb(conf, &Job::on_group_commit);
   consumer_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, message, sizeof message);
   if (!consumer_) {
     error = fmt::format("cannot create a Kafka consumer: {}", message);
@@ -150,10 +154,25 @@ bool Job::open(const abi::Program& program, Producer& producer, std::string& err
   shared_.physical = &physical_;
   if (!open_shared_states(p, physical_, config_.state_dir, config_.clock, &program, shared_.shared_state, error)) return false;
 
+  // What the consumer group (the app id) committed — every checkpoint commits its offsets there
+  // too — tells a first run from a lost state directory for a task with no local checkpoint.
+  std::map<std::string, int64_t> group_offsets = committed_group_offsets(error);
+  if (!error.empty()) {
+    if (config_.log_level >= LogLevel::Warn)
+      fmt::print(stderr, "flowrun: warning: cannot read consumer group `{}`'s offsets ({}): a task without a "
+                         "checkpoint starts from the oldest record, as on a first run\n",
+                 config_.app_id, error);
+    error.clear();
+  }
+  std::vector<bool> group_keeps_state(physical_.task_groups.size(), false);
+  for (const auto& query : physical_.queries)
+    if (!query.stages.empty()) group_keeps_state[query.task_group] = true;
+
   rd_kafka_topic_partition_list_t* assignment = rd_kafka_topic_partition_list_new(16);
   auto assignment_guard = std::unique_ptr<rd_kafka_topic_partition_list_t, void (*)(rd_kafka_topic_partition_list_t*)>(
       assignment, rd_kafka_topic_partition_list_destroy);
-  for (const auto& group : physical_.task_groups) {
+  for (size_t g = 0; g < physical_.task_groups.size(); ++g) {
+    const compiler::physical::TaskGroup& group = physical_.task_groups[g];
     const plan::SourcePlan& first = p.sources[group.sources.front()];
     for (int32_t partition = 0; partition < first.partitions; ++partition) {
       std::string name = first.name + "-" + std::to_string(partition);
@@ -179,13 +198,35 @@ bool Job::open(const abi::Program& program, Producer& producer, std::string& err
       }
       auto offsets = task->committed_offsets();
       for (auto& input : task->inputs()) {
-        auto it = offsets.find(fmt::format("{}/{}", input.source->topic, partition));
+        std::string topic_partition = fmt::format("{}/{}", input.source->topic, partition);
+        auto it = offsets.find(topic_partition);
+        std::optional<int64_t> checkpointed;
+        if (it != offsets.end()) checkpointed = it->second;
+        auto in_group = group_offsets.find(topic_partition);
+        if (!checkpointed && in_group != group_offsets.end()) {
+          if (!group_keeps_state[g]) {
+            checkpointed = in_group->second;  // nothing to lose: resume where the group is
+          } else if (config_.on_lost_state == LostState::Stop) {
+            error = fmt::format(
+                "task `{}`: `{}` holds no checkpoint for topic `{}` partition {}, but consumer group `{}` committed "
+                "offset {} there: this application ran before with state this directory does not have (lost, or "
+                "another --state-dir). Restore the state directory; or run with `--on-lost-state reprocess` to start "
+                "over from the oldest record with empty state (every output again); or use a new --app-id",
+                name, config_.state_dir, input.source->topic, partition, config_.app_id, in_group->second);
+            return false;
+          } else if (config_.log_level >= LogLevel::Warn) {
+            fmt::print(stderr,
+                       "flowrun: warning: task `{}`: no checkpoint for topic `{}` partition {} although consumer "
+                       "group `{}` is at offset {}: reprocessing from the oldest record with empty state "
+                       "(--on-lost-state reprocess)\n",
+                       name, input.source->topic, partition, config_.app_id, in_group->second);
+          }
+        }
         int64_t low = 0, high = 0;
         rd_kafka_query_watermark_offsets(consumer_, input.source->topic.c_str(), partition, &low, &high, 10'000);
         input.end_offset = high;
-        auto start = start_offset(input.source->topic, partition,
-                                  it != offsets.end() ? std::optional(it->second) : std::nullopt, low, high,
-                                  config_.on_retention_gap, error);
+        auto start = start_offset(input.source->topic, partition, checkpointed, low, high, config_.on_retention_gap,
+                                  error);
         if (!start) return false;
         input.next_offset = start->offset;
         if (start->skipped && config_.log_level >= LogLevel::Warn)
@@ -344,6 +385,28 @@ namespace {
 
 
 }  // namespace
+
+std::map<std::string, int64_t> Job::committed_group_offsets(std::string& error) const {
+  std::map<std::string, int64_t> committed;
+  rd_kafka_topic_partition_list_t* all = rd_kafka_topic_partition_list_new(16);
+  for (const auto& group : physical_.task_groups)
+    for (size_t s : group.sources)
+      for (int32_t partition = 0; partition < plan_.sources[s].partitions; ++partition)
+        rd_kafka_topic_partition_list_add(all, plan_.sources[s].topic.c_str(), partition);
+  if (rd_kafka_resp_err_t err = rd_kafka_committed(consumer_, all, 10'000)) {
+    error = rd_kafka_err2str(err);
+  } else {
+    for (int i = 0; i < all->cnt; ++i)
+      if (!all->elems[i].err && all->elems[i].offset >= 0)
+        committed[fmt::format("{}/{}", all->elems[i].topic, all->elems[i].partition)] = all->elems[i].offset;
+  }
+  rd_kafka_topic_partition_list_destroy(all);
+  return committed;
+}
+
+void Job::on_group_commit(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t*, void* opaque) {
+  report_group_commit(*static_cast<SharedRun*>(opaque), err);
+}
 
 bool Job::has_late_topic(size_t query) const {
   for (size_t source : physical_.queries[query].sources)

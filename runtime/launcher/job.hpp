@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -36,6 +37,9 @@ struct JobConfig {
   bool progress_json = false;
   //! A checkpoint below its partition's low watermark stops the run, or is skipped (counted).
   RetentionGap on_retention_gap = RetentionGap::Stop;
+  //! A stateful task without a local checkpoint whose group committed offsets stops the run, or
+  //! starts over (start_offset.hpp).
+  LostState on_lost_state = LostState::Stop;
   bool capture_stdout = false;  //!< keep `sink … to stdout` lines (captured_stdout) instead of printing
   //! Whether the cluster answers DescribeConfigs (for the dead-letter topics' size limits): the
   //! embedded Kafka (librdkafka's mock) never does, and asking would only wait out a timeout.
@@ -133,6 +137,10 @@ class Job {
   Job(const compiler::plan::Plan& plan, const JobConfig& config)
       : plan_(plan), physical_(compiler::physical::build_physical_plan(plan)), config_(config) {}
   bool any_chained() const;
+  //! The consumer group's committed offsets of every source partition ("topic/partition").
+  std::map<std::string, int64_t> committed_group_offsets(std::string& error) const;
+  //! librdkafka's report of an asynchronous commit to the group (Checkpointer).
+  static void on_group_commit(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t*, void* opaque);
   bool open(const abi::Program& program, Producer& producer, std::string& error);
   void start_workers();
   void hand_to_task(rd_kafka_message_t* message);

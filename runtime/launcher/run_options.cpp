@@ -30,7 +30,8 @@ std::optional<RunOptions> parse_run_options(const std::vector<std::string>& args
       options.show_output = true;
     } else if (arg == "--brokers" || arg == "--app-id" || arg == "--state-dir" || arg == "--threads" ||
                arg == "--input" || arg == "-X" || arg == "--config" || arg == "--log-level" || arg == "--progress" ||
-               arg == "--on-retention-gap" || arg == "--metrics-address") {
+               arg == "--on-retention-gap" || arg == "--metrics-address" ||
+               arg == "--on-lost-state") {
       auto value = value_of(i, arg);
       if (!value) return std::nullopt;
       if (arg == "--brokers") {
@@ -76,6 +77,12 @@ std::optional<RunOptions> parse_run_options(const std::vector<std::string>& args
       } else if (arg == "--metrics-address") {
         options.metrics_address = parse_metrics_address(*value, error);
         if (!options.metrics_address) return std::nullopt;
+      } else if (arg == "--on-lost-state") {
+        if (*value != "stop" && *value != "reprocess") {
+          error = fmt::format("`--on-lost-state` takes stop or reprocess, not `{}`", *value);
+          return std::nullopt;
+        }
+        options.on_lost_state = *value == "reprocess" ? LostState::Reprocess : LostState::Stop;
       } else if (arg == "--on-retention-gap") {
         if (*value != "stop" && *value != "skip") {
           error = fmt::format("`--on-retention-gap` takes stop or skip, not `{}`", *value);

@@ -31,6 +31,7 @@ struct RunOptions {
   bool progress_given = false;
   bool show_output = false;                      //!< --show-output: print sink topics at the end
   RetentionGap on_retention_gap = RetentionGap::Stop;  //!< --on-retention-gap stop|skip
+  LostState on_lost_state = LostState::Stop;           //!< --on-lost-state stop|reprocess
   std::optional<std::string> metrics_address;    //!< --metrics-address: HOST:PORT to serve /metrics on
 };
 

@@ -14,6 +14,13 @@ enum class RetentionGap {
   Skip,  //!< go on from the low watermark and count the records retention deleted
 };
 
+//! What to do when a stateful task has no local checkpoint but the consumer group (the app id)
+//! has committed offsets: the state directory was lost, or is another one.
+enum class LostState {
+  Stop,       //!< stop the run, naming the partitions and the group's offsets (the default)
+  Reprocess,  //!< start from the oldest record held with empty state (every output again)
+};
+
 struct StartOffset {
   int64_t offset = 0;   //!< the first offset to read
   int64_t skipped = 0;  //!< records deleted by retention between the checkpoint and `offset`

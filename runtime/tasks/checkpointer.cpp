@@ -28,6 +28,10 @@ void Checkpointer::checkpoint(StateStore& store, const std::vector<TaskInput>& i
     offsets[fmt::format("{}/{}", input.source->topic, input.partition)] = input.next_offset;
   std::string problem = store.commit(offsets);
   if (!problem.empty()) shared_.fail(fmt::format("task `{}`: cannot checkpoint: {}", task_, problem));
+  if (problem.empty() && shared_.consumer && (now || time - last_group_commit_ >= kCommitInterval)) {
+    commit_to_group(inputs, now);
+    last_group_commit_ = time;
+  }
   // Shared state commits its own store; its inputs' offsets are in each task's checkpoint.
   problem = chain.commit_shared();
   if (!problem.empty()) shared_.fail(fmt::format("shared state: cannot checkpoint: {}", problem));
@@ -35,6 +39,30 @@ void Checkpointer::checkpoint(StateStore& store, const std::vector<TaskInput>& i
   last_commit_ = time;
   shared_.commit_durations.observe_ns(
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - time).count());
+}
+
+void report_group_commit(SharedRun& shared, rd_kafka_resp_err_t err) {
+  // The checkpoint in the state directory is what a restart reads; the group's offsets show the
+  // lag to Kafka's tools and tell a lost state directory. A failed commit costs neither the
+  // data nor the restart: said once, counted.
+  if (!err || err == RD_KAFKA_RESP_ERR__NO_OFFSET) return;
+  if (shared.group_commit_failures.fetch_add(1) == 0)
+    fmt::print(stderr, "flowrun: warning: committing offsets to the consumer group failed ({}); the checkpoints in "
+                       "the state directory are unaffected\n",
+               rd_kafka_err2str(err));
+}
+
+void Checkpointer::commit_to_group(const std::vector<TaskInput>& inputs, bool wait) {
+  // After the local checkpoint, never before: the group is never ahead of the state directory.
+  // Asynchronous (Job::on_group_commit reports a failure), at most once a second: a commit costs
+  // the task no round trip — but for the last checkpoint of a run, which the consumer's close
+  // would otherwise race.
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(inputs.size()));
+  for (const auto& input : inputs)
+    rd_kafka_topic_partition_list_add(list, input.source->topic.c_str(), input.partition)->offset = input.next_offset;
+  rd_kafka_resp_err_t err = rd_kafka_commit(shared_.consumer, list, wait ? 0 : 1);
+  if (wait) report_group_commit(shared_, err);
+  rd_kafka_topic_partition_list_destroy(list);
 }
 
 }  // namespace flow::runtime

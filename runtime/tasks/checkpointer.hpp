@@ -17,6 +17,9 @@
 
 namespace flow::runtime {
 
+//! The outcome of a commit of offsets to the consumer group: a failure is said once and counted.
+void report_group_commit(SharedRun& shared, rd_kafka_resp_err_t err);
+
 class Checkpointer {
  public:
   Checkpointer(SharedRun& shared, const std::string& task) : shared_(shared), task_(task) {}
@@ -30,6 +33,10 @@ class Checkpointer {
   bool uncommitted() const { return uncommitted_; }
 
  private:
+  //! The inputs' offsets to the consumer group (the app id), so Kafka's tools show the lag and a
+  //! restart without the state directory is noticed (Job).
+  void commit_to_group(const std::vector<TaskInput>& inputs, bool wait);
+
   //! The longest a task goes without committing while its outputs are in flight.
   static constexpr std::chrono::milliseconds kCommitInterval{1000};
 
@@ -37,6 +44,7 @@ class Checkpointer {
   std::string task_;
   bool uncommitted_ = false;
   std::chrono::steady_clock::time_point last_commit_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point last_group_commit_{};
 };
 
 }  // namespace flow::runtime

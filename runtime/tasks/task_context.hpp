@@ -50,7 +50,8 @@ struct SharedRun {
   //! Per source: records that went to the dead-letter topic (or were reported, without one).
   std::vector<std::unique_ptr<std::atomic<int64_t>>> source_dead_lettered;
   DurationHistogram trigger_durations;  //!< triggers that read records
-  DurationHistogram commit_durations;   //!< checkpoints: waiting for the outputs' acknowledgements, then the stores' writes
+  DurationHistogram commit_durations;
+  std::atomic<int64_t> group_commit_failures{0};  //!< offsets the consumer group did not take   //!< checkpoints: waiting for the outputs' acknowledgements, then the stores' writes
   //! Event time and watermarks over every source partition.
   PartitionWatermarks watermarks;
   rd_kafka_t* consumer = nullptr;  //!< for the partitions' high watermarks (cached, never a call out)

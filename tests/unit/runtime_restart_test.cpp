@@ -83,3 +83,57 @@ TEST_CASE("runtime: a restart resumes from the checkpointed offsets with the com
   CHECK(thirds.front().key == "ann");
   std::filesystem::remove_all(directory);
 }
+
+TEST_CASE("runtime: a lost state directory stops a stateful application; a stateless one resumes from the group") {
+  // Checkpoints also commit their offsets to the consumer group (the app id). A second state
+  // directory for the same app id has no checkpoint while the group has offsets: the state of
+  // `every_third` is gone, so the run stops with the reason instead of counting from zero —
+  // unless `--on-lost-state reprocess` asks for exactly that.
+  EmbeddedKafka kafka;
+  for (auto [topic, partitions] : {std::pair{"clicks", 2}, {"log", 1}, {"thirds", 1}})
+    REQUIRE(kafka.create_topic(topic, partitions).empty());
+  auto directory = std::filesystem::temp_directory_path() / ("flow-lost-state-" + std::to_string(getpid()));
+  std::filesystem::remove_all(directory);
+  std::filesystem::create_directories(directory);
+  std::ofstream(directory / "app.flow") << kApp;
+  std::ofstream(directory / "copy.flow") << R"(source clicks from kafka "clicks" as json { user: string, url: string } with (partitions = 2);
+sink log to kafka "log" as json;
+query copy { from clicks | select user, url | into log }
+)";
+
+  RunOptions options;
+  options.app = (directory / "app.flow").string();
+  options.brokers = kafka.bootstrap_servers();
+  options.until_idle = true;
+  options.threads = 1;
+  options.app_id = "lost";
+  options.state_dir = (directory / "state").string();
+  options.log_level = LogLevel::Error;
+  std::string error;
+  auto producer = Producer::create(kafka.bootstrap_servers(), {}, error);
+  REQUIRE(producer);
+  produce(*producer, {{"ann", "/a"}, {"ann", "/b"}, {"bob", "/a"}});
+  REQUIRE(run_application(options) == 0);
+  CHECK(read_topic(kafka.bootstrap_servers(), {}, "log", error).size() == 3);
+
+  options.state_dir = (directory / "another-state").string();
+  CHECK(run_application(options) == 1);  // stopped: the group is at offsets this directory lacks
+  CHECK(read_topic(kafka.bootstrap_servers(), {}, "log", error).size() == 3);  // nothing reprocessed
+
+  options.on_lost_state = LostState::Reprocess;
+  REQUIRE(run_application(options) == 0);  // asked for: everything again, from empty state
+  CHECK(read_topic(kafka.bootstrap_servers(), {}, "log", error).size() == 6);
+
+  // Stateless: nothing to lose, so a new state directory resumes where the group is.
+  options.app = (directory / "copy.flow").string();
+  options.app_id = "copy";
+  options.on_lost_state = LostState::Stop;
+  options.state_dir = (directory / "copy-state").string();
+  REQUIRE(run_application(options) == 0);
+  CHECK(read_topic(kafka.bootstrap_servers(), {}, "log", error).size() == 9);  // a first run: all 3
+  produce(*producer, {{"cid", "/c"}});
+  options.state_dir = (directory / "copy-state-2").string();
+  REQUIRE(run_application(options) == 0);
+  CHECK(read_topic(kafka.bootstrap_servers(), {}, "log", error).size() == 10);  // only the new one
+  std::filesystem::remove_all(directory);
+}

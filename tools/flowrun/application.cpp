@@ -211,6 +211,7 @@ int run_application(const RunOptions& options) {
   config.log_level = options.log_level;
   config.progress_json = options.progress_json;
   config.on_retention_gap = options.on_retention_gap;
+  config.on_lost_state = options.on_lost_state;
   if (stopped_starting(options)) return 0;
   auto job = Job::start(p, *program, *producer, config, error);
   if (!job) {
