@@ -44,29 +44,39 @@ void produce(Producer& producer, const std::vector<std::pair<std::string, std::s
   REQUIRE(producer.flush(10'000));
 }
 
+//! One embedded Kafka with the app's topics, a folder holding kApp, and the options of a run.
+struct Cluster {
+  EmbeddedKafka kafka;
+  std::filesystem::path directory;
+  RunOptions options;
+  std::unique_ptr<Producer> producer;
+
+  explicit Cluster(const std::string& folder)
+      : directory(std::filesystem::temp_directory_path() / (folder + std::to_string(getpid()))) {
+    for (auto [topic, partitions] : {std::pair{"clicks", 2}, {"log", 1}, {"thirds", 1}})
+      REQUIRE(kafka.create_topic(topic, partitions).empty());
+    std::filesystem::remove_all(directory);
+    std::filesystem::create_directories(directory);
+    std::ofstream(directory / "app.flow") << kApp;
+    options.app = (directory / "app.flow").string();
+    options.brokers = kafka.bootstrap_servers();
+    options.until_idle = true;
+    options.threads = 1;
+    options.state_dir = (directory / "state").string();
+    options.log_level = LogLevel::Error;
+    std::string error;
+    producer = Producer::create(kafka.bootstrap_servers(), {}, error);
+    REQUIRE(producer);
+  }
+};
+
 }  // namespace
 
 TEST_CASE("runtime: a restart resumes from the checkpointed offsets with the committed keyed state") {
-  EmbeddedKafka kafka;
-  for (auto [topic, partitions] : {std::pair{"clicks", 2}, {"log", 1}, {"thirds", 1}})
-    REQUIRE(kafka.create_topic(topic, partitions).empty());
-  auto directory = std::filesystem::temp_directory_path() / ("flow-restart-" + std::to_string(getpid()));
-  std::filesystem::remove_all(directory);
-  std::filesystem::create_directories(directory);
-  std::ofstream(directory / "app.flow") << kApp;
-
-  RunOptions options;
-  options.app = (directory / "app.flow").string();
-  options.brokers = kafka.bootstrap_servers();
-  options.until_idle = true;
-  options.threads = 1;
+  Cluster cluster("flow-restart-");
+  auto& [kafka, directory, options, producer] = cluster;
   options.app_id = "restart";
-  options.state_dir = (directory / "state").string();
-  options.log_level = LogLevel::Error;
-
   std::string error;
-  auto producer = Producer::create(kafka.bootstrap_servers(), {}, error);
-  REQUIRE(producer);
   produce(*producer, {{"ann", "/a"}, {"ann", "/b"}, {"bob", "/a"}});
   REQUIRE(run_application(options) == 0);
   CHECK(read_topic(kafka.bootstrap_servers(), {}, "log", error).size() == 3);
@@ -89,29 +99,15 @@ TEST_CASE("runtime: a lost state directory stops a stateful application; a state
   // directory for the same app id has no checkpoint while the group has offsets: the state of
   // `every_third` is gone, so the run stops with the reason instead of counting from zero —
   // unless `--on-lost-state reprocess` asks for exactly that.
-  EmbeddedKafka kafka;
-  for (auto [topic, partitions] : {std::pair{"clicks", 2}, {"log", 1}, {"thirds", 1}})
-    REQUIRE(kafka.create_topic(topic, partitions).empty());
-  auto directory = std::filesystem::temp_directory_path() / ("flow-lost-state-" + std::to_string(getpid()));
-  std::filesystem::remove_all(directory);
-  std::filesystem::create_directories(directory);
-  std::ofstream(directory / "app.flow") << kApp;
+  Cluster cluster("flow-lost-state-");
+  auto& [kafka, directory, options, producer] = cluster;
   std::ofstream(directory / "copy.flow") << R"(source clicks from kafka "clicks" as json { user: string, url: string } with (partitions = 2);
 sink log to kafka "log" as json;
 query copy { from clicks | select user, url | into log }
 )";
 
-  RunOptions options;
-  options.app = (directory / "app.flow").string();
-  options.brokers = kafka.bootstrap_servers();
-  options.until_idle = true;
-  options.threads = 1;
   options.app_id = "lost";
-  options.state_dir = (directory / "state").string();
-  options.log_level = LogLevel::Error;
   std::string error;
-  auto producer = Producer::create(kafka.bootstrap_servers(), {}, error);
-  REQUIRE(producer);
   produce(*producer, {{"ann", "/a"}, {"ann", "/b"}, {"bob", "/a"}});
   REQUIRE(run_application(options) == 0);
   CHECK(read_topic(kafka.bootstrap_servers(), {}, "log", error).size() == 3);
