@@ -34,8 +34,8 @@ leveldb::ReadOptions checked_reads() {
 //! What to do about a damaged store in `directory`: its state cannot be rebuilt from it.
 std::string damaged_help(const std::string& directory) {
   std::string root = std::filesystem::path(directory).parent_path().string();
-  return fmt::format("restore `{}` from a backup, or delete the state directory `{}` to reprocess the input from "
-                     "the earliest offsets its topics still hold",
+  return fmt::format("restore `{}` from a backup, or delete the state directory `{}` and run with `--on-lost-state "
+                     "reprocess` to reprocess the input from the earliest offsets its topics still hold",
                      directory, root.empty() ? directory : root);
 }
 
