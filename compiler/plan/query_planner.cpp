@@ -568,6 +568,7 @@ void QueryPlanner::plan_aggregate(const ast::QueryDecl& query, size_t& index, Pi
               "nothing)");
   if (aggregate->emit == EmitMode::Changes) pipeline.state_op = &aggregate_op;
 
+  aggregate->output = output;
   if (aggregate->keys.empty()) {
     pipeline.key.reset();  // a global window's rows have no key: one group per window
   } else if (aggregate->keys.size() == 1) {
@@ -577,7 +578,6 @@ void QueryPlanner::plan_aggregate(const ast::QueryDecl& query, size_t& index, Pi
     for (size_t i = 0; i < aggregate->keys.size(); ++i) key_fields.push_back(aggregate->group_field(i));
     pipeline.key = Type::record(key_fields);
   }
-  aggregate->output = output;
   pipeline.schema = std::move(output);
   pipeline.plan.operators.push_back(std::move(aggregate));
 }

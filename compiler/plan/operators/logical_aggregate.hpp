@@ -51,7 +51,7 @@ struct TopSpec {
 
 struct LogicalAggregate final : LogicalOperator {
   LogicalAggregate() : LogicalOperator(OperatorKind::Aggregate) {}
-  std::string name() const override { return "Aggregate"; }
+  std::string name() const override { return top ? "Top" : "Aggregate"; }
   std::string describe() const override;
   void write_json(JsonWriter& json) const override;
 
