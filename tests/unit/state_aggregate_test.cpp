@@ -595,6 +595,23 @@ TEST_CASE("state: a top emits each window's N first records ranked, ties by the 
   check_same_rows(records(top_rows(reversed)), records(out));
 }
 
+TEST_CASE("state: the rows of a top grouped by several fields are keyed by a record of them") {
+  Harness h(R"(
+query biggest {
+    from clicks
+    | group by url, user window tumbling(1m)
+    | top 1 by bytes
+    | into out
+}
+)");
+  h.click("ann", "/a", 1'000, 3);
+  h.click("ann", "/a", 2'000, 2);
+  std::vector<StateOutput> out = h.watermark(60'000);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].record == std::vector<Value>{text("ann"), text("/a"), integer(2), ts(2'000), ts(0), ts(60'000), integer(1)});
+  CHECK(out[0].key == Value::record({"url", "user"}, {text("/a"), text("ann")}));
+}
+
 TEST_CASE("state: a top keeps at most N records per window, and they survive a restart") {
   Harness h(kTopTwo);
   for (int64_t i = 0; i < 50; ++i) h.click("u" + std::to_string(i), "/a", 1'000 + i, (i * 37) % 50);
