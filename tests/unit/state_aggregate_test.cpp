@@ -612,6 +612,36 @@ query biggest {
   CHECK(out[0].key == Value::record({"url", "user"}, {text("/a"), text("ann")}));
 }
 
+TEST_CASE("state: a record of a top's closed window is late and counted; a processing-time top closes by the clock") {
+  SUBCASE("event time") {
+    Harness h(kTopTwo);
+    h.click("ann", "/a", 1'000, 3);
+    CHECK(h.watermark(60'000).size() == 1);
+    CHECK(h.click("bob", "/a", 2'000, 9).empty());
+    CHECK(h.state->late_records() == 1);
+    CHECK(h.watermark(120'000).empty());
+  }
+  SUBCASE("processing time") {
+    Harness h(R"(
+query biggest {
+    from clicks
+    | group by url window tumbling(1m) in processing time
+    | top 1 by bytes desc
+    | into out
+}
+)");
+    h.now = 5'000;
+    h.click("ann", "/a", 999'999'000, 3);  // its event time plays no part
+    h.click("bob", "/a", 1, 4);
+    CHECK(h.watermark(INT64_MAX - 1).empty());
+    std::vector<StateOutput> out;
+    h.state->advance_processing_time(60'000, out, h.tallies);
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].record == std::vector<Value>{text("bob"), text("/a"), integer(4), ts(1), ts(0), ts(60'000), integer(1)});
+    CHECK(out[0].event_time_ms == 59'999);
+  }
+}
+
 TEST_CASE("state: a top keeps at most N records per window, and they survive a restart") {
   Harness h(kTopTwo);
   for (int64_t i = 0; i < 50; ++i) h.click("u" + std::to_string(i), "/a", 1'000 + i, (i * 37) % 50);
