@@ -608,7 +608,7 @@ void QueryPlanner::plan_top(const ast::Operator& op, const Scope& scope, const S
     key.span = item.span;
     const TypeKind kind = key.value.type.kind;
     if (kind == TypeKind::List || kind == TypeKind::Record)
-      sink_.error(ErrorCode::BadArguments, item.value.span,
+      sink_.error(ErrorCode::TypeMismatch, item.value.span,
                   fmt::format("`top` cannot order by a `{}`", key.value.type.to_string()), "not orderable")
           .with_help("order by a number, string, bool, timestamp or duration, such as a field of the record");
     top.order.push_back(std::move(key));
