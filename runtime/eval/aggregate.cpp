@@ -276,7 +276,8 @@ std::vector<std::vector<Value>> run_aggregate(const plan::LogicalAggregate& aggr
       std::vector<std::vector<Value>> ranked;  // per record: its ordering values, then its fields
       for (const auto& input : row.records) {
         std::vector<Value> entry;
-        for (const auto& key : top.order) entry.push_back(conform(evaluate(key.value, environment(input)), key.value.type));
+        for (const auto& key : top.order)
+          entry.push_back(conform(evaluate(key.value, environment(input)), key.value.type));
         for (size_t f = 0; f < aggregate.row_width(); ++f)
           entry.push_back(conform(input.record.at(f), aggregate.output[f].type));
         ranked.push_back(std::move(entry));

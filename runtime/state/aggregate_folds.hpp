@@ -1,9 +1,10 @@
 // Running aggregates: the folds of runtime/eval/aggregate.hpp (count, sum, avg, min, max, first,
-// last, max_by, min_by, count_distinct, approx_count_distinct, and a top's N records), kept one record at a time so a window holds a few values instead of its records. Adding a
-// window's records in arrival order gives exactly eval::aggregate_values of those records. Two
-// session windows that a late record bridges are merged: counts, int sums, min, max, first and
-// last stay exact (ties and first/last are decided by arrival number), while a float sum or avg
-// adds the two partial sums, which can differ in the last bits from one arrival-order sum.
+// last, max_by, min_by, count_distinct, approx_count_distinct, and a top's N records), kept one
+// record at a time so a window holds a few values instead of its records. Adding a window's records
+// in arrival order gives exactly eval::aggregate_values of those records. Two session windows that
+// a late record bridges are merged: counts, int sums, min, max, first and last stay exact (ties and
+// first/last are decided by arrival number), while a float sum or avg adds the two partial sums,
+// which can differ in the last bits from one arrival-order sum; a top keeps the first N of both.
 #pragma once
 
 #include <cstdint>

@@ -7,8 +7,8 @@
 //                                                  sessions, and per session its start, end and
 //                                                  accumulators
 // and each open window has an expiry entry at its end. A `top N by …` is one fold whose
-// accumulator holds up to N records (aggregate_folds.hpp); its closed window emits them, ranked. When the watermark reaches a window's end
-// the window closes: `emit final` emits its row, and its state is dropped (with `emit changes`
+// accumulator holds up to N records (aggregate_folds.hpp); its closed window emits them, ranked.
+// When the watermark reaches a window's end the window closes: `emit final` emits its row, and its state is dropped (with `emit changes`
 // too: its last row went out with its last record). A record whose windows have all closed is
 // late: it is dropped and counted (late_records), and last_drop() says which window had closed,
 // so that the task can write a first stage's late record to its source's `late` topic. Without a
