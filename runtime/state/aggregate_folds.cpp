@@ -216,6 +216,12 @@ std::vector<Value> AggregateFolds::results(const std::vector<Accumulator>& accum
   return out;
 }
 
+bool AggregateFolds::ranks(const std::vector<Accumulator>& accumulators, const std::vector<Value>& arguments) const {
+  const std::vector<std::vector<Value>>& ranked = accumulators.front().ranked;
+  return ranked.size() < static_cast<size_t>(aggregate_.top->limit) ||
+         eval::ranks_before(*aggregate_.top, arguments, ranked.back());
+}
+
 void AggregateFolds::rank(std::vector<std::vector<Value>>& ranked, const std::vector<Value>& entry) const {
   const compiler::plan::TopSpec& top = *aggregate_.top;
   auto before = [&](const std::vector<Value>& a, const std::vector<Value>& b) { return eval::ranks_before(top, a, b); };

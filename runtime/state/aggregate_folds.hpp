@@ -53,6 +53,8 @@ class AggregateFolds {
   void merge(std::vector<Accumulator>& into, const std::vector<Accumulator>& other) const;
   //! The aggregates' values, each of its call's type.
   std::vector<eval::Value> results(const std::vector<Accumulator>& accumulators) const;
+  //! Whether a top's record (its `arguments`) would enter the records kept in `accumulators`.
+  bool ranks(const std::vector<Accumulator>& accumulators, const std::vector<eval::Value>& arguments) const;
   //! A top's rows, best first: each record's fields, then the window's bounds, then its rank.
   std::vector<std::vector<eval::Value>> top_rows(const std::vector<Accumulator>& accumulators,
                                                  const eval::Window& window) const;

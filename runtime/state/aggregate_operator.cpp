@@ -248,6 +248,8 @@ void AggregateOperator::add_to_windows(const std::string& group, const std::vect
       check_version(reader);
       reader.signed_varint();  // the end, known from the start
       accumulators = folds_.decode(reader);
+      // A record that does not rank leaves a top's window as it is: no write.
+      if (aggregate_.top && !folds_.ranks(accumulators, arguments)) continue;
     } else {
       expiry_.add(window.end, id);
       live_.set(live_.get() + 1);
