@@ -221,9 +221,15 @@ class BatchLowering {
   void to_aggregate(int query_index, const plan::LogicalAggregate& aggregate, const ExprEnvironment& env) {
     size_t slot_index = 0;
     for (size_t k = 0; k < aggregate.keys.size(); ++k) {
-      const plan::Type& type = aggregate.output.at(k).type;
+      const plan::Type type = aggregate.group_field(k).type;
       CgValue value = expressions_.convert(expressions_.lower(aggregate.keys[k], env), aggregate.keys[k].type, type);
       cx_.store_value(cx_.slot(out_, slot_index++), value, type);
+    }
+    if (aggregate.top) {  // the ordering values, then the record itself: a top keeps whole records
+      for (const auto& key : aggregate.top->order)
+        cx_.store_value(cx_.slot(out_, slot_index++), expressions_.lower(key.value, env), key.value.type);
+      for (size_t f = 0; f < aggregate.row_width(); ++f)
+        cx_.store_value(cx_.slot(out_, slot_index++), env.fields->at(f), aggregate.output[f].type);
     }
     for (const auto& call : aggregate.aggregates) {
       if (call.argument)

@@ -69,8 +69,12 @@ void state_details(const plan::LogicalOperator& op, std::string& out) {
   } else if (auto* aggregate = dynamic_cast<const plan::LogicalAggregate*>(&op)) {
     int64_t bytes = 0;
     for (const auto& field : aggregate->output) bytes += plan::estimated_bytes(field.type);
-    out += fmt::format("      state per {}: ~{} bytes\n",
-                       aggregate->window.kind == plan::WindowKind::None ? "key" : "key and window", bytes);
+    if (aggregate->top)
+      out += fmt::format("      state per key and window: at most {} (the top N), ~{} bytes each\n",
+                         plural(aggregate->top->limit, "record", "records"), bytes);
+    else
+      out += fmt::format("      state per {}: ~{} bytes\n",
+                         aggregate->window.kind == plan::WindowKind::None ? "key" : "key and window", bytes);
     if (aggregate->window.kind != plan::WindowKind::None)
       out += "      cleaned: when the watermark passes the window's end\n";
     else if (aggregate->timeout_ms)

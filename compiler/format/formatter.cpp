@@ -305,6 +305,13 @@ class Printer {
         line(1, text, op.span);
         break;
       }
+      case ast::OpKind::Top: {
+        std::string text = "| top " + print(*op.limit, kIf) + " by ";
+        for (size_t i = 0; i < op.order.size(); ++i)
+          text += (i ? ", " : "") + print(op.order[i].value, kIf) + (op.order[i].descending ? " desc" : "");
+        line(1, text, op.span);
+        break;
+      }
       case ast::OpKind::Emit: line(1, "| emit " + op.target.name, op.span); break;
       case ast::OpKind::Into: line(1, "| into " + op.target.name, op.span); break;
       case ast::OpKind::Process: process(op); break;

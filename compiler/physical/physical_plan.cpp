@@ -138,6 +138,7 @@ std::vector<bool> needed_fields(const plan::Plan& plan, const std::string& sourc
           break;
         case OperatorKind::Aggregate: {
           const auto& aggregate = static_cast<const plan::LogicalAggregate&>(op);
+          if (aggregate.top) std::fill(used.begin(), used.end(), true);  // its rows are whole records
           for (const auto& key : aggregate.keys) collect_fields(key, used);
           for (const auto& call : aggregate.aggregates) {
             if (call.argument) collect_fields(*call.argument, used);

@@ -297,6 +297,20 @@ void io(A& a, AggregateCall& call) {
 }
 
 template <class A>
+void io(A& a, OrderKey& key) {
+  io(a, key.value);
+  io(a, key.descending);
+  io(a, key.span);
+}
+
+template <class A>
+void io(A& a, TopSpec& top) {
+  io(a, top.limit);
+  io(a, top.order);
+  io(a, top.span);
+}
+
+template <class A>
 void io(A& a, UnionInput& input) {
   io(a, input.source);
   io(a, input.topic);
@@ -377,6 +391,7 @@ void io_members(A& a, LogicalOperator& op) {
     io(a, o.processing_time);
     io(a, o.emit_written);
     io(a, o.emit_span);
+    io(a, o.top);
   } else if constexpr (std::is_same_v<Op, LogicalProcess>) {
     io(a, o.key_type);
     io(a, o.state);
@@ -475,7 +490,9 @@ static_assert(sizeof(StateFieldPlan) == 304, "StateFieldPlan changed: update its
 static_assert(sizeof(AggregateCall) == 544, "AggregateCall changed: update its io and kPlanImageVersion");
 static_assert(sizeof(WindowSpec) == 48, "WindowSpec changed: update its io and kPlanImageVersion");
 static_assert(sizeof(UnionInput) == 288, "UnionInput changed: update its io and kPlanImageVersion");
-static_assert(sizeof(LogicalAggregate) == 184, "LogicalAggregate changed: update its io and kPlanImageVersion");
+static_assert(sizeof(OrderKey) == 208, "OrderKey changed: update its io and kPlanImageVersion");
+static_assert(sizeof(TopSpec) == 40, "TopSpec changed: update its io and kPlanImageVersion");
+static_assert(sizeof(LogicalAggregate) == 232, "LogicalAggregate changed: update its io and kPlanImageVersion");
 static_assert(sizeof(LogicalProcess) == 192, "LogicalProcess changed: update its io and kPlanImageVersion");
 static_assert(sizeof(LogicalSink) == 152, "LogicalSink changed: update its io and kPlanImageVersion");
 static_assert(sizeof(LogicalTally) == 280, "LogicalTally changed: update its io and kPlanImageVersion");

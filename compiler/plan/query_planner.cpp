@@ -36,6 +36,7 @@ const char* keyword(ast::OpKind kind) {
     case ast::OpKind::Emit: return "emit";
     case ast::OpKind::Process: return "process";
     case ast::OpKind::Into: return "into";
+    case ast::OpKind::Top: return "top";
   }
   return "";
 }
@@ -336,6 +337,14 @@ void QueryPlanner::plan_operator(const ast::QueryDecl& query, size_t& index, Pip
       break;
     case ast::OpKind::Process: plan_process(op, pipeline); break;
     case ast::OpKind::Into: plan_into(op, pipeline); break;
+    case ast::OpKind::Top:
+      sink_.error(ErrorCode::MisplacedOperator, op.span, "`top` needs a `group by` with a window right before it",
+                  "no window to rank in")
+          .note("a window's top N is final when the window closes; without a window no ranking is ever final")
+          .with_help("group the records first and give them a window, as in `| group by auction window "
+                     "tumbling(10s) | top 3 by price desc`, or `| group by window tumbling(10s) | top 3 by price "
+                     "desc` for one ranking of every record per window");
+      break;
   }
 }
 
@@ -344,10 +353,20 @@ void QueryPlanner::plan_aggregate(const ast::QueryDecl& query, size_t& index, Pi
   const ast::Operator& first = query.operators[index];
   if (first.kind == ast::OpKind::GroupBy) {
     group_by = &first;
-    if (index + 1 >= query.operators.size() || query.operators[index + 1].kind != ast::OpKind::Aggregate) {
-      sink_.error(ErrorCode::MisplacedOperator, first.span, "`group by` must be followed by `aggregate`",
+    if (index + 1 >= query.operators.size() || (query.operators[index + 1].kind != ast::OpKind::Aggregate &&
+                                                 query.operators[index + 1].kind != ast::OpKind::Top)) {
+      sink_.error(ErrorCode::MisplacedOperator, first.span, "`group by` must be followed by `aggregate` or `top`",
                   "groups without aggregating")
           .with_help("write `| group by KEY | aggregate count() as n`");
+      return;
+    }
+    if (query.operators[index + 1].kind == ast::OpKind::Top && !first.window) {
+      sink_.error(ErrorCode::MisplacedOperator, query.operators[index + 1].span,
+                  "`top` needs a window in the `group by` before it", "no window to rank in")
+          .label(first.span, "groups without a window")
+          .note("a window's top N is final when the window closes; a group without a window never closes")
+          .with_help("add a window to the `group by`, as in `| group by auction window tumbling(10s)`");
+      ++index;  // the `top` is reported here, not again as one without a `group by`
       return;
     }
     ++index;
@@ -363,6 +382,7 @@ void QueryPlanner::plan_aggregate(const ast::QueryDecl& query, size_t& index, Pi
   auto aggregate = std::make_unique<LogicalAggregate>();
   aggregate->span = span;
   Schema output;
+  const bool is_top = aggregate_op.kind == ast::OpKind::Top;
   if (group_by) {
     // No fields, only a window: one group per window, over every record (a global window).
     for (const auto& key : group_by->keys) {
@@ -429,6 +449,7 @@ void QueryPlanner::plan_aggregate(const ast::QueryDecl& query, size_t& index, Pi
       check_event_time(window.span, "a window", emit_op && emit_op->target.name == "final" ? emit_op : nullptr,
                        pipeline);
     for (const char* column : {"window_start", "window_end"}) {
+      if (is_top) continue;  // plan_top places them after the record's fields
       if (int clash = find_field(output, column); clash >= 0)
         sink_.error(ErrorCode::DuplicateName, group_by->keys[static_cast<size_t>(clash)].span,
                     fmt::format("group field `{}` has the name of a window column", column),
@@ -440,6 +461,10 @@ void QueryPlanner::plan_aggregate(const ast::QueryDecl& query, size_t& index, Pi
                                    column));
       output.push_back({column, Type::scalar(TypeKind::Timestamp)});
     }
+  }
+  if (is_top) {
+    output.clear();  // a top's rows are records, not groups: plan_top lays them out
+    plan_top(aggregate_op, scope, pipeline.schema, *aggregate, output);
   }
   for (const auto& item : aggregate_op.items) {
     const ast::Expr& call = item.value;
@@ -507,6 +532,11 @@ void QueryPlanner::plan_aggregate(const ast::QueryDecl& query, size_t& index, Pi
     aggregate->emit_span = emit_op->span;
     aggregate->emit = emit_op->target.name == "final" ? EmitMode::Final : EmitMode::Changes;
     // With a window, a missing event time is reported once, at the window (check_event_time).
+    if (is_top && aggregate->emit == EmitMode::Changes)
+      sink_.error(ErrorCode::MisplacedOperator, emit_op->span, "`top` emits only when its window closes",
+                  "a ranking that changes")
+          .note("a window's top N is emitted once, final, when the watermark passes the window's end")
+          .with_help("remove `| emit changes` (or write `| emit final`, which is what `top` does)");
     if (aggregate->emit == EmitMode::Final && !windowed)
       sink_.error(ErrorCode::MisplacedOperator, emit_op->span, "`emit final` needs a window", "never final")
           .note("without a window a group never closes, so its final value never comes")
@@ -538,17 +568,63 @@ void QueryPlanner::plan_aggregate(const ast::QueryDecl& query, size_t& index, Pi
               "nothing)");
   if (aggregate->emit == EmitMode::Changes) pipeline.state_op = &aggregate_op;
 
+  aggregate->output = output;
   if (aggregate->keys.empty()) {
     pipeline.key.reset();  // a global window's rows have no key: one group per window
   } else if (aggregate->keys.size() == 1) {
     pipeline.key = aggregate->keys.front().type;
   } else {
-    Schema key_fields(output.begin(), output.begin() + static_cast<long>(aggregate->keys.size()));
+    Schema key_fields;
+    for (size_t i = 0; i < aggregate->keys.size(); ++i) key_fields.push_back(aggregate->group_field(i));
     pipeline.key = Type::record(key_fields);
   }
-  aggregate->output = output;
   pipeline.schema = std::move(output);
   pipeline.plan.operators.push_back(std::move(aggregate));
+}
+
+void QueryPlanner::plan_top(const ast::Operator& op, const Scope& scope, const Schema& input,
+                            LogicalAggregate& aggregate, Schema& output) {
+  TopSpec top;
+  top.span = op.span;
+  const ast::Expr& limit = *op.limit;
+  constexpr int64_t kMaxTop = 10000;
+  if (limit.kind != ast::ExprKind::Int || limit.int_value <= 0 || limit.int_value > kMaxTop) {
+    sink_.error(ErrorCode::NotPositive, limit.span,
+                fmt::format("the N of `top` must be an integer literal from 1 to {}", kMaxTop),
+                limit.kind == ast::ExprKind::Int && limit.int_value > kMaxTop ? "too many rows per window"
+                                                                               : "not a positive integer literal")
+        .note("N says how many records each group and window keeps in state and emits: it is fixed when the "
+              "program is built")
+        .with_help(fmt::format("write how many records to rank, as in `| top 3 by price desc`; for more than {} "
+                               "per window, aggregate in another way",
+                               kMaxTop));
+  } else {
+    top.limit = limit.int_value;
+  }
+  for (const auto& item : op.order) {
+    OrderKey key;
+    key.value = binder_.bind(item.value, scope);
+    key.descending = item.descending;
+    key.span = item.span;
+    const TypeKind kind = key.value.type.kind;
+    if (kind == TypeKind::List || kind == TypeKind::Record)
+      sink_.error(ErrorCode::TypeMismatch, item.value.span,
+                  fmt::format("`top` cannot order by a `{}`", key.value.type.to_string()), "not orderable")
+          .with_help("order by a number, string, bool, timestamp or duration, such as a field of the record");
+    top.order.push_back(std::move(key));
+  }
+  output = input;
+  for (const char* column : {"window_start", "window_end", "rank"}) {
+    if (int clash = find_field(output, column); clash >= 0)
+      sink_.error(ErrorCode::DuplicateName, op.span,
+                  fmt::format("the records of `top` have a field `{}`, the name of a column it adds", column),
+                  "adds a second `" + std::string(column) + "`")
+          .note("`top` emits each record's fields, then `window_start`, `window_end` and `rank`; the record would "
+                "hold this name twice")
+          .with_help(fmt::format("rename the field first, as in `| select {0} as my_{0}, …`", column));
+    output.push_back({column, Type::scalar(std::string_view(column) == "rank" ? TypeKind::Int : TypeKind::Timestamp)});
+  }
+  aggregate.top = std::move(top);
 }
 
 void QueryPlanner::plan_process(const ast::Operator& op, Pipeline& pipeline) {

@@ -10,6 +10,8 @@
 
 namespace flow::compiler::plan {
 
+struct LogicalAggregate;
+
 class QueryPlanner {
  public:
   QueryPlanner(const Plan& plan, DiagnosticSink& sink, PlanOptions options)
@@ -24,6 +26,10 @@ class QueryPlanner {
   void plan_operator(const ast::QueryDecl& query, size_t& index, Pipeline& pipeline);
   void plan_aggregate(const ast::QueryDecl& query, size_t& index, Pipeline& pipeline);
   void plan_process(const ast::Operator& op, Pipeline& pipeline);
+  //! `top N by …` after a windowed `group by`: the rows it emits are `input`'s fields, then the
+  //! window's, then `rank`.
+  void plan_top(const ast::Operator& op, const Scope& scope, const Schema& input, LogicalAggregate& aggregate,
+                Schema& output);
   void plan_into(const ast::Operator& op, Pipeline& pipeline);
   bool check_not_after_state(const ast::Operator& op, const Pipeline& pipeline);
   //! A window needs `event_time` and `watermark` on every source; `emit_final` is labelled too.

@@ -183,7 +183,15 @@ struct Window {
   }
 };
 
-enum class OpKind : uint8_t { Where, Select, Tally, KeyBy, GroupBy, Aggregate, Emit, Process, Into };
+//! `top N by EXPR [asc|desc], …`: one ordering value and its direction.
+struct OrderItem {
+  Span span;
+  Expr value;
+  bool descending = false;  //!< `desc`; `asc` or nothing: ascending
+  bool operator==(const OrderItem& o) const { return value == o.value && descending == o.descending; }
+};
+
+enum class OpKind : uint8_t { Where, Select, Tally, KeyBy, GroupBy, Aggregate, Emit, Process, Into, Top };
 
 //! One `| operator` of a query pipeline. Fields unused by a kind stay empty.
 struct Operator {
@@ -198,11 +206,13 @@ struct Operator {
   std::optional<Expr> timeout;       //!< process ... timeout D
   bool processing_time = false;      //!< process ... timeout D in processing time
   std::vector<Handler> handlers;     //!< process
+  std::optional<Expr> limit;         //!< top N
+  std::vector<OrderItem> order;      //!< top N by …
 
   bool operator==(const Operator& o) const {
     return kind == o.kind && condition == o.condition && keys == o.keys && items == o.items &&
            target == o.target && window == o.window && state == o.state && timeout == o.timeout &&
-           processing_time == o.processing_time && handlers == o.handlers;
+           processing_time == o.processing_time && handlers == o.handlers && limit == o.limit && order == o.order;
   }
 };
 

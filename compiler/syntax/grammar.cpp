@@ -229,6 +229,9 @@ FLOW_KEYWORD(kw_true, "true")
 FLOW_KEYWORD(kw_false, "false")
 FLOW_KEYWORD(kw_null, "null")
 FLOW_KEYWORD(kw_max, "max")
+FLOW_KEYWORD(kw_top, "top")
+FLOW_KEYWORD(kw_asc, "asc")
+FLOW_KEYWORD(kw_desc, "desc")
 #undef FLOW_KEYWORD
 
 // Words that can never name a field, source or variable.
@@ -292,8 +295,10 @@ FLOW_RULE(handler, ast::Handler, "a handler such as `on event { … }`")
 FLOW_RULE(state_field, ast::StateField, "a state field such as `count: int = 0`")
 FLOW_RULE(named_expr, ast::NamedExpr, "an expression")
 FLOW_RULE(window, ast::Window, "a window such as `tumbling(1m)`")
+FLOW_RULE(order_item, ast::OrderItem, "an expression to order by")
 FLOW_RULE(operator_, ast::Operator,
-          "an operator (`where`, `select`, `tally`, `key by`, `group by`, `aggregate`, `emit`, `process` or `into`)")
+          "an operator (`where`, `select`, `tally`, `key by`, `group by`, `aggregate`, `top`, `emit`, `process` or "
+          "`into`)")
 FLOW_RULE(query_input, ast::QueryInput, "a source name")
 FLOW_RULE(query_decl, ast::QueryDecl, "a query")
 FLOW_RULE(declaration, ast::Declaration, "`source`, `sink`, `metric` or `query`")
@@ -776,6 +781,7 @@ auto set_kind(ast::OpKind kind) {
 //            | 'key' 'by' expr
 //            | 'group' 'by' ('window' window | expr (',' expr)* ('window' window)?)
 //            | 'aggregate' named_expr (',' named_expr)* ('timeout' expr ('in' 'processing' 'time')?)?
+//            | 'top' expr 'by' order_item (',' order_item)*
 //            | 'emit' ('final' | 'changes')
 //            | 'process' 'state' '{' state_fields '}' ('timeout' expr ('in' 'processing' 'time')?)?
 //              '{' handler* '}'
@@ -820,6 +826,18 @@ auto const aggregate_op = (kw_aggregate > (named_expr % ','))[([](auto& ctx) {
   x3::_val(ctx).items = std::move(x3::_attr(ctx));
 })] > -(timeout_clause[([](auto& ctx) { x3::_val(ctx).timeout = std::move(x3::_attr(ctx)); })] >>
         processing_time_clause[([](auto& ctx) { x3::_val(ctx).processing_time = x3::_attr(ctx); })]);
+// order_item ::= expr ('asc' | 'desc')?
+auto const order_item_body_def = (expr >> -(as_range(kw_asc | kw_desc)))[([](auto& ctx) {
+  auto& a = x3::_attr(ctx);
+  x3::_val(ctx).value = std::move(at_c<0>(a));
+  if (auto& direction = at_c<1>(a)) x3::_val(ctx).descending = *direction->begin() == 'd';
+})];
+auto const top_op = (kw_top > expr > kw_by > (order_item % ','))[([](auto& ctx) {
+  auto& a = x3::_attr(ctx);
+  x3::_val(ctx).kind = ast::OpKind::Top;
+  x3::_val(ctx).limit = std::move(at_c<0>(a));
+  x3::_val(ctx).order = std::move(at_c<1>(a));
+})];
 auto const emit_mode = x3::rule<struct emit_mode_id, ast::Identifier>{"`final` or `changes`"} =
     as_range(kw_final | kw_changes)[([](auto& ctx) {
       auto range = x3::_attr(ctx);
@@ -845,7 +863,7 @@ auto const into_op = (kw_into > identifier)[([](auto& ctx) {
 })];
 
 auto const operator__body_def = where_op | select_op | tally_op | key_by_op | group_by_op | aggregate_op | emit_op |
-                           process_op | into_op;
+                           process_op | into_op | top_op;
 
 // query_input ::= name ('key' 'by' expr)?
 auto const query_input_body_def = (identifier >> -(kw_key > kw_by > expr))[([](auto& ctx) {
@@ -874,6 +892,7 @@ BOOST_SPIRIT_DEFINE(field_decl, field_list, source_option, option_list, source_d
 BOOST_SPIRIT_DEFINE(field_decl_body, field_list_body, source_option_body, option_list_body, source_decl_body, sink_target_body, sink_decl_body, metric_decl_body, statement_body, if_statement_body)
 BOOST_SPIRIT_DEFINE(block, handler, state_field, named_expr, window, operator_, query_input, query_decl, declaration)
 BOOST_SPIRIT_DEFINE(block_body, handler_body, state_field_body, named_expr_body, window_body, operator__body, query_input_body, query_decl_body, declaration_body)
+BOOST_SPIRIT_DEFINE(order_item, order_item_body)
 
 }  // namespace
 

@@ -113,7 +113,8 @@ std::optional<uint32_t> first_non_text_byte(const std::string& text) {
 }
 
 bool is_operator_keyword(std::string_view word) {
-  for (std::string_view keyword : {"where", "select", "tally", "key", "group", "aggregate", "emit", "process", "into"})
+  for (std::string_view keyword :
+       {"where", "select", "tally", "key", "group", "aggregate", "top", "emit", "process", "into"})
     if (word == keyword) return true;
   return false;
 }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <stdexcept>
 
 #include "runtime/eval/evaluator.hpp"
@@ -24,6 +25,54 @@ Value min_max_step(const Value& best, const Value& candidate, bool smaller) {
                                      : flow_math_greatest_float(best.float_value, candidate.float_value));
     default: return is_true(apply_binary(smaller ? "<" : ">", candidate, best)) ? candidate : best;
   }
+}
+
+int compare_values(const Value& a, const Value& b) {
+  if (a.is_null() || b.is_null()) return a.is_null() == b.is_null() ? 0 : a.is_null() ? 1 : -1;
+  auto sign = [](auto x, auto y) { return x < y ? -1 : y < x ? 1 : 0; };
+  bool a_float = a.kind == ValueKind::Float, b_float = b.kind == ValueKind::Float;
+  if (a_float || b_float) {
+    double x = a_float ? a.float_value : static_cast<double>(a.int_value);
+    double y = b_float ? b.float_value : static_cast<double>(b.int_value);
+    if (std::isnan(x) || std::isnan(y)) {
+      if (!std::isnan(x)) return -1;
+      if (!std::isnan(y)) return 1;
+    } else if (x != y) {
+      return x < y ? -1 : 1;
+    } else if (std::signbit(x) != std::signbit(y)) {
+      return std::signbit(x) ? -1 : 1;
+    }
+    // Equal numbers of one sign, or two NaNs: by their bits, so that only identical values tie.
+    uint64_t x_bits = 0, y_bits = 0;
+    std::memcpy(&x_bits, &x, sizeof x);
+    std::memcpy(&y_bits, &y, sizeof y);
+    return sign(x_bits, y_bits);
+  }
+  switch (a.kind) {
+    case ValueKind::String: {
+      int c = a.text.compare(b.text);  // char_traits<char> compares as unsigned bytes
+      return c < 0 ? -1 : c > 0 ? 1 : 0;
+    }
+    case ValueKind::List:
+    case ValueKind::Record:
+      for (size_t i = 0; i < a.items.size() && i < b.items.size(); ++i)
+        if (int c = compare_values(a.items[i], b.items[i])) return c;
+      return sign(a.items.size(), b.items.size());
+    default: return sign(a.int_value, b.int_value);
+  }
+}
+
+bool ranks_before(const plan::TopSpec& top, const std::vector<Value>& a, const std::vector<Value>& b) {
+  size_t order = top.order.size();
+  for (size_t i = 0; i < order; ++i) {
+    int c = compare_values(a[i], b[i]);
+    // Descending reverses the values, not the place of null, which stays last.
+    if (top.order[i].descending && !a[i].is_null() && !b[i].is_null()) c = -c;
+    if (c) return c < 0;
+  }
+  for (size_t i = order; i < a.size() && i < b.size(); ++i)
+    if (int c = compare_values(a[i], b[i])) return c < 0;
+  return false;
 }
 
 namespace {
@@ -221,6 +270,30 @@ std::vector<std::vector<Value>> run_aggregate(const plan::LogicalAggregate& aggr
   });
 
   std::vector<std::vector<Value>> out;
+  if (aggregate.top) {
+    const plan::TopSpec& top = *aggregate.top;
+    for (const Row& row : rows) {
+      std::vector<std::vector<Value>> ranked;  // per record: its ordering values, then its fields
+      for (const auto& input : row.records) {
+        std::vector<Value> entry;
+        for (const auto& key : top.order)
+          entry.push_back(conform(evaluate(key.value, environment(input)), key.value.type));
+        for (size_t f = 0; f < aggregate.row_width(); ++f)
+          entry.push_back(conform(input.record.at(f), aggregate.output[f].type));
+        ranked.push_back(std::move(entry));
+      }
+      std::stable_sort(ranked.begin(), ranked.end(),
+                       [&](const auto& a, const auto& b) { return ranks_before(top, a, b); });
+      for (size_t r = 0; r < ranked.size() && static_cast<int64_t>(r) < top.limit; ++r) {
+        std::vector<Value> fields(ranked[r].begin() + static_cast<long>(top.order.size()), ranked[r].end());
+        fields.push_back(Value::timestamp(row.window.start));
+        fields.push_back(Value::timestamp(row.window.end));
+        fields.push_back(Value::integer(static_cast<int64_t>(r) + 1));
+        out.push_back(std::move(fields));
+      }
+    }
+    return out;
+  }
   for (const Row& row : rows) {
     std::vector<Value> fields = groups[row.group].values;
     if (window.kind != plan::WindowKind::None) {

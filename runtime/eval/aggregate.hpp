@@ -22,6 +22,11 @@
 //   count_distinct(x, n) — the number of distinct non-null x (by group equality); more than n in
 //               one group is an error (the run stops).
 //   approx_count_distinct(x) — the estimate of distinct_count.hpp's sketch of the non-null x.
+//   top N by … — per group and window the N records first in the order: by each ordering value
+//               (ascending, or descending with `desc`; a null last either way), then by the
+//               record's fields in order (ascending, nulls last), so that ties are broken the same
+//               whatever the arrival order. Each row: the record's fields, window_start,
+//               window_end, rank (1..N).
 //   Window bounds are int64 milliseconds and wrap within one window of the int64 limits.
 #pragma once
 
@@ -51,6 +56,15 @@ Value min_max_step(const Value& best, const Value& candidate, bool smaller);
 
 std::vector<Window> windows_of(const plan::WindowSpec& window, int64_t event_time_ms);
 
+//! A total order of values of one type, ascending, nulls last: numbers by value (NaN after every
+//! number; -0.0 before 0.0, NaNs by their bits), strings bytewise, bools false first, timestamps
+//! and durations by milliseconds, lists and records element by element. <0, 0 or >0.
+int compare_values(const Value& a, const Value& b);
+
+//! Whether `a` ranks before `b` in `top`: each laid out as the top's ordering values, then the
+//! record's fields (as AggregateFolds hands them). Equal only when every value is identical.
+bool ranks_before(const plan::TopSpec& top, const std::vector<Value>& a, const std::vector<Value>& b);
+
 //! Session windows of `gap_ms` for one group's event times (any order), oldest first.
 std::vector<Window> sessions_of(int64_t gap_ms, std::vector<int64_t> event_times_ms);
 
@@ -68,8 +82,8 @@ std::vector<Value> aggregate_values(const plan::LogicalAggregate& aggregate,
 
 //! Every output record of `aggregate` over `inputs` once every window has closed (or, without a
 //! window, once all inputs have arrived): group values, then window_start and window_end when
-//! windowed, then the aggregates. Ordered by window start, then by the group's first arrival;
-//! compare with a runtime's output as a multiset.
+//! windowed, then the aggregates (a top: its rows, in rank order). Ordered by window start, then
+//! by the group's first arrival; compare with a runtime's output as a multiset.
 std::vector<std::vector<Value>> run_aggregate(const plan::LogicalAggregate& aggregate,
                                               const std::vector<AggregateInput>& inputs);
 

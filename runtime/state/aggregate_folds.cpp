@@ -42,6 +42,12 @@ void merge_best(Accumulator& a, const Accumulator& b, Value Accumulator::*field,
 }  // namespace
 
 AggregateFolds::AggregateFolds(const compiler::plan::LogicalAggregate& aggregate) : aggregate_(aggregate) {
+  if (aggregate.top) {  // one fold over whole records
+    folds_.push_back(Fold::Top);
+    first_argument_.push_back(0);
+    for (const auto& key : aggregate.top->order) argument_types_.push_back(key.value.type);
+    for (size_t f = 0; f < aggregate.row_width(); ++f) argument_types_.push_back(aggregate.output[f].type);
+  }
   for (const auto& call : aggregate.aggregates) {
     const std::string& f = call.function;
     first_argument_.push_back(argument_types_.size());
@@ -74,6 +80,11 @@ std::vector<Accumulator> AggregateFolds::start() const {
 std::vector<Value> AggregateFolds::arguments(const std::vector<Value>& record, const Value& key) const {
   eval::Environment env{&record, nullptr, &key, nullptr};
   std::vector<Value> out;
+  if (aggregate_.top) {
+    for (const auto& order : aggregate_.top->order) out.push_back(eval::evaluate(order.value, env));
+    for (size_t f = 0; f < aggregate_.row_width(); ++f) out.push_back(record.at(f));
+    for (size_t i = 0; i < out.size(); ++i) out[i] = eval::conform(std::move(out[i]), argument_types_[i]);
+  }
   for (const auto& call : aggregate_.aggregates) {
     out.push_back(call.argument ? eval::evaluate(*call.argument, env) : Value::null());
     if (call.by) out.push_back(eval::evaluate(*call.by, env));
@@ -128,6 +139,7 @@ void AggregateFolds::add(std::vector<Accumulator>& into, const std::vector<Value
       case Fold::ApproxCountDistinct:
         if (!v.is_null()) a.sketch.add(eval::distinct_hash(v));
         break;
+      case Fold::Top: rank(a.ranked, arguments); break;
       case Fold::MaxBy:
       case Fold::MinBy: {
         const Value& by = arguments[first_argument_[i] + 1];
@@ -165,6 +177,9 @@ void AggregateFolds::merge(std::vector<Accumulator>& into, const std::vector<Acc
         for (const std::string& value : b.distinct) add_distinct(i, a.distinct, value);
         break;
       case Fold::ApproxCountDistinct: a.sketch.merge(b.sketch); break;
+      case Fold::Top:
+        for (const auto& entry : b.ranked) rank(a.ranked, entry);
+        break;
       case Fold::MaxBy:
       case Fold::MinBy: merge_best(a, b, &Accumulator::by, folds_[i] == Fold::MinBy); break;
       case Fold::First:
@@ -193,11 +208,42 @@ std::vector<Value> AggregateFolds::results(const std::vector<Accumulator>& accum
       case Fold::Avg:
         value = a.count == 0 ? Value::null() : Value::floating(a.total / static_cast<double>(a.count));
         break;
+      case Fold::Top: continue;  // top_rows
       default: value = a.value; break;
     }
     out.push_back(eval::conform(std::move(value), aggregate_.aggregates[i].type));
   }
   return out;
+}
+
+bool AggregateFolds::ranks(const std::vector<Accumulator>& accumulators, const std::vector<Value>& arguments) const {
+  const std::vector<std::vector<Value>>& ranked = accumulators.front().ranked;
+  return ranked.size() < static_cast<size_t>(aggregate_.top->limit) ||
+         eval::ranks_before(*aggregate_.top, arguments, ranked.back());
+}
+
+void AggregateFolds::rank(std::vector<std::vector<Value>>& ranked, const std::vector<Value>& entry) const {
+  const compiler::plan::TopSpec& top = *aggregate_.top;
+  auto before = [&](const std::vector<Value>& a, const std::vector<Value>& b) { return eval::ranks_before(top, a, b); };
+  size_t limit = static_cast<size_t>(top.limit);
+  if (ranked.size() >= limit && !before(entry, ranked.back())) return;  // the common case: not in the top
+  ranked.insert(std::upper_bound(ranked.begin(), ranked.end(), entry, before), entry);
+  if (ranked.size() > limit) ranked.pop_back();
+}
+
+std::vector<std::vector<Value>> AggregateFolds::top_rows(const std::vector<Accumulator>& accumulators,
+                                                         const eval::Window& window) const {
+  std::vector<std::vector<Value>> rows;
+  if (!aggregate_.top || accumulators.empty()) return rows;
+  size_t order = aggregate_.top->order.size();
+  for (const auto& entry : accumulators.front().ranked) {
+    std::vector<Value> row(entry.begin() + static_cast<long>(order), entry.end());
+    row.push_back(Value::timestamp(window.start));
+    row.push_back(Value::timestamp(window.end));
+    row.push_back(Value::integer(static_cast<int64_t>(rows.size()) + 1));
+    rows.push_back(std::move(row));
+  }
+  return rows;
 }
 
 void AggregateFolds::encode(std::string& out, const std::vector<Accumulator>& accumulators) const {
@@ -243,6 +289,11 @@ void AggregateFolds::encode(std::string& out, const std::vector<Accumulator>& ac
         append_signed(out, a.count);
         append_value(out, a.value);
         append_varint(out, a.arrival);
+        break;
+      case Fold::Top:
+        append_varint(out, a.ranked.size());
+        for (const auto& entry : a.ranked)
+          for (const Value& value : entry) append_value(out, value);
         break;
     }
   }
@@ -297,6 +348,15 @@ std::vector<Accumulator> AggregateFolds::decode(ValueReader& reader) const {
         a.value = reader.value();
         a.arrival = reader.varint();
         break;
+      case Fold::Top: {
+        uint64_t count = reader.varint();
+        if (count > static_cast<uint64_t>(aggregate_.top->limit))
+          throw StateCorruption("state: a top holds more records than its N");
+        a.ranked.resize(count);
+        for (auto& entry : a.ranked)
+          for (size_t v = 0; v < argument_types_.size(); ++v) entry.push_back(reader.value());
+        break;
+      }
     }
   }
   return out;

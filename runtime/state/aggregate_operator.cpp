@@ -72,6 +72,12 @@ int64_t state_shape(const compiler::plan::LogicalAggregate& aggregate) {
   for (const auto& call : aggregate.aggregates)
     text += fmt::format("{}({},{},{});", call.function, call.argument ? call.argument->type.to_string() : "",
                         call.by ? call.by->type.to_string() : "", call.max_distinct);
+  if (const auto& top = aggregate.top) {  // N, the order and the records' fields
+    text += fmt::format("top{}(", top->limit);
+    for (const auto& key : top->order) text += key.value.type.to_string() + (key.descending ? " desc," : " asc,");
+    for (size_t f = 0; f < aggregate.row_width(); ++f) text += aggregate.output[f].type.to_string() + ",";
+    text += ");";
+  }
   int64_t hash = flow_hash_str({text.data(), static_cast<int64_t>(text.size())});
   return hash == 0 ? 1 : hash;  // 0: a store written before shapes were stored
 }
@@ -99,6 +105,14 @@ bool AggregateOperator::closed(const Window& window) const {
   return window.end > window.start && window.end <= watermark_.get();
 }
 
+std::optional<Value> AggregateOperator::row_key(std::vector<Value> values) const {
+  if (values.empty()) return std::nullopt;  // a global window: its rows have no key
+  if (values.size() == 1) return std::move(values.front());
+  std::vector<std::string> names;
+  for (size_t i = 0; i < values.size(); ++i) names.push_back(aggregate_.group_field(i).name);
+  return Value::record(std::move(names), std::move(values));
+}
+
 StateOutput AggregateOperator::row(const std::string& group, const Window* window, const Accumulators& accumulators,
                                    int64_t event_time_ms) const {
   std::vector<Value> values = decode_group(group);
@@ -110,16 +124,21 @@ StateOutput AggregateOperator::row(const std::string& group, const Window* windo
   for (Value& value : folds_.results(accumulators)) output.record.push_back(std::move(value));
   for (size_t i = 0; i < output.record.size() && i < aggregate_.output.size(); ++i)
     output.record[i] = eval::conform(std::move(output.record[i]), aggregate_.output[i].type);
-  if (values.empty()) {
-    output.key.reset();  // a global window: its rows have no key
-  } else if (values.size() == 1) {
-    output.key = std::move(values.front());
-  } else {
-    std::vector<std::string> names;
-    for (size_t i = 0; i < values.size(); ++i) names.push_back(aggregate_.output[i].name);
-    output.key = Value::record(std::move(names), std::move(values));
-  }
+  output.key = row_key(std::move(values));
   return output;
+}
+
+void AggregateOperator::emit_closed(const std::string& group, const Window& window, const Accumulators& accumulators,
+                                    std::vector<StateOutput>& out) const {
+  // A closed window's rows carry the latest event time the window can hold.
+  int64_t event_time_ms = saturate(Wide(window.end) - 1);
+  if (!aggregate_.top) {
+    out.push_back(row(group, &window, accumulators, event_time_ms));
+    return;
+  }
+  std::optional<Value> key = row_key(decode_group(group));
+  for (std::vector<Value>& record : folds_.top_rows(accumulators, window))
+    out.push_back(StateOutput::of(query_, key, std::move(record), event_time_ms));
 }
 
 void AggregateOperator::on_record(const std::string&, const Value& key, const std::vector<Value>& fields,
@@ -128,14 +147,14 @@ void AggregateOperator::on_record(const std::string&, const Value& key, const st
   std::string group;
   for (size_t i = 0; i < aggregate_.keys.size(); ++i)
     append_key_value(group, eval::conform(eval::evaluate(aggregate_.keys[i], env),
-                                                    aggregate_.output[i].type));
+                                                    aggregate_.group_field(i).type));
   add(group, folds_.arguments(fields, key), out, event_time_ms);
 }
 
 void AggregateOperator::on_grouped(const flow_value* values, int64_t event_time_ms, std::vector<StateOutput>& out) {
   std::string group;
   size_t keys = aggregate_.keys.size();
-  for (size_t i = 0; i < keys; ++i) append_abi_key(group, values[i], aggregate_.output[i].type);
+  for (size_t i = 0; i < keys; ++i) append_abi_key(group, values[i], aggregate_.group_field(i).type);
   const std::vector<compiler::plan::Type>& types = folds_.argument_types();
   std::vector<Value> arguments;
   arguments.reserve(types.size());
@@ -229,6 +248,8 @@ void AggregateOperator::add_to_windows(const std::string& group, const std::vect
       check_version(reader);
       reader.signed_varint();  // the end, known from the start
       accumulators = folds_.decode(reader);
+      // A record that does not rank leaves a top's window as it is: no write.
+      if (aggregate_.top && !folds_.ranks(accumulators, arguments)) continue;
     } else {
       expiry_.add(window.end, id);
       live_.set(live_.get() + 1);
@@ -393,8 +414,7 @@ void AggregateOperator::close_windows(int64_t up_to, std::vector<StateOutput>& o
     }
     if (!found) continue;  // cannot happen; the stale index entry is gone now
     live_.set(live_.get() - 1);
-    // A closed window's row carries the latest event time the window can hold.
-    if (final) out.push_back(row(group, &window, accumulators, saturate(Wide(window.end) - 1)));
+    if (final) emit_closed(group, window, accumulators, out);
   }
 }
 

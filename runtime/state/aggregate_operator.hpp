@@ -6,8 +6,9 @@
 //   session            `s` + group                 the next arrival number, the count of open
 //                                                  sessions, and per session its start, end and
 //                                                  accumulators
-// and each open window has an expiry entry at its end. When the watermark reaches a window's end
-// the window closes: `emit final` emits its row, and its state is dropped (with `emit changes`
+// and each open window has an expiry entry at its end. A `top N by …` is one fold whose
+// accumulator holds up to N records (aggregate_folds.hpp); its closed window emits them, ranked.
+// When the watermark reaches a window's end the window closes: `emit final` emits its row, and its state is dropped (with `emit changes`
 // too: its last row went out with its last record). A record whose windows have all closed is
 // late: it is dropped and counted (late_records), and last_drop() says which window had closed,
 // so that the task can write a first stage's late record to its source's `late` topic. Without a
@@ -108,6 +109,11 @@ class AggregateOperator final : public StatefulOperator {
   //! The output row: group values, window bounds when windowed, the aggregates.
   StateOutput row(const std::string& group, const eval::Window* window, const Accumulators& accumulators,
                   int64_t event_time_ms) const;
+  //! The rows of a closed window: its aggregate's row, or a top's rows in rank order.
+  void emit_closed(const std::string& group, const eval::Window& window, const Accumulators& accumulators,
+                   std::vector<StateOutput>& out) const;
+  //! The rows' key: the group's one value, a record of its several, none for a global window.
+  std::optional<eval::Value> row_key(std::vector<eval::Value> values) const;
 
   const compiler::plan::LogicalAggregate& aggregate_;
   int32_t query_;

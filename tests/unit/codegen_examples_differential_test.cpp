@@ -221,9 +221,17 @@ void compare_source(const plan::Plan& plan, const codegen::Program& program, con
         CHECK(handed.event_time_ms == event_time);
         eval::Environment env{&result.output, nullptr, result.key ? &*result.key : nullptr, nullptr};
         size_t i = 0;
-        for (size_t k = 0; k < aggregate.keys.size(); ++k, ++i)
-          CHECK(owned_value(handed.fields.at(i), aggregate.output[k].type) ==
-                eval::conform(eval::evaluate(aggregate.keys[k], env), aggregate.output[k].type));
+        for (size_t k = 0; k < aggregate.keys.size(); ++k, ++i) {
+          const plan::Type type = aggregate.group_field(k).type;
+          CHECK(owned_value(handed.fields.at(i), type) == eval::conform(eval::evaluate(aggregate.keys[k], env), type));
+        }
+        if (aggregate.top) {  // its ordering values, then the whole record
+          for (const auto& key : aggregate.top->order)
+            CHECK(owned_value(handed.fields.at(i++), key.value.type) == eval::evaluate(key.value, env));
+          for (size_t f = 0; f < aggregate.row_width(); ++f)
+            CHECK(owned_value(handed.fields.at(i++), aggregate.output[f].type) == result.output.at(f));
+          CHECK(i == handed.fields.size());
+        }
         for (const auto& call : aggregate.aggregates) {
           if (call.argument)
             CHECK(owned_value(handed.fields.at(i), call.argument->type) == eval::evaluate(*call.argument, env));
@@ -271,5 +279,22 @@ TEST_CASE("codegen: every example's generated code equals the evaluator on rando
   CHECK(counts.dead_lettered > 0);
   CHECK(counts.emitted > 0);
   CHECK(counts.to_state > 0);
+  CHECK(counts.to_aggregate > 0);
+}
+
+TEST_CASE("codegen: a top's generated code hands it the evaluator's group, ordering values and records") {
+  Counts counts;
+  uint64_t seed = 100;
+  for (const char* name : {"window_top_n", "hot_items_top"}) {
+    INFO("fixture " << std::string(name));
+    std::string text = flow::testing::read_file(std::string(FLOW_SOURCE_DIR) + "/tests/fixtures/" + name + "/" +
+                                                name + ".flow");
+    auto [plan, program] = testing::compiled_plan(text);
+    RecordGenerator generator(seed++, flow::testing::string_literals(text));
+    for (const auto& source : plan.sources)
+      if (program->batch_function(source.name)) compare_source(plan, *program, source, generator, 2000, counts);
+  }
+  CHECK(counts.records >= 4'000);
+  CHECK(counts.dead_lettered > 0);
   CHECK(counts.to_aggregate > 0);
 }

@@ -6,6 +6,7 @@
 #include "tests/unit/support/checked_plan.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 
@@ -525,4 +526,212 @@ query per_minute {
   } catch (const flow::runtime::StateCorruption& e) {
     CHECK(std::string(e.what()).find("declared otherwise when its state was written") != std::string::npos);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// `top N by …`: a fold over whole records (aggregate_folds.hpp), emitted ranked when the window
+// closes.
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+
+//! Top 2 per page and minute by size, largest first; a negative size stands for "no size" (null).
+const char* kTopTwo = R"(
+query biggest {
+    from clicks
+    | group by url window tumbling(1m)
+    | top 2 by if bytes >= 0 then bytes else null desc
+    | into out
+}
+)";
+
+struct Click {
+  const char* user;
+  const char* url;
+  int64_t ts;
+  int64_t bytes;
+};
+
+//! Feeds `clicks` in order and closes every window: the rows, as emitted.
+std::vector<StateOutput> top_rows(const std::vector<Click>& clicks, Rows* reference = nullptr) {
+  Harness h(kTopTwo);
+  for (const Click& c : clicks) CHECK(h.click(c.user, c.url, c.ts, c.bytes).empty());
+  std::vector<StateOutput> out = h.watermark(1'000'000);
+  if (reference) *reference = eval::run_aggregate(h.aggregate(), h.inputs);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("state: a top emits each window's N first records ranked, ties by the fields, a null last") {
+  std::vector<Click> clicks = {
+      {"cy", "/a", 1'000, 5},  {"ann", "/a", 2'000, 9}, {"bob", "/a", 3'000, 5},  // 5 twice: `ann` < `bob` < `cy`
+      {"dan", "/a", 4'000, 5}, {"eve", "/b", 5'000, -1}, {"fay", "/b", 6'000, 1},  // "/b": null after 1
+      {"gus", "/c", 7'000, -1}, {"ann", "/a", 61'000, 3},                           // "/c" has only a null
+  };
+  Rows reference;
+  std::vector<StateOutput> out = top_rows(clicks, &reference);
+  check_same_rows(records(out), {
+      {text("ann"), text("/a"), integer(9), ts(2'000), ts(0), ts(60'000), integer(1)},
+      {text("bob"), text("/a"), integer(5), ts(3'000), ts(0), ts(60'000), integer(2)},
+      {text("fay"), text("/b"), integer(1), ts(6'000), ts(0), ts(60'000), integer(1)},
+      {text("eve"), text("/b"), integer(-1), ts(5'000), ts(0), ts(60'000), integer(2)},
+      {text("gus"), text("/c"), integer(-1), ts(7'000), ts(0), ts(60'000), integer(1)},
+      {text("ann"), text("/a"), integer(3), ts(61'000), ts(60'000), ts(120'000), integer(1)},
+  });
+  check_same_rows(records(out), reference);
+  for (const StateOutput& row : out) {
+    CHECK(row.key == row.record.at(1));  // keyed by the group field
+    CHECK(row.event_time_ms == row.record.at(5).int_value - 1);  // the window's end minus 1 ms
+  }
+  // Ranks come in order within a window: rank 1 of "/a" before rank 2.
+  auto rank_of = [&](size_t i) { return out[i].record.at(6).int_value; };
+  for (size_t i = 0; i + 1 < out.size(); ++i)
+    if (out[i].record.at(1) == out[i + 1].record.at(1) && out[i].record.at(4) == out[i + 1].record.at(4))
+      CHECK(rank_of(i) + 1 == rank_of(i + 1));
+
+  // Any arrival order gives the same rows: ties are broken by values, not by arrival.
+  std::vector<Click> reversed(clicks.rbegin(), clicks.rend());
+  check_same_rows(records(top_rows(reversed)), records(out));
+}
+
+TEST_CASE("state: the rows of a top grouped by several fields are keyed by a record of them") {
+  Harness h(R"(
+query biggest {
+    from clicks
+    | group by url, user window tumbling(1m)
+    | top 1 by bytes
+    | into out
+}
+)");
+  h.click("ann", "/a", 1'000, 3);
+  h.click("ann", "/a", 2'000, 2);
+  std::vector<StateOutput> out = h.watermark(60'000);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].record == std::vector<Value>{text("ann"), text("/a"), integer(2), ts(2'000), ts(0), ts(60'000), integer(1)});
+  CHECK(out[0].key == Value::record({"url", "user"}, {text("/a"), text("ann")}));
+}
+
+TEST_CASE("state: a record of a top's closed window is late and counted; a processing-time top closes by the clock") {
+  SUBCASE("event time") {
+    Harness h(kTopTwo);
+    h.click("ann", "/a", 1'000, 3);
+    CHECK(h.watermark(60'000).size() == 1);
+    CHECK(h.click("bob", "/a", 2'000, 9).empty());
+    CHECK(h.state->late_records() == 1);
+    CHECK(h.watermark(120'000).empty());
+  }
+  SUBCASE("processing time") {
+    Harness h(R"(
+query biggest {
+    from clicks
+    | group by url window tumbling(1m) in processing time
+    | top 1 by bytes desc
+    | into out
+}
+)");
+    h.now = 5'000;
+    h.click("ann", "/a", 999'999'000, 3);  // its event time plays no part
+    h.click("bob", "/a", 1, 4);
+    CHECK(h.watermark(INT64_MAX - 1).empty());
+    std::vector<StateOutput> out;
+    h.state->advance_processing_time(60'000, out, h.tallies);
+    REQUIRE(out.size() == 1);
+    CHECK(out[0].record == std::vector<Value>{text("bob"), text("/a"), integer(4), ts(1), ts(0), ts(60'000), integer(1)});
+    CHECK(out[0].event_time_ms == 59'999);
+  }
+}
+
+TEST_CASE("state: a top keeps at most N records per window, and they survive a restart") {
+  Harness h(kTopTwo);
+  for (int64_t i = 0; i < 50; ++i) h.click("u" + std::to_string(i), "/a", 1'000 + i, (i * 37) % 50);
+  REQUIRE(h.store->commit({{"clicks/0", 50}}).empty());
+  h.close();
+  h.open();
+  std::string window_id;
+  flow::runtime::append_key_value(window_id, Value::string("/a"));
+  std::optional<std::string> stored = h.store->get(flow::runtime::QueryKeyspace("biggest").state(
+      window_id + flow::runtime::ordered_bytes(0)));
+  REQUIRE(stored);
+  flow::runtime::ValueReader reader(*stored);
+  CHECK(reader.varint() == 1);                 // the version byte
+  CHECK(reader.signed_varint() == 60'000);     // the window's end
+  CHECK(reader.varint() == 2);                 // N records kept, not 50
+  h.click("zed", "/a", 2'000, 49);
+  std::vector<StateOutput> out = h.watermark(60'000);
+  check_same_rows(records(out), eval::run_aggregate(h.aggregate(), h.inputs));
+  REQUIRE(out.size() == 2);
+}
+
+TEST_CASE("state: a top's fold merges two sessions as one fold of all their records, and round-trips") {
+  Harness h(R"(
+query biggest {
+    from clicks
+    | group by user window session(10s)
+    | top 3 by bytes desc, url
+    | into out
+}
+)");
+  flow::runtime::AggregateFolds folds(h.aggregate());
+  std::vector<std::pair<std::string, int64_t>> clicks = {{"/z", 4}, {"/y", 9}, {"/x", 4}, {"/w", 1}, {"/v", 9}};
+  std::vector<flow::runtime::Accumulator> early = folds.start(), late = folds.start(), whole = folds.start();
+  for (size_t arrival = 0; arrival < clicks.size(); ++arrival) {
+    std::vector<Value> record = {text("ann"), text(clicks[arrival].first), integer(clicks[arrival].second), ts(0)};
+    std::vector<Value> arguments = folds.arguments(record, Value::null());
+    folds.add(whole, arguments, arrival);
+    folds.add(arrival % 2 == 0 ? early : late, arguments, arrival);
+  }
+  eval::Window window{0, 10'000};
+  Rows expected = folds.top_rows(whole, window);
+  REQUIRE(expected.size() == 3);
+  CHECK(expected[0].at(1) == text("/v"));  // 9 twice: by url
+  CHECK(expected[1].at(1) == text("/y"));
+  CHECK(expected[2].at(1) == text("/x"));  // 4 twice: "/x" before "/z"
+  std::vector<flow::runtime::Accumulator> merged = late;
+  folds.merge(merged, early);
+  CHECK(folds.top_rows(merged, window) == expected);
+
+  std::string bytes;
+  folds.encode(bytes, merged);
+  flow::runtime::ValueReader reader(bytes);
+  CHECK(folds.top_rows(folds.decode(reader), window) == expected);
+  CHECK(reader.at_end());
+
+  // A stored top longer than N is damaged state, not a longer ranking.
+  std::string long_top;
+  flow::runtime::append_varint(long_top, 4);
+  flow::runtime::ValueReader damaged(long_top);
+  CHECK_THROWS_AS(folds.decode(damaged), flow::runtime::StateCorruption);
+}
+
+TEST_CASE("state: a top declared with another N than when its state was written stops instead of misreading it") {
+  Harness h(kTopTwo);
+  h.click("ann", "/a", 1'000, 3);
+  REQUIRE(h.store->commit({{"clicks/0", 1}}).empty());
+  h.close();
+  h.plan = testing::checked_plan(std::string(kClicks) + R"(
+query biggest {
+    from clicks
+    | group by url window tumbling(1m)
+    | top 3 by if bytes >= 0 then bytes else null desc
+    | into out
+}
+)");
+  h.open();
+  CHECK_THROWS_WITH_AS(h.click("bob", "/a", 2'000, 4), doctest::Contains("declared otherwise"),
+                       flow::runtime::StateCorruption);
+}
+
+TEST_CASE("eval: the order of a top is total: nulls last, NaN after every number, -0.0 before 0.0") {
+  using eval::compare_values;
+  CHECK(compare_values(Value::null(), integer(1)) > 0);
+  CHECK(compare_values(integer(1), Value::null()) < 0);
+  CHECK(compare_values(Value::null(), Value::null()) == 0);
+  double nan = std::nan("");
+  CHECK(compare_values(Value::floating(nan), Value::floating(1e308)) > 0);
+  CHECK(compare_values(Value::floating(-0.0), Value::floating(0.0)) < 0);
+  CHECK(compare_values(Value::floating(1.5), Value::floating(1.5)) == 0);
+  CHECK(compare_values(text("a\xff"), text("ab")) > 0);  // bytewise, unsigned
+  CHECK(compare_values(Value::list({integer(1), integer(2)}), Value::list({integer(1)})) > 0);
+  CHECK(compare_values(Value::boolean(false), Value::boolean(true)) < 0);
 }

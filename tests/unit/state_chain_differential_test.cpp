@@ -1,5 +1,5 @@
 // Differential tests of chains of stateful operators (an `emit final` aggregate, then another
-// aggregate or a `process`, up to three stages): the runtime's StageChain — the first stage handed
+// aggregate or a `process`, up to three stages; or two `top`s): the runtime's StageChain — the first stage handed
 // the group and arguments generated code computed, a `process` stage running its handlers as
 // native code — against a reference written here, in which every stage runs in the evaluator and
 // the rows of one stage are handed to the next (through the stateless operators between them)
@@ -180,6 +180,49 @@ std::string chain_application(uint64_t seed) {
   if (pick(2))
     text += "    | select key as kk, " + last.of("int", 2) + " as i, " + last.of("float", 2) + " as f, " +
             last.of("string", 2) + " as s, " + last.of("bool", 2) + " as b\n";
+  text += "    | into out\n}\n";
+  return text;
+}
+
+//! A random chain of two tops: per group (a field or none) and window the first 1 to 3 records in
+//! a random order of random expressions (ascending or descending, nulls among them), then per five
+//! minutes the three best of those rows. The first top is handed its ordering values and whole
+//! records by generated code; ties among equal ordering values are broken by the records' fields.
+std::string top_chain_application(uint64_t seed) {
+  std::mt19937_64 random(seed);
+  auto pick = [&](int n) { return std::uniform_int_distribution<int>(0, n - 1)(random); };
+  Leaves leaves = {{"int", {"item", "price", "coalesce(price, 0)", "7"}},
+                   {"float", {"score", "coalesce(score, 0.5)", "2.5"}},
+                   {"string", {"user", "tag", "\"a\""}},
+                   {"bool", {"true", "(item > 3)", "(tag == \"a\")"}},
+                   {"timestamp", {"ts"}},
+                   {"duration", {"30s"}}};
+  flow::testing::ExpressionGenerator e(seed, leaves);
+  const char* windows[] = {"tumbling(1m)", "hopping(2m, 1m)", "session(30s)"};
+  const char* groups[] = {"", "user ", "item "};
+  auto direction = [&] { return pick(2) ? " desc" : ""; };
+  std::string text = kChainSource;
+  text += "query q {\n    from src\n";
+  if (pick(2)) text += "    | where " + e.of("bool", 2) + "\n";
+  // A session window needs a group field.
+  int group = pick(3);
+  text += "    | group by " + std::string(groups[group]) + "window " + windows[pick(group ? 3 : 2)] + "\n";
+  text += "    | top " + std::to_string(1 + pick(3)) + " by " + e.of("int", 2) + direction() + ", " + e.of("float", 2) +
+          direction() + (pick(2) ? ", " + e.of("string", 2) + direction() : std::string()) + "\n    | emit final\n";
+  Leaves row = leaves;
+  row["int"].push_back("rank");
+  row["timestamp"].push_back("window_end");
+  text += stateless_operators(seed + 2, row, "", false);
+  text += "    | select window_end as we, rank as first_rank, user, item, price, score\n";
+  text += "    | group by window tumbling(5m)\n";
+  text += "    | top 3 by " + std::string(pick(2) ? "price" : "score") + direction() + ", first_rank\n";
+  Leaves last = {{"int", {"item", "rank", "first_rank", "coalesce(price, 1)"}},
+                 {"float", {"coalesce(score, 0.5)", "1.5"}},
+                 {"string", {"user", "\"a\""}},
+                 {"bool", {"(rank > 1)", "true"}},
+                 {"timestamp", {"we", "window_end"}},
+                 {"duration", {"30s"}}};
+  text += stateless_operators(seed + 5, last, "", true);
   text += "    | into out\n}\n";
   return text;
 }
@@ -386,15 +429,17 @@ struct ScratchDirectory {
 
 TEST_CASE("chains of stateful operators in the runtime equal the evaluator's, outputs and state bytes") {
   constexpr int kRounds = 18;
+  constexpr int kTopRounds = 8;  //!< then chains of two tops
   constexpr int kRecords = 600;
-  int64_t compared = 0, written = 0, shapes[3] = {0, 0, 0}, stage_functions = 0;
-  for (uint64_t round = 0; round < kRounds; ++round) {
-    std::string text = chain_application(7000 + round);
+  int64_t compared = 0, written = 0, shapes[3] = {0, 0, 0}, stage_functions = 0, top_rows = 0;
+  for (uint64_t round = 0; round < kRounds + kTopRounds; ++round) {
+    bool tops = round >= kRounds;
+    std::string text = tops ? top_chain_application(7000 + round) : chain_application(7000 + round);
     INFO("round " << round << ", application:\n" << text);
     auto [plan, program] = testing::compiled_plan(text);
     physical::PhysicalPlan physical = physical::build_physical_plan(plan);
     REQUIRE(physical.queries[0].stages.size() >= 2);
-    shapes[physical.queries[0].stages.size() == 3 ? 2 : plan.queries[0].process_index() ? 1 : 0]++;
+    if (!tops) shapes[physical.queries[0].stages.size() == 3 ? 2 : plan.queries[0].process_index() ? 1 : 0]++;
     // The operators after each stage are generated code (a stage function), not the evaluator.
     for (size_t s = 0; s < physical.queries[0].stages.size(); ++s) {
       const physical::StatefulStage& stage = physical.queries[0].stages[s];
@@ -501,7 +546,9 @@ TEST_CASE("chains of stateful operators in the runtime equal the evaluator's, ou
     compare("the end of input");
     commit();
     written += static_cast<int64_t>(runtime.written.records.size());
+    if (tops) top_rows += static_cast<int64_t>(runtime.written.records.size());
   }
+  CHECK(top_rows >= 50);
   CHECK(shapes[0] > 0);
   CHECK(shapes[1] > 0);
   CHECK(shapes[2] > 0);

@@ -12,6 +12,13 @@ std::string call_text(const AggregateCall& call) {
          (call.max_distinct ? ", " + std::to_string(call.max_distinct) : "") + ")";
 }
 
+std::string top_text(const TopSpec& top) {
+  std::string out = fmt::format("top {} by ", top.limit);
+  for (size_t i = 0; i < top.order.size(); ++i)
+    out += (i ? ", " : "") + to_source(top.order[i].value) + (top.order[i].descending ? " desc" : " asc");
+  return out + fmt::format(" (keeps at most {} rows per group and window)", top.limit);
+}
+
 std::string clock_text(const WindowSpec& window) { return window.processing_time ? " in processing time" : ""; }
 
 }  // namespace
@@ -28,11 +35,18 @@ std::string window_to_source(const WindowSpec& window) {
   return "";
 }
 
+Field LogicalAggregate::group_field(size_t i) const {
+  if (!top) return output.at(i);
+  const BoundExpr& key = keys.at(i);
+  return {key.kind == BoundKind::InputField ? key.name : "key", key.type};
+}
+
 std::string LogicalAggregate::describe() const {
   std::string out = keys.empty() ? "all records" : "by ";
   for (size_t i = 0; i < keys.size(); ++i) out += (i ? ", " : "") + to_source(keys[i]);
   if (window.kind != WindowKind::None) out += " window " + window_to_source(window);
   out += ": ";
+  if (top) out += top_text(*top);
   for (size_t i = 0; i < aggregates.size(); ++i)
     out += (i ? ", " : "") + call_text(aggregates[i]) + " as " + aggregates[i].output_name;
   out += emit == EmitMode::Final ? ", emit final" : ", emit changes";
@@ -69,6 +83,19 @@ void LogicalAggregate::write_json(JsonWriter& json) const {
     json.end_object();
   }
   json.end_array();
+  if (top) {
+    json.key("top").begin_object();
+    json.key("limit").value(top->limit);
+    json.key("order").begin_array();
+    for (const auto& key : top->order) {
+      json.begin_object();
+      json.key("value").value(to_source(key.value));
+      json.key("direction").value(key.descending ? "desc" : "asc");
+      json.end_object();
+    }
+    json.end_array();
+    json.end_object();
+  }
   json.key("emit").value(emit == EmitMode::Final ? "final" : "changes");
   if (timeout_ms) {
     json.key("timeout_ms").value(*timeout_ms);

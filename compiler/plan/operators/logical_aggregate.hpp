@@ -33,9 +33,25 @@ struct AggregateCall {
   Span span;
 };
 
+//! One ordering value of `top N by …`.
+struct OrderKey {
+  BoundExpr value;
+  bool descending = false;
+  Span span;
+};
+
+//! `group by … window … | top N by …`: per group and window, the N records first in this order
+//! instead of aggregates. Its rows are the input record's fields (`row_width()` of them), then
+//! `window_start`, `window_end` and `rank`.
+struct TopSpec {
+  int64_t limit = 0;  //!< N: the most rows a group and window keeps and emits
+  std::vector<OrderKey> order;
+  Span span;
+};
+
 struct LogicalAggregate final : LogicalOperator {
   LogicalAggregate() : LogicalOperator(OperatorKind::Aggregate) {}
-  std::string name() const override { return "Aggregate"; }
+  std::string name() const override { return top ? "Top" : "Aggregate"; }
   std::string describe() const override;
   void write_json(JsonWriter& json) const override;
 
@@ -49,11 +65,19 @@ struct LogicalAggregate final : LogicalOperator {
   bool processing_time = false;
   bool emit_written = false;            //!< `emit` given explicitly (else the default for the window)
   Span emit_span;
+  std::optional<TopSpec> top;           //!< `top N by …` in place of the aggregates
+
+  //! Group field `i` as the rows' key names it (`key` when grouped by the query's key), and its type.
+  Field group_field(size_t i) const;
+  //! A top's rows: how many of their first fields are the input record's.
+  size_t row_width() const { return output.size() >= 3 ? output.size() - 3 : 0; }
 
   //! The values generated code hands the aggregate per record: the group's, then each call's
-  //! argument (a null for count()) and, for max_by / min_by, its ordering value.
+  //! argument (a null for count()) and, for max_by / min_by, its ordering value — for a top, its
+  //! ordering values and then the record's fields.
   size_t grouped_width() const {
     size_t width = keys.size();
+    if (top) return width + top->order.size() + row_width();
     for (const auto& call : aggregates) width += call.by ? 2 : 1;
     return width;
   }
