@@ -23,6 +23,8 @@ class QueryPlanner {
   bool plan_inputs(const ast::QueryDecl& query, Pipeline& pipeline);
   void plan_operator(const ast::QueryDecl& query, size_t& index, Pipeline& pipeline);
   void plan_aggregate(const ast::QueryDecl& query, size_t& index, Pipeline& pipeline);
+  //! `explode LIST as NAME`; not after keyed state (its stage functions hand out one row per row).
+  void plan_explode(const ast::Operator& op, Pipeline& pipeline);
   void plan_process(const ast::Operator& op, Pipeline& pipeline);
   void plan_into(const ast::Operator& op, Pipeline& pipeline);
   bool check_not_after_state(const ast::Operator& op, const Pipeline& pipeline);

@@ -183,7 +183,7 @@ struct Window {
   }
 };
 
-enum class OpKind : uint8_t { Where, Select, Tally, KeyBy, GroupBy, Aggregate, Emit, Process, Into };
+enum class OpKind : uint8_t { Where, Select, Tally, Explode, KeyBy, GroupBy, Aggregate, Emit, Process, Into };
 
 //! One `| operator` of a query pipeline. Fields unused by a kind stay empty.
 struct Operator {
@@ -191,7 +191,7 @@ struct Operator {
   Span span;
   std::optional<Expr> condition;     //!< where; tally ... when
   std::vector<Expr> keys;            //!< key by (one), group by (one or more)
-  std::vector<NamedExpr> items;      //!< select, aggregate
+  std::vector<NamedExpr> items;      //!< select, aggregate; explode: one (the list `as` the element)
   Identifier target;                 //!< tally: the metric; into: the sink; emit: final or changes
   std::optional<Window> window;      //!< group by ... window
   std::vector<StateField> state;     //!< process
