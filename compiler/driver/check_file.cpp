@@ -10,8 +10,9 @@ namespace flow::compiler {
 
 namespace {
 
-//! A list field of a JSON source that a query reads (explodes, selects, writes whole): the decoder
-//! cannot read lists yet, so the program is refused here rather than failing when it starts.
+//! A list field of a JSON source that a query reads (explodes, selects, writes whole) whose elements
+//! are not scalars: the decoder cannot read those yet, so the program is refused here rather than
+//! failing when it starts.
 void check_source_lists(const ast::Program& program, const plan::Plan& plan, DiagnosticSink& sink) {
   for (const auto& declaration : program.declarations) {
     const auto* source = std::get_if<ast::SourceDecl>(&declaration);
@@ -21,14 +22,15 @@ void check_source_lists(const ast::Program& program, const plan::Plan& plan, Dia
     for (size_t f = 0; f < planned->schema.size() && f < source->fields.size(); ++f) {
       const plan::Field& field = planned->schema[f];
       if (field.type.kind != plan::TypeKind::List || !needed[f]) continue;
+      if (plan::is_scalar_kind(field.type.element.front().kind)) continue;
       sink.error(ErrorCode::TypeMismatch, source->fields[f].span,
-                 fmt::format("source field `{}` of type `{}` is read, but reading a list from a JSON source is not "
-                             "supported yet",
+                 fmt::format("source field `{}` of type `{}` is read, but reading a list of lists or records from a "
+                             "JSON source is not supported yet",
                              field.name, field.type.to_string()),
                  "a query reads it")
           .note("a query reads the field when it names it, or when the record reaches a sink without a `select`")
-          .with_help(fmt::format("declare `{0}` as a string of its elements and split it in the query, as in "
-                                 "`| explode split({0}, \",\") as item`; or leave it out of the queries",
+          .with_help(fmt::format("a list of scalars (`list<string>`, `list<int>`, …) can be read; leave `{}` out "
+                                 "of the queries, or have the producer flatten it",
                                  field.name));
     }
   }
