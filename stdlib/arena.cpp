@@ -71,4 +71,35 @@ flow_str ArenaWriter::finish() noexcept {
   return {begin_, size_};
 }
 
+namespace {
+const flow_str_item no_items[1] = {{"", 0, 0}};
+}  // namespace
+
+StrListWriter::StrListWriter(flow_arena* arena) noexcept : arena_(arena) {
+  if (arena_ == nullptr || free_bytes(arena_) == 0) return;
+  constexpr int64_t align = alignof(flow_str_item), size = sizeof(flow_str_item);
+  const int64_t start = (arena_->used + align - 1) / align * align;
+  if (start > arena_->capacity) return;
+  begin_ = reinterpret_cast<flow_str_item*>(arena_->buffer + start);
+  room_ = (arena_->capacity - start) / size;
+}
+
+void StrListWriter::append(std::string_view piece) noexcept {
+  if (overflowed_ || count_ >= room_) {
+    overflowed_ = true;
+    return;
+  }
+  begin_[count_++] = {piece.empty() ? "" : piece.data(), static_cast<int64_t>(piece.size()), 0};
+}
+
+flow_str_list StrListWriter::finish() noexcept {
+  if (overflowed_) {
+    if (arena_ != nullptr) arena_->out_of_space = 1;
+    return {no_items, 0};
+  }
+  if (count_ == 0) return {no_items, 0};
+  arena_->used = reinterpret_cast<char*>(begin_ + count_) - arena_->buffer;
+  return {begin_, count_};
+}
+
 }  // namespace flow::stdlib

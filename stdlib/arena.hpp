@@ -33,4 +33,22 @@ class ArenaWriter {
   bool overflowed_ = false;
 };
 
+//! Builds a flow_str_list item by item at the arena's next 8-byte boundary; nothing else may
+//! allocate from the arena until finish(), which commits the items (or, when they did not fit,
+//! returns the empty list with `out_of_space` set and leaves the arena as it was).
+class StrListWriter {
+ public:
+  explicit StrListWriter(flow_arena* arena) noexcept;
+
+  void append(std::string_view piece) noexcept;
+  flow_str_list finish() noexcept;
+
+ private:
+  flow_arena* arena_;
+  flow_str_item* begin_ = nullptr;
+  int64_t room_ = 0;  //!< items that fit
+  int64_t count_ = 0;
+  bool overflowed_ = false;
+};
+
 }  // namespace flow::stdlib

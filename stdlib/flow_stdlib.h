@@ -34,6 +34,20 @@ typedef struct flow_arena {
   int32_t out_of_space;
 } flow_arena;
 
+/* A list of strings (split, regexp_split): `count` items in the arena, 8-byte aligned. An item is
+ * laid out as the runtime ABI's flow_value holding a string (runtime/abi/flow_abi.h: `data` is its
+ * `bits`; `is_null` is always 0), so generated code reads the list as a `list<string>` value
+ * without a copy. The items are views into the string that was split. */
+typedef struct flow_str_item {
+  const char* data;
+  int64_t len;
+  int8_t is_null;
+} flow_str_item;
+typedef struct flow_str_list {
+  const flow_str_item* items;
+  int64_t count;
+} flow_str_list;
+
 /* 0 is false, 1 is true; no function returns anything else. */
 typedef uint8_t flow_bool;
 
@@ -68,6 +82,10 @@ flow_str flow_str_concat(flow_arena* arena, flow_str a, flow_str b) FLOW_STDLIB_
 flow_str flow_str_concat_n(flow_arena* arena, const flow_str* parts, int64_t count) FLOW_STDLIB_NOEXCEPT;
 /* `n` is 1-based; a negative `n` counts from the end. */
 flow_str flow_str_split_part(flow_str s, flow_str delimiter, int64_t n) FLOW_STDLIB_NOEXCEPT;
+/* The pieces of `s` between the occurrences of `separator`, matched literally left to right, empty
+ * pieces kept ("a,,b" -> "a", "", "b"; "" -> one empty piece). An empty separator (which the checker
+ * rejects) gives `s` as the one piece. When the items do not fit, the empty list and `out_of_space`. */
+flow_str_list flow_str_split(flow_arena* arena, flow_str s, flow_str separator) FLOW_STDLIB_NOEXCEPT;
 
 /* ---- regular expressions: RE2, so matching takes time linear in the input, whatever the pattern --
  * A compiled pattern is opaque. Each call site of generated code owns a `slot` (a pointer, null at
@@ -89,6 +107,10 @@ flow_str flow_regex_replace(flow_arena* arena, const flow_regex** slot, flow_str
                             flow_str replacement) FLOW_STDLIB_NOEXCEPT;
 /* How many matches flow_regex_replace would replace. */
 int64_t flow_regex_count(const flow_regex** slot, flow_str pattern, flow_str s) FLOW_STDLIB_NOEXCEPT;
+/* The pieces of `s` around the matches flow_regex_replace would replace: one more piece than
+ * flow_regex_count, empty pieces kept. When the items do not fit, the empty list and `out_of_space`. */
+flow_str_list flow_regex_split(flow_arena* arena, const flow_regex** slot, flow_str pattern,
+                               flow_str s) FLOW_STDLIB_NOEXCEPT;
 
 /* ---- time: `ts` is milliseconds since 1970-01-01T00:00:00Z; all fields are in UTC ------------ */
 int64_t flow_time_hour(int64_t ts) FLOW_STDLIB_NOEXCEPT;

@@ -1,6 +1,6 @@
-// The regular-expression built-ins on RE2: regexp_matches, regexp_extract, regexp_replace and
-// regexp_count. RE2 runs in time linear in the input, so no pattern can backtrack for minutes on
-// hostile text. Compiled patterns live in a process-wide cache that is never emptied: it holds
+// The regular-expression built-ins on RE2: regexp_matches, regexp_extract, regexp_replace,
+// regexp_count and regexp_split. RE2 runs in time linear in the input, so no pattern can
+// backtrack for minutes on hostile text. Compiled patterns live in a process-wide cache that is never emptied: it holds
 // one entry per distinct pattern of the programs loaded, which the checker has all compiled.
 #include <re2/re2.h>
 
@@ -244,6 +244,23 @@ int64_t flow_regex_count(const flow_regex** slot, flow_str pattern, flow_str s) 
   re2::StringPiece whole_match[1];
   for_each_match(*re, text_of(s), whole_match, 1, [&](const re2::StringPiece*) { ++matches; });
   return matches;
+}
+
+flow_str_list flow_regex_split(flow_arena* arena, const flow_regex** slot, flow_str pattern, flow_str s) noexcept {
+  const re2::RE2* re = resolve(slot, pattern);
+  const std::string_view text = text_of(s);
+  flow::stdlib::StrListWriter out(arena);
+  std::size_t begin = 0;
+  if (re != nullptr) {
+    re2::StringPiece whole_match[1];
+    for_each_match(*re, text, whole_match, 1, [&](const re2::StringPiece* found) {
+      const std::size_t start = static_cast<std::size_t>(found[0].data() - text.data());
+      out.append(text.substr(begin, start - begin));
+      begin = start + found[0].size();
+    });
+  }
+  out.append(text.substr(begin));
+  return out.finish();
 }
 
 }  // extern "C"

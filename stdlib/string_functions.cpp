@@ -1,5 +1,5 @@
 // The string built-ins: len, lower, upper, contains, starts_with, ends_with, substr, concat and
-// split_part. Slices (substr, split_part) are views into the input; only new text uses the arena.
+// split_part, split. Slices (substr, split_part) are views into the input; only new text uses the arena.
 #include <cstring>
 #include <limits>
 #include <string_view>
@@ -140,6 +140,23 @@ flow_str flow_str_split_part(flow_str s, flow_str delimiter, int64_t n) noexcept
   const std::size_t part_end = text.find(delim, part_begin);
   return to_flow_str(text.substr(part_begin, part_end == std::string_view::npos ? std::string_view::npos
                                                                                    : part_end - part_begin));
+}
+
+flow_str_list flow_str_split(flow_arena* arena, flow_str s, flow_str separator) noexcept {
+  const std::string_view text = to_view(s);
+  const std::string_view sep = to_view(separator);
+  flow::stdlib::StrListWriter out(arena);
+  if (sep.empty()) {
+    out.append(text);
+    return out.finish();
+  }
+  std::size_t begin = 0;
+  for (std::size_t at = text.find(sep); at != std::string_view::npos; at = text.find(sep, begin)) {
+    out.append(text.substr(begin, at - begin));
+    begin = at + sep.size();
+  }
+  out.append(text.substr(begin));
+  return out.finish();
 }
 
 }  // extern "C"

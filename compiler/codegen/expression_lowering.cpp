@@ -314,6 +314,11 @@ CgValue ExpressionLowering::lower_call(const BoundExpr& expr, const ExprEnvironm
     return string_result(call("flow_str_split_part", str, {ptr, i64, ptr, i64, i64},
                               {args[0].a, args[0].b, args[1].a, args[1].b, args[2].a}),
                          null);
+  // A list of strings: its items (laid out as flow_values) in the arena, views into the string.
+  if (name == "split")
+    return string_result(call("flow_str_split", str, {ptr, ptr, i64, ptr, i64},
+                              {cx_.arena, args[0].a, args[0].b, args[1].a, args[1].b}),
+                         null);
   if (name.starts_with("regexp_")) {
     // The pattern is a literal (the checker insists). Each call site gets a slot the stdlib fills
     // with the compiled pattern on its first call: compiled once, never per record. The calls
@@ -341,6 +346,10 @@ CgValue ExpressionLowering::lower_call(const BoundExpr& expr, const ExprEnvironm
       v.null = b.CreateOr(null, missing);
       return v;
     }
+    if (name == "regexp_split")
+      return string_result(b.CreateCall(cx_.external("flow_regex_split", str, {ptr, ptr, ptr, i64, ptr, i64}),
+                                        {cx_.arena, slot, pattern.a, pattern.b, s.a, s.b}),
+                           null);
     if (name == "regexp_replace")
       return string_result(b.CreateCall(cx_.external("flow_regex_replace", str, {ptr, ptr, ptr, i64, ptr, i64, ptr, i64}),
                                         {cx_.arena, slot, pattern.a, pattern.b, s.a, s.b, args[2].a, args[2].b}),

@@ -8,8 +8,10 @@
 #include "compiler/codegen/stateless_lowering.hpp"
 #include "compiler/physical/physical_plan.hpp"
 #include "compiler/plan/operators/logical_aggregate.hpp"
+#include "compiler/plan/operators/logical_explode.hpp"
 #include "compiler/plan/operators/logical_process.hpp"
 #include "compiler/plan/operators/logical_union.hpp"
+#include "runtime/abi/flow_abi.h"
 
 namespace flow::compiler::codegen {
 
@@ -163,11 +165,18 @@ class BatchLowering {
     RowValues row;
     row.fields = std::move(fields);
     for (const auto& field : query.operators.front()->output) row.types.push_back(field.type);
+    lower_operators(query_index, query, 1, std::move(row), done);
+    b_.SetInsertPoint(done);
+  }
+
+  //! Operators [first, …) of the query on `row`, ending (dropped or written) with a branch to `done`.
+  void lower_operators(int query_index, const plan::QueryPlan& query, size_t first, RowValues row,
+                       llvm::BasicBlock* done) {
     StatelessLowering stateless(cx_, plan_, expressions_, [&](int32_t metric, llvm::Value* count) {
       b_.CreateCall(cx_.callback("flow_rt_tally", b_.getVoidTy(), {cx_.ptr(), cx_.i32(), cx_.i64()}),
                     {task_, b_.getInt32(metric), count});
     });
-    for (size_t k = 1; k < query.operators.size(); ++k) {
+    for (size_t k = first; k < query.operators.size(); ++k) {
       const plan::LogicalOperator& op = *query.operators[k];
       if (stateless.lower(op, row, done, "query." + query.name)) continue;
       key_type_ = row.key_type;
@@ -178,12 +187,83 @@ class BatchLowering {
           to_aggregate(query_index, static_cast<const plan::LogicalAggregate&>(op), env);
           break;
         case OperatorKind::Process: to_state(query_index, row.fields, row.types, row.key); break;
+        case OperatorKind::Explode:
+          lower_explode(query_index, query, k, static_cast<const plan::LogicalExplode&>(op), std::move(row), done);
+          return;  // the element loop ends at `done`
         default: continue;
       }
       break;
     }
     b_.CreateBr(done);
-    b_.SetInsertPoint(done);
+  }
+
+  //! `explode`: a loop over the list's elements, inside the record loop. The record's fields stay
+  //! in registers; the operators after it run in the loop's body, once per element, on the fields
+  //! and the element (loaded from the list's flow_values). A null list runs no element.
+  void lower_explode(int query_index, const plan::QueryPlan& query, size_t k, const plan::LogicalExplode& op,
+                     RowValues row, llvm::BasicBlock* done) {
+    llvm::Type* i64 = cx_.i64();
+    ExprEnvironment env{&row.fields, row.key ? &*row.key : nullptr};
+    CgValue list = expressions_.lower(op.list, env);
+    // A list the arena had no room for (split of a huge line) must not pass as an empty one: the
+    // record is dead-lettered with the reason, and this query skips it.
+    if (produces_list_in_arena(op.list)) {
+      llvm::Value* flag =
+          b_.CreateLoad(cx_.i32(), b_.CreateStructGEP(arena_type(), cx_.arena, 3), "arena.out_of_space");
+      auto* full = llvm::BasicBlock::Create(cx_.llvm(), "explode.no_room", fn_);
+      auto* room = llvm::BasicBlock::Create(cx_.llvm(), "explode.room", fn_);
+      b_.CreateCondBr(b_.CreateICmpNE(flag, b_.getInt32(0)), full, room);
+      b_.SetInsertPoint(full);
+      std::string detail = "query `" + query.name + "`: the list of `explode " + plan::to_source(op.list) +
+                           "` needs more than the task's scratch memory for one record; split shorter records";
+      llvm::Value* text = b_.CreateGlobalStringPtr(detail, "explode.no_room.detail", 0, &cx_.module());
+      b_.CreateCall(cx_.external("flow_rt_dead_letter", b_.getVoidTy(), {cx_.ptr(), cx_.ptr(), cx_.i32(), cx_.ptr(), i64}),
+                    {task_, record_, b_.getInt32(FLOW_DECODE_TOO_LARGE), text,
+                     cx_.i64_const(static_cast<int64_t>(detail.size()))});
+      b_.CreateBr(done);
+      b_.SetInsertPoint(room);
+    }
+    llvm::Value* count = b_.CreateSelect(list.null, cx_.i64_const(0), list.b, "explode.count");
+    // What one element's operators write to the arena is dead once they end (callbacks copy what
+    // they keep), so each element starts from the same mark: the arena holds the record, the
+    // list and one element's strings, however long the list.
+    llvm::Value* used_slot = b_.CreateStructGEP(arena_type(), cx_.arena, 2);
+    llvm::Value* mark = b_.CreateLoad(i64, used_slot, "explode.mark");
+    llvm::BasicBlock* before = b_.GetInsertBlock();
+    auto* header = llvm::BasicBlock::Create(cx_.llvm(), "explode." + op.element_name(), fn_);
+    auto* body = llvm::BasicBlock::Create(cx_.llvm(), "explode." + op.element_name() + ".element", fn_);
+    auto* next = llvm::BasicBlock::Create(cx_.llvm(), "explode." + op.element_name() + ".next", fn_);
+    b_.CreateBr(header);
+    b_.SetInsertPoint(header);
+    llvm::PHINode* j = b_.CreatePHI(i64, 2, "j");
+    j->addIncoming(cx_.i64_const(0), before);
+    b_.CreateCondBr(b_.CreateICmpSLT(j, count), body, done);
+
+    b_.SetInsertPoint(body);
+    b_.CreateStore(mark, used_slot);
+    const plan::Type& element_type = op.output.back().type;
+    llvm::Value* slot = b_.CreateGEP(cx_.value_type(), list.a, j, "element");
+    row.fields.push_back(cx_.load_value(slot, element_type));
+    row.types.push_back(element_type);
+    lower_operators(query_index, query, k + 1, std::move(row), next);
+
+    b_.SetInsertPoint(next);
+    llvm::Value* j_next = b_.CreateAdd(j, cx_.i64_const(1));
+    j->addIncoming(j_next, next);
+    b_.CreateBr(header);
+  }
+
+  //! Whether `list` is computed into the arena here (a `split`), where it can run out of room.
+  static bool produces_list_in_arena(const BoundExpr& list) {
+    if (list.kind == plan::BoundKind::Call && (list.name == "split" || list.name == "regexp_split")) return true;
+    for (const auto& child : list.children)
+      if (produces_list_in_arena(child)) return true;
+    return false;
+  }
+
+  //! flow_arena as LLVM sees it (stdlib/flow_stdlib.h): { buffer, capacity, used, out_of_space }.
+  llvm::StructType* arena_type() {
+    return llvm::StructType::get(cx_.llvm(), {cx_.ptr(), cx_.i64(), cx_.i64(), cx_.i32()});
   }
 
   void lower_union_input(int query_index, const plan::LogicalUnion& union_op, const std::vector<CgValue>& fields) {

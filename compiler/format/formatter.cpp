@@ -290,6 +290,7 @@ class Printer {
       case ast::OpKind::Tally:
         line(1, "| tally " + op.target.name + (op.condition ? " when " + print(*op.condition, kIf) : ""), op.span);
         break;
+      case ast::OpKind::Explode: line(1, "| explode " + items(op.items), op.span); break;
       case ast::OpKind::KeyBy: line(1, "| key by " + print(op.keys.front(), kIf), op.span); break;
       case ast::OpKind::GroupBy: {
         std::string text = "| group by" + (op.keys.empty() ? "" : " " + join(op.keys));

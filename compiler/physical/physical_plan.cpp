@@ -6,6 +6,7 @@
 
 #include "compiler/plan/bound_expr.hpp"
 #include "compiler/plan/operators/logical_aggregate.hpp"
+#include "compiler/plan/operators/logical_explode.hpp"
 #include "compiler/plan/operators/logical_filter.hpp"
 #include "compiler/plan/operators/logical_key_by.hpp"
 #include "compiler/plan/operators/logical_process.hpp"
@@ -127,6 +128,9 @@ std::vector<bool> needed_fields(const plan::Plan& plan, const std::string& sourc
           if (const auto& c = static_cast<const plan::LogicalTally&>(op).condition) collect_fields(*c, used);
           break;
         case OperatorKind::KeyBy: collect_fields(static_cast<const plan::LogicalKeyBy&>(op).key, used); break;
+        case OperatorKind::Explode:  // appends the element: the source's fields keep their indices
+          collect_fields(static_cast<const plan::LogicalExplode&>(op).list, used);
+          break;
         case OperatorKind::Project:
           for (const auto& value : static_cast<const plan::LogicalProject&>(op).values) collect_fields(value, used);
           source_schema = false;

@@ -55,6 +55,13 @@ const std::map<std::string, Rule>& scalar_rules() {
          return shape ? ok(K::String, a) : fail("`concat` takes one or more strings");
        }},
       {"split_part", [](auto& a) { return a.size() == 3 && is(a[0], K::String) && is(a[1], K::String) && is(a[2], K::Int) ? ok(K::String, a) : fail("`split_part` takes (string, string, int)"); }},
+      // A list of every piece, empty ones kept; the separator must be a non-empty literal (ExpressionBinder).
+      {"split", [](auto& a) {
+         return a.size() == 2 && is(a[0], K::String) && is(a[1], K::String)
+                    ? CallCheck{Type::list(Type::scalar(K::String), 0).as_nullable(a[0].nullable), {}}
+                    : fail("`split` takes (string, string separator): `split(line, \",\")` is the list of the pieces "
+                           "of `line` between commas");
+       }},
       // The pattern (and group, and replacement) must also be literals: see ExpressionBinder.
       {"regexp_matches", [](auto& a) { return a.size() == 2 && is(a[0], K::String) && is(a[1], K::String) ? ok(K::Bool, a) : fail("`regexp_matches` takes (string, string pattern)"); }},
       {"regexp_extract", [](auto& a) {
@@ -62,6 +69,12 @@ const std::map<std::string, Rule>& scalar_rules() {
          return shape ? CallCheck{Type::scalar(K::String, true), {}} : fail("`regexp_extract` takes (string, string pattern, int group)");
        }},
       {"regexp_replace", [](auto& a) { return a.size() == 3 && is(a[0], K::String) && is(a[1], K::String) && is(a[2], K::String) ? ok(K::String, a) : fail("`regexp_replace` takes (string, string pattern, string replacement)"); }},
+      {"regexp_split", [](auto& a) {
+         return a.size() == 2 && is(a[0], K::String) && is(a[1], K::String)
+                    ? CallCheck{Type::list(Type::scalar(K::String), 0).as_nullable(a[0].nullable), {}}
+                    : fail("`regexp_split` takes (string, string pattern): `regexp_split(line, \"\\\\W+\")` is the "
+                           "list of the pieces of `line` between runs of non-word characters");
+       }},
       {"regexp_count", [](auto& a) { return a.size() == 2 && is(a[0], K::String) && is(a[1], K::String) ? ok(K::Int, a) : fail("`regexp_count` takes (string, string pattern)"); }},
       {"hour", [](auto& a) { return a.size() == 1 && is(a[0], K::Timestamp) ? ok(K::Int, a) : fail("`hour` takes (timestamp)"); }},
       {"minute", [](auto& a) { return a.size() == 1 && is(a[0], K::Timestamp) ? ok(K::Int, a) : fail("`minute` takes (timestamp)"); }},

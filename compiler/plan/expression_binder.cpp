@@ -336,6 +336,18 @@ BoundExpr ExpressionBinder::bind_call(const ast::Expr& expr, const Scope& scope)
       return error_node(expr);
     }
   }
+  if (name == "split" && !had_error && !(is_string_literal(call.children[1]) && !call.children[1].text.empty())) {
+    bool literal = is_string_literal(call.children[1]);
+    sink_.error(ErrorCode::BadArguments, expr.children[1].span,
+                literal ? std::string("the separator of `split` is empty")
+                        : std::string("the separator of `split` must be a string literal"),
+                literal ? "empty" : "not a literal")
+        .with_help(literal ? "an empty separator would not split anything: write the text between the pieces, as "
+                             "in `split(tags, \",\")`; to split at every match of a pattern, use `regexp_split`"
+                           : "the separator is matched literally and fixed when the program is built: write it in "
+                             "the call, as in `split(tags, \",\")`");
+    return error_node(expr);
+  }
   if (name.starts_with("regexp_") && !had_error && !check_regex_arguments(sink_, name, call)) return error_node(expr);
   call.type = *check.result;
   return call;

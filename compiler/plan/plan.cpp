@@ -25,6 +25,7 @@ const char* kind_name(OperatorKind kind) {
     case OperatorKind::Filter: return "filter";
     case OperatorKind::Project: return "project";
     case OperatorKind::Tally: return "tally";
+    case OperatorKind::Explode: return "explode";
     case OperatorKind::KeyBy: return "key_by";
     case OperatorKind::Aggregate: return "aggregate";
     case OperatorKind::Process: return "process";

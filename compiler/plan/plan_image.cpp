@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "compiler/plan/operators/logical_aggregate.hpp"
+#include "compiler/plan/operators/logical_explode.hpp"
 #include "compiler/plan/operators/logical_filter.hpp"
 #include "compiler/plan/operators/logical_key_by.hpp"
 #include "compiler/plan/operators/logical_process.hpp"
@@ -355,6 +356,7 @@ std::unique_ptr<LogicalOperator> make_operator(OperatorKind kind) {
     case OperatorKind::Filter: return std::make_unique<LogicalFilter>();
     case OperatorKind::Project: return std::make_unique<LogicalProject>();
     case OperatorKind::Tally: return std::make_unique<LogicalTally>();
+    case OperatorKind::Explode: return std::make_unique<LogicalExplode>();
     case OperatorKind::KeyBy: return std::make_unique<LogicalKeyBy>();
     case OperatorKind::Aggregate: return std::make_unique<LogicalAggregate>();
     case OperatorKind::Process: return std::make_unique<LogicalProcess>();
@@ -380,6 +382,8 @@ void io_members(A& a, LogicalOperator& op) {
   } else if constexpr (std::is_same_v<Op, LogicalTally>) {
     io(a, o.metric);
     io(a, o.condition);
+  } else if constexpr (std::is_same_v<Op, LogicalExplode>) {
+    io(a, o.list);
   } else if constexpr (std::is_same_v<Op, LogicalKeyBy>) {
     io(a, o.key);
   } else if constexpr (std::is_same_v<Op, LogicalAggregate>) {
@@ -423,6 +427,7 @@ void io(A& a, std::unique_ptr<LogicalOperator>& op) {
     case OperatorKind::Filter: return io_members<LogicalFilter>(a, *op);
     case OperatorKind::Project: return io_members<LogicalProject>(a, *op);
     case OperatorKind::Tally: return io_members<LogicalTally>(a, *op);
+    case OperatorKind::Explode: return io_members<LogicalExplode>(a, *op);
     case OperatorKind::KeyBy: return io_members<LogicalKeyBy>(a, *op);
     case OperatorKind::Aggregate: return io_members<LogicalAggregate>(a, *op);
     case OperatorKind::Process: return io_members<LogicalProcess>(a, *op);
@@ -499,6 +504,7 @@ static_assert(sizeof(LogicalTally) == 280, "LogicalTally changed: update its io 
 static_assert(sizeof(LogicalUnion) == 136, "LogicalUnion changed: update its io and kPlanImageVersion");
 static_assert(sizeof(LogicalSource) == 112, "LogicalSource changed: update its io and kPlanImageVersion");
 static_assert(sizeof(LogicalFilter) == 240, "LogicalFilter changed: update its io and kPlanImageVersion");
+static_assert(sizeof(LogicalExplode) == 240, "LogicalExplode changed: update its io and kPlanImageVersion");
 static_assert(sizeof(LogicalKeyBy) == 240, "LogicalKeyBy changed: update its io and kPlanImageVersion");
 static_assert(sizeof(LogicalProject) == 72, "LogicalProject changed: update its io and kPlanImageVersion");
 static_assert(sizeof(SourcePlan) == 320, "SourcePlan changed: update its io and kPlanImageVersion");

@@ -12,6 +12,7 @@
 #include "compiler/plan/handler_binder.hpp"
 #include "compiler/syntax/did_you_mean.hpp"
 #include "compiler/plan/operators/logical_aggregate.hpp"
+#include "compiler/plan/operators/logical_explode.hpp"
 #include "compiler/plan/operators/logical_filter.hpp"
 #include "compiler/plan/operators/logical_key_by.hpp"
 #include "compiler/plan/operators/logical_project.hpp"
@@ -30,6 +31,7 @@ const char* keyword(ast::OpKind kind) {
     case ast::OpKind::Where: return "where";
     case ast::OpKind::Select: return "select";
     case ast::OpKind::Tally: return "tally";
+    case ast::OpKind::Explode: return "explode";
     case ast::OpKind::KeyBy: return "key by";
     case ast::OpKind::GroupBy: return "group by";
     case ast::OpKind::Aggregate: return "aggregate";
@@ -321,6 +323,7 @@ void QueryPlanner::plan_operator(const ast::QueryDecl& query, size_t& index, Pip
       if (op.condition) tally.condition = binder_.bind_condition(*op.condition, scope, "`tally … when`");
       break;
     }
+    case ast::OpKind::Explode: plan_explode(op, pipeline); break;
     case ast::OpKind::KeyBy: {
       auto& key_by = pipeline.add<LogicalKeyBy>(op.span, pipeline.schema);
       key_by.key = binder_.bind(op.keys.front(), scope);
@@ -625,6 +628,45 @@ void QueryPlanner::plan_top(const ast::Operator& op, const Scope& scope, const S
     output.push_back({column, Type::scalar(std::string_view(column) == "rank" ? TypeKind::Int : TypeKind::Timestamp)});
   }
   aggregate.top = std::move(top);
+}
+
+void QueryPlanner::plan_explode(const ast::Operator& op, Pipeline& pipeline) {
+  const ast::NamedExpr& item = op.items.front();
+  BoundExpr list = binder_.bind(item.value, pipeline.scope());
+  Type element = Type::scalar(TypeKind::Error);
+  if (list.type.kind == TypeKind::List && !list.type.element.empty()) {
+    element = list.type.element.front();
+  } else if (!list.type.is_error()) {
+    sink_.error(ErrorCode::TypeMismatch, item.value.span,
+                fmt::format("`explode` takes a list, not `{}`", list.type.to_string()), "not a list")
+        .with_help("explode a list field, or a function that returns a list: `split(line, \" \")`, "
+                   "`regexp_split(line, \"\\\\s+\")`");
+  }
+  for (const auto& stateful : pipeline.plan.operators) {
+    if (stateful->kind != OperatorKind::Aggregate && stateful->kind != OperatorKind::Process) continue;
+    sink_.error(ErrorCode::MisplacedOperator, op.span, "`explode` after keyed state is not supported yet",
+                "after keyed state")
+        .label(stateful->span, "keyed state")
+        .note("the operators after an `aggregate` or a `process` run once per row it emits, and cannot yet turn one "
+              "row into several")
+        .with_help("explode before the keyed state, or write this query's result to a topic with `into` and explode "
+                   "it in another query that reads that topic");
+    break;
+  }
+  std::string name = item.alias ? item.alias->name : std::string();
+  Span name_span = item.alias ? item.alias->span : item.value.span;
+  if (int clash = name.empty() ? -1 : find_field(pipeline.schema, name); clash >= 0)
+    sink_.error(ErrorCode::DuplicateName, name_span,
+                fmt::format("`explode … as {}` names a field the record already has", name), "already a field")
+        .note(fmt::format("each exploded record holds the fields of the record, then `{}`; it would hold this name "
+                          "twice",
+                          name))
+        .with_help(fmt::format("choose another name, or drop or rename the field `{}` first with `select`", name));
+  Schema output = pipeline.schema;
+  output.push_back({name, element});
+  auto& explode = pipeline.add<LogicalExplode>(op.span, output);
+  explode.list = std::move(list);
+  pipeline.schema = std::move(output);
 }
 
 void QueryPlanner::plan_process(const ast::Operator& op, Pipeline& pipeline) {

@@ -25,6 +25,8 @@ class QueryPlanner {
   bool plan_inputs(const ast::QueryDecl& query, Pipeline& pipeline);
   void plan_operator(const ast::QueryDecl& query, size_t& index, Pipeline& pipeline);
   void plan_aggregate(const ast::QueryDecl& query, size_t& index, Pipeline& pipeline);
+  //! `explode LIST as NAME`; not after keyed state (its stage functions hand out one row per row).
+  void plan_explode(const ast::Operator& op, Pipeline& pipeline);
   void plan_process(const ast::Operator& op, Pipeline& pipeline);
   //! `top N by …` after a windowed `group by`: the rows it emits are `input`'s fields, then the
   //! window's, then `rank`.

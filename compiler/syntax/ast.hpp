@@ -191,7 +191,7 @@ struct OrderItem {
   bool operator==(const OrderItem& o) const { return value == o.value && descending == o.descending; }
 };
 
-enum class OpKind : uint8_t { Where, Select, Tally, KeyBy, GroupBy, Aggregate, Emit, Process, Into, Top };
+enum class OpKind : uint8_t { Where, Select, Tally, Explode, KeyBy, GroupBy, Aggregate, Emit, Process, Into, Top };
 
 //! One `| operator` of a query pipeline. Fields unused by a kind stay empty.
 struct Operator {
@@ -199,7 +199,7 @@ struct Operator {
   Span span;
   std::optional<Expr> condition;     //!< where; tally ... when
   std::vector<Expr> keys;            //!< key by (one), group by (one or more)
-  std::vector<NamedExpr> items;      //!< select, aggregate
+  std::vector<NamedExpr> items;      //!< select, aggregate; explode: one (the list `as` the element)
   Identifier target;                 //!< tally: the metric; into: the sink; emit: final or changes
   std::optional<Window> window;      //!< group by ... window
   std::vector<StateField> state;     //!< process

@@ -202,6 +202,7 @@ FLOW_KEYWORD(kw_by, "by")
 FLOW_KEYWORD(kw_where, "where")
 FLOW_KEYWORD(kw_select, "select")
 FLOW_KEYWORD(kw_tally, "tally")
+FLOW_KEYWORD(kw_explode, "explode")
 FLOW_KEYWORD(kw_when, "when")
 FLOW_KEYWORD(kw_group, "group")
 FLOW_KEYWORD(kw_window, "window")
@@ -297,7 +298,7 @@ FLOW_RULE(named_expr, ast::NamedExpr, "an expression")
 FLOW_RULE(window, ast::Window, "a window such as `tumbling(1m)`")
 FLOW_RULE(order_item, ast::OrderItem, "an expression to order by")
 FLOW_RULE(operator_, ast::Operator,
-          "an operator (`where`, `select`, `tally`, `key by`, `group by`, `aggregate`, `top`, `emit`, `process` or "
+          "an operator (`where`, `select`, `tally`, `explode`, `key by`, `group by`, `aggregate`, `top`, `emit`, `process` or "
           "`into`)")
 FLOW_RULE(query_input, ast::QueryInput, "a source name")
 FLOW_RULE(query_decl, ast::QueryDecl, "a query")
@@ -778,6 +779,7 @@ auto set_kind(ast::OpKind kind) {
 // operator ::= 'where' expr
 //            | 'select' named_expr (',' named_expr)*
 //            | 'tally' name ('when' expr)?
+//            | 'explode' expr 'as' name       (a missing `as name` is reported by syntax_checks)
 //            | 'key' 'by' expr
 //            | 'group' 'by' ('window' window | expr (',' expr)* ('window' window)?)
 //            | 'aggregate' named_expr (',' named_expr)* ('timeout' expr ('in' 'processing' 'time')?)?
@@ -799,6 +801,10 @@ auto const tally_op = (kw_tally > identifier > -(kw_when > expr))[([](auto& ctx)
   x3::_val(ctx).kind = ast::OpKind::Tally;
   x3::_val(ctx).target = std::move(at_c<0>(a));
   x3::_val(ctx).condition = to_std(at_c<1>(a));
+})];
+auto const explode_op = (kw_explode > named_expr)[([](auto& ctx) {
+  x3::_val(ctx).kind = ast::OpKind::Explode;
+  x3::_val(ctx).items.push_back(std::move(x3::_attr(ctx)));
 })];
 auto const key_by_op = (kw_key > kw_by > expr)[([](auto& ctx) {
   x3::_val(ctx).kind = ast::OpKind::KeyBy;
@@ -862,8 +868,8 @@ auto const into_op = (kw_into > identifier)[([](auto& ctx) {
   x3::_val(ctx).target = std::move(x3::_attr(ctx));
 })];
 
-auto const operator__body_def = where_op | select_op | tally_op | key_by_op | group_by_op | aggregate_op | emit_op |
-                           process_op | into_op | top_op;
+auto const operator__body_def = where_op | select_op | tally_op | explode_op | key_by_op | group_by_op |
+                           aggregate_op | emit_op | process_op | into_op | top_op;
 
 // query_input ::= name ('key' 'by' expr)?
 auto const query_input_body_def = (identifier >> -(kw_key > kw_by > expr))[([](auto& ctx) {

@@ -75,6 +75,13 @@ class SyntaxChecker {
                         "no name")
                 .with_help("name it with `as`: `select … as new_name`");
         break;
+      case ast::OpKind::Explode:
+        for (const auto& item : op.items)
+          if (!item.alias)
+            sink_.error(ErrorCode::UnnamedItem, item.value.span, "`explode` needs a name for the element",
+                        "no name")
+                .with_help("name each element with `as`, for example `| explode split(line, \" \") as word`");
+        break;
       case ast::OpKind::Aggregate:
         for (const auto& item : op.items)
           if (!item.alias)

@@ -9,9 +9,9 @@
  *   bool:  `bits` is 0 or 1
  *   string: `bits` is the address of UTF-8 bytes (not NUL-terminated), `len` their count; the
  *           bytes live in the record buffer or the task's arena, valid until the batch ends
- *   list (state fields only): `bits` is the address of `len` flow_values, the elements, in the
- *           arena or the runtime's copy of the key's state; a list is never changed in place,
- *           `append` makes a new one
+ *   list: `bits` is the address of `len` flow_values, the elements, in the arena (a decoded list
+ *           field, `split`, `append`) or the runtime's copy of the key's state; a list is never
+ *           changed in place, `append` makes a new one
  *   any type: `is_null` is 1 for null (then the other words are 0)
  * Runtime semantics of operators on these values are in docs/language.md ("Evaluation"). */
 #ifndef FLOW_ABI_H

@@ -28,6 +28,7 @@ std::string_view expected_text(TypeKind kind) noexcept {
     case TypeKind::Float: return "a number";
     case TypeKind::Bool: return "`true` or `false`";
     case TypeKind::String: return "a string";
+    case TypeKind::List: return "an array";
     default: return "a value";
   }
 }

@@ -39,8 +39,13 @@
 // - timestamp: integer milliseconds since the epoch (as int), or an RFC 3339 string such as
 //   `2026-11-23T10:15:30Z`, `…30.123Z` or `…30+01:00`, converted to UTC milliseconds (details in
 //   rfc3339.hpp); any other string, or an impossible date, is FLOW_DECODE_WRONG_TYPE.
-// - list<T>: not decoded yet, because flow_abi.h defines no list value. make_decoder throws for a
-//   needed list field; a list field no query reads is skipped like any other. (Known gap.)
+// - list<T> of a scalar T: a JSON array (of any length: the record's size bounds it), each element
+//   decoded as a field of type T would be (a detail names it `field[]`); the elements are
+//   flow_values in the arena (flow_abi.h), a list the arena cannot hold is FLOW_DECODE_TOO_LARGE.
+//   `[]` is the empty list, `null` (or no member) null when the list is nullable. The generated
+//   fast path leaves a record with a needed list field to flow_json_decode. A list of lists or
+//   records: make_decoder throws when a query reads one (the checker refuses such a program
+//   first). A list field no query reads is skipped like any other.
 // - Strings without escapes point into the caller's record bytes (no copy); strings with escapes
 //   are unescaped into the arena. If the arena is full the string is empty and the arena's
 //   `out_of_space` flag is set, which the runtime checks after every record, as for the stdlib.
@@ -105,7 +110,7 @@ using DecoderPtr = std::unique_ptr<flow_decoder, DecoderDeleter>;
 using EncoderPtr = std::unique_ptr<flow_encoder, EncoderDeleter>;
 
 //! The decoder of a source with `schema`; `needed[i]` says whether a query reads field i.
-//! Throws std::invalid_argument, with a message naming the field, for a needed list field, a
+//! Throws std::invalid_argument, with a message naming the field, for a needed list of lists, a
 //! field of a type no source can have, a repeated field name or one with `"` or `\` in it, a
 //! `needed` of the wrong size or a max_record_bytes that is not positive.
 DecoderPtr make_decoder(const compiler::plan::Schema& schema, std::vector<bool> needed, int64_t max_record_bytes);

@@ -142,12 +142,18 @@ JsonDecoder::JsonDecoder(const compiler::plan::Schema& schema, std::vector<bool>
           fmt::format("source field `{}`: a field name cannot contain `\"` or `\\`", field.name));
     const TypeKind kind = field.type.kind;
     if (kind == TypeKind::List) {
-      // A field no query reads is skipped unread, whatever its type: only reading one is missing.
+      // A field no query reads is skipped unread, whatever its type.
       if (!needed[i]) continue;
-      throw std::invalid_argument(
-          fmt::format("source field `{}`: reading a `{}` field is not supported yet, because the runtime ABI "
-                      "(runtime/abi/flow_abi.h) defines no list value; remove its uses from the queries for now",
-                      field.name, field.type.to_string()));
+      const compiler::plan::Type& element = field.type.element.front();
+      if (!compiler::plan::is_scalar_kind(element.kind))
+        throw std::invalid_argument(fmt::format(
+            "source field `{}`: reading a `{}` field is not supported yet: a list's elements must be scalars",
+            field.name, field.type.to_string()));
+      elements_.emplace_back(field.name + "[]", 0, element.kind, element.nullable, element.to_string());
+      needed_.emplace_back(field.name, static_cast<int32_t>(i), kind, field.type.nullable, field.type.to_string());
+      needed_.back().element = static_cast<int32_t>(elements_.size() - 1);
+      needed_.back().max_length = field.type.max_length;
+      continue;
     }
     if (!compiler::plan::is_scalar_kind(kind))
       throw std::invalid_argument(fmt::format("source field `{}`: a JSON source cannot have a field of type `{}`",
@@ -394,8 +400,46 @@ FLOW_HOT int32_t JsonDecoder::decode_value(Record& record, const NeededField& fi
       if (reason == FLOW_DECODE_OK && !starts_like_a_value(token)) [[unlikely]] return misplaced(record, token);
       return reason;
     }
+    case TypeKind::List: return decode_list(record, field, value);
     default: return mismatch(record, field, value);  // the constructor lets no other kind through
   }
+}
+
+FLOW_OUT_OF_LINE int32_t JsonDecoder::decode_list(Record& record, const NeededField& field,
+                                                  ondemand::value& value) noexcept {
+  ondemand::array array;
+  if (value.get_array().get(array) != simdjson::SUCCESS) return mismatch(record, field, value);
+  std::size_t count = 0;
+  if (array.count_elements().get(count) != simdjson::SUCCESS)
+    return reject(record, FLOW_DECODE_MALFORMED_JSON, "field `{}`: the array is not valid JSON", field.name);
+  if (field.max_length > 0 && count > static_cast<std::size_t>(field.max_length))
+    return reject(record, FLOW_DECODE_WRONG_TYPE, "field `{}`: {} elements, more than the {} of its type `{}`",
+                  field.name, count, field.max_length, field.type_text);
+  // The elements as flow_values, 8-byte aligned in the arena (which packs strings unaligned).
+  flow_arena* arena = record.arena;
+  constexpr int64_t size = sizeof(flow_value), align = alignof(flow_value);
+  const int64_t start = arena ? (arena->used + align - 1) / align * align : 0;
+  if (!arena || !arena->buffer || count > static_cast<std::size_t>((arena->capacity - std::min(start, arena->capacity)) / size))
+    return reject(record, FLOW_DECODE_TOO_LARGE,
+                  "field `{}`: its {} elements need more than the task's scratch memory for one record", field.name,
+                  count);
+  auto* items = reinterpret_cast<flow_value*>(arena->buffer + start);
+  arena->used = start + static_cast<int64_t>(count) * size;
+  // Each element is decoded as a field of its own (elements_), at index 0 of a one-value record.
+  const NeededField& element = elements_[static_cast<std::size_t>(field.element)];
+  Record one = record;
+  std::size_t i = 0;
+  for (auto item : array) {
+    ondemand::value element_value;
+    if (i >= count || item.get(element_value) != simdjson::SUCCESS)
+      return reject(record, FLOW_DECODE_MALFORMED_JSON, "field `{}`: the array is not valid JSON", field.name);
+    items[i] = {0, 0, 1};  // a null element stays null (mismatch accepts it when the element is nullable)
+    one.fields = &items[i];
+    if (const int32_t reason = decode_value(one, element, element_value); reason != FLOW_DECODE_OK) return reason;
+    ++i;
+  }
+  record.fields[field.index] = {static_cast<int64_t>(reinterpret_cast<intptr_t>(items)), static_cast<int64_t>(count), 0};
+  return FLOW_DECODE_OK;
 }
 
 FLOW_HOT int32_t JsonDecoder::decode_string(Record& record, const NeededField& field, ondemand::value& value,

@@ -35,6 +35,8 @@ class JsonDecoder {
     std::string type_text;       //!< as written in flow source, for messages
     uint64_t key_bytes[2] = {};  //!< the first 16 bytes of `name`, zero-padded
     uint64_t key_mask[2] = {};   //!< 0xFF over the name's bytes among those 16
+    int32_t element = -1;        //!< a list field: its element, in elements_
+    int64_t max_length = 0;      //!< a list field: its declared bound (0: none)
 
     NeededField(std::string name, int32_t index, compiler::plan::TypeKind kind, bool nullable, std::string type_text);
     //! Whether the raw key at `key` (just after its opening quote, in the padded buffer) is `name`.
@@ -66,6 +68,8 @@ class JsonDecoder {
   int32_t parse(Record& record, int64_t len) noexcept;
   int32_t decode_members(Record& record, simdjson::ondemand::object& object) noexcept;
   int32_t decode_value(Record& record, const NeededField& field, simdjson::ondemand::value& value) noexcept;
+  //! A list field: a JSON array of its element type, into flow_values in the arena.
+  int32_t decode_list(Record& record, const NeededField& field, simdjson::ondemand::value& value) noexcept;
   int32_t decode_string(Record& record, const NeededField& field, simdjson::ondemand::value& value,
                         std::string_view token) noexcept;
   int32_t decode_timestamp_text(Record& record, const NeededField& field, simdjson::ondemand::value& value,
@@ -80,6 +84,7 @@ class JsonDecoder {
   int32_t reject(Record& record, int32_t reason, fmt::format_string<Args...> format, Args&&... args) noexcept;
 
   std::vector<NeededField> needed_;
+  std::vector<NeededField> elements_;  //!< the elements of list fields, each decoded as a field at index 0
   std::size_t field_count_;
   int64_t max_record_bytes_;
 

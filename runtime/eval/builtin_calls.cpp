@@ -22,17 +22,34 @@ using K = ValueKind;
 
 flow_str str(const Value& v) { return stdlib::to_flow_str(v.text); }
 
-//! The text `call(arena)` returns, retried with a larger arena while it reports out of space.
-template <typename Call>
-std::string with_arena(Call call) {
+//! `take(call(arena))`, with a scratch arena that grows while the call reports out of space.
+template <typename Call, typename Take>
+auto with_growing_arena(Call call, Take take) {
   for (int64_t capacity = 256;; capacity *= 2) {
     if (capacity > (int64_t{1} << 34)) throw std::logic_error("eval: a stdlib result does not fit in 16 GiB");
     std::vector<char> buffer(static_cast<size_t>(capacity));
     flow_arena arena;
     flow_arena_init(&arena, buffer.data(), capacity);
-    flow_str out = call(&arena);
-    if (!arena.out_of_space) return std::string(stdlib::to_view(out));
+    auto out = call(&arena);
+    if (!arena.out_of_space) return take(out);
   }
+}
+
+//! The text `call(arena)` returns, copied out of its scratch arena.
+template <typename Call>
+std::string with_arena(Call call) {
+  return with_growing_arena(call, [](flow_str out) { return std::string(stdlib::to_view(out)); });
+}
+
+//! The list of strings `call(arena)` returns, copied out of its scratch arena.
+template <typename Call>
+Value with_list_arena(Call call) {
+  return with_growing_arena(call, [](flow_str_list out) {
+    std::vector<Value> items;
+    for (int64_t i = 0; i < out.count; ++i)
+      items.push_back(Value::string(std::string(stdlib::to_view({out.items[i].data, out.items[i].len}))));
+    return Value::list(std::move(items));
+  });
 }
 
 std::optional<Value> call_string_function(const std::string& name, const std::vector<Value>& a) {
@@ -62,6 +79,8 @@ std::optional<Value> call_string_function(const std::string& name, const std::ve
   }
   if (name == "split_part")
     return Value::string(std::string(stdlib::to_view(flow_str_split_part(str(a[0]), str(a[1]), a[2].int_value))));
+  if (name == "split")
+    return with_list_arena([&](flow_arena* arena) { return flow_str_split(arena, str(a[0]), str(a[1])); });
   return std::nullopt;
 }
 
@@ -69,6 +88,8 @@ std::optional<Value> call_string_function(const std::string& name, const std::ve
 //! front of the process-wide cache, so it is compiled once per process, as in generated code.
 std::optional<Value> call_regex_function(const std::string& name, const std::vector<Value>& a) {
   if (name == "regexp_matches") return Value::boolean(flow_regex_matches(nullptr, str(a[1]), str(a[0])) != 0);
+  if (name == "regexp_split")
+    return with_list_arena([&](flow_arena* arena) { return flow_regex_split(arena, nullptr, str(a[1]), str(a[0])); });
   if (name == "regexp_count") return Value::integer(flow_regex_count(nullptr, str(a[1]), str(a[0])));
   if (name == "regexp_extract") {
     flow_str found = flow_regex_extract(nullptr, str(a[1]), str(a[0]), a[2].int_value);

@@ -1,4 +1,4 @@
-// Filter, Project, Tally and KeyBy on one record, in plan order.
+// Filter, Project, Tally, Explode and KeyBy on one record, in plan order.
 #include "runtime/eval/stateless_pipeline.hpp"
 
 #include <fmt/format.h>
@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "runtime/eval/evaluator.hpp"
+#include "compiler/plan/operators/logical_explode.hpp"
 #include "compiler/plan/operators/logical_filter.hpp"
 #include "compiler/plan/operators/logical_key_by.hpp"
 #include "compiler/plan/operators/logical_project.hpp"
@@ -32,12 +33,12 @@ std::vector<Value> conform_record(const std::vector<Value>& record, const plan::
   return out;
 }
 
-//! Runs operators [first, …) of `query` on `result` (its record and key), until the record is
-//! dropped (passed stays false) or reaches keyed state or the sink (passed becomes true).
-void run_operators(const plan::QueryPlan& query, size_t first, StatelessResult& result) {
+//! Runs operators [first, …) of `query` on `row`: each row that reaches keyed state or the sink
+//! is added to `out.rows`; a dropped row adds nothing. An `explode` runs the rest once per element.
+void run_operators(const plan::QueryPlan& query, size_t first, StatelessRow row, StatelessRows& out) {
   for (size_t i = first; i < query.operators.size(); ++i) {
     const plan::LogicalOperator& op = *query.operators[i];
-    Environment env{&result.output, nullptr, result.key ? &*result.key : nullptr, nullptr};
+    Environment env{&row.output, nullptr, row.key ? &*row.key : nullptr, nullptr};
     switch (op.kind) {
       case OperatorKind::Filter:
         if (!is_true(evaluate(static_cast<const plan::LogicalFilter&>(op).condition, env))) return;
@@ -46,23 +47,50 @@ void run_operators(const plan::QueryPlan& query, size_t first, StatelessResult& 
         std::vector<Value> projected;
         for (const auto& value : static_cast<const plan::LogicalProject&>(op).values)
           projected.push_back(evaluate(value, env));
-        result.output = std::move(projected);
+        row.output = std::move(projected);
         break;
       }
       case OperatorKind::Tally: {
         const auto& tally = static_cast<const plan::LogicalTally&>(op);
-        if (!tally.condition || is_true(evaluate(*tally.condition, env))) add_tally(result.tallies, tally.metric);
+        if (!tally.condition || is_true(evaluate(*tally.condition, env))) add_tally(out.tallies, tally.metric);
         break;
       }
-      case OperatorKind::KeyBy: result.key = evaluate(static_cast<const plan::LogicalKeyBy&>(op).key, env); break;
+      case OperatorKind::Explode: {
+        const auto& explode = static_cast<const plan::LogicalExplode&>(op);
+        Value list = evaluate(explode.list, env);
+        if (list.is_null()) return;  // no element, no record
+        if (list.kind != ValueKind::List) throw std::logic_error("eval: `explode` of " + list.to_json());
+        const plan::Type& element = op.output.back().type;
+        for (Value& item : list.items) {
+          StatelessRow each = row;
+          each.output.push_back(conform(std::move(item), element));
+          run_operators(query, i + 1, std::move(each), out);
+        }
+        return;
+      }
+      case OperatorKind::KeyBy: row.key = evaluate(static_cast<const plan::LogicalKeyBy&>(op).key, env); break;
       case OperatorKind::Aggregate:
       case OperatorKind::Process:
-      case OperatorKind::Sink: result.passed = true; return;
+      case OperatorKind::Sink: out.rows.push_back(std::move(row)); return;
       case OperatorKind::Source:
       case OperatorKind::Union: throw std::logic_error("eval: a source in the middle of query `" + query.name + "`");
     }
   }
+  out.rows.push_back(std::move(row));
+}
+
+//! The one row of `rows` (or none) as a StatelessResult.
+StatelessResult single(const plan::QueryPlan& query, StatelessRows rows) {
+  if (rows.rows.size() > 1)
+    throw std::logic_error("eval: query `" + query.name + "` made " + std::to_string(rows.rows.size()) +
+                           " records of one (an `explode`): use run_stateless_rows");
+  StatelessResult result;
+  result.tallies = std::move(rows.tallies);
+  if (rows.rows.empty()) return result;
   result.passed = true;
+  result.output = std::move(rows.rows.front().output);
+  result.key = std::move(rows.rows.front().key);
+  return result;
 }
 
 }  // namespace
@@ -76,35 +104,39 @@ void add_tally(Tallies& tallies, const std::string& metric, int64_t count) {
   tallies.emplace_back(metric, count);
 }
 
-StatelessResult run_stateless(const plan::QueryPlan& query, const std::vector<Value>& input_record,
-                              size_t union_input) {
+StatelessRows run_stateless_rows(const plan::QueryPlan& query, const std::vector<Value>& input_record,
+                                 size_t union_input) {
   if (query.operators.empty()) throw std::logic_error("eval: query `" + query.name + "` has no operators");
-  StatelessResult result;
+  StatelessRows rows;
   const plan::LogicalOperator& first = *query.operators.front();
   if (first.kind == OperatorKind::Union) {
     const auto& inputs = static_cast<const plan::LogicalUnion&>(first).inputs;
     if (union_input >= inputs.size()) throw std::logic_error("eval: no union input " + std::to_string(union_input));
     const plan::UnionInput& input = inputs[union_input];
-    result.output = conform_record(input_record, input.schema);
-    Environment env{&result.output, nullptr, nullptr, nullptr};
-    result.key = evaluate(input.key, env);
-    result.passed = true;
-    return result;
+    StatelessRow row;
+    row.output = conform_record(input_record, input.schema);
+    Environment env{&row.output, nullptr, nullptr, nullptr};
+    row.key = evaluate(input.key, env);
+    rows.rows.push_back(std::move(row));
+    return rows;
   }
   if (first.kind != OperatorKind::Source) throw std::logic_error("eval: query `" + query.name + "` has no source");
-  result.output = conform_record(input_record, first.output);
+  StatelessRow row;
+  row.output = conform_record(input_record, first.output);
+  run_operators(query, 1, std::move(row), rows);
+  return rows;
+}
 
-  run_operators(query, 1, result);
-  return result;
+StatelessResult run_stateless(const plan::QueryPlan& query, const std::vector<Value>& input_record,
+                              size_t union_input) {
+  return single(query, run_stateless_rows(query, input_record, union_input));
 }
 
 StatelessResult run_after_state(const plan::QueryPlan& query, size_t first_operator, std::vector<Value> record,
                                 std::optional<Value> key) {
-  StatelessResult result;
-  result.output = std::move(record);
-  result.key = std::move(key);
-  run_operators(query, first_operator, result);
-  return result;
+  StatelessRows rows;
+  run_operators(query, first_operator, StatelessRow{std::move(record), std::move(key)}, rows);
+  return single(query, std::move(rows));
 }
 
 }  // namespace flow::runtime::eval

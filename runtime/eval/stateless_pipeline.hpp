@@ -7,6 +7,8 @@
 //             the record passes on unchanged either way.
 //   key by  — the key becomes the expression's value (null if it is null); the record is
 //             unchanged. A later `key by` replaces the key.
+//   explode — the operators after it run once per element of the list, in order, on the record
+//             with the element appended; a null or empty list gives no record.
 // In a union query (`from a key by x, b key by y`), the stateless part is the chosen input's
 // key expression; its record passes unchanged to `process`.
 #pragma once
@@ -38,10 +40,27 @@ struct StatelessResult {
   Tallies tallies;            //!< counted before the record passed or was dropped
 };
 
+//! One record that reached the end of the stateless part.
+struct StatelessRow {
+  std::vector<Value> output;  //!< its fields, of the last operator's schema
+  std::optional<Value> key;
+};
+
+//! What one input record became: none, one or (after an `explode`) several rows, in order.
+struct StatelessRows {
+  std::vector<StatelessRow> rows;
+  Tallies tallies;
+};
+
+//! Runs `input_record` through the stateless part of `query`, as run_stateless below, for any
+//! query, `explode` included.
+StatelessRows run_stateless_rows(const plan::QueryPlan& query, const std::vector<Value>& input_record,
+                                 size_t union_input = 0);
+
 //! Runs `input_record` (the fields of the source's schema, in order) through the stateless
 //! part of `query`. For a union, `union_input` picks the source the record comes from. The
 //! record must fit the schema: a non-nullable field may not be null, and an int is accepted for
-//! a float field (logic_error otherwise).
+//! a float field (logic_error otherwise, and when an `explode` makes several records of it).
 StatelessResult run_stateless(const plan::QueryPlan& query, const std::vector<Value>& input_record,
                               size_t union_input = 0);
 

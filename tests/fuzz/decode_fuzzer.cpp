@@ -2,10 +2,10 @@
 // paths that decode it — flow_json_decode (simdjson, runtime/codec, built here with the fuzzer's
 // coverage, AddressSanitizer and UBSan) and the generated fast path in front of it (the batch
 // function of a JIT-compiled `select`, compiler/codegen/decoder_lowering). For each input and
-// each of a few schemas (every type, nullable or not, all fields needed or some):
-// - the reference decode must end with a known reason, a detail exactly when it failed, string
-//   fields inside the record or the arena, and give the same result twice (the result depends on
-//   the record's bytes alone);
+// each of a few schemas (every type, nullable or not, all fields needed or some; lists of scalars):
+// - the reference decode must end with a known reason, a detail exactly when it failed, strings
+//   and list elements inside the record or the arena, a list no longer than its bound, and give
+//   the same result twice (the result depends on the record's bytes alone);
 // - the batch function must give exactly what the reference gives: the same output record, or
 //   the same dead letter with the same reason and detail.
 // Run with scripts/fuzz decode (docs/testing.md).
@@ -71,6 +71,9 @@ std::vector<std::unique_ptr<Case>>& cases() {
     out.push_back(std::make_unique<Case>(strict, std::vector<std::string>{"s", "ts"}, 1 << 20));
     out.push_back(std::make_unique<Case>(nullable, std::vector<std::string>{"i", "flag", "ts", "d", "f", "s"}, 1 << 20));
     out.push_back(std::make_unique<Case>(nullable, std::vector<std::string>{"f"}, 64));  // small: too-large records
+    // Lists of scalars (JSON arrays), which the fast path leaves to the reference decoder.
+    out.push_back(std::make_unique<Case>("i: int?, s: list<string>, n: list<int?>(max 4)?, ts: list<timestamp>?",
+                                         std::vector<std::string>{"s", "n", "ts", "i"}, 1 << 20));
     return out;
   }();
   return all;
@@ -92,13 +95,27 @@ Reference decode_reference(Case& c, const std::string& record, std::vector<char>
   if (status < FLOW_DECODE_OK || status > FLOW_DECODE_OUT_OF_RANGE) fail("unknown reason", record, "", std::to_string(status));
   if ((status != FLOW_DECODE_OK) != (detail.len > 0)) fail("a detail without a failure, or none with one", record, "", "");
   if (status != FLOW_DECODE_OK) return {status, std::string(detail.data, static_cast<size_t>(detail.len))};
+  auto in_memory = [&](const flow_value& value, int64_t bytes) {
+    const char* at = reinterpret_cast<const char*>(value.bits);
+    bool in_record = at >= record.data() && at + bytes <= record.data() + record.size();
+    bool in_arena = at >= buffer.data() && at + bytes <= buffer.data() + buffer.size();
+    return bytes == 0 || in_record || in_arena;
+  };
   for (size_t f = 0; f < schema.size(); ++f) {
-    if (schema[f].type.kind != compiler::plan::TypeKind::String || slots[f].is_null) continue;
-    const char* text = reinterpret_cast<const char*>(slots[f].bits);
-    bool in_record = text >= record.data() && text + slots[f].len <= record.data() + record.size();
-    bool in_arena = text >= buffer.data() && text + slots[f].len <= buffer.data() + buffer.size();
-    if (slots[f].len < 0 || (slots[f].len > 0 && !in_record && !in_arena))
+    const auto& type = schema[f].type;
+    if (slots[f].is_null) continue;
+    if (type.kind == compiler::plan::TypeKind::String && (slots[f].len < 0 || !in_memory(slots[f], slots[f].len)))
       fail("a string outside the record and the arena", record, "", schema[f].name);
+    if (type.kind != compiler::plan::TypeKind::List) continue;
+    // A list's elements are flow_values in the arena; its strings in the record or the arena.
+    const auto* items = reinterpret_cast<const flow_value*>(slots[f].bits);
+    if (slots[f].len < 0 || (slots[f].len > 0 && !in_memory(slots[f], slots[f].len * int64_t{sizeof(flow_value)})))
+      fail("a list outside the arena", record, "", schema[f].name);
+    if (type.max_length > 0 && slots[f].len > type.max_length) fail("a list longer than its bound", record, "", schema[f].name);
+    for (int64_t e = 0; e < slots[f].len; ++e)
+      if (type.element.front().kind == compiler::plan::TypeKind::String && !items[e].is_null &&
+          (items[e].len < 0 || !in_memory(items[e], items[e].len)))
+        fail("a list's string outside the record and the arena", record, "", schema[f].name);
   }
   std::vector<flow_value> output;
   for (int index : c.columns) output.push_back(slots[index]);

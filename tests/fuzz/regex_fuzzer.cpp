@@ -4,7 +4,8 @@
 // (a match exists exactly when the count is positive, and regexp_extract's group 0 then lies in
 // the text), and replace exactly as RE2::GlobalReplace does, with the same count; replacing
 // every match by itself (`\0`) gives the text back; a small arena either holds the whole result
-// or says it is out of space. Run with scripts/fuzz regex (docs/testing.md).
+// or says it is out of space; regexp_split's pieces are the text around regexp_count's matches.
+// Run with scripts/fuzz regex (docs/testing.md).
 #include <re2/re2.h>
 
 #include <cstdint>
@@ -69,8 +70,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (!info.ok) return 0;
 
-  static char big_buffer[1 << 20];
+  alignas(8) static char big_buffer[1 << 20];
   static char small_buffer[64];
+  {
+    // regexp_split: one piece more than regexp_count, each inside the text, and together the text
+    // without its matches (what replacing every match by nothing leaves).
+    flow_arena arena;
+    flow_arena_init(&arena, big_buffer, sizeof big_buffer);
+    flow_str_list pieces = flow_regex_split(&arena, &slot, p, s);
+    if (!arena.out_of_space) {
+      if (pieces.count != count + 1) fail("regexp_split's pieces are not regexp_count + 1", pattern, text);
+      std::string joined;
+      for (int64_t i = 0; i < pieces.count; ++i) {
+        const flow_str piece{pieces.items[i].data, pieces.items[i].len};
+        if (pieces.items[i].is_null || !within(piece, text)) fail("a piece lies outside the text", pattern, text);
+        joined += to_view(piece);
+      }
+      std::string expected(text);
+      RE2::GlobalReplace(&expected, reference, "");
+      if (joined != expected) fail("regexp_split's pieces are not the text without its matches", pattern, text);
+    }
+  }
   for (std::string_view rewrite : {"\\0", "", "x", "<\\1>", "\\2\\1", "\\\\"}) {
     if (!flow::stdlib::check_replacement(rewrite, info.groups).empty()) continue;
     std::string expected(text);

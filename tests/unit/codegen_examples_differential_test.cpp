@@ -174,73 +174,75 @@ void compare_source(const plan::Plan& plan, const codegen::Program& program, con
         while (inputs[union_input].source != source.name) ++union_input;
       }
       INFO("query `" << query.name << "`");
-      eval::StatelessResult result = eval::run_stateless(query, record, union_input);
-      for (const auto& [metric, count] : result.tallies)
+      // An `explode` makes several rows of one record: generated code handles them in order.
+      eval::StatelessRows rows = eval::run_stateless_rows(query, record, union_input);
+      for (const auto& [metric, count] : rows.tallies)
         for (size_t m = 0; m < plan.metrics.size(); ++m)
           if (plan.metrics[m].name == metric) tallies[static_cast<int32_t>(m)] += count;
-      if (!result.passed) continue;
-      // What follows the stateless part: the sink, a `process` or an `aggregate`.
-      const plan::LogicalOperator* next = nullptr;
-      for (const auto& op : query.operators)
-        if (op->kind == plan::OperatorKind::Sink || op->kind == plan::OperatorKind::Process ||
-            op->kind == plan::OperatorKind::Aggregate) {
-          next = op.get();
-          break;
-        }
-      REQUIRE(next);
-      if (next->kind == plan::OperatorKind::Sink) {
-        REQUIRE(emitted < host.emitted.size());
-        const auto& out = host.emitted[emitted++];
-        CHECK(out.query == static_cast<int32_t>(q));
-        std::vector<flow_value> values;
-        for (const Value& value : result.output) values.push_back(value.to_abi());
-        flow_str json = flow_json_encode(encoder_table[q], values.data(), &arena);
-        CHECK(out.value == std::string(json.data, static_cast<size_t>(json.len)));
-        if (result.key && !result.key->is_null()) CHECK(out.key == key_text(*result.key));
-        CHECK(out.event_time_ms == event_time);
-      } else if (next->kind == plan::OperatorKind::Process) {
-        REQUIRE(to_state < host.handed_to_state.size());
-        const auto& handed = host.handed_to_state[to_state++];
-        CHECK(handed.query == static_cast<int32_t>(q));
-        CHECK(handed.event_time_ms == event_time);
-        const plan::Schema& schema = *query.state_input_schema(source.name);
-        REQUIRE(handed.fields.size() == schema.size());
-        for (size_t f = 0; f < schema.size(); ++f) {
-          INFO("field " << schema[f].name);
-          CHECK(owned_value(handed.fields[f], schema[f].type) == result.output.at(f));
-        }
-        REQUIRE(handed.key.has_value());
-        REQUIRE(result.key.has_value());
-        const plan::Type& key_type = static_cast<const plan::LogicalProcess&>(*next).key_type;
-        CHECK(owned_value(*handed.key, key_type) == eval::conform(*result.key, key_type));
-      } else {
-        const auto& aggregate = static_cast<const plan::LogicalAggregate&>(*next);
-        REQUIRE(to_aggregate < host.handed_to_aggregate.size());
-        const auto& handed = host.handed_to_aggregate[to_aggregate++];
-        CHECK(handed.query == static_cast<int32_t>(q));
-        CHECK(handed.event_time_ms == event_time);
-        eval::Environment env{&result.output, nullptr, result.key ? &*result.key : nullptr, nullptr};
-        size_t i = 0;
-        for (size_t k = 0; k < aggregate.keys.size(); ++k, ++i) {
-          const plan::Type type = aggregate.group_field(k).type;
-          CHECK(owned_value(handed.fields.at(i), type) == eval::conform(eval::evaluate(aggregate.keys[k], env), type));
-        }
-        if (aggregate.top) {  // its ordering values, then the whole record
-          for (const auto& key : aggregate.top->order)
-            CHECK(owned_value(handed.fields.at(i++), key.value.type) == eval::evaluate(key.value, env));
-          for (size_t f = 0; f < aggregate.row_width(); ++f)
-            CHECK(owned_value(handed.fields.at(i++), aggregate.output[f].type) == result.output.at(f));
-          CHECK(i == handed.fields.size());
-        }
-        for (const auto& call : aggregate.aggregates) {
-          if (call.argument)
-            CHECK(owned_value(handed.fields.at(i), call.argument->type) == eval::evaluate(*call.argument, env));
-          else
-            CHECK(handed.fields.at(i).raw.is_null == 1);
-          ++i;
-          if (call.by) {
-            CHECK(owned_value(handed.fields.at(i), call.by->type) == eval::evaluate(*call.by, env));
+      for (const eval::StatelessRow& result : rows.rows) {
+        // What follows the stateless part: the sink, a `process` or an `aggregate`.
+        const plan::LogicalOperator* next = nullptr;
+        for (const auto& op : query.operators)
+          if (op->kind == plan::OperatorKind::Sink || op->kind == plan::OperatorKind::Process ||
+              op->kind == plan::OperatorKind::Aggregate) {
+            next = op.get();
+            break;
+          }
+        REQUIRE(next);
+        if (next->kind == plan::OperatorKind::Sink) {
+          REQUIRE(emitted < host.emitted.size());
+          const auto& out = host.emitted[emitted++];
+          CHECK(out.query == static_cast<int32_t>(q));
+          std::vector<flow_value> values;
+          for (const Value& value : result.output) values.push_back(value.to_abi());
+          flow_str json = flow_json_encode(encoder_table[q], values.data(), &arena);
+          CHECK(out.value == std::string(json.data, static_cast<size_t>(json.len)));
+          if (result.key && !result.key->is_null()) CHECK(out.key == key_text(*result.key));
+          CHECK(out.event_time_ms == event_time);
+        } else if (next->kind == plan::OperatorKind::Process) {
+          REQUIRE(to_state < host.handed_to_state.size());
+          const auto& handed = host.handed_to_state[to_state++];
+          CHECK(handed.query == static_cast<int32_t>(q));
+          CHECK(handed.event_time_ms == event_time);
+          const plan::Schema& schema = *query.state_input_schema(source.name);
+          REQUIRE(handed.fields.size() == schema.size());
+          for (size_t f = 0; f < schema.size(); ++f) {
+            INFO("field " << schema[f].name);
+            CHECK(owned_value(handed.fields[f], schema[f].type) == result.output.at(f));
+          }
+          REQUIRE(handed.key.has_value());
+          REQUIRE(result.key.has_value());
+          const plan::Type& key_type = static_cast<const plan::LogicalProcess&>(*next).key_type;
+          CHECK(owned_value(*handed.key, key_type) == eval::conform(*result.key, key_type));
+        } else {
+          const auto& aggregate = static_cast<const plan::LogicalAggregate&>(*next);
+          REQUIRE(to_aggregate < host.handed_to_aggregate.size());
+          const auto& handed = host.handed_to_aggregate[to_aggregate++];
+          CHECK(handed.query == static_cast<int32_t>(q));
+          CHECK(handed.event_time_ms == event_time);
+          eval::Environment env{&result.output, nullptr, result.key ? &*result.key : nullptr, nullptr};
+          size_t i = 0;
+          for (size_t k = 0; k < aggregate.keys.size(); ++k, ++i) {
+            const plan::Type type = aggregate.group_field(k).type;
+            CHECK(owned_value(handed.fields.at(i), type) == eval::conform(eval::evaluate(aggregate.keys[k], env), type));
+          }
+          if (aggregate.top) {  // its ordering values, then the whole record
+            for (const auto& key : aggregate.top->order)
+              CHECK(owned_value(handed.fields.at(i++), key.value.type) == eval::evaluate(key.value, env));
+            for (size_t f = 0; f < aggregate.row_width(); ++f)
+              CHECK(owned_value(handed.fields.at(i++), aggregate.output[f].type) == result.output.at(f));
+            CHECK(i == handed.fields.size());
+          }
+          for (const auto& call : aggregate.aggregates) {
+            if (call.argument)
+              CHECK(owned_value(handed.fields.at(i), call.argument->type) == eval::evaluate(*call.argument, env));
+            else
+              CHECK(handed.fields.at(i).raw.is_null == 1);
             ++i;
+            if (call.by) {
+              CHECK(owned_value(handed.fields.at(i), call.by->type) == eval::evaluate(*call.by, env));
+              ++i;
+            }
           }
         }
       }

@@ -195,3 +195,42 @@ TEST_CASE("eval: identical values: NaNs are identical, -0.0 and 0.0 are not, kin
   CHECK(Value::string("a\"\n").to_json() == R"("a\"\n")");
   CHECK(Value::timestamp(5).to_json() == "ts(5)");
 }
+
+TEST_CASE("eval: explode makes one row per element, in order; a null or empty list none") {
+  plan::Plan plan = compile(std::string(kClicks) + R"(
+query q {
+    from clicks
+    | explode split(coalesce(ref, ""), "/") as part
+    | tally all_records
+    | where part != "x"
+    | explode regexp_split(part, "-") as piece
+    | into out
+})");
+  const plan::QueryPlan& query = plan.queries.at(0);
+  eval::StatelessRows rows = eval::run_stateless_rows(query, click("ann", "/", 1, Value::string("a-b/x/c")));
+  REQUIRE(rows.rows.size() == 3);
+  auto row = [&](const char* part, const char* piece) {
+    std::vector<Value> fields = click("ann", "/", 1, Value::string("a-b/x/c"));
+    fields.push_back(Value::string(part));
+    fields.push_back(Value::string(piece));
+    return fields;
+  };
+  CHECK(rows.rows[0].output == row("a-b", "a"));
+  CHECK(rows.rows[1].output == row("a-b", "b"));
+  CHECK(rows.rows[2].output == row("c", "c"));
+  CHECK(rows.tallies == eval::Tallies{{"all_records", 3}});  // a-b, x, c
+  // A null list gives no row: `ref` null is "" here, one empty piece; split of null is null.
+  CHECK(eval::run_stateless_rows(query, click("bob", "/", 1)).rows.size() == 1);
+  CHECK_THROWS_AS(eval::run_stateless(query, click("ann", "/", 1, Value::string("a-b/x/c"))), std::logic_error);
+  CHECK(eval::run_stateless(query, click("ann", "/", 1, Value::string("x"))).passed == false);
+
+  plan::Plan nulls = compile(std::string(kClicks) + R"(
+query q {
+    from clicks
+    | explode split(ref, ",") as part
+    | into out
+})");
+  eval::StatelessRows none = eval::run_stateless_rows(nulls.queries.at(0), click("bob", "/", 1));
+  CHECK(none.rows.empty());
+  CHECK_FALSE(eval::run_stateless(nulls.queries.at(0), click("bob", "/", 1)).passed);
+}

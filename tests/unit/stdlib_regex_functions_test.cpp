@@ -4,6 +4,8 @@
 
 #include <chrono>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "stdlib/flow_stdlib.h"
 #include "stdlib/regex.hpp"
@@ -177,4 +179,46 @@ TEST_CASE("stdlib check_replacement: group references within the groups and a do
   CHECK(flow::stdlib::check_replacement("\\2", 1) == "`\\2` names group 2, but the pattern has 1 capturing group");
   CHECK(flow::stdlib::check_replacement("\\n", 3).find("`\\n` is not an escape") == 0);
   CHECK(flow::stdlib::check_replacement("a\\", 0).find("lone `\\`") != std::string::npos);
+}
+
+namespace {
+
+std::vector<std::string> regex_split(std::string_view s, std::string_view pattern) {
+  alignas(8) char buffer[2048];
+  flow_arena arena;
+  flow_arena_init(&arena, buffer, sizeof buffer);
+  flow_str_list list = flow_regex_split(&arena, nullptr, str(pattern), str(s));
+  REQUIRE(arena.out_of_space == 0);
+  std::vector<std::string> pieces;
+  for (int64_t i = 0; i < list.count; ++i) pieces.emplace_back(to_view({list.items[i].data, list.items[i].len}));
+  return pieces;
+}
+
+using Pieces = std::vector<std::string>;
+
+}  // namespace
+
+TEST_CASE("stdlib regexp_split: the pieces around the matches regexp_replace would replace") {
+  CHECK(regex_split("Hello, world!", "\\W+") == Pieces{"Hello", "world", ""});
+  CHECK(regex_split("  the quick fox", "\\W+") == Pieces{"", "the", "quick", "fox"});
+  CHECK(regex_split("a1b22c333", "[0-9]+") == Pieces{"a", "b", "c", ""});
+  CHECK(regex_split("abc", "x") == Pieces{"abc"});  // no match: the text
+  CHECK(regex_split("", "x") == Pieces{""});
+  CHECK(regex_split("a,,b", ",") == Pieces{"a", "", "b"});
+  // Empty matches, as regexp_count counts them: between characters, and at both ends.
+  CHECK(regex_split("ab", "") == Pieces{"", "a", "b", ""});
+  CHECK(regex_split("baaa", "a*") == Pieces{"", "b", ""});
+  CHECK(regex_split("héllo wörld", "\\s") == Pieces{"héllo", "wörld"});
+  for (auto [s, pattern] : {std::pair{"a1b22c333", "[0-9]+"}, {"ab", ""}, {"baaa", "a*"}, {"x y  z", " +"}})
+    CHECK(static_cast<int64_t>(regex_split(s, pattern).size()) == count(s, pattern) + 1);
+}
+
+TEST_CASE("stdlib regexp_split: a list that does not fit is the empty list with out_of_space") {
+  alignas(8) char buffer[40];  // one item of 24 bytes
+  flow_arena arena;
+  flow_arena_init(&arena, buffer, sizeof buffer);
+  flow_str_list list = flow_regex_split(&arena, nullptr, str(","), str("a,b"));
+  CHECK(list.count == 0);
+  CHECK(arena.out_of_space == 1);
+  CHECK(arena.used == 0);
 }

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "stdlib/flow_stdlib.h"
 #include "stdlib/str_view.hpp"
@@ -199,4 +201,64 @@ TEST_CASE("stdlib split_part: out of range, part 0 and an empty delimiter") {
   CHECK(split_part("abc", "", -1) == "abc");
   CHECK(split_part("abc", "", 2) == "");
   CHECK(flow_str_split_part(str("a"), str(","), 5).data != nullptr);
+}
+
+namespace {
+
+//! split's pieces as strings; the arena must hold them.
+std::vector<std::string> split(std::string_view s, std::string_view separator) {
+  alignas(8) char buffer[1024];
+  flow_arena arena;
+  flow_arena_init(&arena, buffer, sizeof buffer);
+  flow_str_list list = flow_str_split(&arena, to_flow_str(s), to_flow_str(separator));
+  REQUIRE(arena.out_of_space == 0);
+  std::vector<std::string> pieces;
+  for (int64_t i = 0; i < list.count; ++i) {
+    CHECK(list.items[i].is_null == 0);
+    pieces.emplace_back(to_view({list.items[i].data, list.items[i].len}));
+  }
+  return pieces;
+}
+
+using Pieces = std::vector<std::string>;
+
+}  // namespace
+
+TEST_CASE("stdlib split: every piece between literal separators, empty ones kept") {
+  CHECK(split("a,,b", ",") == Pieces{"a", "", "b"});
+  CHECK(split("a,b,c", ",") == Pieces{"a", "b", "c"});
+  CHECK(split(",a,", ",") == Pieces{"", "a", ""});  // Java's String.split would drop the last
+  CHECK(split("", ",") == Pieces{""});
+  CHECK(split("abc", ",") == Pieces{"abc"});
+  CHECK(split("a.b", ".") == Pieces{"a", "b"});  // literal: `.` is no pattern
+  CHECK(split("a::b:::c", "::") == Pieces{"a", "b", ":c"});  // left to right, not overlapping
+  CHECK(split("héllo wörld", "ö") == Pieces{"héllo w", "rld"});
+  CHECK(split("abc", "") == Pieces{"abc"});  // the checker rejects an empty separator; the C function splits nothing
+}
+
+TEST_CASE("stdlib split: the pieces are views into the text, their items 8-byte aligned in the arena") {
+  alignas(8) char buffer[256];
+  flow_arena arena;
+  flow_arena_init(&arena, buffer, sizeof buffer);
+  arena.used = 3;  // strings before it leave the arena unaligned
+  const std::string text = "x y";
+  flow_str_list list = flow_str_split(&arena, to_flow_str(text), str(" "));
+  REQUIRE(list.count == 2);
+  CHECK(reinterpret_cast<uintptr_t>(list.items) % 8 == 0);
+  CHECK(list.items[0].data == text.data());
+  CHECK(list.items[1].data == text.data() + 2);
+  CHECK(arena.used == 8 + 2 * static_cast<int64_t>(sizeof(flow_str_item)));
+}
+
+TEST_CASE("stdlib split: a list that does not fit is the empty list with out_of_space, the arena unchanged") {
+  alignas(8) char buffer[64];  // two items of 24 bytes fit, three do not
+  flow_arena arena;
+  flow_arena_init(&arena, buffer, sizeof buffer);
+  flow_str_list list = flow_str_split(&arena, str("a,b,c"), str(","));
+  CHECK(list.count == 0);
+  CHECK(arena.out_of_space == 1);
+  CHECK(arena.used == 0);
+  flow_arena_reset(&arena);
+  CHECK(flow_str_split(&arena, str("a,b"), str(",")).count == 2);
+  CHECK(arena.out_of_space == 0);
 }
