@@ -13,6 +13,13 @@ Python, no windowing library — and the output must match it exactly:
        the number of auctions with bids;
   q7   per tumbling 10-second window its end and the highest price, with an (auction, bidder)
        that bid it (any of the bids tied at the top);
+  q14  (auction, bidder, price * 0.908, bidTimeType, dateTime, extra, c_counts) of the bids whose
+       price * 0.908 is in (1,000,000, 50,000,000); bidTimeType from the hour of day (UTC),
+       c_counts the number of "c"s in extra;
+  q21  (auction, bidder, price, channel, channel_id) of the bids of a hot channel (its number) or
+       with a channel_id in the url (its value);
+  q22  (auction, bidder, price, channel, dir1, dir2, dir3): the url's parts 3 to 5 split at "/"
+       (0-based); a part past the end is null in Flink and "" in flow, compared as equal;
   q11  per bidder its sessions (10 s gap): start, end (last bid + 10 s) and number of bids.
        Systems differ on a bid exactly 10 s after the previous one: flow starts a new session
        (a bid joins a session it is less than the gap away from), Flink merges it (session
@@ -25,6 +32,7 @@ windows that start after the last event. Timestamps may be integer milliseconds 
 ISO-8601 strings in UTC (Flink). Prints "check QUERY SYSTEM: ok ..." or "... FAILED ..." (exit 1).
 """
 import json
+import re
 import sys
 from collections import Counter, defaultdict
 from datetime import datetime, timezone
@@ -40,6 +48,15 @@ def ms(v):
         s = s[:-1]
     d = datetime.fromisoformat(s).replace(tzinfo=timezone.utc)
     return int(round(d.timestamp() * 1000))
+
+
+HOT_CHANNELS = {"apple": "0", "google": "1", "facebook": "2", "baidu": "3"}
+CHANNEL_ID = re.compile(r"(&|^)channel_id=([^&]*)")
+
+
+def time_type(t):
+    hour = (t // 3_600_000) % 24
+    return "dayTime" if 8 <= hour <= 18 else "nightTime" if hour <= 6 or hour >= 20 else "otherTime"
 
 
 def read_meta(refdir):
@@ -125,8 +142,27 @@ def reference(q, refdir, system):
                 other[(bidder,) + s] += 1
         differ = sum((ref - other).values())
         note = f"; {differ} sessions differ between flow's and Flink's rule for a bid exactly 10 s after the last"
+    elif q == "q14":
+        ref = Counter((b["auction"], b["bidder"], round(b["price"] * 908 / 1000, 3), time_type(b["dateTime"]),
+                       b["dateTime"], b["extra"], b["extra"].count("c"))
+                      for b in bids(refdir) if 10**9 < b["price"] * 908 < 5 * 10**10)
+    elif q == "q21":
+        ref = Counter()
+        for b in bids(refdir):
+            cid = HOT_CHANNELS.get(b["channel"].lower())
+            if cid is None:
+                m = CHANNEL_ID.search(b["url"])
+                cid = m.group(2) if m else None
+            if cid is not None:
+                ref[(b["auction"], b["bidder"], b["price"], b["channel"], cid)] += 1
+    elif q == "q22":
+        ref = Counter()
+        for b in bids(refdir):
+            parts = b["url"].split("/")
+            dirs = tuple(parts[k] if k < len(parts) else "" for k in (3, 4, 5))
+            ref[(b["auction"], b["bidder"], b["price"], b["channel"]) + dirs] += 1
     else:
-        raise SystemExit(f"check.py: unknown query {q} (q0 q1 q2 q5 q7 q11)")
+        raise SystemExit(f"check.py: unknown query {q} (q0 q1 q2 q5 q7 q11 q14 q21 q22)")
     return ref, last, note
 
 
@@ -134,7 +170,7 @@ def got_of(q, rows, last):
     got = Counter()
     ignored = 0
     for r in rows:
-        if q in ("q0", "q1", "q2") and r["auction"] == 0:
+        if q in ("q0", "q1", "q2", "q14", "q21", "q22") and r["auction"] == 0:
             ignored += 1
         elif q == "q0":
             got[(r["auction"], r["bidder"], r["price"], ms(r["dateTime"]), r["extra"])] += 1
@@ -142,6 +178,14 @@ def got_of(q, rows, last):
             got[(r["auction"], r["bidder"], round(float(r["price"]), 3), ms(r["dateTime"]), r["extra"])] += 1
         elif q == "q2":
             got[(r["auction"], r["price"])] += 1
+        elif q == "q14":
+            got[(r["auction"], r["bidder"], round(float(r["price"]), 3), r["bidTimeType"], ms(r["dateTime"]),
+                 r["extra"], r["c_counts"])] += 1
+        elif q == "q21":
+            got[(r["auction"], r["bidder"], r["price"], r["channel"], r["channel_id"])] += 1
+        elif q == "q22":
+            got[(r["auction"], r["bidder"], r["price"], r["channel"]) +
+                tuple(r[k] if r[k] is not None else "" for k in ("dir1", "dir2", "dir3"))] += 1
         elif q == "q5":
             end = ms(r["window_end"])
             if end - 10_000 > last:

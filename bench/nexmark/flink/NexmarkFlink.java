@@ -14,6 +14,7 @@
 import org.apache.flink.table.api.EnvironmentSettings;
 import org.apache.flink.table.api.TableEnvironment;
 import org.apache.flink.table.api.TableResult;
+import org.apache.flink.table.functions.ScalarFunction;
 
 public final class NexmarkFlink {
   private static String kafka(String topic, String brokers, String extra) {
@@ -48,8 +49,37 @@ public final class NexmarkFlink {
         return "INSERT INTO out_topic SELECT bidder, window_start, window_end, COUNT(*) AS bid_count"
             + " FROM TABLE(SESSION(TABLE bid PARTITION BY bidder, DESCRIPTOR(ts), INTERVAL '10' SECOND))"
             + " GROUP BY bidder, window_start, window_end";
+      case "q14":
+        return "INSERT INTO out_topic SELECT auction, bidder, 0.908 * price AS price,"
+            + " CASE WHEN HOUR(ts) >= 8 AND HOUR(ts) <= 18 THEN 'dayTime'"
+            + " WHEN HOUR(ts) <= 6 OR HOUR(ts) >= 20 THEN 'nightTime' ELSE 'otherTime' END AS bidTimeType,"
+            + " `dateTime`, extra, count_char(extra, 'c') AS c_counts"
+            + " FROM bid WHERE 0.908 * price > 1000000 AND 0.908 * price < 50000000";
+      case "q21":
+        return "INSERT INTO out_topic SELECT auction, bidder, price, channel,"
+            + " CASE WHEN LOWER(channel) = 'apple' THEN '0' WHEN LOWER(channel) = 'google' THEN '1'"
+            + " WHEN LOWER(channel) = 'facebook' THEN '2' WHEN LOWER(channel) = 'baidu' THEN '3'"
+            + " ELSE REGEXP_EXTRACT(url, '(&|^)channel_id=([^&]*)', 2) END AS channel_id FROM bid"
+            + " WHERE REGEXP_EXTRACT(url, '(&|^)channel_id=([^&]*)', 2) IS NOT NULL"
+            + " OR LOWER(channel) IN ('apple', 'google', 'facebook', 'baidu')";
+      case "q22":
+        return "INSERT INTO out_topic SELECT auction, bidder, price, channel, SPLIT_INDEX(url, '/', 3) AS dir1,"
+            + " SPLIT_INDEX(url, '/', 4) AS dir2, SPLIT_INDEX(url, '/', 5) AS dir3 FROM bid";
       default:
-        throw new IllegalArgumentException("unknown query " + q + " (q0 q1 q2 q5 q7 q11)");
+        throw new IllegalArgumentException("unknown query " + q + " (" + QUERIES + ")");
+    }
+  }
+
+  private static final String QUERIES = "q0 q1 q2 q5 q7 q11 q14 q21 q22";
+
+  /** Nexmark's count_char(s, c): how many times the character c occurs in s (q14). */
+  public static final class CountChar extends ScalarFunction {
+    public long eval(String s, String c) {
+      if (s == null || c == null || c.length() != 1) return 0;
+      char ch = c.charAt(0);
+      long n = 0;
+      for (int i = 0; i < s.length(); ++i) if (s.charAt(i) == ch) ++n;
+      return n;
     }
   }
 
@@ -61,7 +91,13 @@ public final class NexmarkFlink {
       case "q5": return "window_end TIMESTAMP(3), top_bids BIGINT, auctions BIGINT";
       case "q7": return "window_end TIMESTAMP(3), auction BIGINT, bidder BIGINT, price BIGINT";
       case "q11": return "bidder BIGINT, window_start TIMESTAMP(3), window_end TIMESTAMP(3), bid_count BIGINT";
-      default: throw new IllegalArgumentException("unknown query " + q + " (q0 q1 q2 q5 q7 q11)");
+      case "q14":
+        return "auction BIGINT, bidder BIGINT, price DECIMAL(23, 3), bidTimeType STRING, `dateTime` BIGINT,"
+            + " extra STRING, c_counts BIGINT";
+      case "q21": return "auction BIGINT, bidder BIGINT, price BIGINT, channel STRING, channel_id STRING";
+      case "q22":
+        return "auction BIGINT, bidder BIGINT, price BIGINT, channel STRING, dir1 STRING, dir2 STRING, dir3 STRING";
+      default: throw new IllegalArgumentException("unknown query " + q + " (" + QUERIES + ")");
     }
   }
 
@@ -77,6 +113,7 @@ public final class NexmarkFlink {
     env.getConfig().set("parallelism.default", Integer.toString(parallelism));
     env.getConfig().set("table.local-time-zone", "UTC");
     env.getConfig().set("pipeline.name", "nexmark-" + q);
+    env.createTemporarySystemFunction("count_char", CountChar.class);
     env.executeSql("CREATE TABLE bid (auction BIGINT, bidder BIGINT, price BIGINT, channel STRING, url STRING,"
         + " `dateTime` BIGINT, extra STRING, ts AS TO_TIMESTAMP_LTZ(`dateTime`, 3),"
         + " WATERMARK FOR ts AS ts - INTERVAL '1' SECOND) WITH ("
