@@ -16,6 +16,9 @@ Python, no windowing library — and the output must match it exactly:
   q14  (auction, bidder, price * 0.908, bidTimeType, dateTime, extra, c_counts) of the bids whose
        price * 0.908 is in (1,000,000, 50,000,000); bidTimeType from the hour of day (UTC),
        c_counts the number of "c"s in extra;
+  q15  per day (a tumbling window): bids, distinct bidders and distinct auctions, in all and in
+       the price ranges < 10,000, 10,000 to < 1,000,000, >= 1,000,000. The sentinels fall in
+       the last day: the reference counts them in (meta.txt says how many, and when);
   q21  (auction, bidder, price, channel, channel_id) of the bids of a hot channel (its number) or
        with a channel_id in the url (its value);
   q22  (auction, bidder, price, channel, dir1, dir2, dir3): the url's parts 3 to 5 split at "/"
@@ -52,6 +55,11 @@ def ms(v):
 
 HOT_CHANNELS = {"apple": "0", "google": "1", "facebook": "2", "baidu": "3"}
 CHANNEL_ID = re.compile(r"(&|^)channel_id=([^&]*)")
+
+
+Q15_FIELDS = ["total_bids", "rank1_bids", "rank2_bids", "rank3_bids", "total_bidders", "rank1_bidders",
+              "rank2_bidders", "rank3_bidders", "total_auctions", "rank1_auctions", "rank2_auctions",
+              "rank3_auctions"]
 
 
 def time_type(t):
@@ -146,6 +154,21 @@ def reference(q, refdir, system):
         ref = Counter((b["auction"], b["bidder"], round(b["price"] * 908 / 1000, 3), time_type(b["dateTime"]),
                        b["dateTime"], b["extra"], b["extra"].count("c"))
                       for b in bids(refdir) if 10**9 < b["price"] * 908 < 5 * 10**10)
+    elif q == "q15":
+        meta = read_meta(refdir)
+        sentinels = [{"auction": 0, "bidder": 0, "price": 0, "dateTime": meta["sentinel_ms"]}] * meta["sentinels"]
+        days = defaultdict(lambda: [0, 0, 0, 0, set(), set(), set(), set(), set(), set(), set(), set()])
+        for b in list(bids(refdir)) + sentinels:
+            d = days[(b["dateTime"] // 86_400_000) * 86_400_000]
+            p = b["price"]
+            rank = 1 if p < 10_000 else 2 if p < 1_000_000 else 3
+            d[0] += 1
+            d[rank] += 1
+            d[4].add(b["bidder"])
+            d[4 + rank].add(b["bidder"])
+            d[8].add(b["auction"])
+            d[8 + rank].add(b["auction"])
+        ref = Counter((day,) + tuple(len(v) if isinstance(v, set) else v for v in d) for day, d in days.items())
     elif q == "q21":
         ref = Counter()
         for b in bids(refdir):
@@ -162,7 +185,7 @@ def reference(q, refdir, system):
             dirs = tuple(parts[k] if k < len(parts) else "" for k in (3, 4, 5))
             ref[(b["auction"], b["bidder"], b["price"], b["channel"]) + dirs] += 1
     else:
-        raise SystemExit(f"check.py: unknown query {q} (q0 q1 q2 q5 q7 q11 q14 q21 q22)")
+        raise SystemExit(f"check.py: unknown query {q} (q0 q1 q2 q5 q7 q11 q14 q15 q21 q22)")
     return ref, last, note
 
 
@@ -181,6 +204,8 @@ def got_of(q, rows, last):
         elif q == "q14":
             got[(r["auction"], r["bidder"], round(float(r["price"]), 3), r["bidTimeType"], ms(r["dateTime"]),
                  r["extra"], r["c_counts"])] += 1
+        elif q == "q15":
+            got[(ms(r["day"]),) + tuple(r[k] for k in Q15_FIELDS)] += 1
         elif q == "q21":
             got[(r["auction"], r["bidder"], r["price"], r["channel"], r["channel_id"])] += 1
         elif q == "q22":

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/nexmark/run.sh — Nexmark: flow against Flink SQL 2.2 on a real Kafka broker.
 #
-#   bash bench/nexmark/run.sh [--events N] [--queries "q0 q1 q2 q5 q7 q11 q14 q21 q22"] [--systems "flow flink"]
+#   bash bench/nexmark/run.sh [--events N] [--queries "q0 q1 q2 q5 q7 q11 q14 q15 q21 q22"] [--systems "flow flink"]
 #                             [--runs R] [--threads T] [--rate EVENTS_PER_S] [--csv FILE]
 #                             [--keep-logs DIR]
 #
@@ -28,7 +28,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 
 events=1000000
-queries="q0 q1 q2 q5 q7 q11 q14 q21 q22"
+queries="q0 q1 q2 q5 q7 q11 q14 q15 q21 q22"
 systems="flow flink"
 runs=1
 threads=2

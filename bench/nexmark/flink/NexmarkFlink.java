@@ -55,6 +55,20 @@ public final class NexmarkFlink {
             + " WHEN HOUR(ts) <= 6 OR HOUR(ts) >= 20 THEN 'nightTime' ELSE 'otherTime' END AS bidTimeType,"
             + " `dateTime`, extra, count_char(extra, 'c') AS c_counts"
             + " FROM bid WHERE 0.908 * price > 1000000 AND 0.908 * price < 50000000";
+      case "q15": {
+        // Nexmark's per-day statistics, the day a tumbling window (as flow writes it).
+        String r1 = "price < 10000", r2 = "price >= 10000 AND price < 1000000", r3 = "price >= 1000000";
+        return "INSERT INTO out_topic SELECT window_start AS `day`, COUNT(*) AS total_bids,"
+            + " COUNT(*) FILTER (WHERE " + r1 + ") AS rank1_bids, COUNT(*) FILTER (WHERE " + r2 + ") AS rank2_bids,"
+            + " COUNT(*) FILTER (WHERE " + r3 + ") AS rank3_bids, COUNT(DISTINCT bidder) AS total_bidders,"
+            + " COUNT(DISTINCT bidder) FILTER (WHERE " + r1 + ") AS rank1_bidders,"
+            + " COUNT(DISTINCT bidder) FILTER (WHERE " + r2 + ") AS rank2_bidders,"
+            + " COUNT(DISTINCT bidder) FILTER (WHERE " + r3 + ") AS rank3_bidders, COUNT(DISTINCT auction) AS total_auctions,"
+            + " COUNT(DISTINCT auction) FILTER (WHERE " + r1 + ") AS rank1_auctions,"
+            + " COUNT(DISTINCT auction) FILTER (WHERE " + r2 + ") AS rank2_auctions,"
+            + " COUNT(DISTINCT auction) FILTER (WHERE " + r3 + ") AS rank3_auctions"
+            + " FROM TABLE(TUMBLE(TABLE bid, DESCRIPTOR(ts), INTERVAL '1' DAY)) GROUP BY window_start, window_end";
+      }
       case "q21":
         return "INSERT INTO out_topic SELECT auction, bidder, price, channel,"
             + " CASE WHEN LOWER(channel) = 'apple' THEN '0' WHEN LOWER(channel) = 'google' THEN '1'"
@@ -70,7 +84,7 @@ public final class NexmarkFlink {
     }
   }
 
-  private static final String QUERIES = "q0 q1 q2 q5 q7 q11 q14 q21 q22";
+  private static final String QUERIES = "q0 q1 q2 q5 q7 q11 q14 q15 q21 q22";
 
   /** Nexmark's count_char(s, c): how many times the character c occurs in s (q14). */
   public static final class CountChar extends ScalarFunction {
@@ -94,6 +108,10 @@ public final class NexmarkFlink {
       case "q14":
         return "auction BIGINT, bidder BIGINT, price DECIMAL(23, 3), bidTimeType STRING, `dateTime` BIGINT,"
             + " extra STRING, c_counts BIGINT";
+      case "q15":
+        return "`day` TIMESTAMP(3), total_bids BIGINT, rank1_bids BIGINT, rank2_bids BIGINT, rank3_bids BIGINT,"
+            + " total_bidders BIGINT, rank1_bidders BIGINT, rank2_bidders BIGINT, rank3_bidders BIGINT,"
+            + " total_auctions BIGINT, rank1_auctions BIGINT, rank2_auctions BIGINT, rank3_auctions BIGINT";
       case "q21": return "auction BIGINT, bidder BIGINT, price BIGINT, channel STRING, channel_id STRING";
       case "q22":
         return "auction BIGINT, bidder BIGINT, price BIGINT, channel STRING, dir1 STRING, dir2 STRING, dir3 STRING";
