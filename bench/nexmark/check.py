@@ -26,8 +26,8 @@ Python, no windowing library — and the output must match it exactly:
   q11  per bidder its sessions (10 s gap): start, end (last bid + 10 s) and number of bids.
        Systems differ on a bid exactly 10 s after the previous one: flow starts a new session
        (a bid joins a session it is less than the gap away from), Flink merges it (session
-       windows that touch are merged); SYSTEM picks the rule, and the number of sessions on which
-       the two rules differ is printed.
+       windows that touch are merged; bench/nexmark/session_gap.sh shows both). SYSTEM picks
+       the rule, and the number of sessions on which the two rules differ is printed.
 
 Outputs of the sentinel bids (auction 0, bidder 0, 60 s after the last event; they move every
 partition's watermark past the last window) are ignored: rows with auction or bidder 0, and
