@@ -164,54 +164,23 @@ int check(int argc, char** argv) {
   if (argc != 6) die("usage: clickgen check BROKERS TOPIC WORKLOAD REFDIR");
   std::string brokers = argv[2], topic = argv[3], w = argv[4], refdir = argv[5];
   auto ref = read_ref(refdir);
-  rd_kafka_t* rk = make(RD_KAFKA_CONSUMER, brokers,
-                        {{"group.id", "clickgen-check"},
-                         {"enable.auto.commit", "false"},
-                         {"enable.partition.eof", "true"},
-                         {"isolation.level", "read_uncommitted"}});
-  rd_kafka_poll_set_consumer(rk);
-  const rd_kafka_metadata_t* md = nullptr;
-  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
-  if (rd_kafka_metadata(rk, 0, rkt, &md, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR ||
-      md->topic_cnt != 1 || md->topics[0].err)
-    die("no metadata for " + topic);
-  int parts = md->topics[0].partition_cnt;
-  rd_kafka_metadata_destroy(md);
-  rd_kafka_topic_destroy(rkt);
-  rd_kafka_topic_partition_list_t* tp = rd_kafka_topic_partition_list_new(parts);
-  for (int p = 0; p < parts; ++p)
-    rd_kafka_topic_partition_list_add(tp, topic.c_str(), p)->offset = RD_KAFKA_OFFSET_BEGINNING;
-  rd_kafka_assign(rk, tp);
-  rd_kafka_topic_partition_list_destroy(tp);
-  int eof = 0;
   long total = 0, sentinels = 0, sum_clicks = 0, no_field = 0;
   std::unordered_map<std::string, long> last;
-  while (eof < parts) {
-    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 1000);
-    if (!m) continue;
-    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-      ++eof;
-    } else if (m->err) {
-      die(rd_kafka_message_errstr(m));
-    } else {
-      std::string key(static_cast<const char*>(m->key), m->key_len);
-      if (!key.empty() && key[0] == '~') {
-        ++sentinels;
-      } else {
-        ++total;
-        long v = 0;
-        const char* val = static_cast<const char*>(m->payload);
-        if (w == "w2") {
-          if (int_field(val, m->len, "n", &v)) last[key] = v; else ++no_field;
-        } else if (w == "w3") {
-          if (int_field(val, m->len, "clicks", &v)) sum_clicks += v; else ++no_field;
-        }
-      }
+  bench::for_each_record(brokers, "clickgen-check", topic, [&](const rd_kafka_message_t& m) {
+    std::string key(static_cast<const char*>(m.key), m.key_len);
+    if (!key.empty() && key[0] == '~') {
+      ++sentinels;
+      return;
     }
-    rd_kafka_message_destroy(m);
-  }
-  rd_kafka_consumer_close(rk);
-  rd_kafka_destroy(rk);
+    ++total;
+    long v = 0;
+    const char* val = static_cast<const char*>(m.payload);
+    if (w == "w2") {
+      if (int_field(val, m.len, "n", &v)) last[key] = v; else ++no_field;
+    } else if (w == "w3") {
+      if (int_field(val, m.len, "clicks", &v)) sum_clicks += v; else ++no_field;
+    }
+  });
   std::string verdict;
   bool ok = no_field == 0;
   char msg[512];

@@ -60,19 +60,7 @@ int main(int argc, char** argv) {
   if (!cons) die(err);
   rd_kafka_poll_set_consumer(cons);
 
-  const rd_kafka_metadata_t* md = nullptr;
-  rd_kafka_topic_t* in_t = rd_kafka_topic_new(cons, in, nullptr);
-  if (rd_kafka_metadata(cons, 0, in_t, &md, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR ||
-      md->topic_cnt != 1 || md->topics[0].err)
-    die(std::string("no metadata for ") + in);
-  int parts = md->topics[0].partition_cnt;
-  rd_kafka_metadata_destroy(md);
-  rd_kafka_topic_destroy(in_t);
-  rd_kafka_topic_partition_list_t* tp = rd_kafka_topic_partition_list_new(parts);
-  for (int p = 0; p < parts; ++p)
-    rd_kafka_topic_partition_list_add(tp, in, p)->offset = RD_KAFKA_OFFSET_BEGINNING;
-  rd_kafka_assign(cons, tp);
-  rd_kafka_topic_partition_list_destroy(tp);
+  int parts = bench::assign_from_beginning(cons, in);
 
   long n = 0;
   int eof = 0;

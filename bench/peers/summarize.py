@@ -25,6 +25,29 @@ SHORT = {"passthrough": "passthrough", "flow-base": "flow JIT before", "flow": "
          "spark": "Spark"}
 
 
+def plot_histogram(dat, png, title, ylabel, columns):
+    """A clustered bar chart (log scale) of DAT's COLUMNS data columns, headed by their titles, into PNG."""
+    script = f"""
+set terminal pngcairo size 900,500 font ",11" noenhanced
+set output '{png}'
+set title '{title}'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set logscale y
+set yrange [1000:*]
+set ylabel '{ylabel}'
+set key top right
+set grid ytics
+plot for [i=2:{columns + 1}] '{dat}' using i:xtic(1) title columnheader(i)
+"""
+    try:
+        subprocess.run(["gnuplot"], input=script, text=True, check=True)
+        print("chart:", png)
+    except (subprocess.CalledProcessError, FileNotFoundError) as e:
+        print("gnuplot failed:", e, file=sys.stderr)
+
+
 def main(path):
     rows = list(csv.DictReader(open(path)))
     by = defaultdict(list)  # (workload, system) -> rows
@@ -138,27 +161,8 @@ def main(path):
                     rs = by.get((w, s))
                     vals.append(f"{1e6 / med(rs, 'cpu_s_per_m_records'):.0f}" if rs else "NaN")
                 f.write(w.upper() + " " + " ".join(vals) + "\n")
-        png = base + ".png"
-        cols = len(systems)
-        script = f"""
-set terminal pngcairo size 900,500 font ",11" noenhanced
-set output '{png}'
-set title 'Records per CPU second (user + sys), median of runs; higher is better'
-set style data histograms
-set style histogram clustered gap 1
-set style fill solid 0.85 border -1
-set logscale y
-set yrange [1000:*]
-set ylabel 'records per CPU second (log scale)'
-set key top right
-set grid ytics
-plot for [i=2:{cols + 1}] '{dat}' using i:xtic(1) title columnheader(i)
-"""
-        try:
-            subprocess.run(["gnuplot"], input=script, text=True, check=True)
-            print("chart:", png)
-        except (subprocess.CalledProcessError, FileNotFoundError) as e:
-            print("gnuplot failed:", e, file=sys.stderr)
+        plot_histogram(dat, base + ".png", "Records per CPU second (user + sys), median of runs; higher is better",
+                       "records per CPU second (log scale)", len(systems))
         os.remove(dat)
     if shutil.which("gnuplot"):
         lat_systems = [s for s in ORDER if lat_by.get(s)]
