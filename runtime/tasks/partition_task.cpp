@@ -61,10 +61,11 @@ PartitionTask::PartitionTask(std::string name, SharedRun& shared)
       shared_(shared),
       exit_(*this),
       arena_buffer_(1 << 20),
+      chain_arena_buffer_(1 << 20),
       chain_(*shared.plan, *shared.physical, exit_, &chain_arena_),
       collector_(shared),
       checkpointer_(shared, name_) {
-  flow_arena_init(&chain_arena_, arena_buffer_.data(), static_cast<int64_t>(arena_buffer_.size()));
+  flow_arena_init(&chain_arena_, chain_arena_buffer_.data(), static_cast<int64_t>(chain_arena_buffer_.size()));
   flow_arena_init(&arena_, arena_buffer_.data(), static_cast<int64_t>(arena_buffer_.size()));
 }
 

@@ -129,7 +129,10 @@ class PartitionTask {
   std::vector<std::vector<rd_kafka_message_t*>> spilled_;  //!< per input, in offset order
   std::vector<char> arena_buffer_;
   flow_arena arena_{};
-  flow_arena chain_arena_{};  //!< the same buffer, for the chain's encoding between batches
+  //! The chain's own scratch memory: a shared stage's rows are encoded while generated code is in
+  //! the middle of a record (StageChain::deliver_shared), whose values live in `arena_`.
+  std::vector<char> chain_arena_buffer_;
+  flow_arena chain_arena_{};
   StageChain chain_;
   const TaskInput* current_ = nullptr;  //!< the input whose batch is running
   int64_t max_event_time_seen_ = INT64_MIN;

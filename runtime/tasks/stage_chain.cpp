@@ -192,7 +192,9 @@ LateDrop StageChain::to_state(int32_t query, size_t input, const flow_value* key
   StageBinding& binding = stages_[query].front();
   std::unique_lock<std::mutex> lock;
   if (binding.shared) lock = std::unique_lock(binding.shared->lock);
+  size_t before = pending_outputs_.size();
   binding.op->on_abi_record(input, key, fields, count, event_time, pending_outputs_, pending_tallies_);
+  if (binding.shared) deliver_shared(before);
   return binding.op->last_drop();
 }
 
@@ -201,7 +203,9 @@ LateDrop StageChain::to_aggregate(int32_t query, const flow_value* values, int64
   StageBinding& binding = stages_[query].front();
   std::unique_lock<std::mutex> lock;
   if (binding.shared) lock = std::unique_lock(binding.shared->lock);
+  size_t before = pending_outputs_.size();
   binding.op->on_aggregate_input(values, event_time, pending_outputs_);
+  if (binding.shared) deliver_shared(before);
   return binding.op->last_drop();
 }
 
@@ -223,8 +227,9 @@ void StageChain::advance_event_time(size_t query, int64_t watermark) {
       if (own != INT64_MIN) stage.op->advance_watermark(own, pending_outputs_, pending_tallies_);
       if (own == INT64_MAX) stage.op->advance_processing_time(INT64_MAX, pending_outputs_, pending_tallies_);
       upstream = own;
+      tag_stage(before, i);
+      if (stage.shared) deliver_shared(before);
     }
-    tag_stage(before, i);
     // The rows this stage emitted reach the next one before the next one's watermark moves.
     deliver();
     if (upstream == INT64_MIN) break;
@@ -241,8 +246,9 @@ bool StageChain::advance_processing_time(int64_t now) {
         std::unique_lock<std::mutex> lock;
         if (stages[i].shared) lock = std::unique_lock(stages[i].shared->lock);
         stages[i].op->advance_processing_time(now, pending_outputs_, pending_tallies_);
+        tag_stage(before, i);
+        if (stages[i].shared) deliver_shared(before);
       }
-      tag_stage(before, i);
       tallied |= !pending_tallies_.empty();
       deliver();
     }
@@ -250,9 +256,29 @@ bool StageChain::advance_processing_time(int64_t now) {
 }
 
 void StageChain::deliver() {
+  deliver_from(0);
+  pending_outputs_.clear();
+  const std::vector<int64_t>& counts = pending_tallies_.counts();
+  for (size_t m = 0; m < counts.size(); ++m)
+    if (counts[m]) exit_.tally(m, counts[m]);
+  pending_tallies_.clear();
+}
+
+void StageChain::deliver_shared(size_t from) {
+  // Called with the shared stage's lock held: the rows leave (to the sink, or into the next
+  // stage) in the order the shared state made them. Delivered after the lock, two tasks'
+  // changes of one key could reach the topic swapped — task A makes `count 2`, task B `count 3`
+  // and sends it, then A sends its `count 2` — and a reader keeping the last row per key would
+  // end on a stale count.
+  if (from >= pending_outputs_.size()) return;
+  deliver_from(from);
+  pending_outputs_.erase(pending_outputs_.begin() + static_cast<std::ptrdiff_t>(from), pending_outputs_.end());
+}
+
+void StageChain::deliver_from(size_t from) {
   std::vector<StateOutput>& outputs = pending_outputs_;
   // Feeding a stage appends its outputs to `outputs`: they are handled in this same pass.
-  for (size_t i = 0; i < outputs.size(); ++i) {
+  for (size_t i = from; i < outputs.size(); ++i) {
     if (outputs[i].encoded) {
       emitted_++;
       exit_.emit(outputs[i].query, outputs[i].message_key.data(), static_cast<int64_t>(outputs[i].message_key.size()),
@@ -287,8 +313,9 @@ void StageChain::deliver() {
         if (binding.shared) lock = std::unique_lock(binding.shared->lock);
         binding.op->on_record(query.sources.front(), output.key ? *output.key : Value(), output.record,
                               output.event_time_ms, outputs, pending_tallies_);
+        for (size_t j = before; j < outputs.size(); ++j) outputs[j].stage = static_cast<int32_t>(next);
+        if (binding.shared) deliver_shared(before);
       }
-      for (size_t j = before; j < outputs.size(); ++j) outputs[j].stage = static_cast<int32_t>(next);
       continue;
     }
     const flow_encoder* encoder = encoders_[output.query];
@@ -305,11 +332,6 @@ void StageChain::deliver() {
     exit_.emit(output.query, output.key ? key.data() : nullptr, static_cast<int64_t>(key.size()), json.data, json.len,
                output.event_time_ms);
   }
-  outputs.clear();
-  const std::vector<int64_t>& counts = pending_tallies_.counts();
-  for (size_t m = 0; m < counts.size(); ++m)
-    if (counts[m]) exit_.tally(m, counts[m]);
-  pending_tallies_.clear();
 }
 
 size_t StageChain::live_keys(size_t query) const {

@@ -124,6 +124,11 @@ class StageChain {
   std::string commit_shared();
 
  private:
+  //! Hands pending_outputs_[from…] on, and what the stages they feed emit, in one pass.
+  void deliver_from(size_t from);
+  //! deliver_from(from) while a shared stage's lock is held (its rows leave in the order its
+  //! state made them), then drops those outputs from the pending ones.
+  void deliver_shared(size_t from);
   struct StageBinding {
     KeyedStateOperator* op = nullptr;
     SharedState* shared = nullptr;  //!< set when the state is shared by all tasks (take its lock)

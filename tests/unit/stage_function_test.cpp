@@ -224,3 +224,56 @@ TEST_CASE("stage functions: a row whose strings outgrow the task's scratch memor
         "query `q`: a row after its stateful stage 1 needs more than the 2 bytes of scratch memory its task has for "
         "strings; shorten the strings it builds");
 }
+
+TEST_CASE("stage chains: a shared stage's changes of one key leave in the order its state made them") {
+  // `group by user` without the topic's key: every task feeds one shared store. Task A counts
+  // ann's first record, task B her second; B then hands its outputs on before A does (its
+  // trigger ends first). The changes must reach the sink as 1 then 2 — sent after the lock, B's
+  // `2` went first and a reader keeping the last row per key ended on `1`.
+  auto [plan, program] = testing::compiled_plan(R"(source src from kafka "src" as json {
+    user: string, ts: timestamp,
+} with (partitions = 2, event_time = ts, watermark = 1m);
+sink out to stdout;
+query q {
+    from src
+    | group by user
+    | aggregate count() as n timeout 1h
+    | emit changes
+    | into out
+}
+)");
+  physical::PhysicalPlan physical = physical::build_physical_plan(plan);
+  REQUIRE(physical.queries[0].stages.size() == 1);
+  REQUIRE(physical.queries[0].stages[0].scope == physical::StateScope::Shared);
+  std::string directory = (std::filesystem::temp_directory_path() / "flow-shared-order-XXXXXX").string();
+  REQUIRE(mkdtemp(directory.data()) != nullptr);
+  Exit exit;  // both tasks' sink: the order records reach it
+  {
+    std::string error;
+    auto store_a = StateStore::open(directory + "/task-a", error);
+    auto store_b = StateStore::open(directory + "/task-b", error);
+    REQUIRE(store_a);
+    REQUIRE(store_b);
+    flow::runtime::SharedStates shared;
+    auto clock = [] { return int64_t{0}; };
+    REQUIRE(flow::runtime::open_shared_states(plan, physical, directory, clock, program.get(), shared, error));
+    std::vector<char> buffer_a(1 << 16), buffer_b(1 << 16);
+    flow_arena arena_a, arena_b;
+    flow_arena_init(&arena_a, buffer_a.data(), static_cast<int64_t>(buffer_a.size()));
+    flow_arena_init(&arena_b, buffer_b.data(), static_cast<int64_t>(buffer_b.size()));
+    auto encoder = flow::runtime::make_encoder(plan.queries[0].operators.back()->output);
+    StageChain task_a(plan, physical, exit, &arena_a), task_b(plan, physical, exit, &arena_b);
+    task_a.open({0}, *store_a, shared, clock, program.get(), {encoder.get()});
+    task_b.open({0}, *store_b, shared, clock, program.get(), {encoder.get()});
+    std::vector<flow_value> ann = {{reinterpret_cast<int64_t>("ann"), 3, 0}, {0, 0, 1}};
+    task_a.to_aggregate(0, ann.data(), 1'000);
+    task_b.to_aggregate(0, ann.data(), 2'000);
+    task_b.deliver();
+    task_a.deliver();
+  }
+  std::filesystem::remove_all(directory);
+  CHECK(exit.failures.empty());
+  REQUIRE(exit.records.size() == 2);
+  CHECK(exit.records[0] == R"(ann {"user":"ann","n":1})");
+  CHECK(exit.records[1] == R"(ann {"user":"ann","n":2})");
+}
