@@ -38,6 +38,7 @@ class ExpressionBinder {
   BoundExpr bind_name(const ast::Expr& expr, const Scope& scope);
   BoundExpr bind_member(const ast::Expr& expr, const Scope& scope);
   BoundExpr bind_call(const ast::Expr& expr, const Scope& scope);
+  BoundExpr bind_index(const ast::Expr& expr, const Scope& scope);
   BoundExpr bind_unary(const ast::Expr& expr, const Scope& scope);
   BoundExpr bind_binary(const ast::Expr& expr, const Scope& scope);
   BoundExpr bind_if(const ast::Expr& expr, const Scope& scope);

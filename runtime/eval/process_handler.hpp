@@ -21,6 +21,12 @@
 //   append    — the value (conformed to the element type) goes at the end of the list; a list
 //               longer than its bound drops its oldest element, so it keeps the newest N.
 //               Appending to a null list makes a list of that one element.
+//   add       — on a set: nothing when an element equals the value (as group values are equal:
+//               NaN with NaN, -0.0 with 0.0); else the value goes at the end, and a set longer
+//               than its bound drops its oldest element. `remove` takes the equal element out.
+//   for       — runs the body once per element of the list as it was when the loop started (the
+//               body may write the field it came from), the element bound to the loop's name; a
+//               null list runs it never.
 #pragma once
 
 #include <vector>
