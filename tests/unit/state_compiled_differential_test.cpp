@@ -304,7 +304,7 @@ query q {
     | key by k
     | process state {
         si: int = 0, sf: float = 1, ss: string = "start", sn: int?, st: timestamp, sd: duration = 1m,
-        sb: bool, sl: list<float>(max 3),
+        sb: bool, sl: list<float>(max 3), sset: set<int>(max 3),
     } timeout 30m)";
     text += pick(2) ? " in processing time {\n" : " {\n";
     text += R"(        on event {
@@ -330,13 +330,15 @@ query q {
                      {"timestamp", {"ts"}},
                      {"duration", {"d", "30s", "250ms"}}};
     for (const auto& [type, names] : fallback) leaves[type] = names;
-    leaves["int"].insert(leaves["int"].end(), {"state.si", "state.sn", "len(state.sl)"});
-    leaves["float"].push_back("state.sf");
+    leaves["int"].insert(leaves["int"].end(), {"state.si", "state.sn", "len(state.sl)", "len(state.sset)",
+                                               "sum(state.sset)", "state.sset[state.si % 4]", "list_min(state.sset)"});
+    leaves["float"].insert(leaves["float"].end(), {"state.sf", "state.sl[0]", "state.sl[len(state.sl) - 1]",
+                                                   "sum(state.sl)", "list_max(state.sl)", "sort(state.sl)[1]"});
     leaves["string"].insert(leaves["string"].end(), {"state.ss", "key"});
     leaves["timestamp"].push_back("state.st");
     leaves["duration"].push_back("state.sd");
     leaves["bool"].insert(leaves["bool"].end(), {"state.sb", "contains(state.sl, state.sf)", "contains(state.sl, state.sn)",
-                                                 "contains(state.sl, 0.5)"});
+                                                 "contains(state.sl, 0.5)", "contains(state.sset, 3)"});
     return leaves;
   }
 
@@ -344,6 +346,7 @@ query q {
 
   static std::string emit(flow::testing::ExpressionGenerator& expressions) {
     return "emit { user: key, si: state.si, sf: state.sf, ss: state.ss, sn: state.sn, st: state.st, sl: state.sl, "
+           "sorted: sort(state.sset), "
            "e: " + expressions.of("int", 3) + ", f: " + expressions.of("float", 3) + " }";
   }
 
@@ -352,7 +355,7 @@ query q {
     std::string indent(static_cast<size_t>(12 + 4 * (3 - depth)), ' ');
     for (int i = 0; i < statements; ++i) {
       auto e = [&](const char* type) { return expressions.of(type, 3); };
-      switch (pick(depth > 0 ? 15 : 13)) {
+      switch (pick(depth > 0 ? 17 : 14)) {
         case 0: text += indent + "state.si = coalesce(" + e("int") + ", 0)\n"; break;
         case 1: text += indent + "state.si += coalesce(" + e("int") + ", 1)\n"; break;
         case 2: text += indent + "state.sf " + (pick(2) ? "+=" : "-=") + " coalesce(" + e(pick(2) ? "float" : "int") + ", 0.5)\n"; break;
@@ -386,6 +389,21 @@ query q {
           text += indent + "state.si += coalesce(" + name + ".i, 3)\n";
           text += indent + "state.ss = coalesce(" + name + ".s, \"r\")\n";
           text += indent + "state.sl.append(coalesce(" + name + ".f, 1.5))\n";
+          break;
+        }
+        case 13:
+          text += indent + "state.sset." + (pick(3) ? "add" : "remove") + "(coalesce(" + e("int") + ", " +
+                  std::to_string(pick(5)) + ") % 5)\n";
+          break;
+        case 14:
+        case 15: {
+          // A loop over a state list or set; its body may write the field it goes over.
+          std::string name = "e" + std::to_string(locals_++);
+          bool floats = pick(2);
+          text += indent + "for " + name + " in " + (floats ? "state.sl" : (pick(2) ? "sort(state.sset)" : "state.sset")) +
+                  " {\n";
+          text += indent + "    state." + (floats ? "sf" : "si") + " += " + name + "\n";
+          text += block(expressions, depth - 1, 1 + pick(3)) + indent + "}\n";
           break;
         }
         default:
