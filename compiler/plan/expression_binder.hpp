@@ -15,6 +15,7 @@ namespace flow::compiler::plan {
 struct LocalBinding {
   std::string name;
   Type type;
+  bool loop_element = false;  //!< the element of a `for`, which no `let` in its body may hide
 };
 
 //! What a name can refer to where an expression stands.

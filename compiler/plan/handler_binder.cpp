@@ -215,6 +215,12 @@ void HandlerBinder::bind_statement(const ast::Stmt& statement, std::vector<Bound
       bound.span = statement.span;
       bound.name = statement.name.name;
       bound.value = binder_.bind(statement.value, scope_);
+      for (const auto& local : locals_)
+        if (local.loop_element && local.name == bound.name)
+          sink_.error(ErrorCode::DuplicateName, statement.name.span,
+                      fmt::format("`let {}` would hide the element of the `for` around it", bound.name),
+                      "name already in use")
+              .with_help(fmt::format("give the binding a name of its own: `let {}_value = …`", bound.name));
       bound.slot = static_cast<int32_t>(locals_.size());
       locals_.push_back({bound.name, bound.value.type});
       max_locals_ = std::max<int32_t>(max_locals_, static_cast<int32_t>(locals_.size()));
@@ -296,7 +302,7 @@ void HandlerBinder::bind_for(const ast::Stmt& statement, std::vector<BoundStmt>&
         .with_help(fmt::format("give the element a name of its own: `for {}_item in …`", name));
   size_t outer = locals_.size();
   bound.slot = static_cast<int32_t>(locals_.size());
-  locals_.push_back({name, element});
+  locals_.push_back({name, element, true});
   max_locals_ = std::max<int32_t>(max_locals_, static_cast<int32_t>(locals_.size()));
   bind_block(statement.body, bound.body);
   locals_.resize(outer);
