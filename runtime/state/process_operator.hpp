@@ -134,8 +134,7 @@ class ProcessOperator final : public StatefulOperator {
   std::vector<std::unique_ptr<flow_value[]>> evaluated_lists_;
   StoredNumber live_;
   StoredNumber watermark_;
-  StoredNumber shape_;
-  bool shape_checked_ = false;
+  StoredShape shape_;
   void check_shape();
 };
 
