@@ -98,9 +98,20 @@ class HandlerLowering {
         record_locals_[s.slot] = std::move(slots);
         return;
       }
-      case BoundStmtKind::Assign:
-        set_field(s, expressions_.convert(expressions_.lower(s.value, env()), s.value.type, field_type(s)));
+      case BoundStmtKind::Assign: {
+        CgValue value = expressions_.convert(expressions_.lower(s.value, env()), s.value.type, field_type(s));
+        const plan::Type& type = field_type(s);
+        if (type.kind == TypeKind::List && type.max_length > 0) {
+          // A longer list keeps its newest elements, as `append` would have: the bound holds.
+          llvm::Value* bound = cx_.i64_const(type.max_length);
+          llvm::Value* longer = b_.CreateICmpSGT(value.b, bound);
+          llvm::Value* skipped = b_.CreateSelect(longer, b_.CreateSub(value.b, bound), cx_.i64_const(0));
+          value.a = b_.CreateGEP(cx_.value_type(), value.a, skipped);
+          value.b = b_.CreateSelect(longer, bound, value.b);
+        }
+        set_field(s, value);
         return;
+      }
       case BoundStmtKind::AddAssign:
       case BoundStmtKind::SubAssign: return add_assign(s);
       case BoundStmtKind::If: return branch(s);

@@ -54,10 +54,16 @@ struct Run {
   void execute(const BoundStmt& s) {
     switch (s.kind) {
       case BoundStmtKind::Let: locals.at(s.slot) = evaluate(s.value, env()); return;
-      case BoundStmtKind::Assign:
-        field(s) = conform(evaluate(s.value, env()), field_type(s));
+      case BoundStmtKind::Assign: {
+        Value value = conform(evaluate(s.value, env()), field_type(s));
+        // A longer list keeps its newest elements, as `append` would have: the bound holds.
+        int64_t bound = field_type(s).kind == TypeKind::List ? field_type(s).max_length : 0;
+        if (bound > 0 && static_cast<int64_t>(value.items.size()) > bound)
+          value.items.erase(value.items.begin(), value.items.end() - bound);
+        field(s) = std::move(value);
         result.cleared = false;
         return;
+      }
       case BoundStmtKind::AddAssign:
       case BoundStmtKind::SubAssign: {
         Value value = evaluate(s.value, env());

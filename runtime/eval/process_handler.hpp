@@ -6,7 +6,8 @@
 //   a handler — runs its statements in order, once per record (`on event`, `on SOURCE`) or per
 //               timeout (`on timeout`, which sees no record).
 //   let       — binds a name for the rest of its block.
-//   =         — sets the field to the value, conformed to the field's type.
+//   =         — sets the field to the value, conformed to the field's type; a list (or set) longer
+//               than the field's bound keeps its newest N elements.
 //   += / -=   — `state.f = state.f + v` / `- v`, with the operators' rules: ints wrap, null on
 //               either side gives null, an int added to a float field is widened.
 //   if        — the `then` block when the condition is true, else the `else` block (null is

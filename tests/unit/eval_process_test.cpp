@@ -380,3 +380,24 @@ query q {
                                               Value::list({Value::null(), Value::integer(2), Value::integer(5)}),
                                               Value::integer(2), Value::floating(2.5)});
 }
+
+TEST_CASE("eval: a list assigned to a field with a smaller bound keeps its newest elements") {
+  Harness h(R"(
+query q {
+    from clicks key by user
+    | process state {
+        all: list<string>(max 5),
+        last_two: list<string>(max 2),
+    } timeout 30m in processing time {
+        on event {
+            state.all.append(url)
+            state.last_two = state.all
+        }
+    }
+    | into out
+})");
+  for (const char* url : {"/1", "/2", "/3", "/4"}) h.send(click("ann", url, 1));
+  CHECK(h.state("ann")[0] == Value::list({Value::string("/1"), Value::string("/2"), Value::string("/3"),
+                                          Value::string("/4")}));
+  CHECK(h.state("ann")[1] == Value::list({Value::string("/3"), Value::string("/4")}));
+}

@@ -488,7 +488,8 @@ query q {
     | key by k
     | process state { names: list<string>(max 4), counts: list<int>(max 5), ratios: list<float>(max 4),
                       waits: list<duration>(max 3), seen: set<string>(max 3), amounts: set<float>(max 3),
-                      picks: set<int>(max 2), total: int = 0 } timeout 1h {
+                      picks: set<int>(max 2), total: int = 0, two: list<int>(max 2),
+                      few: set<float>(max 2) } timeout 1h {
         on event {
             state.names.append(coalesce(s, "none"))
             state.counts.append(coalesce(a, b))
@@ -502,6 +503,9 @@ query q {
                 state.amounts.add(coalesce(x, 0.5))
             }
             state.picks.add(b % 3)
+            // A longer list (or set) assigned keeps its newest elements: the field's bound holds.
+            state.two = if coalesce(p, true) then state.counts else sort(state.counts)
+            state.few = state.amounts
             // The body appends to the list it goes over: the loop sees the list as it was.
             for c in state.counts {
                 state.counts.append(c + 1)
@@ -520,6 +524,8 @@ query q {
             emit { user: key, at: state.seen[0], i: list_min(state.counts), f: sum(state.amounts), lo: state.amounts[len(state.amounts) - 1],
                    sum_i: sum(state.picks), sum_f: sum(sort(state.amounts)), n: len(state.picks), sorted: sort(state.seen),
                    first: state.ratios[a], last_wait: sort(state.waits)[2], total: state.total }
+            emit { user: key, at: null, i: state.two[0], f: state.few[1], lo: null, sum_i: sum(state.two), sum_f: sum(state.few),
+                   n: len(state.two) + len(state.few), sorted: null, first: null, last_wait: null, total: state.total }
         }
     }
     | into out
