@@ -134,13 +134,15 @@ typedef struct flow_list {
 } flow_list;
 /* Ascending and stable: nulls first, then by value (NaN after every number; -0.0 and 0.0 are equal,
  * so they keep their order). */
-flow_list flow_list_sort(flow_arena* arena, const flow_list_item* items, int64_t count, int32_t kind) FLOW_STDLIB_NOEXCEPT;
+flow_list flow_list_sort(flow_arena* arena, const flow_list_item* items, int64_t count,
+                         int32_t kind) FLOW_STDLIB_NOEXCEPT;
 /* The sum of the non-null elements in order (ints wrap); 0 for none. */
 int64_t flow_list_sum_int(const flow_list_item* items, int64_t count) FLOW_STDLIB_NOEXCEPT;
 double flow_list_sum_float(const flow_list_item* items, int64_t count) FLOW_STDLIB_NOEXCEPT;
 /* The position of the smallest (`largest` 0) or largest (`largest` 1) non-null element, -1 for
  * none: as least/greatest pick (NaN is larger than every number), the earlier of equal ones. */
-int64_t flow_list_extreme(const flow_list_item* items, int64_t count, int32_t kind, int32_t largest) FLOW_STDLIB_NOEXCEPT;
+int64_t flow_list_extreme(const flow_list_item* items, int64_t count, int32_t kind,
+                          int32_t largest) FLOW_STDLIB_NOEXCEPT;
 /* Set equality: as group values are equal (== , NaN with NaN, -0.0 with 0.0). `add` gives the set
  * itself when `*element` is in it, else the newest `max - 1` elements (all when `max` is 0 or not
  * reached) and then the element: a full set evicts its oldest element. `remove` gives the set

@@ -330,9 +330,10 @@ BoundExpr ExpressionBinder::bind_call(const ast::Expr& expr, const Scope& scope)
   if (aggregate) {
     sink_.error(ErrorCode::MisplacedOperator, expr.span,
                 fmt::format("`{}` is an aggregate; it belongs in `aggregate`", name), "aggregate used here")
-        .with_help(name == "sum" ? std::string("write `| group by … | aggregate sum(…) as name`; `sum(list)` adds the "
-                                               "elements of a list")
-                                 : fmt::format("write `| group by … | aggregate {}(…) as name`", name));
+        .with_help(name == "sum"
+                       ? std::string("write `| group by … | aggregate sum(…) as name`; `sum(list)` adds the elements "
+                                     "of a list")
+                       : fmt::format("write `| group by … | aggregate {}(…) as name`", name));
     return error_node(expr);
   }
   bind_arguments();

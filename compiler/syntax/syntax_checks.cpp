@@ -146,7 +146,8 @@ class SyntaxChecker {
       candidates.push_back("set");
       sink_.error(ErrorCode::UnknownType, type.name.span, fmt::format("unknown type `{}`", name), "unknown type")
           .with_help(did_you_mean(name, candidates,
-                                  "the types are int, float, bool, string, timestamp, duration, list<T>(max N) and set<T>(max N)"));
+                                  "the types are int, float, bool, string, timestamp, duration, list<T>(max N) and "
+                                  "set<T>(max N)"));
       return;
     }
     if (!type.arguments.empty() || type.max_length)

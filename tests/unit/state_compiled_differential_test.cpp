@@ -400,8 +400,8 @@ query q {
           // A loop over a state list or set; its body may write the field it goes over.
           std::string name = "e" + std::to_string(locals_++);
           bool floats = pick(2);
-          text += indent + "for " + name + " in " + (floats ? "state.sl" : (pick(2) ? "sort(state.sset)" : "state.sset")) +
-                  " {\n";
+          std::string list = floats ? "state.sl" : (pick(2) ? "sort(state.sset)" : "state.sset");
+          text += indent + "for " + name + " in " + list + " {\n";
           text += indent + "    state." + (floats ? "sf" : "si") + " += " + name + "\n";
           text += block(expressions, depth - 1, 1 + pick(3)) + indent + "}\n";
           break;

@@ -321,7 +321,8 @@ query settle {
   unmatched.add(0);  // metric `unmatched`, the plan's first
   CHECK(h.tallies == unmatched);
   CHECK(h.state->live_keys() == 0);
-  CHECK(h.store->keys() == 3);  // the live-key count, the watermark and the state shape: nothing of o1's timeout is left
+  // The live-key count, the watermark and the state shape: nothing of o1's timeout is left.
+  CHECK(h.store->keys() == 3);
 }
 
 TEST_CASE("state: a restart resumes from the last commit: state and pending timeouts, not later changes") {

@@ -14,7 +14,9 @@ namespace {
 
 flow_list_item integer(int64_t v) { return {v, 0, 0}; }
 flow_list_item floating(double v) { return {std::bit_cast<int64_t>(v), 0, 0}; }
-flow_list_item text(const std::string& s) { return {reinterpret_cast<int64_t>(s.data()), static_cast<int64_t>(s.size()), 0}; }
+flow_list_item text(const std::string& s) {
+  return {reinterpret_cast<int64_t>(s.data()), static_cast<int64_t>(s.size()), 0};
+}
 flow_list_item null() { return {0, 0, 1}; }
 
 struct Arena {
