@@ -137,6 +137,43 @@ double flow_math_least_float(double a, double b) FLOW_STDLIB_NOEXCEPT;
 int64_t flow_math_greatest_int(int64_t a, int64_t b) FLOW_STDLIB_NOEXCEPT;
 double flow_math_greatest_float(double a, double b) FLOW_STDLIB_NOEXCEPT;
 
+/* ---- lists: sort, sum, list_min, list_max; the sets' add and remove -----------------------------
+ * A list is `count` elements at `items`, each laid out as runtime/abi/flow_abi.h's flow_value
+ * (three words: bits, len, is_null). `kind` says how elements compare: FLOW_LIST_BITS compares
+ * `bits` as int64 (int, timestamp, duration; bool as 0/1), FLOW_LIST_FLOAT as doubles, FLOW_LIST_STRING
+ * the bytes (`bits` their address, `len` their count) bytewise. A list result is a new array in
+ * the arena (8-byte aligned) returned as { items, count }; when it does not fit, { NULL, 0 } and
+ * the arena's `out_of_space` is set. Results point at the argument's string bytes, never copy them. */
+enum { FLOW_LIST_BITS = 0, FLOW_LIST_FLOAT = 1, FLOW_LIST_STRING = 2 };
+typedef struct flow_list_item {
+  int64_t bits;
+  int64_t len;
+  int8_t is_null;
+} flow_list_item;
+typedef struct flow_list {
+  const flow_list_item* items;
+  int64_t count;
+} flow_list;
+/* Ascending and stable: nulls first, then by value (NaN after every number; -0.0 and 0.0 are equal,
+ * so they keep their order). */
+flow_list flow_list_sort(flow_arena* arena, const flow_list_item* items, int64_t count,
+                         int32_t kind) FLOW_STDLIB_NOEXCEPT;
+/* The sum of the non-null elements in order (ints wrap); 0 for none. */
+int64_t flow_list_sum_int(const flow_list_item* items, int64_t count) FLOW_STDLIB_NOEXCEPT;
+double flow_list_sum_float(const flow_list_item* items, int64_t count) FLOW_STDLIB_NOEXCEPT;
+/* The position of the smallest (`largest` 0) or largest (`largest` 1) non-null element, -1 for
+ * none: as least/greatest pick (NaN is larger than every number), the earlier of equal ones. */
+int64_t flow_list_extreme(const flow_list_item* items, int64_t count, int32_t kind,
+                          int32_t largest) FLOW_STDLIB_NOEXCEPT;
+/* Set equality: as group values are equal (== , NaN with NaN, -0.0 with 0.0). `add` gives the set
+ * itself when `*element` is in it, else the newest `max - 1` elements (all when `max` is 0 or not
+ * reached) and then the element: a full set evicts its oldest element. `remove` gives the set
+ * without the element (itself when it is absent). */
+flow_list flow_set_add(flow_arena* arena, const flow_list_item* items, int64_t count, const flow_list_item* element,
+                       int32_t kind, int64_t max) FLOW_STDLIB_NOEXCEPT;
+flow_list flow_set_remove(flow_arena* arena, const flow_list_item* items, int64_t count,
+                          const flow_list_item* element, int32_t kind) FLOW_STDLIB_NOEXCEPT;
+
 /* ---- hash: XXH64 with seed 0, the same on every run and machine ------------------------------ */
 int64_t flow_hash_str(flow_str s) FLOW_STDLIB_NOEXCEPT;
 int64_t flow_hash_int(int64_t x) FLOW_STDLIB_NOEXCEPT;

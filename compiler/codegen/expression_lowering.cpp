@@ -75,9 +75,41 @@ CgValue ExpressionLowering::lower(const BoundExpr& expr, const ExprEnvironment& 
     case BoundKind::Member:
       if (expr.children.empty() || expr.index < 0) break;
       return lower_record(expr.children[0], env).at(static_cast<size_t>(expr.index));
+    case BoundKind::Index: {
+      CgValue list = lower(expr.children[0], env);
+      CgValue index = lower(expr.children[1], env);
+      auto& b = cx_.builder();
+      llvm::Value* count = b.CreateSelect(list.null, cx_.i64_const(0), list.b);
+      // Unsigned: a negative index is past the end too.
+      llvm::Value* inside = b.CreateAnd(b.CreateNot(index.null), b.CreateICmpULT(index.a, count));
+      return element_at(list, b.CreateSelect(inside, index.a, cx_.i64_const(-1)), expr.type);
+    }
     case BoundKind::Record: break;
   }
   throw CodegenError("`" + plan::to_source(expr) + "` has no lowering here");
+}
+
+CgValue ExpressionLowering::element_at(const CgValue& list, llvm::Value* position, const Type& element) {
+  auto& b = cx_.builder();
+  // Outside the list the element is read from a null flow_value instead: no branch, no load
+  // from past the end (or from a null list's null pointer).
+  if (!null_element_) {
+    llvm::Constant* null = llvm::ConstantStruct::get(
+        cx_.value_type(), {cx_.builder().getInt64(0), cx_.builder().getInt64(0), cx_.builder().getInt8(1)});
+    null_element_ = new llvm::GlobalVariable(cx_.module(), cx_.value_type(), true, llvm::GlobalValue::PrivateLinkage,
+                                             null, "list.null_element");
+  }
+  llvm::Value* inside = b.CreateICmpSGE(position, cx_.i64_const(0));
+  llvm::Value* at = b.CreateGEP(cx_.value_type(), list.a, b.CreateSelect(inside, position, cx_.i64_const(0)));
+  llvm::Value* slot = b.CreateSelect(inside, at, null_element_);
+  return cx_.load_value(slot, element);
+}
+
+llvm::Value* ExpressionLowering::list_kind(const Type& list) {
+  TypeKind element = list.element.front().kind;
+  return cx_.builder().getInt32(element == TypeKind::Float    ? FLOW_LIST_FLOAT
+                                : element == TypeKind::String ? FLOW_LIST_STRING
+                                                              : FLOW_LIST_BITS);
 }
 
 CgValue ExpressionLowering::lower_literal(const BoundExpr& expr) {
@@ -266,6 +298,26 @@ CgValue ExpressionLowering::lower_call(const BoundExpr& expr, const ExprEnvironm
     return result;
   }
   if (name == "len" && arg_kind(0) == TypeKind::List) return {args[0].b, nullptr, null};  // its elements
+  if (arg_kind(0) == TypeKind::List && (name == "sort" || name == "sum" || name == "list_min" || name == "list_max")) {
+    const Type& list = expr.children[0].type;
+    llvm::Value* count = b.CreateSelect(args[0].null, cx_.i64_const(0), args[0].b);
+    if (name == "sort") {
+      // Writes the arena; reads the elements' strings through the elements: not pure.
+      llvm::Value* sorted = b.CreateCall(cx_.external("flow_list_sort", str, {ptr, ptr, i64, cx_.i32()}),
+                                         {cx_.arena, args[0].a, count, list_kind(list)});
+      return {b.CreateExtractValue(sorted, 0), b.CreateExtractValue(sorted, 1), null};
+    }
+    if (name == "sum") {
+      bool floats = list.element.front().kind == TypeKind::Float;
+      return {call(floats ? "flow_list_sum_float" : "flow_list_sum_int", floats ? f64 : i64, {ptr, i64},
+                   {args[0].a, count}),
+              nullptr, null};
+    }
+    llvm::Value* position =
+        b.CreateCall(cx_.external("flow_list_extreme", i64, {ptr, i64, cx_.i32(), cx_.i32()}),
+                     {args[0].a, count, list_kind(list), b.getInt32(name == "list_max" ? 1 : 0)});
+    return element_at(args[0], position, expr.type);
+  }
   if (name == "len") return {call("flow_str_len", i64, {ptr, i64}, {args[0].a, args[0].b}), nullptr, null};
   if (name == "contains" && arg_kind(0) == TypeKind::List) {
     const plan::Type& element = expr.children[0].type.element.at(0);

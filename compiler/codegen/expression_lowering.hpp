@@ -42,6 +42,10 @@ class ExpressionLowering {
   //! as its fields' values: records are never stored whole, only taken apart. Each field is
   //! converted to the expression's field type.
   std::vector<CgValue> lower_record(const plan::BoundExpr& expr, const ExprEnvironment& env);
+  //! Element `position` of `list`, or null when `position` is negative.
+  CgValue element_at(const CgValue& list, llvm::Value* position, const plan::Type& element);
+  //! The FLOW_LIST_* comparison of `list`'s elements, as an i32 constant.
+  llvm::Value* list_kind(const plan::Type& list);
 
  private:
   CgValue lower_literal(const plan::BoundExpr& expr);
@@ -55,6 +59,7 @@ class ExpressionLowering {
   CgValue string_result(llvm::Value* pair, llvm::Value* null);
 
   LoweringContext& cx_;
+  llvm::GlobalVariable* null_element_ = nullptr;
 };
 
 }  // namespace flow::compiler::codegen

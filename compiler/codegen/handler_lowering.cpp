@@ -98,9 +98,20 @@ class HandlerLowering {
         record_locals_[s.slot] = std::move(slots);
         return;
       }
-      case BoundStmtKind::Assign:
-        set_field(s, expressions_.convert(expressions_.lower(s.value, env()), s.value.type, field_type(s)));
+      case BoundStmtKind::Assign: {
+        CgValue value = expressions_.convert(expressions_.lower(s.value, env()), s.value.type, field_type(s));
+        const plan::Type& type = field_type(s);
+        if (type.kind == TypeKind::List && type.max_length > 0) {
+          // A longer list keeps its newest elements, as `append` would have: the bound holds.
+          llvm::Value* bound = cx_.i64_const(type.max_length);
+          llvm::Value* longer = b_.CreateICmpSGT(value.b, bound);
+          llvm::Value* skipped = b_.CreateSelect(longer, b_.CreateSub(value.b, bound), cx_.i64_const(0));
+          value.a = b_.CreateGEP(cx_.value_type(), value.a, skipped);
+          value.b = b_.CreateSelect(longer, bound, value.b);
+        }
+        set_field(s, value);
         return;
+      }
       case BoundStmtKind::AddAssign:
       case BoundStmtKind::SubAssign: return add_assign(s);
       case BoundStmtKind::If: return branch(s);
@@ -119,9 +130,42 @@ class HandlerLowering {
                       {call_, b_.getInt32(metric)});
         return;
       }
-      case BoundStmtKind::Append: return append(s);
+      case BoundStmtKind::Append:
+      case BoundStmtKind::SetAdd:
+      case BoundStmtKind::SetRemove: return update_list(s);
+      case BoundStmtKind::For: return loop(s);
     }
   }
+
+  //! `for x in l { … }`: the list is read once, before the first element, so the body may write
+  //! the field it came from; each element goes to the loop's local slot.
+  void loop(const BoundStmt& s) {
+    const plan::Type& type = s.value.type;
+    CgValue list = expressions_.lower(s.value, env());
+    llvm::Value* count = b_.CreateSelect(list.null, cx_.i64_const(0), list.b);
+    llvm::Value* position;
+    {
+      llvm::IRBuilder<> entry(&fn_->getEntryBlock(), fn_->getEntryBlock().begin());
+      position = entry.CreateAlloca(cx_.i64(), nullptr, "for.position");
+    }
+    b_.CreateStore(cx_.i64_const(0), position);
+    auto* header = llvm::BasicBlock::Create(cx_.llvm(), "for.header", fn_);
+    auto* body = llvm::BasicBlock::Create(cx_.llvm(), "for.body", fn_);
+    auto* done = llvm::BasicBlock::Create(cx_.llvm(), "for.end", fn_);
+    b_.CreateBr(header);
+    b_.SetInsertPoint(header);
+    llvm::Value* at = b_.CreateLoad(cx_.i64(), position);
+    b_.CreateCondBr(b_.CreateICmpSLT(at, count), body, done);
+    b_.SetInsertPoint(body);
+    const plan::Type& element = type.element.front();
+    cx_.store_value(locals_.at(static_cast<size_t>(s.slot)),
+                    cx_.load_value(b_.CreateGEP(cx_.value_type(), list.a, at), element), element);
+    block(s.body);
+    b_.CreateStore(b_.CreateAdd(at, cx_.i64_const(1)), position);
+    b_.CreateBr(header);
+    b_.SetInsertPoint(done);
+  }
+
 
   //! `state.f += v` is `state.f = state.f + v`: the binary operator's rules, then the field's type.
   void add_assign(const BoundStmt& s) {
@@ -171,17 +215,28 @@ class HandlerLowering {
                   {call_, out_, cx_.i64_const(static_cast<int64_t>(output.size()))});
   }
 
-  //! A new list: the old one's newest elements and the value, at most the bound (in the arena).
-  void append(const BoundStmt& s) {
+  //! `append`, `add`, `remove`: a new list in the arena (or, for a set, the set itself) from the
+  //! stdlib or the lowering's helper: `append` keeps the newest elements and the value, at most
+  //! the bound; `add` does so only for a value not in the set; `remove` leaves the value out.
+  void update_list(const BoundStmt& s) {
     const plan::Type& type = field_type(s);
     const plan::Type& element_type = type.element.front();
     CgValue element = expressions_.convert(expressions_.lower(s.value, env()), s.value.type, element_type);
     cx_.store_value(element_, element, element_type);
     CgValue list = cx_.load_value(cx_.slot(state_, static_cast<size_t>(s.slot)), type);
     llvm::Value* count = b_.CreateSelect(list.null, cx_.i64_const(0), list.b);
-    llvm::Value* pair = b_.CreateCall(
-        cx_.external("flow_cg_list_append", cx_.str_type(), {cx_.ptr(), cx_.ptr(), cx_.i64(), cx_.ptr(), cx_.i64()}),
-        {cx_.arena, list.a, count, element_, cx_.i64_const(type.max_length)});
+    llvm::Type* ptr = cx_.ptr();
+    llvm::Type* i64 = cx_.i64();
+    llvm::Value* max = cx_.i64_const(type.max_length);
+    llvm::Value* pair =
+        s.kind == BoundStmtKind::Append
+            ? b_.CreateCall(cx_.external("flow_cg_list_append", cx_.str_type(), {ptr, ptr, i64, ptr, i64}),
+                            {cx_.arena, list.a, count, element_, max})
+        : s.kind == BoundStmtKind::SetAdd
+            ? b_.CreateCall(cx_.external("flow_set_add", cx_.str_type(), {ptr, ptr, i64, ptr, cx_.i32(), i64}),
+                            {cx_.arena, list.a, count, element_, expressions_.list_kind(type), max})
+            : b_.CreateCall(cx_.external("flow_set_remove", cx_.str_type(), {ptr, ptr, i64, ptr, cx_.i32()}),
+                            {cx_.arena, list.a, count, element_, expressions_.list_kind(type)});
     set_field(s, {b_.CreateExtractValue(pair, 0), b_.CreateExtractValue(pair, 1), cx_.false_()});
   }
 

@@ -54,7 +54,8 @@ void state_details(const plan::LogicalOperator& op, std::string& out) {
     for (const auto& field : process->state)
       out += fmt::format("        {}: {}{}\n", field.name, field.type.to_string(),
                          field.type.kind == plan::TypeKind::List && field.type.max_length
-                             ? fmt::format(" (keeps the newest {})", field.type.max_length)
+                             ? fmt::format(" (keeps the newest {}{})", field.type.max_length,
+                                       field.type.set ? " distinct values" : "")
                              : "");
     if (process->timeout_ms)
       out += fmt::format("      cleaned: after {} without records ({} time){}\n",

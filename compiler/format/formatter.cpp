@@ -27,7 +27,8 @@ int level_of(const ast::Expr& e) {
       if (e.text == "*" || e.text == "/" || e.text == "%") return kMultiply;
       return kCompare;
     case ast::ExprKind::Member:
-    case ast::ExprKind::Method: return kPostfix;
+    case ast::ExprKind::Method:
+    case ast::ExprKind::Index: return kPostfix;
     default: return kPrimary;
   }
 }
@@ -76,6 +77,7 @@ std::string print_unparenthesised(const ast::Expr& e) {
     case ast::ExprKind::Name: return e.text;
     case ast::ExprKind::Member: return print(e.children[0], kPostfix) + "." + e.text;
     case ast::ExprKind::Method: return print(e.children[0], kPostfix) + "." + e.text + "(" + join(e.children, 1) + ")";
+    case ast::ExprKind::Index: return print(e.children[0], kPostfix) + "[" + print(e.children[1], kIf) + "]";
     case ast::ExprKind::Call: return e.text + "(" + join(e.children) + ")";
     case ast::ExprKind::Unary: {
       if (e.text == "not") return "not " + print(e.children[0], kNot);
@@ -356,6 +358,11 @@ class Printer {
       case ast::StmtKind::Call: line(indent, print(s.value, kIf), s.span); break;
       case ast::StmtKind::Emit: emit(indent, s); break;
       case ast::StmtKind::If: if_statement(indent, s, ""); break;
+      case ast::StmtKind::For:
+        line(indent, "for " + s.name.name + " in " + print(s.value, kIf) + " {", head(s.span));
+        block(indent + 1, s.body);
+        line(indent, "}", tail(s.span), indent + 1);
+        break;
     }
   }
 

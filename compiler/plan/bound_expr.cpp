@@ -54,6 +54,7 @@ std::string to_source(const BoundExpr& e) {
     case BoundKind::StateField: return "state." + e.name;
     case BoundKind::Key: return "key";
     case BoundKind::Member: return operand(e.children[0]) + "." + e.name;
+    case BoundKind::Index: return operand(e.children[0]) + "[" + to_source(e.children[1]) + "]";
     case BoundKind::Call: {
       std::string out = e.name + "(";
       for (size_t i = 0; i < e.children.size(); ++i) out += (i ? ", " : "") + to_source(e.children[i]);

@@ -24,6 +24,7 @@ enum class BoundKind : uint8_t {
   If,           //!< children = condition, then, else
   Record,       //!< children = values; type.fields names them
   Member,       //!< field `name` (index) of the record children[0]
+  Index,        //!< element children[1] (an int, 0-based) of the list children[0]; null outside it
 };
 
 struct BoundExpr {

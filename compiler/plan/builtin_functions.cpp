@@ -26,6 +26,28 @@ CallCheck fail(std::string message) { return {std::nullopt, std::move(message)};
 
 using Rule = std::function<CallCheck(const std::vector<Type>&)>;
 
+//! The element type of a list argument, or null when `t` is no list.
+const Type* element_of(const Type& t) { return t.kind == K::List && !t.element.empty() ? &t.element.front() : nullptr; }
+
+//! sort(list): the same list type, ascending; the elements must be ordered (numbers, strings,
+//! timestamps, durations). A set sorted is a list (its order is no longer the order of adding).
+CallCheck sort_rule(const std::vector<Type>& a) {
+  const Type* element = a.size() == 1 ? element_of(a[0]) : nullptr;
+  if (!element || !(element->is_error() || element->is_ordered()))
+    return fail("`sort` takes (list) of numbers, strings, timestamps or durations: `sort(state.prices)`");
+  Type result = a[0];
+  result.set = false;
+  return {result, {}};
+}
+
+//! list_min(list) / list_max(list): the smallest / largest non-null element, null when there is none.
+CallCheck list_extreme_rule(const char* name, const std::vector<Type>& a) {
+  const Type* element = a.size() == 1 ? element_of(a[0]) : nullptr;
+  if (!element || !(element->is_error() || element->is_ordered()))
+    return fail(fmt::format("`{}` takes (list) of numbers, strings, timestamps or durations", name));
+  return {element->as_nullable(true), {}};
+}
+
 const std::map<std::string, Rule>& scalar_rules() {
   static const std::map<std::string, Rule> rules = {
       {"len", [](auto& a) {
@@ -97,6 +119,9 @@ const std::map<std::string, Rule>& scalar_rules() {
          bool shape = a.size() == 1 && (is(a[0], K::String) || numeric(a[0]));
          return shape ? ok(K::Int, a) : fail("`hash` takes (string), (int) or (float)");
        }},
+      {"sort", [](auto& a) { return sort_rule(a); }},
+      {"list_min", [](auto& a) { return list_extreme_rule("list_min", a); }},
+      {"list_max", [](auto& a) { return list_extreme_rule("list_max", a); }},
       {"coalesce", [](auto& a) {
          if (a.size() < 2) return fail("`coalesce` takes two or more values of one type");
          Type result = a[0];
@@ -145,6 +170,17 @@ const std::map<std::string, Rule>& aggregate_rules() {
 }
 
 }  // namespace
+
+bool is_list_sum(const std::vector<Type>& arguments) {
+  return arguments.size() == 1 && arguments[0].kind == K::List;
+}
+
+CallCheck check_list_sum(const std::vector<Type>& a) {
+  const Type* element = element_of(a[0]);
+  if (!element || !(element->is_error() || element->is_numeric()))
+    return fail("`sum` of a list takes a list of int or float: `sum(state.amounts)`");
+  return {Type::scalar(element->is_error() ? K::Error : element->kind, a[0].nullable), {}};
+}
 
 bool is_scalar_function(const std::string& name) { return scalar_rules().count(name) > 0; }
 bool is_aggregate_function(const std::string& name) { return aggregate_rules().count(name) > 0; }

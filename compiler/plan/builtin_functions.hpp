@@ -20,6 +20,11 @@ bool is_scalar_function(const std::string& name);
 bool is_aggregate_function(const std::string& name);
 const std::vector<std::string>& function_names();
 
+//! `sum(list)` is the scalar sum of a list's elements, not the aggregate `sum(x)`.
+bool is_list_sum(const std::vector<Type>& arguments);
+//! The type of `sum(list)`: the element type (int or float), nullable when the list is.
+CallCheck check_list_sum(const std::vector<Type>& arguments);
+
 CallCheck check_scalar_call(const std::string& name, const std::vector<Type>& arguments);
 CallCheck check_aggregate_call(const std::string& name, const std::vector<Type>& arguments);
 

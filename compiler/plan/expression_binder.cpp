@@ -177,6 +177,7 @@ BoundExpr ExpressionBinder::bind(const ast::Expr& expr, const Scope& scope) {
                   fmt::format("`.{}(…)` is a statement, not a value", expr.text), "used as a value")
           .with_help("call it on a line of its own in a handler: `state.pages.append(url)`");
       return error_node(expr);
+    case ast::ExprKind::Index: return bind_index(expr, scope);
     case ast::ExprKind::Unary: return bind_unary(expr, scope);
     case ast::ExprKind::Binary: return bind_binary(expr, scope);
     case ast::ExprKind::If: return bind_if(expr, scope);
@@ -300,20 +301,42 @@ BoundExpr ExpressionBinder::bind_call(const ast::Expr& expr, const Scope& scope)
         .with_help(did_you_mean(name, function_names(), "the built-in functions are listed in docs/stdlib.md"));
     return error_node(expr);
   }
-  if (aggregate) {
-    sink_.error(ErrorCode::MisplacedOperator, expr.span,
-                fmt::format("`{}` is an aggregate; it belongs in `aggregate`", name), "aggregate used here")
-        .with_help(fmt::format("write `| group by … | aggregate {}(…) as name`", name));
-    return error_node(expr);
-  }
   BoundExpr call = node(BoundKind::Call, Type::scalar(K::Error), expr.span, name);
   std::vector<Type> types;
   bool had_error = false;
-  for (const auto& argument : expr.children) {
-    call.children.push_back(bind(argument, scope));
-    types.push_back(call.children.back().type);
-    had_error |= types.back().is_error();
+  auto bind_arguments = [&] {
+    for (const auto& argument : expr.children) {
+      call.children.push_back(bind(argument, scope));
+      types.push_back(call.children.back().type);
+      had_error |= types.back().is_error();
+    }
+  };
+  // `sum(list)` adds a list's elements; `sum(x)` of anything else is the aggregate.
+  if (name == "sum" && expr.children.size() == 1) {
+    bind_arguments();
+    if (had_error) return error_node(expr);
+    if (is_list_sum(types)) {
+      CallCheck check = check_list_sum(types);
+      if (!check.result) {
+        sink_.error(ErrorCode::BadArguments, expr.span, fmt::format("`sum` cannot take ({})", types[0].to_string()),
+                    "wrong arguments")
+            .with_help(check.error);
+        return error_node(expr);
+      }
+      call.type = *check.result;
+      return call;
+    }
   }
+  if (aggregate) {
+    sink_.error(ErrorCode::MisplacedOperator, expr.span,
+                fmt::format("`{}` is an aggregate; it belongs in `aggregate`", name), "aggregate used here")
+        .with_help(name == "sum"
+                       ? std::string("write `| group by … | aggregate sum(…) as name`; `sum(list)` adds the elements "
+                                     "of a list")
+                       : fmt::format("write `| group by … | aggregate {}(…) as name`", name));
+    return error_node(expr);
+  }
+  bind_arguments();
   CallCheck check = check_scalar_call(name, types);
   if (!check.result) {
     std::string given;
@@ -351,6 +374,31 @@ BoundExpr ExpressionBinder::bind_call(const ast::Expr& expr, const Scope& scope)
   if (name.starts_with("regexp_") && !had_error && !check_regex_arguments(sink_, name, call)) return error_node(expr);
   call.type = *check.result;
   return call;
+}
+
+BoundExpr ExpressionBinder::bind_index(const ast::Expr& expr, const Scope& scope) {
+  BoundExpr list = bind(expr.children[0], scope);
+  BoundExpr index = bind(expr.children[1], scope);
+  if (list.type.is_error() || index.type.is_error()) return error_node(expr);
+  if (list.type.kind != K::List) {
+    sink_.error(ErrorCode::TypeMismatch, expr.children[0].span,
+                fmt::format("`[…]` reads an element of a list, but this is {}", quoted_type(list.type)),
+                "not a list")
+        .with_help(list.type.kind == K::String ? "for a part of a string use `substr(s, start, length)`"
+                                               : "index a list: `state.pages[0]` is its oldest element");
+    return error_node(expr);
+  }
+  if (index.type.kind != K::Int) {
+    sink_.error(ErrorCode::TypeMismatch, expr.children[1].span,
+                fmt::format("a list index is an `int`, not {}", quoted_type(index.type)), "not an int")
+        .with_help("`l[0]` is the first element, `l[len(l) - 1]` the last");
+    return error_node(expr);
+  }
+  // Outside the list (negative, past the end) the element is null, whatever the element type.
+  BoundExpr e = node(BoundKind::Index, list.type.element.front().as_nullable(true), expr.span);
+  e.children.push_back(std::move(list));
+  e.children.push_back(std::move(index));
+  return e;
 }
 
 BoundExpr ExpressionBinder::bind_unary(const ast::Expr& expr, const Scope& scope) {

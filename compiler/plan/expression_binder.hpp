@@ -15,6 +15,7 @@ namespace flow::compiler::plan {
 struct LocalBinding {
   std::string name;
   Type type;
+  bool loop_element = false;  //!< the element of a `for`, which no `let` in its body may hide
 };
 
 //! What a name can refer to where an expression stands.
@@ -38,6 +39,7 @@ class ExpressionBinder {
   BoundExpr bind_name(const ast::Expr& expr, const Scope& scope);
   BoundExpr bind_member(const ast::Expr& expr, const Scope& scope);
   BoundExpr bind_call(const ast::Expr& expr, const Scope& scope);
+  BoundExpr bind_index(const ast::Expr& expr, const Scope& scope);
   BoundExpr bind_unary(const ast::Expr& expr, const Scope& scope);
   BoundExpr bind_binary(const ast::Expr& expr, const Scope& scope);
   BoundExpr bind_if(const ast::Expr& expr, const Scope& scope);

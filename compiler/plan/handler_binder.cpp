@@ -215,6 +215,12 @@ void HandlerBinder::bind_statement(const ast::Stmt& statement, std::vector<Bound
       bound.span = statement.span;
       bound.name = statement.name.name;
       bound.value = binder_.bind(statement.value, scope_);
+      for (const auto& local : locals_)
+        if (local.loop_element && local.name == bound.name)
+          sink_.error(ErrorCode::DuplicateName, statement.name.span,
+                      fmt::format("`let {}` would hide the element of the `for` around it", bound.name),
+                      "name already in use")
+              .with_help(fmt::format("give the binding a name of its own: `let {}_value = …`", bound.name));
       bound.slot = static_cast<int32_t>(locals_.size());
       locals_.push_back({bound.name, bound.value.type});
       max_locals_ = std::max<int32_t>(max_locals_, static_cast<int32_t>(locals_.size()));
@@ -259,42 +265,93 @@ void HandlerBinder::bind_statement(const ast::Stmt& statement, std::vector<Bound
       out.push_back(std::move(bound));
       return;
     }
-    case ast::StmtKind::Call: {
-      const ast::Expr& call = statement.value;
-      if (call.kind != ast::ExprKind::Method) return;  // reported by the syntax checks (E0111)
-      if (call.text != "append") {
-        sink_.error(ErrorCode::UnknownFunction, call.span, fmt::format("unknown method `{}`", call.text),
-                    "not a method")
-            .with_help("lists have `append(value)`");
-        return;
-      }
-      BoundStmt bound;
-      bound.kind = BoundStmtKind::Append;
-      bound.span = statement.span;
-      bound.slot = state_field_index(call.children[0]);
-      if (call.children.size() != 2) {
-        sink_.error(ErrorCode::BadArguments, call.span, "`append` takes one value", "wrong arguments");
-        return;
-      }
-      bound.value = binder_.bind(call.children[1], scope_);
-      if (bound.slot < 0) return;
-      const StateFieldPlan& field = process_->state[bound.slot];
-      bound.name = field.name;
-      if (field.type.kind != TypeKind::List) {
-        sink_.error(ErrorCode::TypeMismatch, call.span,
-                    fmt::format("`append` needs a list; `state.{}` is `{}`", field.name, field.type.to_string()),
-                    "not a list");
-        return;
-      }
-      if (!assignable(bound.value.type, field.type.element.front()))
-        sink_.error(ErrorCode::TypeMismatch, call.children[1].span,
-                    fmt::format("`state.{}` holds `{}`, not `{}`", field.name,
-                                field.type.element.front().to_string(), bound.value.type.to_string()),
-                    "wrong type");
-      out.push_back(std::move(bound));
-      return;
-    }
+    case ast::StmtKind::Call: bind_method_call(statement, out); return;
+    case ast::StmtKind::For: bind_for(statement, out); return;
   }
+}
+
+void HandlerBinder::bind_for(const ast::Stmt& statement, std::vector<BoundStmt>& out) {
+  BoundStmt bound;
+  bound.kind = BoundStmtKind::For;
+  bound.span = statement.span;
+  bound.name = statement.name.name;
+  bound.value = binder_.bind(statement.value, scope_);
+  const Type& type = bound.value.type;
+  Type element = Type::scalar(TypeKind::Error);
+  if (!type.is_error() && type.kind != TypeKind::List) {
+    sink_.error(ErrorCode::TypeMismatch, statement.value.span,
+                fmt::format("`for` goes over a list or a set, but this is `{}`", type.to_string()), "not a list")
+        .with_help(type.kind == TypeKind::String ? "split a string into parts with `split_part`, or keep the parts "
+                                                   "in a list state field"
+                                                 : "iterate a list: `for page in state.pages { … }`");
+  } else if (type.kind == TypeKind::List) {
+    element = type.element.front();
+  }
+  // The element's name may not hide another: a reader could not tell which one a name means.
+  const std::string& name = statement.name.name;
+  bool is_local = false;
+  for (const auto& local : locals_) is_local |= local.name == name;
+  bool is_field = scope_.input && find_field(*scope_.input, name) >= 0;
+  if (is_local || is_field || name == "key" || name == "state")
+    sink_.error(ErrorCode::DuplicateName, statement.name.span,
+                fmt::format("the `for` element `{}` has the name of {}", name,
+                            is_local   ? "a `let` binding or an enclosing `for` element"
+                            : is_field ? "a field of the record"
+                                       : fmt::format("`{}`", name)),
+                "name already in use")
+        .with_help(fmt::format("give the element a name of its own: `for {}_item in …`", name));
+  size_t outer = locals_.size();
+  bound.slot = static_cast<int32_t>(locals_.size());
+  locals_.push_back({name, element, true});
+  max_locals_ = std::max<int32_t>(max_locals_, static_cast<int32_t>(locals_.size()));
+  bind_block(statement.body, bound.body);
+  locals_.resize(outer);
+  out.push_back(std::move(bound));
+}
+
+void HandlerBinder::bind_method_call(const ast::Stmt& statement, std::vector<BoundStmt>& out) {
+  const ast::Expr& call = statement.value;
+  if (call.kind != ast::ExprKind::Method) return;  // reported by the syntax checks (E0111)
+  const std::string& method = call.text;
+  if (method != "append" && method != "add" && method != "remove") {
+    sink_.error(ErrorCode::UnknownFunction, call.span, fmt::format("unknown method `{}`", method), "not a method")
+        .with_help("lists have `append(value)`; sets have `add(value)` and `remove(value)`");
+    return;
+  }
+  BoundStmt bound;
+  bound.kind = method == "append" ? BoundStmtKind::Append
+               : method == "add"  ? BoundStmtKind::SetAdd
+                                  : BoundStmtKind::SetRemove;
+  bound.span = statement.span;
+  bound.slot = state_field_index(call.children[0]);
+  if (call.children.size() != 2) {
+    sink_.error(ErrorCode::BadArguments, call.span, fmt::format("`{}` takes one value", method), "wrong arguments");
+    return;
+  }
+  bound.value = binder_.bind(call.children[1], scope_);
+  if (bound.slot < 0) return;
+  const StateFieldPlan& field = process_->state[bound.slot];
+  bound.name = field.name;
+  bool wants_set = bound.kind != BoundStmtKind::Append;
+  if (field.type.kind != TypeKind::List || field.type.set != wants_set) {
+    std::string help = field.type.kind != TypeKind::List ? std::string()
+                       : wants_set ? fmt::format("`state.{}` is a list: `append` adds to it; declare it as "
+                                                 "`set<{}>(max N)` to keep each value once",
+                                                 field.name, field.type.element.front().to_string())
+                                   : fmt::format("`state.{}` is a set: `add` puts a value in it once", field.name);
+    auto& error = sink_.error(ErrorCode::TypeMismatch, call.span,
+                              fmt::format("`{}` needs a {}; `state.{}` is `{}`", method, wants_set ? "set" : "list",
+                                          field.name, field.type.to_string()),
+                              wants_set ? "not a set" : "not a list");
+    if (!help.empty()) error.with_help(help);
+    return;
+  }
+  if (!assignable(bound.value.type, field.type.element.front()))
+    sink_.error(ErrorCode::TypeMismatch, call.children[1].span,
+                fmt::format("`state.{}` holds `{}`, not `{}`", field.name, field.type.element.front().to_string(),
+                            bound.value.type.to_string()),
+                "wrong type");
+  out.push_back(std::move(bound));
 }
 
 }  // namespace flow::compiler::plan

@@ -26,6 +26,8 @@ class HandlerBinder {
   void bind_statement(const ast::Stmt& statement, std::vector<BoundStmt>& out);
   void bind_assignment(const ast::Stmt& statement, std::vector<BoundStmt>& out);
   void bind_emit(const ast::Stmt& statement, std::vector<BoundStmt>& out);
+  void bind_for(const ast::Stmt& statement, std::vector<BoundStmt>& out);
+  void bind_method_call(const ast::Stmt& statement, std::vector<BoundStmt>& out);
   int32_t state_field_index(const ast::Expr& target);
 
   const Plan& plan_;

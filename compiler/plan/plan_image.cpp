@@ -227,6 +227,7 @@ void io(A& a, Type& type) {
   if (!a.enter()) return;
   io_enum(a, type.kind, TypeKind::Record);
   io(a, type.nullable);
+  io(a, type.set);
   io(a, type.element);
   io(a, type.max_length);
   io(a, type.fields);
@@ -252,7 +253,8 @@ bool well_formed(const BoundExpr& expr) {
     case BoundKind::Call: return true;
     case BoundKind::Unary:
     case BoundKind::Member: return n == 1;
-    case BoundKind::Binary: return n == 2;
+    case BoundKind::Binary:
+    case BoundKind::Index: return n == 2;
     case BoundKind::If: return n == 3;
     case BoundKind::Record: return n == expr.type.fields.size();
   }
@@ -262,7 +264,7 @@ bool well_formed(const BoundExpr& expr) {
 template <class A>
 void io(A& a, BoundExpr& expr) {
   if (!a.enter()) return;
-  io_enum(a, expr.kind, BoundKind::Member);
+  io_enum(a, expr.kind, BoundKind::Index);
   io(a, expr.type);
   io(a, expr.span);
   io(a, expr.name);
@@ -331,7 +333,7 @@ void io(A& a, StateFieldPlan& field) {
 template <class A>
 void io(A& a, BoundStmt& stmt) {
   if (!a.enter()) return;
-  io_enum(a, stmt.kind, BoundStmtKind::Append);
+  io_enum(a, stmt.kind, BoundStmtKind::SetRemove);
   io(a, stmt.span);
   io(a, stmt.slot);
   io(a, stmt.name);

@@ -22,6 +22,8 @@ Type resolve_type(const ast::TypeRef& type) {
   Type result;
   if (type.name.name == "list" && type.arguments.size() == 1) {
     result = Type::list(resolve_type(type.arguments.front()), type.max_length ? type.max_length->int_value : 0);
+  } else if (type.name.name == "set" && type.arguments.size() == 1) {
+    result = Type::set_of(resolve_type(type.arguments.front()), type.max_length ? type.max_length->int_value : 0);
   } else if (auto it = scalars.find(type.name.name); it != scalars.end()) {
     result = Type::scalar(it->second);
   }

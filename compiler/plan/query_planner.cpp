@@ -696,8 +696,10 @@ void QueryPlanner::plan_process(const ast::Operator& op, Pipeline& pipeline) {
     std::string fix = fmt::format("{}: {}", field.name, with_bounds(field.type).to_string());
     if (list == &op.state[i].type)
       unbounded(ErrorCode::UnboundedStateField, field.span,
-                fmt::format("state field `{}` is a list without a bound", field.name), "can grow without bound",
-                "an appended-to list per key grows until the job runs out of memory",
+                fmt::format("state field `{}` is a {} without a bound", field.name, field.type.set ? "set" : "list"),
+                "can grow without bound",
+                field.type.set ? "a set per key grows with every new value until the job runs out of memory"
+                               : "an appended-to list per key grows until the job runs out of memory",
                 fmt::format("declare a bound: `{}` keeps the newest 100", fix));
     else
       unbounded(ErrorCode::UnboundedStateField, list->span,

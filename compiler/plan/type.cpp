@@ -13,6 +13,12 @@ Type Type::list(Type element, int64_t max_length) {
   return t;
 }
 
+Type Type::set_of(Type element, int64_t max_length) {
+  Type t = list(std::move(element), max_length);
+  t.set = true;
+  return t;
+}
+
 Type Type::record(std::vector<Field> fields) {
   Type t;
   t.kind = TypeKind::Record;
@@ -43,7 +49,7 @@ std::string Type::to_string() const {
     case TypeKind::Timestamp: out = "timestamp"; break;
     case TypeKind::Duration: out = "duration"; break;
     case TypeKind::List:
-      out = "list<" + element.front().to_string() + ">";
+      out = (set ? "set<" : "list<") + element.front().to_string() + ">";
       if (max_length > 0) out += fmt::format("(max {})", max_length);
       break;
     case TypeKind::Record: out = schema_to_string(fields); break;
@@ -53,7 +59,7 @@ std::string Type::to_string() const {
 }
 
 bool Type::operator==(const Type& other) const {
-  return kind == other.kind && nullable == other.nullable && element == other.element &&
+  return kind == other.kind && nullable == other.nullable && set == other.set && element == other.element &&
          max_length == other.max_length && fields == other.fields;
 }
 
@@ -80,7 +86,8 @@ bool assignable(const Type& from, const Type& to) {
   if (from.kind == TypeKind::Int && to.kind == TypeKind::Float) return true;
   if (from.kind != to.kind) return false;
   switch (from.kind) {
-    case TypeKind::List: return assignable(from.element.front(), to.element.front());
+    // A set is a list to what reads it; a list is no set (it may hold an element twice).
+    case TypeKind::List: return (from.set || !to.set) && assignable(from.element.front(), to.element.front());
     case TypeKind::Record:
       if (from.fields.size() != to.fields.size()) return false;
       for (size_t i = 0; i < from.fields.size(); ++i)

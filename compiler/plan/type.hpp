@@ -39,12 +39,17 @@ inline bool is_scalar_kind(TypeKind kind) {
 struct Type {
   TypeKind kind = TypeKind::Error;
   bool nullable = false;
+  //! List: a bounded set (`set<T>(max N)`): no two elements `==`, kept in the order they were
+  //! added, the oldest evicted when a new one comes to a full set. It is a list to everything
+  //! that reads it (len, contains, index, for, emit); only `add`/`remove` write it.
+  bool set = false;
   std::vector<Type> element;   //!< List: exactly one
   int64_t max_length = 0;      //!< List: the bound; 0 means none was declared
   std::vector<Field> fields;   //!< Record
 
   static Type scalar(TypeKind kind, bool nullable = false);
   static Type list(Type element, int64_t max_length);
+  static Type set_of(Type element, int64_t max_length);
   static Type record(std::vector<Field> fields);
 
   bool is_error() const { return kind == TypeKind::Error; }

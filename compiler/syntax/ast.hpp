@@ -31,10 +31,11 @@ enum class ExprKind : uint8_t {
   Bool,      //!< int_value = 0 or 1
   Null,
   Duration,  //!< text = as written ("30s"), int_value = milliseconds
-  Name,      //!< text = identifier (a field, a `let`, `key`, `state`)
+  Name,      //!< text = identifier (a field, a `let`, a `for` variable, `key`, `state`)
   Member,    //!< children[0].text; text = member name
   Call,      //!< text = function; children = arguments
   Method,    //!< children[0] = receiver, children[1..] = arguments; text = method name
+  Index,     //!< children[0][children[1]]: a list's element, 0-based
   Unary,     //!< text = "-" or "not"; children[0]
   Binary,    //!< text = operator; children[0], children[1]
   If,        //!< children = condition, then, else
@@ -64,9 +65,9 @@ struct Expr {
 
 struct TypeRef {
   Span span;
-  Identifier name;                   //!< int, float, bool, string, timestamp, duration, list
-  std::vector<TypeRef> arguments;    //!< list<T>: one argument
-  std::optional<Expr> max_length;    //!< list<T>(max N)
+  Identifier name;                   //!< int, float, bool, string, timestamp, duration, list, set
+  std::vector<TypeRef> arguments;    //!< list<T>, set<T>: one argument
+  std::optional<Expr> max_length;    //!< list<T>(max N), set<T>(max N)
   bool nullable = false;             //!< T?
 
   bool operator==(const TypeRef& o) const {
@@ -132,12 +133,13 @@ enum class StmtKind : uint8_t {
   ClearState,  //!< clear state
   Tally,       //!< tally metric
   Call,        //!< value is a method call such as state.pages.append(x)
+  For,         //!< for name in value { body }
 };
 
 struct Stmt {
   StmtKind kind = StmtKind::Call;
   Span span;
-  Identifier name;  //!< Let: the new name; Tally: the metric
+  Identifier name;  //!< Let: the new name; For: the element's name; Tally: the metric
   Expr target;      //!< assignments
   Expr value;
   std::vector<Stmt> body;

@@ -178,6 +178,7 @@ FLOW_TOKEN(lbrace, "{")
 FLOW_TOKEN(rbrace, "}")
 FLOW_TOKEN(lparen, "(")
 FLOW_TOKEN(rparen, ")")
+FLOW_TOKEN(rbracket, "]")
 FLOW_TOKEN(langle, "<")
 FLOW_TOKEN(rangle, ">")
 FLOW_TOKEN(colon, ":")
@@ -233,6 +234,7 @@ FLOW_KEYWORD(kw_max, "max")
 FLOW_KEYWORD(kw_top, "top")
 FLOW_KEYWORD(kw_asc, "asc")
 FLOW_KEYWORD(kw_desc, "desc")
+FLOW_KEYWORD(kw_for, "for")
 #undef FLOW_KEYWORD
 
 // Words that can never name a field, source or variable.
@@ -447,26 +449,37 @@ auto const mul_expr_body_def = neg_expr[assign] >> *((x3::lit('*') > neg_expr)[f
 // neg_expr ::= '-'* postfix_expr
 auto const neg_expr_body_def = (*as_range(x3::lit('-')) >> postfix_expr)[apply_prefix("-")];
 
-// postfix_expr ::= primary_expr ('.' name call_arguments?)*
-auto const postfix_expr_body_def =
-    primary_expr[assign] >> *((x3::lit('.') > identifier > -call_arguments)[([](auto& ctx) {
-      auto& a = x3::_attr(ctx);
-      ast::Expr& receiver = x3::_val(ctx);
-      ast::Identifier& member = at_c<0>(a);
-      auto& arguments = at_c<1>(a);
-      const char* dot_at = state_of(ctx).begin + receiver.span.end;
-      Span span{receiver.span.begin, member.span.end};
-      std::vector<ast::Expr> children;
-      children.push_back(std::move(receiver));
-      ast::ExprKind kind = ast::ExprKind::Member;
-      if (arguments) {
-        kind = ast::ExprKind::Method;
-        for (auto& argument : *arguments) children.push_back(std::move(argument));
-        span.end = static_cast<uint32_t>(x3::_where(ctx).end() - state_of(ctx).begin);
-      }
-      receiver = make_node(kind, std::move(member.name), std::move(children), span);
-      check_height(receiver, dot_at, x3::_where(ctx).end(), ".");
-    })]);
+// postfix_expr ::= primary_expr ('.' name call_arguments? | '[' expr ']')*
+auto const member_suffix = (x3::lit('.') > identifier > -call_arguments)[([](auto& ctx) {
+  auto& a = x3::_attr(ctx);
+  ast::Expr& receiver = x3::_val(ctx);
+  ast::Identifier& member = at_c<0>(a);
+  auto& arguments = at_c<1>(a);
+  const char* dot_at = state_of(ctx).begin + receiver.span.end;
+  Span span{receiver.span.begin, member.span.end};
+  std::vector<ast::Expr> children;
+  children.push_back(std::move(receiver));
+  ast::ExprKind kind = ast::ExprKind::Member;
+  if (arguments) {
+    kind = ast::ExprKind::Method;
+    for (auto& argument : *arguments) children.push_back(std::move(argument));
+    span.end = static_cast<uint32_t>(x3::_where(ctx).end() - state_of(ctx).begin);
+  }
+  receiver = make_node(kind, std::move(member.name), std::move(children), span);
+  check_height(receiver, dot_at, x3::_where(ctx).end(), ".");
+})];
+auto const index_suffix = (x3::lit('[') > expr > rbracket)[([](auto& ctx) {
+  ast::Expr& list = x3::_val(ctx);
+  const char* bracket_at = state_of(ctx).begin + list.span.end;
+  Span span{list.span.begin, static_cast<uint32_t>(x3::_where(ctx).end() - state_of(ctx).begin)};
+  std::vector<ast::Expr> children;
+  children.push_back(std::move(list));
+  children.push_back(std::move(x3::_attr(ctx)));
+  list = make_node(ast::ExprKind::Index, "", std::move(children), span);
+  check_height(list, bracket_at, x3::_where(ctx).end(), "[");
+})];
+// Each suffix changes the rule's value in its action; omit[] keeps its own attribute out of it.
+auto const postfix_expr_body_def = primary_expr[assign] >> *(x3::omit[member_suffix] | x3::omit[index_suffix]);
 
 // call_arguments ::= '(' (expr (',' expr)*)? ')'
 auto const call_arguments_body_def = x3::lit('(') > -(expr % ',') > comma_or_paren;
@@ -715,7 +728,19 @@ auto const assignment_or_call =
           s.value = std::move(at_c<1>(x3::_attr(ctx)));
         })];
 
-// statement ::= ( 'let' name '=' expr | if_statement | 'emit' expr | 'clear' 'state'
+// for_statement ::= 'for' name 'in' expr block     -- `for` is contextual: `for` alone is a name
+auto const for_statement =
+    x3::rule<struct for_statement_id, ast::Stmt>{"a `for` statement"} =
+        (kw_for >> identifier >> kw_in > expr > block)[([](auto& ctx) {
+          auto& a = x3::_attr(ctx);
+          ast::Stmt& s = x3::_val(ctx);
+          s.kind = ast::StmtKind::For;
+          s.name = std::move(at_c<0>(a));
+          s.value = std::move(at_c<1>(a));
+          s.body = std::move(at_c<2>(a));
+        })];
+
+// statement ::= ( 'let' name '=' expr | if_statement | for_statement | 'emit' expr | 'clear' 'state'
 //               | 'tally' name | assignment_or_call ) ';'?
 auto const statement_body_def =
     guard_nesting[(kw_let > identifier > equals > expr)[([](auto& ctx) {
@@ -724,7 +749,7 @@ auto const statement_body_def =
                     x3::_val(ctx).name = std::move(at_c<0>(a));
                     x3::_val(ctx).value = std::move(at_c<1>(a));
                   })] |
-                  if_statement[assign] |
+                  if_statement[assign] | for_statement[assign] |
                   (kw_emit > expr)[([](auto& ctx) {
                     x3::_val(ctx).kind = ast::StmtKind::Emit;
                     x3::_val(ctx).value = std::move(x3::_attr(ctx));

@@ -34,7 +34,10 @@ class SyntaxChecker {
  private:
   void check(const ast::SourceDecl& source) {
     check_format(source.format);
-    for (const auto& field : source.fields) check_type(field.type);
+    for (const auto& field : source.fields) {
+      check_type(field.type);
+      check_no_set(field.type);
+    }
     std::map<std::string, Span> seen;
     for (const auto& option : source.options) {
       const auto& known = known_source_options();
@@ -110,33 +113,53 @@ class SyntaxChecker {
           .with_help("flow reads and writes `json` records");
   }
 
+  //! A set is keyed state that `add` keeps free of repeats; a record's field is a list (a JSON
+  //! array may hold a value twice).
+  void check_no_set(const ast::TypeRef& type) {
+    if (type.name.name == "set")
+      sink_.error(ErrorCode::UnknownType, type.name.span, "a source field cannot be a `set`", "not a field type")
+          .with_help("declare it as `list<…>`; sets are `process` state fields: `seen: set<string>(max 100)`");
+    for (const auto& argument : type.arguments) check_no_set(argument);
+  }
+
   void check_type(const ast::TypeRef& type) {
     const std::string& name = type.name.name;
-    if (name == "list") {
+    if (name == "list" || name == "set") {
       if (type.arguments.size() != 1) {
-        sink_.error(ErrorCode::UnknownType, type.name.span, "`list` needs an element type", "no element type")
-            .with_help("write `list<string>(max 20)`");
+        sink_.error(ErrorCode::UnknownType, type.name.span, fmt::format("`{}` needs an element type", name),
+                    "no element type")
+            .with_help(fmt::format("write `{}<string>(max 20)`", name));
         return;
       }
       check_type(type.arguments.front());
+      const ast::TypeRef& element = type.arguments.front();
+      if (name == "set" && (element.name.name == "list" || element.name.name == "set" || element.nullable))
+        sink_.error(ErrorCode::UnknownType, element.span,
+                    fmt::format("a set holds non-null scalar values, not `{}{}`", element.name.name,
+                                element.nullable ? "?" : ""),
+                    "not a scalar")
+            .with_help("write `set<string>(max 100)`: elements are int, float, bool, string, timestamp or duration");
       if (type.max_length && type.max_length->int_value <= 0)
         sink_.error(ErrorCode::InvalidListBound, type.max_length->span,
-                    fmt::format("a list bound must be positive, not {}", type.max_length->int_value), "not positive")
-            .with_help("write the most elements the list keeps, for example `(max 20)`");
+                    fmt::format("a {} bound must be positive, not {}", name, type.max_length->int_value),
+                    "not positive")
+            .with_help(fmt::format("write the most elements the {} keeps, for example `(max 20)`", name));
       return;
     }
     bool known = std::find(kScalarTypes.begin(), kScalarTypes.end(), name) != kScalarTypes.end();
     if (!known) {
       std::vector<std::string> candidates = kScalarTypes;
       candidates.push_back("list");
+      candidates.push_back("set");
       sink_.error(ErrorCode::UnknownType, type.name.span, fmt::format("unknown type `{}`", name), "unknown type")
           .with_help(did_you_mean(name, candidates,
-                                  "the types are int, float, bool, string, timestamp, duration and list<T>(max N)"));
+                                  "the types are int, float, bool, string, timestamp, duration, list<T>(max N) and "
+                                  "set<T>(max N)"));
       return;
     }
     if (!type.arguments.empty() || type.max_length)
       sink_.error(ErrorCode::UnknownType, type.span, fmt::format("type `{}` takes no arguments", name),
-                  "only `list` has an element type and a bound")
+                  "only `list` and `set` have an element type and a bound")
           .with_help(fmt::format("write `{}{}`", name, type.nullable ? "?" : ""));
   }
 
@@ -190,6 +213,7 @@ class SyntaxChecker {
           check_block(statement.body);
           check_block(statement.else_body);
           break;
+        case ast::StmtKind::For: check_block(statement.body); break;
         default:
           break;
       }

@@ -10,6 +10,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "runtime/eval/list_calls.hpp"
 #include "runtime/eval/operators.hpp"
 #include "stdlib/flow_stdlib.h"
 #include "stdlib/str_view.hpp"
@@ -146,6 +147,17 @@ std::optional<Value> call_math_function(const std::string& name, const std::vect
   return std::nullopt;
 }
 
+//! sort, sum (of a list), list_min, list_max: the list's type follows from the result's.
+std::optional<Value> call_list_function(const std::string& name, const std::vector<Value>& a,
+                                        const plan::Type& result) {
+  if (a.size() != 1 || a[0].kind != K::List) return std::nullopt;
+  if (name == "sort") return list_sort(a[0], result);
+  plan::Type list = plan::Type::list(result.as_nullable(false), 0);
+  if (name == "sum") return list_sum(a[0], list);
+  if (name == "list_min" || name == "list_max") return list_extreme(a[0], list, name == "list_max");
+  return std::nullopt;
+}
+
 }  // namespace
 
 Value call_builtin(const std::string& name, const std::vector<Value>& arguments, const plan::Type& result) {
@@ -159,6 +171,7 @@ Value call_builtin(const std::string& name, const std::vector<Value>& arguments,
   std::vector<Value> widened = arguments;
   if (name == "least" || name == "greatest")
     for (auto& argument : widened) argument = conform(std::move(argument), result);
+  if (std::optional<Value> value = call_list_function(name, widened, result)) return *value;
   for (auto call : {call_string_function, call_regex_function, call_time_function, call_math_function})
     if (std::optional<Value> value = call(name, widened)) return *value;
   throw std::logic_error("eval: unknown built-in function `" + name + "`");

@@ -78,6 +78,14 @@ Value evaluate_node(const BoundExpr& expr, const Environment& env) {
         fail(expr, "not a record with field " + std::to_string(expr.index) + ": " + record.to_json());
       return record.items[expr.index];
     }
+    case BoundKind::Index: {
+      Value list = evaluate(expr.children[0], env);
+      Value index = evaluate(expr.children[1], env);
+      if (list.is_null() || index.is_null()) return Value::null();
+      if (list.kind != ValueKind::List) fail(expr, "not a list: " + list.to_json());
+      if (index.int_value < 0 || static_cast<uint64_t>(index.int_value) >= list.items.size()) return Value::null();
+      return list.items[static_cast<size_t>(index.int_value)];
+    }
   }
   fail(expr, "unknown expression kind");
 }

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "runtime/eval/evaluator.hpp"
+#include "runtime/eval/list_calls.hpp"
 #include "runtime/eval/operators.hpp"
 
 namespace flow::runtime::eval {
@@ -53,10 +54,16 @@ struct Run {
   void execute(const BoundStmt& s) {
     switch (s.kind) {
       case BoundStmtKind::Let: locals.at(s.slot) = evaluate(s.value, env()); return;
-      case BoundStmtKind::Assign:
-        field(s) = conform(evaluate(s.value, env()), field_type(s));
+      case BoundStmtKind::Assign: {
+        Value value = conform(evaluate(s.value, env()), field_type(s));
+        // A longer list keeps its newest elements, as `append` would have: the bound holds.
+        int64_t bound = field_type(s).kind == TypeKind::List ? field_type(s).max_length : 0;
+        if (bound > 0 && static_cast<int64_t>(value.items.size()) > bound)
+          value.items.erase(value.items.begin(), value.items.end() - bound);
+        field(s) = std::move(value);
         result.cleared = false;
         return;
+      }
       case BoundStmtKind::AddAssign:
       case BoundStmtKind::SubAssign: {
         Value value = evaluate(s.value, env());
@@ -87,6 +94,26 @@ struct Run {
         if (type.max_length > 0 && static_cast<int64_t>(list.items.size()) > type.max_length)
           list.items.erase(list.items.begin(), list.items.end() - type.max_length);
         result.cleared = false;
+        return;
+      }
+      case BoundStmtKind::SetAdd:
+      case BoundStmtKind::SetRemove: {
+        const plan::Type& type = field_type(s);
+        Value element = conform(evaluate(s.value, env()), type.element.front());
+        field(s) = s.kind == BoundStmtKind::SetAdd ? set_add(field(s), element, type)
+                                                   : set_remove(field(s), element, type);
+        result.cleared = false;
+        return;
+      }
+      case BoundStmtKind::For: {
+        // The list as it is now: the body may write the field it came from without changing
+        // what the loop goes over.
+        Value list = evaluate(s.value, env());
+        if (list.is_null()) return;
+        for (const Value& element : list.items) {
+          locals.at(s.slot) = element;
+          block(s.body);
+        }
         return;
       }
     }

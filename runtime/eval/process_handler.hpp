@@ -6,7 +6,8 @@
 //   a handler — runs its statements in order, once per record (`on event`, `on SOURCE`) or per
 //               timeout (`on timeout`, which sees no record).
 //   let       — binds a name for the rest of its block.
-//   =         — sets the field to the value, conformed to the field's type.
+//   =         — sets the field to the value, conformed to the field's type; a list (or set) longer
+//               than the field's bound keeps its newest N elements.
 //   += / -=   — `state.f = state.f + v` / `- v`, with the operators' rules: ints wrap, null on
 //               either side gives null, an int added to a float field is widened.
 //   if        — the `then` block when the condition is true, else the `else` block (null is
@@ -21,6 +22,12 @@
 //   append    — the value (conformed to the element type) goes at the end of the list; a list
 //               longer than its bound drops its oldest element, so it keeps the newest N.
 //               Appending to a null list makes a list of that one element.
+//   add       — on a set: nothing when an element equals the value (as group values are equal:
+//               NaN with NaN, -0.0 with 0.0); else the value goes at the end, and a set longer
+//               than its bound drops its oldest element. `remove` takes the equal element out.
+//   for       — runs the body once per element of the list as it was when the loop started (the
+//               body may write the field it came from), the element bound to the loop's name; a
+//               null list runs it never.
 #pragma once
 
 #include <vector>

@@ -54,7 +54,7 @@ AggregateOperator::AggregateOperator(const compiler::plan::LogicalAggregate& agg
       folds_(aggregate),
       live_(store, keyspace_.meta("live"), 0),
       watermark_(store, keyspace_.meta("watermark"), std::numeric_limits<int64_t>::min()),
-      shape_(store, keyspace_.meta("shape"), 0),
+      shape_(store, keyspace_.meta("shape")),
       clock_(std::move(clock)) {}
 
 namespace {
@@ -63,7 +63,7 @@ namespace {
 //! call the function, the arguments' types and count_distinct's bound. Not the output names, the
 //! emit mode or the timeout's length, which change no byte (whether there is a timeout is in each
 //! group's version byte).
-int64_t state_shape(const compiler::plan::LogicalAggregate& aggregate) {
+std::string state_shape(const compiler::plan::LogicalAggregate& aggregate) {
   std::string text;
   for (const auto& key : aggregate.keys) text += key.type.to_string() + ";";
   const auto& w = aggregate.window;
@@ -78,20 +78,16 @@ int64_t state_shape(const compiler::plan::LogicalAggregate& aggregate) {
     for (size_t f = 0; f < aggregate.row_width(); ++f) text += aggregate.output[f].type.to_string() + ",";
     text += ");";
   }
-  int64_t hash = flow_hash_str({text.data(), static_cast<int64_t>(text.size())});
-  return hash == 0 ? 1 : hash;  // 0: a store written before shapes were stored
+  return text;
 }
 
 }  // namespace
 
 void AggregateOperator::check_shape() {
-  shape_checked_ = true;
-  int64_t shape = state_shape(aggregate_);
-  if (shape_.get() == 0) return shape_.set(shape);
-  if (shape_.get() != shape)
-    throw StateCorruption("state: the aggregate of this query was declared otherwise when its state was written (its "
-                          "group fields, window, timeout, functions or their arguments differ): start it with a new "
-                          "--state-dir (or --app-id), or restore the former declaration");
+  shape_.check(state_shape(aggregate_),
+               "state: the aggregate of this query was declared otherwise when its state was written (its group "
+               "fields, window, timeout, functions or their arguments differ): start it with a new --state-dir (or "
+               "--app-id), or restore the former declaration");
 }
 
 std::vector<Value> AggregateOperator::decode_group(std::string_view group) const {
@@ -166,7 +162,7 @@ void AggregateOperator::on_grouped(const flow_value* values, int64_t event_time_
 void AggregateOperator::add(const std::string& group, const std::vector<Value>& arguments,
                             std::vector<StateOutput>& out, int64_t event_time_ms) {
   last_drop_.late = false;
-  if (!shape_checked_) check_shape();
+  if (!shape_.checked()) check_shape();
   // A processing-time window is the clock's: the record belongs to the windows of its arrival.
   if (aggregate_.window.processing_time) event_time_ms = clock_();
   switch (aggregate_.window.kind) {
@@ -342,7 +338,7 @@ void AggregateOperator::add_to_session(const std::string& group, const std::vect
 }
 
 void AggregateOperator::expire_groups(int64_t up_to) {
-  if (!shape_checked_) check_shape();
+  if (!shape_.checked()) check_shape();
   for (const ExpiryIndex::Entry& due : expiry_.due(up_to)) {
     expiry_.remove(due.deadline, due.id);
     std::string key = keyspace_.state(due.id);
@@ -383,7 +379,7 @@ void AggregateOperator::advance_watermark(int64_t watermark_ms, std::vector<Stat
 }
 
 void AggregateOperator::close_windows(int64_t up_to, std::vector<StateOutput>& out) {
-  if (!shape_checked_) check_shape();
+  if (!shape_.checked()) check_shape();
   watermark_.set(std::max(watermark_.get(), up_to));
   bool final = aggregate_.emit == compiler::plan::EmitMode::Final;
   for (const ExpiryIndex::Entry& due : expiry_.due(watermark_.get())) {

@@ -125,8 +125,7 @@ class AggregateOperator final : public StatefulOperator {
   StoredNumber watermark_;
   //! A hash of what the state's layout depends on (state_shape in the .cpp), stored with the
   //! state: a query whose aggregate was declared otherwise stops instead of misreading it.
-  StoredNumber shape_;
-  bool shape_checked_ = false;
+  StoredShape shape_;
   void check_shape();
   ProcessingClock clock_;
   //! Read by the progress reporter while the task's worker adds to it.

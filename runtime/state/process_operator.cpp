@@ -113,7 +113,8 @@ ProcessOperator::ProcessOperator(const compiler::plan::Plan& plan, int32_t query
       initial_values_(eval::ProcessState::initial(process_)),
       arena_buffer_(kFirstArenaBytes),
       live_(store, keyspace_.meta("live"), 0),
-      watermark_(store, keyspace_.meta("watermark"), std::numeric_limits<int64_t>::min()) {
+      watermark_(store, keyspace_.meta("watermark"), std::numeric_limits<int64_t>::min()),
+      shape_(store, keyspace_.meta("shape")) {
   compiled_.resize(process_.handlers.size());
   for (size_t h = 0; h < process_.handlers.size(); ++h)
     if (process_.handlers[h].event == "timeout") timeout_handler_ = static_cast<int>(h);
@@ -153,6 +154,32 @@ void ProcessOperator::grow_arena() {
   flow_arena_init(&arena_, arena_buffer_.data(), static_cast<int64_t>(arena_buffer_.size()));
 }
 
+namespace {
+
+//! Whether `type` is a set or holds sets: a set and a list of one element type are written alike.
+bool holds_set(const compiler::plan::Type& type) {
+  return type.set || (type.kind == compiler::plan::TypeKind::List && holds_set(type.element.front()));
+}
+
+//! Which state fields hold sets. Nothing else: a changed bound changes no byte, and a field of
+//! another kind is refused by its tags or by the field count when read.
+std::string state_shape(const compiler::plan::LogicalProcess& process) {
+  std::string text = "sets:";
+  for (size_t f = 0; f < process.state.size(); ++f)
+    if (holds_set(process.state[f].type)) text += std::to_string(f) + ",";
+  return text;
+}
+
+}  // namespace
+
+void ProcessOperator::check_shape() {
+  shape_.check(state_shape(process_),
+               "state: the `process` of query `" + plan_.queries[query_].name +
+                   "` declared its lists and sets otherwise when its state was written (a `set` field was a "
+                   "`list`, or the other way round: a list may hold a value twice): start it with a new "
+                   "--state-dir (or --app-id), or restore the former declaration");
+}
+
 bool ProcessOperator::load(const std::string& id, Entry& entry) {
   if (!store_.get_into(keyspace_.state(id), loaded_)) return false;
   for (;;) {
@@ -169,6 +196,7 @@ bool ProcessOperator::load(const std::string& id, Entry& entry) {
                             " state fields, the query declares " + std::to_string(process_.state.size()) +
                             ": the state was written by another version of the query; start it with a new "
                             "--state-dir (or --app-id), or restore the query's former state declaration");
+    if (!shape_.checked()) check_shape();
     entry.fields.clear();
     for (const auto& field : process_.state) entry.fields.push_back(reader.abi_value(field.type, &arena_));
     if (!arena_.out_of_space) return true;
@@ -177,6 +205,7 @@ bool ProcessOperator::load(const std::string& id, Entry& entry) {
 }
 
 void ProcessOperator::save(const std::string& id, const Entry& entry, bool existed) {
+  if (!shape_.checked()) check_shape();  // also a store whose keys were each seen once has its shape
   std::string bytes;
   bytes.reserve(loaded_.size() + 32);
   append_varint(bytes, kEntryVersion);

@@ -10,6 +10,10 @@
 // clock at the key's last record plus the timeout. It fires once the watermark (or the wall
 // clock) reaches it: `on timeout` runs, then the key's state is dropped.
 //
+// The operator's meta entry `shape` holds a hash of what its state bytes mean beyond their tags
+// and field count: which fields are sets (a set and a list are written alike). A store written when the
+// query declared them otherwise stops the run instead of reading a list as a set.
+//
 // While a handler runs, the key's fields are flow_values: strings point into the bytes read from
 // the store, into the operator's arena or into its initial values; nothing is converted to
 // eval::Value on the compiled path except what a handler emits.
@@ -130,6 +134,8 @@ class ProcessOperator final : public StatefulOperator {
   std::vector<std::unique_ptr<flow_value[]>> evaluated_lists_;
   StoredNumber live_;
   StoredNumber watermark_;
+  StoredShape shape_;
+  void check_shape();
 };
 
 }  // namespace flow::runtime

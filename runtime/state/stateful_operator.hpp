@@ -13,6 +13,7 @@
 #include "runtime/eval/value.hpp"
 #include "runtime/state/state_store.hpp"
 #include "runtime/state/value_codec.hpp"
+#include "stdlib/flow_stdlib.h"
 
 namespace flow::runtime {
 
@@ -131,6 +132,27 @@ class StoredNumber {
   StateStore& store_;
   std::string key_;
   int64_t value_ = 0;
+};
+
+//! What an operator's state bytes mean beyond their tags (its declaration's shape), as a hash
+//! stored with the state: the first check stores it, a check against another shape stops the run.
+class StoredShape {
+ public:
+  StoredShape(StateStore& store, std::string key) : number_(store, std::move(key), 0) {}
+  bool checked() const { return checked_; }
+  //! `text` describes the shape; `otherwise` is the StateCorruption message when the stored shape
+  //! differs. A store written before shapes were stored has none and takes this one.
+  void check(const std::string& text, const std::string& otherwise) {
+    checked_ = true;
+    int64_t hash = flow_hash_str({text.data(), static_cast<int64_t>(text.size())});
+    if (hash == 0) hash = 1;  // 0 is "no shape stored"
+    if (number_.get() == 0) return number_.set(hash);
+    if (number_.get() != hash) throw StateCorruption(otherwise);
+  }
+
+ private:
+  StoredNumber number_;
+  bool checked_ = false;
 };
 
 }  // namespace flow::runtime

@@ -282,3 +282,122 @@ query q {
   CHECK(h.send(yes).tallies.empty());
   CHECK(h.state("e") == std::vector<Value>{Value::integer(1), Value::integer(1)});
 }
+
+TEST_CASE("eval: `for` goes over the list as it was when the loop started, and each `emit` in it is a record") {
+  Harness h(R"(
+query q {
+    from clicks key by user
+    | process state {
+        pages: list<string>(max 3),
+        steps: int = 0,
+    } timeout 30m in processing time {
+        on event {
+            state.pages.append(url)
+            for page in state.pages {
+                state.pages.append(concat(page, "+"))
+                state.steps += 1
+                emit { user: key, page: page, at: state.pages[0], past: state.pages[3], before: state.pages[-1] }
+            }
+        }
+    }
+    | into out
+})");
+  eval::HandlerResult first = h.send(click("ann", "/a", 1));
+  // One element when the loop started: one run of the body, although the body appended.
+  REQUIRE(first.emitted.size() == 1);
+  CHECK(first.emitted[0] == std::vector<Value>{Value::string("ann"), Value::string("/a"), Value::string("/a"),
+                                               Value::null(), Value::null()});
+  CHECK(h.state("ann")[0] == Value::list({Value::string("/a"), Value::string("/a+")}));
+  // Three elements now (the bound): three runs, each appending, the list keeping its newest 3.
+  eval::HandlerResult second = h.send(click("ann", "/b", 1));
+  REQUIRE(second.emitted.size() == 3);
+  CHECK(second.emitted[0][1] == Value::string("/a"));
+  CHECK(second.emitted[1][1] == Value::string("/a+"));
+  CHECK(second.emitted[2][1] == Value::string("/b"));
+  CHECK(h.state("ann")[0] == Value::list({Value::string("/a+"), Value::string("/a++"), Value::string("/b+")}));
+  CHECK(h.state("ann")[1] == Value::integer(4));
+}
+
+TEST_CASE("eval: a set keeps each value once, in the order added, evicting the oldest when full") {
+  Harness h(R"(
+query q {
+    from clicks key by user
+    | process state {
+        seen: set<string>(max 3),
+    } timeout 30m in processing time {
+        on event {
+            if bytes < 0 {
+                state.seen.remove(url)
+            } else {
+                state.seen.add(url)
+            }
+            emit { user: key, n: len(state.seen), has: contains(state.seen, url), sorted: sort(state.seen),
+                   low: list_min(state.seen), high: list_max(state.seen) }
+        }
+    }
+    | into out
+})");
+  for (const char* url : {"/c", "/a", "/c", "/b"}) h.send(click("ann", url, 1));
+  CHECK(h.state("ann")[0] == Value::list({Value::string("/c"), Value::string("/a"), Value::string("/b")}));
+  eval::HandlerResult full = h.send(click("ann", "/d", 1));  // full: `/c`, the oldest added, goes
+  CHECK(h.state("ann")[0] == Value::list({Value::string("/a"), Value::string("/b"), Value::string("/d")}));
+  Value sorted = Value::list({Value::string("/a"), Value::string("/b"), Value::string("/d")});
+  CHECK(full.emitted[0] == std::vector<Value>{Value::string("ann"), Value::integer(3), Value::boolean(true), sorted,
+                                              Value::string("/a"), Value::string("/d")});
+  eval::HandlerResult removed = h.send(click("ann", "/b", -1));
+  CHECK(h.state("ann")[0] == Value::list({Value::string("/a"), Value::string("/d")}));
+  CHECK(removed.emitted[0][2] == Value::boolean(false));
+  h.send(click("ann", "/zzz", -1));  // removing what is not there changes nothing
+  CHECK(h.state("ann")[0] == Value::list({Value::string("/a"), Value::string("/d")}));
+}
+
+TEST_CASE("eval: sum, sort, list_min and list_max of lists with nulls, and of none") {
+  Harness h(R"(
+query q {
+    from clicks key by user
+    | process state {
+        sizes: list<int?>(max 4),
+        ratios: list<float>(max 4),
+    } timeout 30m in processing time {
+        on event {
+            if bytes != 0 {
+                state.sizes.append(if bytes > 0 then bytes else null)
+                state.ratios.append(bytes / 2.0)
+            }
+            emit { user: key, total: sum(state.sizes), ftotal: sum(state.ratios), sorted: sort(state.sizes),
+                   low: list_min(state.sizes), high: list_max(state.ratios) }
+        }
+    }
+    | into out
+})");
+  eval::HandlerResult none = h.send(click("ann", "/", 0));
+  CHECK(none.emitted[0] == std::vector<Value>{Value::string("ann"), Value::integer(0), Value::floating(0.0),
+                                              Value::list({}), Value::null(), Value::null()});
+  h.send(click("ann", "/", 5));
+  h.send(click("ann", "/", -3));
+  eval::HandlerResult some = h.send(click("ann", "/", 2));
+  CHECK(some.emitted[0] == std::vector<Value>{Value::string("ann"), Value::integer(7), Value::floating(2.0),
+                                              Value::list({Value::null(), Value::integer(2), Value::integer(5)}),
+                                              Value::integer(2), Value::floating(2.5)});
+}
+
+TEST_CASE("eval: a list assigned to a field with a smaller bound keeps its newest elements") {
+  Harness h(R"(
+query q {
+    from clicks key by user
+    | process state {
+        all: list<string>(max 5),
+        last_two: list<string>(max 2),
+    } timeout 30m in processing time {
+        on event {
+            state.all.append(url)
+            state.last_two = state.all
+        }
+    }
+    | into out
+})");
+  for (const char* url : {"/1", "/2", "/3", "/4"}) h.send(click("ann", url, 1));
+  CHECK(h.state("ann")[0] == Value::list({Value::string("/1"), Value::string("/2"), Value::string("/3"),
+                                          Value::string("/4")}));
+  CHECK(h.state("ann")[1] == Value::list({Value::string("/3"), Value::string("/4")}));
+}

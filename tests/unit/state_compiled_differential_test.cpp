@@ -80,7 +80,18 @@ class SideBySide {
 
   void record(const std::string& source, const Value& key, const std::vector<Value>& fields, int64_t ts) {
     std::vector<flow_value> slots;
-    for (const Value& field : fields) slots.push_back(field.to_abi());
+    std::vector<std::vector<flow_value>> lists;  // a list field's elements (scalars), alive for the call
+    lists.reserve(fields.size());
+    for (const Value& field : fields) {
+      if (field.kind != eval::ValueKind::List) {
+        slots.push_back(field.to_abi());
+        continue;
+      }
+      lists.emplace_back();
+      for (const Value& element : field.items) lists.back().push_back(element.to_abi());
+      slots.push_back(flow_value{reinterpret_cast<int64_t>(lists.back().data()),
+                                 static_cast<int64_t>(lists.back().size()), 0});
+    }
     flow_value key_slot = key.to_abi();
     for (Side* side : {&compiled_, &evaluated_})
       side->op->on_abi_record(source, &key_slot, slots.data(), static_cast<int64_t>(slots.size()), ts, side->out,
@@ -215,6 +226,12 @@ class ValueGenerator {
         static const int64_t durations[] = {0, 1000, -5000, 86'400'000, 1, 90'000};
         return Value::duration(durations[pick(6)]);
       }
+      case plan::TypeKind::List: {
+        std::vector<Value> elements;
+        int64_t count = pick(std::max<int64_t>(type.max_length, 4) + 1);
+        for (int64_t i = 0; i < count; ++i) elements.push_back(of(type.element.front(), event_time));
+        return Value::list(std::move(elements));
+      }
       default: FAIL("no random values of type " << type.to_string()); return Value::null();
     }
   }
@@ -287,7 +304,7 @@ query q {
     | key by k
     | process state {
         si: int = 0, sf: float = 1, ss: string = "start", sn: int?, st: timestamp, sd: duration = 1m,
-        sb: bool, sl: list<float>(max 3),
+        sb: bool, sl: list<float>(max 3), sset: set<int>(max 3),
     } timeout 30m)";
     text += pick(2) ? " in processing time {\n" : " {\n";
     text += R"(        on event {
@@ -313,13 +330,15 @@ query q {
                      {"timestamp", {"ts"}},
                      {"duration", {"d", "30s", "250ms"}}};
     for (const auto& [type, names] : fallback) leaves[type] = names;
-    leaves["int"].insert(leaves["int"].end(), {"state.si", "state.sn", "len(state.sl)"});
-    leaves["float"].push_back("state.sf");
+    leaves["int"].insert(leaves["int"].end(), {"state.si", "state.sn", "len(state.sl)", "len(state.sset)",
+                                               "sum(state.sset)", "state.sset[state.si % 4]", "list_min(state.sset)"});
+    leaves["float"].insert(leaves["float"].end(), {"state.sf", "state.sl[0]", "state.sl[len(state.sl) - 1]",
+                                                   "sum(state.sl)", "list_max(state.sl)", "sort(state.sl)[1]"});
     leaves["string"].insert(leaves["string"].end(), {"state.ss", "key"});
     leaves["timestamp"].push_back("state.st");
     leaves["duration"].push_back("state.sd");
     leaves["bool"].insert(leaves["bool"].end(), {"state.sb", "contains(state.sl, state.sf)", "contains(state.sl, state.sn)",
-                                                 "contains(state.sl, 0.5)"});
+                                                 "contains(state.sl, 0.5)", "contains(state.sset, 3)"});
     return leaves;
   }
 
@@ -327,6 +346,7 @@ query q {
 
   static std::string emit(flow::testing::ExpressionGenerator& expressions) {
     return "emit { user: key, si: state.si, sf: state.sf, ss: state.ss, sn: state.sn, st: state.st, sl: state.sl, "
+           "sorted: sort(state.sset), "
            "e: " + expressions.of("int", 3) + ", f: " + expressions.of("float", 3) + " }";
   }
 
@@ -335,7 +355,7 @@ query q {
     std::string indent(static_cast<size_t>(12 + 4 * (3 - depth)), ' ');
     for (int i = 0; i < statements; ++i) {
       auto e = [&](const char* type) { return expressions.of(type, 3); };
-      switch (pick(depth > 0 ? 15 : 13)) {
+      switch (pick(depth > 0 ? 17 : 14)) {
         case 0: text += indent + "state.si = coalesce(" + e("int") + ", 0)\n"; break;
         case 1: text += indent + "state.si += coalesce(" + e("int") + ", 1)\n"; break;
         case 2: text += indent + "state.sf " + (pick(2) ? "+=" : "-=") + " coalesce(" + e(pick(2) ? "float" : "int") + ", 0.5)\n"; break;
@@ -369,6 +389,21 @@ query q {
           text += indent + "state.si += coalesce(" + name + ".i, 3)\n";
           text += indent + "state.ss = coalesce(" + name + ".s, \"r\")\n";
           text += indent + "state.sl.append(coalesce(" + name + ".f, 1.5))\n";
+          break;
+        }
+        case 13:
+          text += indent + "state.sset." + (pick(3) ? "add" : "remove") + "(coalesce(" + e("int") + ", " +
+                  std::to_string(pick(5)) + ") % 5)\n";
+          break;
+        case 14:
+        case 15: {
+          // A loop over a state list or set; its body may write the field it goes over.
+          std::string name = "e" + std::to_string(locals_++);
+          bool floats = pick(2);
+          std::string list = floats ? "state.sl" : (pick(2) ? "sort(state.sset)" : "state.sset");
+          text += indent + "for " + name + " in " + list + " {\n";
+          text += indent + "    state." + (floats ? "sf" : "si") + " += " + name + "\n";
+          text += block(expressions, depth - 1, 1 + pick(3)) + indent + "}\n";
           break;
         }
         default:
@@ -439,6 +474,65 @@ query q {
 )";
   int64_t compared = 0;
   for (uint64_t seed = 1; seed <= 4; ++seed) compared += run_side_by_side(text, 0, 900 + seed, 600);
+  CHECK(compared >= 2'000);
+}
+
+TEST_CASE("lists read by for, index, sort, sum, list_min, list_max and bounded sets: compiled handlers equal the evaluator's") {
+  const char* text = R"(source src from kafka "src" as json {
+    k: string, a: int?, b: int, x: float?, s: string?, p: bool?, d: duration?, ts: timestamp, tags: list<string>(max 4)?,
+} with (partitions = 1, event_time = ts, watermark = 1m);
+sink out to stdout;
+metric long_names;
+query q {
+    from src
+    | key by k
+    | process state { names: list<string>(max 4), counts: list<int>(max 5), ratios: list<float>(max 4),
+                      waits: list<duration>(max 3), seen: set<string>(max 3), amounts: set<float>(max 3),
+                      picks: set<int>(max 2), total: int = 0, two: list<int>(max 2),
+                      few: set<float>(max 2) } timeout 1h {
+        on event {
+            state.names.append(coalesce(s, "none"))
+            state.counts.append(coalesce(a, b))
+            state.ratios.append(coalesce(x, 0.5))
+            state.waits.append(coalesce(d, 1s))
+            if coalesce(p, false) {
+                state.seen.remove(coalesce(s, "none"))
+                state.amounts.remove(coalesce(x, 0.5))
+            } else {
+                state.seen.add(coalesce(s, "none"))
+                state.amounts.add(coalesce(x, 0.5))
+            }
+            state.picks.add(b % 3)
+            // A longer list (or set) assigned keeps its newest elements: the field's bound holds.
+            state.two = if coalesce(p, true) then state.counts else sort(state.counts)
+            state.few = state.amounts
+            // The body appends to the list it goes over: the loop sees the list as it was.
+            for c in state.counts {
+                state.counts.append(c + 1)
+                state.total += c
+                for n in state.seen {
+                    if len(n) > 4 {
+                        tally long_names
+                    }
+                }
+            }
+            for t in coalesce(tags, state.names) {
+                emit { user: key, at: t, i: state.counts[b % 7 - 1], f: list_max(state.ratios), lo: list_min(state.ratios),
+                       sum_i: sum(state.counts), sum_f: sum(state.ratios), n: len(state.seen), sorted: sort(state.names),
+                       first: sort(state.ratios)[0], last_wait: list_max(state.waits), total: state.total }
+            }
+            emit { user: key, at: state.seen[0], i: list_min(state.counts), f: sum(state.amounts), lo: state.amounts[len(state.amounts) - 1],
+                   sum_i: sum(state.picks), sum_f: sum(sort(state.amounts)), n: len(state.picks), sorted: sort(state.seen),
+                   first: state.ratios[a], last_wait: sort(state.waits)[2], total: state.total }
+            emit { user: key, at: null, i: state.two[0], f: state.few[1], lo: null, sum_i: sum(state.two), sum_f: sum(state.few),
+                   n: len(state.two) + len(state.few), sorted: null, first: null, last_wait: null, total: state.total }
+        }
+    }
+    | into out
+}
+)";
+  int64_t compared = 0;
+  for (uint64_t seed = 1; seed <= 4; ++seed) compared += run_side_by_side(text, 0, 950 + seed, 600);
   CHECK(compared >= 2'000);
 }
 

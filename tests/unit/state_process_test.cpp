@@ -197,7 +197,7 @@ query visits {
   REQUIRE(out.size() == 1);
   CHECK(out[0].record == std::vector<Value>{text("ann"), Value::integer(3)});
   CHECK(h.state->live_keys() == 0);
-  CHECK(h.store->keys() == 1);  // only the operator's live-key count remains
+  CHECK(h.store->keys() == 2);  // only the operator's live-key count and its state shape remain
 
   out = h.click("ann", "/logout", 4);
   REQUIRE(out.size() == 1);
@@ -231,6 +231,51 @@ query recent {
   std::vector<StateOutput> out = h.click("ann", "/5", 0);
   REQUIRE(out.size() == 1);
   CHECK(out[0].record[1] == strings({"/3", "/4", "/5"}));
+}
+
+TEST_CASE("state: a set keeps each value once across a restart, and a list's state is not read as a set") {
+  auto query = [](const char* type) {
+    return std::string(R"(
+query recent {
+    from clicks
+    | key by user
+    | process state { pages: )") + type + R"( } timeout 1h {
+        on event {
+            state.pages.)" + (std::string(type).starts_with("set") ? "add" : "append") + R"((url)
+            emit { user: key, pages: state.pages }
+        }
+    }
+    | into out
+}
+)";
+  };
+  Harness h(query("set<string>(max 3)"));
+  for (std::string url : {"/1", "/2", "/1", "/3"}) h.click("ann", url, 0);
+  REQUIRE(h.store->commit({}).empty());
+  h.close();
+  h.open();
+  std::vector<StateOutput> out = h.click("ann", "/2", 0);  // present: no change
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].record[1] == strings({"/1", "/2", "/3"}));
+  out = h.click("ann", "/4", 0);  // full: the oldest added goes
+  CHECK(out[0].record[1] == strings({"/2", "/3", "/4"}));
+  REQUIRE(h.store->commit({}).empty());
+  h.close();
+  // A bound that changes reads on (the bytes mean the same); a list where a set was stops.
+  h.plan = testing::checked_plan(std::string(kDeclarations) + query("set<string>(max 5)"));
+  h.open();
+  h.click("ann", "/5", 0);
+  REQUIRE(h.store->commit({}).empty());
+  h.close();
+  h.plan = testing::checked_plan(std::string(kDeclarations) + query("list<string>(max 5)"));
+  h.open();
+  try {
+    h.click("bob", "/6", 0);  // a new key: its state is not read, but the store's shape is
+    FAIL("a set's state was read as a list");
+  } catch (const flow::runtime::StateCorruption& e) {
+    CHECK(std::string(e.what()).find("declared its lists and sets otherwise when its state was written") !=
+          std::string::npos);
+  }
 }
 
 TEST_CASE("state: a union runs each source's `on SOURCE` handler on the key's one state") {
@@ -276,7 +321,8 @@ query settle {
   unmatched.add(0);  // metric `unmatched`, the plan's first
   CHECK(h.tallies == unmatched);
   CHECK(h.state->live_keys() == 0);
-  CHECK(h.store->keys() == 2);  // the live-key count and the watermark: nothing of o1's timeout is left
+  // The live-key count, the watermark and the state shape: nothing of o1's timeout is left.
+  CHECK(h.store->keys() == 3);
 }
 
 TEST_CASE("state: a restart resumes from the last commit: state and pending timeouts, not later changes") {

@@ -17,6 +17,9 @@ const char* statement_kind(BoundStmtKind kind) {
     case BoundStmtKind::ClearState: return "clear_state";
     case BoundStmtKind::Tally: return "tally";
     case BoundStmtKind::Append: return "append";
+    case BoundStmtKind::For: return "for";
+    case BoundStmtKind::SetAdd: return "set_add";
+    case BoundStmtKind::SetRemove: return "set_remove";
   }
   return "";
 }
@@ -30,6 +33,10 @@ void write_statements(JsonWriter& json, const std::vector<BoundStmt>& body) {
     if (s.slot >= 0) json.key("slot").value(s.slot);
     if (s.kind != BoundStmtKind::ClearState && s.kind != BoundStmtKind::Tally)
       json.key(s.kind == BoundStmtKind::If ? "condition" : "value").value(to_source(s.value));
+    if (s.kind == BoundStmtKind::For) {
+      json.key("body");
+      write_statements(json, s.body);
+    }
     if (s.kind == BoundStmtKind::If) {
       json.key("then");
       write_statements(json, s.body);

@@ -16,14 +16,27 @@ struct StateFieldPlan {
   Span span;
 };
 
-enum class BoundStmtKind : uint8_t { Let, Assign, AddAssign, SubAssign, If, Emit, ClearState, Tally, Append };
+enum class BoundStmtKind : uint8_t {
+  Let,
+  Assign,
+  AddAssign,
+  SubAssign,
+  If,
+  Emit,
+  ClearState,
+  Tally,
+  Append,
+  For,        //!< for each element of `value` (as it was when the loop started): local `slot` = it; body
+  SetAdd,     //!< state.s.add(value): a no-op if present, else appended (evicting the oldest when full)
+  SetRemove,  //!< state.s.remove(value)
+};
 
 struct BoundStmt {
   BoundStmtKind kind = BoundStmtKind::Let;
   Span span;
-  int32_t slot = -1;  //!< Let: local slot; Assign/AddAssign/SubAssign/Append: state field index
+  int32_t slot = -1;  //!< Let, For: local slot; Assign/AddAssign/SubAssign/Append/SetAdd/SetRemove: state field
   std::string name;   //!< Let: the local; Tally: the metric; assignments: the state field
-  BoundExpr value;    //!< Let/assignments/Append: the value; If: the condition; Emit: the record
+  BoundExpr value;    //!< Let/assignments/Append/Set*: the value; If: the condition; Emit: the record; For: the list
   std::vector<BoundStmt> body;
   std::vector<BoundStmt> else_body;
 };
