@@ -3,10 +3,18 @@
 // labels of bounded cardinality only (query, source, topic, partition, metric), never keys.
 #include "runtime/metrics/metrics_endpoint.hpp"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <prometheus/collectable.h>
 #include <prometheus/exposer.h>
 #include <prometheus/metric_family.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
 
 
 namespace flow::runtime {
@@ -144,14 +152,37 @@ std::unique_ptr<MetricsEndpoint> MetricsEndpoint::start(const std::string& addre
     error = fmt::format("cannot serve metrics on {}: {}", address, e.what());
     return nullptr;
   }
+  endpoint->host_ = address.substr(0, address.rfind(':'));
   endpoint->collector_ = std::make_shared<JobCollector>(job);
   endpoint->exposer_->RegisterCollectable(endpoint->collector_);
   return endpoint;
 }
 
 MetricsEndpoint::~MetricsEndpoint() {
-  // The server's thread stops before the collector (and the job it reads) can go.
+  // The server's thread stops before the collector (and the job it reads) can go. civetweb's
+  // listening thread notices the stop only when its poll returns — after 2 s without a
+  // connection — so connections to the port wake it meanwhile: a stop takes milliseconds.
+  if (!exposer_) return;  // it never listened (start failed)
+  std::atomic<bool> stopped{false};
+  int port = this->port();  // read before the exposer goes: the waker must not touch it
+  std::thread waker([&stopped, port, host = host_] {
+    while (!stopped.load()) {
+      int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      if (fd < 0) break;
+      sockaddr_in address{};
+      address.sin_family = AF_INET;
+      address.sin_port = htons(static_cast<uint16_t>(port));
+      address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      if (inet_pton(AF_INET, host.c_str(), &address.sin_addr) != 1 || address.sin_addr.s_addr == htonl(INADDR_ANY))
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address);
+      close(fd);
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
   exposer_.reset();
+  stopped.store(true);
+  waker.join();
 }
 
 int MetricsEndpoint::port() const {

@@ -31,6 +31,7 @@ class MetricsEndpoint {
 
  private:
   MetricsEndpoint() = default;
+  std::string host_;  //!< the address it listens on, without the port
   std::shared_ptr<prometheus::Collectable> collector_;
   std::unique_ptr<prometheus::Exposer> exposer_;
 };
