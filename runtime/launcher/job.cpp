@@ -449,6 +449,18 @@ int64_t Job::state_bytes() const {
   return bytes;
 }
 
+std::vector<std::pair<std::string, int64_t>> Job::store_bytes() const {
+  std::vector<std::pair<std::string, int64_t>> stores;
+  for (const auto& t : tasks_) stores.emplace_back(t->name(), t->state_bytes());
+  for (size_t q = 0; q < shared_.shared_state.size(); ++q)
+    for (size_t s = 0; s < shared_.shared_state[q].size(); ++s)
+      if (const auto& state = shared_.shared_state[q][s]) {
+        std::lock_guard lock(state->lock);
+        stores.emplace_back("query-" + physical_.queries[q].stages.at(s).store, state->store->bytes());
+      }
+  return stores;
+}
+
 std::vector<Job::PartitionLag> Job::partition_lags() const {
   std::vector<PartitionLag> lags;
   for (const auto& task : tasks_)

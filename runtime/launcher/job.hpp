@@ -113,6 +113,9 @@ class Job {
   size_t state_keys(size_t query) const;
   //! Bytes of the tasks' stores on disk.
   int64_t state_bytes() const;
+  //! Per store: its name (a task's, or `query-STORE` for a store the query's tasks share) and the
+  //! bytes of its keys and values.
+  std::vector<std::pair<std::string, int64_t>> store_bytes() const;
   //! The watermark of source `source` over its partitions (INT64_MIN before any record).
   int64_t source_watermark(size_t source) const { return shared_.watermarks.watermark(source); }
   struct PartitionLag {

@@ -117,8 +117,10 @@ class JobCollector : public prometheus::Collectable {
       add(lag, {{"topic", p.sources[partition.source].topic}, {"partition", std::to_string(partition.partition)}},
                 static_cast<double>(partition.lag));
 
-    MetricFamily bytes = family("flow_state_bytes", "Bytes of the tasks' state stores on disk", MetricType::Gauge);
-    add(bytes, {}, static_cast<double>(job_.state_bytes()));
+    MetricFamily bytes = family("flow_state_bytes", "Bytes of a state store's keys and values (a task's, or one the "
+                                "query's tasks share)",
+                                MetricType::Gauge);
+    for (const auto& [store, size] : job_.store_bytes()) add(bytes, {{"store", store}}, static_cast<double>(size));
 
     MetricFamily metrics = family("flow_metric_total", "The program's own metrics (`metric NAME;`, counted by `tally`)",
                                   MetricType::Counter);

@@ -88,6 +88,9 @@ expect 'sum(flow_records_in_total{job="flowrun",query="views_per_minute"})' 11
 expect 'sum(flow_records_dead_lettered_total{job="flowrun",source="clicks"})' 2
 expect 'flow_metric_total{job="flowrun",metric="health_checks"}' 2
 expect 'flow_trigger_duration_seconds_count{job="flowrun"} > bool 0' 1
+# A store per task (4 partitions) and the one views_per_minute's tasks share (grouped by url).
+expect 'count(flow_state_bytes{job="flowrun"})' 5
+expect 'count(flow_state_bytes{job="flowrun",store="query-views_per_minute"} > 0)' 1
 # Every record written has its end-to-end latency (the example's event times are in 1970: +Inf).
 expect 'flow_end_to_end_latency_seconds_count{job="flowrun",query="views_per_minute"}' 2
 expect 'flow_end_to_end_latency_seconds_bucket{job="flowrun",query="views_per_minute",le="+Inf"}' 2
