@@ -33,6 +33,8 @@ for flow in "$src"/bench/nexmark/flow/*.flow; do
   # The sink's records: the lines after its `== sink out` header, up to the next header.
   awk '/^== /{on = ($2 == "sink" && $3 == "out")} !/^== / && on' "$tmp/$q.out" >"$tmp/$q.jsonl"
   if ! timeout -k 5 60 python3 "$src/bench/nexmark/check.py" "$q" flow "$tmp/ref" "$tmp/$q.jsonl"; then
+    echo "--- flowrun's stderr for $q (late records, warnings):"
+    grep -v '^flowrun: progress' "$tmp/$q.err" | tail -n 15
     failed=1
   fi
 done
