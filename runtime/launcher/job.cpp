@@ -485,8 +485,23 @@ std::string human_bytes(int64_t bytes) {
 
 }  // namespace
 
-std::vector<std::string> Job::status_block(const std::vector<int64_t>& in, const std::vector<int64_t>& lag,
-                                           double seconds, double trigger_ms) const {
+Job::QueryActivity Job::query_activity(size_t query, const std::vector<int64_t>& in,
+                                      const std::vector<int64_t>& lag) const {
+  QueryActivity a;
+  for (size_t s : physical_.queries[query].sources) {
+    a.in += in[s];
+    a.in_since += in[s] - last_source_in_[s];
+    a.lag += lag[s];
+    a.dead_lettered += source_dead_lettered(s);
+    a.watermark = std::min(a.watermark, shared_.watermarks.watermark(s));
+  }
+  a.out = shared_.query_out[query]->load();
+  a.out_since = a.out - last_query_out_[query];
+  return a;
+}
+
+std::vector<std::string> Job::status_block(const std::vector<QueryActivity>& activity, double seconds,
+                                           double trigger_ms) const {
   const plan::Plan& p = plan_;
   std::vector<std::string> lines;
   auto uptime = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_).count();
@@ -502,22 +517,12 @@ std::vector<std::string> Job::status_block(const std::vector<int64_t>& in, const
   lines.push_back(fmt::format("{:<{}}  {:>9} {:>9} {:>10} {:>9} {:>24} {:>9} {:>7} {:>7}", "query", name_width, "in/s",
                               "out/s", "in", "lag", "watermark", "keys", "late", "dead"));
   for (size_t q = 0; q < p.queries.size(); ++q) {
-    const plan::QueryPlan& query = p.queries[q];
-    int64_t query_in = 0, query_in_since = 0, query_lag = 0, dead = 0, watermark = INT64_MAX;
-    for (size_t s : physical_.queries[q].sources) {
-      query_in += in[s];
-      query_in_since += in[s] - (s < last_source_in_.size() ? last_source_in_[s] : 0);
-      query_lag += lag[s];
-      dead += source_dead_lettered(s);
-      watermark = std::min(watermark, shared_.watermarks.watermark(s));
-    }
-    int64_t out = shared_.query_out[q]->load();
-    int64_t out_since = out - (q < last_query_out_.size() ? last_query_out_[q] : 0);
-    std::string mark = watermark == INT64_MIN || watermark == INT64_MAX ? "-" : format_rfc3339(watermark);
-    lines.push_back(fmt::format("{:<{}}  {:>9.0f} {:>9.0f} {:>10} {:>9} {:>24} {:>9} {:>7} {:>7}", query.name,
-                                name_width, static_cast<double>(query_in_since) / seconds,
-                                static_cast<double>(out_since) / seconds, query_in, query_lag, mark, state_keys(q),
-                                late_records(q), dead));
+    const QueryActivity& a = activity[q];
+    std::string mark = a.watermark == INT64_MIN || a.watermark == INT64_MAX ? "-" : format_rfc3339(a.watermark);
+    lines.push_back(fmt::format("{:<{}}  {:>9.0f} {:>9.0f} {:>10} {:>9} {:>24} {:>9} {:>7} {:>7}", p.queries[q].name,
+                                name_width, static_cast<double>(a.in_since) / seconds,
+                                static_cast<double>(a.out_since) / seconds, a.in, a.lag, mark, state_keys(q),
+                                late_records(q), a.dead_lettered));
   }
   return lines;
 }
@@ -545,31 +550,23 @@ void Job::report_progress(double seconds) {
                                 static_cast<double>(triggers - last_triggers_)
                           : 0.0;
   int64_t bytes = state_bytes();
+  std::vector<QueryActivity> activity;
+  for (size_t q = 0; q < p.queries.size(); ++q) activity.push_back(query_activity(q, in, lag));
+  // What the next report's rates are counted from.
+  last_source_in_ = in;
+  for (size_t q = 0; q < p.queries.size(); ++q) last_query_out_[q] = activity[q].out;
+  last_triggers_ = triggers;
+  last_trigger_ns_ = trigger_ns;
 
   if (config_.live_status) {
-    config_.live_status->show(status_block(in, lag, seconds, trigger_ms));
-    last_source_in_ = in;
-    for (size_t q = 0; q < p.queries.size(); ++q) last_query_out_[q] = shared_.query_out[q]->load();
-    last_triggers_ = triggers;
-    last_trigger_ns_ = trigger_ns;
+    config_.live_status->show(status_block(activity, seconds, trigger_ms));
     return;
   }
 
   bool reported = false;
   for (size_t q = 0; q < p.queries.size(); ++q) {
     const plan::QueryPlan& query = p.queries[q];
-    int64_t query_in = 0, query_in_since = 0, query_lag = 0, watermark = INT64_MAX;
-    for (const auto& name : query.sources)
-      for (size_t s = 0; s < p.sources.size(); ++s)
-        if (p.sources[s].name == name) {
-          query_in += in[s];
-          query_in_since += in[s] - last_source_in_[s];
-          query_lag += lag[s];
-          watermark = std::min(watermark, shared_.watermarks.watermark(s));
-        }
-    int64_t out = shared_.query_out[q]->load();
-    int64_t out_since = out - last_query_out_[q];
-    last_query_out_[q] = out;
+    const auto& [query_in, query_in_since, query_lag, dead, watermark, out, out_since] = activity[q];
     if (query_in_since == 0 && out_since == 0 && query_lag == 0) continue;  // nothing happened: no line
     reported = true;
     size_t keys = state_keys(q);
@@ -591,9 +588,6 @@ void Job::report_progress(double seconds) {
                  "keys, trigger {:.2f} ms\n",
                  query.name, query_in, rate, out, late, kept, format_rfc3339(watermark), query_lag, keys, trigger_ms);
   }
-  last_source_in_ = in;
-  last_triggers_ = triggers;
-  last_trigger_ns_ = trigger_ns;
   if (!reported) return;
 
   std::string metrics;

@@ -149,9 +149,14 @@ class Job {
   void hand_to_task(rd_kafka_message_t* message);
   //! Prints the progress lines for the `seconds` since the previous report.
   void report_progress(double seconds);
+  //! One query over the period since the last report, from its sources' records in and lag.
+  struct QueryActivity {
+    int64_t in = 0, in_since = 0, lag = 0, dead_lettered = 0, watermark = INT64_MAX, out = 0, out_since = 0;
+  };
+  QueryActivity query_activity(size_t query, const std::vector<int64_t>& in, const std::vector<int64_t>& lag) const;
   //! The live status block: a line for the application, a header, a row per query.
-  std::vector<std::string> status_block(const std::vector<int64_t>& in, const std::vector<int64_t>& lag,
-                                        double seconds, double trigger_ms) const;
+  std::vector<std::string> status_block(const std::vector<QueryActivity>& activity, double seconds,
+                                        double trigger_ms) const;
 
   const compiler::plan::Plan& plan_;
   compiler::physical::PhysicalPlan physical_;

@@ -85,10 +85,8 @@ class JobCollector : public prometheus::Collectable {
                                   MetricType::Histogram);
     for (size_t q = 0; q < p.queries.size(); ++q) {
       const std::string& query = p.queries[q].name;
-      for (const auto& name : p.queries[q].sources)
-        for (size_t s = 0; s < p.sources.size(); ++s)
-          if (p.sources[s].name == name)
-            add(in, {{"query", query}, {"source", name}}, static_cast<double>(job_.source_records_in(s)));
+      for (size_t s : job_.physical_plan().queries[q].sources)
+        add(in, {{"query", query}, {"source", p.sources[s].name}}, static_cast<double>(job_.source_records_in(s)));
       add(out, {{"query", query}}, static_cast<double>(job_.query_records_out(q)));
       add(late, {{"query", query}}, static_cast<double>(job_.late_records(q)));
       if (job_.has_late_topic(q)) add(late_kept, {{"query", query}}, static_cast<double>(job_.late_kept(q)));
