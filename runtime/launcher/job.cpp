@@ -200,32 +200,20 @@ bool Job::open(const abi::Program& program, Producer& producer, std::string& err
       for (auto& input : task->inputs()) {
         std::string topic_partition = fmt::format("{}/{}", input.source->topic, partition);
         auto it = offsets.find(topic_partition);
-        std::optional<int64_t> checkpointed;
-        if (it != offsets.end()) checkpointed = it->second;
         auto in_group = group_offsets.find(topic_partition);
-        if (!checkpointed && in_group != group_offsets.end()) {
-          if (!group_keeps_state[g]) {
-            checkpointed = in_group->second;  // nothing to lose: resume where the group is
-          } else if (config_.on_lost_state == LostState::Stop) {
-            error = fmt::format(
-                "task `{}`: `{}` holds no checkpoint for topic `{}` partition {}, but consumer group `{}` committed "
-                "offset {} there: this application ran before with state this directory does not have (lost, or "
-                "another --state-dir). Restore the state directory; or run with `--on-lost-state reprocess` to start "
-                "over from the oldest record with empty state (every output again); or use a new --app-id",
-                name, config_.state_dir, input.source->topic, partition, config_.app_id, in_group->second);
-            return false;
-          } else if (config_.log_level >= LogLevel::Warn) {
-            fmt::print(stderr,
-                       "flowrun: warning: task `{}`: no checkpoint for topic `{}` partition {} although consumer "
-                       "group `{}` is at offset {}: reprocessing from the oldest record with empty state "
-                       "(--on-lost-state reprocess)\n",
-                       name, input.source->topic, partition, config_.app_id, in_group->second);
-          }
-        }
+        std::string warning;
+        auto checkpointed =
+            resume_from(it != offsets.end() ? std::optional(it->second) : std::nullopt,
+                        in_group != group_offsets.end() ? std::optional(in_group->second) : std::nullopt,
+                        input.source->topic, partition,
+                        {name, config_.state_dir, config_.app_id, group_keeps_state[g], config_.on_lost_state}, error,
+                        warning);
+        if (!checkpointed) return false;
+        if (!warning.empty() && config_.log_level >= LogLevel::Warn) fmt::print(stderr, "flowrun: warning: {}\n", warning);
         int64_t low = 0, high = 0;
         rd_kafka_query_watermark_offsets(consumer_, input.source->topic.c_str(), partition, &low, &high, 10'000);
         input.end_offset = high;
-        auto start = start_offset(input.source->topic, partition, checkpointed, low, high, config_.on_retention_gap,
+        auto start = start_offset(input.source->topic, partition, *checkpointed, low, high, config_.on_retention_gap,
                                   error);
         if (!start) return false;
         input.next_offset = start->offset;
@@ -233,7 +221,7 @@ bool Job::open(const abi::Program& program, Producer& producer, std::string& err
           fmt::print(stderr,
                      "flowrun: warning: topic `{}` partition {}: skipped {} records retention deleted before they "
                      "were processed (offsets {} to {}; --on-retention-gap skip)\n",
-                     input.source->topic, partition, start->skipped, it->second, low - 1);
+                     input.source->topic, partition, start->skipped, **checkpointed, low - 1);
         retention_skipped_ += start->skipped;
         rd_kafka_topic_partition_list_add(assignment, input.source->topic.c_str(), partition)->offset =
             input.next_offset;

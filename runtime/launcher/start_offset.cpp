@@ -30,4 +30,26 @@ std::optional<StartOffset> start_offset(const std::string& topic, int32_t partit
   return std::nullopt;
 }
 
+std::optional<std::optional<int64_t>> resume_from(std::optional<int64_t> checkpointed,
+                                                  std::optional<int64_t> group_offset, const std::string& topic,
+                                                  int32_t partition, const LostCheckpoint& context,
+                                                  std::string& error, std::string& warning) {
+  if (checkpointed || !group_offset) return checkpointed;
+  if (!context.keeps_state) return group_offset;  // nothing to lose: resume where the group is
+  if (context.on_lost_state == LostState::Stop) {
+    error = fmt::format(
+        "task `{}`: `{}` holds no checkpoint for topic `{}` partition {}, but consumer group `{}` committed offset {} "
+        "there: this application ran before with state this directory does not have (lost, or another "
+        "--state-dir). Restore the state directory; or run with `--on-lost-state reprocess` to start over from the "
+        "oldest record with empty state (every output again); or use a new --app-id",
+        context.task, context.state_dir, topic, partition, context.group, *group_offset);
+    return std::nullopt;
+  }
+  warning = fmt::format(
+      "task `{}`: no checkpoint for topic `{}` partition {} although consumer group `{}` is at offset {}: "
+      "reprocessing from the oldest record with empty state (--on-lost-state reprocess)",
+      context.task, topic, partition, context.group, *group_offset);
+  return std::optional<int64_t>();
+}
+
 }  // namespace flow::runtime

@@ -35,4 +35,22 @@ std::optional<StartOffset> start_offset(const std::string& topic, int32_t partit
                                         std::optional<int64_t> checkpointed, int64_t low, int64_t high,
                                         RetentionGap gap, std::string& error);
 
+//! The offset a partition resumes from when the task `task` has no checkpoint of its own for it
+//! (`checkpointed` empty) but its consumer group `group` committed `group_offset` there — a
+//! lost or other state directory. A task that keeps no state resumes at the group's offset;
+//! one that keeps state stops (nothing, `error` naming the partition, the directory and what to
+//! do) or, with LostState::Reprocess, starts from the oldest record (`warning` says so).
+//! Otherwise `checkpointed` as it is.
+struct LostCheckpoint {
+  const std::string& task;
+  const std::string& state_dir;
+  const std::string& group;
+  bool keeps_state;
+  LostState on_lost_state;
+};
+std::optional<std::optional<int64_t>> resume_from(std::optional<int64_t> checkpointed,
+                                                  std::optional<int64_t> group_offset, const std::string& topic,
+                                                  int32_t partition, const LostCheckpoint& context,
+                                                  std::string& error, std::string& warning);
+
 }  // namespace flow::runtime

@@ -52,3 +52,27 @@ TEST_CASE("start offset: a checkpoint beyond the topic's end stops the run, what
                      "it holds fewer records than the application has read") == 0);
   }
 }
+
+TEST_CASE("start offset: without a checkpoint, the group's offset is resumed, refused or ignored as the task needs") {
+  std::string error, warning;
+  const std::string task = "clicks-0", dir = "/state", group = "app";
+  // A checkpoint of its own, or no group offset: as it is.
+  CHECK(*flow::runtime::resume_from(40, 90, "t", 0, {task, dir, group, true, LostState::Stop}, error, warning) == 40);
+  CHECK(!flow::runtime::resume_from(std::nullopt, std::nullopt, "t", 0, {task, dir, group, true, LostState::Stop},
+                                    error, warning)
+             ->has_value());
+  // No state to lose: where the group is.
+  CHECK(*flow::runtime::resume_from(std::nullopt, 90, "t", 0, {task, dir, group, false, LostState::Stop}, error,
+                                    warning) == 90);
+  // State lost: stopped with the reason, or from the oldest record with a warning.
+  CHECK(!flow::runtime::resume_from(std::nullopt, 90, "t", 3, {task, dir, group, true, LostState::Stop}, error,
+                                    warning));
+  CHECK(error.find("`/state` holds no checkpoint for topic `t` partition 3, but consumer group `app` committed "
+                   "offset 90") != std::string::npos);
+  auto reprocess =
+      flow::runtime::resume_from(std::nullopt, 90, "t", 3, {task, dir, group, true, LostState::Reprocess}, error,
+                                 warning);
+  REQUIRE(reprocess);
+  CHECK(!reprocess->has_value());
+  CHECK(warning.find("reprocessing from the oldest record") != std::string::npos);
+}
