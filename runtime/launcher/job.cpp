@@ -239,6 +239,12 @@ bool Job::open(const abi::Program& program, Producer& producer, std::string& err
       rd_kafka_queue_forward(input.queue, nullptr);
       rd_kafka_queue_cb_event_enable(input.queue, &WorkSignal::on_queue_event, &work_signal_);
     }
+  // Records fetched between the assignment and the forwarding above sit in the consumer's queue,
+  // ahead of everything in the partition queues. Handed to their tasks now, before any worker
+  // reads a partition queue: handed later, a task would take them after newer records — out of
+  // order, and with its next offset moved back, so it never counts as caught up (a run with
+  // --until-idle waited forever with all records read).
+  while (rd_kafka_message_t* event = rd_kafka_consumer_poll(consumer_, 0)) take_consumer_event(event);
 
   // A worker runs one task at a time: threads beyond the tasks would only sit idle.
   int asked = config_.threads;
@@ -330,6 +336,16 @@ Job::Outcome Job::drain(const std::atomic<bool>& stop) {
   }
 }
 
+void Job::take_consumer_event(rd_kafka_message_t* event) {
+  if (!event->err && event->rkt) {
+    hand_to_task(event);
+    return;
+  }
+  if (event->err && event->err != RD_KAFKA_RESP_ERR__PARTITION_EOF && config_.log_level >= LogLevel::Warn)
+    fmt::print(stderr, "flowrun: Kafka: {}\n", rd_kafka_message_errstr(event));
+  rd_kafka_message_destroy(event);
+}
+
 void Job::hand_to_task(rd_kafka_message_t* event) {
   // A record fetched before its partition was forwarded to its own queue: hand it to its task.
   std::string topic = rd_kafka_topic_name(event->rkt);
@@ -347,14 +363,8 @@ Job::Outcome Job::run(bool until_idle, const std::atomic<bool>& stop) {
   auto last_progress = Clock::now();
   while (!stop && !shared_.failed) {
     shared_.producer->serve();  // delivery reports: tasks commit once their outputs are acknowledged
-    rd_kafka_message_t* event = rd_kafka_consumer_poll(consumer_, 50);  // errors and rebalances only
-    if (event && !event->err && event->rkt) {
-      hand_to_task(event);
-    } else if (event) {
-      if (event->err && event->err != RD_KAFKA_RESP_ERR__PARTITION_EOF && config_.log_level >= LogLevel::Warn)
-        fmt::print(stderr, "flowrun: Kafka: {}\n", rd_kafka_message_errstr(event));
-      rd_kafka_message_destroy(event);
-    }
+    // Errors and rebalances only: records are in the partition queues.
+    if (rd_kafka_message_t* event = rd_kafka_consumer_poll(consumer_, 50)) take_consumer_event(event);
     if (until_idle && std::all_of(tasks_.begin(), tasks_.end(), [](const auto& t) { return t->reached_end(); })) {
       // The last report covers what happened since the previous one, so a short run reports too.
       report_progress(std::max(1e-3, std::chrono::duration<double>(Clock::now() - last_progress).count()));

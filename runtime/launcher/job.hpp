@@ -146,6 +146,9 @@ class Job {
   static void on_group_commit(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t*, void* opaque);
   bool open(const abi::Program& program, Producer& producer, std::string& error);
   void start_workers();
+  //! An event of the consumer's own queue: a record fetched before its partition had its own
+  //! queue goes to its task; an error is reported.
+  void take_consumer_event(rd_kafka_message_t* event);
   void hand_to_task(rd_kafka_message_t* message);
   //! Prints the progress lines for the `seconds` since the previous report.
   void report_progress(double seconds);
