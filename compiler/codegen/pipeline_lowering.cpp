@@ -10,6 +10,7 @@
 #include "compiler/plan/operators/logical_aggregate.hpp"
 #include "compiler/plan/operators/logical_explode.hpp"
 #include "compiler/plan/operators/logical_process.hpp"
+#include "compiler/plan/operators/logical_join.hpp"
 #include "compiler/plan/operators/logical_union.hpp"
 #include "runtime/abi/flow_abi.h"
 
@@ -19,10 +20,6 @@ using plan::BoundExpr;
 using plan::OperatorKind;
 
 namespace {
-
-bool reads_only(const plan::QueryPlan& query, const std::string& source) {
-  return query.sources.size() == 1 && query.sources.front() == source;
-}
 
 //! Lowers one batch function.
 class BatchLowering {
@@ -151,8 +148,10 @@ class BatchLowering {
     for (size_t q = 0; q < plan_.queries.size(); ++q) {
       const plan::QueryPlan& query = plan_.queries[q];
       if (query.operators.empty()) continue;
-      if (reads_only(query, source_.name)) {
+      if (query.reads_stream(source_.name)) {
         lower_query(static_cast<int>(q), query, fields);
+      } else if (const plan::LogicalJoin* join = query.join(); join && join->table == source_.name) {
+        lower_table_input(static_cast<int>(q), *join, fields);
       } else if (query.operators.front()->kind == OperatorKind::Union) {
         lower_union_input(static_cast<int>(q), static_cast<const plan::LogicalUnion&>(*query.operators.front()), fields);
       }
@@ -187,6 +186,14 @@ class BatchLowering {
           to_aggregate(query_index, static_cast<const plan::LogicalAggregate&>(op), env);
           break;
         case OperatorKind::Process: to_state(query_index, row.fields, row.types, row.key); break;
+        case OperatorKind::Join: {
+          // The stream's row goes to the join's state under its join key.
+          const auto& join = static_cast<const plan::LogicalJoin&>(op);
+          CgValue key = expressions_.lower(join.key, env);
+          key_type_ = join.key.type;
+          to_state(query_index, row.fields, row.types, key);
+          break;
+        }
         case OperatorKind::Explode:
           lower_explode(query_index, query, k, static_cast<const plan::LogicalExplode&>(op), std::move(row), done);
           return;  // the element loop ends at `done`
@@ -276,6 +283,14 @@ class BatchLowering {
       for (const auto& field : source_.schema) types.push_back(field.type);
       to_state(query_index, fields, types, key);
     }
+  }
+
+  //! A joined table's record: its whole row to the join's state, under the row's key field.
+  void lower_table_input(int query_index, const plan::LogicalJoin& join, const std::vector<CgValue>& fields) {
+    key_type_ = join.table_schema[join.table_key_index].type;
+    std::vector<plan::Type> types;
+    for (const auto& field : source_.schema) types.push_back(field.type);
+    to_state(query_index, fields, types, fields[join.table_key_index]);
   }
 
   void store_record(const std::vector<CgValue>& fields, const std::vector<plan::Type>& types) {

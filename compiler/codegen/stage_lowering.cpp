@@ -146,7 +146,9 @@ void lower_stage_functions(LoweringContext& cx, const plan::Plan& plan, std::str
         StageLowering(cx, plan, query, stages[s]).run(fn);
       } catch (const CodegenError& e) {
         fn->eraseFromParent();
-        const char* kind = stages[s].kind == OperatorKind::Process ? "process" : "aggregate";
+        const char* kind = stages[s].kind == OperatorKind::Process ? "process"
+                           : stages[s].kind == OperatorKind::Join  ? "join"
+                                                                   : "aggregate";
         if (skipped)
           *skipped += "query `" + query.name + "`, the operators after its `" + kind + "` (stage " +
                       std::to_string(s + 1) + "): " + e.what() +

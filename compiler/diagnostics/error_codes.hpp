@@ -51,7 +51,7 @@ namespace flow::compiler {
   X(AggregationAfterState, 223, "an aggregation follows keyed state processing")  \
   X(UnboundedStateField, 224, "a state field can grow without bound")             \
   X(StateNeverCleaned, 225, "keyed state has no timeout, window or `clear state`") \
-  X(NeedsEventTime, 226, "a window or `emit final` without `event_time` and `watermark`") \
+  X(NeedsEventTime, 226, "a window, `emit final`, table or join without `event_time` and `watermark`") \
   X(UnionWithoutKey, 227, "a source of a union has no `key by`")                  \
   X(UnionKeyTypes, 228, "the sources of a union have keys of different types")    \
   X(UnionPartitions, 229, "the sources of a union have different partition counts") \
@@ -60,7 +60,11 @@ namespace flow::compiler {
   X(BadOptionValue, 232, "a source option has a value of the wrong kind")         \
   X(NeedsKey, 233, "`process` or an `aggregate` without `group by` has no key")   \
   X(MisplacedOperator, 234, "an operator stands where it cannot work")            \
-  X(QueryCycle, 235, "queries read back what they write, in a cycle")
+  X(QueryCycle, 235, "queries read back what they write, in a cycle")             \
+  X(TableWithoutKey, 236, "a table has no `key`")                                 \
+  X(UnboundedTable, 237, "a table has no `max_rows` or `ttl`")                    \
+  X(NotATable, 238, "`join` names something other than a table, or `from` a table") \
+  X(JoinKeyType, 239, "a join's key has another type than the table's key")
 
 enum class ErrorCode {
   None = 0,

@@ -7,6 +7,7 @@
 
 #include "compiler/explain/explain.hpp"
 #include "compiler/physical/physical_plan.hpp"
+#include "compiler/plan/operators/logical_join.hpp"
 #include "compiler/plan/operators/logical_sink.hpp"
 #include "compiler/plan/operators/logical_source.hpp"
 #include "compiler/plan/operators/logical_union.hpp"
@@ -29,8 +30,9 @@ std::string escape(const std::string& text) {
 std::string explain_dot(const plan::Plan& plan, const ExplainOptions& options) {
   std::string out = "digraph flow {\n  rankdir=TB;\n  node [fontname=\"Helvetica\", fontsize=10];\n";
   for (const auto& source : plan.sources)
-    out += fmt::format("  \"source:{}\" [shape=cylinder, label=\"{}\\ntopic {} ({} partitions)\"];\n",
-                       escape(source.name), escape(source.name), escape(source.topic), source.partitions);
+    out += fmt::format("  \"source:{}\" [shape=cylinder, label=\"{}{}\\ntopic {} ({} partitions)\"];\n",
+                       escape(source.name), source.table ? "table " : "", escape(source.name), escape(source.topic),
+                       source.partitions);
   for (const auto& sink : plan.sinks)
     out += fmt::format("  \"sink:{}\" [shape=cylinder, label=\"{}\\n{}\"];\n", escape(sink.name), escape(sink.name),
                        sink.kind == "kafka" ? "topic " + escape(sink.topic) : std::string("stdout"));
@@ -73,6 +75,8 @@ std::string explain_dot(const plan::Plan& plan, const ExplainOptions& options) {
       if (auto* union_op = dynamic_cast<const plan::LogicalUnion*>(&op))
         for (const auto& input : union_op->inputs)
           out += fmt::format("  \"source:{}\" -> \"{}\";\n", escape(input.source), id);
+      if (auto* join = dynamic_cast<const plan::LogicalJoin*>(&op))
+        out += fmt::format("  \"source:{}\" -> \"{}\" [label=\"rows\"];\n", escape(join->table), id);
       if (auto* sink = dynamic_cast<const plan::LogicalSink*>(&op))
         out += fmt::format("  \"{}\" -> \"sink:{}\";\n", id, escape(sink->sink));
     }

@@ -6,6 +6,7 @@
 #include "compiler/physical/physical_plan.hpp"
 #include "compiler/plan/bound_expr.hpp"
 #include "compiler/plan/operators/logical_aggregate.hpp"
+#include "compiler/plan/operators/logical_join.hpp"
 #include "compiler/plan/operators/logical_process.hpp"
 
 namespace flow::compiler::explain {
@@ -22,7 +23,9 @@ void summary(const plan::Plan& plan, const physical::PhysicalPlan& physical, std
                      plural(plan.sinks.size(), "sink", "sinks"), plural(plan.metrics.size(), "metric", "metrics"),
                      plural(plan.queries.size(), "query", "queries"));
   for (const auto& source : plan.sources) {
-    out += fmt::format("  source {}: topic \"{}\", {}", source.name, source.topic, plural(source.partitions, "partition", "partitions"));
+    out += fmt::format("  {} {}: topic \"{}\", {}", source.table ? "table" : "source", source.name, source.topic,
+                       plural(source.partitions, "partition", "partitions"));
+    if (source.table_key) out += fmt::format(", key `{}`", *source.table_key);
     if (source.max_records_per_trigger)
       out += fmt::format(", at most {} records per partition per trigger", *source.max_records_per_trigger);
     if (source.max_record_bytes)
@@ -67,6 +70,19 @@ void state_details(const plan::LogicalOperator& op, std::string& out) {
     else
       out += "      cleaned: never (allowed by --allow-unbounded-state)\n";
     if (!process->emits) out += "      consume-only: emits nothing\n";
+  } else if (auto* join = dynamic_cast<const plan::LogicalJoin*>(&op)) {
+    int64_t bytes = 0;
+    for (const auto& field : join->table_schema) bytes += plan::estimated_bytes(field.type);
+    out += fmt::format("      state: the rows of table {} by key, ~{} bytes each, {}; each record waits until the "
+                       "watermark reaches its event time\n",
+                       join->table, bytes,
+                       join->max_rows ? fmt::format("at most {}", plural(*join->max_rows, "row", "rows"))
+                                      : std::string("any number of rows"));
+    out += fmt::format("      cleaned: a replaced row after {} of event time (history){}\n",
+                       plan::duration_to_source(join->history_ms),
+                       join->ttl_ms ? fmt::format("; a key not updated for {} (ttl)",
+                                                  plan::duration_to_source(*join->ttl_ms))
+                                    : std::string());
   } else if (auto* aggregate = dynamic_cast<const plan::LogicalAggregate*>(&op)) {
     int64_t bytes = 0;
     for (const auto& field : aggregate->output) bytes += plan::estimated_bytes(field.type);
@@ -94,8 +110,12 @@ void physical_details(const plan::Plan& plan, const physical::PhysicalPlan& phys
   const physical::TaskGroup& group = physical.task_groups.at(query.task_group);
   std::string sources;
   for (size_t s : group.sources) sources += (sources.empty() ? "" : ", ") + plan.sources[s].name;
-  out += fmt::format("  runs as: {} (partitions of {}{})\n", plural(group.partitions, "task", "tasks"), sources,
-                     group.level ? fmt::format("; level {} of a chain of queries", group.level) : "");
+  std::string table;
+  if (const plan::LogicalJoin* join = plan.queries[q].join())
+    if (const plan::SourcePlan* rows = plan.find_source(join->table))
+      table = fmt::format("; the {} of table {} feed its join", plural(rows->partitions, "task", "tasks"), rows->name);
+  out += fmt::format("  runs as: {} (partitions of {}{}{})\n", plural(group.partitions, "task", "tasks"), sources,
+                     group.level ? fmt::format("; level {} of a chain of queries", group.level) : "", table);
   for (size_t i = 0; i < query.stages.size(); ++i) {
     const physical::StatefulStage& stage = query.stages[i];
     out += fmt::format("    stage {}: {} `{}`, state {}", i + 1, plan.queries[q].operators[stage.operator_index]->name(),

@@ -234,7 +234,7 @@ class Printer {
 
   // -------------------------------------------------------------------------------- declarations
   void declaration(const ast::SourceDecl& s) {
-    line(0, fmt::format("source {} from kafka {} as {} {{", s.name.name, print(s.topic, kIf), s.format.name),
+    line(0, fmt::format("{} {} from kafka {} as {} {{", s.table ? "table" : "source", s.name.name, print(s.topic, kIf), s.format.name),
          head(s.span));
     for (const auto& field : s.fields)
       line(1, fmt::format("{}: {},", field.name.name, format_type(field.type)), field.span);
@@ -317,6 +317,10 @@ class Printer {
       }
       case ast::OpKind::Emit: line(1, "| emit " + op.target.name, op.span); break;
       case ast::OpKind::Into: line(1, "| into " + op.target.name, op.span); break;
+      case ast::OpKind::Join:
+        line(1, fmt::format("| {}join {} on {}", op.left ? "left " : "", op.target.name, print(op.keys.front(), kIf)),
+             op.span);
+        break;
       case ast::OpKind::Process: process(op); break;
     }
   }

@@ -8,6 +8,7 @@
 #include "compiler/plan/operators/logical_aggregate.hpp"
 #include "compiler/plan/operators/logical_explode.hpp"
 #include "compiler/plan/operators/logical_filter.hpp"
+#include "compiler/plan/operators/logical_join.hpp"
 #include "compiler/plan/operators/logical_key_by.hpp"
 #include "compiler/plan/operators/logical_process.hpp"
 #include "compiler/plan/operators/logical_project.hpp"
@@ -58,16 +59,17 @@ void collect_fields(const std::vector<plan::BoundStmt>& body, std::vector<bool>&
   }
 }
 
-bool reads_only(const plan::QueryPlan& query, const std::string& source) {
-  return query.sources.size() == 1 && query.sources.front() == source;
+bool is_stateful(OperatorKind kind) {
+  return kind == OperatorKind::Aggregate || kind == OperatorKind::Process || kind == OperatorKind::Join;
 }
-
-bool is_stateful(OperatorKind kind) { return kind == OperatorKind::Aggregate || kind == OperatorKind::Process; }
 
 //! The first stage's scope: an aggregate grouped by fields needs every record of a group, wherever
 //! its partition is, and so does a global window (no fields: one group of every record); grouped by
 //! the query's key (or a `process`), a task holds all of its keys.
 StateScope first_stage_scope(const plan::LogicalOperator& op) {
+  // A join's state is one store its stream's and its table's tasks all feed: a record finds its
+  // row however the two topics are partitioned (and whatever their partition counts).
+  if (op.kind == OperatorKind::Join) return StateScope::Shared;
   if (op.kind != OperatorKind::Aggregate) return StateScope::Task;
   const auto& aggregate = static_cast<const plan::LogicalAggregate&>(op);
   if (!aggregate.keys.empty() && aggregate.keys.front().kind == plan::BoundKind::Key) return StateScope::Task;
@@ -118,7 +120,11 @@ std::vector<bool> needed_fields(const plan::Plan& plan, const std::string& sourc
         std::fill(used.begin(), used.end(), true);
       continue;
     }
-    if (!reads_only(query, source_name)) continue;
+    if (const plan::LogicalJoin* join = query.join(); join && join->table == source_name) {
+      std::fill(used.begin(), used.end(), true);  // the whole row goes into the join's state
+      continue;
+    }
+    if (!query.reads_stream(source_name)) continue;
     bool source_schema = true;  // until a `select`, fields are the source's own
     for (size_t k = 1; k < query.operators.size() && source_schema; ++k) {
       const plan::LogicalOperator& op = *query.operators[k];
@@ -174,10 +180,13 @@ PhysicalPlan build_physical_plan(const plan::Plan& p) {
 
   SourceGroups groups(p.sources.size());
   std::vector<bool> read(p.sources.size(), false);
-  for (const auto& query : physical.queries)
-    for (size_t s : query.sources) {
+  for (size_t q = 0; q < physical.queries.size(); ++q)
+    for (size_t s : physical.queries[q].sources) {
       read[s] = true;
-      groups.join(s, query.sources.front());
+      // A union's sources are co-partitioned: partition i of each is one task. A joined table is
+      // not: its tasks feed the join's shared state like the stream's do.
+      if (p.queries[q].operators.empty() || p.queries[q].operators.front()->kind == OperatorKind::Union)
+        groups.join(s, physical.queries[q].sources.front());
     }
   physical.group_of_source.assign(p.sources.size(), std::nullopt);
   std::vector<std::optional<size_t>> group_of_root(p.sources.size());
@@ -299,7 +308,9 @@ void write_physical_json(plan::JsonWriter& json, const plan::Plan& p, const Phys
     for (const auto& stage : query.stages) {
       json.begin_object();
       json.key("operator").value(static_cast<int64_t>(stage.operator_index));
-      json.key("kind").value(stage.kind == plan::OperatorKind::Process ? "process" : "aggregate");
+      json.key("kind").value(stage.kind == plan::OperatorKind::Process ? "process"
+                             : stage.kind == plan::OperatorKind::Join  ? "join"
+                                                                       : "aggregate");
       json.key("store").value(stage.store);
       json.key("scope").value(stage.scope == StateScope::Task ? "task" : "shared");
       json.key("next_operator").value(static_cast<int64_t>(stage.next_operator));

@@ -12,7 +12,7 @@
 
 namespace flow::compiler::plan {
 
-enum class OperatorKind : uint8_t { Source, Union, Filter, Project, Tally, Explode, KeyBy, Aggregate, Process, Sink };
+enum class OperatorKind : uint8_t { Source, Union, Filter, Project, Tally, Explode, KeyBy, Aggregate, Process, Sink, Join };
 
 struct LogicalOperator {
   explicit LogicalOperator(OperatorKind kind) : kind(kind) {}

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "compiler/plan/operators/logical_aggregate.hpp"
+#include "compiler/plan/operators/logical_join.hpp"
 #include "compiler/plan/operators/logical_union.hpp"
 
 namespace flow::compiler::plan {
@@ -30,6 +31,7 @@ const char* kind_name(OperatorKind kind) {
     case OperatorKind::Aggregate: return "aggregate";
     case OperatorKind::Process: return "process";
     case OperatorKind::Sink: return "sink";
+    case OperatorKind::Join: return "join";
   }
   return "";
 }
@@ -40,9 +42,21 @@ const SourcePlan* Plan::find_source(const std::string& name) const { return find
 const SinkPlan* Plan::find_sink(const std::string& name) const { return find_named(sinks, name); }
 const MetricPlan* Plan::find_metric(const std::string& name) const { return find_named(metrics, name); }
 
+bool QueryPlan::reads_stream(const std::string& source) const {
+  return !operators.empty() && operators.front()->kind == OperatorKind::Source && !sources.empty() &&
+         sources.front() == source;
+}
+
+const LogicalJoin* QueryPlan::join() const {
+  for (const auto& op : operators)
+    if (op->kind == OperatorKind::Join) return static_cast<const LogicalJoin*>(op.get());
+  return nullptr;
+}
+
 const LogicalOperator* QueryPlan::stateful_operator() const {
   for (const auto& op : operators)
-    if (op->kind == OperatorKind::Process || op->kind == OperatorKind::Aggregate) return op.get();
+    if (op->kind == OperatorKind::Process || op->kind == OperatorKind::Aggregate || op->kind == OperatorKind::Join)
+      return op.get();
   return nullptr;
 }
 
@@ -54,13 +68,19 @@ size_t QueryPlan::process_index() const {
 
 const Schema* QueryPlan::state_input_schema(const std::string& source) const {
   for (size_t k = 1; k < operators.size(); ++k)
-    if (operators[k]->kind == OperatorKind::Process || operators[k]->kind == OperatorKind::Aggregate)
+    if (operators[k]->kind == OperatorKind::Process || operators[k]->kind == OperatorKind::Aggregate ||
+        operators[k]->kind == OperatorKind::Join)
       return operator_input_schema(k, source);
   return nullptr;
 }
 
 const Schema* QueryPlan::operator_input_schema(size_t op, const std::string& source) const {
   if (op == 0 || op >= operators.size()) return nullptr;
+  // A join's table reaches it straight from its topic; the stream through the operators before.
+  if (operators[op]->kind == OperatorKind::Join) {
+    const auto& join = static_cast<const LogicalJoin&>(*operators[op]);
+    if (source == join.table) return &join.table_schema;
+  }
   const LogicalOperator& feeding = *operators[op - 1];
   if (feeding.kind != OperatorKind::Union)
     return std::find(sources.begin(), sources.end(), source) != sources.end() ? &feeding.output : nullptr;
@@ -105,6 +125,13 @@ std::string plan_to_json(const Plan& plan, const std::function<void(JsonWriter&)
     else json.key("dead_letter").null();
     if (source.late) json.key("late").value(*source.late);
     else json.key("late").null();
+    if (source.table) {
+      json.key("table").value(true);
+      json.key("key").value(source.table_key.value_or(""));
+      if (source.max_rows) json.key("max_rows").value(*source.max_rows);
+      if (source.ttl_ms) json.key("ttl_ms").value(*source.ttl_ms);
+      json.key("history_ms").value(source.history_ms);
+    }
     json.key("schema");
     write_schema(json, source.schema);
     json.end_object();

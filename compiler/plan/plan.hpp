@@ -29,6 +29,12 @@ struct SourcePlan {
   //! Topic for the records of this source a query drops as late (the windows they belong to had
   //! closed): each is written there whole, with the reason in headers.
   std::optional<std::string> late;
+  //! A table (`table NAME …`): the latest row per key of its topic, read only by `join`.
+  bool table = false;
+  std::optional<std::string> table_key;  //!< the field that is a row's key
+  std::optional<int64_t> max_rows;       //!< more keys than this stops the run
+  std::optional<int64_t> ttl_ms;         //!< a key not updated for this long (event time) is dropped
+  int64_t history_ms = 0;                //!< how long a replaced row stays for stream records that come late
 
   int64_t event_time_ahead_bound_ms() const { return max_event_time_ahead_ms.value_or(kDefaultMaxEventTimeAheadMs); }
   //! One hour: a producer's clock may be off by minutes, not by days (recent Kafka brokers also
@@ -49,13 +55,20 @@ struct MetricPlan {
   Span span;
 };
 
+struct LogicalJoin;
+
 struct QueryPlan {
   std::string name;
   Span span;
   std::vector<std::string> sources;  //!< the sources it reads
   OperatorList operators;            //!< Source or Union first, Sink last
 
-  //! Keyed state the query keeps (a Process or an Aggregate), if any: the first.
+  //! Whether `source` is the query's one stream: its first operator reads it alone (a query with
+  //! a join reads its table too, but only as the join's second input).
+  bool reads_stream(const std::string& source) const;
+  //! The query's join, if it has one.
+  const LogicalJoin* join() const;
+  //! Keyed state the query keeps (a Process, an Aggregate or a Join), if any: the first.
   const LogicalOperator* stateful_operator() const;
   //! Where the query's `process` is in its operators (a query has at most one: it is the last
   //! aggregation), 0 when it has none.

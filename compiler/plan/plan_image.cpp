@@ -11,6 +11,7 @@
 #include "compiler/plan/operators/logical_aggregate.hpp"
 #include "compiler/plan/operators/logical_explode.hpp"
 #include "compiler/plan/operators/logical_filter.hpp"
+#include "compiler/plan/operators/logical_join.hpp"
 #include "compiler/plan/operators/logical_key_by.hpp"
 #include "compiler/plan/operators/logical_process.hpp"
 #include "compiler/plan/operators/logical_project.hpp"
@@ -351,6 +352,14 @@ void io(A& a, HandlerPlan& handler) {
   io(a, handler.span);
 }
 
+//! A count or index, stored as an int64_t.
+template <class A>
+void io_size(A& a, size_t& value) {
+  int64_t wide = static_cast<int64_t>(value);
+  io(a, wide);
+  if constexpr (A::reading) value = wide < 0 ? 0 : static_cast<size_t>(wide);
+}
+
 std::unique_ptr<LogicalOperator> make_operator(OperatorKind kind) {
   switch (kind) {
     case OperatorKind::Source: return std::make_unique<LogicalSource>();
@@ -363,6 +372,7 @@ std::unique_ptr<LogicalOperator> make_operator(OperatorKind kind) {
     case OperatorKind::Aggregate: return std::make_unique<LogicalAggregate>();
     case OperatorKind::Process: return std::make_unique<LogicalProcess>();
     case OperatorKind::Sink: return std::make_unique<LogicalSink>();
+    case OperatorKind::Join: return std::make_unique<LogicalJoin>();
   }
   return nullptr;
 }
@@ -406,6 +416,17 @@ void io_members(A& a, LogicalOperator& op) {
     io(a, o.handlers);
     io(a, o.clears_state);
     io(a, o.emits);
+  } else if constexpr (std::is_same_v<Op, LogicalJoin>) {
+    io(a, o.table);
+    io(a, o.topic);
+    io(a, o.key);
+    io(a, o.left);
+    io(a, o.table_schema);
+    io_size(a, o.table_key_index);
+    io_size(a, o.stream_fields);
+    io(a, o.history_ms);
+    io(a, o.ttl_ms);
+    io(a, o.max_rows);
   } else {
     static_assert(std::is_same_v<Op, LogicalSink>);
     io(a, o.sink);
@@ -418,7 +439,7 @@ void io_members(A& a, LogicalOperator& op) {
 template <class A>
 void io(A& a, std::unique_ptr<LogicalOperator>& op) {
   OperatorKind kind = op ? op->kind : OperatorKind::Source;
-  io_enum(a, kind, OperatorKind::Sink);
+  io_enum(a, kind, OperatorKind::Join);
   if (a.failed()) return;
   if constexpr (A::reading) op = make_operator(kind);
   io(a, op->span);
@@ -434,6 +455,7 @@ void io(A& a, std::unique_ptr<LogicalOperator>& op) {
     case OperatorKind::Aggregate: return io_members<LogicalAggregate>(a, *op);
     case OperatorKind::Process: return io_members<LogicalProcess>(a, *op);
     case OperatorKind::Sink: return io_members<LogicalSink>(a, *op);
+    case OperatorKind::Join: return io_members<LogicalJoin>(a, *op);
   }
 }
 
@@ -451,6 +473,11 @@ void io(A& a, SourcePlan& source) {
   io(a, source.max_event_time_ahead_ms);
   io(a, source.dead_letter);
   io(a, source.late);
+  io(a, source.table);
+  io(a, source.table_key);
+  io(a, source.max_rows);
+  io(a, source.ttl_ms);
+  io(a, source.history_ms);
   io(a, source.span);
 }
 
@@ -508,8 +535,9 @@ static_assert(sizeof(LogicalSource) == 112, "LogicalSource changed: update its i
 static_assert(sizeof(LogicalFilter) == 240, "LogicalFilter changed: update its io and kPlanImageVersion");
 static_assert(sizeof(LogicalExplode) == 240, "LogicalExplode changed: update its io and kPlanImageVersion");
 static_assert(sizeof(LogicalKeyBy) == 240, "LogicalKeyBy changed: update its io and kPlanImageVersion");
+static_assert(sizeof(LogicalJoin) == 392, "LogicalJoin changed: update its io and kPlanImageVersion");
 static_assert(sizeof(LogicalProject) == 72, "LogicalProject changed: update its io and kPlanImageVersion");
-static_assert(sizeof(SourcePlan) == 320, "SourcePlan changed: update its io and kPlanImageVersion");
+static_assert(sizeof(SourcePlan) == 408, "SourcePlan changed: update its io and kPlanImageVersion");
 static_assert(sizeof(SinkPlan) == 104, "SinkPlan changed: update its io and kPlanImageVersion");
 static_assert(sizeof(MetricPlan) == 40, "MetricPlan changed: update its io and kPlanImageVersion");
 static_assert(sizeof(QueryPlan) == 88, "QueryPlan changed: update its io and kPlanImageVersion");

@@ -145,8 +145,9 @@ class ProgramPlanner {
   }
 
   void plan_source(const ast::SourceDecl& decl) {
-    if (!claim(source_names_, decl.name, "source")) return;
+    if (!claim(source_names_, decl.name, decl.table ? "table" : "source")) return;
     SourcePlan source;
+    source.table = decl.table;
     source.name = decl.name.name;
     source.topic = decl.topic.text;
     source.format = decl.format.name;
@@ -246,14 +247,100 @@ class ProgramPlanner {
           continue;
         }
         source.late = value.text;
+      } else if (name == "key") {
+        if (value.kind != ast::ExprKind::Name) {
+          bad_option(option, "the name of a field", "name the field itself, without quotes: `key = id`");
+          continue;
+        }
+        int index = find_field(source.schema, value.text);
+        if (index < 0) {
+          sink_.error(ErrorCode::UnknownName, value.span,
+                      fmt::format("table `{}` has no field `{}`", source.name, value.text), "not a field")
+              .with_help("name the field that identifies a row: the topic's message key");
+          continue;
+        }
+        TypeKind kind = source.schema[index].type.kind;
+        if ((kind != TypeKind::String && kind != TypeKind::Int) || source.schema[index].type.nullable) {
+          sink_.error(ErrorCode::BadOptionValue, value.span,
+                      fmt::format("a table's key must be a `string` or an `int` field, not nullable; `{}` is `{}`", value.text,
+                                  source.schema[index].type.to_string()),
+                      "cannot be a key")
+              .with_help("key the table by the field whose value is the topic's message key");
+          continue;
+        }
+        source.table_key = value.text;
+      } else if (name == "max_rows") {
+        std::optional<int64_t> count = signed_literal(value, ast::ExprKind::Int);
+        if (!count) {
+          bad_option(option, "an integer", "write how many keys the table may hold: `max_rows = 100000`");
+          continue;
+        }
+        if (*count <= 0) {
+          sink_.error(ErrorCode::NotPositive, value.span,
+                      fmt::format("`max_rows` of table `{}` must be positive, not {}", source.name, *count),
+                      "not positive")
+              .with_help("write how many keys the table may hold");
+          continue;
+        }
+        source.max_rows = *count;
+      } else if (name == "ttl" || name == "history") {
+        bool ttl = name == "ttl";
+        if (std::optional<int64_t> ms = duration_option(
+                source, option, ttl ? "`1d`" : "`10m`",
+                ttl ? "write how long a key may go without an update before it is dropped, such as `1d`"
+                    : "write how long a replaced row is kept for stream records that come late, such as `10m`")) {
+          if (ttl && *ms == 0) {
+            sink_.error(ErrorCode::NotPositive, value.span,
+                        fmt::format("`ttl` of table `{}` must be positive", source.name), "drops every row at once")
+                .with_help("write how long a key may go without an update before it is dropped, such as `1d`");
+            continue;
+          }
+          if (ttl) source.ttl_ms = *ms;
+          else source.history_ms = *ms;
+        }
       }
     }
+    if (decl.table) check_table(decl, source);
     if (!has_partitions)
       sink_.error(ErrorCode::MissingPartitions, decl.name.span,
                   fmt::format("source `{}` does not declare `partitions`", source.name), "no partition count")
           .with_help("add `with (partitions = N)`: N must equal the topic's partition count, and flow runs one task "
                      "per partition");
     plan_.sources.push_back(std::move(source));
+  }
+
+  //! What a table needs besides a source's options: a key, a bound, and event time (a join
+  //! answers each stream record with the row that was current at its event time).
+  void check_table(const ast::SourceDecl& decl, const SourcePlan& table) {
+    auto option_span = [&](const char* name) -> std::optional<Span> {
+      for (const auto& option : decl.options)
+        if (option.name.name == name) return option.name.span;
+      return std::nullopt;
+    };
+    if (!table.table_key && !option_span("key"))
+      sink_.error(ErrorCode::TableWithoutKey, decl.name.span, fmt::format("table `{}` has no `key`", table.name),
+                  "no key")
+          .note("a table holds the latest row per key; a row with the same key replaces the one before it")
+          .with_help("name the field that identifies a row, in the `with (…)` options: `key = id`");
+    if (!table.max_rows && !table.ttl_ms && !option_span("max_rows") && !option_span("ttl")) {
+      Diagnostic& d = options_.allow_unbounded_state
+                          ? sink_.warning(ErrorCode::UnboundedTable, decl.name.span,
+                                          fmt::format("table `{}` can grow without bound", table.name), "no bound")
+                          : sink_.error(ErrorCode::UnboundedTable, decl.name.span,
+                                        fmt::format("table `{}` can grow without bound", table.name), "no bound");
+      d.note("a table keeps a row for every key it has ever seen; a topic with ever new keys runs the job out of "
+             "memory")
+          .with_help("declare a bound in the `with (…)` options: `max_rows = 1000000` (more keys stop the run with "
+                     "the reason) or `ttl = 7d` (a key not updated for that long is dropped)");
+      if (options_.allow_unbounded_state) d.note("reported as a warning because of --allow-unbounded-state");
+    }
+    if ((!table.event_time || !table.watermark_ms) && !option_span("event_time") && !option_span("watermark"))
+      sink_.error(ErrorCode::NeedsEventTime, decl.name.span,
+                  fmt::format("table `{}` has no `event_time` and `watermark`", table.name), "no event time")
+          .note("a join answers a stream record with the row that was current at the record's event time, so that "
+                "its result does not depend on the order the two topics are read in")
+          .with_help("declare when each row took effect and how late one may come: `event_time = updated_at, "
+                     "watermark = 0s`");
   }
 
   //! A source option that takes a duration of at least zero (`watermark`, `max_event_time_ahead`):

@@ -14,6 +14,7 @@
 #include "compiler/plan/operators/logical_aggregate.hpp"
 #include "compiler/plan/operators/logical_explode.hpp"
 #include "compiler/plan/operators/logical_filter.hpp"
+#include "compiler/plan/operators/logical_join.hpp"
 #include "compiler/plan/operators/logical_key_by.hpp"
 #include "compiler/plan/operators/logical_project.hpp"
 #include "compiler/plan/operators/logical_sink.hpp"
@@ -39,6 +40,7 @@ const char* keyword(ast::OpKind kind) {
     case ast::OpKind::Process: return "process";
     case ast::OpKind::Into: return "into";
     case ast::OpKind::Top: return "top";
+    case ast::OpKind::Join: return "join";
   }
   return "";
 }
@@ -125,6 +127,17 @@ bool QueryPlanner::plan_inputs(const ast::QueryDecl& query, Pipeline& pipeline) 
       sink_.error(ErrorCode::UnknownSource, input.source.span, fmt::format("unknown source `{}`", input.source.name),
                   "not declared")
           .with_help(did_you_mean(input.source.name, names, "declare it with `source NAME from kafka \"TOPIC\" …`"));
+      ok = false;
+      continue;
+    }
+    if (source->table) {
+      sink_.error(ErrorCode::NotATable, input.source.span, fmt::format("`{}` is a table, not a source", source->name),
+                  "a table")
+          .label(source->span, "declared as a table")
+          .note("a table is the latest row per key of its topic; queries read streams, and look rows up with `join`")
+          .with_help(fmt::format("read a stream and join it: `from STREAM | join {} on FIELD`; to read every change "
+                                 "of the topic as a stream, declare it as a `source` as well, under another name",
+                                 source->name));
       ok = false;
       continue;
     }
@@ -339,6 +352,7 @@ void QueryPlanner::plan_operator(const ast::QueryDecl& query, size_t& index, Pip
                      "`emit` statement of a handler");
       break;
     case ast::OpKind::Process: plan_process(op, pipeline); break;
+    case ast::OpKind::Join: plan_join(op, pipeline); break;
     case ast::OpKind::Into: plan_into(op, pipeline); break;
     case ast::OpKind::Top:
       sink_.error(ErrorCode::MisplacedOperator, op.span, "`top` needs a `group by` with a window right before it",
@@ -643,7 +657,9 @@ void QueryPlanner::plan_explode(const ast::Operator& op, Pipeline& pipeline) {
                    "`regexp_split(line, \"\\\\s+\")`");
   }
   for (const auto& stateful : pipeline.plan.operators) {
-    if (stateful->kind != OperatorKind::Aggregate && stateful->kind != OperatorKind::Process) continue;
+    if (stateful->kind != OperatorKind::Aggregate && stateful->kind != OperatorKind::Process &&
+        stateful->kind != OperatorKind::Join)
+      continue;
     sink_.error(ErrorCode::MisplacedOperator, op.span, "`explode` after keyed state is not supported yet",
                 "after keyed state")
         .label(stateful->span, "keyed state")
@@ -717,6 +733,106 @@ void QueryPlanner::plan_process(const ast::Operator& op, Pipeline& pipeline) {
   pipeline.state_op = &op;
   pipeline.schema = process->output;
   pipeline.plan.operators.push_back(std::move(process));
+}
+
+void QueryPlanner::plan_join(const ast::Operator& op, Pipeline& pipeline) {
+  const ast::Identifier& name = op.target;
+  const SourcePlan* table = plan_.find_source(name.name);
+  if (!table || !table->table) {
+    std::vector<std::string> names;
+    for (const auto& s : plan_.sources)
+      if (s.table) names.push_back(s.name);
+    auto& d = sink_.error(ErrorCode::NotATable, name.span,
+                          table ? fmt::format("`{}` is a source, not a table", name.name)
+                                : fmt::format("unknown table `{}`", name.name),
+                          table ? "a stream" : "not declared");
+    if (table) d.label(table->span, "declared as a source");
+    d.note("`join` looks each record's row up in a table: the latest row per key of a topic")
+        .with_help(table ? fmt::format("declare the topic of its rows as a table: `table NAME from kafka \"{}\" as "
+                                       "json {{ … }} with (key = FIELD, max_rows = N, event_time = FIELD, watermark = "
+                                       "0s, partitions = N)`",
+                                       table->topic)
+                         : did_you_mean(name.name, names,
+                                        fmt::format("declare it: `table {} from kafka \"TOPIC\" as json {{ … }} with "
+                                                    "(key = FIELD, max_rows = N, event_time = FIELD, watermark = 0s, "
+                                                    "partitions = N)`",
+                                                    name.name)));
+    return;
+  }
+  for (const auto& earlier : pipeline.plan.operators) {
+    const char* what = earlier->kind == OperatorKind::Join        ? "a second `join` in one query"
+                       : earlier->kind == OperatorKind::Aggregate ? "`join` after an `aggregate`"
+                       : earlier->kind == OperatorKind::Process   ? "`join` after a `process`"
+                       : earlier->kind == OperatorKind::Union     ? "`join` after a union"
+                                                                  : nullptr;
+    if (!what) continue;
+    sink_.error(ErrorCode::MisplacedOperator, op.span, fmt::format("{} is not supported yet", what),
+                "cannot join here")
+        .label(earlier->span, earlier->kind == OperatorKind::Join ? "the first join" : "before the join")
+        .note("a join is the first keyed state of its query: the table's rows reach it straight from their topic")
+        .with_help("join first, then aggregate or process the joined records; or write this query's result to a "
+                   "topic with `into` and join it in another query that reads that topic");
+    return;
+  }
+  Scope scope = pipeline.scope();
+  BoundExpr key = binder_.bind(op.keys.front(), scope);
+  int key_index = find_field(table->schema, table->table_key.value_or(""));
+  if (key_index < 0) return;  // the table's own declaration is reported
+  const Type& table_key = table->schema[static_cast<size_t>(key_index)].type;
+  if (!key.type.is_error() && key.type.kind != table_key.kind) {
+    sink_.error(ErrorCode::JoinKeyType, op.keys.front().span,
+                fmt::format("the join key is `{}`, but the key of table `{}` is `{}`", key.type.to_string(),
+                            table->name, table_key.to_string()),
+                key.type.to_string())
+        .label(table->span, fmt::format("keyed by `{}: {}`", *table->table_key, table_key.to_string()))
+        .note("a record joins the row whose key equals its join key; values of different types are never equal")
+        .with_help(fmt::format("join on a `{}` field of the stream (computed with `select … as NAME` before the "
+                               "join if need be), or key the table by a field of type `{}`",
+                               table_key.to_string(), key.type.to_string()));
+    return;
+  }
+  // Temporal by event time: both sides need it (the stream's for when a record happened, the
+  // table's for when a row took effect).
+  check_event_time(op.span, "a join", nullptr, pipeline);
+  Schema output = pipeline.schema;
+  std::unordered_map<std::string, size_t> stream_names;
+  for (size_t f = 0; f < pipeline.schema.size(); ++f) stream_names.emplace(pipeline.schema[f].name, f);
+  for (size_t f = 0; f < table->schema.size(); ++f) {
+    if (static_cast<int>(f) == key_index) continue;
+    const Field& field = table->schema[f];
+    if (stream_names.count(field.name)) {
+      sink_.error(ErrorCode::DuplicateName, op.span,
+                  fmt::format("field `{}` is in both the stream and table `{}`", field.name, table->name),
+                  "both have it")
+          .label(table->span, "the table's field")
+          .note(fmt::format("a joined record holds the stream's fields, then the table's (but its key `{}`); it "
+                            "would hold `{}` twice",
+                            *table->table_key, field.name))
+          .with_help(fmt::format("rename or drop the stream's field before the join: `| select …, {} as "
+                                 "{}_before`",
+                                 field.name, field.name));
+      return;
+    }
+    output.push_back({field.name, op.left ? field.type.as_nullable(true) : field.type});
+  }
+  auto join = std::make_unique<LogicalJoin>();
+  join->span = op.span;
+  join->output = output;
+  join->table = table->name;
+  join->topic = table->topic;
+  join->key = std::move(key);
+  join->left = op.left;
+  join->table_schema = table->schema;
+  join->table_key_index = static_cast<size_t>(key_index);
+  join->stream_fields = pipeline.schema.size();
+  join->history_ms = table->history_ms;
+  join->ttl_ms = table->ttl_ms;
+  join->max_rows = table->max_rows;
+  pipeline.key = table_key.as_nullable(false);
+  pipeline.schema = std::move(output);
+  pipeline.plan.sources.push_back(table->name);
+  pipeline.sources.push_back(table);
+  pipeline.plan.operators.push_back(std::move(join));
 }
 
 void QueryPlanner::plan_into(const ast::Operator& op, Pipeline& pipeline) {

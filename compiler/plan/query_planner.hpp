@@ -28,6 +28,7 @@ class QueryPlanner {
   //! `explode LIST as NAME`; not after keyed state (its stage functions hand out one row per row).
   void plan_explode(const ast::Operator& op, Pipeline& pipeline);
   void plan_process(const ast::Operator& op, Pipeline& pipeline);
+  void plan_join(const ast::Operator& op, Pipeline& pipeline);
   //! `top N by …` after a windowed `group by`: the rows it emits are `input`'s fields, then the
   //! window's, then `rank`.
   void plan_top(const ast::Operator& op, const Scope& scope, const Schema& input, LogicalAggregate& aggregate,

@@ -93,15 +93,18 @@ struct SourceOption {
   bool operator==(const SourceOption& o) const { return name == o.name && value == o.value; }
 };
 
+//! `source …` and `table …` (a table: the latest row per key of a topic, read by `join`).
 struct SourceDecl {
   Span span;
+  bool table = false;
   Identifier name;
   Expr topic;  //!< a String expression
   Identifier format;
   std::vector<FieldDecl> fields;
   std::vector<SourceOption> options;
   bool operator==(const SourceDecl& o) const {
-    return name == o.name && topic == o.topic && format == o.format && fields == o.fields && options == o.options;
+    return table == o.table && name == o.name && topic == o.topic && format == o.format && fields == o.fields &&
+           options == o.options;
   }
 };
 
@@ -193,16 +196,16 @@ struct OrderItem {
   bool operator==(const OrderItem& o) const { return value == o.value && descending == o.descending; }
 };
 
-enum class OpKind : uint8_t { Where, Select, Tally, Explode, KeyBy, GroupBy, Aggregate, Emit, Process, Into, Top };
+enum class OpKind : uint8_t { Where, Select, Tally, Explode, KeyBy, GroupBy, Aggregate, Emit, Process, Into, Top, Join };
 
 //! One `| operator` of a query pipeline. Fields unused by a kind stay empty.
 struct Operator {
   OpKind kind = OpKind::Where;
   Span span;
   std::optional<Expr> condition;     //!< where; tally ... when
-  std::vector<Expr> keys;            //!< key by (one), group by (one or more)
+  std::vector<Expr> keys;            //!< key by (one), group by (one or more), join … on (one)
   std::vector<NamedExpr> items;      //!< select, aggregate; explode: one (the list `as` the element)
-  Identifier target;                 //!< tally: the metric; into: the sink; emit: final or changes
+  Identifier target;                 //!< tally: the metric; into: the sink; emit: final or changes; join: the table
   std::optional<Window> window;      //!< group by ... window
   std::vector<StateField> state;     //!< process
   std::optional<Expr> timeout;       //!< process ... timeout D
@@ -210,11 +213,13 @@ struct Operator {
   std::vector<Handler> handlers;     //!< process
   std::optional<Expr> limit;         //!< top N
   std::vector<OrderItem> order;      //!< top N by …
+  bool left = false;                 //!< `left join`
 
   bool operator==(const Operator& o) const {
     return kind == o.kind && condition == o.condition && keys == o.keys && items == o.items &&
            target == o.target && window == o.window && state == o.state && timeout == o.timeout &&
-           processing_time == o.processing_time && handlers == o.handlers && limit == o.limit && order == o.order;
+           processing_time == o.processing_time && handlers == o.handlers && limit == o.limit && order == o.order &&
+           left == o.left;
   }
 };
 

@@ -189,6 +189,9 @@ FLOW_TOKEN(equals, "=")
 #define FLOW_KEYWORD(var, word) \
   auto const var = x3::rule<struct var##_id>{"`" word "`"} = x3::lexeme[x3::lit(word) >> !ident_char];
 FLOW_KEYWORD(kw_source, "source")
+FLOW_KEYWORD(kw_table, "table")
+FLOW_KEYWORD(kw_join, "join")
+FLOW_KEYWORD(kw_left, "left")
 FLOW_KEYWORD(kw_sink, "sink")
 FLOW_KEYWORD(kw_metric, "metric")
 FLOW_KEYWORD(kw_query, "query")
@@ -300,11 +303,11 @@ FLOW_RULE(named_expr, ast::NamedExpr, "an expression")
 FLOW_RULE(window, ast::Window, "a window such as `tumbling(1m)`")
 FLOW_RULE(order_item, ast::OrderItem, "an expression to order by")
 FLOW_RULE(operator_, ast::Operator,
-          "an operator (`where`, `select`, `tally`, `explode`, `key by`, `group by`, `aggregate`, `top`, `emit`, `process` or "
-          "`into`)")
+          "an operator (`where`, `select`, `tally`, `explode`, `key by`, `group by`, `aggregate`, `top`, `emit`, `process`, "
+          "`join` or `into`)")
 FLOW_RULE(query_input, ast::QueryInput, "a source name")
 FLOW_RULE(query_decl, ast::QueryDecl, "a query")
-FLOW_RULE(declaration, ast::Declaration, "`source`, `sink`, `metric` or `query`")
+FLOW_RULE(declaration, ast::Declaration, "`source`, `table`, `sink`, `metric` or `query`")
 #undef FLOW_RULE
 
 // Named expectations for places where several things may follow.
@@ -639,16 +642,17 @@ auto const source_option_body_def = (identifier > equals > expr)[([](auto& ctx) 
 // option_list ::= 'with' '(' (source_option (',' source_option)* ','?)? ')'
 auto const option_list_body_def = kw_with > lparen > -(source_option % ',') > -x3::lit(',') > comma_or_paren;
 
-// source_decl ::= 'source' name 'from' 'kafka' string 'as' name field_list option_list? ';'
-auto const source_decl_body_def = (kw_source > identifier > kw_from > kw_kafka > string_literal > kw_as > identifier >
-                              field_list > -option_list > semicolon)[([](auto& ctx) {
+// source_decl ::= ('source' | 'table') name 'from' 'kafka' string 'as' name field_list option_list? ';'
+auto const source_decl_body_def = (as_range(kw_source | kw_table) > identifier > kw_from > kw_kafka > string_literal >
+                                   kw_as > identifier > field_list > -option_list > semicolon)[([](auto& ctx) {
   auto& a = x3::_attr(ctx);
   ast::SourceDecl& s = x3::_val(ctx);
-  s.name = std::move(at_c<0>(a));
-  s.topic = std::move(at_c<1>(a));
-  s.format = std::move(at_c<2>(a));
-  s.fields = std::move(at_c<3>(a));
-  if (auto& options = at_c<4>(a)) s.options = std::move(*options);
+  s.table = *at_c<0>(a).begin() == 't';
+  s.name = std::move(at_c<1>(a));
+  s.topic = std::move(at_c<2>(a));
+  s.format = std::move(at_c<3>(a));
+  s.fields = std::move(at_c<4>(a));
+  if (auto& options = at_c<5>(a)) s.options = std::move(*options);
 })];
 
 // sink_target ::= 'kafka' string 'as' name | 'stdout'
@@ -813,6 +817,7 @@ auto set_kind(ast::OpKind kind) {
 //            | 'process' 'state' '{' state_fields '}' ('timeout' expr ('in' 'processing' 'time')?)?
 //              '{' handler* '}'
 //            | 'into' name
+//            | 'left'? 'join' name 'on' expr
 auto const where_op = (kw_where > expr)[([](auto& ctx) {
   x3::_val(ctx).kind = ast::OpKind::Where;
   x3::_val(ctx).condition = std::move(x3::_attr(ctx));
@@ -888,13 +893,21 @@ auto const process_op = kw_process[set_kind(ast::OpKind::Process)] > kw_state >
                         -(timeout_clause[([](auto& ctx) { x3::_val(ctx).timeout = std::move(x3::_attr(ctx)); })] >>
                           processing_time_clause[([](auto& ctx) { x3::_val(ctx).processing_time = x3::_attr(ctx); })]) >
                         handlers[([](auto& ctx) { x3::_val(ctx).handlers = std::move(x3::_attr(ctx)); })];
+// `left` only before `join`: a field named `left` still starts no operator.
+auto const join_op = ((-as_range(kw_left) >> kw_join) > identifier > kw_on > expr)[([](auto& ctx) {
+  auto& a = x3::_attr(ctx);
+  x3::_val(ctx).kind = ast::OpKind::Join;
+  x3::_val(ctx).left = at_c<0>(a).has_value();
+  x3::_val(ctx).target = std::move(at_c<1>(a));
+  x3::_val(ctx).keys.push_back(std::move(at_c<2>(a)));
+})];
 auto const into_op = (kw_into > identifier)[([](auto& ctx) {
   x3::_val(ctx).kind = ast::OpKind::Into;
   x3::_val(ctx).target = std::move(x3::_attr(ctx));
 })];
 
 auto const operator__body_def = where_op | select_op | tally_op | explode_op | key_by_op | group_by_op |
-                           aggregate_op | emit_op | process_op | into_op | top_op;
+                           aggregate_op | emit_op | process_op | into_op | top_op | join_op;
 
 // query_input ::= name ('key' 'by' expr)?
 auto const query_input_body_def = (identifier >> -(kw_key > kw_by > expr))[([](auto& ctx) {
@@ -912,7 +925,7 @@ auto const query_decl_body_def = (kw_query > identifier > lbrace > kw_from > (qu
   x3::_val(ctx).operators = std::move(at_c<2>(a));
 })];
 
-// declaration ::= source_decl | sink_decl | metric_decl | query_decl
+// declaration ::= source_decl (a source or a table) | sink_decl | metric_decl | query_decl
 auto const declaration_body_def = source_decl[assign] | sink_decl[assign] | metric_decl[assign] | query_decl[assign];
 
 BOOST_SPIRIT_DEFINE(identifier, expr, if_expr, or_expr, and_expr, not_expr, compare_expr, add_expr, mul_expr, neg_expr)

@@ -39,19 +39,21 @@ class SyntaxChecker {
       check_no_set(field.type);
     }
     std::map<std::string, Span> seen;
+    const char* what = source.table ? "table" : "source";
     for (const auto& option : source.options) {
-      const auto& known = known_source_options();
+      const auto& known = source.table ? known_table_options() : known_source_options();
       if (std::find(known.begin(), known.end(), option.name.name) == known.end()) {
+        std::string list;
+        for (size_t i = 0; i < known.size(); ++i)
+          list += (i == 0 ? "" : i + 1 == known.size() ? " and " : ", ") + known[i];
         sink_
             .error(ErrorCode::UnknownOption, option.name.span,
-                   fmt::format("source `{}` has an unknown option `{}`", source.name.name, option.name.name),
+                   fmt::format("{} `{}` has an unknown option `{}`", what, source.name.name, option.name.name),
                    "unknown option")
-            .with_help(did_you_mean(option.name.name, known,
-                                    "the options are partitions, max_records_per_trigger, max_record_bytes, "
-                                    "event_time, watermark, max_event_time_ahead, dead_letter and late"));
+            .with_help(did_you_mean(option.name.name, known, "the options are " + list));
       } else if (auto [first, inserted] = seen.emplace(option.name.name, option.name.span); !inserted) {
         sink_.error(ErrorCode::UnknownOption, option.name.span,
-                    fmt::format("option `{}` is given twice for source `{}`", option.name.name, source.name.name),
+                    fmt::format("option `{}` is given twice for {} `{}`", option.name.name, what, source.name.name),
                     "given again here")
             .label(first->second, "first given here")
             .with_help("keep one of them");
@@ -229,6 +231,14 @@ const std::vector<std::string>& known_source_options() {
   static const std::vector<std::string> options = {"partitions", "max_records_per_trigger", "max_record_bytes",
                                                    "event_time", "watermark",  "max_event_time_ahead",
                                                    "dead_letter", "late"};
+  return options;
+}
+
+const std::vector<std::string>& known_table_options() {
+  // No `late`: a table row is never dropped as late (a later one replaces it whenever it comes).
+  static const std::vector<std::string> options = {"partitions", "key", "max_rows", "ttl", "history",
+                                                   "max_records_per_trigger", "max_record_bytes", "event_time",
+                                                   "watermark", "max_event_time_ahead", "dead_letter"};
   return options;
 }
 

@@ -11,5 +11,7 @@ void check_syntax(const ast::Program& program, const SourceFile& file, Diagnosti
 
 //! The source options flow knows, in the order the docs list them.
 const std::vector<std::string>& known_source_options();
+//! The options a `table` takes: a source's but `late`, and its key and bounds.
+const std::vector<std::string>& known_table_options();
 
 }  // namespace flow::compiler::syntax

@@ -8,6 +8,7 @@
 #include "runtime/eval/evaluator.hpp"
 #include "compiler/plan/operators/logical_explode.hpp"
 #include "compiler/plan/operators/logical_filter.hpp"
+#include "compiler/plan/operators/logical_join.hpp"
 #include "compiler/plan/operators/logical_key_by.hpp"
 #include "compiler/plan/operators/logical_project.hpp"
 #include "compiler/plan/operators/logical_tally.hpp"
@@ -69,6 +70,10 @@ void run_operators(const plan::QueryPlan& query, size_t first, StatelessRow row,
         return;
       }
       case OperatorKind::KeyBy: row.key = evaluate(static_cast<const plan::LogicalKeyBy&>(op).key, env); break;
+      case OperatorKind::Join:  // the record goes to the join's state under its join key
+        row.key = evaluate(static_cast<const plan::LogicalJoin&>(op).key, env);
+        out.rows.push_back(std::move(row));
+        return;
       case OperatorKind::Aggregate:
       case OperatorKind::Process:
       case OperatorKind::Sink: out.rows.push_back(std::move(row)); return;

@@ -14,6 +14,7 @@
 #include "compiler/plan/operators/logical_key_by.hpp"
 #include "compiler/plan/operators/logical_project.hpp"
 #include "compiler/plan/operators/logical_union.hpp"
+#include "runtime/codec/rfc3339.hpp"
 
 namespace flow::runtime {
 
@@ -25,6 +26,10 @@ namespace {
 //! also after a `select` that passes f on, renamed or not), to partition input files the way a
 //! keyed producer would.
 std::optional<int> key_field(const plan::Plan& p, const plan::SourcePlan& source) {
+  if (source.table) {  // a table's records are keyed by its key, as a compacted topic's are
+    int index = source.table_key ? plan::find_field(source.schema, *source.table_key) : -1;
+    return index >= 0 ? std::optional<int>(index) : std::nullopt;
+  }
   for (const auto& query : p.queries) {
     if (query.operators.empty()) continue;
     if (auto* union_op = dynamic_cast<const plan::LogicalUnion*>(query.operators.front().get())) {
@@ -101,6 +106,9 @@ bool produce_lines(Producer& producer, const plan::Plan& p, const plan::SourcePl
   struct Keyed {
     bool keyed = false;
     std::string key;
+    //! A table's line `{"KEY_FIELD": …, "__tombstone": "RFC 3339 time"}`: a record with the key,
+    //! no value, and that time as its timestamp (the time the key's row ended).
+    std::optional<int64_t> tombstone_at;
   };
   std::vector<Keyed> keys(lines.size());
   std::optional<int64_t> limit = max_message_bytes(producer.handle());
@@ -127,6 +135,20 @@ bool produce_lines(Producer& producer, const plan::Plan& p, const plan::SourcePl
             keys[n].keyed = true;
           }
         }
+        if (source.table) {
+          simdjson::ondemand::value at;
+          std::string_view text;
+          if (!doc.find_field_unordered("__tombstone").get(at) && !at.get_string().get(text)) {
+            Rfc3339Result time = parse_rfc3339(text);
+            if (!time.ok) {
+              error = fmt::format("{}, line {}: `__tombstone` must be the RFC 3339 time the key's row ends, such as "
+                                  "\"2026-01-01T00:00:00Z\": {}",
+                                  origin, n + 1, time.problem);
+              return false;
+            }
+            keys[n].tombstone_at = time.ms;
+          }
+        }
       }
     }
     int64_t size = static_cast<int64_t>(line.size() + keys[n].key.size()) + kRecordFraming;
@@ -146,8 +168,10 @@ bool produce_lines(Producer& producer, const plan::Plan& p, const plan::SourcePl
     bool keyed = keys[n].keyed;
     const std::string& key_text = keys[n].key;
     int32_t partition = keyed ? -1 : next_partition++ % static_cast<int32_t>(source.partitions);
-    if (!producer.produce(source.topic, partition, keyed ? key_text.data() : nullptr, key_text.size(), line.data(),
-                          line.size())) {
+    bool tombstone = keys[n].tombstone_at.has_value();
+    if (!producer.produce(source.topic, partition, keyed ? key_text.data() : nullptr, key_text.size(),
+                          tombstone ? nullptr : line.data(), tombstone ? 0 : line.size(), {}, nullptr,
+                          keys[n].tombstone_at.value_or(0))) {
       error = fmt::format("cannot produce {}, line {} to topic `{}`: {} ({} records of it were produced before)",
                           origin, n + 1, source.topic, producer.failure(), count);
       return false;

@@ -49,6 +49,9 @@ struct LateDrop {
   //! An aggregate without a window but with a `timeout`: the record's group had timed out at
   //! window_end (its event time plus the timeout).
   bool group_timed_out = false;
+  //! A join: the record is older than its table's history at `watermark` (the rows current then
+  //! are no longer kept).
+  bool join_history = false;
 };
 
 class AggregateOperator final : public StatefulOperator {

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "compiler/plan/operators/logical_aggregate.hpp"
+#include "compiler/plan/operators/logical_join.hpp"
 #include "compiler/plan/operators/logical_process.hpp"
 
 namespace flow::runtime {
@@ -25,7 +26,8 @@ KeyedStateOperator::KeyedStateOperator(const compiler::plan::Plan& plan, int32_t
   if (stage.operator_index == 0)
     for (size_t k = 1; k < query_.operators.size() && !stage.operator_index; ++k)
       if (query_.operators[k]->kind == compiler::plan::OperatorKind::Process ||
-          query_.operators[k]->kind == compiler::plan::OperatorKind::Aggregate)
+          query_.operators[k]->kind == compiler::plan::OperatorKind::Aggregate ||
+          query_.operators[k]->kind == compiler::plan::OperatorKind::Join)
         stage.operator_index = k;
   if (stage.keyspace.empty()) stage.keyspace = query_.name;
   const compiler::plan::LogicalOperator* op =
@@ -45,6 +47,23 @@ KeyedStateOperator::KeyedStateOperator(const compiler::plan::Plan& plan, int32_t
     auto aggregator = std::make_unique<AggregateOperator>(aggregate, query, stage.keyspace, store, clock);
     aggregate_ = aggregator.get();
     operator_ = std::move(aggregator);
+  } else if (op && op->kind == compiler::plan::OperatorKind::Join) {
+    const auto& join = static_cast<const compiler::plan::LogicalJoin&>(*op);
+    key_type_ = join.key.type;
+    TemporalJoinSpec spec;
+    spec.query = query;
+    spec.keyspace = stage.keyspace;
+    spec.table = join.table;
+    spec.stream_fields = join.stream_fields;
+    spec.table_fields = join.table_schema.size();
+    spec.table_key_index = join.table_key_index;
+    spec.left = join.left;
+    spec.history_ms = join.history_ms;
+    spec.ttl_ms = join.ttl_ms;
+    spec.max_rows = join.max_rows;
+    auto joiner = std::make_unique<TemporalJoinOperator>(store, std::move(spec));
+    join_ = joiner.get();
+    operator_ = std::move(joiner);
   } else {
     throw std::logic_error("state: query `" + query_.name + "` keeps no keyed state");
   }
@@ -85,6 +104,22 @@ void KeyedStateOperator::on_abi_record(size_t input, const flow_value* key, cons
   eval::Value key_value;
   if (key) key_value = eval::Value::from_abi(*key, key_type_);
   operator_->on_record(source, key_value, values, event_time_ms, out, tallies);
+}
+
+void KeyedStateOperator::on_tombstone(const eval::Value& key, int64_t event_time_ms) {
+  if (!join_) throw std::logic_error("state: query `" + query_.name + "` is handed a tombstone but joins no table");
+  join_->on_table(key, nullptr, event_time_ms);
+}
+
+LateDrop KeyedStateOperator::last_drop() const {
+  if (aggregate_) return aggregate_->last_drop();
+  LateDrop drop;
+  if (join_ && join_->last_was_late()) {
+    drop.late = true;
+    drop.join_history = true;
+    drop.watermark = join_->watermark();
+  }
+  return drop;
 }
 
 void KeyedStateOperator::on_aggregate_input(const flow_value* values, int64_t event_time_ms,

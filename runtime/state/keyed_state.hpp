@@ -14,6 +14,7 @@
 #include "runtime/state/aggregate_operator.hpp"
 #include "runtime/state/process_operator.hpp"
 #include "runtime/state/stateful_operator.hpp"
+#include "runtime/state/temporal_join_operator.hpp"
 
 namespace flow::runtime {
 
@@ -64,8 +65,13 @@ class KeyedStateOperator {
   size_t live_keys() const;
   //! Records dropped since construction because every window they belong to had closed.
   int64_t late_records() const;
+  //! A joined table's tombstone (a record without a value): `key` has no row from `event_time_ms`
+  //! on. Only for a query whose state is a join.
+  void on_tombstone(const eval::Value& key, int64_t event_time_ms);
+  //! The type of the key the operator is handed (a join's: its join key's).
+  const compiler::plan::Type& key_type() const { return key_type_; }
   //! Whether the last record handed over was dropped as late, and why (never for a `process`).
-  LateDrop last_drop() const { return aggregate_ ? aggregate_->last_drop() : LateDrop{}; }
+  LateDrop last_drop() const;
   //! The watermark last given (kept in the store); INT64_MIN before the first.
   int64_t watermark() const;
   //! Handlers of a `process` that run as native code (0 for an aggregate).
@@ -76,6 +82,7 @@ class KeyedStateOperator {
   std::unique_ptr<StatefulOperator> operator_;
   ProcessOperator* process_ = nullptr;      //!< operator_, when it is a `process`
   AggregateOperator* aggregate_ = nullptr;  //!< operator_, when it is an `aggregate`
+  TemporalJoinOperator* join_ = nullptr;    //!< operator_, when it is a `join`
   compiler::plan::Type key_type_;       //!< of the key an aggregate is handed
   //! Per source the query reads: the schema of its records here (looked up once, not per record).
   std::vector<std::pair<std::string, const compiler::plan::Schema*>> input_schemas_;

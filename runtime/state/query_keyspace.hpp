@@ -3,6 +3,7 @@
 //   `s` + ID                    the state of ID: a process key, an aggregate group (and window)
 //   `x` + ordered(DEADLINE) + ID  the expiry index: ID's timeout or window end, ordered by time
 //   `m` + NAME                  the operator's own counters (watermark, live entries)
+//   `p` + ordered(TIME) + ordered(SEQUENCE)  a join's stream records waiting for the watermark
 // ID is the canonical encoding of the key or group values (value_codec.hpp), followed, for a
 // tumbling or hopping window, by the window's ordered start.
 #pragma once
@@ -39,6 +40,11 @@ class QueryKeyspace {
     key.back() = static_cast<char>(static_cast<uint8_t>(key.back()) + 1);
     return key;
   }
+  //! The start of a keyspace of the operator's own, `kind` (a letter no other use takes here):
+  //! a join's waiting records are `p` + ordered(TIME) + ordered(SEQUENCE).
+  std::string begin_of(char kind) const { return prefix_ + kind; }
+  //! Where a key of one's own keyspace starts after its kind letter.
+  size_t own_offset() const { return prefix_.size() + 1; }
   //! Where the deadline starts in an expiry key; the ID follows its 8 bytes.
   size_t expiry_deadline_offset() const { return prefix_.size() + 1; }
 

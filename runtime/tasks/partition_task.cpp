@@ -163,6 +163,20 @@ void PartitionTask::trigger(int64_t max_records_default) {
       continue;
     }
     records.clear();
+    // The records so far through generated code, as one batch.
+    auto run_batch = [&] {
+      if (records.empty()) return;
+      current_ = &input;
+      max_event_time_seen_ = INT64_MIN;
+      input.batch(reinterpret_cast<flow_task*>(this), input.decoder.get(), shared_.encoder_table.data(),
+                  records.data(), static_cast<int64_t>(records.size()));
+      current_ = nullptr;
+      shared_.records_in.fetch_add(static_cast<int64_t>(records.size()), std::memory_order_relaxed);
+      shared_.source_in[input.source_index]->fetch_add(static_cast<int64_t>(records.size()), std::memory_order_relaxed);
+      shared_.watermarks.delivered(input.source_index, input.partition, max_event_time_seen_);
+      consumed = true;
+      records.clear();
+    };
     for (ssize_t i = 0; i < n; ++i) {
       rd_kafka_message_t* m = messages[i];
       if (m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET) {
@@ -177,23 +191,30 @@ void PartitionTask::trigger(int64_t max_records_default) {
         break;
       }
       if (m->err) continue;  // partition EOF and transient errors are not records
+      if (m->offset < input.next_offset) {
+        // A partition's records come in offset order (Job::open hands the records fetched before
+        // the partition queues existed to their tasks first): one that does not would make the
+        // watermark and the checkpoint wrong, so the run stops rather than go on.
+        fail_with("reading", fmt::format("topic `{}` partition {}: offset {} came after offset {}",
+                                         input.source->topic, input.partition, m->offset, input.next_offset - 1)
+                                 .c_str());
+        break;
+      }
       rd_kafka_timestamp_type_t type;
-      records.push_back({static_cast<const char*>(m->payload), static_cast<int64_t>(m->len),
+      flow_record record{static_cast<const char*>(m->payload), static_cast<int64_t>(m->len),
                          static_cast<const char*>(m->key), static_cast<int64_t>(m->key_len), m->offset,
-                         rd_kafka_message_timestamp(m, &type)});
+                         rd_kafka_message_timestamp(m, &type)};
       input.next_offset = m->offset + 1;
+      if (input.source->table && !m->payload) {
+        // A tombstone: the key has no row from then on. In order with the records around it.
+        run_batch();
+        tombstone(input, record);
+        consumed = true;
+        continue;
+      }
+      records.push_back(record);
     }
-    if (!records.empty()) {
-      current_ = &input;
-      max_event_time_seen_ = INT64_MIN;
-      input.batch(reinterpret_cast<flow_task*>(this), input.decoder.get(), shared_.encoder_table.data(),
-                  records.data(), static_cast<int64_t>(records.size()));
-      current_ = nullptr;
-      shared_.records_in.fetch_add(static_cast<int64_t>(records.size()), std::memory_order_relaxed);
-      shared_.source_in[input.source_index]->fetch_add(static_cast<int64_t>(records.size()), std::memory_order_relaxed);
-      shared_.watermarks.delivered(input.source_index, input.partition, max_event_time_seen_);
-      consumed = true;
-    }
+    run_batch();
     for (ssize_t i = 0; i < n; ++i) rd_kafka_message_destroy(messages[i]);
   }
   if (!consumed) {
@@ -335,12 +356,31 @@ void PartitionTask::to_aggregate(int32_t query, const flow_value* values, int64_
   if (drop.late) late(query, record, drop);
 }
 
+void PartitionTask::tombstone(TaskInput& input, const flow_record& record) {
+  shared_.records_in.fetch_add(1, std::memory_order_relaxed);
+  shared_.source_in[input.source_index]->fetch_add(1, std::memory_order_relaxed);
+  std::string_view key(record.key ? record.key : "", static_cast<size_t>(record.key ? record.key_len : 0));
+  for (size_t q = 0; q < shared_.plan->queries.size(); ++q) {
+    if (input.query_input[q] < 0) continue;
+    std::string why;
+    if (!chain_.to_tombstone(static_cast<int32_t>(q), key, record.timestamp_ms, why)) {
+      collector_.dead_letter(input, record, FLOW_DECODE_WRONG_TYPE, why);
+      break;
+    }
+  }
+  shared_.watermarks.delivered(input.source_index, input.partition, record.timestamp_ms);
+}
+
 void PartitionTask::late(int32_t query, const flow_record* record, const LateDrop& drop) {
   // Counted by the aggregate either way (late_records); kept only where the source names a topic.
   if (!current_->source->late || !record) return;
   const std::string& name = shared_.plan->queries[static_cast<size_t>(query)].name;
   std::string reason =
-      drop.group_timed_out
+      drop.join_history
+          ? fmt::format("late: older than what query `{}` keeps of its table's history at watermark {} (the rows "
+                        "current then are gone; a longer `history` keeps them)",
+                        name, format_rfc3339(drop.watermark))
+      : drop.group_timed_out
           ? fmt::format("late: its group of query `{}` had timed out at {} (its event time plus the timeout), closed "
                         "at watermark {}",
                         name, format_rfc3339(drop.window_end), format_rfc3339(drop.watermark))

@@ -101,6 +101,9 @@ class PartitionTask {
   void checkpoint(bool now = false);
   //! Marks the input's partition caught up when it is read to its end (PartitionWatermarks).
   void note_caught_up(const TaskInput& input);
+  //! A record of a joined table without a value: its key's row is deleted (dead-lettered when
+  //! its message key is not of the key's type).
+  void tombstone(TaskInput& input, const flow_record& record);
   //! Runs `on timeout` of the keys whose processing-time deadline passed; true if any output.
   bool advance_processing_time();
 

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <filesystem>
 
 #include "compiler/plan/operators/logical_key_by.hpp"
@@ -207,6 +208,30 @@ LateDrop StageChain::to_aggregate(int32_t query, const flow_value* values, int64
   binding.op->on_aggregate_input(values, event_time, pending_outputs_);
   if (binding.shared) deliver_shared(before);
   return binding.op->last_drop();
+}
+
+bool StageChain::to_tombstone(int32_t query, std::string_view key, int64_t event_time, std::string& why) {
+  if (stages_[query].empty()) return true;
+  StageBinding& binding = stages_[query].front();
+  Value key_value;
+  if (binding.op->key_type().kind == compiler::plan::TypeKind::Int) {
+    // An int key is the message key's decimal text (as flow's sinks and `--input` write it).
+    int64_t number = 0;
+    auto [end, error] = std::from_chars(key.data(), key.data() + key.size(), number);
+    if (key.empty() || error != std::errc() || end != key.data() + key.size()) {
+      why = fmt::format("a tombstone (a record without a value) whose message key `{}` is not an `int`, the type of "
+                        "the table's key",
+                        key);
+      return false;
+    }
+    key_value = Value::integer(number);
+  } else {
+    key_value = Value::string(std::string(key));
+  }
+  std::unique_lock<std::mutex> lock;
+  if (binding.shared) lock = std::unique_lock(binding.shared->lock);
+  binding.op->on_tombstone(key_value, event_time);
+  return true;
 }
 
 void StageChain::tag_stage(size_t from, size_t stage) {

@@ -103,6 +103,10 @@ class StageChain {
   LateDrop to_state(int32_t query, size_t input, const flow_value* key, const flow_value* fields, int64_t count,
                     int64_t event_time);
   LateDrop to_aggregate(int32_t query, const flow_value* values, int64_t event_time);
+  //! A tombstone of the table query `query` joins (a record of its topic without a value): the
+  //! message key's bytes `key`, at `event_time`. False with `why` when the key is not one of the
+  //! table key's type (then nothing changes: the caller dead-letters the record).
+  bool to_tombstone(int32_t query, std::string_view key, int64_t event_time, std::string& why);
 
   //! Query `query`'s event time is now `watermark` (ignored when INT64_MIN): stage by stage, each
   //! stage's outputs delivered before the next stage moves. At INT64_MAX (the end of input), a

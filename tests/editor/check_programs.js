@@ -109,7 +109,7 @@ async function main() {
         } else if (span.kind === 'word' && RESERVED.has(span.text)) {
           const s = at(span.start);
           if (!has(s, 'keyword.') && !has(s, 'constant.language')) fail(span.start, `reserved word ${span.text} not a keyword`);
-        } else if (span.kind === 'word' && k === 0 && ['source', 'sink', 'metric', 'query'].includes(span.text)) {
+        } else if (span.kind === 'word' && k === 0 && ['source', 'table', 'sink', 'metric', 'query'].includes(span.text)) {
           const name = spans[1];
           if (!has(at(span.start), 'storage.type')) fail(span.start, `declaration ${span.text} not marked`);
           if (name && !has(at(name.start), 'entity.name')) fail(name.start, `the name of a ${span.text} not marked`);
