@@ -4,7 +4,7 @@
 #
 #   bash bench/peers/run.sh [--records N] [--users U] [--runs R]
 #                           [--systems "passthrough flow flow-aot flow-metrics kstreams spark"]
-#                           [--workloads "w1 w2 w3"]
+#                           [--workloads "w1 w2 w3 w4"] [--updates N]
 #                           [--threads T] [--csv FILE]
 #                           [--latency-runs L] [--latency-systems "..."] [--rate R]
 #                           [--latency-seconds S] [--latency-warmup W]
@@ -19,6 +19,14 @@
 # system) goes to FILE (default bench/results/peers-DATE.csv); bench/peers/summarize.py turns it
 # into the table (medians over runs) and the chart. flow-aot is flow ahead of time: `flowc build`
 # writes a shared object before the timed part, and only `flowrun run APP.so` is timed.
+#
+# W4 (not in the default workloads; --workloads "w1 w2 w3 w4" or "w4"): the clicks joined with the
+# 8-partition topic `users` (keyed by id; one row per user, then --updates N updates, default
+# USERS, interleaved with the clicks in event time), filled by the same clickgen gen. W4's CSV
+# records and input_bytes count both topics (every system reads both). flow: a temporal
+# stream–table join (bench/peers/flow/w4.flow); Kafka Streams: KStream–KTable join; Spark: a
+# stream–stream join with watermarks, which emits a row per (click, user version at or before
+# it): checked with clickgen check w4all instead of w4.
 #
 # Then the latency benchmark (W1; skipped with --latency-runs 0): for each latency run and each
 # system of --latency-systems (default: --systems), fresh topics lat-in-* (8 partitions) and
@@ -53,6 +61,7 @@ users=100000
 runs=3
 systems="passthrough flow flow-aot kstreams spark"
 workloads="w1 w2 w3"
+updates=""
 threads=2
 partitions=8
 csv=""
@@ -71,6 +80,7 @@ while [ $# -gt 0 ]; do
     --runs) runs=$2; shift 2 ;;
     --systems) systems=$2; shift 2 ;;
     --workloads) workloads=$2; shift 2 ;;
+    --updates) updates=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
     --csv) csv=$2; shift 2 ;;
     --latency-runs) latency_runs=$2; shift 2 ;;
@@ -81,7 +91,7 @@ while [ $# -gt 0 ]; do
     --flow-args) flow_args=$2; shift 2 ;;
     --state-base) state_base=$2; shift 2 ;;
     --keep-logs) keep_logs=$2; shift 2 ;;
-    -h|--help) sed -n '2,41p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,49p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -145,9 +155,18 @@ brokers=$(cat "$work/broker/bootstrap")
 
 "$tools/clickgen" topic "$brokers" clicks "$partitions"
 mkdir -p "$work/ref"
-"$tools/clickgen" gen "$brokers" clicks "$partitions" "$records" "$users" "$work/ref" | tee "$work/gen.txt"
+users_args=()
+if [[ " $workloads " == *" w4 "* ]]; then
+  "$tools/clickgen" topic "$brokers" users "$partitions"
+  users_args=(users "${updates:-$users}")
+fi
+"$tools/clickgen" gen "$brokers" clicks "$partitions" "$records" "$users" "$work/ref" "${users_args[@]}" |
+  tee "$work/gen.txt"
 total=$(awk '$1=="records"{print $2}' "$work/ref/reference.txt")
 in_bytes=$(awk '$1=="bytes"{print $2}' "$work/ref/reference.txt")
+# W4's input is both topics.
+total_w4=$((total + $(awk '$1=="w4_user_records"{print $2}' "$work/ref/reference.txt" | grep . || echo 0)))
+in_bytes_w4=$((in_bytes + $(awk '$1=="w4_user_bytes"{print $2}' "$work/ref/reference.txt" | grep . || echo 0)))
 cp "$work/ref/reference.txt" "${csv%.csv}.reference.txt"
 
 java_opens=(--add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
@@ -225,12 +244,15 @@ run_one() {  # RUN WORKLOAD SYSTEM
   fi
   local mode=$w
   [ "$sys" = passthrough ] && mode=pass
+  [ "$w" = w4 ] && [ "$sys" = spark ] && mode=w4all
   chk=$("$tools/clickgen" check "$brokers" "$out" "$mode" "$work/ref" 2>&1) && ok=ok || ok=FAILED
   echo "   $chk"
   local nout
   nout=$(echo "$chk" | grep -o '[0-9]* \(records out\|updates\|sessions\)' | head -1 | awk '{print $1}')
   [ "$ok" = ok ] || note="${note:+$note; }$(echo "$chk" | tail -1 | tr ',' ';')"
-  awk -v r="$r" -v w="$w" -v s="$sys" -v n="$total" -v b="$in_bytes" -v wall="$wall" -v u="$usr" \
+  local n_in=$total b_in=$in_bytes
+  [ "$w" = w4 ] && { n_in=$total_w4; b_in=$in_bytes_w4; }
+  awk -v r="$r" -v w="$w" -v s="$sys" -v n="$n_in" -v b="$b_in" -v wall="$wall" -v u="$usr" \
       -v sy="$sy" -v rss="$rss" -v ok="$ok" -v nout="$nout" -v note="$note" 'BEGIN {
     cpu = u + sy
     printf "%s,%s,%s,%d,%d,%.2f,%.2f,%.2f,%.2f,%.0f,%.0f,%.2f,%.3f,%s,%s,%s\n", r, w, s, n, b, wall, u, sy, cpu,

@@ -74,7 +74,7 @@ void state_details(const plan::LogicalOperator& op, std::string& out) {
     int64_t bytes = 0;
     for (const auto& field : join->table_schema) bytes += plan::estimated_bytes(field.type);
     out += fmt::format("      state: the rows of table {} by key, ~{} bytes each, {}; each record waits until the "
-                       "watermark reaches its event time\n",
+                       "watermark passes its event time\n",
                        join->table, bytes,
                        join->max_rows ? fmt::format("at most {}", plural(*join->max_rows, "row", "rows"))
                                       : std::string("any number of rows"));

@@ -151,8 +151,9 @@ void TemporalJoinOperator::on_stream(const Value& key, const std::vector<Value>&
   }
   std::vector<Value> row(fields.begin(),
                          fields.begin() + static_cast<std::ptrdiff_t>(std::min(fields.size(), spec_.stream_fields)));
-  if (watermark != INT64_MIN && event_time_ms <= watermark) return answer(key, std::move(row), event_time_ms, out);
-  // Waits for the watermark: every table row up to its time has arrived then.
+  // A table record at the watermark's own time may still come (it is not late), so a record is
+  // answered once the watermark is past its time: every table row up to it has arrived then.
+  if (watermark != INT64_MIN && event_time_ms < watermark) return answer(key, std::move(row), event_time_ms, out);
   int64_t sequence = sequence_.get();
   sequence_.set(sequence + 1);
   std::string waiting = keyspace_.begin_of('p');
@@ -189,13 +190,14 @@ void TemporalJoinOperator::answer(const Value& key, std::vector<Value> fields, i
 void TemporalJoinOperator::advance_watermark(int64_t watermark_ms, std::vector<StateOutput>& out, StateTallies&) {
   if (watermark_ms <= watermark_.get()) return;
   watermark_.set(watermark_ms);
-  // Every waiting record up to the watermark, in (event time, arrival) order.
+  // Every waiting record before the watermark (all of them at the end of input), in (event
+  // time, arrival) order.
   std::string begin = keyspace_.begin_of('p');
   std::string end = begin;
   if (watermark_ms == INT64_MAX) {
     end = keyspace_.begin_of('q');
   } else {
-    append_ordered(end, watermark_ms + 1);
+    append_ordered(end, watermark_ms);
   }
   size_t offset = keyspace_.own_offset();
   for (auto& [waiting, bytes] : store_.scan(begin, std::string_view(end))) {

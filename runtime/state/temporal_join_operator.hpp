@@ -9,10 +9,11 @@
 // the record's event time and is keyed by the join key.
 //
 // A record is answered only once the watermark — the least event time over every partition of
-// both sides — has reached t, so every table row up to t has arrived and the answer does not
-// depend on which topic was read first. Until then it waits in the store, in an index ordered by
-// (t, arrival), and comes out in that order. A record that arrives with t at or below the
-// watermark is answered at once; one older than the watermark minus `history` is late (dropped,
+// both sides — has passed t (a table record at the watermark's own time is not late, so it may
+// still come), so every table row up to t has arrived and the answer does not depend on which
+// topic was read first. Until then it waits in the store, in an index ordered by (t, arrival),
+// and comes out in that order; at the end of input (watermark INT64_MAX) all do. A record that
+// arrives with t below the watermark is answered at once; one older than the watermark minus `history` is late (dropped,
 // counted). A table record older than the watermark still becomes a version (from then on).
 //
 // In the store (query_keyspace.hpp, under the stage's keyspace):

@@ -1,14 +1,19 @@
 // bench/peers/kstreams/Bench.java — the three workloads in idiomatic Kafka Streams 3.9 (DSL,
 // JSON values through Jackson, as a JSON serde would).
 //
-//   java -cp 'LIB/*' Bench.java w1|w2|w3 BROKERS IN_TOPIC OUT_TOPIC RECORDS APP_ID THREADS
+//   java -cp 'LIB/*' Bench.java w1|w2|w3|w4 BROKERS IN_TOPIC OUT_TOPIC RECORDS APP_ID THREADS
 //
 // RECORDS 0 (the latency benchmark): runs until SIGTERM, then closes. Otherwise runs until
 // RECORDS input records have been processed (counted as they enter the topology),
 // then waits 2 s (one commit interval) and closes the application (which flushes its caches and producer and commits), and prints
 // "kstreams: N records in S s". W1 filter + project; W2 groupByKey().count() (changes, through
 // the default record cache); W3 session windows of 30 minutes' inactivity, closed on stream time
-// (suppress until the window closes), event time from the record's "ts".
+// (suppress until the window closes), event time from the record's "ts". W4 the KStream–KTable
+// join of the clicks with the table of the topic "users" (builder.table: the latest row per
+// key, default store), inner, event time from "ts" and the users' "updated" (so a task picks
+// its next record from its clicks and users partitions by timestamp, as Streams does); RECORDS
+// counts the clicks only. The join looks the user up when the click is processed: the row
+// it finds is whichever the task had read by then.
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -25,6 +30,7 @@ import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.KTable;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.SessionWindows;
 import org.apache.kafka.streams.kstream.Suppressed;
@@ -49,6 +55,16 @@ public class Bench {
     }
   }
 
+  /** W4's event time: a click's "ts", a user row's "updated". */
+  public static class W4Extractor implements TimestampExtractor {
+    @Override
+    public long extract(ConsumerRecord<Object, Object> r, long partitionTime) {
+      JsonNode v = parse((String) r.value());
+      JsonNode t = v.has("ts") ? v.get("ts") : v.get("updated");
+      return t.asLong();
+    }
+  }
+
   public static void main(String[] args) throws Exception {
     String workload = args[0], brokers = args[1], in = args[2], out = args[3];
     long records = Long.parseLong(args[4]);
@@ -67,6 +83,9 @@ public class Bench {
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
     if (workload.equals("w3")) {
       p.put(StreamsConfig.DEFAULT_TIMESTAMP_EXTRACTOR_CLASS_CONFIG, TsExtractor.class);
+    }
+    if (workload.equals("w4")) {
+      p.put(StreamsConfig.DEFAULT_TIMESTAMP_EXTRACTOR_CLASS_CONFIG, W4Extractor.class);
     }
 
     AtomicLong seen = new AtomicLong();
@@ -120,6 +139,22 @@ public class Bench {
             })
             .to(out, Produced.with(Serdes.String(), Serdes.String()));
         break;
+      case "w4": {
+        KTable<String, String> users = b.table("users", Consumed.with(Serdes.String(), Serdes.String()));
+        src.join(users, (click, user) -> {
+              JsonNode c = parse(click), u = parse(user);
+              ObjectNode o = JSON.createObjectNode();
+              o.set("user", c.get("user"));
+              o.set("url", c.get("url"));
+              o.set("bytes", c.get("bytes"));
+              o.set("ts", c.get("ts"));
+              o.set("region", u.get("region"));
+              o.set("updated", u.get("updated"));
+              return o.toString();
+            })
+            .to(out, Produced.with(Serdes.String(), Serdes.String()));
+        break;
+      }
       default:
         throw new IllegalArgumentException(workload);
     }

@@ -1,7 +1,7 @@
 // bench/peers/spark/SparkBench.java — the three workloads in Spark Structured Streaming 3.5
 // (Dataset API, local[THREADS], Kafka source and sink, JSON through from_json / to_json).
 //
-//   java --add-opens ... -cp 'LIB/*' SparkBench w1|w2|w3 BROKERS IN_TOPIC OUT_TOPIC RECORDS CHECKPOINT_DIR THREADS
+//   java --add-opens ... -cp 'LIB/*' SparkBench w1|w2|w3|w4 BROKERS IN_TOPIC OUT_TOPIC RECORDS CHECKPOINT_DIR THREADS
 //
 // W1 where + select (append); W2 groupBy(user).count() (update mode: every changed count per
 // micro-batch); W3 groupBy(session_window(ts, 30 minutes), user).count() with a 10 s watermark
@@ -9,6 +9,11 @@
 // Trigger.AvailableNow (read to the end, stop). W3 needs one more micro-batch after the data, the
 // one that moves the watermark past the sessions, so it runs with a continuous 0 s micro-batch
 // trigger and stops at the first batch without input after RECORDS records were read.
+// W4 clicks ⋈ users (the topic "users": a row per user, then updates): Structured Streaming
+// has no stream–table (as-of) join, so it is the stream–stream inner join with watermarks (10 s
+// on both sides) on user = id AND updated <= ts AND updated >= ts - 30 days (longer than the
+// run: every version of a user is kept). It emits one row per (click, version of its user at or
+// before the click), not the latest version only; AvailableNow.
 // RECORDS 0 (the latency benchmark): a 0 s micro-batch trigger, until SIGTERM.
 // spark.sql.shuffle.partitions = 8 (the topic's partitions; the default 200 is slower here).
 import static org.apache.spark.sql.functions.*;
@@ -81,6 +86,29 @@ public class SparkBench {
                     col("count").as("clicks"))).as("value"));
         mode = "append";
         break;
+      case "w4": {
+        StructType userSchema = new StructType()
+            .add("id", DataTypes.StringType)
+            .add("region", DataTypes.StringType)
+            .add("updated", DataTypes.LongType);
+        Dataset<Row> users = spark.readStream()
+            .format("kafka")
+            .option("kafka.bootstrap.servers", brokers)
+            .option("subscribe", "users")
+            .option("startingOffsets", "earliest")
+            .load()
+            .select(from_json(col("value").cast("string"), userSchema).as("u"))
+            .select("u.*")
+            .withColumn("u_t", timestamp_millis(col("updated")))
+            .withWatermark("u_t", "10 seconds");
+        Dataset<Row> c = clicks.withColumn("t", timestamp_millis(col("ts"))).withWatermark("t", "10 seconds");
+        result = c.join(users, expr("user = id AND u_t <= t AND u_t >= t - interval 30 days"))
+            .select(col("user").as("key"),
+                to_json(struct(col("user"), col("url"), col("bytes"), col("ts"), col("region"), col("updated")))
+                    .as("value"));
+        mode = "append";
+        break;
+      }
       default:
         throw new IllegalArgumentException(workload);
     }
