@@ -250,6 +250,10 @@ run_one() {  # RUN WORKLOAD SYSTEM
   local nout
   nout=$(echo "$chk" | grep -o '[0-9]* \(records out\|updates\|sessions\)' | head -1 | awk '{print $1}')
   [ "$ok" = ok ] || note="${note:+$note; }$(echo "$chk" | tail -1 | tr ',' ';')"
+  if [ "$w" = w4 ] && [ "$ok" = ok ]; then  # which version the clicks got (the point of W4)
+    note="${note:+$note; }$(echo "$chk" | grep -o 'the version current at the click.s time [0-9]* ([0-9.]*%)\|an older one [0-9]*\|rows with the current version [0-9]*\|with an older one [0-9]*' |
+      paste -sd ';' | tr ',' ';')"
+  fi
   local n_in=$total b_in=$in_bytes
   [ "$w" = w4 ] && { n_in=$total_w4; b_in=$in_bytes_w4; }
   awk -v r="$r" -v w="$w" -v s="$sys" -v n="$n_in" -v b="$b_in" -v wall="$wall" -v u="$usr" \

@@ -12,7 +12,11 @@ void Checkpointer::checkpoint(StateStore& store, const std::vector<TaskInput>& i
   uncommitted_ = true;
   if (shared_.failed) return;  // nothing commits after a failure: a restart replays it
   auto time = std::chrono::steady_clock::now();
-  if (collector.in_flight() > 0) {
+  // Shared state holds what every feeding task's triggers did, and may have emitted rows that
+  // another task produced: before it commits, every output of the job is acknowledged, so the
+  // committed state never runs ahead of what Kafka holds.
+  bool shared_state = chain.feeds_shared();
+  if (collector.in_flight() > 0 || (shared_state && rd_kafka_outq_len(shared_.producer->handle()) > 0)) {
     if (!now && time - last_commit_ < kCommitInterval) return;
     if (!shared_.producer->flush(30'000)) {
       shared_.fail("Kafka did not acknowledge the outputs of a trigger; stopping before committing it");
@@ -23,6 +27,15 @@ void Checkpointer::checkpoint(StateStore& store, const std::vector<TaskInput>& i
     shared_.fail("Kafka did not acknowledge an output; stopping before committing the trigger that produced it");
     return;
   }
+  // Shared state first, then this task's offsets: a crash between the two replays records the
+  // shared state has seen (at-least-once), never skips records whose effect it lost.
+  if (shared_state) {
+    std::string problem = chain.commit_shared();
+    if (!problem.empty()) {
+      shared_.fail(fmt::format("shared state: cannot checkpoint: {}", problem));
+      return;
+    }
+  }
   std::map<std::string, int64_t> offsets;
   for (const auto& input : inputs)
     offsets[fmt::format("{}/{}", input.source->topic, input.partition)] = input.next_offset;
@@ -32,9 +45,6 @@ void Checkpointer::checkpoint(StateStore& store, const std::vector<TaskInput>& i
     commit_to_group(inputs, now);
     last_group_commit_ = time;
   }
-  // Shared state commits its own store; its inputs' offsets are in each task's checkpoint.
-  problem = chain.commit_shared();
-  if (!problem.empty()) shared_.fail(fmt::format("shared state: cannot checkpoint: {}", problem));
   uncommitted_ = false;
   last_commit_ = time;
   shared_.commit_durations.observe_ns(

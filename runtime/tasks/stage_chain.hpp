@@ -126,6 +126,13 @@ class StageChain {
   int64_t late_records(size_t query) const;
   //! Commits the stores of the Shared stages this chain feeds; a problem's text, else empty.
   std::string commit_shared();
+  //! Whether this chain feeds a Shared stage.
+  bool feeds_shared() const {
+    for (const auto& stages : stages_)
+      for (const auto& binding : stages)
+        if (binding.shared) return true;
+    return false;
+  }
 
  private:
   //! Hands pending_outputs_[from…] on, and what the stages they feed emit, in one pass.

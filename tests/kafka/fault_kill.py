@@ -41,41 +41,10 @@ def main():
         print(f"produced {records} records to {prefix}events in {time.monotonic() - t0:.1f} s")
 
         rng = random.Random(SEED)
-        # A step is how many records a run adds to the sink before its kill; None: kill at a random
-        # 0-0.3 s after the start instead (during startup: compiling or loading the code cache,
-        # opening the state, assigning partitions — or the first triggers).
-        steps = [None] + [int(rng.uniform(0.01, 0.12) * records) for _ in range(KILLS)] + [None]
         command = [tools.flowrun, "run", app, "--brokers", tools.brokers, "--until-idle", "--threads", "2",
                    "--state-dir", os.path.join(work, "state"), "--app-id", "kill-test", "--log-level", "warn"]
         sink = prefix + "running"
-        kills = 0
-        for i, step in enumerate(steps):
-            started = time.monotonic()
-            before = tools.end_offsets(sink)
-            target = before + (step or 0)
-            with open(os.path.join(work, f"run{i}.err"), "w") as err:
-                run = kafka_test.track(subprocess.Popen(command, stdout=err, stderr=err))
-            if step is None:
-                time.sleep(rng.uniform(0, 0.3))
-            else:
-                out = tools.end_offsets(sink)
-                while run.poll() is None and out < target and time.monotonic() - started < 120:
-                    time.sleep(0.02)
-                    out = tools.end_offsets(sink)
-                time.sleep(rng.uniform(0, 0.05))
-            if run.poll() is None:
-                run.kill()
-                run.wait()
-                kills += 1
-                what = "at a random time" if step is None else f"once it had added {step} records to the sink"
-                print(f"kill -9 #{kills} ({what}): after {time.monotonic() - started:.2f} s; sink held {before} "
-                      f"records before the run, {tools.end_offsets(sink)} after")
-            elif step is None:
-                print(f"run {i} ended by itself (exit {run.returncode}) before its kill")
-            else:
-                print(f"run {i} ended by itself (exit {run.returncode}) before the kill at {target} outputs:")
-                print(open(os.path.join(work, f"run{i}.err")).read())
-                break
+        kills = kafka_test.run_with_kills(tools, command, sink, records, KILLS, rng, work)
 
         started = time.monotonic()
         final = subprocess.run(command[:-2] + ["--log-level", "info"], capture_output=True, text=True, timeout=300)

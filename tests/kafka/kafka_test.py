@@ -126,3 +126,41 @@ def check_counts(input_files, output_bytes):
         report.append(f"MISSING final state of user {u} (expected count, sum = {final[u]})")
     report += [f"WRONG {w}" for w in wrong[:10]]
     return not missing and not missing_final and not wrong, report
+
+
+def run_with_kills(tools, command, sink, records, kills_wanted, rng, work):
+    """Runs COMMAND (a flowrun that writes SINK) again and again on one state directory, killing
+    each run with SIGKILL: the first and the last at a random 0-0.3 s after the start (startup:
+    code cache, state, assignment), the KILLS_WANTED between once each has added a random 1-12 %
+    of RECORDS to SINK, after a further random 0-50 ms (so the kill lands while it processes).
+    Returns how many kills landed (a run may end by itself first)."""
+    steps = [None] + [int(rng.uniform(0.01, 0.12) * records) for _ in range(kills_wanted)] + [None]
+    kills = 0
+    for i, step in enumerate(steps):
+        started = time.monotonic()
+        before = tools.end_offsets(sink)
+        target = before + (step or 0)
+        with open(os.path.join(work, f"run{i}.err"), "w") as err:
+            run = track(subprocess.Popen(command, stdout=err, stderr=err))
+        if step is None:
+            time.sleep(rng.uniform(0, 0.3))
+        else:
+            out = tools.end_offsets(sink)
+            while run.poll() is None and out < target and time.monotonic() - started < 120:
+                time.sleep(0.02)
+                out = tools.end_offsets(sink)
+            time.sleep(rng.uniform(0, 0.05))
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+            kills += 1
+            what = "at a random time" if step is None else f"once it had added {step} records to the sink"
+            print(f"kill -9 #{kills} ({what}): after {time.monotonic() - started:.2f} s; sink held {before} "
+                  f"records before the run, {tools.end_offsets(sink)} after")
+        elif step is None:
+            print(f"run {i} ended by itself (exit {run.returncode}) before its kill")
+        else:
+            print(f"run {i} ended by itself (exit {run.returncode}) before the kill at {target} outputs:")
+            print(open(os.path.join(work, f"run{i}.err")).read())
+            break
+    return kills
