@@ -14,7 +14,6 @@ usage: fault_kill.py FLOWRUN FLOWC ADMIN BROKER_DIR [RECORDS]
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -46,14 +45,7 @@ def main():
         sink = prefix + "running"
         kills = kafka_test.run_with_kills(tools, command, sink, records, KILLS, rng, work)
 
-        started = time.monotonic()
-        final = subprocess.run(command[:-2] + ["--log-level", "info"], capture_output=True, text=True, timeout=300)
-        summary = [line for line in final.stderr.splitlines() if " records in, " in line]
-        print(f"last run: exit {final.returncode} after {time.monotonic() - started:.1f} s: "
-              f"{summary[-1] if summary else '(no summary line)'}")
-        ok = final.returncode == 0
-        if not ok:
-            print(final.stderr)
+        ok = kafka_test.last_run(command)
         passed, report = kafka_test.check_counts(files, tools.consume(sink))
         print("\n".join(report))
         if kills < MIN_KILLS:

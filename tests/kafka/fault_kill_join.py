@@ -12,10 +12,8 @@ import json
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 
 import kafka_test
 
@@ -96,14 +94,7 @@ def main():
                    "--state-dir", os.path.join(work, "state"), "--app-id", "kill-join-test", "--log-level", "warn"]
         sink = prefix + "joined"
         kills = kafka_test.run_with_kills(tools, command, sink, views, KILLS, rng, work)
-        started = time.monotonic()
-        final = subprocess.run(command[:-2] + ["--log-level", "info"], capture_output=True, text=True, timeout=300)
-        summary = [line for line in final.stderr.splitlines() if " records in, " in line]
-        print(f"last run: exit {final.returncode} after {time.monotonic() - started:.1f} s: "
-              f"{summary[-1] if summary else '(no summary line)'}")
-        ok = final.returncode == 0
-        if not ok:
-            print(final.stderr)
+        ok = kafka_test.last_run(command)
         passed, report = check(expected, tools.consume(sink))
         print("\n".join(report))
         if kills < KILLS:

@@ -164,3 +164,16 @@ def run_with_kills(tools, command, sink, records, kills_wanted, rng, work):
             print(open(os.path.join(work, f"run{i}.err")).read())
             break
     return kills
+
+
+def last_run(command):
+    """Runs COMMAND (the `--log-level warn` at its end replaced by `info`) to its end after the
+    kills; prints its summary line (and its stderr when it fails). Returns whether it exited 0."""
+    started = time.monotonic()
+    final = subprocess.run(command[:-2] + ["--log-level", "info"], capture_output=True, text=True, timeout=300)
+    summary = [line for line in final.stderr.splitlines() if " records in, " in line]
+    print(f"last run: exit {final.returncode} after {time.monotonic() - started:.1f} s: "
+          f"{summary[-1] if summary else '(no summary line)'}")
+    if final.returncode != 0:
+        print(final.stderr)
+    return final.returncode == 0
