@@ -143,11 +143,13 @@ bool Job::open(const abi::Program& program, Producer& producer, std::string& err
     shared_.late_max_bytes.push_back(limit_of(source.late));  // late records are cut to fit the same way
   }
   std::vector<int64_t> partitions, lateness;
+  std::vector<bool> tables;
   for (const auto& source : p.sources) {
     partitions.push_back(source.partitions);
     lateness.push_back(source.watermark_ms.value_or(0));
+    tables.push_back(source.table);
   }
-  shared_.watermarks.reset(partitions, lateness);
+  shared_.watermarks.reset(partitions, lateness, tables);
 
   // A stage whose state is shared by all the query's tasks (an aggregate grouped by fields, every
   // stage after the first: physical_plan.hpp) has one store for the job.

@@ -33,6 +33,8 @@ TemporalJoinOperator::TemporalJoinOperator(StateStore& store, TemporalJoinSpec s
                fmt::format("the state of the join with table `{}` in `{}` was written by another version of the "
                            "query (other fields, or another kind of join); start with a new --state-dir",
                            spec_.table, store_.directory()));
+  for (auto& [key, bytes] : store_.scan(keyspace_.begin_of('p'), std::string_view(keyspace_.begin_of('q'))))
+    waiting_.emplace(std::move(key), std::move(bytes));
 }
 
 void TemporalJoinOperator::on_record(const std::string& source, const Value& key, const std::vector<Value>& fields,
@@ -163,7 +165,8 @@ void TemporalJoinOperator::on_stream(const Value& key, const std::vector<Value>&
   append_value(bytes, key);
   append_varint(bytes, row.size());
   for (const Value& field : row) append_value(bytes, field);
-  store_.put_new(std::move(waiting), std::move(bytes));
+  store_.put_new(waiting, bytes);
+  waiting_.emplace_hint(waiting_.end(), std::move(waiting), std::move(bytes));
 }
 
 void TemporalJoinOperator::answer(const Value& key, std::vector<Value> fields, int64_t event_time_ms,
@@ -200,7 +203,9 @@ void TemporalJoinOperator::advance_watermark(int64_t watermark_ms, std::vector<S
     append_ordered(end, watermark_ms);
   }
   size_t offset = keyspace_.own_offset();
-  for (auto& [waiting, bytes] : store_.scan(begin, std::string_view(end))) {
+  auto last = waiting_.lower_bound(end);
+  for (auto it = waiting_.begin(); it != last; it = waiting_.erase(it)) {
+    const auto& [waiting, bytes] = *it;
     int64_t event_time = read_ordered(std::string_view(waiting).substr(offset));
     ValueReader reader(bytes);
     Value key = reader.value();

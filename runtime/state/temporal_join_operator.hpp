@@ -28,6 +28,7 @@
 // watermark minus `history` is kept, and the latest one at or before it.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -117,6 +118,10 @@ class TemporalJoinOperator final : public StatefulOperator {
   StoredNumber live_;
   StoredNumber sequence_;
   StoredShape shape_;
+  //! The waiting records, as in the store (their `p` keys and bytes), also held here: a trigger
+  //! finds the ones due without a scan of the store (whose uncommitted changes are unordered).
+  //! Read from the store once, at construction.
+  std::map<std::string, std::string> waiting_;
   int64_t late_ = 0;
   bool last_late_ = false;
   std::string id_;  //!< scratch: a key's canonical bytes

@@ -253,8 +253,9 @@ void PartitionTask::trigger(int64_t max_records_default) {
 
 void PartitionTask::note_caught_up(const TaskInput& input) {
   PartitionWatermarks& watermarks = shared_.watermarks;
-  // Only a partition that has delivered no record needs it: no librdkafka call on an idle one.
-  if (watermarks.has_delivered(input.source_index, input.partition) ||
+  // Only a partition that has delivered no record needs it (a table's: any), so an idle one makes
+  // no librdkafka call.
+  if ((watermarks.has_delivered(input.source_index, input.partition) && !watermarks.is_table(input.source_index)) ||
       watermarks.caught_up(input.source_index, input.partition) || !shared_.consumer)
     return;
   // Judged against the end the job last asked the broker for (Job::mark_end_offsets), not only
@@ -267,8 +268,9 @@ void PartitionTask::note_caught_up(const TaskInput& input) {
   int64_t low = 0, high = -1;
   if (rd_kafka_get_watermark_offsets(shared_.consumer, input.source->topic.c_str(), input.partition, &low, &high) ==
           RD_KAFKA_RESP_ERR_NO_ERROR &&
-      high >= 0 && input.next_offset >= high)
+      high >= 0 && input.next_offset >= high) {
     watermarks.mark_caught_up(input.source_index, input.partition);
+  }
 }
 
 int64_t PartitionTask::query_watermark(size_t query) const {

@@ -5,7 +5,9 @@
 
 namespace flow::runtime {
 
-void PartitionWatermarks::reset(const std::vector<int64_t>& partitions, const std::vector<int64_t>& lateness_ms) {
+void PartitionWatermarks::reset(const std::vector<int64_t>& partitions, const std::vector<int64_t>& lateness_ms,
+                                const std::vector<bool>& tables) {
+  tables_ = tables;
   event_time_ = std::vector<std::vector<std::atomic<int64_t>>>(partitions.size());
   caught_up_ = std::vector<std::vector<std::atomic<bool>>>(partitions.size());
   for (size_t s = 0; s < partitions.size(); ++s) {
@@ -20,8 +22,14 @@ void PartitionWatermarks::reset(const std::vector<int64_t>& partitions, const st
 int64_t PartitionWatermarks::watermark(size_t source) const {
   int64_t least = INT64_MAX;
   bool any = false;
+  bool table = is_table(source);
+  size_t released = 0;
   for (size_t p = 0; p < event_time_[source].size(); ++p) {
     int64_t t = event_time_[source][p].load(std::memory_order_relaxed);
+    if (table && caught_up_[source][p].load(std::memory_order_relaxed)) {
+      ++released;  // read to its end: every row it has up to now has arrived
+      continue;
+    }
     if (t == INT64_MIN) {
       // No record from this partition yet: an empty one does not hold the watermark back; one
       // with records still unread does, or they could all be dropped as late.
@@ -31,13 +39,15 @@ int64_t PartitionWatermarks::watermark(size_t source) const {
     least = std::min(least, t);
     any = true;
   }
-  if (!any) return INT64_MIN;
+  if (!any) return table && released == event_time_[source].size() ? INT64_MAX : INT64_MIN;
   // Saturated: an event time near INT64_MIN minus the lateness must not wrap to the far future.
   return least < INT64_MIN + lateness_ms_[source] ? INT64_MIN : least - lateness_ms_[source];
 }
 
 void PartitionWatermarks::delivered(size_t source, int32_t partition, int64_t event_time) {
   auto& seen = event_time_[source][static_cast<size_t>(partition)];
+  // A table's partition that delivers holds the watermark again until it is read to its end.
+  if (is_table(source)) caught_up_[source][static_cast<size_t>(partition)].store(false, std::memory_order_relaxed);
   int64_t previous = seen.load();
   while (event_time > previous && !seen.compare_exchange_weak(previous, event_time)) {
   }
@@ -59,7 +69,7 @@ void PartitionWatermarks::hold() {
   judge_.store(false, std::memory_order_release);
   for (size_t s = 0; s < caught_up_.size(); ++s)
     for (size_t p = 0; p < caught_up_[s].size(); ++p)
-      if (event_time_[s][p].load() == INT64_MIN) caught_up_[s][p] = false;
+      if (event_time_[s][p].load() == INT64_MIN || is_table(s)) caught_up_[s][p] = false;
 }
 
 }  // namespace flow::runtime
