@@ -46,11 +46,10 @@ void TemporalJoinOperator::on_record(const std::string& source, const Value& key
 }
 
 bool TemporalJoinOperator::load(const std::string& id, Versions& versions) {
-  std::optional<std::string> bytes = store_.get(keyspace_.state(id));
   versions.versions.clear();
   versions.deadline = INT64_MIN;
-  if (!bytes) return false;
-  ValueReader reader(*bytes);
+  if (!store_.get_into(keyspace_.state(id), loaded_)) return false;
+  ValueReader reader(loaded_);
   versions.deadline = reader.signed_varint();
   uint64_t count = reader.varint();
   for (uint64_t v = 0; v < count; ++v) {
@@ -111,7 +110,7 @@ void TemporalJoinOperator::reindex(const std::string& id, Versions& versions) {
 void TemporalJoinOperator::on_table(const Value& key, const std::vector<Value>* fields, int64_t event_time_ms) {
   id_.clear();
   append_key_value(id_, key);
-  Versions versions;
+  Versions& versions = versions_;
   load(id_, versions);
   bool was_live = is_live(versions);
   Version version;
@@ -172,7 +171,8 @@ void TemporalJoinOperator::on_stream(const Value& key, const std::vector<Value>&
 void TemporalJoinOperator::answer(const Value& key, std::vector<Value> fields, int64_t event_time_ms,
                                   std::vector<StateOutput>& out) {
   const Version* current = nullptr;
-  Versions versions;
+  Versions& versions = versions_;
+  versions.versions.clear();
   if (!key.is_null()) {
     id_.clear();
     append_key_value(id_, key);

@@ -124,7 +124,10 @@ class TemporalJoinOperator final : public StatefulOperator {
   std::map<std::string, std::string> waiting_;
   int64_t late_ = 0;
   bool last_late_ = false;
-  std::string id_;  //!< scratch: a key's canonical bytes
+  // Scratch, reused from record to record (no allocation for them per record).
+  std::string id_;       //!< a key's canonical bytes
+  std::string loaded_;   //!< a key's stored versions, as read
+  Versions versions_;    //!< them, decoded
 };
 
 }  // namespace flow::runtime

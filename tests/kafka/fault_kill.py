@@ -48,14 +48,7 @@ def main():
         ok = kafka_test.last_run(command)
         passed, report = kafka_test.check_counts(files, tools.consume(sink))
         print("\n".join(report))
-        if kills < MIN_KILLS:
-            print(f"FAIL: only {kills} kills landed (at least {MIN_KILLS} needed)")
-            ok = False
-        if not passed:
-            print("FAIL: outputs lost or wrong after kill -9 and restart")
-            ok = False
-        print("ok: nothing lost after", kills, "kills" if ok else "")
-        return 0 if ok else 1
+        return kafka_test.verdict(ok, kills, MIN_KILLS, passed, "outputs lost or wrong after kill -9 and restart")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

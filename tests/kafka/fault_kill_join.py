@@ -97,14 +97,7 @@ def main():
         ok = kafka_test.last_run(command)
         passed, report = check(expected, tools.consume(sink))
         print("\n".join(report))
-        if kills < KILLS:
-            print(f"FAIL: only {kills} kills landed (at least {KILLS} needed)")
-            ok = False
-        if not passed:
-            print("FAIL: views lost or joined with the wrong row after kill -9 and restart")
-            ok = False
-        print("ok: nothing lost after", kills, "kills" if ok else "")
-        return 0 if ok else 1
+        return kafka_test.verdict(ok, kills, KILLS, passed, "views lost or joined with the wrong row after kill -9 and restart")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

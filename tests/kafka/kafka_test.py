@@ -177,3 +177,16 @@ def last_run(command):
     if final.returncode != 0:
         print(final.stderr)
     return final.returncode == 0
+
+
+def verdict(ok, kills, minimum, passed, failure):
+    """The end of a kill test: fails when fewer than MINIMUM kills landed, or the output check did
+    not pass (FAILURE says what that means); prints the outcome and returns the exit status."""
+    if kills < minimum:
+        print(f"FAIL: only {kills} kills landed (at least {minimum} needed)")
+        ok = False
+    if not passed:
+        print(f"FAIL: {failure}")
+        ok = False
+    print("ok: nothing lost after", kills, "kills" if ok else "")
+    return 0 if ok else 1
