@@ -150,8 +150,8 @@ class BatchLowering {
       if (query.operators.empty()) continue;
       if (query.reads_stream(source_.name)) {
         lower_query(static_cast<int>(q), query, fields);
-      } else if (const plan::LogicalJoin* join = query.join(); join && join->table == source_.name) {
-        lower_table_input(static_cast<int>(q), *join, fields);
+      } else if (const plan::LogicalJoin* join = query.join(); join && join->other == source_.name) {
+        lower_join_input(static_cast<int>(q), *join, fields);
       } else if (query.operators.front()->kind == OperatorKind::Union) {
         lower_union_input(static_cast<int>(q), static_cast<const plan::LogicalUnion&>(*query.operators.front()), fields);
       }
@@ -286,11 +286,21 @@ class BatchLowering {
   }
 
   //! A joined table's record: its whole row to the join's state, under the row's key field.
-  void lower_table_input(int query_index, const plan::LogicalJoin& join, const std::vector<CgValue>& fields) {
-    key_type_ = join.table_schema[join.table_key_index].type;
+  //! A record of a join's other side (a table's row, or the other stream's record): its whole row
+  //! goes to the join's state under its key (the table's key field, or the other stream's key
+  //! expression).
+  void lower_join_input(int query_index, const plan::LogicalJoin& join, const std::vector<CgValue>& fields) {
     std::vector<plan::Type> types;
     for (const auto& field : source_.schema) types.push_back(field.type);
-    to_state(query_index, fields, types, fields[join.table_key_index]);
+    if (join.windowed) {
+      ExprEnvironment env{&fields, nullptr};
+      CgValue key = expressions_.lower(join.other_key, env);
+      key_type_ = join.other_key.type;
+      to_state(query_index, fields, types, key);
+      return;
+    }
+    key_type_ = join.other_schema[join.other_key_index].type;
+    to_state(query_index, fields, types, fields[join.other_key_index]);
   }
 
   void store_record(const std::vector<CgValue>& fields, const std::vector<plan::Type>& types) {

@@ -63,8 +63,9 @@ namespace flow::compiler {
   X(QueryCycle, 235, "queries read back what they write, in a cycle")             \
   X(TableWithoutKey, 236, "a table has no `key`")                                 \
   X(UnboundedTable, 237, "a table has no `max_rows` or `ttl`")                    \
-  X(NotATable, 238, "`join` names something other than a table, or `from` a table") \
-  X(JoinKeyType, 239, "a join's key has another type than the table's key")
+  X(NotATable, 238, "`join` names neither a table nor a stream, or `from` names a table") \
+  X(JoinKeyType, 239, "a join's key has another type than the other side's key") \
+  X(JoinForm, 240, "a stream join without a `within` window, or a table join with one (or a `full join`)")
 
 enum class ErrorCode {
   None = 0,

@@ -76,7 +76,8 @@ std::string explain_dot(const plan::Plan& plan, const ExplainOptions& options) {
         for (const auto& input : union_op->inputs)
           out += fmt::format("  \"source:{}\" -> \"{}\";\n", escape(input.source), id);
       if (auto* join = dynamic_cast<const plan::LogicalJoin*>(&op))
-        out += fmt::format("  \"source:{}\" -> \"{}\" [label=\"rows\"];\n", escape(join->table), id);
+        out += fmt::format("  \"source:{}\" -> \"{}\" [label=\"{}\"];\n", escape(join->other), id,
+                           join->windowed ? "records" : "rows");
       if (auto* sink = dynamic_cast<const plan::LogicalSink*>(&op))
         out += fmt::format("  \"{}\" -> \"sink:{}\";\n", id, escape(sink->sink));
     }

@@ -2,6 +2,8 @@
 // each with the schema it produces, and the keyed state it keeps.
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "compiler/explain/explain.hpp"
 #include "compiler/physical/physical_plan.hpp"
 #include "compiler/plan/bound_expr.hpp"
@@ -70,12 +72,30 @@ void state_details(const plan::LogicalOperator& op, std::string& out) {
     else
       out += "      cleaned: never (allowed by --allow-unbounded-state)\n";
     if (!process->emits) out += "      consume-only: emits nothing\n";
+  } else if (auto* join = dynamic_cast<const plan::LogicalJoin*>(&op); join && join->windowed) {
+    int64_t left_bytes = 0, right_bytes = 0;
+    for (size_t f = 0; f < join->stream_fields; ++f) left_bytes += plan::estimated_bytes(join->output[f].type);
+    for (const auto& field : join->other_schema) right_bytes += plan::estimated_bytes(field.type);
+    int64_t hold = std::max(join->left || join->full ? join->after_ms : 0, join->full ? join->before_ms : 0);
+    out += fmt::format("      state: the records of both streams by key, ~{} bytes a record of this query's stream, ~{} "
+                       "of stream {}; each pair waits until the watermark passes its time\n",
+                       left_bytes, right_bytes, join->other);
+    out += fmt::format("      cleaned: a record of this query's stream once the watermark is {} past its event time, one "
+                       "of stream {} {} past (the watermark allows for each source's lateness){}\n",
+                       plan::duration_to_source(join->after_ms), join->other,
+                       plan::duration_to_source(join->before_ms),
+                       join->left || join->full
+                           ? fmt::format("; unmatched {} come out with nulls then, so the watermark after the join "
+                                         "runs {} behind",
+                                         join->full ? "records of either stream" : "records of this query's stream",
+                                         plan::duration_to_source(hold))
+                           : std::string());
   } else if (auto* join = dynamic_cast<const plan::LogicalJoin*>(&op)) {
     int64_t bytes = 0;
-    for (const auto& field : join->table_schema) bytes += plan::estimated_bytes(field.type);
+    for (const auto& field : join->other_schema) bytes += plan::estimated_bytes(field.type);
     out += fmt::format("      state: the rows of table {} by key, ~{} bytes each, {}; each record waits until the "
                        "watermark passes its event time\n",
-                       join->table, bytes,
+                       join->other, bytes,
                        join->max_rows ? fmt::format("at most {}", plural(*join->max_rows, "row", "rows"))
                                       : std::string("any number of rows"));
     out += fmt::format("      cleaned: a replaced row after {} of event time (history){}\n",
@@ -112,8 +132,9 @@ void physical_details(const plan::Plan& plan, const physical::PhysicalPlan& phys
   for (size_t s : group.sources) sources += (sources.empty() ? "" : ", ") + plan.sources[s].name;
   std::string table;
   if (const plan::LogicalJoin* join = plan.queries[q].join())
-    if (const plan::SourcePlan* rows = plan.find_source(join->table))
-      table = fmt::format("; the {} of table {} feed its join", plural(rows->partitions, "task", "tasks"), rows->name);
+    if (const plan::SourcePlan* rows = plan.find_source(join->other))
+      table = fmt::format("; the {} of {} {} feed its join", plural(rows->partitions, "task", "tasks"),
+                          rows->table ? "table" : "stream", rows->name);
   out += fmt::format("  runs as: {} (partitions of {}{}{})\n", plural(group.partitions, "task", "tasks"), sources,
                      group.level ? fmt::format("; level {} of a chain of queries", group.level) : "", table);
   for (size_t i = 0; i < query.stages.size(); ++i) {

@@ -317,10 +317,23 @@ class Printer {
       }
       case ast::OpKind::Emit: line(1, "| emit " + op.target.name, op.span); break;
       case ast::OpKind::Into: line(1, "| into " + op.target.name, op.span); break;
-      case ast::OpKind::Join:
-        line(1, fmt::format("| {}join {} on {}", op.left ? "left " : "", op.target.name, print(op.keys.front(), kIf)),
-             op.span);
+      case ast::OpKind::Join: {
+        std::string text = fmt::format("| {}join {}", op.left ? "left " : op.full ? "full " : "", op.target.name);
+        const auto& before = op.within_before;
+        const auto& after = op.within_after;
+        if (before && after && print(*before, kIf) == print(*after, kIf))
+          text += " within " + print(*before, kIf);
+        else if (before && after)
+          text += " within " + print(*before, kIf) + " before and " + print(*after, kIf) + " after";
+        else if (before)
+          text += " within " + print(*before, kIf) + " before";
+        else if (after)
+          text += " within " + print(*after, kIf) + " after";
+        text += " on " + print(op.keys.front(), kIf);
+        if (op.keys.size() > 1) text += " = " + print(op.keys[1], kIf);
+        line(1, text, op.span);
         break;
+      }
       case ast::OpKind::Process: process(op); break;
     }
   }

@@ -120,7 +120,7 @@ std::vector<bool> needed_fields(const plan::Plan& plan, const std::string& sourc
         std::fill(used.begin(), used.end(), true);
       continue;
     }
-    if (const plan::LogicalJoin* join = query.join(); join && join->table == source_name) {
+    if (const plan::LogicalJoin* join = query.join(); join && join->other == source_name) {
       std::fill(used.begin(), used.end(), true);  // the whole row goes into the join's state
       continue;
     }

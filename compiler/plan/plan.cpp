@@ -79,7 +79,7 @@ const Schema* QueryPlan::operator_input_schema(size_t op, const std::string& sou
   // A join's table reaches it straight from its topic; the stream through the operators before.
   if (operators[op]->kind == OperatorKind::Join) {
     const auto& join = static_cast<const LogicalJoin&>(*operators[op]);
-    if (source == join.table) return &join.table_schema;
+    if (source == join.other) return &join.other_schema;
   }
   const LogicalOperator& feeding = *operators[op - 1];
   if (feeding.kind != OperatorKind::Union)

@@ -417,16 +417,26 @@ void io_members(A& a, LogicalOperator& op) {
     io(a, o.clears_state);
     io(a, o.emits);
   } else if constexpr (std::is_same_v<Op, LogicalJoin>) {
-    io(a, o.table);
+    io(a, o.other);
     io(a, o.topic);
     io(a, o.key);
     io(a, o.left);
-    io(a, o.table_schema);
-    io_size(a, o.table_key_index);
+    io(a, o.other_schema);
+    io_size(a, o.other_key_index);
     io_size(a, o.stream_fields);
     io(a, o.history_ms);
     io(a, o.ttl_ms);
     io(a, o.max_rows);
+    io(a, o.full);
+    io(a, o.windowed);
+    io(a, o.other_key);
+    io(a, o.before_ms);
+    io(a, o.after_ms);
+    bool has_key_field = o.stream_key_field.has_value();
+    size_t key_field = o.stream_key_field.value_or(0);
+    io(a, has_key_field);
+    io_size(a, key_field);
+    if constexpr (A::reading) o.stream_key_field = has_key_field ? std::optional<size_t>(key_field) : std::nullopt;
   } else {
     static_assert(std::is_same_v<Op, LogicalSink>);
     io(a, o.sink);
@@ -535,7 +545,7 @@ static_assert(sizeof(LogicalSource) == 112, "LogicalSource changed: update its i
 static_assert(sizeof(LogicalFilter) == 240, "LogicalFilter changed: update its io and kPlanImageVersion");
 static_assert(sizeof(LogicalExplode) == 240, "LogicalExplode changed: update its io and kPlanImageVersion");
 static_assert(sizeof(LogicalKeyBy) == 240, "LogicalKeyBy changed: update its io and kPlanImageVersion");
-static_assert(sizeof(LogicalJoin) == 392, "LogicalJoin changed: update its io and kPlanImageVersion");
+static_assert(sizeof(LogicalJoin) == 624, "LogicalJoin changed: update its io and kPlanImageVersion");
 static_assert(sizeof(LogicalProject) == 72, "LogicalProject changed: update its io and kPlanImageVersion");
 static_assert(sizeof(SourcePlan) == 408, "SourcePlan changed: update its io and kPlanImageVersion");
 static_assert(sizeof(SinkPlan) == 104, "SinkPlan changed: update its io and kPlanImageVersion");

@@ -19,7 +19,7 @@
 
 namespace flow::compiler::plan {
 
-inline constexpr uint32_t kPlanImageVersion = 4;
+inline constexpr uint32_t kPlanImageVersion = 5;
 
 std::string write_plan_image(const Plan& plan);
 

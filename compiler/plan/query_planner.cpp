@@ -738,25 +738,19 @@ void QueryPlanner::plan_process(const ast::Operator& op, Pipeline& pipeline) {
 void QueryPlanner::plan_join(const ast::Operator& op, Pipeline& pipeline) {
   const ast::Identifier& name = op.target;
   const SourcePlan* table = plan_.find_source(name.name);
-  if (!table || !table->table) {
+  const bool windowed = op.within_before || op.within_after;
+  if (!table) {
     std::vector<std::string> names;
-    for (const auto& s : plan_.sources)
-      if (s.table) names.push_back(s.name);
-    auto& d = sink_.error(ErrorCode::NotATable, name.span,
-                          table ? fmt::format("`{}` is a source, not a table", name.name)
-                                : fmt::format("unknown table `{}`", name.name),
-                          table ? "a stream" : "not declared");
-    if (table) d.label(table->span, "declared as a source");
-    d.note("`join` looks each record's row up in a table: the latest row per key of a topic")
-        .with_help(table ? fmt::format("declare the topic of its rows as a table: `table NAME from kafka \"{}\" as "
-                                       "json {{ … }} with (key = FIELD, max_rows = N, event_time = FIELD, watermark = "
-                                       "0s, partitions = N)`",
-                                       table->topic)
-                         : did_you_mean(name.name, names,
-                                        fmt::format("declare it: `table {} from kafka \"TOPIC\" as json {{ … }} with "
-                                                    "(key = FIELD, max_rows = N, event_time = FIELD, watermark = 0s, "
-                                                    "partitions = N)`",
-                                                    name.name)));
+    for (const auto& s : plan_.sources) names.push_back(s.name);
+    sink_.error(ErrorCode::NotATable, name.span, fmt::format("unknown table or stream `{}`", name.name),
+                "not declared")
+        .note("`join` looks each record's row up in a table, or matches it with the records of another stream "
+              "`within` a time window")
+        .with_help(did_you_mean(name.name, names,
+                                fmt::format("declare it: `table {} from kafka \"TOPIC\" as json {{ … }} with "
+                                            "(key = FIELD, max_rows = N, event_time = FIELD, watermark = 0s, "
+                                            "partitions = N)`, or as a `source` to join it `within` a window",
+                                            name.name)));
     return;
   }
   for (const auto& earlier : pipeline.plan.operators) {
@@ -769,9 +763,43 @@ void QueryPlanner::plan_join(const ast::Operator& op, Pipeline& pipeline) {
     sink_.error(ErrorCode::MisplacedOperator, op.span, fmt::format("{} is not supported yet", what),
                 "cannot join here")
         .label(earlier->span, earlier->kind == OperatorKind::Join ? "the first join" : "before the join")
-        .note("a join is the first keyed state of its query: the table's rows reach it straight from their topic")
+        .note("a join is the first keyed state of its query: the other side's records reach it straight from their "
+              "topic")
         .with_help("join first, then aggregate or process the joined records; or write this query's result to a "
                    "topic with `into` and join it in another query that reads that topic");
+    return;
+  }
+  if (!table->table) {
+    if (!windowed) {
+      sink_.error(ErrorCode::JoinForm, op.span, fmt::format("a join of stream `{}` needs a window", name.name),
+                  "no `within`")
+          .label(table->span, "declared as a source")
+          .note("two streams join record by record: each record matches the other stream's records with the same key "
+                "whose event time is near its own; without a bound on how near, both streams would be kept forever")
+          .with_help(fmt::format("give the window: `join {0} within 10m on KEY` (10 minutes either way), or `join {0} "
+                                 "within 0s before and 1h after on KEY`; to look up the latest row per key instead, "
+                                 "declare `{0}` as a `table`",
+                                 name.name));
+      return;
+    }
+    plan_window_join(op, *table, pipeline);
+    return;
+  }
+  const char* misfit = windowed             ? "a table join takes no `within` window"
+                       : op.full            ? "`full join` of a table is not supported"
+                       : op.keys.size() > 1 ? "a table join names the stream's side of its key only"
+                                            : nullptr;
+  if (misfit) {
+    sink_.error(ErrorCode::JoinForm, op.span, misfit, "joins a table")
+        .label(table->span, "declared as a table")
+        .note("a record joins the table row current at its event time, found by the table's own key")
+        .with_help(op.full       ? fmt::format("write `join {0} on FIELD` or `left join {0} on FIELD`", name.name)
+                   : windowed    ? fmt::format("drop the `within …`: `join {} on FIELD`; to match records near in time, "
+                                               "declare the other topic as a `source`",
+                                               name.name)
+                                 : fmt::format("write `join {} on FIELD`: the stream's FIELD is matched against the "
+                                               "table's key `{}`",
+                                               name.name, table->table_key.value_or("?")));
     return;
   }
   Scope scope = pipeline.scope();
@@ -818,12 +846,12 @@ void QueryPlanner::plan_join(const ast::Operator& op, Pipeline& pipeline) {
   auto join = std::make_unique<LogicalJoin>();
   join->span = op.span;
   join->output = output;
-  join->table = table->name;
+  join->other = table->name;
   join->topic = table->topic;
   join->key = std::move(key);
   join->left = op.left;
-  join->table_schema = table->schema;
-  join->table_key_index = static_cast<size_t>(key_index);
+  join->other_schema = table->schema;
+  join->other_key_index = static_cast<size_t>(key_index);
   join->stream_fields = pipeline.schema.size();
   join->history_ms = table->history_ms;
   join->ttl_ms = table->ttl_ms;
@@ -832,6 +860,97 @@ void QueryPlanner::plan_join(const ast::Operator& op, Pipeline& pipeline) {
   pipeline.schema = std::move(output);
   pipeline.plan.sources.push_back(table->name);
   pipeline.sources.push_back(table);
+  pipeline.plan.operators.push_back(std::move(join));
+}
+
+void QueryPlanner::plan_window_join(const ast::Operator& op, const SourcePlan& other, Pipeline& pipeline) {
+  auto window_ms = [&](const std::optional<ast::Expr>& bound) -> int64_t {
+    return bound ? bound->int_value : 0;  // a duration literal (the grammar takes nothing else)
+  };
+  const int64_t before_ms = window_ms(op.within_before);
+  const int64_t after_ms = window_ms(op.within_after);
+  if (std::find(pipeline.sources.begin(), pipeline.sources.end(), &other) != pipeline.sources.end()) {
+    sink_.error(ErrorCode::JoinForm, op.target.span, fmt::format("stream `{}` joined with itself", other.name),
+                "the query reads it already")
+        .note("a self-join would read each record as both sides of the join; it is not supported yet")
+        .with_help(fmt::format("write `{0}` to a second topic with `into` in another query, declare that topic as a "
+                               "source, and join it",
+                               other.name));
+    return;
+  }
+  BoundExpr key = binder_.bind(op.keys.front(), pipeline.scope());
+  Scope other_scope;
+  other_scope.input = &other.schema;
+  other_scope.where = fmt::format("in stream `{}`", other.name);
+  // `on EXPR` alone: the same expression over both streams' records.
+  const ast::Expr& other_expr = op.keys.size() > 1 ? op.keys[1] : op.keys.front();
+  BoundExpr other_key = binder_.bind(other_expr, other_scope);
+  if (key.type.is_error() || other_key.type.is_error()) return;
+  if (key.type.kind != other_key.type.kind) {
+    sink_.error(ErrorCode::JoinKeyType, other_expr.span,
+                fmt::format("the join key is `{}` in query `{}`'s records but `{}` in stream `{}`'s",
+                            key.type.to_string(), pipeline.plan.name, other_key.type.to_string(), other.name),
+                other_key.type.to_string())
+        .label(op.keys.front().span, key.type.to_string())
+        .note("records join when their keys are equal; values of different types are never equal")
+        .with_help("join on expressions of one type: compute this query's side with `select … as NAME` before the "
+                   "join if need be");
+    return;
+  }
+  // Both sides' records are kept for the window after their event time passes the watermark.
+  pipeline.plan.sources.push_back(other.name);
+  pipeline.sources.push_back(&other);
+  check_event_time(op.span, "a windowed join", nullptr, pipeline);
+  // Joined on one field name on both sides (`on ad_id`): the output holds it once.
+  size_t dropped = other.schema.size();
+  std::optional<size_t> stream_key_field;
+  if (key.kind == BoundKind::InputField && other_key.kind == BoundKind::InputField && key.name == other_key.name) {
+    dropped = static_cast<size_t>(other_key.index);
+    stream_key_field = static_cast<size_t>(key.index);
+  }
+  Schema output;
+  for (size_t f = 0; f < pipeline.schema.size(); ++f) {
+    Field field = pipeline.schema[f];
+    if (op.full && stream_key_field != f) field.type = field.type.as_nullable(true);
+    output.push_back(std::move(field));
+  }
+  for (size_t f = 0; f < other.schema.size(); ++f) {
+    if (f == dropped) continue;
+    const Field& field = other.schema[f];
+    if (find_field(pipeline.schema, field.name) >= 0) {
+      sink_.error(ErrorCode::DuplicateName, op.span,
+                  fmt::format("field `{}` is in both query `{}`'s records and stream `{}`", field.name,
+                              pipeline.plan.name, other.name),
+                  "both have it")
+          .label(other.span, "the other stream's field")
+          .note(fmt::format("a joined record holds this query's fields, then stream `{}`'s (but a key field both "
+                            "join on, once); it would hold `{}` twice",
+                            other.name, field.name))
+          .with_help(fmt::format("rename or drop this query's field before the join: `| select …, {0} as "
+                                 "{0}_{1}`",
+                                 field.name, pipeline.plan.name));
+      return;
+    }
+    output.push_back({field.name, op.left || op.full ? field.type.as_nullable(true) : field.type});
+  }
+  auto join = std::make_unique<LogicalJoin>();
+  join->span = op.span;
+  join->output = output;
+  join->other = other.name;
+  join->topic = other.topic;
+  join->key = std::move(key);
+  join->other_key = std::move(other_key);
+  join->left = op.left;
+  join->full = op.full;
+  join->windowed = true;
+  join->before_ms = before_ms;
+  join->after_ms = after_ms;
+  join->other_schema = other.schema;
+  join->other_key_index = dropped;
+  join->stream_key_field = stream_key_field;
+  join->stream_fields = pipeline.schema.size();
+  pipeline.key = join->key.type.as_nullable(false);
+  pipeline.schema = std::move(output);
   pipeline.plan.operators.push_back(std::move(join));
 }
 

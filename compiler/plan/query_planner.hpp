@@ -29,6 +29,8 @@ class QueryPlanner {
   void plan_explode(const ast::Operator& op, Pipeline& pipeline);
   void plan_process(const ast::Operator& op, Pipeline& pipeline);
   void plan_join(const ast::Operator& op, Pipeline& pipeline);
+  //! `join STREAM within … on …`: a windowed stream–stream join.
+  void plan_window_join(const ast::Operator& op, const SourcePlan& other, Pipeline& pipeline);
   //! `top N by …` after a windowed `group by`: the rows it emits are `input`'s fields, then the
   //! window's, then `rank`.
   void plan_top(const ast::Operator& op, const Scope& scope, const Schema& input, LogicalAggregate& aggregate,

@@ -203,7 +203,7 @@ struct Operator {
   OpKind kind = OpKind::Where;
   Span span;
   std::optional<Expr> condition;     //!< where; tally ... when
-  std::vector<Expr> keys;            //!< key by (one), group by (one or more), join … on (one)
+  std::vector<Expr> keys;            //!< key by (one), group by (one or more), join … on (one, or two: `L = R`)
   std::vector<NamedExpr> items;      //!< select, aggregate; explode: one (the list `as` the element)
   Identifier target;                 //!< tally: the metric; into: the sink; emit: final or changes; join: the table
   std::optional<Window> window;      //!< group by ... window
@@ -214,12 +214,17 @@ struct Operator {
   std::optional<Expr> limit;         //!< top N
   std::vector<OrderItem> order;      //!< top N by …
   bool left = false;                 //!< `left join`
+  bool full = false;                 //!< `full join`
+  //! `join STREAM within …`: how long before and after a record's event time the other stream's
+  //! records match (durations; `within D` is D both ways, `within D before`/`after` one way).
+  std::optional<Expr> within_before;
+  std::optional<Expr> within_after;
 
   bool operator==(const Operator& o) const {
     return kind == o.kind && condition == o.condition && keys == o.keys && items == o.items &&
            target == o.target && window == o.window && state == o.state && timeout == o.timeout &&
            processing_time == o.processing_time && handlers == o.handlers && limit == o.limit && order == o.order &&
-           left == o.left;
+           left == o.left && full == o.full && within_before == o.within_before && within_after == o.within_after;
   }
 };
 

@@ -192,6 +192,10 @@ FLOW_KEYWORD(kw_source, "source")
 FLOW_KEYWORD(kw_table, "table")
 FLOW_KEYWORD(kw_join, "join")
 FLOW_KEYWORD(kw_left, "left")
+FLOW_KEYWORD(kw_full, "full")
+FLOW_KEYWORD(kw_within, "within")
+FLOW_KEYWORD(kw_before, "before")
+FLOW_KEYWORD(kw_after, "after")
 FLOW_KEYWORD(kw_sink, "sink")
 FLOW_KEYWORD(kw_metric, "metric")
 FLOW_KEYWORD(kw_query, "query")
@@ -817,7 +821,8 @@ auto set_kind(ast::OpKind kind) {
 //            | 'process' 'state' '{' state_fields '}' ('timeout' expr ('in' 'processing' 'time')?)?
 //              '{' handler* '}'
 //            | 'into' name
-//            | 'left'? 'join' name 'on' expr
+//            | ('left' | 'full')? 'join' name within? 'on' expr ('=' expr)?
+// within   ::= 'within' duration ('before' ('and' duration 'after')? | 'after')?
 auto const where_op = (kw_where > expr)[([](auto& ctx) {
   x3::_val(ctx).kind = ast::OpKind::Where;
   x3::_val(ctx).condition = std::move(x3::_attr(ctx));
@@ -893,14 +898,25 @@ auto const process_op = kw_process[set_kind(ast::OpKind::Process)] > kw_state >
                         -(timeout_clause[([](auto& ctx) { x3::_val(ctx).timeout = std::move(x3::_attr(ctx)); })] >>
                           processing_time_clause[([](auto& ctx) { x3::_val(ctx).processing_time = x3::_attr(ctx); })]) >
                         handlers[([](auto& ctx) { x3::_val(ctx).handlers = std::move(x3::_attr(ctx)); })];
-// `left` only before `join`: a field named `left` still starts no operator.
-auto const join_op = ((-as_range(kw_left) >> kw_join) > identifier > kw_on > expr)[([](auto& ctx) {
-  auto& a = x3::_attr(ctx);
+// `left` and `full` only before `join`: a field named `left` still starts no operator.
+auto const join_start = (-as_range(kw_left | kw_full) >> kw_join)[([](auto& ctx) {
   x3::_val(ctx).kind = ast::OpKind::Join;
-  x3::_val(ctx).left = at_c<0>(a).has_value();
-  x3::_val(ctx).target = std::move(at_c<1>(a));
-  x3::_val(ctx).keys.push_back(std::move(at_c<2>(a)));
+  if (auto& side = x3::_attr(ctx)) (*side->begin() == 'l' ? x3::_val(ctx).left : x3::_val(ctx).full) = true;
 })];
+// `within D` sets both bounds to D; `before` then drops the one after, `and D2 after` sets it;
+// `after` alone drops the one before (an absent bound is 0).
+auto const within_tail = (kw_before[([](auto& ctx) { x3::_val(ctx).within_after.reset(); })] >
+                          -(kw_and > duration_literal[([](auto& ctx) { x3::_val(ctx).within_after = x3::_attr(ctx); })] >
+                            kw_after)) |
+                         kw_after[([](auto& ctx) { x3::_val(ctx).within_before.reset(); })];
+auto const within_clause = kw_within > duration_literal[([](auto& ctx) {
+  x3::_val(ctx).within_before = x3::_attr(ctx);
+  x3::_val(ctx).within_after = x3::_attr(ctx);
+})] > -within_tail;
+auto const join_op = join_start > identifier[([](auto& ctx) { x3::_val(ctx).target = std::move(x3::_attr(ctx)); })] >
+                     -within_clause > kw_on >
+                     expr[([](auto& ctx) { x3::_val(ctx).keys.push_back(std::move(x3::_attr(ctx))); })] >
+                     -(equals > expr[([](auto& ctx) { x3::_val(ctx).keys.push_back(std::move(x3::_attr(ctx))); })]);
 auto const into_op = (kw_into > identifier)[([](auto& ctx) {
   x3::_val(ctx).kind = ast::OpKind::Into;
   x3::_val(ctx).target = std::move(x3::_attr(ctx));

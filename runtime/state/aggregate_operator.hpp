@@ -52,6 +52,9 @@ struct LateDrop {
   //! A join: the record is older than its table's history at `watermark` (the rows current then
   //! are no longer kept).
   bool join_history = false;
+  //! A windowed join: the record is older than the watermark (the other side's records it could
+  //! match may be gone).
+  bool join_window = false;
 };
 
 class AggregateOperator final : public StatefulOperator {

@@ -50,13 +50,31 @@ KeyedStateOperator::KeyedStateOperator(const compiler::plan::Plan& plan, int32_t
   } else if (op && op->kind == compiler::plan::OperatorKind::Join) {
     const auto& join = static_cast<const compiler::plan::LogicalJoin&>(*op);
     key_type_ = join.key.type;
+    if (join.windowed) {
+      WindowJoinSpec spec;
+      spec.query = query;
+      spec.keyspace = stage.keyspace;
+      spec.other = join.other;
+      spec.left_fields = join.stream_fields;
+      spec.right_fields = join.other_schema.size();
+      spec.right_dropped = join.other_key_index < join.other_schema.size() ? join.other_key_index : SIZE_MAX;
+      spec.left_key_field = join.stream_key_field.value_or(SIZE_MAX);
+      spec.left_outer = join.left || join.full;
+      spec.right_outer = join.full;
+      spec.before_ms = join.before_ms;
+      spec.after_ms = join.after_ms;
+      auto joiner = std::make_unique<WindowJoinOperator>(store, std::move(spec));
+      window_join_ = joiner.get();
+      operator_ = std::move(joiner);
+      return;
+    }
     TemporalJoinSpec spec;
     spec.query = query;
     spec.keyspace = stage.keyspace;
-    spec.table = join.table;
+    spec.table = join.other;
     spec.stream_fields = join.stream_fields;
-    spec.table_fields = join.table_schema.size();
-    spec.table_key_index = join.table_key_index;
+    spec.table_fields = join.other_schema.size();
+    spec.table_key_index = join.other_key_index;
     spec.left = join.left;
     spec.history_ms = join.history_ms;
     spec.ttl_ms = join.ttl_ms;
@@ -119,6 +137,11 @@ LateDrop KeyedStateOperator::last_drop() const {
     drop.join_history = true;
     drop.watermark = join_->watermark();
   }
+  if (window_join_ && window_join_->last_was_late()) {
+    drop.late = true;
+    drop.join_window = true;
+    drop.watermark = window_join_->watermark();
+  }
   return drop;
 }
 
@@ -143,5 +166,8 @@ void KeyedStateOperator::advance_processing_time(int64_t now_ms, std::vector<Sta
 size_t KeyedStateOperator::live_keys() const { return operator_->live_keys(); }
 int64_t KeyedStateOperator::late_records() const { return operator_->late_records(); }
 int64_t KeyedStateOperator::watermark() const { return operator_->watermark(); }
+int64_t KeyedStateOperator::emitted_through(int64_t watermark_ms) const {
+  return operator_->emitted_through(watermark_ms);
+}
 
 }  // namespace flow::runtime

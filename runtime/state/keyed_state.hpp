@@ -15,6 +15,7 @@
 #include "runtime/state/process_operator.hpp"
 #include "runtime/state/stateful_operator.hpp"
 #include "runtime/state/temporal_join_operator.hpp"
+#include "runtime/state/window_join_operator.hpp"
 
 namespace flow::runtime {
 
@@ -74,6 +75,8 @@ class KeyedStateOperator {
   LateDrop last_drop() const;
   //! The watermark last given (kept in the store); INT64_MIN before the first.
   int64_t watermark() const;
+  //! What the stage after this one goes by (StatefulOperator::emitted_through).
+  int64_t emitted_through(int64_t watermark_ms) const;
   //! Handlers of a `process` that run as native code (0 for an aggregate).
   size_t compiled_handlers() const;
 
@@ -82,7 +85,8 @@ class KeyedStateOperator {
   std::unique_ptr<StatefulOperator> operator_;
   ProcessOperator* process_ = nullptr;      //!< operator_, when it is a `process`
   AggregateOperator* aggregate_ = nullptr;  //!< operator_, when it is an `aggregate`
-  TemporalJoinOperator* join_ = nullptr;    //!< operator_, when it is a `join`
+  TemporalJoinOperator* join_ = nullptr;    //!< operator_, when it is a table `join`
+  WindowJoinOperator* window_join_ = nullptr;  //!< operator_, when it is a windowed stream `join`
   compiler::plan::Type key_type_;       //!< of the key an aggregate is handed
   //! Per source the query reads: the schema of its records here (looked up once, not per record).
   std::vector<std::pair<std::string, const compiler::plan::Schema*>> input_schemas_;

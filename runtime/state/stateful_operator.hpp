@@ -109,6 +109,10 @@ class StatefulOperator {
   virtual size_t live_keys() const = 0;
   virtual int64_t late_records() const = 0;
   virtual int64_t watermark() const = 0;
+  //! What it has emitted every record up to, once the watermark is `watermark_ms`: the watermark
+  //! the stage after it goes by. Its own, unless it emits records older than the watermark (a
+  //! windowed join's outer rows).
+  virtual int64_t emitted_through(int64_t watermark_ms) const { return watermark_ms; }
 };
 
 //! A number the operator keeps in its store (watermark, live entries), so it survives restarts

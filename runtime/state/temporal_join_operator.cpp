@@ -5,19 +5,12 @@
 
 #include <algorithm>
 
+#include "runtime/state/saturating_time.hpp"
 #include "runtime/state/value_codec.hpp"
 
 namespace flow::runtime {
 
 using eval::Value;
-
-namespace {
-
-//! `a - b`, saturating (watermarks and deadlines sit near INT64_MIN and INT64_MAX).
-int64_t minus(int64_t a, int64_t b) { return a < INT64_MIN + b ? INT64_MIN : a - b; }
-int64_t plus(int64_t a, int64_t b) { return a > INT64_MAX - b ? INT64_MAX : a + b; }
-
-}  // namespace
 
 TemporalJoinOperator::TemporalJoinOperator(StateStore& store, TemporalJoinSpec spec)
     : store_(store),
@@ -83,7 +76,7 @@ void TemporalJoinOperator::erase(const std::string& id, const Versions& versions
 
 void TemporalJoinOperator::prune(Versions& versions) const {
   if (watermark_.get() == INT64_MIN) return;
-  int64_t bound = minus(watermark_.get(), spec_.history_ms);
+  int64_t bound = saturating_minus(watermark_.get(), spec_.history_ms);
   // The last version at or before the bound answers every record a later one does not.
   size_t keep_from = 0;
   for (size_t v = 0; v < versions.versions.size(); ++v)
@@ -94,8 +87,8 @@ void TemporalJoinOperator::prune(Versions& versions) const {
 int64_t TemporalJoinOperator::deadline_of(const Versions& versions) const {
   if (versions.versions.empty()) return INT64_MIN;
   const Version& latest = versions.versions.back();
-  if (!latest.row) return plus(latest.time, spec_.history_ms);
-  if (spec_.ttl_ms) return plus(plus(latest.time, *spec_.ttl_ms), spec_.history_ms);
+  if (!latest.row) return saturating_plus(latest.time, spec_.history_ms);
+  if (spec_.ttl_ms) return saturating_plus(saturating_plus(latest.time, *spec_.ttl_ms), spec_.history_ms);
   return INT64_MIN;
 }
 
@@ -144,7 +137,7 @@ void TemporalJoinOperator::on_stream(const Value& key, const std::vector<Value>&
                                      std::vector<StateOutput>& out) {
   last_late_ = false;
   int64_t watermark = watermark_.get();
-  if (watermark != INT64_MIN && event_time_ms < minus(watermark, spec_.history_ms)) {
+  if (watermark != INT64_MIN && event_time_ms < saturating_minus(watermark, spec_.history_ms)) {
     // The versions current then may be gone: no answer would be certain.
     last_late_ = true;
     ++late_;
@@ -181,7 +174,7 @@ void TemporalJoinOperator::answer(const Value& key, std::vector<Value> fields, i
         if (version.time <= event_time_ms) current = &version;
   }
   // A row not replaced for the ttl had expired by then.
-  if (current && spec_.ttl_ms && event_time_ms >= plus(current->time, *spec_.ttl_ms)) current = nullptr;
+  if (current && spec_.ttl_ms && event_time_ms >= saturating_plus(current->time, *spec_.ttl_ms)) current = nullptr;
   bool row = current && current->row;
   if (!row && !spec_.left) return;
   fields.reserve(fields.size() + spec_.table_fields);

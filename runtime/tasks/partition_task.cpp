@@ -378,7 +378,11 @@ void PartitionTask::late(int32_t query, const flow_record* record, const LateDro
   if (!current_->source->late || !record) return;
   const std::string& name = shared_.plan->queries[static_cast<size_t>(query)].name;
   std::string reason =
-      drop.join_history
+      drop.join_window
+          ? fmt::format("late: older than the watermark {} of query `{}`'s windowed join (the other stream's records "
+                        "it could match may be gone)",
+                        format_rfc3339(drop.watermark), name)
+      : drop.join_history
           ? fmt::format("late: older than what query `{}` keeps of its table's history at watermark {} (the rows "
                         "current then are gone; a longer `history` keeps them)",
                         name, format_rfc3339(drop.watermark))

@@ -251,7 +251,7 @@ void StageChain::advance_event_time(size_t query, int64_t watermark) {
       int64_t own = i && stage.shared ? stage.shared->pass_watermark(stage.upstream_slot, upstream) : upstream;
       if (own != INT64_MIN) stage.op->advance_watermark(own, pending_outputs_, pending_tallies_);
       if (own == INT64_MAX) stage.op->advance_processing_time(INT64_MAX, pending_outputs_, pending_tallies_);
-      upstream = own;
+      upstream = stage.op->emitted_through(own);
       tag_stage(before, i);
       if (stage.shared) deliver_shared(before);
     }

@@ -11,6 +11,7 @@
 #include <random>
 
 #include "runtime/state/temporal_join_operator.hpp"
+#include "tests/unit/support/temp_store.hpp"
 
 using flow::runtime::StateOutput;
 using flow::runtime::StateStore;
@@ -19,29 +20,9 @@ using flow::runtime::TableFull;
 using flow::runtime::TemporalJoinOperator;
 using flow::runtime::TemporalJoinSpec;
 using flow::runtime::eval::Value;
+using flow::testing::TempStore;
 
 namespace {
-
-//! A store in a fresh temporary directory, removed with it.
-struct TempStore {
-  TempStore() {
-    directory = (std::filesystem::temp_directory_path() / "flow-join-XXXXXX").string();
-    REQUIRE(mkdtemp(directory.data()) != nullptr);
-    open();
-  }
-  ~TempStore() {
-    store.reset();
-    std::filesystem::remove_all(directory);
-  }
-  void open() {
-    store.reset();  // closed first: LevelDB allows one opener
-    std::string error;
-    store = StateStore::open(directory + "/store", error);
-    REQUIRE_MESSAGE(store, error);
-  }
-  std::string directory;
-  std::unique_ptr<StateStore> store;
-};
 
 //! Stream rows {user, page}; table rows {id, plan}, keyed by id.
 TemporalJoinSpec spec(bool left = false) {
