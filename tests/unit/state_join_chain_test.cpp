@@ -1,8 +1,8 @@
-// A join in a chain of stages: StageChain hands the stream's and the table's records to the
-// join's shared state, what the join emits runs through the operators after it and into an
-// aggregate after that. The operators after the join run as generated code (the program's stage
-// functions) and in the reference evaluator (no program): both must write the same records and
-// tallies, on random streams and tables. Fixed seeds: a failure reproduces.
+// A join in a chain of stages: StageChain hands the stream's and the table's (or the other
+// stream's) records to the join's shared state, what the join emits runs through the operators
+// after it and into an aggregate after that. The operators after the join run as generated code
+// (the program's stage functions) and in the reference evaluator (no program): both must write
+// the same records and tallies, on random streams and tables. Fixed seeds: a failure reproduces.
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -43,6 +43,38 @@ query enriched {
 query regions {
     from views
     | join users on user
+    | group by region window tumbling(10s)
+    | aggregate count() as views, sum(ms) as total_ms
+    | emit final
+    | into per_region
+}
+)";
+
+// The same, with `users` a stream joined within a window: a left join, and a full join (whose
+// unmatched rows, older than the watermark that releases them, the aggregate must still count).
+const char* kWindowApplication = R"(source views from kafka "views" as json {
+    user: string, page: string, ms: int, ts: timestamp,
+} with (partitions = 1, event_time = ts, watermark = 0s);
+source users from kafka "users" as json {
+    id: string, region: string?, tier: int, updated: timestamp,
+} with (partitions = 1, event_time = updated, watermark = 0s);
+sink out to stdout;
+sink per_region to stdout;
+metric slow;
+metric joined;
+query enriched {
+    from views
+    | left join users within 5s before and 10s after on user = id
+    | tally joined when tier > 0
+    | where page != "/health"
+    | select user, upper(page) as page, coalesce(region, "none") as region, tier * 10 + ms as score, ts
+    | tally slow when score > 500
+    | key by region
+    | into out
+}
+query regions {
+    from views
+    | full join users within 3s on user = id
     | group by region window tumbling(10s)
     | aggregate count() as views, sum(ms) as total_ms
     | emit final
@@ -150,8 +182,8 @@ Exit run(const plan::Plan& plan, const flow::abi::Program* program, const std::v
 
 }  // namespace
 
-TEST_CASE("join chains: generated operators after a join, and an aggregate after it, equal the evaluator's") {
-  auto [plan, program] = testing::compiled_plan(kApplication);
+static void check_chains(const char* application) {
+  auto [plan, program] = testing::compiled_plan(application);
   physical::PhysicalPlan physical = physical::build_physical_plan(plan);
   REQUIRE(physical.queries[0].stages.size() == 1);
   REQUIRE(physical.queries[1].stages.size() == 2);
@@ -167,3 +199,9 @@ TEST_CASE("join chains: generated operators after a join, and an aggregate after
     CHECK(!compiled.records.empty());
   }
 }
+
+TEST_CASE("join chains: generated operators after a join, and an aggregate after it, equal the evaluator's") {
+  check_chains(kApplication);
+}
+
+TEST_CASE("join chains: the same after a windowed stream join, left and full") { check_chains(kWindowApplication); }
