@@ -23,6 +23,11 @@ Python, no windowing library — and the output must match it exactly:
        with a channel_id in the url (its value);
   q22  (auction, bidder, price, channel, dir1, dir2, dir3): the url's parts 3 to 5 split at "/"
        (0-based); a part past the end is null in Flink and "" in flow, compared as equal;
+  q3   (name, city, state, auction id) of the auctions of category 10 whose seller is in OR, ID or
+       CA, each with its seller's row as of the auction's time (person.jsonl; a seller not yet
+       created then joins nothing: flow's join is temporal by event time);
+  q8   (person id, name, window start) of each person who opened an auction (auction.jsonl) in
+       the 10-second tumbling window they signed up in (person.jsonl);
   q11  per bidder its sessions (10 s gap): start, end (last bid + 10 s) and number of bids.
        Systems differ on a bid exactly 10 s after the previous one: flow starts a new session
        (a bid joins a session it is less than the gap away from), Flink merges it (session
@@ -75,9 +80,13 @@ def read_meta(refdir):
     return meta
 
 
-def bids(refdir):
-    for line in open(f"{refdir}/bid.jsonl"):
+def events(refdir, kind):
+    for line in open(f"{refdir}/{kind}.jsonl"):
         yield json.loads(line)
+
+
+def bids(refdir):
+    return events(refdir, "bid")
 
 
 def outputs(path):
@@ -125,6 +134,17 @@ def reference(q, refdir, system):
                 if start <= t < start + 10_000:
                     per[start + 10_000][b["auction"]] += 1
         ref = Counter((end, max(c.values()), len(c)) for end, c in per.items() if end - 10_000 <= last)
+    elif q == "q3":
+        joined = {p["id"]: p["dateTime"] for p in events(refdir, "person")}
+        persons = {p["id"]: p for p in events(refdir, "person")}
+        ref = Counter((persons[a["seller"]]["name"], persons[a["seller"]]["city"], persons[a["seller"]]["state"], a["id"])
+                      for a in events(refdir, "auction")
+                      if a["category"] == 10 and a["seller"] in persons and joined[a["seller"]] <= a["dateTime"]
+                      and persons[a["seller"]]["state"] in ("OR", "ID", "CA"))
+    elif q == "q8":
+        sellers = {(a["seller"], a["dateTime"] // 10_000) for a in events(refdir, "auction")}
+        ref = Counter((p["id"], p["name"], (p["dateTime"] // 10_000) * 10_000) for p in events(refdir, "person")
+                      if (p["id"], p["dateTime"] // 10_000) in sellers)
     elif q == "q7":
         top = {}  # window end -> (price, {(auction, bidder)})
         for b in bids(refdir):
@@ -185,7 +205,7 @@ def reference(q, refdir, system):
             dirs = tuple(parts[k] if k < len(parts) else "" for k in (3, 4, 5))
             ref[(b["auction"], b["bidder"], b["price"], b["channel"]) + dirs] += 1
     else:
-        raise SystemExit(f"check.py: unknown query {q} (q0 q1 q2 q5 q7 q11 q14 q15 q21 q22)")
+        raise SystemExit(f"check.py: unknown query {q} (q0 q1 q2 q3 q5 q7 q8 q11 q14 q15 q21 q22)")
     return ref, last, note
 
 
@@ -223,6 +243,10 @@ def got_of(q, rows, last):
                 ignored += 1
             else:
                 got[(end, r["price"], r["auction"], r["bidder"])] += 1
+        elif q == "q3":
+            got[(r["name"], r["city"], r["state"], r["id"])] += 1
+        elif q == "q8":
+            got[(r["person_id"], r["name"], ms(r["window_start"]))] += 1
         elif q == "q11":
             if r["bidder"] == 0:
                 ignored += 1
