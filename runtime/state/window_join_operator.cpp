@@ -29,8 +29,11 @@ WindowJoinOperator::WindowJoinOperator(StateStore& store, WindowJoinSpec spec)
                fmt::format("the state of the join with stream `{}` in `{}` was written by another version of the "
                            "query (other fields, window or kind of join); start with a new --state-dir",
                            spec_.other, store_.directory()));
-  for (auto& [key, bytes] : store_.scan(keyspace_.begin_of('p'), std::string_view(keyspace_.begin_of('q'))))
-    waiting_.emplace(std::move(key), std::move(bytes));
+  size_t offset = keyspace_.own_offset();
+  for (auto& [key, bytes] : store_.scan(keyspace_.begin_of('p'), std::string_view(keyspace_.begin_of('q')))) {
+    std::string_view tail = std::string_view(key).substr(offset);
+    waiting_.emplace(std::make_pair(read_ordered(tail), read_ordered(tail.substr(8))), std::move(bytes));
+  }
 }
 
 void WindowJoinOperator::on_record(const std::string& source, const Value& key, const std::vector<Value>& fields,
@@ -124,26 +127,23 @@ void WindowJoinOperator::pend(int64_t release, const Value& key, const std::vect
     if (f != spec_.right_dropped) append_value(bytes, right ? (*right)[f] : Value());
   int64_t sequence = sequence_.get();
   sequence_.set(sequence + 1);
-  std::string id = keyspace_.begin_of('p');
-  append_ordered(id, release);
-  append_ordered(id, sequence);
-  store_.put_new(id, bytes);
-  waiting_.emplace_hint(waiting_.end(), std::move(id), std::move(bytes));
+  store_.put_new(waiting_key(release, sequence), bytes);
+  waiting_.emplace(std::make_pair(release, sequence), std::move(bytes));
+}
+
+std::string WindowJoinOperator::waiting_key(int64_t release, int64_t sequence) const {
+  std::string key = keyspace_.begin_of('p');
+  append_ordered(key, release);
+  append_ordered(key, sequence);
+  return key;
 }
 
 void WindowJoinOperator::release(int64_t watermark_ms, std::vector<StateOutput>& out) {
-  std::string end = keyspace_.begin_of('p');
-  if (watermark_ms == INT64_MAX) {
-    end = keyspace_.begin_of('q');
-  } else {
-    append_ordered(end, watermark_ms);
-  }
-  // By release time, then (of one time) by the row's bytes: not by arrival, which varies.
-  size_t offset = keyspace_.own_offset();
-  auto last = waiting_.lower_bound(end);
+  // Every row released before the watermark (all of them at the end of input): by release time,
+  // then (of one time) by the row's bytes — not by arrival, which varies.
+  auto last = watermark_ms == INT64_MAX ? waiting_.end() : waiting_.lower_bound({watermark_ms, INT64_MIN});
   std::vector<std::pair<int64_t, std::string_view>> due;
-  for (auto it = waiting_.begin(); it != last; ++it)
-    due.emplace_back(read_ordered(std::string_view(it->first).substr(offset)), it->second);
+  for (auto it = waiting_.begin(); it != last; ++it) due.emplace_back(it->first.first, it->second);
   std::sort(due.begin(), due.end());
   size_t width = spec_.left_fields + spec_.right_fields - (spec_.right_dropped == SIZE_MAX ? 0 : 1);
   for (const auto& [time, bytes] : due) {
@@ -156,7 +156,7 @@ void WindowJoinOperator::release(int64_t watermark_ms, std::vector<StateOutput>&
     out.push_back(StateOutput::of(spec_.query, std::move(key), std::move(row), event_time));
   }
   for (auto it = waiting_.begin(); it != last;) {
-    store_.erase(it->first);
+    store_.erase(waiting_key(it->first.first, it->first.second));
     it = waiting_.erase(it);
   }
 }

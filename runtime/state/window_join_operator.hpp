@@ -34,6 +34,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "runtime/state/expiry_index.hpp"
@@ -99,6 +100,8 @@ class WindowJoinOperator final : public StatefulOperator {
   //! `release`.
   void pend(int64_t release, const eval::Value& key, const std::vector<eval::Value>* left,
             const std::vector<eval::Value>* right, int64_t event_time_ms);
+  //! The store key of a waiting row.
+  std::string waiting_key(int64_t release, int64_t sequence) const;
   //! Emits the rows whose release is before the watermark, by release time and then bytes.
   void release(int64_t watermark_ms, std::vector<StateOutput>& out);
   //! Drops the records of every key due by the watermark, pending outer rows.
@@ -112,9 +115,9 @@ class WindowJoinOperator final : public StatefulOperator {
   StoredNumber live_;
   StoredNumber sequence_;
   StoredShape shape_;
-  //! The waiting rows, as in the store (their `p` keys and bytes), also held here: a trigger finds
-  //! the ones due without a scan of the store. Read from the store once, at construction.
-  std::map<std::string, std::string> waiting_;
+  //! The waiting rows, as in the store, also held here by (release, sequence): a trigger finds the
+  //! ones due without a scan of the store. Read from the store once, at construction.
+  std::map<std::pair<int64_t, int64_t>, std::string> waiting_;
   int64_t late_ = 0;
   bool last_late_ = false;
   // Scratch, reused from record to record.
