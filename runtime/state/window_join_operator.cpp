@@ -217,7 +217,7 @@ void WindowJoinOperator::expire(int64_t watermark_ms) {
   // A record is dropped once the watermark is past its drop_after: at most watermark - 1.
   int64_t up_to = watermark_ms == INT64_MAX ? INT64_MAX : watermark_ms - 1;
   for (const ExpiryIndex::Entry& entry : expiry_.due(up_to)) {
-    KeyRecords records;
+    KeyRecords& records = records_;  // scratch: load() clears it
     if (!load(entry.id, records) || records.deadline != entry.deadline) {
       expiry_.remove(entry.deadline, entry.id);  // an entry the key has moved on from
       continue;

@@ -30,9 +30,6 @@ struct LogicalJoin final : LogicalOperator {
   std::string describe() const override;
   void write_json(JsonWriter& json) const override;
 
-  //! Whether the other input's field `f` is in the output (its key field is not, when left out).
-  bool keeps_other_field(size_t f) const { return f != other_key_index; }
-
   std::string other;         //!< the table's or the other stream's name (a SourcePlan)
   std::string topic;         //!< its topic
   BoundExpr key;             //!< over the stream's row: its join key
