@@ -2,7 +2,8 @@
 // stream's) records to the join's shared state, what the join emits runs through the operators
 // after it and into an aggregate after that. The operators after the join run as generated code
 // (the program's stage functions) and in the reference evaluator (no program): both must write
-// the same records and tallies, on random streams and tables. Fixed seeds: a failure reproduces.
+// the same records and tallies, on random streams and tables, and at every commit every store
+// (the task's, the join's, the aggregate's) must hold the same bytes. Fixed seeds: a failure reproduces.
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -86,6 +87,8 @@ struct Exit final : StageChain::Exit {
   std::vector<std::string> records;
   std::map<size_t, int64_t> tallies;
   std::vector<std::string> failures;
+  //! At every commit, every store's entries: the task's first, then each shared stage's.
+  std::vector<std::vector<std::pair<std::string, std::string>>> snapshots;
   void emit(int32_t query, const char* key, int64_t key_len, const char* value, int64_t value_len, int64_t) override {
     records.push_back(std::to_string(query) + " " + (key ? std::string(key, static_cast<size_t>(key_len)) : "-") +
                       " " + std::string(value, static_cast<size_t>(value_len)));
@@ -156,7 +159,17 @@ Exit run(const plan::Plan& plan, const flow::abi::Program* program, const std::v
     auto region_encoder = flow::runtime::make_encoder(plan.queries[1].operators.back()->output);
     StageChain chain(plan, physical, exit, &arena);
     chain.open({0, 1}, *store, shared, clock, program, {out_encoder.get(), region_encoder.get()});
+    auto commit = [&] {
+      REQUIRE(store->commit({}).empty());
+      REQUIRE(chain.commit_shared().empty());
+      exit.snapshots.push_back(store->scan("", std::nullopt));
+      for (auto& stages : shared)
+        for (auto& state : stages)
+          if (state) exit.snapshots.push_back(state->store->scan("", std::nullopt));
+    };
+    size_t step = 0;
     for (const Step& s : steps) {
+      if (++step % 25 == 0) commit();
       if (s.kind == 2) {
         for (size_t q = 0; q < 2; ++q) chain.advance_event_time(q, s.time);
         continue;
@@ -175,6 +188,7 @@ Exit run(const plan::Plan& plan, const flow::abi::Program* program, const std::v
     }
     for (size_t q = 0; q < 2; ++q) chain.advance_event_time(q, INT64_MAX);
     chain.deliver();
+    commit();
   }
   std::filesystem::remove_all(directory);
   return exit;
@@ -197,6 +211,14 @@ static void check_chains(const char* application) {
     CHECK_MESSAGE(compiled.records == evaluated.records, "seed " << seed);
     CHECK_MESSAGE(compiled.tallies == evaluated.tallies, "seed " << seed);
     CHECK(!compiled.records.empty());
+    // The join's and the aggregate's stores hold the same bytes at every commit, and hold something.
+    REQUIRE(compiled.snapshots.size() == evaluated.snapshots.size());
+    size_t entries = 0;
+    for (size_t i = 0; i < compiled.snapshots.size(); ++i) {
+      CHECK_MESSAGE(compiled.snapshots[i] == evaluated.snapshots[i], "seed " << seed << ", snapshot " << i);
+      entries += compiled.snapshots[i].size();
+    }
+    CHECK(entries > 0);
   }
 }
 
