@@ -56,18 +56,10 @@ open(sys.argv[2], "w").write(s[:q] + """query attributed {
 """)
 PY
 
-echo "app,run,records_in,cpu_s,records_per_cpu_s,peak_rss_mb"
+source "$root/bench/joins/measure.sh"
+measure_header
 for r in $(seq 1 "$runs"); do
-  for app in pass join; do
-    inputs=(--input "impressions=$work/impressions.jsonl")
-    records=$impressions
-    if [ "$app" = join ]; then inputs+=(--input "clicks=$work/clicks.jsonl"); records=$((impressions + clicks)); fi
-    /usr/bin/time -f "%U %S %M" -o "$work/time" timeout -k 10 900 "$flowrun" run "$work/$app.flow" --embedded-kafka \
-      "${inputs[@]}" --until-idle --threads 2 --state-dir "$work/state-$app-$r" >"$work/out-$app" 2>"$work/err-$app" ||
-      { echo "window_join.sh: $app failed:"; tail -n 5 "$work/err-$app"; exit 1; }
-    read -r user sys rss <"$work/time"
-    awk -v a="$app" -v r="$r" -v n="$records" -v u="$user" -v s="$sys" -v m="$rss" \
-      'BEGIN { printf "%s,%d,%d,%.2f,%.0f,%.0f\n", a, r, n, u + s, n / (u + s), m / 1024 }'
-    rm -rf "$work/state-$app-$r"
-  done
+  measure pass "$r" "$impressions" "$work/pass.flow" "impressions=$work/impressions.jsonl"
+  measure join "$r" $((impressions + clicks)) "$work/join.flow" "impressions=$work/impressions.jsonl" \
+    "clicks=$work/clicks.jsonl"
 done

@@ -450,6 +450,10 @@ int topic(int argc, char** argv) {
   char err[512];
   rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(argv[3], std::atoi(argv[4]), 1, err, sizeof err);
   if (!nt) die(err);
+  // Kept whatever their records' timestamps: Kafka Streams and Spark stamp their outputs with the
+  // event time (2026-01-01 in these inputs), and the broker's 7-day retention deleted such
+  // segments at its next check (every 5 minutes), so outputs went missing at random.
+  if (rd_kafka_NewTopic_set_config(nt, "retention.ms", "-1")) die("cannot set retention.ms");
   if (argc == 6 && rd_kafka_NewTopic_set_config(nt, "message.timestamp.type", "LogAppendTime"))
     die("cannot set message.timestamp.type");
   rd_kafka_queue_t* q = rd_kafka_queue_new(rk);

@@ -444,8 +444,9 @@ size_t Job::state_keys(size_t query) const {
 }
 
 int64_t Job::state_bytes() const {
+  // Every store: the tasks' and the shared ones (joins, unions), whose bytes were left out once.
   int64_t bytes = 0;
-  for (const auto& t : tasks_) bytes += t->state_bytes();
+  for (const auto& [store, store_bytes] : store_bytes()) bytes += store_bytes;
   return bytes;
 }
 
