@@ -5,7 +5,8 @@
 #   measure APP RUN RECORDS FLOW_FILE INPUT…   (each INPUT `SOURCE=FILE`; needs $flowrun, $work)
 #
 # prints `APP,RUN,RECORDS,CPU_S,RECORDS_PER_CPU_S,PEAK_RSS_MB`; exits with flowrun's stderr tail
-# when the run fails.
+# when the run fails. `measure_base APP …` is the same with $FLOWRUN_BASE (another build's
+# flowrun, for a before-and-after in one invocation) and does nothing when that is not set.
 
 measure_header() { echo "app,run,records_in,cpu_s,records_per_cpu_s,peak_rss_mb"; }
 
@@ -13,7 +14,7 @@ measure() {
   local app=$1 run=$2 records=$3 flow=$4 inputs=() input
   shift 4
   for input in "$@"; do inputs+=(--input "$input"); done
-  /usr/bin/time -f "%U %S %M" -o "$work/time" timeout -k 10 900 "$flowrun" run "$flow" --embedded-kafka \
+  /usr/bin/time -f "%U %S %M" -o "$work/time" timeout -k 10 900 "${measure_flowrun:-$flowrun}" run "$flow" --embedded-kafka \
     "${inputs[@]}" --until-idle --threads 2 --state-dir "$work/state-$app-$run" >"$work/out-$app" 2>"$work/err-$app" ||
     { echo "$(basename "$0"): $app failed:"; tail -n 5 "$work/err-$app"; exit 1; }
   local user sys rss
@@ -22,3 +23,5 @@ measure() {
     'BEGIN { printf "%s,%d,%d,%.2f,%.0f,%.0f\n", a, r, n, u + s, n / (u + s), m / 1024 }'
   rm -rf "$work/state-$app-$run"
 }
+
+measure_base() { [ -z "${FLOWRUN_BASE:-}" ] || measure_flowrun=$FLOWRUN_BASE measure "$@"; }

@@ -8,7 +8,8 @@
 #
 #   bash bench/joins/table_join.sh [CLICKS (400000)] [USERS (100000)] [RUNS (2)]
 #
-# FLOWRUN picks the flowrun (default build/flowrun); PERF_JOIN=FILE adds one join run after the
+# FLOWRUN picks the flowrun (default build/flowrun), FLOWRUN_BASE adds the join run with another
+# build's (join-base); PERF_JOIN=FILE adds one join run after the
 # measured ones, recorded with `perf record -g` into FILE (not in the figures). Needs a flow build (bash scripts/build), python3 and
 # /usr/bin/time. Run it on a quiet machine.
 set -euo pipefail
@@ -63,6 +64,7 @@ measure_header
 for r in $(seq 1 "$runs"); do
   measure pass "$r" "$clicks" "$work/pass.flow" "clicks=$work/clicks.jsonl"
   measure join "$r" $((clicks + table_rows)) "$work/join.flow" "clicks=$work/clicks.jsonl" "users=$work/users.jsonl"
+  measure_base join-base "$r" $((clicks + table_rows)) "$work/join.flow" "clicks=$work/clicks.jsonl" "users=$work/users.jsonl"
 done
 if [ -n "${PERF_JOIN:-}" ]; then
   timeout -k 10 900 perf record -g -o "$PERF_JOIN" -- "$flowrun" run "$work/join.flow" --embedded-kafka \

@@ -8,7 +8,9 @@
 #
 #   bash bench/joins/window_join.sh [IMPRESSIONS (400000)] [AD_IDS (100000)] [RUNS (2)]
 #
-# Needs a flow build (bash scripts/build), python3 and /usr/bin/time. Run it on a quiet machine.
+# FLOWRUN picks the flowrun (default build/flowrun), FLOWRUN_BASE adds the join run with another
+# build's (join-base). Needs a flow build (bash scripts/build), python3 and /usr/bin/time. Run it
+# on a quiet machine.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 impressions=${1:-400000}
@@ -61,5 +63,7 @@ measure_header
 for r in $(seq 1 "$runs"); do
   measure pass "$r" "$impressions" "$work/pass.flow" "impressions=$work/impressions.jsonl"
   measure join "$r" $((impressions + clicks)) "$work/join.flow" "impressions=$work/impressions.jsonl" \
+    "clicks=$work/clicks.jsonl"
+  measure_base join-base "$r" $((impressions + clicks)) "$work/join.flow" "impressions=$work/impressions.jsonl" \
     "clicks=$work/clicks.jsonl"
 done

@@ -162,6 +162,45 @@ TEST_CASE("state: the store counts its keys and bytes, across a restart") {
   CHECK(store->bytes() == 3 + 5 + 3 + 2);
 }
 
+TEST_CASE("state: a new key erased before the commit never reaches it; one erased and added again does") {
+  TempDir dir;
+  {
+    auto store = open_store(dir.path);
+    store->put("kept", "1");
+    REQUIRE(store->commit({}).empty());
+    store->put_new("gone", "abc");        // comes and goes between two commits
+    store->put("gone", "abcd");           // still new: rewritten before any commit
+    store->erase("gone");
+    store->erase("kept");                 // committed: the erase must reach LevelDB
+    store->put_new("kept", "22");         // and it is back, with another value
+    store->put_new("back", "x");
+    store->erase("back");
+    store->put_new("back", "yy");         // new again after its erase: kept
+    CHECK_FALSE(store->get("gone"));
+    CHECK(store->get("kept") == "22");
+    CHECK(store->get("back") == "yy");
+    CHECK(store->keys() == 2);
+    CHECK(store->bytes() == 4 + 2 + 4 + 2);
+    auto all = store->scan("", std::nullopt);
+    REQUIRE(all.size() == 2);
+    CHECK(all[0].first == "back");
+    CHECK(all[1].first == "kept");
+    REQUIRE(store->commit({}).empty());
+    store->put_new("late", "z");          // after the commit: fresh again, then erased
+    store->erase("late");
+    store->erase("kept");
+    REQUIRE(store->commit({}).empty());
+  }
+  auto store = open_store(dir.path);
+  CHECK_FALSE(store->get("gone"));
+  CHECK_FALSE(store->get("late"));
+  CHECK_FALSE(store->get("kept"));
+  CHECK(store->get("back") == "yy");
+  CHECK(store->keys() == 1);
+  CHECK(store->bytes() == 4 + 2);
+  CHECK(store->scan("", std::nullopt).size() == 1);
+}
+
 TEST_CASE("state: a store in use by another process cannot be opened, and the error says so") {
   TempDir dir;
   auto first = open_store(dir.path);
