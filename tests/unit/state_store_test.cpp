@@ -162,7 +162,7 @@ TEST_CASE("state: the store counts its keys and bytes, across a restart") {
   CHECK(store->bytes() == 3 + 5 + 3 + 2);
 }
 
-TEST_CASE("state: a new key erased before the commit never reaches it; one erased and added again does") {
+TEST_CASE("state: keys added new, rewritten, erased and added again between commits keep their values and counts") {
   TempDir dir;
   {
     auto store = open_store(dir.path);
