@@ -92,6 +92,20 @@ bool Job::open(const abi::Program& program, Producer& producer, std::string& err
     }
   }
 
+  // After the metadata checks (they fail fast on a wrong address or protocol), before any state
+  // is opened or record read: a second instance must not write a single output, and its reason
+  // to stop is the other instance, not the state that instance holds.
+  if (config_.single_instance) {
+    std::vector<std::string> topics;
+    for (const auto& source : p.sources)
+      if (std::find(topics.begin(), topics.end(), source.topic) == topics.end()) topics.push_back(source.topic);
+    instance_guard_ =
+        InstanceGuard::join(config_.brokers, config_.kafka_properties, config_.app_id, config_.state_dir, topics, error);
+    if (!instance_guard_) return false;
+    if (!instance_guard_->warning().empty() && config_.log_level >= LogLevel::Warn)
+      fmt::print(stderr, "flowrun: warning: {}\n", instance_guard_->warning());
+  }
+
   // The producer learns every output topic now: its first record to a topic it has not seen
   // otherwise waits for a metadata refresh (a second on librdkafka 2.0), once per topic.
   for (const auto& sink : p.sinks)

@@ -18,6 +18,7 @@
 #include "compiler/physical/physical_plan.hpp"
 #include "compiler/plan/plan.hpp"
 #include "runtime/kafka/kafka_client.hpp"
+#include "runtime/launcher/instance_guard.hpp"
 #include "runtime/launcher/run_options.hpp"
 #include "runtime/launcher/start_offset.hpp"
 #include "runtime/launcher/terminal_status.hpp"
@@ -44,6 +45,9 @@ struct JobConfig {
   //! Whether the cluster answers DescribeConfigs (for the dead-letter topics' size limits): the
   //! embedded Kafka (librdkafka's mock) never does, and asking would only wait out a timeout.
   bool cluster_describes_configs = true;
+  //! Stop at launch when another instance with this app id runs (instance_guard.hpp): on a
+  //! cluster others can reach, not on the embedded Kafka (in this process, so of one instance).
+  bool single_instance = false;
   //! The processing-time clock (default: the system clock); tests drive a virtual one.
   ProcessingClock clock;
   //! On a terminal: progress as a live block redrawn in place (terminal_status.hpp), not lines.
@@ -166,6 +170,7 @@ class Job {
   JobConfig config_;
   SharedRun shared_;
   rd_kafka_t* consumer_ = nullptr;
+  std::unique_ptr<InstanceGuard> instance_guard_;
   std::vector<std::unique_ptr<PartitionTask>> tasks_;
   std::atomic<bool> workers_stop_{false};
   WorkSignal work_signal_;  //!< idle workers wait on it (work_signal.hpp)

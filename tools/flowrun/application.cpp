@@ -204,6 +204,7 @@ int run_application(const RunOptions& options) {
   JobConfig config;
   config.brokers = brokers;
   config.cluster_describes_configs = !options.embedded_kafka;
+  config.single_instance = !options.embedded_kafka;
   config.kafka_properties = options.kafka_properties;
   config.app_id = options.app_id;
   config.state_dir = options.state_dir;
