@@ -144,22 +144,30 @@ std::optional<std::string> StateStore::read_committed(std::string_view key) {
   return value;
 }
 
-void StateStore::remember(std::string key, std::optional<std::string> value) {
-  int64_t size = static_cast<int64_t>(key.size() + (value ? value->size() : 0));
-  auto [entry, added] = clean_.try_emplace(std::move(key));
-  if (!added) clean_bytes_ -= static_cast<int64_t>(entry->first.size() + (entry->second ? entry->second->size() : 0));
-  entry->second = std::move(value);
-  clean_bytes_ += size;
+namespace {
+
+int64_t entry_bytes(const std::string& key, const std::optional<std::string>& value) {
+  return static_cast<int64_t>(key.size() + (value ? value->size() : 0));
 }
 
+}  // namespace
+
 const std::optional<std::string>& StateStore::lookup(std::string_view key) {
-  if (auto found = dirty_.find(key); found != dirty_.end()) return found->second;
-  if (auto found = clean_.find(key); found != clean_.end()) return found->second;
+  if (auto found = entries_.find(key); found != entries_.end()) return found->second.value;
   std::optional<std::string> value = read_committed(state_key(key));
-  int64_t size = static_cast<int64_t>(key.size() + (value ? value->size() : 0));
-  auto entry = clean_.emplace(std::string(key), std::move(value)).first;
-  clean_bytes_ += size;
-  return entry->second;
+  auto entry = entries_.emplace(std::string(key), Entry{std::move(value), false}).first;
+  clean_bytes_ += entry_bytes(entry->first, entry->second.value);
+  return entry->second.value;
+}
+
+StateStore::EntryMap::value_type& StateStore::changing(std::string&& key) {
+  auto [entry, added] = entries_.try_emplace(std::move(key));
+  if (!entry->second.dirty) {
+    if (!added) clean_bytes_ -= entry_bytes(entry->first, entry->second.value);
+    entry->second.dirty = true;
+    dirty_.push_back(&*entry);
+  }
+  return *entry;
 }
 
 std::optional<std::string> StateStore::get(std::string_view key) { return lookup(key); }
@@ -187,21 +195,18 @@ void StateStore::put_read(std::string key, std::string value, std::optional<size
     bytes_ += static_cast<int64_t>(key.size());
   }
   bytes_ += static_cast<int64_t>(value.size()) - static_cast<int64_t>(old.value_or(0));
-  dirty_.insert_or_assign(std::move(key), std::move(value));
+  changing(std::move(key)).second.value = std::move(value);
 }
 
 void StateStore::put_new(std::string key, std::string value) {
-  auto found = dirty_.find(key);
-  if (found != dirty_.end() && found->second) {  // not new after all: a plain put
+  auto found = entries_.find(key);
+  if (found != entries_.end() && found->second.value) {  // not new after all: a plain put
     put(std::move(key), std::move(value));
     return;
   }
   ++keys_;
   bytes_ += static_cast<int64_t>(key.size() + value.size());
-  if (found != dirty_.end())
-    found->second = std::move(value);
-  else
-    dirty_.emplace(std::move(key), std::move(value));
+  changing(std::move(key)).second.value = std::move(value);
 }
 
 void StateStore::erase(std::string key) {
@@ -210,7 +215,7 @@ void StateStore::erase(std::string key) {
     --keys_;
     bytes_ -= static_cast<int64_t>(key.size() + *old);
   }
-  dirty_.insert_or_assign(std::move(key), std::nullopt);
+  changing(std::move(key)).second.value.reset();
 }
 
 std::vector<std::pair<std::string, std::string>> StateStore::scan(std::string_view begin,
@@ -221,9 +226,9 @@ std::vector<std::pair<std::string, std::string>> StateStore::scan(std::string_vi
   std::string db_end = end ? state_key(*end) : std::string(1, kStatePrefix + 1);
   it->Seek(state_key(begin));
   // The changes in range, in key order, merged with the committed entries.
-  std::vector<const KeyMap::value_type*> changes;
-  for (const auto& entry : dirty_)
-    if (entry.first >= begin && (!end || entry.first < *end)) changes.push_back(&entry);
+  std::vector<const EntryMap::value_type*> changes;
+  for (const auto* entry : dirty_)
+    if (entry->first >= begin && (!end || entry->first < *end)) changes.push_back(entry);
   std::sort(changes.begin(), changes.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
   auto change = changes.begin();
   auto last_change = changes.end();
@@ -234,7 +239,7 @@ std::vector<std::pair<std::string, std::string>> StateStore::scan(std::string_vi
     std::string_view committed_key = committed ? view(it->key()).substr(1) : std::string_view();
     if (changed && (!committed || (*change)->first <= committed_key)) {
       if (committed && (*change)->first == committed_key) it->Next();  // the change replaces it
-      if ((*change)->second) out.emplace_back((*change)->first, *(*change)->second);
+      if ((*change)->second.value) out.emplace_back((*change)->first, *(*change)->second.value);
       ++change;
     } else {
       out.emplace_back(committed_key, view(it->value()));
@@ -248,11 +253,11 @@ std::vector<std::pair<std::string, std::string>> StateStore::scan(std::string_vi
 std::string StateStore::commit(const std::map<std::string, int64_t>& offsets) {
   leveldb::WriteBatch batch;
   std::string db_key(1, kStatePrefix);
-  for (const auto& [key, value] : dirty_) {
+  for (const auto* entry : dirty_) {
     db_key.resize(1);
-    db_key += key;
-    if (value)
-      batch.Put(db_key, *value);
+    db_key += entry->first;
+    if (entry->second.value)
+      batch.Put(db_key, *entry->second.value);
     else
       batch.Delete(db_key);
   }
@@ -269,26 +274,30 @@ std::string StateStore::commit(const std::map<std::string, int64_t>& offsets) {
   write_options.sync = true;
   leveldb::Status status = db_->Write(write_options, &batch);
   if (!status.ok()) return "cannot commit state to `" + directory_ + "`: " + status.ToString();
-  // Committed values stay cached; erased keys leave the cache (a stale value must not linger,
-  // and remembering every erased expiry entry would only grow it).
-  while (!dirty_.empty()) {
-    auto node = dirty_.extract(dirty_.begin());
-    if (node.mapped()) {
-      remember(std::move(node.key()), std::move(node.mapped()));
-    } else if (auto found = clean_.find(node.key()); found != clean_.end()) {
-      clean_bytes_ -= static_cast<int64_t>(found->first.size() + (found->second ? found->second->size() : 0));
-      clean_.erase(found);
+  // Committed values stay cached; erased keys leave the cache (remembering every erased expiry
+  // entry would only grow it).
+  for (auto* entry : dirty_) {
+    if (entry->second.value) {
+      entry->second.dirty = false;
+      clean_bytes_ += entry_bytes(entry->first, entry->second.value);
+    } else {
+      entries_.erase(entries_.find(std::string_view(entry->first)));
     }
   }
+  dirty_.clear();
   trim_cache();
   return "";
 }
 
 void StateStore::trim_cache() {
   if (clean_bytes_ <= options_.cache_bytes) return;
-  for (auto it = clean_.begin(); it != clean_.end() && clean_bytes_ > options_.cache_bytes / 2;) {
-    clean_bytes_ -= static_cast<int64_t>(it->first.size() + (it->second ? it->second->size() : 0));
-    it = clean_.erase(it);
+  for (auto it = entries_.begin(); it != entries_.end() && clean_bytes_ > options_.cache_bytes / 2;) {
+    if (it->second.dirty) {
+      ++it;
+      continue;
+    }
+    clean_bytes_ -= entry_bytes(it->first, it->second.value);
+    it = entries_.erase(it);
   }
 }
 

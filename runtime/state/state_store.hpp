@@ -81,11 +81,10 @@ class StateStore {
 
   std::optional<std::string> read_committed(std::string_view key);
   //! The current value of `key` (none: absent), read into the cache if need be. Valid until the
-  //! next change or commit.
+  //! key is erased from the cache (a commit of its erase, or a trim).
   const std::optional<std::string>& lookup(std::string_view key);
   //! The current value's size, or none if `key` is absent.
   std::optional<size_t> current_size(const std::string& key);
-  void remember(std::string key, std::optional<std::string> value);
   void trim_cache();
 
   std::string directory_;
@@ -97,12 +96,21 @@ class StateStore {
     using is_transparent = void;
     size_t operator()(std::string_view key) const { return std::hash<std::string_view>{}(key); }
   };
-  using KeyMap = std::unordered_map<std::string, std::optional<std::string>, KeyHash, std::equal_to<>>;
-  //! Changes since the last commit (none: erased). Hashed, not ordered: a record's reads and
-  //! writes are point operations; a scan sorts the few changes in its range.
-  KeyMap dirty_;
-  //! Committed values read or written before (none: known absent).
-  KeyMap clean_;
+  struct Entry {
+    std::optional<std::string> value;  //!< none: absent (erased, or known not to be in LevelDB)
+    bool dirty = false;                //!< changed since the last commit
+  };
+  using EntryMap = std::unordered_map<std::string, Entry, KeyHash, std::equal_to<>>;
+  //! Every key read or written since it was last trimmed: its current value, changed or as
+  //! committed. One map for both, so a read hashes once and a commit moves nothing between maps
+  //! (it writes the changed entries and clears their flag). Hashed, not ordered: a record's reads
+  //! and writes are point operations; a scan sorts the few changes in its range.
+  EntryMap entries_;
+  //! The entries changed since the last commit (nodes of entries_, whose addresses are stable).
+  std::vector<EntryMap::value_type*> dirty_;
+  //! Marks `key`'s entry changed (adding it if absent, as absent) and returns it.
+  EntryMap::value_type& changing(std::string&& key);
+  //! Bytes of the clean entries' keys and values: what the cache bound applies to.
   int64_t clean_bytes_ = 0;
   size_t keys_ = 0;
   int64_t bytes_ = 0;

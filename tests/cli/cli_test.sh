@@ -188,6 +188,16 @@ for pattern in '^\{"query":"sessionize","records_in":11,"records_per_second":[0-
   else echo "FAIL: no progress line matches $pattern:"; echo "$progress"; failures=$((failures + 1)); fi
 done
 
+# The application line's state bytes count every store, a join's shared one too (it said 0 once).
+progress=$("$flowrun" run "$root/examples/enrich_views/enrich_views.flow" --embedded-kafka --until-idle --progress json \
+  --input users="$root/examples/enrich_views/input/users.jsonl" --input views="$root/examples/enrich_views/input/views.jsonl" \
+  --state-dir "$tmp/progress-join" 2>&1 >/dev/null)
+if grep -qE '^\{"records_in":[0-9]+,.*"state_bytes":[1-9][0-9]*,' <<<"$progress"; then
+  echo "ok: a join's shared state is in the progress line's state bytes"
+else
+  echo "FAIL: no progress line with state_bytes > 0 for a join:"; echo "$progress"; failures=$((failures + 1))
+fi
+
 # Input beyond what the embedded Kafka keeps (5 MB per partition, the oldest dropped beyond) is
 # refused rather than silently cut: 60,000 records of ~110 bytes into 1 partition.
 awk 'BEGIN { for (i = 0; i < 60000; i++) printf "{\"user\":\"u%d\",\"url\":\"/page/%d/with/a/rather/long/path/for/size\",\"bytes\":%d,\"ts\":%d}\n", i % 100, i, i, 1000 * i }' \

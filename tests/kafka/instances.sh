@@ -42,7 +42,7 @@ timeout -k 5 60 "$flowrun" run "$app" --brokers "$brokers" --app-id "$app_id" --
   >"$work/second.out" 2>"$work/second.err"
 rc=$?
 set -e
-want="flowrun: another instance of application \`$app_id\` is running: \`flowrun@$(hostname):$work/s1\`"
+want="flowrun: another instance of application \`$app_id\` is running: \`flowrun@$(uname -n):$(realpath "$work/s1")\`"
 if [ "$rc" -ne 1 ]; then fail "second instance: exit $rc, expected 1"; cat "$work/second.err"; fi
 grep -qF "$want" "$work/second.err" || { fail "second instance: no \"$want\" in:"; cat "$work/second.err"; }
 if grep -q "records in" "$work/second.err"; then fail "the second instance read records before it stopped"; fi
