@@ -458,7 +458,8 @@ size_t Job::state_keys(size_t query) const {
 }
 
 int64_t Job::state_bytes() const {
-  // Every store: the tasks' and the shared ones (joins, unions), whose bytes were left out once.
+  // Every store: the tasks' and the shared ones (joins, field-grouped aggregates, stages after
+  // the first), whose bytes were left out once.
   int64_t bytes = 0;
   for (const auto& [store, store_bytes] : store_bytes()) bytes += store_bytes;
   return bytes;

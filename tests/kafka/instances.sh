@@ -14,7 +14,10 @@ source "$here/common.sh"
 brokers=$(broker_address "$broker_dir")
 work=$(mktemp -d)
 first=
-trap '[ -n "$first" ] && stop_pid "$first"; rm -rf "$work"' EXIT
+# $first is the `timeout` that limits the first instance: its flowrun (the child) goes first, as
+# a SIGKILL of `timeout` would leave it running.
+stop_first() { pkill -KILL -P "$first" 2>/dev/null || true; stop_pid "$first"; first=; }
+trap '[ -n "$first" ] && stop_first; rm -rf "$work"' EXIT
 status=0
 fail() { echo "FAIL: $*"; status=1; }
 
@@ -57,8 +60,7 @@ else
 fi
 
 # kill -9 of the first, restarted at once on its state directory: the same instance.
-# ($first is the `timeout` that limits it: the flowrun is its child.)
-kill -KILL "$(pgrep -P "$first")"; wait "$first" 2>/dev/null || true; first=
+stop_first
 start=$SECONDS
 if timeout -k 5 60 "$flowrun" run "$app" --brokers "$brokers" --app-id "$app_id" --state-dir "$work/s1" \
   --until-idle >"$work/restart.out" 2>"$work/restart.err"; then
