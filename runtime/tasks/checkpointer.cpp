@@ -30,7 +30,11 @@ void Checkpointer::checkpoint(StateStore& store, const std::vector<TaskInput>& i
   // Shared state first, then this task's offsets: a crash between the two replays records the
   // shared state has seen (at-least-once), never skips records whose effect it lost.
   if (shared_state) {
-    std::string problem = chain.commit_shared();
+    std::string problem = chain.commit_shared([this] {
+      // Another task may have produced rows of the shared state since the flush above.
+      if (rd_kafka_outq_len(shared_.producer->handle()) > 0 && !shared_.producer->flush(30'000)) return false;
+      return shared_.producer->failed_deliveries() == 0;
+    });
     if (!problem.empty()) {
       shared_.fail(fmt::format("shared state: cannot checkpoint: {}", problem));
       return;

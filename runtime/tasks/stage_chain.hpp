@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -125,7 +126,12 @@ class StageChain {
   //! Records the query's task-scoped stages dropped as late (their windows had closed).
   int64_t late_records(size_t query) const;
   //! Commits the stores of the Shared stages this chain feeds; a problem's text, else empty.
-  std::string commit_shared();
+  //! `outputs_acknowledged` runs under each store's lock, just before its commit, and says
+  //! whether Kafka holds every output handed to the producer (false: nothing is committed). Under
+  //! the lock, because any task may release a shared stage's rows and produce them: between a
+  //! flush outside it and the commit, rows the store no longer holds could still be unsent, and a
+  //! crash then would lose them (the window-join kill test found it).
+  std::string commit_shared(const std::function<bool()>& outputs_acknowledged = [] { return true; });
   //! Whether this chain feeds a Shared stage.
   bool feeds_shared() const {
     for (const auto& stages : stages_)
