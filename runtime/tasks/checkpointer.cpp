@@ -30,15 +30,24 @@ void Checkpointer::checkpoint(StateStore& store, const std::vector<TaskInput>& i
   // Shared state first, then this task's offsets: a crash between the two replays records the
   // shared state has seen (at-least-once), never skips records whose effect it lost.
   if (shared_state) {
-    std::string problem = chain.commit_shared([this] {
-      // Another task may have produced rows of the shared state since the flush above.
-      if (rd_kafka_outq_len(shared_.producer->handle()) > 0 && !shared_.producer->flush(30'000)) return false;
-      return shared_.producer->failed_deliveries() == 0;
-    });
+    using Outputs = StageChain::Outputs;
+    bool deferred = false;
+    std::string problem = chain.commit_shared(
+        [&] {
+          // Another task may have produced rows of the shared state since the flush above: wait
+          // for them as for this task's own (at most a second after the last commit).
+          if (rd_kafka_outq_len(shared_.producer->handle()) > 0) {
+            if (!now && time - last_commit_ < kCommitInterval) return Outputs::Pending;
+            if (!shared_.producer->flush(30'000)) return Outputs::Failed;
+          }
+          return shared_.producer->failed_deliveries() == 0 ? Outputs::Acknowledged : Outputs::Failed;
+        },
+        &deferred);
     if (!problem.empty()) {
       shared_.fail(fmt::format("shared state: cannot checkpoint: {}", problem));
       return;
     }
+    if (deferred) return;  // this task's offsets wait for the shared state they fed
   }
   std::map<std::string, int64_t> offsets;
   for (const auto& input : inputs)

@@ -367,14 +367,19 @@ int64_t StageChain::late_records(size_t query) const {
   return sum_over_task_stages(query, [](const KeyedStateOperator& op) { return op.late_records(); });
 }
 
-std::string StageChain::commit_shared(const std::function<bool()>& outputs_acknowledged) {
+std::string StageChain::commit_shared(const std::function<Outputs()>& outputs, bool* deferred) {
   for (auto& stages : stages_)
     for (auto& binding : stages) {
       if (!binding.shared) continue;
       std::lock_guard lock(binding.shared->lock);
-      if (!outputs_acknowledged())
+      Outputs acknowledged = outputs();
+      if (acknowledged == Outputs::Failed)
         return "Kafka did not acknowledge the outputs of a trigger; stopping before committing the shared state "
                "that emitted them";
+      if (acknowledged == Outputs::Pending) {
+        if (deferred) *deferred = true;
+        return {};
+      }
       std::string problem = binding.shared->store->commit({});
       if (!problem.empty()) return problem;
     }

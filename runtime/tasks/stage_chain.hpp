@@ -125,13 +125,17 @@ class StageChain {
   size_t live_keys(size_t query) const;
   //! Records the query's task-scoped stages dropped as late (their windows had closed).
   int64_t late_records(size_t query) const;
+  //! What `commit_shared` learns of the producer's outputs, under a shared store's lock.
+  enum class Outputs { Acknowledged, Pending, Failed };
   //! Commits the stores of the Shared stages this chain feeds; a problem's text, else empty.
-  //! `outputs_acknowledged` runs under each store's lock, just before its commit, and says
-  //! whether Kafka holds every output handed to the producer (false: nothing is committed). Under
-  //! the lock, because any task may release a shared stage's rows and produce them: between a
-  //! flush outside it and the commit, rows the store no longer holds could still be unsent, and a
-  //! crash then would lose them (the window-join kill test found it).
-  std::string commit_shared(const std::function<bool()>& outputs_acknowledged = [] { return true; });
+  //! `outputs` runs under each store's lock, just before its commit, and says whether Kafka holds
+  //! every output handed to the producer: only then does the store commit (Pending: it is left
+  //! for a later checkpoint, and `deferred` set; Failed: a problem). Under the lock, because any
+  //! task may release a shared stage's rows and produce them: between a flush outside it and the
+  //! commit, rows the store no longer holds could still be unsent, and a crash then lost them (the
+  //! window join's kill test found it).
+  std::string commit_shared(const std::function<Outputs()>& outputs = [] { return Outputs::Acknowledged; },
+                            bool* deferred = nullptr);
   //! Whether this chain feeds a Shared stage.
   bool feeds_shared() const {
     for (const auto& stages : stages_)
