@@ -16,32 +16,22 @@ void Checkpointer::checkpoint(StateStore& store, const std::vector<TaskInput>& i
   // another task produced: before it commits, every output of the job is acknowledged, so the
   // committed state never runs ahead of what Kafka holds.
   bool shared_state = chain.feeds_shared();
-  if (collector.in_flight() > 0 || (shared_state && rd_kafka_outq_len(shared_.producer->handle()) > 0)) {
-    if (!now && time - last_commit_ < kCommitInterval) return;
-    if (!shared_.producer->flush(30'000)) {
-      shared_.fail("Kafka did not acknowledge the outputs of a trigger; stopping before committing it");
-      return;
-    }
-  }
-  if (shared_.producer->failed_deliveries() > 0) {
-    shared_.fail("Kafka did not acknowledge an output; stopping before committing the trigger that produced it");
-    return;
+  const char* why = nullptr;
+  switch (outputs_acknowledged(
+      collector.in_flight() > 0 || (shared_state && rd_kafka_outq_len(shared_.producer->handle()) > 0), now, time,
+      &why)) {
+    case StageChain::Outputs::Pending: return;
+    case StageChain::Outputs::Failed: shared_.fail(why); return;
+    case StageChain::Outputs::Acknowledged: break;
   }
   // Shared state first, then this task's offsets: a crash between the two replays records the
   // shared state has seen (at-least-once), never skips records whose effect it lost.
   if (shared_state) {
-    using Outputs = StageChain::Outputs;
     bool deferred = false;
     std::string problem = chain.commit_shared(
-        [&] {
-          // Another task may have produced rows of the shared state since the flush above: wait
-          // for them as for this task's own (at most a second after the last commit).
-          if (rd_kafka_outq_len(shared_.producer->handle()) > 0) {
-            if (!now && time - last_commit_ < kCommitInterval) return Outputs::Pending;
-            if (!shared_.producer->flush(30'000)) return Outputs::Failed;
-          }
-          return shared_.producer->failed_deliveries() == 0 ? Outputs::Acknowledged : Outputs::Failed;
-        },
+        // Another task may have produced rows of the shared state since the check above: they
+        // wait as this task's own do.
+        [&] { return outputs_acknowledged(rd_kafka_outq_len(shared_.producer->handle()) > 0, now, time); },
         &deferred);
     if (!problem.empty()) {
       shared_.fail(fmt::format("shared state: cannot checkpoint: {}", problem));
@@ -62,6 +52,22 @@ void Checkpointer::checkpoint(StateStore& store, const std::vector<TaskInput>& i
   last_commit_ = time;
   shared_.commit_durations.observe_ns(
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - time).count());
+}
+
+StageChain::Outputs Checkpointer::outputs_acknowledged(bool in_flight, bool now,
+                                                       std::chrono::steady_clock::time_point time, const char** why) {
+  if (in_flight) {
+    if (!now && time - last_commit_ < kCommitInterval) return StageChain::Outputs::Pending;
+    if (!shared_.producer->flush(30'000)) {
+      if (why) *why = "Kafka did not acknowledge the outputs of a trigger; stopping before committing it";
+      return StageChain::Outputs::Failed;
+    }
+  }
+  if (shared_.producer->failed_deliveries() > 0) {
+    if (why) *why = "Kafka did not acknowledge an output; stopping before committing the trigger that produced it";
+    return StageChain::Outputs::Failed;
+  }
+  return StageChain::Outputs::Acknowledged;
 }
 
 void report_group_commit(SharedRun& shared, rd_kafka_resp_err_t err) {

@@ -36,6 +36,12 @@ class Checkpointer {
   //! The inputs' offsets to the consumer group (the app id), so Kafka's tools show the lag and a
   //! restart without the state directory is noticed (Job).
   void commit_to_group(const std::vector<TaskInput>& inputs, bool wait);
+  //! Whether Kafka holds what the producer was handed (`in_flight`: some is not acknowledged
+  //! yet): Pending while it may still wait (less than kCommitInterval since the last commit, and
+  //! not `now`), else after a flush; Failed, with `why`, when the flush times out or a delivery
+  //! failed.
+  StageChain::Outputs outputs_acknowledged(bool in_flight, bool now, std::chrono::steady_clock::time_point time,
+                                           const char** why = nullptr);
 
   //! The longest a task goes without committing while its outputs are in flight.
   static constexpr std::chrono::milliseconds kCommitInterval{1000};
