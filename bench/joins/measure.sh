@@ -1,12 +1,18 @@
 # bench/joins/measure.sh — sourced by the join benchmarks (window_join.sh, table_join.sh): one
 # measured flowrun on the embedded Kafka, its CPU (user + sys) and peak RSS from /usr/bin/time.
 #
+#   source "$root/bench/joins/measure.sh"   (sets $flowrun — $FLOWRUN or build/flowrun — and a
+#                                            work directory $work, removed at exit)
 #   measure_header
-#   measure APP RUN RECORDS FLOW_FILE INPUT…   (each INPUT `SOURCE=FILE`; needs $flowrun, $work)
+#   measure APP RUN RECORDS FLOW_FILE INPUT…   (each INPUT `SOURCE=FILE`)
 #
 # prints `APP,RUN,RECORDS,CPU_S,RECORDS_PER_CPU_S,PEAK_RSS_MB`; exits with flowrun's stderr tail
 # when the run fails. `measure_base APP …` is the same with $FLOWRUN_BASE (another build's
 # flowrun, for a before-and-after in one invocation) and does nothing when that is not set.
+
+flowrun=${FLOWRUN:-$root/build/flowrun}
+work=$(mktemp -d "${TMPDIR:-/tmp}/$(basename "$0" .sh)-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
 
 measure_header() { echo "app,run,records_in,cpu_s,records_per_cpu_s,peak_rss_mb"; }
 

@@ -17,9 +17,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 clicks=${1:-400000}
 users=${2:-100000}
 runs=${3:-2}
-flowrun=${FLOWRUN:-$root/build/flowrun}
-work=$(mktemp -d "${TMPDIR:-/tmp}/table-join-bench.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+source "$root/bench/joins/measure.sh"
 
 python3 - "$work" "$clicks" "$users" <<'PY'
 import json, random, sys
@@ -59,7 +57,6 @@ open(sys.argv[2], "w").write(s[:t] + s[q:s.index("query w4 {")] + """query w4 {
 """)
 PY
 
-source "$root/bench/joins/measure.sh"
 measure_header
 for r in $(seq 1 "$runs"); do
   measure pass "$r" "$clicks" "$work/pass.flow" "clicks=$work/clicks.jsonl"

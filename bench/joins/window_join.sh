@@ -16,9 +16,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 impressions=${1:-400000}
 ads=${2:-100000}
 runs=${3:-2}
-flowrun=${FLOWRUN:-$root/build/flowrun}
-work=$(mktemp -d "${TMPDIR:-/tmp}/window-join-bench.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+source "$root/bench/joins/measure.sh"
 
 python3 - "$work" "$impressions" "$ads" <<'PY'
 import json, random, sys
@@ -58,7 +56,6 @@ open(sys.argv[2], "w").write(s[:q] + """query attributed {
 """)
 PY
 
-source "$root/bench/joins/measure.sh"
 measure_header
 for r in $(seq 1 "$runs"); do
   measure pass "$r" "$impressions" "$work/pass.flow" "impressions=$work/impressions.jsonl"
