@@ -138,8 +138,12 @@ bool Job::open(const abi::Program& program, Producer& producer, std::string& err
     shared_.source_dead_lettered.push_back(std::make_unique<std::atomic<int64_t>>(0));
   }
   for (size_t q = 0; q < p.queries.size(); ++q) shared_.query_out.push_back(std::make_unique<std::atomic<int64_t>>(0));
-  for (size_t q = 0; q < p.queries.size(); ++q)
+  for (size_t q = 0; q < p.queries.size(); ++q) {
     shared_.query_late_kept.push_back(std::make_unique<std::atomic<int64_t>>(0));
+    auto& per_source = shared_.query_source_late.emplace_back();
+    for (size_t i = 0; i < physical_.queries[q].sources.size(); ++i)
+      per_source.push_back(std::make_unique<std::atomic<int64_t>>(0));
+  }
   // The largest dead letter each source may write: the client's limit, and the dead-letter
   // topic's own when the cluster says it (a copy that does not fit is truncated, not refused).
   const int64_t client_limit = client_max_message_bytes(producer.handle());
@@ -440,6 +444,18 @@ int64_t Job::late_records(size_t query) const {
   return late;
 }
 
+int64_t Job::later_stage_late(size_t query) const {
+  // Every stage after the first is Shared (physical_plan.hpp): its store is in shared_state.
+  int64_t late = 0;
+  if (query < shared_.shared_state.size())
+    for (size_t stage = 1; stage < shared_.shared_state[query].size(); ++stage)
+      if (const auto& state = shared_.shared_state[query][stage]) {
+        std::lock_guard lock(state->lock);
+        late += state->op->late_records();
+      }
+  return late;
+}
+
 DurationHistogram::Totals Job::end_to_end_latency(size_t query) const {
   DurationHistogram::Totals totals;
   for (const auto& t : tasks_) totals.add(t->latency(query));
@@ -593,16 +609,32 @@ void Job::report_progress(double seconds) {
     if (has_late_topic(q))
       kept = config_.progress_json ? fmt::format(",\"late_to_topic\":{}", late_kept(q))
                                    : fmt::format(" ({} to the late topic)", late_kept(q));
-    if (config_.progress_json)
+    if (config_.progress_json) {
+      // Per source: the records of each its first stage dropped (a later stage's rows are no source's).
+      const auto& sources = physical_.queries[q].sources;
+      std::string by_source = ",\"late_by_source\":{";
+      for (size_t i = 0; i < sources.size(); ++i)
+        by_source += fmt::format("{}\"{}\":{}", i ? "," : "", p.sources[sources[i]].name, source_late(q, i));
+      by_source += '}';
       fmt::print(stderr,
                  "{{\"query\":\"{}\",\"records_in\":{},\"records_per_second\":{:.0f},\"records_out\":{},"
-                 "\"late\":{}{},\"watermark\":\"{}\",\"lag\":{},\"state_keys\":{},\"trigger_ms\":{:.2f}}}\n",
-                 query.name, query_in, rate, out, late, kept, format_rfc3339(watermark), query_lag, keys, trigger_ms);
-    else
+                 "\"late\":{}{}{},\"watermark\":\"{}\",\"lag\":{},\"state_keys\":{},\"trigger_ms\":{:.2f}}}\n",
+                 query.name, query_in, rate, out, late, by_source, kept, format_rfc3339(watermark), query_lag, keys,
+                 trigger_ms);
+    } else {
+      // A query over several sources says whose records were late.
+      const auto& sources = physical_.queries[q].sources;
+      if (sources.size() > 1 && late > 0) {
+        std::string by_source;
+        for (size_t i = 0; i < sources.size(); ++i)
+          by_source += fmt::format("{}{} {}", i ? ", " : " (", p.sources[sources[i]].name, source_late(q, i));
+        kept = by_source + ")" + kept;
+      }
       fmt::print(stderr,
                  "flowrun: progress: query {}: {} in ({:.0f}/s), {} out, {} late{}, watermark {}, lag {}, {} state "
                  "keys, trigger {:.2f} ms\n",
                  query.name, query_in, rate, out, late, kept, format_rfc3339(watermark), query_lag, keys, trigger_ms);
+    }
   }
   if (!reported) return;
 

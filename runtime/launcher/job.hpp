@@ -104,6 +104,10 @@ class Job {
   int64_t metric(size_t index) const { return shared_.metrics[index]->load(); }
   //! Records query `query` dropped as late: the windows they belong to had closed (every stage).
   int64_t late_records(size_t query) const;
+  //! Of those, the records of the query's `i`-th source its first stage dropped.
+  int64_t source_late(size_t query, size_t i) const { return shared_.query_source_late[query][i]->load(); }
+  //! Of those, the rows a stage after the first dropped (no source's records: another stage's output).
+  int64_t later_stage_late(size_t query) const;
   //! Of those, the ones written to their source's `late` topic (first-stage late records).
   int64_t late_kept(size_t query) const { return shared_.query_late_kept[query]->load(); }
   //! Whether a source query `query` reads declares a `late` topic.

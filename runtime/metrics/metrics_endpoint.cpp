@@ -74,7 +74,7 @@ class JobCollector : public prometheus::Collectable {
     MetricFamily in = family("flow_records_in_total", "Records a query read, per source", MetricType::Counter);
     MetricFamily out = family("flow_records_out_total", "Records a query wrote to its sink", MetricType::Counter);
     MetricFamily late = family("flow_records_late_total",
-                               "Records a query dropped as late: the windows they belong to had closed",
+                               "Records a query dropped as late, per source (rows a later stage dropped: no source)",
                                MetricType::Counter);
     MetricFamily late_kept = family("flow_records_late_written_total",
                                     "Of the late records, those written to their source's late topic",
@@ -85,10 +85,17 @@ class JobCollector : public prometheus::Collectable {
                                   MetricType::Histogram);
     for (size_t q = 0; q < p.queries.size(); ++q) {
       const std::string& query = p.queries[q].name;
-      for (size_t s : job_.physical_plan().queries[q].sources)
-        add(in, {{"query", query}, {"source", p.sources[s].name}}, static_cast<double>(job_.source_records_in(s)));
+      const auto& sources = job_.physical_plan().queries[q].sources;
+      for (size_t i = 0; i < sources.size(); ++i) {
+        const std::string& source = p.sources[sources[i]].name;
+        add(in, {{"query", query}, {"source", source}}, static_cast<double>(job_.source_records_in(sources[i])));
+        add(late, {{"query", query}, {"source", source}}, static_cast<double>(job_.source_late(q, i)));
+      }
+      // Rows a stage after the first dropped are no source's records: one series without `source`,
+      // so that `sum by (query)` is every record the query dropped as late.
+      if (job_.physical_plan().queries[q].stages.size() > 1)
+        add(late, {{"query", query}}, static_cast<double>(job_.later_stage_late(q)));
       add(out, {{"query", query}}, static_cast<double>(job_.query_records_out(q)));
-      add(late, {{"query", query}}, static_cast<double>(job_.late_records(q)));
       if (job_.has_late_topic(q)) add(late_kept, {{"query", query}}, static_cast<double>(job_.late_kept(q)));
       add(keys, {{"query", query}}, static_cast<double>(job_.state_keys(q)));
       add_histogram(latency, {{"query", query}}, job_.end_to_end_latency(q));

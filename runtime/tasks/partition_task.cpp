@@ -374,7 +374,12 @@ void PartitionTask::tombstone(TaskInput& input, const flow_record& record) {
 }
 
 void PartitionTask::late(int32_t query, const flow_record* record, const LateDrop& drop) {
-  // Counted by the aggregate either way (late_records); kept only where the source names a topic.
+  // Counted by the stage either way (late_records), and here per source; kept only where the
+  // source names a topic.
+  int32_t input = current_->query_input[static_cast<size_t>(query)];
+  if (input >= 0)
+    shared_.query_source_late[static_cast<size_t>(query)][static_cast<size_t>(input)]->fetch_add(
+        1, std::memory_order_relaxed);
   if (!current_->source->late || !record) return;
   const std::string& name = shared_.plan->queries[static_cast<size_t>(query)].name;
   std::string reason =

@@ -44,6 +44,9 @@ struct SharedRun {
   std::vector<int64_t> late_max_bytes;         //!< per source: the largest record its `late` topic takes
   //! Per query: the late records it dropped that were written to their source's `late` topic.
   std::vector<std::unique_ptr<std::atomic<int64_t>>> query_late_kept;
+  //! Per query, per source of it (in the query's order): the source's records its first stage
+  //! dropped as late. Rows a later stage drops are no source's records (Job::later_stage_late).
+  std::vector<std::vector<std::unique_ptr<std::atomic<int64_t>>>> query_source_late;
   //! For progress: records read per source, records written per query, trigger time and count.
   std::vector<std::unique_ptr<std::atomic<int64_t>>> source_in, query_out;
   std::atomic<int64_t> trigger_ns{0}, trigger_count{0};

@@ -182,11 +182,20 @@ expect 2 "cannot read .*no/such/secret.: No such file or directory" -- timeout -
 # application line, at least once per run (the last report comes when the input is read).
 progress=$("$flowrun" run "$root/examples/clicks/clicks.flow" --embedded-kafka --until-idle --progress json \
   --input clicks="$root/examples/clicks/input/clicks.jsonl" --state-dir "$tmp/progress" 2>&1 >/dev/null)
-for pattern in '^\{"query":"sessionize","records_in":11,"records_per_second":[0-9]+,"records_out":[0-9]+,"late":0,"watermark":"1970-01-01T00:02:30.000Z","lag":0,"state_keys":3,"trigger_ms":[0-9.]+\}$' \
+for pattern in '^\{"query":"sessionize","records_in":11,"records_per_second":[0-9]+,"records_out":[0-9]+,"late":0,"late_by_source":\{"clicks":0\},"watermark":"1970-01-01T00:02:30.000Z","lag":0,"state_keys":3,"trigger_ms":[0-9.]+\}$' \
                '^\{"records_in":11,"records_out":[0-9]+,"dead_lettered":2,"state_bytes":[0-9]+,"metrics":\{"health_checks":2\}\}$'; do
   if grep -qE "$pattern" <<<"$progress"; then echo "ok: progress matches $pattern"
   else echo "FAIL: no progress line matches $pattern:"; echo "$progress"; failures=$((failures + 1)); fi
 done
+
+# examples/page_views reports its one late record, and that it went to the late topic.
+progress=$("$flowrun" run "$root/examples/page_views/page_views.flow" --embedded-kafka --until-idle --progress json \
+  --input views="$root/examples/page_views/input/views.jsonl" --state-dir "$tmp/progress-late" 2>&1 >/dev/null)
+if grep -qE '^\{"query":"views_per_minute",.*"late":1,"late_by_source":\{"views":1\},"late_to_topic":1,' <<<"$progress"; then
+  echo "ok: page_views reports its late record in --progress json"
+else
+  echo "FAIL: no progress line of page_views with its late record:"; echo "$progress"; failures=$((failures + 1))
+fi
 
 # The application line's state bytes count every store, a join's shared one too (it said 0 once).
 progress=$("$flowrun" run "$root/examples/enrich_views/enrich_views.flow" --embedded-kafka --until-idle --progress json \

@@ -46,7 +46,7 @@ if [ "$status" = 0 ] && grep -qF '== late records of views (topic "views.late"):
 else
   fail "flowrun run (exit $status): the late topic does not hold the late record as expected:" "$tmp/out" "$tmp/err"
 fi
-if grep -qE '^\{"query":"per_minute",.*"late":1,"late_to_topic":1,"watermark"' "$tmp/err" &&
+if grep -qE '^\{"query":"per_minute",.*"late":1,"late_by_source":\{"views":1\},"late_to_topic":1,"watermark"' "$tmp/err" &&
    grep -qF 'warning: query `sessions` dropped 1 record as late: the windows they belong to had closed (a larger `watermark` on the source waits longer for them); 1 of them written to the source'"'"'s `late` topic' "$tmp/err"; then
   echo "ok: progress and the summary say how many went to the late topic"
 else
@@ -74,7 +74,7 @@ expect_test() {
     fail "flowrun test (exit $status, expected $1): not $3:" "$tmp/test.out"
   fi
 }
-expect_test 0 '2 dropped as late (2 in `late` topics); 3 outputs match' \
+expect_test 0 '2 dropped as late (views 2; 2 in `late` topics); 3 outputs match' \
   "flowrun test compares the late topic with expected/views.late.jsonl"
 sed -i '2d' "$tmp/fixture/expected/views.late.jsonl"  # one late record fewer than the topic holds
 expect_test 1 'late records of `views` (topic "views.late") differs from' \

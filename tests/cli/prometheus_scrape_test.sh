@@ -87,6 +87,9 @@ expect() {  # PROMQL EXPECTED: waits up to 30 s for Prometheus to have scraped t
 expect 'sum(flow_records_in_total{job="flowrun",query="views_per_minute"})' 11
 expect 'sum(flow_records_dead_lettered_total{job="flowrun",source="clicks"})' 2
 expect 'flow_metric_total{job="flowrun",metric="health_checks"}' 2
+# Late records per query and source: a series for each query reading clicks (none late here).
+expect 'count(flow_records_late_total{job="flowrun",source="clicks"})' 2
+expect 'sum(flow_records_late_total{job="flowrun"})' 0
 expect 'flow_trigger_duration_seconds_count{job="flowrun"} > bool 0' 1
 # A store per task (4 partitions) and the one views_per_minute's tasks share (grouped by url).
 expect 'count(flow_state_bytes{job="flowrun"})' 5

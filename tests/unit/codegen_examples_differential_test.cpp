@@ -287,10 +287,9 @@ TEST_CASE("codegen: every example's generated code equals the evaluator on rando
 TEST_CASE("codegen: a top's generated code hands it the evaluator's group, ordering values and records") {
   Counts counts;
   uint64_t seed = 100;
-  for (const char* name : {"window_top_n", "hot_items_top"}) {
-    INFO("fixture " << std::string(name));
-    std::string text = flow::testing::read_file(std::string(FLOW_SOURCE_DIR) + "/tests/fixtures/" + name + "/" +
-                                                name + ".flow");
+  for (const char* name : {"window_top_n", "hot_items"}) {
+    INFO("example " << std::string(name));
+    std::string text = flow::testing::example_text(name);
     auto [plan, program] = testing::compiled_plan(text);
     RecordGenerator generator(seed++, flow::testing::string_literals(text));
     for (const auto& source : plan.sources)

@@ -2,6 +2,7 @@
 #include "tools/flowrun/test_command.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <atomic>
@@ -38,6 +39,10 @@ struct RunResult {
   int64_t records_in = 0, records_out = 0, dead_lettered = 0;
   int64_t late = 0;  //!< dropped as late, every query together
   int64_t late_kept = 0;  //!< of those, written to their source's `late` topic
+  //! Of those, per source (its records a query's first stage dropped; in declaration order), and
+  //! the rows stages after the first dropped (no source's records).
+  std::vector<std::pair<std::string, int64_t>> late_by_source;
+  int64_t late_later_stages = 0;
   //! Per output (a sink's name, or `SOURCE.dead_letters`): the records received.
   std::map<std::string, std::vector<ReceivedRecord>> outputs;
   std::map<std::string, std::string> expected_paths;  //!< per output
@@ -64,6 +69,18 @@ std::string where(int partitions) {
 }
 
 //! One run of the fixture on `p`, whose sources have the partition counts to run at.
+//! ", N dropped as late (SOURCE n, …; later stages n; k in `late` topics)", or nothing.
+std::string late_summary(const RunResult& run) {
+  if (!run.late) return {};
+  std::vector<std::string> parts;
+  for (const auto& [source, late] : run.late_by_source)
+    if (late) parts.push_back(fmt::format("{} {}", source, late));
+  if (run.late_later_stages) parts.push_back(fmt::format("later stages {}", run.late_later_stages));
+  std::string text = fmt::format(", {} dropped as late ({}", run.late, fmt::join(parts, ", "));
+  if (run.late_kept) text += fmt::format("; {} in `late` topics", run.late_kept);
+  return text + ")";
+}
+
 RunResult run_fixture(const TestOptions& options, const plan::Plan& p, const Fixture& fixture, int partitions,
                       const fs::path& scratch) {
   RunResult result;
@@ -148,9 +165,13 @@ RunResult run_fixture(const TestOptions& options, const plan::Plan& p, const Fix
   result.records_in = job->records_in_from_outside();
   result.records_out = job->records_out();
   result.dead_lettered = job->dead_lettered();
+  for (const auto& source : p.sources) result.late_by_source.emplace_back(source.name, 0);
   for (size_t q = 0; q < p.queries.size(); ++q) {
     result.late += job->late_records(q);
     result.late_kept += job->late_kept(q);
+    result.late_later_stages += job->later_stage_late(q);
+    const auto& sources = job->physical_plan().queries[q].sources;
+    for (size_t i = 0; i < sources.size(); ++i) result.late_by_source[sources[i]].second += job->source_late(q, i);
   }
   for (size_t m = 0; m < p.metrics.size(); ++m)
     result.metrics.push_back(fmt::format("{} = {}", p.metrics[m].name, job->metric(m)));
@@ -295,6 +316,11 @@ bool check_run(const TestOptions& options, const Fixture& fixture, int partition
   if (run.late_kept != in_late_topics)
     fail(fmt::format("{} late records written to `late` topics, but those topics hold {}", run.late_kept,
                      in_late_topics));
+  // Every late record is counted once for its query and once for its source (or its later stage).
+  int64_t attributed = run.late_later_stages;
+  for (const auto& [source, late] : run.late_by_source) attributed += late;
+  if (attributed != run.late)
+    fail(fmt::format("{} records dropped as late, but the sources and later stages count {}", run.late, attributed));
   // expected/metrics.txt, when present: every metric's total, one `NAME = VALUE` line each.
   std::vector<std::string> metrics;
   if (read_expected(metrics_path(fixture), metrics)) {
@@ -377,9 +403,7 @@ int run_test(const TestOptions& options) {
     if (ok)
       fmt::print("ok [{}]: {} records in, {} out, {} dead-lettered{}; {} outputs match ({:.2f} s)\n", where(counts[c]),
                  run.records_in, run.records_out, run.dead_lettered,
-                 !run.late        ? std::string()
-                 : run.late_kept ? fmt::format(", {} dropped as late ({} in `late` topics)", run.late, run.late_kept)
-                                 : fmt::format(", {} dropped as late", run.late),
+                 late_summary(run),
                  run.outputs.size(), seconds);
   }
   if (!all_ok)
