@@ -172,7 +172,20 @@ bool Job::open(const abi::Program& program, Producer& producer, std::string& err
   // A stage whose state is shared by all the query's tasks (an aggregate grouped by fields, every
   // stage after the first: physical_plan.hpp) has one store for the job.
   shared_.physical = &physical_;
-  if (!open_shared_states(p, physical_, config_.state_dir, config_.clock, &program, shared_.shared_state, error)) return false;
+  std::vector<bool> group_keeps_state(physical_.task_groups.size(), false);
+  for (const auto& query : physical_.queries)
+    if (!query.stages.empty()) group_keeps_state[query.task_group] = true;
+  // One memory budget over every store: the tasks' (of state, or of offsets only) and the shared ones.
+  size_t state_stores = 0, offset_stores = 0;
+  for (size_t g = 0; g < physical_.task_groups.size(); ++g)
+    (group_keeps_state[g] ? state_stores : offset_stores) += static_cast<size_t>(physical_.task_groups[g].partitions);
+  for (const auto& query : physical_.queries)
+    for (const auto& stage : query.stages) state_stores += stage.scope == compiler::physical::StateScope::Shared;
+  state_memory_ = std::make_unique<StateMemory>(config_.state_cache_bytes, state_stores, offset_stores);
+  if (config_.log_level >= LogLevel::Info) fmt::print(stderr, "flowrun: {}\n", state_memory_->describe());
+  if (!open_shared_states(p, physical_, config_.state_dir, config_.clock, &program, state_memory_->state_store(),
+                          shared_.shared_state, error))
+    return false;
 
   // What the consumer group (the app id) committed — every checkpoint commits its offsets there
   // too — tells a first run from a lost state directory for a task with no local checkpoint.
@@ -184,10 +197,6 @@ bool Job::open(const abi::Program& program, Producer& producer, std::string& err
                  config_.app_id, error);
     error.clear();
   }
-  std::vector<bool> group_keeps_state(physical_.task_groups.size(), false);
-  for (const auto& query : physical_.queries)
-    if (!query.stages.empty()) group_keeps_state[query.task_group] = true;
-
   rd_kafka_topic_partition_list_t* assignment = rd_kafka_topic_partition_list_new(16);
   auto assignment_guard = std::unique_ptr<rd_kafka_topic_partition_list_t, void (*)(rd_kafka_topic_partition_list_t*)>(
       assignment, rd_kafka_topic_partition_list_destroy);
@@ -212,7 +221,9 @@ bool Job::open(const abi::Program& program, Producer& producer, std::string& err
                                      p.sources[s].max_record_bytes.value_or(int64_t{8} << 20));
         task->inputs().push_back(std::move(input));
       }
-      if (!task->open_state(config_.state_dir + "/" + name, error)) {
+      if (!task->open_state(config_.state_dir + "/" + name,
+                            group_keeps_state[g] ? state_memory_->state_store() : state_memory_->offset_store(),
+                            error)) {
         error = fmt::format("task `{}`: {}", name, error);
         return false;
       }

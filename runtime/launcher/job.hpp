@@ -22,6 +22,7 @@
 #include "runtime/launcher/run_options.hpp"
 #include "runtime/launcher/start_offset.hpp"
 #include "runtime/launcher/terminal_status.hpp"
+#include "runtime/state/state_memory.hpp"
 #include "runtime/state/stateful_operator.hpp"
 #include "runtime/tasks/partition_task.hpp"
 #include "runtime/tasks/work_signal.hpp"
@@ -48,6 +49,8 @@ struct JobConfig {
   //! Stop at launch when another instance with this app id runs (instance_guard.hpp): on a
   //! cluster others can reach, not on the embedded Kafka (in this process, so of one instance).
   bool single_instance = false;
+  //! Memory for keyed state over every store (state_memory.hpp; --state-cache-mb).
+  int64_t state_cache_bytes = StateMemory::kDefaultBudgetMiB << 20;
   //! The processing-time clock (default: the system clock); tests drive a virtual one.
   ProcessingClock clock;
   //! On a terminal: progress as a live block redrawn in place (terminal_status.hpp), not lines.
@@ -172,6 +175,8 @@ class Job {
   const compiler::plan::Plan& plan_;
   compiler::physical::PhysicalPlan physical_;
   JobConfig config_;
+  //! Before the stores (shared_, tasks_), which use its block cache: destroyed after them.
+  std::unique_ptr<StateMemory> state_memory_;
   SharedRun shared_;
   rd_kafka_t* consumer_ = nullptr;
   std::unique_ptr<InstanceGuard> instance_guard_;

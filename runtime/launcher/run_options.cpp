@@ -31,7 +31,7 @@ std::optional<RunOptions> parse_run_options(const std::vector<std::string>& args
     } else if (arg == "--brokers" || arg == "--app-id" || arg == "--state-dir" || arg == "--threads" ||
                arg == "--input" || arg == "-X" || arg == "--config" || arg == "--log-level" || arg == "--progress" ||
                arg == "--on-retention-gap" || arg == "--metrics-address" ||
-               arg == "--on-lost-state") {
+               arg == "--on-lost-state" || arg == "--state-cache-mb") {
       auto value = value_of(i, arg);
       if (!value) return std::nullopt;
       if (arg == "--brokers") {
@@ -77,6 +77,14 @@ std::optional<RunOptions> parse_run_options(const std::vector<std::string>& args
       } else if (arg == "--metrics-address") {
         options.metrics_address = parse_metrics_address(*value, error);
         if (!options.metrics_address) return std::nullopt;
+      } else if (arg == "--state-cache-mb") {
+        auto mib = parse_bounded_number(*value, kMinStateCacheMiB, kMaxStateCacheMiB);
+        if (!mib) {
+          error = fmt::format("`--state-cache-mb` takes a whole number of MiB from {} to {}, not `{}`",
+                              kMinStateCacheMiB, kMaxStateCacheMiB, *value);
+          return std::nullopt;
+        }
+        options.state_cache_mib = *mib;
       } else if (arg == "--on-lost-state") {
         if (*value != "stop" && *value != "reprocess") {
           error = fmt::format("`--on-lost-state` takes stop or reprocess, not `{}`", *value);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "runtime/launcher/start_offset.hpp"
+#include "runtime/state/state_memory.hpp"
 #include "runtime/kafka/kafka_properties.hpp"
 
 namespace flow::runtime {
@@ -33,7 +34,10 @@ struct RunOptions {
   RetentionGap on_retention_gap = RetentionGap::Stop;  //!< --on-retention-gap stop|skip
   LostState on_lost_state = LostState::Stop;           //!< --on-lost-state stop|reprocess
   std::optional<std::string> metrics_address;    //!< --metrics-address: HOST:PORT to serve /metrics on
+  int64_t state_cache_mib = StateMemory::kDefaultBudgetMiB;                 //!< --state-cache-mb: the state memory budget (state_memory.hpp)
 };
+//! The bounds of `--state-cache-mb` (MiB): below 8, LevelDB's own buffers would not fit.
+constexpr int64_t kMinStateCacheMiB = 8, kMaxStateCacheMiB = int64_t{1} << 20;
 
 //! The most worker threads `--threads` takes: a worker runs one task at a time, so more than the
 //! tasks sit idle (`flowc explain` shows the tasks and the cores that give each its own).

@@ -2,6 +2,7 @@
 #include "runtime/state/state_store.hpp"
 
 #include <fmt/format.h>
+#include <leveldb/cache.h>
 #include <leveldb/db.h>
 #include <leveldb/filter_policy.h>
 #include <leveldb/write_batch.h>
@@ -101,6 +102,8 @@ std::unique_ptr<StateStore> StateStore::open(const std::string& directory, std::
   // incomplete commit is dropped as it must be, and the offsets go back with it.
   db_options.paranoid_checks = true;
   db_options.filter_policy = store->filter_.get();
+  db_options.block_cache = options.block_cache;
+  db_options.write_buffer_size = options.write_buffer_bytes;
   leveldb::DB* db = nullptr;
   leveldb::Status status = leveldb::DB::Open(db_options, directory, &db);
   if (status.IsCorruption()) {
@@ -146,24 +149,42 @@ std::optional<std::string> StateStore::read_committed(std::string_view key) {
 
 namespace {
 
-int64_t entry_bytes(const std::string& key, const std::optional<std::string>& value) {
-  return static_cast<int64_t>(key.size() + (value ? value->size() : 0));
-}
+//! What malloc takes for `size` bytes: glibc's chunks are 16-byte multiples with an 8-byte header,
+//! at least 32 bytes.
+constexpr int64_t allocated(size_t size) { return std::max<int64_t>(32, static_cast<int64_t>((size + 8 + 15) / 16 * 16)); }
+
+//! A string's heap buffer: none within std::string's 15-byte inline buffer.
+int64_t heap_of(const std::string& text) { return text.capacity() > 15 ? allocated(text.capacity() + 1) : 0; }
 
 }  // namespace
 
+int64_t StateStore::entry_memory(const std::string& key, const std::optional<std::string>& value) {
+  // A node holds the pair, the next pointer and the cached hash; a bucket is one pointer (the table
+  // keeps about one per entry).
+  constexpr int64_t node = allocated(sizeof(EntryMap::value_type) + 2 * sizeof(void*)) + sizeof(void*);
+  return node + heap_of(key) + (value ? heap_of(*value) : 0);
+}
+
 const std::optional<std::string>& StateStore::lookup(std::string_view key) {
-  if (auto found = entries_.find(key); found != entries_.end()) return found->second.value;
+  if (auto found = entries_.find(key); found != entries_.end()) {
+    found->second.referenced = true;
+    return found->second.value;
+  }
+  ++cache_misses_;
   std::optional<std::string> value = read_committed(state_key(key));
   auto entry = entries_.emplace(std::string(key), Entry{std::move(value), false}).first;
-  clean_bytes_ += entry_bytes(entry->first, entry->second.value);
+  clean_memory_ += entry_memory(entry->first, entry->second.value);
+  // Reads alone (no commit in between) must not outgrow the budget either: past a quarter more,
+  // evict now, keeping the entry just read (its value is what the caller gets).
+  if (clean_memory_ > options_.cache_bytes + options_.cache_bytes / 4) trim_cache(&*entry);
   return entry->second.value;
 }
 
 StateStore::EntryMap::value_type& StateStore::changing(std::string&& key) {
   auto [entry, added] = entries_.try_emplace(std::move(key));
+  entry->second.referenced = true;
   if (!entry->second.dirty) {
-    if (!added) clean_bytes_ -= entry_bytes(entry->first, entry->second.value);
+    if (!added) clean_memory_ -= entry_memory(entry->first, entry->second.value);
     entry->second.dirty = true;
     dirty_.push_back(&*entry);
   }
@@ -279,7 +300,7 @@ std::string StateStore::commit(const std::map<std::string, int64_t>& offsets) {
   for (auto* entry : dirty_) {
     if (entry->second.value) {
       entry->second.dirty = false;
-      clean_bytes_ += entry_bytes(entry->first, entry->second.value);
+      clean_memory_ += entry_memory(entry->first, entry->second.value);
     } else {
       entries_.erase(entries_.find(std::string_view(entry->first)));
     }
@@ -289,16 +310,23 @@ std::string StateStore::commit(const std::map<std::string, int64_t>& offsets) {
   return "";
 }
 
-void StateStore::trim_cache() {
-  if (clean_bytes_ <= options_.cache_bytes) return;
-  for (auto it = entries_.begin(); it != entries_.end() && clean_bytes_ > options_.cache_bytes / 2;) {
-    if (it->second.dirty) {
-      ++it;
-      continue;
+void StateStore::trim_cache(const EntryMap::value_type* keep) {
+  if (clean_memory_ <= options_.cache_bytes) return;
+  // A quarter out, so that evictions are rare (each walks the table): a first pass evicts what was
+  // not used since a pass last saw it and clears the others' mark; a second, if need be, evicts by
+  // the table's order.
+  const int64_t target = options_.cache_bytes - options_.cache_bytes / 4;
+  for (int pass = 0; pass < 2 && clean_memory_ > target; ++pass)
+    for (auto it = entries_.begin(); it != entries_.end() && clean_memory_ > target;) {
+      Entry& entry = it->second;
+      if (entry.dirty || &*it == keep || (pass == 0 && entry.referenced)) {
+        if (!entry.dirty) entry.referenced = false;
+        ++it;
+        continue;
+      }
+      clean_memory_ -= entry_memory(it->first, entry.value);
+      it = entries_.erase(it);
     }
-    clean_bytes_ -= entry_bytes(it->first, it->second.value);
-    it = entries_.erase(it);
-  }
 }
 
 std::map<std::string, int64_t> StateStore::committed_offsets() {

@@ -18,6 +18,7 @@
 #include <vector>
 
 namespace leveldb {
+class Cache;
 class DB;
 class FilterPolicy;
 }  // namespace leveldb
@@ -25,9 +26,16 @@ class FilterPolicy;
 namespace flow::runtime {
 
 struct StateStoreOptions {
-  //! Bytes of committed entries kept in memory for reads; past it, half are dropped at a commit
-  //! (changes not yet committed are always kept).
+  //! Memory the committed entries kept for reads may take, as allocated (their strings and hash-table
+  //! nodes, not only their bytes). Past it, a commit evicts a quarter of it, entries read since the
+  //! last eviction last (a second chance). Changes not yet committed are always kept: they come on
+  //! top, bounded by what one commit interval changes. state_memory.hpp divides a job's budget.
   int64_t cache_bytes = int64_t{64} << 20;
+  //! LevelDB's cache of uncompressed table blocks, shared by a job's stores; null: LevelDB's own
+  //! (8 MiB per store). Must outlive the store.
+  leveldb::Cache* block_cache = nullptr;
+  //! LevelDB's write buffer (its memtable; two while one is written to a table).
+  size_t write_buffer_bytes = size_t{4} << 20;
 };
 
 class StateStore {
@@ -74,6 +82,10 @@ class StateStore {
   size_t keys() const { return keys_; }
   //! Bytes of their keys and values, as stored before LevelDB's compression (exact, likewise).
   int64_t bytes() const { return bytes_; }
+  //! Memory the committed entries kept for reads take (estimated as allocated; StateStoreOptions).
+  int64_t cache_memory() const { return clean_memory_; }
+  //! Reads the cache could not answer: LevelDB was asked (a key not cached, or evicted).
+  int64_t cache_misses() const { return cache_misses_; }
   const std::string& directory() const { return directory_; }
 
  private:
@@ -81,11 +93,10 @@ class StateStore {
 
   std::optional<std::string> read_committed(std::string_view key);
   //! The current value of `key` (none: absent), read into the cache if need be. Valid until the
-  //! key is erased from the cache (a commit of its erase, or a trim).
+  //! key is erased from the cache (a commit of its erase, or a trim: the next lookup may trim).
   const std::optional<std::string>& lookup(std::string_view key);
   //! The current value's size, or none if `key` is absent.
   std::optional<size_t> current_size(const std::string& key);
-  void trim_cache();
 
   std::string directory_;
   StateStoreOptions options_;
@@ -99,6 +110,7 @@ class StateStore {
   struct Entry {
     std::optional<std::string> value;  //!< none: absent (erased, or known not to be in LevelDB)
     bool dirty = false;                //!< changed since the last commit
+    bool referenced = true;            //!< read or written since an eviction pass last saw it
   };
   using EntryMap = std::unordered_map<std::string, Entry, KeyHash, std::equal_to<>>;
   //! Every key read or written since it was last trimmed: its current value, changed or as
@@ -110,8 +122,13 @@ class StateStore {
   std::vector<EntryMap::value_type*> dirty_;
   //! Marks `key`'s entry changed (adding it if absent, as absent) and returns it.
   EntryMap::value_type& changing(std::string&& key);
-  //! Bytes of the clean entries' keys and values: what the cache bound applies to.
-  int64_t clean_bytes_ = 0;
+  //! Evicts committed entries down to three quarters of the budget, if over it (never `keep`).
+  void trim_cache(const EntryMap::value_type* keep = nullptr);
+  //! What an entry takes in memory as allocated: its node, its bucket and its strings' heap buffers.
+  static int64_t entry_memory(const std::string& key, const std::optional<std::string>& value);
+  //! Memory of the clean entries: what the cache bound applies to.
+  int64_t clean_memory_ = 0;
+  int64_t cache_misses_ = 0;
   size_t keys_ = 0;
   int64_t bytes_ = 0;
 };

@@ -92,8 +92,8 @@ std::vector<abi::HostSymbol> PartitionTask::host_symbols() {
                                 &task_arena, &task_event_time_limit, &task_event_time_ahead});
 }
 
-bool PartitionTask::open_state(const std::string& directory, std::string& error) {
-  store_ = StateStore::open(directory, error);
+bool PartitionTask::open_state(const std::string& directory, const StateStoreOptions& options, std::string& error) {
+  store_ = StateStore::open(directory, error, options);
   if (!store_) return false;
   std::vector<size_t> sources;
   for (const auto& input : inputs_) sources.push_back(input.source_index);

@@ -32,7 +32,7 @@ class PartitionTask {
   const std::string& name() const { return name_; }
   std::vector<TaskInput>& inputs() { return inputs_; }
   //! Opens the task's state store and the keyed state of every query reading its sources.
-  bool open_state(const std::string& directory, std::string& error);
+  bool open_state(const std::string& directory, const StateStoreOptions& options, std::string& error);
   std::map<std::string, int64_t> committed_offsets() { return store_->committed_offsets(); }
 
   //! Runs one trigger if a worker is not already running it; true if it consumed records.

@@ -32,7 +32,8 @@ std::vector<flow_handler_fn> stage_handlers(const abi::Program* program, const c
 
 bool open_shared_states(const compiler::plan::Plan& p, const physical::PhysicalPlan& physical,
                         const std::string& state_dir, const ProcessingClock& clock,
-                        const abi::Program* program, SharedStates& shared, std::string& error) {
+                        const abi::Program* program, const StateStoreOptions& options, SharedStates& shared,
+                        std::string& error) {
   shared.clear();
   shared.resize(p.queries.size());
   std::error_code ec;
@@ -47,7 +48,7 @@ bool open_shared_states(const compiler::plan::Plan& p, const physical::PhysicalP
     for (size_t i = 0; i < stages.size(); ++i) {
       if (stages[i].scope != physical::StateScope::Shared) continue;
       auto state = std::make_unique<SharedState>();
-      state->store = StateStore::open(state_dir + "/query-" + stages[i].store, error);
+      state->store = StateStore::open(state_dir + "/query-" + stages[i].store, error, options);
       if (!state->store) {
         error = fmt::format("query `{}`: {}", p.queries[q].name, error);
         return false;

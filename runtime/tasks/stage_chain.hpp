@@ -62,7 +62,8 @@ using SharedStates = std::vector<std::vector<std::unique_ptr<SharedState>>>;
 //! cannot be opened.
 bool open_shared_states(const compiler::plan::Plan& plan, const compiler::physical::PhysicalPlan& physical,
                         const std::string& state_dir, const ProcessingClock& clock,
-                        const abi::Program* program, SharedStates& shared, std::string& error);
+                        const abi::Program* program, const StateStoreOptions& options, SharedStates& shared,
+                        std::string& error);
 
 class StageChain {
  public:

@@ -109,6 +109,13 @@ for bad in 1000000 4x 0 -3 ' 4'; do
   expect 2 '`--threads` takes a whole number from 1 to 1024' -- timeout -k 5 60 "$flowrun" test "$clicks" --threads "$bad"
 done
 expect 2 '`--partitions` takes positive counts up to 1024' -- timeout -k 5 60 "$flowrun" test "$clicks" --partitions 1,2x
+for bad in 4 2000000 64MB ''; do
+  expect 2 '`--state-cache-mb` takes a whole number of MiB from 8 to 1048576' -- timeout -k 5 60 "$flowrun" run "$clicks" \
+    --embedded-kafka --state-cache-mb "$bad"
+done
+# The budget is divided over the stores and said at launch: 4 tasks of state, the one shared store.
+expect 0 "64 MiB of state memory: 8 MiB of block cache, and per store of state \\(5 stores\\)" -- timeout -k 5 60 "$flowrun" run \
+  "$clicks" --embedded-kafka --until-idle --state-cache-mb 64 --input clicks="$clicks_in" --state-dir "$tmp/cache-mb"
 expect 0 "64 threads asked for 4 tasks: starting 4" -- timeout -k 5 60 "$flowrun" run "$clicks" --embedded-kafka \
   --until-idle --threads 64 --input clicks="$clicks_in" --state-dir "$tmp/threads"
 timeout -k 5 60 "$flowrun" run "$clicks" --embedded-kafka --threads 1024 --input clicks="$clicks_in" \

@@ -98,7 +98,7 @@ Exit run_chain(const plan::Plan& plan, const flow::abi::Program& program,
     REQUIRE(store);
     flow::runtime::SharedStates shared;
     auto clock = [] { return int64_t{0}; };
-    REQUIRE(flow::runtime::open_shared_states(plan, physical, directory, clock, &program, shared, error));
+    REQUIRE(flow::runtime::open_shared_states(plan, physical, directory, clock, &program, {}, shared, error));
     std::vector<char> buffer(arena_bytes);
     flow_arena arena;
     flow_arena_init(&arena, buffer.data(), static_cast<int64_t>(buffer.size()));
@@ -256,7 +256,7 @@ query q {
     REQUIRE(store_b);
     flow::runtime::SharedStates shared;
     auto clock = [] { return int64_t{0}; };
-    REQUIRE(flow::runtime::open_shared_states(plan, physical, directory, clock, program.get(), shared, error));
+    REQUIRE(flow::runtime::open_shared_states(plan, physical, directory, clock, program.get(), {}, shared, error));
     std::vector<char> buffer_a(1 << 16), buffer_b(1 << 16);
     flow_arena arena_a, arena_b;
     flow_arena_init(&arena_a, buffer_a.data(), static_cast<int64_t>(buffer_a.size()));

@@ -285,7 +285,7 @@ class RuntimeSide : public Side {
     reset_arena();
     store_ = StateStore::open(directory_ + "/task", error);
     REQUIRE(store_);
-    REQUIRE(flow::runtime::open_shared_states(plan_, physical_, directory_, [this] { return now; }, &program_, shared_,
+    REQUIRE(flow::runtime::open_shared_states(plan_, physical_, directory_, [this] { return now; }, &program_, {}, shared_,
                                               error));
     chain_ = std::make_unique<StageChain>(plan_, physical_, exit_, &arena_);
     chain_->open({0}, *store_, shared_, [this] { return now; }, &program_, {encoder_.get()});

@@ -151,7 +151,7 @@ Exit run(const plan::Plan& plan, const flow::abi::Program* program, const std::v
     REQUIRE(store);
     flow::runtime::SharedStates shared;
     auto clock = [] { return int64_t{0}; };
-    REQUIRE(flow::runtime::open_shared_states(plan, physical, directory, clock, program, shared, error));
+    REQUIRE(flow::runtime::open_shared_states(plan, physical, directory, clock, program, {}, shared, error));
     std::vector<char> buffer(1 << 16);
     flow_arena arena;
     flow_arena_init(&arena, buffer.data(), static_cast<int64_t>(buffer.size()));

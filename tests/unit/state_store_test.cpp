@@ -9,6 +9,8 @@
 #include <iterator>
 #include <limits>
 
+#include <malloc.h>
+
 #include "runtime/state/state_store.hpp"
 #include "runtime/state/value_codec.hpp"
 
@@ -27,9 +29,9 @@ struct TempDir {
   ~TempDir() { std::filesystem::remove_all(path); }
 };
 
-std::unique_ptr<StateStore> open_store(const std::string& path) {
+std::unique_ptr<StateStore> open_store(const std::string& path, StateStoreOptions options = {}) {
   std::string error;
-  auto store = StateStore::open(path, error);
+  auto store = StateStore::open(path, error, options);
   INFO(error);
   REQUIRE(store != nullptr);
   return store;
@@ -322,4 +324,71 @@ TEST_CASE("state: a flipped byte in a table file is an error when read, not a mi
   }
   CHECK(error.find("the state store in `" + dir.path + "` is damaged") != std::string::npos);
   CHECK(error.find("or delete the state directory") != std::string::npos);
+}
+
+TEST_CASE("state: the cache of committed entries stays within its memory budget, and evicted entries read from disk") {
+  TempDir dir;
+  StateStoreOptions options;
+  options.cache_bytes = int64_t{1} << 20;
+  auto store = open_store(dir.path, options);
+  auto key_of = [](int i) { return "user-with-a-longer-name-" + std::to_string(i); };
+  auto value_of = [](int i) { return std::string(40, static_cast<char>('a' + i % 26)) + std::to_string(i); };
+  constexpr int kKeys = 60'000;  // about 13 MB in memory: thirteen budgets
+  for (int i = 0; i < kKeys; ++i) {
+    store->put(key_of(i), value_of(i));
+    if (i % 1000 == 999) {
+      REQUIRE(store->commit({}).empty());
+      CHECK(store->cache_memory() <= options.cache_bytes);
+    }
+  }
+  REQUIRE(store->commit({}).empty());
+  CHECK(store->cache_memory() <= options.cache_bytes);
+  CHECK(store->cache_memory() >= options.cache_bytes / 2);  // evicts a quarter, not everything
+  CHECK(store->keys() == static_cast<size_t>(kKeys));
+  int wrong = 0;
+  for (int i = 0; i < kKeys; ++i) wrong += store->get(key_of(i)) != value_of(i);
+  CHECK(wrong == 0);
+  // Reads alone evict too, past a quarter more than the budget.
+  CHECK(store->cache_memory() <= options.cache_bytes + options.cache_bytes / 4);
+  REQUIRE(store->commit({}).empty());
+  CHECK(store->cache_memory() <= options.cache_bytes);
+}
+
+TEST_CASE("state: an entry read between commits outlasts the entries no one read when the cache evicts") {
+  TempDir dir;
+  StateStoreOptions options;
+  options.cache_bytes = int64_t{1} << 20;
+  auto store = open_store(dir.path, options);
+  // Ten hot keys read before every commit among a stream of cold ones: once the first evictions
+  // have marked what they saw, every later one keeps the hot keys (evicting in the table's order
+  // would drop about a quarter of them each time, and their next reads would go to disk).
+  for (int i = 0; i < 10; ++i) store->put("hot-" + std::to_string(i), "h");
+  int evictions_seen = 0, hot_misses = 0;
+  for (int round = 0; round < 300; ++round) {
+    for (int i = 0; i < 300; ++i) store->put("cold-key-of-round-" + std::to_string(round) + "-" + std::to_string(i), "c");
+    int64_t misses = store->cache_misses();
+    for (int i = 0; i < 10; ++i) CHECK(store->get("hot-" + std::to_string(i)) == "h");
+    if (round >= 100) hot_misses += static_cast<int>(store->cache_misses() - misses);
+    int64_t before = store->cache_memory();
+    REQUIRE(store->commit({}).empty());
+    if (round >= 100 && store->cache_memory() < before) ++evictions_seen;
+  }
+  CHECK(evictions_seen >= 10);  // the test saw the cache evict, many times
+  CHECK(hot_misses == 0);
+  CHECK(store->cache_memory() <= options.cache_bytes);
+}
+
+TEST_CASE("state: the cache's memory estimate is close to what malloc hands out for it") {
+  TempDir dir;
+  StateStoreOptions options;
+  options.cache_bytes = int64_t{1} << 30;  // no eviction
+  auto store = open_store(dir.path, options);
+  // Keys past std::string's inline buffer, absent (read, not written: LevelDB keeps nothing).
+  size_t before = mallinfo2().uordblks;
+  for (int i = 0; i < 200'000; ++i) CHECK_FALSE(store->get("a-key-longer-than-sixteen-" + std::to_string(i)));
+  auto allocated = static_cast<double>(mallinfo2().uordblks - before);
+  auto estimated = static_cast<double>(store->cache_memory());
+  INFO("allocated " << allocated << " bytes, estimated " << estimated);
+  CHECK(estimated > 0.75 * allocated);
+  CHECK(estimated < 1.25 * allocated);
 }
