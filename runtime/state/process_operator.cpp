@@ -181,7 +181,7 @@ void ProcessOperator::check_shape() {
 }
 
 bool ProcessOperator::load(const std::string& id, Entry& entry) {
-  if (!store_.get_into(keyspace_.state(id), loaded_)) return false;
+  if (!store_.get_into(keyspace_.state_into(loaded_key_, id), loaded_, loaded_ref_)) return false;
   for (;;) {
     ValueReader reader(loaded_);
     uint64_t version = reader.varint();
@@ -206,16 +206,19 @@ bool ProcessOperator::load(const std::string& id, Entry& entry) {
 
 void ProcessOperator::save(const std::string& id, const Entry& entry, bool existed) {
   if (!shape_.checked()) check_shape();  // also a store whose keys were each seen once has its shape
-  std::string bytes;
-  bytes.reserve(loaded_.size() + 32);
+  std::string& bytes = saved_;  // not loaded_: the entry's fields may point into it
+  bytes.clear();
   append_varint(bytes, kEntryVersion);
   append_signed(bytes, entry.last_event_ms);
   append_signed(bytes, entry.deadline_ms);
   append_signed(bytes, entry.indexed_ms);
   append_varint(bytes, entry.fields.size());
   for (size_t f = 0; f < entry.fields.size(); ++f) append_abi_value(bytes, entry.fields[f], process_.state[f].type);
-  // The key's current value was read just before (load, into loaded_): its size is known.
-  store_.put_read(keyspace_.state(id), std::move(bytes), existed ? std::optional(loaded_.size()) : std::nullopt);
+  // The key's current value was read just before (load, into loaded_): its size is known, and
+  // its entry where load() left it (unless the key is another one's).
+  std::string_view key = keyspace_.state_into(saved_key_, id);
+  store_.put_read(key == loaded_key_ ? loaded_ref_ : StateStore::EntryRef{}, key, bytes,
+                  existed ? std::optional(loaded_.size()) : std::nullopt);
 }
 
 void ProcessOperator::drop(const std::string& id, int64_t indexed_ms) {

@@ -125,6 +125,10 @@ class ProcessOperator final : public StatefulOperator {
   std::vector<char> json_buffer_ = std::vector<char>(64 * 1024);  //!< an emitted record's JSON, before its copy
   flow_arena json_arena_{};
   std::string loaded_;                           //!< the bytes of the key being processed
+  //! The store key load() read (its entry at loaded_ref_), and save()'s: a write right after the
+  //! read goes through the entry it found, without hashing, copying the key or allocating.
+  std::string loaded_key_, saved_key_, saved_;
+  StateStore::EntryRef loaded_ref_;
   std::vector<char> arena_buffer_;
   std::vector<std::vector<char>> retired_buffers_;  //!< outgrown, still referenced until the reset
   flow_arena arena_{};

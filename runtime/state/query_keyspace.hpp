@@ -22,6 +22,13 @@ class QueryKeyspace {
   // Each key is built in one allocation: they are made for every record.
   std::string state(std::string_view id) const { return make_key('s', 0, id); }
   std::string meta(std::string_view name) const { return make_key('m', 0, name); }
+  //! state(id) built in `buffer` (reused: no allocation once it is large enough).
+  std::string_view state_into(std::string& buffer, std::string_view id) const {
+    buffer.assign(prefix_);
+    buffer += 's';
+    buffer += id;
+    return buffer;
+  }
 
   std::string expiry(int64_t deadline, std::string_view id) const {
     std::string out = make_key('x', 8 + id.size(), {});

@@ -136,6 +136,19 @@ std::unique_ptr<StateStore> StateStore::open(const std::string& directory, std::
       return nullptr;
     }
   }
+  // A store with no state yet starts with a cache that holds every key it has (none): until it
+  // first evicts, a key the cache does not hold is absent, and LevelDB is not asked. "No state"
+  // is checked in LevelDB itself, not only in the counts (a store written without them).
+  if (store->keys_ == 0) {
+    std::unique_ptr<leveldb::Iterator> it(store->db_->NewIterator(checked_reads()));
+    it->Seek(std::string(1, kStatePrefix));
+    bool state_there = it->Valid() && it->key().size() > 0 && it->key()[0] == kStatePrefix;
+    if (!it->status().ok()) {
+      error = unreadable(directory, it->status());
+      return nullptr;
+    }
+    store->holds_every_key_ = !state_there;
+  }
   return store;
 }
 
@@ -165,30 +178,42 @@ int64_t StateStore::entry_memory(const std::string& key, const std::optional<std
   return node + heap_of(key) + (value ? heap_of(*value) : 0);
 }
 
-const std::optional<std::string>& StateStore::lookup(std::string_view key) {
+const std::optional<std::string>& StateStore::lookup(std::string_view key) { return lookup_entry(key).second.value; }
+
+StateStore::EntryMap::value_type& StateStore::lookup_entry(std::string_view key) {
   if (auto found = entries_.find(key); found != entries_.end()) {
     found->second.referenced = true;
-    return found->second.value;
+    return *found;
   }
-  ++cache_misses_;
-  std::optional<std::string> value = read_committed(state_key(key));
+  std::optional<std::string> value;
+  if (!holds_every_key_) {
+    ++cache_misses_;
+    value = read_committed(state_key(key));
+  }
   auto entry = entries_.emplace(std::string(key), Entry{std::move(value), false}).first;
   clean_memory_ += entry_memory(entry->first, entry->second.value);
   // Reads alone (no commit in between) must not outgrow the budget either: past a quarter more,
   // evict now, keeping the entry just read (its value is what the caller gets).
   if (clean_memory_ > options_.cache_bytes + options_.cache_bytes / 4) trim_cache(&*entry);
-  return entry->second.value;
+  return *entry;
 }
 
 StateStore::EntryMap::value_type& StateStore::changing(std::string&& key) {
   auto [entry, added] = entries_.try_emplace(std::move(key));
-  entry->second.referenced = true;
-  if (!entry->second.dirty) {
-    if (!added) clean_memory_ -= entry_memory(entry->first, entry->second.value);
+  if (added) {  // not cached: no memory of it counted yet
     entry->second.dirty = true;
     dirty_.push_back(&*entry);
   }
+  mark_dirty(*entry);
   return *entry;
+}
+
+void StateStore::mark_dirty(EntryMap::value_type& entry) {
+  entry.second.referenced = true;
+  if (entry.second.dirty) return;
+  clean_memory_ -= entry_memory(entry.first, entry.second.value);
+  entry.second.dirty = true;
+  dirty_.push_back(&entry);
 }
 
 std::optional<std::string> StateStore::get(std::string_view key) { return lookup(key); }
@@ -197,6 +222,14 @@ bool StateStore::get_into(std::string_view key, std::string& value) {
   const std::optional<std::string>& found = lookup(key);
   if (!found) return false;
   value.assign(*found);
+  return true;
+}
+
+bool StateStore::get_into(std::string_view key, std::string& value, EntryRef& ref) {
+  EntryMap::value_type& entry = lookup_entry(key);
+  ref = {&entry, evictions_};  // after lookup_entry's own eviction, if any: it kept this entry
+  if (!entry.second.value) return false;
+  value.assign(*entry.second.value);
   return true;
 }
 
@@ -210,13 +243,32 @@ void StateStore::put(std::string key, std::string value) {
   put_read(std::move(key), std::move(value), old);
 }
 
-void StateStore::put_read(std::string key, std::string value, std::optional<size_t> old) {
+void StateStore::count_put(size_t key_size, std::optional<size_t> old, size_t size) {
   if (!old) {
     ++keys_;
-    bytes_ += static_cast<int64_t>(key.size());
+    bytes_ += static_cast<int64_t>(key_size);
   }
-  bytes_ += static_cast<int64_t>(value.size()) - static_cast<int64_t>(old.value_or(0));
+  bytes_ += static_cast<int64_t>(size) - static_cast<int64_t>(old.value_or(0));
+}
+
+void StateStore::put_read(std::string key, std::string value, std::optional<size_t> old) {
+  count_put(key.size(), old, value.size());
   changing(std::move(key)).second.value = std::move(value);
+}
+
+void StateStore::put_read(const EntryRef& ref, std::string_view key, std::string_view value,
+                          std::optional<size_t> old) {
+  if (!ref.entry || ref.evictions != evictions_) {  // the entry may be gone: by key
+    put_read(std::string(key), std::string(value), old);
+    return;
+  }
+  auto& entry = *static_cast<EntryMap::value_type*>(ref.entry);
+  count_put(key.size(), old, value.size());
+  mark_dirty(entry);
+  if (entry.second.value)
+    entry.second.value->assign(value);  // its buffer, reused
+  else
+    entry.second.value.emplace(value);
 }
 
 void StateStore::put_new(std::string key, std::string value) {
@@ -303,6 +355,7 @@ std::string StateStore::commit(const std::map<std::string, int64_t>& offsets) {
       clean_memory_ += entry_memory(entry->first, entry->second.value);
     } else {
       entries_.erase(entries_.find(std::string_view(entry->first)));
+      ++evictions_;
     }
   }
   dirty_.clear();
@@ -326,6 +379,8 @@ void StateStore::trim_cache(const EntryMap::value_type* keep) {
       }
       clean_memory_ -= entry_memory(it->first, entry.value);
       it = entries_.erase(it);
+      ++evictions_;
+      holds_every_key_ = false;
     }
 }
 

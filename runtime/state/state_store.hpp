@@ -54,11 +54,24 @@ class StateStore {
   std::optional<std::string> get(std::string_view key);
   //! get() into `value`, reusing its buffer; false (and `value` unchanged) when `key` is absent.
   bool get_into(std::string_view key, std::string& value);
+  //! Where a read left a key's entry in the cache, so that writing the key back right after it
+  //! neither hashes nor allocates again. It stays usable while no entry leaves the cache (an
+  //! eviction — a read of another key may evict — or a commit of an erase); after that a write
+  //! through it goes by key.
+  struct EntryRef {
+    void* entry = nullptr;
+    uint64_t evictions = 0;
+  };
+  //! get_into() that also says where the entry is (`ref`), present or absent.
+  bool get_into(std::string_view key, std::string& value, EntryRef& ref);
   //! Sets `key`; kept in memory until commit.
   void put(std::string key, std::string value);
   //! `put` of a key whose current value the caller has just read: `old_size` is that value's size
   //! (none: absent). Saves the read `put` makes to keep the counts exact.
   void put_read(std::string key, std::string value, std::optional<size_t> old_size);
+  //! put_read() of the key `ref` was read for: the value copied into the entry's own buffer (no
+  //! allocation once it is large enough).
+  void put_read(const EntryRef& ref, std::string_view key, std::string_view value, std::optional<size_t> old_size);
   //! `put` of a key the caller knows is new: never committed, or erased since the last commit
   //! (an expiry entry at a new deadline). Saves the read `put` makes to keep the counts exact.
   void put_new(std::string key, std::string value);
@@ -84,7 +97,8 @@ class StateStore {
   int64_t bytes() const { return bytes_; }
   //! Memory the committed entries kept for reads take (estimated as allocated; StateStoreOptions).
   int64_t cache_memory() const { return clean_memory_; }
-  //! Reads the cache could not answer: LevelDB was asked (a key not cached, or evicted).
+  //! Reads the cache could not answer: LevelDB was asked (a key not cached, or evicted). None
+  //! while the cache holds every key of the store (it started empty and has not evicted yet).
   int64_t cache_misses() const { return cache_misses_; }
   const std::string& directory() const { return directory_; }
 
@@ -122,6 +136,12 @@ class StateStore {
   std::vector<EntryMap::value_type*> dirty_;
   //! Marks `key`'s entry changed (adding it if absent, as absent) and returns it.
   EntryMap::value_type& changing(std::string&& key);
+  //! lookup(), the entry itself.
+  EntryMap::value_type& lookup_entry(std::string_view key);
+  //! Marks `entry` changed (listing it with the changes, out of the clean entries' memory).
+  void mark_dirty(EntryMap::value_type& entry);
+  //! Counts a put of `key` over a value of `old` size (none: absent) with one of `size`.
+  void count_put(size_t key_size, std::optional<size_t> old, size_t size);
   //! Evicts committed entries down to three quarters of the budget, if over it (never `keep`).
   void trim_cache(const EntryMap::value_type* keep = nullptr);
   //! What an entry takes in memory as allocated: its node, its bucket and its strings' heap buffers.
@@ -129,6 +149,11 @@ class StateStore {
   //! Memory of the clean entries: what the cache bound applies to.
   int64_t clean_memory_ = 0;
   int64_t cache_misses_ = 0;
+  //! The cache holds every key the store has: it opened with no state and never evicted, so a key
+  //! it does not hold is absent (no LevelDB read; an erase commits away from both alike).
+  bool holds_every_key_ = false;
+  //! Times entries left the cache (evictions, commits): an EntryRef of an older count may dangle.
+  uint64_t evictions_ = 0;
   size_t keys_ = 0;
   int64_t bytes_ = 0;
 };

@@ -392,3 +392,61 @@ TEST_CASE("state: the cache's memory estimate is close to what malloc hands out 
   CHECK(estimated > 0.75 * allocated);
   CHECK(estimated < 1.25 * allocated);
 }
+
+TEST_CASE("state: a write through the entry a read found is the write by key, also after the cache evicted it") {
+  TempDir dir;
+  StateStoreOptions options;
+  options.cache_bytes = int64_t{1} << 20;
+  auto store = open_store(dir.path, options);
+  std::string value;
+  StateStore::EntryRef ref;
+  // An absent key, then present: the counts as for put.
+  CHECK_FALSE(store->get_into("user-with-a-long-name-1", value, ref));
+  store->put_read(ref, "user-with-a-long-name-1", "first", std::nullopt);
+  CHECK(store->get("user-with-a-long-name-1") == "first");
+  CHECK(store->keys() == 1);
+  CHECK(store->bytes() == static_cast<int64_t>(std::string("user-with-a-long-name-1first").size()));
+  REQUIRE(store->commit({}).empty());
+  // After a commit the reference is old: the write goes by key and is still right.
+  store->put_read(ref, "user-with-a-long-name-1", "second", 5);
+  CHECK(store->get("user-with-a-long-name-1") == "second");
+  // Read, then make the cache evict (reads of other keys past its budget), then write.
+  REQUIRE(store->get_into("user-with-a-long-name-1", value, ref));
+  CHECK(value == "second");
+  REQUIRE(store->commit({}).empty());
+  REQUIRE(store->get_into("user-with-a-long-name-1", value, ref));
+  for (int i = 0; i < 20'000; ++i) store->get("another-key-read-to-fill-the-cache-" + std::to_string(i));
+  store->put_read(ref, "user-with-a-long-name-1", "third", 6);
+  CHECK(store->get("user-with-a-long-name-1") == "third");
+  CHECK(store->keys() == 1);
+  REQUIRE(store->commit({}).empty());
+  store.reset();
+  store = open_store(dir.path, options);
+  CHECK(store->get("user-with-a-long-name-1") == "third");
+  CHECK(store->keys() == 1);
+  CHECK(store->bytes() == static_cast<int64_t>(std::string("user-with-a-long-name-1third").size()));
+}
+
+TEST_CASE("state: a store that started empty answers keys it does not hold without LevelDB, until it evicts") {
+  TempDir dir;
+  StateStoreOptions options;
+  options.cache_bytes = int64_t{1} << 20;
+  auto store = open_store(dir.path, options);
+  for (int i = 0; i < 1000; ++i) store->put("key-" + std::to_string(i), "v" + std::to_string(i));
+  REQUIRE(store->commit({}).empty());
+  for (int i = 0; i < 2000; ++i) CHECK(store->get("key-" + std::to_string(i)) == (i < 1000 ? std::optional("v" + std::to_string(i)) : std::nullopt));
+  CHECK(store->cache_misses() == 0);  // every key it has is cached: LevelDB was never asked
+  // Past the budget it evicts; from then on a key it does not hold is read from LevelDB.
+  for (int i = 0; i < 20'000; ++i) store->put("more-keys-to-fill-the-cache-" + std::to_string(i), "w");
+  REQUIRE(store->commit({}).empty());
+  int64_t misses = store->cache_misses();
+  int wrong = 0;
+  for (int i = 0; i < 1000; ++i) wrong += store->get("key-" + std::to_string(i)) != "v" + std::to_string(i);
+  CHECK(wrong == 0);
+  CHECK(store->cache_misses() > misses);
+  // Reopened with state, it reads from LevelDB from the start.
+  store.reset();
+  store = open_store(dir.path, options);
+  CHECK(store->get("key-7") == "v7");
+  CHECK(store->cache_misses() == 1);
+}
