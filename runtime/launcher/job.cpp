@@ -488,18 +488,22 @@ int64_t Job::state_bytes() const {
   // Every store: the tasks' and the shared ones (joins, field-grouped aggregates, stages after
   // the first), whose bytes were left out once.
   int64_t bytes = 0;
-  for (const auto& [store, store_bytes] : store_bytes()) bytes += store_bytes;
+  for (const StoreStats& store : store_stats()) bytes += store.bytes;
   return bytes;
 }
 
-std::vector<std::pair<std::string, int64_t>> Job::store_bytes() const {
-  std::vector<std::pair<std::string, int64_t>> stores;
-  for (const auto& t : tasks_) stores.emplace_back(t->name(), t->state_bytes());
+std::vector<Job::StoreStats> Job::store_stats() const {
+  std::vector<StoreStats> stores;
+  auto stats = [](std::string name, const StateStore& store) {
+    return StoreStats{std::move(name), store.bytes(), store.cache_memory(), store.cache_misses()};
+  };
+  for (const auto& t : tasks_)
+    if (const StateStore* store = t->store()) stores.push_back(stats(t->name(), *store));
   for (size_t q = 0; q < shared_.shared_state.size(); ++q)
     for (size_t s = 0; s < shared_.shared_state[q].size(); ++s)
       if (const auto& state = shared_.shared_state[q][s]) {
         std::lock_guard lock(state->lock);
-        stores.emplace_back("query-" + physical_.queries[q].stages.at(s).store, state->store->bytes());
+        stores.push_back(stats("query-" + physical_.queries[q].stages.at(s).store, *state->store));
       }
   return stores;
 }

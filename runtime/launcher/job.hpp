@@ -124,9 +124,14 @@ class Job {
   size_t state_keys(size_t query) const;
   //! Bytes of the tasks' stores on disk.
   int64_t state_bytes() const;
-  //! Per store: its name (a task's, or `query-STORE` for a store the query's tasks share) and the
-  //! bytes of its keys and values.
-  std::vector<std::pair<std::string, int64_t>> store_bytes() const;
+  //! A state store seen from outside (a moment's values, read while the workers run).
+  struct StoreStats {
+    std::string name;          //!< a task's, or `query-STORE` for a store the query's tasks share
+    int64_t bytes = 0;         //!< of its keys and values
+    int64_t cache_bytes = 0;   //!< memory its cache of committed entries takes (StateStore::cache_memory)
+    int64_t cache_misses = 0;  //!< reads its cache could not answer (LevelDB asked)
+  };
+  std::vector<StoreStats> store_stats() const;
   //! The watermark of source `source` over its partitions (INT64_MIN before any record).
   int64_t source_watermark(size_t source) const { return shared_.watermarks.watermark(source); }
   struct PartitionLag {

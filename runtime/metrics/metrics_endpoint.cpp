@@ -125,14 +125,25 @@ class JobCollector : public prometheus::Collectable {
     MetricFamily bytes = family("flow_state_bytes", "Bytes of a state store's keys and values (a task's, or one the "
                                 "query's tasks share)",
                                 MetricType::Gauge);
-    for (const auto& [store, size] : job_.store_bytes()) add(bytes, {{"store", store}}, static_cast<double>(size));
+    MetricFamily cache = family("flow_state_cache_bytes",
+                                "Memory a state store's cache of committed entries takes, as allocated (within "
+                                "--state-cache-mb)",
+                                MetricType::Gauge);
+    MetricFamily misses = family("flow_state_cache_misses_total",
+                                 "Reads a state store's cache could not answer: LevelDB was asked", MetricType::Counter);
+    for (const Job::StoreStats& store : job_.store_stats()) {
+      add(bytes, {{"store", store.name}}, static_cast<double>(store.bytes));
+      add(cache, {{"store", store.name}}, static_cast<double>(store.cache_bytes));
+      add(misses, {{"store", store.name}}, static_cast<double>(store.cache_misses));
+    }
 
     MetricFamily metrics = family("flow_metric_total", "The program's own metrics (`metric NAME;`, counted by `tally`)",
                                   MetricType::Counter);
     for (size_t m = 0; m < p.metrics.size(); ++m)
       add(metrics, {{"metric", p.metrics[m].name}}, static_cast<double>(job_.metric(m)));
 
-    for (MetricFamily* f : {&in, &out, &dead, &late, &late_kept, &lag, &watermark, &keys, &bytes, &metrics, &latency})
+    for (MetricFamily* f :
+         {&in, &out, &dead, &late, &late_kept, &lag, &watermark, &keys, &bytes, &cache, &misses, &metrics, &latency})
       if (!f->metric.empty()) families.push_back(std::move(*f));
     families.push_back(histogram("flow_trigger_duration_seconds",
                                  "Triggers that read records: reading, processing, state and checkpoint",

@@ -94,6 +94,10 @@ expect 'flow_trigger_duration_seconds_count{job="flowrun"} > bool 0' 1
 # A store per task (4 partitions) and the one views_per_minute's tasks share (grouped by url).
 expect 'count(flow_state_bytes{job="flowrun"})' 5
 expect 'count(flow_state_bytes{job="flowrun",store="query-views_per_minute"} > 0)' 1
+# Each store's cache of committed entries: its memory, and the reads it could not answer.
+expect 'count(flow_state_cache_bytes{job="flowrun"})' 5
+expect 'count(flow_state_cache_bytes{job="flowrun",store="query-views_per_minute"} > 0)' 1
+expect 'count(flow_state_cache_misses_total{job="flowrun"})' 5
 # Every record written has its end-to-end latency (the example's event times are in 1970: +Inf).
 expect 'flow_end_to_end_latency_seconds_count{job="flowrun",query="views_per_minute"}' 2
 expect 'flow_end_to_end_latency_seconds_bucket{job="flowrun",query="views_per_minute",le="+Inf"}' 2
