@@ -260,6 +260,25 @@ bool Job::open(const abi::Program& program, Producer& producer, std::string& err
       tasks_.push_back(std::move(task));
     }
   }
+  // A state closed at the end of an --until-idle run (event time moved to the end of time, and
+  // committed) cannot be continued: its windows are closed and its keys timed out, so new
+  // records would be dropped as late or start their keys again, and nothing would say so.
+  for (const auto& task : tasks_)
+    for (size_t q = 0; q < physical_.queries.size(); ++q) {
+      if (!task->state_closed_at_end(q)) continue;
+      for (const auto& input : task->inputs()) {
+        if (input.query_input[q] < 0 || input.end_offset <= input.next_offset) continue;
+        error = fmt::format(
+            "query `{}`: its state in `{}` was closed at the end of an `--until-idle` run (event time moved to "
+            "the end: every window closed, every timeout fired), so the {} records of topic `{}` partition {} "
+            "after its checkpoint would find it closed — dropped as late, or their keys started again. Read them "
+            "with a new `--app-id` (its own consumer group and state directory); an `--until-idle` run ends "
+            "its state for good",
+            p.queries[q].name, config_.state_dir, input.end_offset - input.next_offset, input.source->topic,
+            input.partition);
+        return false;
+      }
+    }
   if (rd_kafka_resp_err_t err = rd_kafka_assign(consumer_, assignment)) {
     error = fmt::format("cannot assign partitions: {}", rd_kafka_err2str(err));
     return false;

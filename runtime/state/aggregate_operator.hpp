@@ -76,6 +76,10 @@ class AggregateOperator final : public StatefulOperator {
   //! The decision on the last record handed over (on_record or on_grouped).
   const LateDrop& last_drop() const { return last_drop_; }
   int64_t watermark() const override { return watermark_.get(); }
+  //! Windows close and timeouts fire at the end of input; an aggregate with neither goes on.
+  bool ended_by_end_of_input() const override {
+    return aggregate_.window.kind != compiler::plan::WindowKind::None || aggregate_.timeout_ms.has_value();
+  }
 
  private:
   using Accumulators = std::vector<Accumulator>;

@@ -166,6 +166,7 @@ void KeyedStateOperator::advance_processing_time(int64_t now_ms, std::vector<Sta
 size_t KeyedStateOperator::live_keys() const { return operator_->live_keys(); }
 int64_t KeyedStateOperator::late_records() const { return operator_->late_records(); }
 int64_t KeyedStateOperator::watermark() const { return operator_->watermark(); }
+bool KeyedStateOperator::ended_by_end_of_input() const { return operator_->ended_by_end_of_input(); }
 int64_t KeyedStateOperator::emitted_through(int64_t watermark_ms) const {
   return operator_->emitted_through(watermark_ms);
 }

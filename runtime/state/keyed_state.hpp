@@ -75,6 +75,8 @@ class KeyedStateOperator {
   LateDrop last_drop() const;
   //! The watermark last given (kept in the store); INT64_MIN before the first.
   int64_t watermark() const;
+  //! StatefulOperator::ended_by_end_of_input of the stage's operator.
+  bool ended_by_end_of_input() const;
   //! What the stage after this one goes by (StatefulOperator::emitted_through).
   int64_t emitted_through(int64_t watermark_ms) const;
   //! Handlers of a `process` that run as native code (0 for an aggregate).

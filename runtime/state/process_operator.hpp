@@ -53,6 +53,8 @@ class ProcessOperator final : public StatefulOperator {
   size_t live_keys() const override { return static_cast<size_t>(live_.get()); }
   int64_t late_records() const override { return 0; }  // `process` sees late records too
   int64_t watermark() const override { return watermark_.get(); }
+  //! Only a timeout fires at the end of input: a `process` without one goes on as it was.
+  bool ended_by_end_of_input() const override { return process_.timeout_ms.has_value(); }
 
   //! How many handlers run as native code (the rest in the evaluator).
   size_t compiled_handlers() const;

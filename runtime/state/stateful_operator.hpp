@@ -113,6 +113,9 @@ class StatefulOperator {
   //! the stage after it goes by. Its own, unless it emits records older than the watermark (a
   //! windowed join's outer rows).
   virtual int64_t emitted_through(int64_t watermark_ms) const { return watermark_ms; }
+  //! Whether the end of input (the watermark at the end of time) changes what it keeps — it has
+  //! windows, timeouts or a join's waiting records — so that its state, once closed, cannot go on.
+  virtual bool ended_by_end_of_input() const { return true; }
 };
 
 //! A number the operator keeps in its store (watermark, live entries), so it survives restarts

@@ -54,6 +54,8 @@ class PartitionTask {
   int64_t late_records(size_t query) const { return chain_.late_records(query); }
   //! Bytes of this task's state store.
   int64_t state_bytes() const;
+  //! Whether query `query`'s state here was closed at the end of an `--until-idle` run.
+  bool state_closed_at_end(size_t query) const { return chain_.closed_at_end(query); }
   //! The task's store (null before open_state).
   const StateStore* store() const { return store_.get(); }
   //! The end-to-end latency of query `query`'s outputs from this task (RecordCollector).

@@ -364,6 +364,13 @@ size_t StageChain::live_keys(size_t query) const {
   return sum_over_task_stages(query, [](const KeyedStateOperator& op) { return op.live_keys(); });
 }
 
+bool StageChain::closed_at_end(size_t query) const {
+  if (!has_state(query)) return false;
+  for (const StageBinding& stage : stages_[query])
+    if (stage.op->watermark() == INT64_MAX && stage.op->ended_by_end_of_input()) return true;
+  return false;
+}
+
 int64_t StageChain::late_records(size_t query) const {
   return sum_over_task_stages(query, [](const KeyedStateOperator& op) { return op.late_records(); });
 }

@@ -97,6 +97,10 @@ class StageChain {
 
   //! Whether this chain runs stateful stages of query `query`.
   bool has_state(size_t query) const { return query < stages_.size() && !stages_[query].empty(); }
+  //! Whether a stage of query `query` was closed at the end of input (its watermark at the end of
+  //! time, committed by an `--until-idle` run) and that changed it: its windows closed, its
+  //! timeouts fired (a stage without either goes on as it was).
+  bool closed_at_end(size_t query) const;
 
   //! A record generated code hands to query `query`'s first stage (flow_rt_to_state /
   //! flow_rt_to_aggregate); its outputs are pending until deliver(). `input`: the record's source

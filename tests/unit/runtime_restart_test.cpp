@@ -133,3 +133,49 @@ query copy { from clicks | select user, url | into log }
   CHECK(read_topic(kafka.bootstrap_servers(), {}, "log", error).size() == 10);  // only the new one
   std::filesystem::remove_all(directory);
 }
+
+TEST_CASE("runtime: a state an --until-idle run closed stops a later run that has new records for it") {
+  // The end of an --until-idle run moves event time to the end and commits that: its timeouts
+  // fired (every key's state dropped). New records would start their keys again — a count back
+  // at 1 within its timeout — so the run stops with the reason; with nothing new it runs.
+  Cluster cluster("flow-closed-state-");
+  auto& [kafka, directory, options, producer] = cluster;
+  std::ofstream(directory / "counts.flow") << R"(source clicks from kafka "clicks" as json { user: string, url: string, ts: timestamp }
+    with (partitions = 2, event_time = ts, watermark = 1s);
+sink log to kafka "log" as json;
+query counts {
+    from clicks
+    | key by user
+    | process state { n: int = 0 } timeout 1h {
+        on event {
+            state.n += 1
+            emit { user: key, n: state.n }
+        }
+    }
+    | into log
+}
+)";
+  options.app = (directory / "counts.flow").string();
+  options.app_id = "closed";
+  auto click = [&](const std::string& user, const std::string& ts) {
+    std::string value = R"({"user":")" + user + R"(","url":"/","ts":")" + ts + R"("})";
+    REQUIRE(producer->produce("clicks", -1, user.data(), user.size(), value.data(), value.size()));
+    REQUIRE(producer->flush(10'000));
+  };
+  std::string error;
+  click("ann", "2026-01-01T00:00:01Z");
+  click("ann", "2026-01-01T00:00:02Z");
+  REQUIRE(run_application(options) == 0);
+  CHECK(read_topic(kafka.bootstrap_servers(), {}, "log", error).size() == 2);
+  REQUIRE(run_application(options) == 0);  // nothing new: nothing to find closed
+  click("ann", "2026-01-01T00:00:03Z");
+  CHECK(run_application(options) == 1);  // stopped before reading it
+  CHECK(read_topic(kafka.bootstrap_servers(), {}, "log", error).size() == 2);
+  options.app_id = "closed-2";  // a new app id reads everything again, from its own state
+  options.state_dir = (directory / "state-2").string();
+  REQUIRE(run_application(options) == 0);
+  auto log = read_topic(kafka.bootstrap_servers(), {}, "log", error);
+  REQUIRE(log.size() == 5);
+  CHECK(log.back().value == R"({"user":"ann","n":3})");
+  std::filesystem::remove_all(directory);
+}
