@@ -3,7 +3,7 @@
 # Kafka Streams 3.9 and Spark Structured Streaming 3.5, on a real Kafka broker.
 #
 #   bash bench/peers/run.sh [--records N] [--users U] [--runs R]
-#                           [--systems "passthrough flow flow-aot flow-metrics kstreams spark"]
+#                           [--systems "passthrough flow flow-aot flow-metrics flow-nolog kstreams spark"]
 #                           [--workloads "w1 w2 w3 w4"] [--updates N]
 #                           [--threads T] [--csv FILE]
 #                           [--latency-runs L] [--latency-systems "..."] [--rate R]
@@ -45,6 +45,8 @@
 #
 # flow-metrics is flow serving /metrics (`--metrics-address 0`) while a scraper fetches it every
 # second, as Prometheus would: beside flow in one invocation, the cost of observability.
+# flow-nolog is flow with `--changelog off` (keyed state without changelog topics): beside flow,
+# the cost of the changelogs (Kafka Streams' stores have theirs on, as by default).
 #
 # For diagnosis: --flow-args adds arguments to every flowrun (e.g. "-X fetch.wait.max.ms=5"),
 # --state-base puts flow's state directories under DIR (e.g. /dev/shm: no disk sync in
@@ -196,13 +198,14 @@ run_one() {  # RUN WORKLOAD SYSTEM
   local cmd=()
   case $sys in
     passthrough) cmd=("$tools/passthrough" "$brokers" clicks "$out") ;;
-    flow|flow-base|flow-metrics)
+    flow|flow-base|flow-metrics|flow-nolog)
       sed "s/OUT_TOPIC/$out/" "bench/peers/flow/$w.flow" >"$work/$tag.flow"
-      local run_with=$flowrun metrics=()
+      local run_with=$flowrun variant=()
       [ "$sys" = flow-base ] && run_with=$base_flowrun
-      [ "$sys" = flow-metrics ] && metrics=(--metrics-address 0)
+      [ "$sys" = flow-metrics ] && variant=(--metrics-address 0)
+      [ "$sys" = flow-nolog ] && variant=(--changelog off)
       cmd=("$run_with" run "$work/$tag.flow" --brokers "$brokers" --until-idle --threads "$threads"
-        --state-dir "$state_base/state-$tag" --app-id "bench-$tag" "${metrics[@]}" "${flow_extra[@]}") ;;
+        --state-dir "$state_base/state-$tag" --app-id "bench-$tag" "${variant[@]}" "${flow_extra[@]}") ;;
     flow-aot)
       # Compiled ahead of time, outside the timed part (the sink topic is part of the program).
       sed "s/OUT_TOPIC/$out/" "bench/peers/flow/$w.flow" >"$work/$tag.flow"

@@ -16,12 +16,13 @@ import subprocess
 import sys
 from collections import defaultdict
 
-ORDER = ["passthrough", "flow-base", "flow", "flow-aot", "flow-metrics", "kstreams", "spark"]
+ORDER = ["passthrough", "flow-base", "flow", "flow-aot", "flow-metrics", "flow-nolog", "kstreams", "spark"]
 NAMES = {"passthrough": "librdkafka passthrough (ceiling)", "flow-base": "flow (JIT) before the change",
          "flow": "flow (JIT)", "flow-aot": "flow (AOT)", "flow-metrics": "flow (JIT) serving /metrics, scraped every second",
+         "flow-nolog": "flow (JIT) without changelogs (--changelog off)",
          "kstreams": "Kafka Streams 3.9.1", "spark": "Spark 3.5.4 local[2]"}
-FLOWS = ["flow", "flow-aot", "flow-metrics"]
-SHORT = {"passthrough": "passthrough", "flow-base": "flow JIT before", "flow": "flow JIT", "flow-aot": "flow AOT", "flow-metrics": "flow JIT + /metrics", "kstreams": "Kafka Streams",
+FLOWS = ["flow", "flow-aot", "flow-metrics", "flow-nolog"]
+SHORT = {"passthrough": "passthrough", "flow-base": "flow JIT before", "flow": "flow JIT", "flow-aot": "flow AOT", "flow-metrics": "flow JIT + /metrics", "flow-nolog": "flow JIT, no changelog", "kstreams": "Kafka Streams",
          "spark": "Spark"}
 
 
@@ -78,8 +79,8 @@ def main(path):
         peers = [s for s in systems if s not in FLOWS]
         if w != "w1":
             peers = [s for s in peers if s != "passthrough"]
-        if "flow" in flows and ("flow-aot" in flows or "flow-metrics" in flows):
-            peers = ["flow"] + peers  # AOT, and serving /metrics, against JIT
+        if "flow" in flows and ("flow-aot" in flows or "flow-metrics" in flows or "flow-nolog" in flows):
+            peers = ["flow"] + peers  # AOT, serving /metrics, and without changelogs, against JIT
         if "flow-base" in peers:
             peers = ["flow-base"] + [s for s in peers if s != "flow-base"]  # after against before
         ratio_lines = []

@@ -7,7 +7,8 @@
 
 namespace flow::runtime {
 
-std::optional<int64_t> topic_max_message_bytes(rd_kafka_t* rk, const std::string& topic, int timeout_ms) {
+std::optional<std::string> topic_config_value(rd_kafka_t* rk, const std::string& topic, const char* name,
+                                              int timeout_ms) {
   std::unique_ptr<rd_kafka_queue_t, decltype(&rd_kafka_queue_destroy)> queue(rd_kafka_queue_new(rk),
                                                                              &rd_kafka_queue_destroy);
   rd_kafka_ConfigResource_t* resource = rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str());
@@ -31,11 +32,16 @@ std::optional<int64_t> topic_max_message_bytes(rd_kafka_t* rk, const std::string
     const rd_kafka_ConfigEntry_t** configs = rd_kafka_ConfigResource_configs(resources[r], &entries);
     for (size_t e = 0; e < entries; ++e) {
       const char* value = rd_kafka_ConfigEntry_value(configs[e]);
-      if (value && std::strcmp(rd_kafka_ConfigEntry_name(configs[e]), "max.message.bytes") == 0)
-        return std::strtoll(value, nullptr, 10);
+      if (value && std::strcmp(rd_kafka_ConfigEntry_name(configs[e]), name) == 0) return std::string(value);
     }
   }
   return std::nullopt;
+}
+
+std::optional<int64_t> topic_max_message_bytes(rd_kafka_t* rk, const std::string& topic, int timeout_ms) {
+  std::optional<std::string> value = topic_config_value(rk, topic, "max.message.bytes", timeout_ms);
+  if (!value) return std::nullopt;
+  return std::strtoll(value->c_str(), nullptr, 10);
 }
 
 int64_t client_max_message_bytes(rd_kafka_t* rk) {

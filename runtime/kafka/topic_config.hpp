@@ -10,6 +10,11 @@
 
 namespace flow::runtime {
 
+//! The value of the topic's configuration `name`, or nothing when the cluster does not answer
+//! DescribeConfigs within `timeout_ms`.
+std::optional<std::string> topic_config_value(rd_kafka_t* rk, const std::string& topic, const char* name,
+                                              int timeout_ms);
+
 //! The topic's `max.message.bytes`, or nothing when the cluster does not answer DescribeConfigs
 //! within `timeout_ms` (librdkafka's in-process mock cluster never does).
 std::optional<int64_t> topic_max_message_bytes(rd_kafka_t* rk, const std::string& topic, int timeout_ms);

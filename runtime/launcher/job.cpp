@@ -5,6 +5,7 @@
 #include "runtime/launcher/job.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <chrono>
@@ -52,6 +53,36 @@ Job::~Job() {
     rd_kafka_consumer_close(consumer_);
     rd_kafka_destroy(consumer_);
   }
+  if (changelog_reader_) {
+    rd_kafka_consumer_close(changelog_reader_);
+    rd_kafka_destroy(changelog_reader_);
+  }
+}
+
+std::string Job::state_identity(const std::vector<size_t>& sources) const {
+  std::string identity = "topics ";
+  for (size_t i = 0; i < sources.size(); ++i) identity += (i ? "," : "") + plan_.sources[sources[i]].topic;
+  return identity;
+}
+
+bool Job::attach_changelog(StateStore& store, const std::string& owner, const std::string& topic, int32_t partition,
+                           const std::string& identity, Producer& producer, std::string& error) {
+  auto changelog = std::make_unique<Changelog>(producer, topic, partition, identity);
+  ChangelogSync done;
+  try {
+    error = changelog->sync(store, changelog_reader_, done);
+  } catch (const StateCorruption& e) {
+    error = e.what();
+  }
+  if (!error.empty()) {
+    error = fmt::format("{}: {}", owner, error);
+    return false;
+  }
+  if (done.action != ChangelogSync::Action::None && config_.log_level >= LogLevel::Info)
+    fmt::print(stderr, "flowrun: {}: {}\n", owner, done.describe(topic, partition));
+  store.set_commit_log(changelog.get());
+  changelogs_.push_back(std::move(changelog));
+  return true;
 }
 
 bool Job::open(const abi::Program& program, Producer& producer, std::string& error) {
@@ -187,6 +218,56 @@ bool Job::open(const abi::Program& program, Producer& producer, std::string& err
                           shared_.shared_state, error))
     return false;
 
+  // Changelogs: a compacted topic per store of keyed state, created or checked now; a store with
+  // nothing on disk is restored from its changelog before any record is read.
+  if (config_.changelog) {
+    std::vector<std::string> topics;
+    for (size_t g = 0; g < physical_.task_groups.size(); ++g) {
+      if (!group_keeps_state[g]) continue;
+      std::string topic = task_changelog_topic(config_.app_id, p.sources[physical_.task_groups[g].sources.front()].name);
+      error = ensure_changelog_topic(consumer_, topic, static_cast<int>(physical_.task_groups[g].partitions),
+                                     config_.cluster_describes_configs, config_.create_topic);
+      if (!error.empty()) return false;
+      topics.push_back(topic);
+    }
+    for (size_t q = 0; q < physical_.queries.size(); ++q)
+      for (size_t i = 0; i < physical_.queries[q].stages.size(); ++i) {
+        if (!shared_.shared_state[q][i]) continue;
+        std::string topic = shared_changelog_topic(config_.app_id, physical_.queries[q].stages[i].store);
+        error = ensure_changelog_topic(consumer_, topic, 1, config_.cluster_describes_configs, config_.create_topic);
+        if (!error.empty()) return false;
+        topics.push_back(topic);
+      }
+    if (!topics.empty()) {
+      rd_kafka_conf_t* reader_conf = make_kafka_conf(config_.brokers, config_.kafka_properties, error);
+      if (!reader_conf) return false;
+      // librdkafka assigns partitions only to a consumer with a group id; this one never joins
+      // the group nor commits to it.
+      rd_kafka_conf_set(reader_conf, "group.id", (config_.app_id + ".restore").c_str(), message, sizeof message);
+      rd_kafka_conf_set(reader_conf, "enable.auto.commit", "false", message, sizeof message);
+      rd_kafka_conf_set(reader_conf, "enable.partition.eof", "true", message, sizeof message);
+      // Compacted records come in large batches: fetch as much as a broker will send at once.
+      rd_kafka_conf_set(reader_conf, "fetch.max.bytes", "52428800", message, sizeof message);
+      // The end of a partition is known when a fetch comes back empty: do not wait long for one.
+      rd_kafka_conf_set(reader_conf, "fetch.wait.max.ms", "10", message, sizeof message);
+      changelog_reader_ = rd_kafka_new(RD_KAFKA_CONSUMER, reader_conf, message, sizeof message);
+      if (!changelog_reader_) {
+        error = fmt::format("cannot create the changelog reader: {}", message);
+        return false;
+      }
+      if (config_.log_level >= LogLevel::Info)
+        fmt::print(stderr, "flowrun: keyed state backed by changelog topic{} `{}`\n", topics.size() == 1 ? "" : "s",
+                   fmt::join(topics, "`, `"));
+    }
+    for (size_t q = 0; q < physical_.queries.size(); ++q)
+      for (size_t i = 0; i < physical_.queries[q].stages.size(); ++i)
+        if (auto& state = shared_.shared_state[q][i];
+            state && !attach_changelog(*state->store, fmt::format("query `{}`", p.queries[q].name),
+                                       shared_changelog_topic(config_.app_id, physical_.queries[q].stages[i].store), 0,
+                                       state_identity(physical_.queries[q].sources), producer, error))
+          return false;
+  }
+
   // What the consumer group (the app id) committed — every checkpoint commits its offsets there
   // too — tells a first run from a lost state directory for a task with no local checkpoint.
   std::map<std::string, int64_t> group_offsets = committed_group_offsets(error);
@@ -227,6 +308,11 @@ bool Job::open(const abi::Program& program, Producer& producer, std::string& err
         error = fmt::format("task `{}`: {}", name, error);
         return false;
       }
+      if (config_.changelog && group_keeps_state[g] &&
+          !attach_changelog(*task->store(), fmt::format("task `{}`", name),
+                            task_changelog_topic(config_.app_id, first.name), partition, state_identity(group.sources),
+                            producer, error))
+        return false;
       auto offsets = task->committed_offsets();
       for (auto& input : task->inputs()) {
         std::string topic_partition = fmt::format("{}/{}", input.source->topic, partition);

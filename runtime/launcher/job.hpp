@@ -18,10 +18,12 @@
 #include "compiler/physical/physical_plan.hpp"
 #include "compiler/plan/plan.hpp"
 #include "runtime/kafka/kafka_client.hpp"
+#include "runtime/launcher/changelog_topics.hpp"
 #include "runtime/launcher/instance_guard.hpp"
 #include "runtime/launcher/run_options.hpp"
 #include "runtime/launcher/start_offset.hpp"
 #include "runtime/launcher/terminal_status.hpp"
+#include "runtime/state/changelog.hpp"
 #include "runtime/state/state_memory.hpp"
 #include "runtime/state/stateful_operator.hpp"
 #include "runtime/tasks/partition_task.hpp"
@@ -49,6 +51,11 @@ struct JobConfig {
   //! Stop at launch when another instance with this app id runs (instance_guard.hpp): on a
   //! cluster others can reach, not on the embedded Kafka (in this process, so of one instance).
   bool single_instance = false;
+  //! Every store of keyed state backed by a changelog topic (state/changelog.hpp; --changelog).
+  bool changelog = true;
+  //! How changelog topics are created: null, by CreateTopics on the cluster; the embedded Kafka
+  //! gives its own (its mock has no CreateTopics).
+  CreateTopic create_topic;
   //! Memory for keyed state over every store (state_memory.hpp; --state-cache-mb).
   int64_t state_cache_bytes = StateMemory::kDefaultBudgetMiB << 20;
   //! The processing-time clock (default: the system clock); tests drive a virtual one.
@@ -161,6 +168,12 @@ class Job {
   //! librdkafka's report of an asynchronous commit to the group (Checkpointer).
   static void on_group_commit(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t*, void* opaque);
   bool open(const abi::Program& program, Producer& producer, std::string& error);
+  //! Gives `store` its changelog (partition `partition` of `topic`) and brings the two into step
+  //! (restore, repair, or write it whole: changelog.hpp), saying what it did. False and `error`.
+  bool attach_changelog(StateStore& store, const std::string& owner, const std::string& topic, int32_t partition,
+                        const std::string& identity, Producer& producer, std::string& error);
+  //! What a store fed by `sources` holds the state of, for its changelog: their topics.
+  std::string state_identity(const std::vector<size_t>& sources) const;
   void start_workers();
   //! An event of the consumer's own queue: a record fetched before its partition had its own
   //! queue goes to its task; an error is reported.
@@ -182,6 +195,10 @@ class Job {
   JobConfig config_;
   //! Before the stores (shared_, tasks_), which use its block cache: destroyed after them.
   std::unique_ptr<StateMemory> state_memory_;
+  //! The stores' changelogs: before the stores, which hand them every commit.
+  std::vector<std::unique_ptr<Changelog>> changelogs_;
+  //! Reads changelogs at open (a consumer that joins no group); null without changelogs.
+  rd_kafka_t* changelog_reader_ = nullptr;
   SharedRun shared_;
   rd_kafka_t* consumer_ = nullptr;
   std::unique_ptr<InstanceGuard> instance_guard_;

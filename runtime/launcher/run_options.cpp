@@ -31,7 +31,7 @@ std::optional<RunOptions> parse_run_options(const std::vector<std::string>& args
     } else if (arg == "--brokers" || arg == "--app-id" || arg == "--state-dir" || arg == "--threads" ||
                arg == "--input" || arg == "-X" || arg == "--config" || arg == "--log-level" || arg == "--progress" ||
                arg == "--on-retention-gap" || arg == "--metrics-address" ||
-               arg == "--on-lost-state" || arg == "--state-cache-mb") {
+               arg == "--on-lost-state" || arg == "--state-cache-mb" || arg == "--changelog") {
       auto value = value_of(i, arg);
       if (!value) return std::nullopt;
       if (arg == "--brokers") {
@@ -85,6 +85,12 @@ std::optional<RunOptions> parse_run_options(const std::vector<std::string>& args
           return std::nullopt;
         }
         options.state_cache_mib = *mib;
+      } else if (arg == "--changelog") {
+        if (*value != "on" && *value != "off") {
+          error = fmt::format("`--changelog` takes on or off, not `{}`", *value);
+          return std::nullopt;
+        }
+        options.changelog = *value == "on";
       } else if (arg == "--on-lost-state") {
         if (*value != "stop" && *value != "reprocess") {
           error = fmt::format("`--on-lost-state` takes stop or reprocess, not `{}`", *value);

@@ -34,6 +34,8 @@ struct RunOptions {
   RetentionGap on_retention_gap = RetentionGap::Stop;  //!< --on-retention-gap stop|skip
   LostState on_lost_state = LostState::Stop;           //!< --on-lost-state stop|reprocess
   std::optional<std::string> metrics_address;    //!< --metrics-address: HOST:PORT to serve /metrics on
+  //! --changelog on|off: keyed state backed by changelog topics (state/changelog.hpp).
+  bool changelog = true;
   int64_t state_cache_mib = StateMemory::kDefaultBudgetMiB;                 //!< --state-cache-mb: the state memory budget (state_memory.hpp)
 };
 //! The bounds of `--state-cache-mb` (MiB): below 8, LevelDB's own buffers would not fit.

@@ -40,7 +40,8 @@ std::optional<std::optional<int64_t>> resume_from(std::optional<int64_t> checkpo
     error = fmt::format(
         "task `{}`: `{}` holds no checkpoint for topic `{}` partition {}, but consumer group `{}` committed offset {} "
         "there: this application ran before with state this directory does not have (lost, or another "
-        "--state-dir). Restore the state directory; or run with `--on-lost-state reprocess` to start over from the "
+        "--state-dir), and no changelog holds it (`--changelog off`, or its changelog topic was deleted). Restore "
+        "the state directory; or run with `--on-lost-state reprocess` to start over from the "
         "oldest record with empty state (every output again); or use a new --app-id",
         context.task, context.state_dir, topic, partition, context.group, *group_offset);
     return std::nullopt;

@@ -19,6 +19,7 @@ namespace {
 constexpr char kStatePrefix = 'u';
 constexpr char kOffsetPrefix = 'o';
 constexpr std::string_view kCountsKey = "m";
+constexpr std::string_view kLogPositionKey = "l";
 
 std::string state_key(std::string_view key) { return kStatePrefix + std::string(key); }
 
@@ -36,8 +37,10 @@ leveldb::ReadOptions checked_reads() {
 std::string damaged_help(const std::string& directory) {
   std::string root = std::filesystem::path(directory).parent_path().string();
   return fmt::format("restore `{}` from a backup, or delete the state directory `{}` and run with `--on-lost-state "
-                     "reprocess` to reprocess the input from the earliest offsets its topics still hold",
-                     directory, root.empty() ? directory : root);
+                     "reprocess` to reprocess the input from the earliest offsets its topics still hold; when the store "
+                     "has a changelog (`--changelog on`, the default), deleting `{}` alone is enough: the next run "
+                     "restores it from the changelog",
+                     directory, root.empty() ? directory : root, directory);
 }
 
 //! A read that failed: damage (a checksum) or an I/O error, with what to do.
@@ -117,39 +120,98 @@ std::unique_ptr<StateStore> StateStore::open(const std::string& directory, std::
     return nullptr;
   }
   store->db_.reset(db);
+  error = store->load_counts();
+  if (!error.empty()) return nullptr;
+  return store;
+}
+
+std::string StateStore::load_counts() {
   std::optional<std::string> counts;
   try {
-    counts = store->read_committed(kCountsKey);
-    store->committed_offsets();  // read once here, where damage is an error the caller gets
+    counts = read_committed(kCountsKey);
+    committed_offsets();  // read once here, where damage is an error the caller gets
   } catch (const StateCorruption& e) {
-    error = e.what();
-    return nullptr;
+    return e.what();
   }
+  keys_ = 0;
+  bytes_ = 0;
   if (counts) {
     try {
       ValueReader reader(*counts);
-      store->keys_ = reader.varint();
-      store->bytes_ = static_cast<int64_t>(reader.varint());
+      keys_ = reader.varint();
+      bytes_ = static_cast<int64_t>(reader.varint());
     } catch (const StateCorruption& e) {
-      error = fmt::format("the state store in `{}` is damaged: its key and byte counts cannot be read ({}); {}",
-                          directory, e.what(), damaged_help(directory));
-      return nullptr;
+      return fmt::format("the state store in `{}` is damaged: its key and byte counts cannot be read ({}); {}",
+                         directory_, e.what(), damaged_help(directory_));
     }
   }
   // A store with no state yet starts with a cache that holds every key it has (none): until it
   // first evicts, a key the cache does not hold is absent, and LevelDB is not asked. "No state"
   // is checked in LevelDB itself, not only in the counts (a store written without them).
-  if (store->keys_ == 0) {
-    std::unique_ptr<leveldb::Iterator> it(store->db_->NewIterator(checked_reads()));
+  holds_every_key_ = false;
+  if (keys_ == 0) {
+    std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(checked_reads()));
     it->Seek(std::string(1, kStatePrefix));
     bool state_there = it->Valid() && it->key().size() > 0 && it->key()[0] == kStatePrefix;
-    if (!it->status().ok()) {
-      error = unreadable(directory, it->status());
-      return nullptr;
-    }
-    store->holds_every_key_ = !state_there;
+    if (!it->status().ok()) return unreadable(directory_, it->status());
+    holds_every_key_ = !state_there;
   }
-  return store;
+  return "";
+}
+
+std::optional<std::string> StateStore::log_position() { return read_committed(kLogPositionKey); }
+
+bool StateStore::empty_on_disk() {
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(checked_reads()));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    char prefix = it->key().size() > 0 ? it->key()[0] : 0;
+    if (prefix == kStatePrefix || prefix == kOffsetPrefix) return false;
+  }
+  if (!it->status().ok()) throw StateCorruption(unreadable(directory_, it->status()));
+  return true;
+}
+
+void StateStore::for_each_raw(const std::function<void(std::string_view key, std::string_view value)>& take) {
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(checked_reads()));
+  for (it->SeekToFirst(); it->Valid(); it->Next())
+    if (view(it->key()) != kLogPositionKey) take(view(it->key()), view(it->value()));
+  if (!it->status().ok()) throw StateCorruption(unreadable(directory_, it->status()));
+}
+
+std::string StateStore::clear_raw() {
+  std::vector<std::pair<std::string, std::optional<std::string>>> all;
+  for_each_raw([&](std::string_view key, std::string_view) { all.emplace_back(std::string(key), std::nullopt); });
+  std::string problem = write_raw(all, "", true);
+  if (!problem.empty()) return problem;
+  leveldb::WriteOptions write_options;
+  write_options.sync = true;
+  leveldb::Status status =
+      db_->Delete(write_options, leveldb::Slice(kLogPositionKey.data(), kLogPositionKey.size()));
+  if (!status.ok()) return "cannot write state to `" + directory_ + "`: " + status.ToString();
+  return "";
+}
+
+std::string StateStore::write_raw(const std::vector<std::pair<std::string, std::optional<std::string>>>& changes,
+                                  const std::string& position, bool sync) {
+  leveldb::WriteBatch batch;
+  for (const auto& [key, value] : changes) {
+    if (key == kLogPositionKey) continue;  // the position is the store's own, never restored
+    if (value)
+      batch.Put(key, *value);
+    else
+      batch.Delete(key);
+  }
+  batch.Put(leveldb::Slice(kLogPositionKey.data(), kLogPositionKey.size()), position);
+  leveldb::WriteOptions write_options;
+  write_options.sync = sync;
+  leveldb::Status status = db_->Write(write_options, &batch);
+  if (!status.ok()) return "cannot write state to `" + directory_ + "`: " + status.ToString();
+  // Before the store is used: nothing is cached or pending yet, but start clean all the same.
+  entries_.clear();
+  dirty_.clear();
+  clean_memory_ = 0;
+  ++evictions_;
+  return load_counts();
 }
 
 std::optional<std::string> StateStore::read_committed(std::string_view key) {
@@ -211,7 +273,8 @@ StateStore::EntryMap::value_type& StateStore::changing(std::string&& key) {
 void StateStore::mark_dirty(EntryMap::value_type& entry) {
   entry.second.referenced = true;
   if (entry.second.dirty) return;
-  clean_memory_ -= entry_memory(entry.first, entry.second.value);
+  // A pinned entry (in the prepared commit) was not counted with the clean ones.
+  if (!entry.second.pinned) clean_memory_ -= entry_memory(entry.first, entry.second.value);
   entry.second.dirty = true;
   dirty_.push_back(&entry);
 }
@@ -299,9 +362,13 @@ std::vector<std::pair<std::string, std::string>> StateStore::scan(std::string_vi
   std::string db_end = end ? state_key(*end) : std::string(1, kStatePrefix + 1);
   it->Seek(state_key(begin));
   // The changes in range, in key order, merged with the committed entries.
+  // The prepared commit's entries are not in LevelDB yet either (those changed again since are
+  // in dirty_ too: taken once).
   std::vector<const EntryMap::value_type*> changes;
   for (const auto* entry : dirty_)
     if (entry->first >= begin && (!end || entry->first < *end)) changes.push_back(entry);
+  for (const auto* entry : prepared_)
+    if (!entry->second.dirty && entry->first >= begin && (!end || entry->first < *end)) changes.push_back(entry);
   std::sort(changes.begin(), changes.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
   auto change = changes.begin();
   auto last_change = changes.end();
@@ -324,41 +391,83 @@ std::vector<std::pair<std::string, std::string>> StateStore::scan(std::string_vi
 }
 
 std::string StateStore::commit(const std::map<std::string, int64_t>& offsets) {
-  leveldb::WriteBatch batch;
+  std::string problem = prepare_commit(offsets);
+  if (problem.empty() && log_) problem = log_->wait();
+  if (!problem.empty()) return problem;
+  return finish_commit();
+}
+
+std::string StateStore::prepare_commit(const std::map<std::string, int64_t>& offsets) {
+  if (prepared_batch_) return "cannot commit state to `" + directory_ + "`: the previous commit is not written yet";
+  auto batch = std::make_unique<leveldb::WriteBatch>();
   std::string db_key(1, kStatePrefix);
   for (const auto* entry : dirty_) {
     db_key.resize(1);
     db_key += entry->first;
     if (entry->second.value)
-      batch.Put(db_key, *entry->second.value);
+      batch->Put(db_key, *entry->second.value);
     else
-      batch.Delete(db_key);
+      batch->Delete(db_key);
   }
   for (const auto& [partition, offset] : offsets) {
     std::string bytes;
     append_ordered(bytes, offset);
-    batch.Put(kOffsetPrefix + partition, bytes);
+    batch->Put(kOffsetPrefix + partition, bytes);
   }
   std::string counts;
   append_varint(counts, keys_);
   append_varint(counts, static_cast<uint64_t>(bytes_));
-  batch.Put(leveldb::Slice(kCountsKey.data(), kCountsKey.size()), counts);
+  batch->Put(leveldb::Slice(kCountsKey.data(), kCountsKey.size()), counts);
+  // With a changelog, the log takes the commit first: a crash after the log has it and before
+  // LevelDB does leaves records past the kept position, which the next open repairs.
+  if (log_ && (!dirty_.empty() || offsets != logged_offsets_)) {
+    struct ToLog : leveldb::WriteBatch::Handler {
+      CommitLog* log;
+      void Put(const leveldb::Slice& key, const leveldb::Slice& value) override {
+        std::string_view bytes = view(value);
+        log->add(view(key), &bytes);
+      }
+      void Delete(const leveldb::Slice& key) override { log->add(view(key), nullptr); }
+    } to_log;
+    to_log.log = log_;
+    batch->Iterate(&to_log);
+    std::string position;
+    std::string problem = log_->seal(position);
+    if (!problem.empty()) return problem;
+    batch->Put(leveldb::Slice(kLogPositionKey.data(), kLogPositionKey.size()), position);
+    logged_offsets_ = offsets;
+  }
+  // The changes are the prepared commit's now; a later change makes its entry dirty again.
+  for (auto* entry : dirty_) {
+    entry->second.dirty = false;
+    entry->second.pinned = true;
+  }
+  prepared_ = std::move(dirty_);
+  dirty_.clear();
+  prepared_batch_ = std::move(batch);
+  return "";
+}
+
+std::string StateStore::finish_commit() {
+  if (!prepared_batch_) return "";
   leveldb::WriteOptions write_options;
   write_options.sync = true;
-  leveldb::Status status = db_->Write(write_options, &batch);
+  leveldb::Status status = db_->Write(write_options, prepared_batch_.get());
   if (!status.ok()) return "cannot commit state to `" + directory_ + "`: " + status.ToString();
+  prepared_batch_.reset();
   // Committed values stay cached; erased keys leave the cache (remembering every erased expiry
-  // entry would only grow it).
-  for (auto* entry : dirty_) {
+  // entry would only grow it). An entry changed again since the prepare is the next commit's.
+  for (auto* entry : prepared_) {
+    entry->second.pinned = false;
+    if (entry->second.dirty) continue;
     if (entry->second.value) {
-      entry->second.dirty = false;
       clean_memory_ += entry_memory(entry->first, entry->second.value);
     } else {
       entries_.erase(entries_.find(std::string_view(entry->first)));
       ++evictions_;
     }
   }
-  dirty_.clear();
+  prepared_.clear();
   trim_cache();
   return "";
 }
@@ -372,8 +481,8 @@ void StateStore::trim_cache(const EntryMap::value_type* keep) {
   for (int pass = 0; pass < 2 && clean_memory_ > target; ++pass)
     for (auto it = entries_.begin(); it != entries_.end() && clean_memory_ > target;) {
       Entry& entry = it->second;
-      if (entry.dirty || &*it == keep || (pass == 0 && entry.referenced)) {
-        if (!entry.dirty) entry.referenced = false;
+      if (entry.dirty || entry.pinned || &*it == keep || (pass == 0 && entry.referenced)) {
+        if (!entry.dirty && !entry.pinned) entry.referenced = false;
         ++it;
         continue;
       }

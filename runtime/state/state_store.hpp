@@ -4,10 +4,12 @@
 // synced LevelDB WriteBatch: after a crash the store is exactly as of the last commit.
 //
 // LevelDB keys: `u` + the caller's key (state), `o` + a source partition's name (its next offset,
-// 8 ordered bytes, see value_codec.hpp), `m` (the store's key and byte counts, two varints).
+// 8 ordered bytes, see value_codec.hpp), `m` (the store's key and byte counts, two varints), `l`
+// (with a changelog: its position after the last commit, commit_log.hpp).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -17,10 +19,13 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/state/commit_log.hpp"
+
 namespace leveldb {
 class Cache;
 class DB;
 class FilterPolicy;
+class WriteBatch;
 }  // namespace leveldb
 
 namespace flow::runtime {
@@ -84,12 +89,44 @@ class StateStore {
                                                         size_t limit = SIZE_MAX);
 
   //! Writes every change since the last commit plus `offsets` (source partition -> next offset
-  //! to read) in one synced WriteBatch. Returns an error text (empty on success); on failure the
-  //! changes stay pending and a later commit retries them.
+  //! to read) in one synced WriteBatch — with a commit log, once the log has acknowledged it
+  //! (waiting for it). Returns an error text (empty on success); on failure the changes stay
+  //! pending and a later commit retries them.
   std::string commit(const std::map<std::string, int64_t>& offsets);
+  //! commit() in two steps, so that a task does not wait for its commit log: prepare_commit hands
+  //! the log the commit (sent, not yet acknowledged) and keeps its batch; finish_commit writes it
+  //! to LevelDB, once CommitLog::acknowledged() (or after CommitLog::wait()). In between the
+  //! store is used as usual: the prepared entries stay in the cache (never evicted) and later
+  //! changes are the next commit's. Without a log, prepare and finish are one commit.
+  std::string prepare_commit(const std::map<std::string, int64_t>& offsets);
+  //! Writes the prepared commit. An error text; the commit stays prepared on failure.
+  std::string finish_commit();
+  bool commit_prepared() const { return prepared_batch_ != nullptr; }
+  CommitLog* commit_log() const { return log_; }
   //! The offsets of the last commit (read at start to resume from them). Throws StateCorruption
   //! when LevelDB cannot read them (open() has read them once: a store it opened could).
   std::map<std::string, int64_t> committed_offsets();
+
+  //! From now on every commit goes to `log` first (null: none). The log must outlive the store.
+  void set_commit_log(CommitLog* log) { log_ = log; }
+  bool has_commit_log() const { return log_ != nullptr; }
+  // What a changelog needs at open, to restore the store, repair the log or write it whole
+  // (changelog.hpp): LevelDB's own keys and values, committed state only, `l` aside.
+  //! The log position kept with the last commit (none: no commit went to a log).
+  std::optional<std::string> log_position();
+  //! No state and no offsets committed: a new (or lost) store.
+  bool empty_on_disk();
+  //! A committed LevelDB entry (none: absent).
+  std::optional<std::string> read_raw(std::string_view key) { return read_committed(key); }
+  //! Every committed entry in key order, `l` aside.
+  void for_each_raw(const std::function<void(std::string_view key, std::string_view value)>& take);
+  //! Writes `changes` (value none: delete) and the log `position` in one batch, synced when
+  //! `sync`, as a restore does before the store is used: the counts and the cache start again
+  //! from what LevelDB then holds. An error text, empty on success.
+  std::string write_raw(const std::vector<std::pair<std::string, std::optional<std::string>>>& changes,
+                        const std::string& position, bool sync);
+  //! Deletes every entry, the log position included (a restore that failed part way). An error text.
+  std::string clear_raw();
 
   //! Entries in the store, changes not yet committed included (exact; kept with every commit).
   size_t keys() const { return keys_; }
@@ -112,8 +149,15 @@ class StateStore {
   //! The current value's size, or none if `key` is absent.
   std::optional<size_t> current_size(const std::string& key);
 
+  //! Reads the counts (`m`) and whether LevelDB holds any state, after open or a write_raw.
+  std::string load_counts();
+
   std::string directory_;
   StateStoreOptions options_;
+  CommitLog* log_ = nullptr;
+  //! The offsets of the last commit that went to the log: a commit with no change and the same
+  //! offsets does not go again.
+  std::map<std::string, int64_t> logged_offsets_;
   std::unique_ptr<const leveldb::FilterPolicy> filter_;  // outlives db_, which uses it
   std::unique_ptr<leveldb::DB> db_;
   //! Hashes a key given as a string or a string_view alike, so lookups need no copy of the key.
@@ -125,6 +169,8 @@ class StateStore {
     std::optional<std::string> value;  //!< none: absent (erased, or known not to be in LevelDB)
     bool dirty = false;                //!< changed since the last commit
     bool referenced = true;            //!< read or written since an eviction pass last saw it
+    //! In the prepared commit, not yet in LevelDB: kept in the cache (never evicted) until then.
+    bool pinned = false;
   };
   using EntryMap = std::unordered_map<std::string, Entry, KeyHash, std::equal_to<>>;
   //! Every key read or written since it was last trimmed: its current value, changed or as
@@ -134,6 +180,9 @@ class StateStore {
   EntryMap entries_;
   //! The entries changed since the last commit (nodes of entries_, whose addresses are stable).
   std::vector<EntryMap::value_type*> dirty_;
+  //! The prepared commit's batch and entries (pinned; some may be changed again since: dirty).
+  std::unique_ptr<leveldb::WriteBatch> prepared_batch_;
+  std::vector<EntryMap::value_type*> prepared_;
   //! Marks `key`'s entry changed (adding it if absent, as absent) and returns it.
   EntryMap::value_type& changing(std::string&& key);
   //! lookup(), the entry itself.

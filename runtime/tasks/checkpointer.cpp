@@ -12,6 +12,9 @@ void Checkpointer::checkpoint(StateStore& store, const std::vector<TaskInput>& i
   uncommitted_ = true;
   if (shared_.failed) return;  // nothing commits after a failure: a restart replays it
   auto time = std::chrono::steady_clock::now();
+  // A commit sent to the changelog is written to LevelDB once Kafka has acknowledged it; until
+  // then the next one waits (and the triggers go on).
+  if (store.commit_prepared() && !finish_prepared(store, inputs, now, time)) return;
   // Shared state holds what every feeding task's triggers did, and may have emitted rows that
   // another task produced: before it commits, every output of the job is acknowledged, so the
   // committed state never runs ahead of what Kafka holds.
@@ -42,13 +45,58 @@ void Checkpointer::checkpoint(StateStore& store, const std::vector<TaskInput>& i
   std::map<std::string, int64_t> offsets;
   for (const auto& input : inputs)
     offsets[fmt::format("{}/{}", input.source->topic, input.partition)] = input.next_offset;
+  if (store.commit_log()) {
+    // Sent now, written when acknowledged: a later checkpoint, or this one when it is `now`.
+    std::string problem = store.prepare_commit(offsets);
+    if (!problem.empty()) {
+      shared_.fail(fmt::format("task `{}`: cannot checkpoint: {}", task_, problem));
+      return;
+    }
+    prepared_offsets_.clear();
+    for (const auto& input : inputs) prepared_offsets_.push_back(input.next_offset);
+    prepared_at_ = time;
+    prepared_ = true;
+    uncommitted_ = false;  // everything so far is in the prepared commit
+    if (now) finish_prepared(store, inputs, now, time);
+    return;
+  }
   std::string problem = store.commit(offsets);
-  if (!problem.empty()) shared_.fail(fmt::format("task `{}`: cannot checkpoint: {}", task_, problem));
-  if (problem.empty() && shared_.consumer && (now || time - last_group_commit_ >= kCommitInterval)) {
-    commit_to_group(inputs, now);
+  if (!problem.empty()) {
+    shared_.fail(fmt::format("task `{}`: cannot checkpoint: {}", task_, problem));
+    return;
+  }
+  std::vector<int64_t> next;
+  for (const auto& input : inputs) next.push_back(input.next_offset);
+  uncommitted_ = false;
+  committed(inputs, next, now, time);
+}
+
+bool Checkpointer::finish_prepared(StateStore& store, const std::vector<TaskInput>& inputs, bool now,
+                                   std::chrono::steady_clock::time_point time) {
+  if (!store.commit_log()->acknowledged()) {
+    if (!now && time - prepared_at_ < kCommitInterval) return false;
+    std::string problem = store.commit_log()->wait();
+    if (!problem.empty()) {
+      shared_.fail(fmt::format("task `{}`: cannot checkpoint: {}", task_, problem));
+      return false;
+    }
+  }
+  std::string problem = store.finish_commit();
+  if (!problem.empty()) {
+    shared_.fail(fmt::format("task `{}`: cannot checkpoint: {}", task_, problem));
+    return false;
+  }
+  prepared_ = false;
+  committed(inputs, prepared_offsets_, now, time);
+  return true;
+}
+
+void Checkpointer::committed(const std::vector<TaskInput>& inputs, const std::vector<int64_t>& next, bool now,
+                             std::chrono::steady_clock::time_point time) {
+  if (shared_.consumer && (now || time - last_group_commit_ >= kCommitInterval)) {
+    commit_to_group(inputs, next, now);
     last_group_commit_ = time;
   }
-  uncommitted_ = false;
   last_commit_ = time;
   shared_.commit_durations.observe_ns(
       std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - time).count());
@@ -81,14 +129,14 @@ void report_group_commit(SharedRun& shared, rd_kafka_resp_err_t err) {
                rd_kafka_err2str(err));
 }
 
-void Checkpointer::commit_to_group(const std::vector<TaskInput>& inputs, bool wait) {
+void Checkpointer::commit_to_group(const std::vector<TaskInput>& inputs, const std::vector<int64_t>& next, bool wait) {
   // After the local checkpoint, never before: the group is never ahead of the state directory.
   // Asynchronous (Job::on_group_commit reports a failure), at most once a second: a commit costs
   // the task no round trip — but for the last checkpoint of a run, which the consumer's close
   // would otherwise race.
   rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(inputs.size()));
-  for (const auto& input : inputs)
-    rd_kafka_topic_partition_list_add(list, input.source->topic.c_str(), input.partition)->offset = input.next_offset;
+  for (size_t i = 0; i < inputs.size(); ++i)
+    rd_kafka_topic_partition_list_add(list, inputs[i].source->topic.c_str(), inputs[i].partition)->offset = next[i];
   rd_kafka_resp_err_t err = rd_kafka_commit(shared_.consumer, list, wait ? 0 : 1);
   if (wait) report_group_commit(shared_, err);
   rd_kafka_topic_partition_list_destroy(list);

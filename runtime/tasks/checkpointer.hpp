@@ -1,6 +1,8 @@
 // A task's checkpoint: its state changes and the offsets it consumed, written in one synced
 // LevelDB batch — only once every output and dead letter it produced is acknowledged by Kafka, so
 // that after a crash the triggers since the last commit are replayed (at-least-once), never lost.
+// A store with a changelog is sent its commit then, and LevelDB writes it once Kafka has
+// acknowledged the changelog records too (at a later trigger: the task does not wait for it).
 // A trigger does not wait for the acknowledgements: it commits when everything produced so far is
 // acknowledged — at this trigger's end or a later one's — and waits (flushes) only when the last
 // commit is older than kCommitInterval, or at a stop.
@@ -29,13 +31,20 @@ class Checkpointer {
   //! `now` or the last commit is too old. A failure stops the run (SharedRun::fail).
   void checkpoint(StateStore& store, const std::vector<TaskInput>& inputs, StageChain& chain,
                   const RecordCollector& collector, bool now);
-  //! Something was processed since the last commit.
-  bool uncommitted() const { return uncommitted_; }
+  //! Something was processed since the last commit (or its commit is not written yet).
+  bool uncommitted() const { return uncommitted_ || prepared_; }
 
  private:
-  //! The inputs' offsets to the consumer group (the app id), so Kafka's tools show the lag and a
-  //! restart without the state directory is noticed (Job).
-  void commit_to_group(const std::vector<TaskInput>& inputs, bool wait);
+  //! Writes the commit prepared for the store's changelog once Kafka has acknowledged it (waiting
+  //! for that when `now`, or when it was sent kCommitInterval ago). Whether it was written.
+  bool finish_prepared(StateStore& store, const std::vector<TaskInput>& inputs, bool now,
+                       std::chrono::steady_clock::time_point time);
+  //! After a commit of the inputs' `next` offsets: the group's commit and the bookkeeping.
+  void committed(const std::vector<TaskInput>& inputs, const std::vector<int64_t>& next, bool now,
+                 std::chrono::steady_clock::time_point time);
+  //! The inputs' `next` offsets to the consumer group (the app id), so Kafka's tools show the
+  //! lag and a restart without the state directory is noticed (Job).
+  void commit_to_group(const std::vector<TaskInput>& inputs, const std::vector<int64_t>& next, bool wait);
   //! Whether Kafka holds what the producer was handed (`in_flight`: some is not acknowledged
   //! yet): Pending while it may still wait (less than kCommitInterval since the last commit, and
   //! not `now`), else after a flush; Failed, with `why`, when the flush times out or a delivery
@@ -49,6 +58,9 @@ class Checkpointer {
   SharedRun& shared_;
   std::string task_;
   bool uncommitted_ = false;
+  bool prepared_ = false;  //!< a commit is sent to the changelog, not yet written
+  std::vector<int64_t> prepared_offsets_;  //!< its inputs' next offsets
+  std::chrono::steady_clock::time_point prepared_at_{};
   std::chrono::steady_clock::time_point last_commit_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_group_commit_{};
 };

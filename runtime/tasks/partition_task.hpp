@@ -58,6 +58,7 @@ class PartitionTask {
   bool state_closed_at_end(size_t query) const { return chain_.closed_at_end(query); }
   //! The task's store (null before open_state).
   const StateStore* store() const { return store_.get(); }
+  StateStore* store() { return store_.get(); }
   //! The end-to-end latency of query `query`'s outputs from this task (RecordCollector).
   const DurationHistogram& latency(size_t query) const { return collector_.latency(query); }
 

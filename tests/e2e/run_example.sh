@@ -7,15 +7,16 @@
 # Optional: expected/*.dead_letters.jsonl (the dead letters; their count must match),
 # expected/*.late.jsonl (the records written to `late` topics; their count must match) and
 # expected/metrics.txt (every metric's final value, `NAME = VALUE` per line).
-# Usage: run_example.sh FLOWRUN EXAMPLE_DIR [--threads N] [--brokers LIST]
+# Usage: run_example.sh FLOWRUN EXAMPLE_DIR [--threads N] [--brokers LIST] [--app-id ID]
 # (with --brokers, a real Kafka whose topics exist: tests/kafka/run_example.sh prepares them)
 set -euo pipefail
-flowrun=$1 dir=$2 threads=2 kafka=(--embedded-kafka)
+flowrun=$1 dir=$2 threads=2 kafka=(--embedded-kafka) app_id=()
 shift 2
 while [ $# -gt 0 ]; do
   case "$1" in
     --threads) threads=$2; shift 2 ;;
     --brokers) kafka=(--brokers "$2"); shift 2 ;;
+    --app-id) app_id=(--app-id "$2"); shift 2 ;;
     *) echo "run_example.sh: unknown argument $1"; exit 2 ;;
   esac
 done
@@ -33,7 +34,7 @@ for file in "$dir"/input/*.jsonl; do
   grep -a -v '^@' "$file" > "$inputs_dir/$(basename "$file")" || true
   inputs+=(--input "$(basename "$file" .jsonl)=$inputs_dir/$(basename "$file")")
 done
-if ! "$flowrun" run "$app" "${kafka[@]}" "${inputs[@]}" --until-idle --show-output --threads "$threads" \
+if ! "$flowrun" run "$app" "${kafka[@]}" "${app_id[@]}" "${inputs[@]}" --until-idle --show-output --threads "$threads" \
      --state-dir "$state" >"$out" 2>"$err"; then
   echo "FAIL: flowrun exited non-zero"; cat "$err"; exit 1
 fi

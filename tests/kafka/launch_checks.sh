@@ -64,7 +64,7 @@ check_x 4 "--brokers with nothing listening" "Connection refused"
 "$admin" "$brokers" create "${prefix}ok.clicks" 4 "${prefix}ok.clicks.dlq" 4 "${prefix}ok.page-views" 4 \
   "${prefix}ok.sessions" 4
 python3 "$here/prepare_app.py" "$flowc" "$examples/clicks" "${prefix}ok." "$work/ok" >/dev/null
-if ! timeout 60 "$flowrun" run "$work/ok/clicks.flow" --brokers "$brokers" --until-idle --state-dir "$work/s2" \
+if ! timeout 60 "$flowrun" run "$work/ok/clicks.flow" --brokers "$brokers" --until-idle --state-dir "$work/s2" --app-id "${prefix}ok" \
      --input clicks="$examples/clicks/input/clicks.jsonl" -X security.protocol=plaintext \
      -X sasl.password=hunter2 -X client.id=flow-launch-checks >"$work/out" 2>"$work/err"; then
   fail "-X security.protocol=plaintext: flowrun failed:"; grep -v '^%' "$work/err"

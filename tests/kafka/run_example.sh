@@ -16,4 +16,5 @@ name=$(basename "$example")
 prefix=$(unique_prefix "$name")
 topics=$(python3 "$here/prepare_app.py" "$flowc" "$example" "$prefix" "$work/$name")
 create_topics "$admin" "$brokers" "$topics"
-bash "$here/../e2e/run_example.sh" "$flowrun" "$work/$name" --brokers "$brokers" "$@"
+# Its own app id: the changelog topics (APP_ID-STORE-changelog) of one run are not another's.
+bash "$here/../e2e/run_example.sh" "$flowrun" "$work/$name" --brokers "$brokers" --app-id "${prefix%.}" "$@"

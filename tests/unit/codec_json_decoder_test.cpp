@@ -409,7 +409,7 @@ TEST_CASE("codec: unknown keys are ignored, and a field a query reads that comes
   CHECK(h.decode(R"({"n\"":3,"n":4})").integer(0) == 4);
 }
 
-TEST_CASE("codec: a UTF-8 byte-order mark is ignored; a UTF-16 or UTF-32 one names the encoding") {
+TEST_CASE("codec: a UTF-8 byte-order mark is ignored, a UTF-16 or UTF-32 one names the encoding") {
   Harness h({field("n", TypeKind::Int)});
   const Decoded d = h.decode("\xEF\xBB\xBF{\"n\":7}");
   REQUIRE(d.reason == FLOW_DECODE_OK);

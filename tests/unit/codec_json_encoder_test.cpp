@@ -132,7 +132,7 @@ TEST_CASE("codec: an arena too small for the object") {
   CHECK(arena.out_of_space == 0);
 }
 
-TEST_CASE("codec: lists of scalars are written from evaluated values and flow_values; records and nested lists are refused") {
+TEST_CASE("codec: lists of scalars are written from evaluated values and flow_values, records and nested lists are refused") {
   using flow::runtime::eval::Value;
   auto encoder = flow::runtime::make_encoder(
       {field("user", TypeKind::String), {"pages", Type::list(Type::scalar(TypeKind::String), 20)}});

@@ -209,7 +209,7 @@ query big { from clicks | where bytes > 11 | select user, bytes * 2 as twice | i
   std::filesystem::remove_all(directory);
 }
 
-TEST_CASE("codegen: explode runs the operators after it once per element; a null or empty list gives no record") {
+TEST_CASE("codegen: explode runs the operators after it once per element, a null or empty list gives no record") {
   runtime::RecordingHost host;
   run_query(R"(
 source lines from kafka "lines" as json { id: int, line: string? } with (partitions = 1);

@@ -94,7 +94,7 @@ TEST_CASE("eval: int arithmetic truncates toward zero and wraps on overflow") {
   CHECK(value_of("i * -1", min) == integer(kMin));
 }
 
-TEST_CASE("eval: int division and remainder by zero give null; float division follows IEEE") {
+TEST_CASE("eval: int division and remainder by zero give null, float division follows IEEE") {
   CHECK(value_of("i / 0") == Value::null());
   CHECK(value_of("i % (j - j)") == Value::null());
   CHECK(value_of("(i / 0) + 1") == Value::null());
@@ -142,7 +142,7 @@ TEST_CASE("eval: comparisons: mixed numbers as doubles, strings bytewise, NaN un
   CHECK(value_of("b == true") == boolean(true));
 }
 
-TEST_CASE("eval: null propagates through arithmetic, order and functions; == tests for it") {
+TEST_CASE("eval: null propagates through arithmetic, order and functions, == tests for it") {
   CHECK(value_of("n + 1") == Value::null());
   CHECK(value_of("-n") == Value::null());
   CHECK(value_of("g * 2.0") == Value::null());
@@ -165,7 +165,7 @@ TEST_CASE("eval: null propagates through arithmetic, order and functions; == tes
   CHECK(value_of("t == \"y\"", set) == boolean(true));
 }
 
-TEST_CASE("eval: and, or, not are three-valued; a null condition is false") {
+TEST_CASE("eval: and, or, not are three-valued, a null condition is false") {
   // c is null.
   CHECK(value_of("c and false") == boolean(false));
   CHECK(value_of("false and c") == boolean(false));
@@ -208,7 +208,7 @@ TEST_CASE("eval: string functions are the stdlib's") {
   CHECK(value_of("lower(s)", long_text) == string(std::string(5000, 'a')));  // beyond the first scratch arena
 }
 
-TEST_CASE("eval: time arithmetic is in milliseconds; duration / 0 is null") {
+TEST_CASE("eval: time arithmetic is in milliseconds, duration / 0 is null") {
   CHECK(value_of("ts + d") == Value::timestamp(kLeapDay + 30'000));
   CHECK(value_of("d + ts") == Value::timestamp(kLeapDay + 30'000));
   CHECK(value_of("ts - d") == Value::timestamp(kLeapDay - 30'000));

@@ -41,7 +41,7 @@ std::vector<Value> click(std::string user, std::string url, int64_t bytes, Value
 
 }  // namespace
 
-TEST_CASE("eval: where passes true, drops false and null; later operators do not run") {
+TEST_CASE("eval: where passes true, drops false and null, later operators do not run") {
   plan::Plan plan = compile(std::string(kClicks) + R"(
 query q {
     from clicks
@@ -196,7 +196,7 @@ TEST_CASE("eval: identical values: NaNs are identical, -0.0 and 0.0 are not, kin
   CHECK(Value::timestamp(5).to_json() == "ts(5)");
 }
 
-TEST_CASE("eval: explode makes one row per element, in order; a null or empty list none") {
+TEST_CASE("eval: explode makes one row per element, in order, a null or empty list none") {
   plan::Plan plan = compile(std::string(kClicks) + R"(
 query q {
     from clicks

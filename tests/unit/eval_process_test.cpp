@@ -219,7 +219,7 @@ query q {
         std::vector<std::vector<Value>>{{Value::string("bob"), Value::list({Value::string("/only")})}});
 }
 
-TEST_CASE("eval: clear state restores the initial values; a later write keeps the key") {
+TEST_CASE("eval: clear state restores the initial values, a later write keeps the key") {
   Harness h(R"(
 query q {
     from clicks key by user
@@ -258,7 +258,7 @@ query q {
   CHECK(h.state("ann") == std::vector<Value>{Value::integer(100), Value::list({})});
 }
 
-TEST_CASE("eval: a null if condition takes the else branch; tally counts each run") {
+TEST_CASE("eval: a null if condition takes the else branch, tally counts each run") {
   Harness h(R"(
 source events from kafka "events" as json { id: string, flag: bool? } with (partitions = 1);
 query q {

@@ -59,7 +59,7 @@ TEST_CASE("types print as flow source and unify as documented") {
   CHECK_FALSE(plan::assignable(Type::scalar(TypeKind::Int, true), Type::scalar(TypeKind::Int)));
 }
 
-TEST_CASE("a union's sources share their tasks; each source is read once for all its queries") {
+TEST_CASE("a union's sources share their tasks, each source is read once for all its queries") {
   auto c = check(kTwoSources);
   REQUIRE_FALSE(c->sink.has_errors());
   physical::CoreBudget budget = physical::core_budget(c->plan, physical::build_physical_plan(c->plan));

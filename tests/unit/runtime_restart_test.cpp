@@ -5,8 +5,10 @@
 #include <doctest/doctest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "runtime/kafka/embedded_kafka.hpp"
 #include "runtime/kafka/kafka_client.hpp"
@@ -68,6 +70,9 @@ struct Cluster {
     producer = Producer::create(kafka.bootstrap_servers(), {}, error);
     REQUIRE(producer);
   }
+  //! The changelog topic of `app_id`'s keyed state (the mock has no CreateTopics for flowrun to
+  //! create it with; `flowrun run --embedded-kafka` creates it through the mock's own call).
+  void changelog(const std::string& app_id) { REQUIRE(kafka.create_topic(app_id + "-clicks-changelog", 2).empty()); }
 };
 
 }  // namespace
@@ -76,6 +81,7 @@ TEST_CASE("runtime: a restart resumes from the checkpointed offsets with the com
   Cluster cluster("flow-restart-");
   auto& [kafka, directory, options, producer] = cluster;
   options.app_id = "restart";
+  cluster.changelog("restart");
   std::string error;
   produce(*producer, {{"ann", "/a"}, {"ann", "/b"}, {"bob", "/a"}});
   REQUIRE(run_application(options) == 0);
@@ -94,12 +100,80 @@ TEST_CASE("runtime: a restart resumes from the checkpointed offsets with the com
   std::filesystem::remove_all(directory);
 }
 
-TEST_CASE("runtime: a lost state directory stops a stateful application; a stateless one resumes from the group") {
-  // Checkpoints also commit their offsets to the consumer group (the app id). A second state
-  // directory for the same app id has no checkpoint while the group has offsets: the state of
-  // `every_third` is gone, so the run stops with the reason instead of counting from zero —
-  // unless `--on-lost-state reprocess` asks for exactly that.
+TEST_CASE("runtime: a lost state directory is restored from the changelog, without one it stops, or reprocesses") {
+  // Keyed state is backed by a changelog topic: a second state directory for the same app id (a
+  // new machine) is restored from it and goes on exactly where the first one was.
   Cluster cluster("flow-lost-state-");
+  auto& [kafka, directory, options, producer] = cluster;
+  options.app_id = "restored";
+  cluster.changelog("restored");
+  std::string error;
+  produce(*producer, {{"ann", "/a"}, {"ann", "/b"}, {"bob", "/a"}});
+  REQUIRE(run_application(options) == 0);
+  CHECK(read_topic(kafka.bootstrap_servers(), {}, "log", error).size() == 3);
+  options.state_dir = (directory / "new-machine").string();
+  produce(*producer, {{"ann", "/c"}});
+  REQUIRE(run_application(options) == 0);
+  CHECK(read_topic(kafka.bootstrap_servers(), {}, "log", error).size() == 4);  // nothing reprocessed
+  auto thirds = read_topic(kafka.bootstrap_servers(), {}, "thirds", error);
+  REQUIRE(thirds.size() == 1);  // ann's first two clicks came back with the state
+  CHECK(thirds.front().value == R"({"user":"ann","clicks":3})");
+  std::filesystem::remove_all(directory);
+}
+
+TEST_CASE("runtime: a lost state directory restores a store shared by a query's tasks from its changelog") {
+  // A field-grouped aggregate keeps one store for all the query's tasks (its own changelog, one
+  // partition) beside the tasks' stores of offsets: both come back.
+  Cluster cluster("flow-lost-shared-");
+  auto& [kafka, directory, options, producer] = cluster;
+  std::ofstream(directory / "per_url.flow") << R"(source clicks from kafka "clicks" as json { user: string, url: string } with (partitions = 2);
+sink log to kafka "log" as json;
+query per_url {
+    from clicks
+    | group by url
+    | aggregate count() as n timeout 1h in processing time
+    | emit changes
+    | into log
+}
+)";
+  options.app = (directory / "per_url.flow").string();
+  options.app_id = "shared";
+  cluster.changelog("shared");
+  REQUIRE(kafka.create_topic("shared-query-per_url-changelog", 1).empty());
+  std::string error;
+  produce(*producer, {{"ann", "/a"}, {"bob", "/a"}, {"cid", "/b"}});
+  // A run that is stopped, not ended by --until-idle (whose end would time out every group).
+  options.until_idle = false;
+  int first = -1;
+  std::thread running([&] { first = run_application(options); });
+  // (Its launch first waits for the instances' group, which the mock cannot list: up to 20 s.)
+  for (int i = 0; i < 1200 && read_topic(kafka.bootstrap_servers(), {}, "log", error).size() < 3; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  request_stop();
+  running.join();
+  clear_stop_request();
+  REQUIRE(first == 0);
+  REQUIRE(read_topic(kafka.bootstrap_servers(), {}, "log", error).size() == 3);
+  options.until_idle = true;
+  options.state_dir = (directory / "new-machine").string();
+  produce(*producer, {{"dan", "/a"}});
+  REQUIRE(run_application(options) == 0);
+  auto log = read_topic(kafka.bootstrap_servers(), {}, "log", error);
+  std::vector<std::string> a;
+  for (const auto& record : log)
+    if (record.value.find(R"("url":"/a")") != std::string::npos && record.value.find(R"("n":)") != std::string::npos)
+      a.push_back(record.value);
+  REQUIRE(!a.empty());
+  CHECK(a.back() == R"({"url":"/a","n":3})");  // the first run's two clicks on /a came back
+  std::filesystem::remove_all(directory);
+}
+
+TEST_CASE("runtime: without a changelog a lost state directory stops a stateful application, a stateless one resumes from the group") {
+  // Checkpoints also commit their offsets to the consumer group (the app id). A second state
+  // directory for the same app id has no checkpoint while the group has offsets: with no
+  // changelog the state of `every_third` is gone, so the run stops with the reason instead of
+  // counting from zero — unless `--on-lost-state reprocess` asks for exactly that.
+  Cluster cluster("flow-lost-state-off-");
   auto& [kafka, directory, options, producer] = cluster;
   std::ofstream(directory / "copy.flow") << R"(source clicks from kafka "clicks" as json { user: string, url: string } with (partitions = 2);
 sink log to kafka "log" as json;
@@ -107,6 +181,7 @@ query copy { from clicks | select user, url | into log }
 )";
 
   options.app_id = "lost";
+  options.changelog = false;
   std::string error;
   produce(*producer, {{"ann", "/a"}, {"ann", "/b"}, {"bob", "/a"}});
   REQUIRE(run_application(options) == 0);
@@ -157,6 +232,8 @@ query counts {
 )";
   options.app = (directory / "counts.flow").string();
   options.app_id = "closed";
+  cluster.changelog("closed");
+  cluster.changelog("closed-2");
   auto click = [&](const std::string& user, const std::string& ts) {
     std::string value = R"({"user":")" + user + R"(","url":"/","ts":")" + ts + R"("})";
     REQUIRE(producer->produce("clicks", -1, user.data(), user.size(), value.data(), value.size()));

@@ -612,7 +612,7 @@ query biggest {
   CHECK(out[0].key == Value::record({"url", "user"}, {text("/a"), text("ann")}));
 }
 
-TEST_CASE("state: a record of a top's closed window is late and counted; a processing-time top closes by the clock") {
+TEST_CASE("state: a record of a top's closed window is late and counted, a processing-time top closes by the clock") {
   SUBCASE("event time") {
     Harness h(kTopTwo);
     h.click("ann", "/a", 1'000, 3);

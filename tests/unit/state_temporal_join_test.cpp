@@ -90,7 +90,7 @@ TEST_CASE("temporal join: a record at the watermark's own time waits: a table ro
   CHECK(texts(out) == std::vector<std::string>{"\"u1\" \"/a\" \"pro\"@200"});
 }
 
-TEST_CASE("temporal join: left join keeps a record without a row; a tombstone ends the row") {
+TEST_CASE("temporal join: left join keeps a record without a row, a tombstone ends the row") {
   TempStore t;
   TemporalJoinOperator join(*t.store, spec(true));
   std::vector<StateOutput> out;
@@ -108,7 +108,7 @@ TEST_CASE("temporal join: left join keeps a record without a row; a tombstone en
                                                "\"?\" \"/d\" null@260", "\"u1\" \"/b\" null@300"});
 }
 
-TEST_CASE("temporal join: a record older than the watermark minus history is late; within it, it is answered") {
+TEST_CASE("temporal join: a record older than the watermark minus history is late, within it, it is answered") {
   TempStore t;
   TemporalJoinSpec s = spec();
   s.history_ms = 100;

@@ -121,7 +121,7 @@ TEST_CASE("window join: a full join emits either side unmatched, the key in its 
   CHECK(rows == std::vector<std::string>{"\"a9\" null \"u9\"@50", "\"a1\" \"spring\" null@100"});
 }
 
-TEST_CASE("window join: a record older than the watermark is late; a null key matches nothing") {
+TEST_CASE("window join: a record older than the watermark is late, a null key matches nothing") {
   Harness h(spec(true, false, 0, 10));
   h.advance(100);
   h.left("a1", "old", 99);

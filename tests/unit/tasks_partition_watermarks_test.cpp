@@ -7,7 +7,7 @@
 
 using flow::runtime::PartitionWatermarks;
 
-TEST_CASE("partition watermarks: a stream's partition that delivered holds its watermark; a table's read to its end does not") {
+TEST_CASE("partition watermarks: a stream's partition that delivered holds its watermark, a table's read to its end does not") {
   PartitionWatermarks marks;
   marks.reset({2, 2}, {0, 0}, {false, true});  // source 0: a stream, source 1: a table
   marks.delivered(0, 0, 500);

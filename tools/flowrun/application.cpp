@@ -98,6 +98,8 @@ std::optional<plan::Plan> check_application(const std::string& path) {
 
 void request_stop() { stop_requested = true; }
 
+void clear_stop_request() { stop_requested = false; }
+
 int run_application(const RunOptions& options) {
   // The state directory holds the code cache too: checked before anything is written to it.
   if (std::string error = prepare_state_directory(options.state_dir); !error.empty()) {
@@ -214,6 +216,9 @@ int run_application(const RunOptions& options) {
   config.progress_json = options.progress_json;
   config.on_retention_gap = options.on_retention_gap;
   config.on_lost_state = options.on_lost_state;
+  config.changelog = options.changelog;
+  if (embedded)
+    config.create_topic = [&embedded](const std::string& topic, int count) { return embedded->create_topic(topic, count); };
   if (stopped_starting(options)) return 0;
   auto job = Job::start(p, *program, *producer, config, error);
   if (!job) {

@@ -20,5 +20,7 @@ std::optional<compiler::plan::Plan> check_application(const std::string& path);
 
 //! Asks a running application to finish its triggers, checkpoint and exit (SIGINT, SIGTERM).
 void request_stop();
+//! Forgets a stop asked for: for a process that runs applications one after another (the tests).
+void clear_stop_request();
 
 }  // namespace flow::runtime

@@ -123,6 +123,8 @@ RunResult run_fixture(const TestOptions& options, const plan::Plan& p, const Fix
   config.log_level = options.log_level;
   config.capture_stdout = true;
   config.clock = [&clock_ms] { return clock_ms.load(); };
+  // The changelogs too: a test runs the job as `flowrun run` does.
+  config.create_topic = [&kafka](const std::string& topic, int count) { return kafka.create_topic(topic, count); };
   auto job = Job::start(p, *program, *producer, config, error);
   if (!job) {
     result.failure = error;
