@@ -111,10 +111,10 @@ std::string ensure_changelog_topic(rd_kafka_t* rk, const std::string& topic, int
                        topic, *count, partitions);
   if (describes_configs) {
     std::optional<std::string> policy = topic_config_value(rk, topic, "cleanup.policy", 5'000);
-    if (policy && policy->find("compact") == std::string::npos)
+    if (policy && *policy != "compact")
       return fmt::format("changelog topic `{}` has cleanup.policy={}: retention would delete state that is still "
-                         "current; set it to compact (kafka-configs.sh --alter --entity-type topics --entity-name {} "
-                         "--add-config cleanup.policy=compact)",
+                         "current; set it to compact alone (kafka-configs.sh --alter --entity-type topics "
+                         "--entity-name {} --add-config cleanup.policy=compact)",
                          topic, *policy, topic);
   }
   return "";

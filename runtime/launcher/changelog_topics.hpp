@@ -20,7 +20,8 @@ std::string task_changelog_topic(const std::string& app_id, const std::string& f
 //! `APP_ID-query-STORE-changelog`: a store shared by a query's tasks (its folder `query-STORE`).
 std::string shared_changelog_topic(const std::string& app_id, const std::string& store);
 
-//! Makes sure `topic` exists with `partitions` partitions and `cleanup.policy=compact`: created
+//! Makes sure `topic` exists with `partitions` partitions and `cleanup.policy=compact` (not
+//! `compact,delete`: retention would delete a key's only value): created
 //! (by `create`, or CreateTopics when null) when missing; when present, its partitions are checked,
 //! and its cleanup policy when `describes_configs`. An error text, empty on success.
 std::string ensure_changelog_topic(rd_kafka_t* rk, const std::string& topic, int partitions, bool describes_configs,

@@ -191,6 +191,13 @@ std::string Changelog::sync(StateStore& store, rd_kafka_t* reader, ChangelogSync
 
   if (store.empty_on_disk()) {
     if (high <= low) return finish(ChangelogSync::Action::None, 0);
+    // Compaction keeps the log's start at 0; only a deletion (retention under a `delete` policy,
+    // DeleteRecords) moves it, and what it deleted may be a key's only value.
+    if (low > 0)
+      return fmt::format("changelog `{}` partition {} starts at offset {}: its first records were deleted, so a "
+                         "restore would miss the state they held. Restore the state directory, or run with "
+                         "`--changelog off --on-lost-state reprocess` to start over from the oldest input record",
+                         topic_, partition_, low);
     // Restore: commit by commit, each applied when its marker comes; what follows the last
     // marker did not land.
     std::vector<std::pair<std::string, std::optional<std::string>>> pending;

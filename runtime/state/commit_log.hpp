@@ -20,9 +20,10 @@ class CommitLog {
   //! next commit starts), so that at the next open the log's records past it are known to be a
   //! commit that did not land.
   virtual std::string seal(std::string& position) = 0;
-  //! Whether everything sealed is acknowledged.
+  //! Whether Kafka has answered for everything sealed (acknowledged, or refused: wait() says).
   virtual bool acknowledged() const = 0;
-  //! Waits until everything sealed is acknowledged: an error text when it is not, or failed.
+  //! Waits until Kafka has answered for everything sealed (at once when it has): an error text
+  //! when it does not in time, or refused a record.
   virtual std::string wait() = 0;
 };
 

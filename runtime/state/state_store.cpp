@@ -436,6 +436,10 @@ std::string StateStore::prepare_commit(const std::map<std::string, int64_t>& off
     if (!problem.empty()) return problem;
     batch->Put(leveldb::Slice(kLogPositionKey.data(), kLogPositionKey.size()), position);
     logged_offsets_ = offsets;
+  } else if (!log_) {
+    // A commit no log has: a log the store had before no longer holds its state, so its next
+    // open with a log writes the store to it whole instead of taking the log for current.
+    batch->Delete(leveldb::Slice(kLogPositionKey.data(), kLogPositionKey.size()));
   }
   // The changes are the prepared commit's now; a later change makes its entry dirty again.
   for (auto* entry : dirty_) {

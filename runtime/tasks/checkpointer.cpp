@@ -73,15 +73,14 @@ void Checkpointer::checkpoint(StateStore& store, const std::vector<TaskInput>& i
 
 bool Checkpointer::finish_prepared(StateStore& store, const std::vector<TaskInput>& inputs, bool now,
                                    std::chrono::steady_clock::time_point time) {
-  if (!store.commit_log()->acknowledged()) {
-    if (!now && time - prepared_at_ < kCommitInterval) return false;
-    std::string problem = store.commit_log()->wait();
-    if (!problem.empty()) {
-      shared_.fail(fmt::format("task `{}`: cannot checkpoint: {}", task_, problem));
-      return false;
-    }
+  if (!store.commit_log()->acknowledged() && !now && time - prepared_at_ < kCommitInterval) return false;
+  // Returns at once when everything is acknowledged; says so when a record was refused.
+  std::string problem = store.commit_log()->wait();
+  if (!problem.empty()) {
+    shared_.fail(fmt::format("task `{}`: cannot checkpoint: {}", task_, problem));
+    return false;
   }
-  std::string problem = store.finish_commit();
+  problem = store.finish_commit();
   if (!problem.empty()) {
     shared_.fail(fmt::format("task `{}`: cannot checkpoint: {}", task_, problem));
     return false;

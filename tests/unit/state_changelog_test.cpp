@@ -332,3 +332,21 @@ TEST_CASE("changelog: entries of a prepared commit are not evicted before it is 
   REQUIRE(temp.store->finish_commit().empty());
   for (int i = 0; i < 200; ++i) CHECK(temp.store->get("k" + std::to_string(i)) == "new");
 }
+
+TEST_CASE("changelog: a commit without the log drops the kept position, so the log later gets the store whole") {
+  Setup setup;
+  TempStore store;
+  std::unique_ptr<Changelog> log;
+  setup.attach(*store.store, log);
+  store.store->put("ann", "1");
+  REQUIRE(store.store->commit({{"clicks/1", 1}}).empty());
+  store.store->set_commit_log(nullptr);  // a run with --changelog off
+  store.store->put("ann", "2");
+  REQUIRE(store.store->commit({{"clicks/1", 2}}).empty());
+  CHECK_FALSE(store.store->log_position());
+  CHECK(setup.attach(*store.store, log).action == ChangelogSync::Action::Written);
+  TempStore lost;
+  std::unique_ptr<Changelog> lost_log;
+  CHECK(setup.attach(*lost.store, lost_log).action == ChangelogSync::Action::Restored);
+  CHECK(lost.store->get("ann") == "2");  // not the 1 the changelog held before
+}
