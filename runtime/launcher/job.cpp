@@ -59,6 +59,24 @@ Job::~Job() {
   }
 }
 
+bool Job::open_changelog_reader(std::string& error) {
+  rd_kafka_conf_t* conf = make_kafka_conf(config_.brokers, config_.kafka_properties, error);
+  if (!conf) return false;
+  char message[512];
+  // librdkafka assigns partitions only to a consumer with a group id; this one never joins the
+  // group nor commits to it.
+  rd_kafka_conf_set(conf, "group.id", (config_.app_id + ".restore").c_str(), message, sizeof message);
+  rd_kafka_conf_set(conf, "enable.auto.commit", "false", message, sizeof message);
+  rd_kafka_conf_set(conf, "enable.partition.eof", "true", message, sizeof message);
+  // Compacted records come in large batches: fetch as much as a broker will send at once.
+  rd_kafka_conf_set(conf, "fetch.max.bytes", "52428800", message, sizeof message);
+  // The end of a partition is known when a fetch comes back empty: do not wait long for one.
+  rd_kafka_conf_set(conf, "fetch.wait.max.ms", "10", message, sizeof message);
+  changelog_reader_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, message, sizeof message);
+  if (!changelog_reader_) error = fmt::format("cannot create the changelog reader: {}", message);
+  return changelog_reader_ != nullptr;
+}
+
 std::string Job::state_identity(const std::vector<size_t>& sources) const {
   std::string identity = "topics ";
   for (size_t i = 0; i < sources.size(); ++i) identity += (i ? "," : "") + plan_.sources[sources[i]].topic;
@@ -221,43 +239,27 @@ bool Job::open(const abi::Program& program, Producer& producer, std::string& err
   // Changelogs: a compacted topic per store of keyed state, created or checked now; a store with
   // nothing on disk is restored from its changelog before any record is read.
   if (config_.changelog) {
-    std::vector<std::string> topics;
-    for (size_t g = 0; g < physical_.task_groups.size(); ++g) {
-      if (!group_keeps_state[g]) continue;
-      std::string topic = task_changelog_topic(config_.app_id, p.sources[physical_.task_groups[g].sources.front()].name);
-      error = ensure_changelog_topic(consumer_, topic, static_cast<int>(physical_.task_groups[g].partitions),
-                                     config_.cluster_describes_configs, config_.create_topic);
-      if (!error.empty()) return false;
-      topics.push_back(topic);
-    }
+    std::vector<std::pair<std::string, int>> topics;  // and their partitions
+    for (size_t g = 0; g < physical_.task_groups.size(); ++g)
+      if (group_keeps_state[g])
+        topics.emplace_back(task_changelog_topic(config_.app_id, p.sources[physical_.task_groups[g].sources.front()].name),
+                            static_cast<int>(physical_.task_groups[g].partitions));
     for (size_t q = 0; q < physical_.queries.size(); ++q)
-      for (size_t i = 0; i < physical_.queries[q].stages.size(); ++i) {
-        if (!shared_.shared_state[q][i]) continue;
-        std::string topic = shared_changelog_topic(config_.app_id, physical_.queries[q].stages[i].store);
-        error = ensure_changelog_topic(consumer_, topic, 1, config_.cluster_describes_configs, config_.create_topic);
-        if (!error.empty()) return false;
-        topics.push_back(topic);
-      }
+      for (size_t i = 0; i < physical_.queries[q].stages.size(); ++i)
+        if (shared_.shared_state[q][i])
+          topics.emplace_back(shared_changelog_topic(config_.app_id, physical_.queries[q].stages[i].store), 1);
+    std::vector<std::string> names;
+    for (const auto& [topic, partitions] : topics) {
+      error = ensure_changelog_topic(consumer_, topic, partitions, config_.cluster_describes_configs,
+                                     config_.create_topic);
+      if (!error.empty()) return false;
+      names.push_back(topic);
+    }
     if (!topics.empty()) {
-      rd_kafka_conf_t* reader_conf = make_kafka_conf(config_.brokers, config_.kafka_properties, error);
-      if (!reader_conf) return false;
-      // librdkafka assigns partitions only to a consumer with a group id; this one never joins
-      // the group nor commits to it.
-      rd_kafka_conf_set(reader_conf, "group.id", (config_.app_id + ".restore").c_str(), message, sizeof message);
-      rd_kafka_conf_set(reader_conf, "enable.auto.commit", "false", message, sizeof message);
-      rd_kafka_conf_set(reader_conf, "enable.partition.eof", "true", message, sizeof message);
-      // Compacted records come in large batches: fetch as much as a broker will send at once.
-      rd_kafka_conf_set(reader_conf, "fetch.max.bytes", "52428800", message, sizeof message);
-      // The end of a partition is known when a fetch comes back empty: do not wait long for one.
-      rd_kafka_conf_set(reader_conf, "fetch.wait.max.ms", "10", message, sizeof message);
-      changelog_reader_ = rd_kafka_new(RD_KAFKA_CONSUMER, reader_conf, message, sizeof message);
-      if (!changelog_reader_) {
-        error = fmt::format("cannot create the changelog reader: {}", message);
-        return false;
-      }
+      if (!open_changelog_reader(error)) return false;
       if (config_.log_level >= LogLevel::Info)
-        fmt::print(stderr, "flowrun: keyed state backed by changelog topic{} `{}`\n", topics.size() == 1 ? "" : "s",
-                   fmt::join(topics, "`, `"));
+        fmt::print(stderr, "flowrun: keyed state backed by changelog topic{} `{}`\n", names.size() == 1 ? "" : "s",
+                   fmt::join(names, "`, `"));
     }
     for (size_t q = 0; q < physical_.queries.size(); ++q)
       for (size_t i = 0; i < physical_.queries[q].stages.size(); ++i)

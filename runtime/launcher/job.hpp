@@ -172,6 +172,8 @@ class Job {
   //! (restore, repair, or write it whole: changelog.hpp), saying what it did. False and `error`.
   bool attach_changelog(StateStore& store, const std::string& owner, const std::string& topic, int32_t partition,
                         const std::string& identity, Producer& producer, std::string& error);
+  //! Creates changelog_reader_. False and `error`.
+  bool open_changelog_reader(std::string& error);
   //! What a store fed by `sources` holds the state of, for its changelog: their topics.
   std::string state_identity(const std::vector<size_t>& sources) const;
   void start_workers();

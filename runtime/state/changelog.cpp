@@ -145,15 +145,15 @@ std::string Changelog::rewrite(StateStore& store, const std::vector<std::string>
     std::string_view bytes = value ? std::string_view(*value) : std::string_view();
     add(key, value ? &bytes : nullptr);
   }
-  std::string position;
-  std::string problem = seal(position);
-  if (problem.empty()) problem = wait();
-  if (!problem.empty()) return problem;
-  return store.write_raw({}, position, true);
+  return seal_and_keep(store);
 }
 
 std::string Changelog::write_whole(StateStore& store) {
   store.for_each_raw([&](std::string_view key, std::string_view value) { add(key, &value); });
+  return seal_and_keep(store);
+}
+
+std::string Changelog::seal_and_keep(StateStore& store) {
   std::string position;
   std::string problem = seal(position);
   if (problem.empty()) problem = wait();

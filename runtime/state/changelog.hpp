@@ -78,6 +78,8 @@ class Changelog final : public CommitLog {
   std::string rewrite(StateStore& store, const std::vector<std::string>& keys);
   //! Writes every committed entry and a marker, and keeps the position.
   std::string write_whole(StateStore& store);
+  //! Seals what was added, waits for Kafka, and keeps the position in `store` (rewrite, write_whole).
+  std::string seal_and_keep(StateStore& store);
 
   Producer& producer_;
   std::string topic_;

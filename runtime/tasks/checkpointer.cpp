@@ -55,7 +55,6 @@ void Checkpointer::checkpoint(StateStore& store, const std::vector<TaskInput>& i
     prepared_offsets_.clear();
     for (const auto& input : inputs) prepared_offsets_.push_back(input.next_offset);
     prepared_at_ = time;
-    prepared_ = true;
     uncommitted_ = false;  // everything so far is in the prepared commit
     if (now) finish_prepared(store, inputs, now, time);
     return;
@@ -85,7 +84,6 @@ bool Checkpointer::finish_prepared(StateStore& store, const std::vector<TaskInpu
     shared_.fail(fmt::format("task `{}`: cannot checkpoint: {}", task_, problem));
     return false;
   }
-  prepared_ = false;
   committed(inputs, prepared_offsets_, now, time);
   return true;
 }

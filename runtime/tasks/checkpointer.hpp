@@ -31,8 +31,8 @@ class Checkpointer {
   //! `now` or the last commit is too old. A failure stops the run (SharedRun::fail).
   void checkpoint(StateStore& store, const std::vector<TaskInput>& inputs, StageChain& chain,
                   const RecordCollector& collector, bool now);
-  //! Something was processed since the last commit (or its commit is not written yet).
-  bool uncommitted() const { return uncommitted_ || prepared_; }
+  //! Something was processed since `store`'s last commit (or its commit is not written yet).
+  bool uncommitted(const StateStore& store) const { return uncommitted_ || store.commit_prepared(); }
 
  private:
   //! Writes the commit prepared for the store's changelog once Kafka has acknowledged it (waiting
@@ -58,8 +58,7 @@ class Checkpointer {
   SharedRun& shared_;
   std::string task_;
   bool uncommitted_ = false;
-  bool prepared_ = false;  //!< a commit is sent to the changelog, not yet written
-  std::vector<int64_t> prepared_offsets_;  //!< its inputs' next offsets
+  std::vector<int64_t> prepared_offsets_;  //!< the inputs' next offsets of the store's prepared commit
   std::chrono::steady_clock::time_point prepared_at_{};
   std::chrono::steady_clock::time_point last_commit_ = std::chrono::steady_clock::now();
   std::chrono::steady_clock::time_point last_group_commit_{};

@@ -233,7 +233,7 @@ void PartitionTask::trigger(int64_t max_records_default) {
         }
     if ((due && advance_processing_time()) || moved) {
       checkpoint();
-    } else if (checkpointer_.uncommitted()) {
+    } else if (checkpointer_.uncommitted(*store_)) {
       shared_.producer->serve();  // delivery reports of earlier triggers: maybe it can commit now
       checkpoint();
     }
@@ -313,7 +313,7 @@ void PartitionTask::checkpoint(bool now) { checkpointer_.checkpoint(*store_, inp
 void PartitionTask::commit_now() {
   while (busy_.exchange(true, std::memory_order_acquire)) {
   }
-  if (checkpointer_.uncommitted() && !shared_.failed) checkpoint(true);
+  if (checkpointer_.uncommitted(*store_) && !shared_.failed) checkpoint(true);
   busy_.store(false, std::memory_order_release);
 }
 
