@@ -12,7 +12,7 @@
 #include <sstream>
 
 #include "compiler/codegen/codegen.hpp"
-#include "compiler/physical/physical_plan.hpp"
+#include "compiler/physical/physical_planner.hpp"
 #include "runtime/eval/stateless_pipeline.hpp"
 #include "compiler/plan/planner.hpp"
 #include "compiler/syntax/parser.hpp"
@@ -119,6 +119,7 @@ void per_record(size_t count) {
   auto program = codegen::JitProgram::compile(*plan, runtime::RecordingHost::symbols(), error);
   const plan::SourcePlan& source = plan->sources.front();
   const plan::QueryPlan& query = plan->queries.front();
+  const physical::PhysicalPlan physical = physical::build_physical_plan(*plan);
   auto decoder = runtime::make_decoder(source.schema, physical::needed_fields(*plan, "clicks"), 1 << 20);
   auto encoder = runtime::make_encoder(query.operators.back()->output);
   const flow_encoder* encoders[] = {encoder.get()};
@@ -161,7 +162,7 @@ void per_record(size_t count) {
         continue;
       std::vector<eval::Value> input;
       for (size_t f = 0; f < slots.size(); ++f) input.push_back(eval::Value::from_abi(slots[f], source.schema[f].type));
-      eval::StatelessResult result = eval::run_stateless(query, input);
+      eval::StatelessResult result = eval::run_stateless(physical.queries.front(), input);
       if (!result.passed) continue;
       std::vector<flow_value> out;
       for (const auto& value : result.output) out.push_back(value.to_abi());

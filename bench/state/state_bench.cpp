@@ -18,6 +18,7 @@
 
 #include "compiler/codegen/codegen.hpp"
 #include "compiler/diagnostics/diagnostic.hpp"
+#include "compiler/physical/physical_planner.hpp"
 #include "runtime/eval/value.hpp"
 #include "compiler/plan/planner.hpp"
 #include "compiler/syntax/parser.hpp"
@@ -110,7 +111,8 @@ double run(const char* name, const char* query, const std::vector<Input>& inputs
     fmt::print(stderr, "{}\n", error);
     std::exit(1);
   }
-  runtime::KeyedStateOperator state(plan, 0, *store, {}, compiler::codegen::handler_functions(program.get(), plan, 0));
+  const compiler::physical::PhysicalPlan physical = compiler::physical::build_physical_plan(plan);
+  runtime::KeyedStateOperator state(physical, 0, *store, {}, compiler::codegen::handler_functions(program.get(), plan, 0));
   std::vector<runtime::StateOutput> out;
   runtime::StateTallies tallies;
   double records_s = 0, watermark_s = 0, commit_s = 0;

@@ -35,7 +35,7 @@
 #include "compiler/codegen/shared_object_layout.hpp"
 #include "compiler/codegen/shared_object_trailer.hpp"
 #include "compiler/codegen/stage_lowering.hpp"
-#include "compiler/physical/physical_plan.hpp"
+#include "compiler/physical/physical_planner.hpp"
 #include "compiler/plan/operators/logical_process.hpp"
 #include "compiler/plan/plan_image.hpp"
 

@@ -6,7 +6,7 @@
 #include "compiler/codegen/decoder_lowering.hpp"
 #include "compiler/codegen/expression_lowering.hpp"
 #include "compiler/codegen/stateless_lowering.hpp"
-#include "compiler/physical/physical_plan.hpp"
+#include "compiler/physical/physical_planner.hpp"
 #include "compiler/plan/operators/logical_aggregate.hpp"
 #include "compiler/plan/operators/logical_explode.hpp"
 #include "compiler/plan/operators/logical_process.hpp"

@@ -6,7 +6,7 @@
 #include "compiler/codegen/codegen.hpp"
 #include "compiler/codegen/expression_lowering.hpp"
 #include "compiler/codegen/stateless_lowering.hpp"
-#include "compiler/physical/physical_plan.hpp"
+#include "compiler/physical/physical_planner.hpp"
 #include "compiler/plan/operators/logical_filter.hpp"
 #include "compiler/plan/operators/logical_key_by.hpp"
 #include "compiler/plan/operators/logical_project.hpp"

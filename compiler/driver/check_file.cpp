@@ -3,7 +3,7 @@
 
 #include <fmt/format.h>
 
-#include "compiler/physical/physical_plan.hpp"
+#include "compiler/physical/physical_planner.hpp"
 #include "compiler/syntax/parser.hpp"
 
 namespace flow::compiler {

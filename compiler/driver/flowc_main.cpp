@@ -16,7 +16,7 @@
 #include "compiler/driver/command_line.hpp"
 #include "compiler/explain/explain.hpp"
 #include "compiler/format/formatter.hpp"
-#include "compiler/physical/physical_plan.hpp"
+#include "compiler/physical/physical_planner.hpp"
 #include "compiler/plan/planner.hpp"
 #include "compiler/syntax/parser.hpp"
 

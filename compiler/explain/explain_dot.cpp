@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "compiler/explain/explain.hpp"
-#include "compiler/physical/physical_plan.hpp"
+#include "compiler/physical/physical_planner.hpp"
 #include "compiler/plan/operators/logical_join.hpp"
 #include "compiler/plan/operators/logical_sink.hpp"
 #include "compiler/plan/operators/logical_source.hpp"

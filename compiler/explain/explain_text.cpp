@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "compiler/explain/explain.hpp"
-#include "compiler/physical/physical_plan.hpp"
+#include "compiler/physical/physical_planner.hpp"
 #include "compiler/plan/bound_expr.hpp"
 #include "compiler/plan/operators/logical_aggregate.hpp"
 #include "compiler/plan/operators/logical_join.hpp"
@@ -20,7 +20,7 @@ std::string plural(int64_t n, std::string_view one, std::string_view many) {
 }
 
 void summary(const plan::Plan& plan, const physical::PhysicalPlan& physical, std::string& out) {
-  physical::CoreBudget budget = physical::core_budget(plan, physical);
+  physical::CoreBudget budget = physical::core_budget(physical);
   out += fmt::format("application: {}, {}, {}, {}\n", plural(plan.sources.size(), "source", "sources"),
                      plural(plan.sinks.size(), "sink", "sinks"), plural(plan.metrics.size(), "metric", "metrics"),
                      plural(plan.queries.size(), "query", "queries"));
@@ -126,7 +126,7 @@ void state_details(const plan::LogicalOperator& op, std::string& out) {
 //! How the query runs (physical_plan.hpp): its tasks, what generated code runs, each stateful
 //! stage's store, and the topic it feeds when another query reads it.
 void physical_details(const plan::Plan& plan, const physical::PhysicalPlan& physical, size_t q, std::string& out) {
-  const physical::QueryStages& query = physical.queries[q];
+  const physical::Query& query = physical.queries[q];
   const physical::TaskGroup& group = physical.task_groups.at(query.task_group);
   std::string sources;
   for (size_t s : group.sources) sources += (sources.empty() ? "" : ", ") + plan.sources[s].name;

@@ -9,8 +9,10 @@
 //   - chained sources: a source whose topic a sink of the same application writes, and the level
 //     of every source and task group in that chain (0: fed from outside), so that a test or an
 //     `--until-idle` run can drain and close upstream queries before the ones they feed.
-// Its JSON form (the `physical` member of `flowc explain --format json`) is documented in
-// docs/plan.md.
+// It holds everything the runtime reads of a program besides the ABI and the generated code: the
+// declarations, each query's operators (physical_operators.hpp) and the above. It is built by
+// physical_planner.hpp; its JSON form (the `physical` member of `flowc explain --format json`) is
+// documented in docs/plan.md.
 #pragma once
 
 #include <cstddef>
@@ -19,8 +21,8 @@
 #include <string>
 #include <vector>
 
-#include "compiler/plan/json_writer.hpp"
-#include "compiler/plan/plan.hpp"
+#include "compiler/physical/physical_operators.hpp"
+#include "compiler/plan/declarations.hpp"
 
 namespace flow::compiler::physical {
 
@@ -47,15 +49,33 @@ struct StatefulStage {
   size_t next_operator = 0;
 };
 
-struct QueryStages {
-  std::vector<size_t> sources;  //!< indices into Plan::sources, in the query's order
+//! A query as it runs: its operators (physical_operators.hpp) and where its state lives.
+struct Query {
+  std::string name;
+  std::vector<std::string> source_names;  //!< the sources it reads, in the query's order
+  std::vector<size_t> sources;            //!< the same, as indices into PhysicalPlan::sources
+  std::vector<Operator> operators;        //!< a Read or a Union first, the Sink last
   size_t task_group = 0;
   //! What generated code runs: operators [1, stateless_end); operators[stateless_end] is the first
   //! stage, or the sink.
   size_t stateless_end = 0;
   std::vector<StatefulStage> stages;
-  std::optional<size_t> sink;  //!< index into Plan::sinks
+  std::optional<size_t> sink;  //!< index into PhysicalPlan::sinks
   int level = 0;               //!< the highest level of its sources
+
+  //! Whether `source` is the query's one stream (its first operator reads it alone; a query with a
+  //! join reads the join's other input too, straight from its topic).
+  bool reads_stream(const std::string& source) const;
+  //! The query's join, if it has one.
+  const Join* join() const;
+  //! Its first stateful operator (an aggregate, a `process` or a join), if any.
+  const Operator* stateful_operator() const;
+  //! Where the query's `process` is in its operators, 0 when it has none.
+  size_t process_index() const;
+  //! The schema of the records that reach operators[op] from `source`: a union's input schema
+  //! right after the union, a join's other input's own, otherwise the output of operators[op - 1].
+  //! Null when `source` is not one of the query's.
+  const plan::Schema* operator_input_schema(size_t op, const std::string& source) const;
 };
 
 struct TaskGroup {
@@ -65,10 +85,14 @@ struct TaskGroup {
 };
 
 struct PhysicalPlan {
+  //! What the file declares, as the checker resolved it; every index in the physical plan is into these.
+  std::vector<plan::SourcePlan> sources;
+  std::vector<plan::SinkPlan> sinks;
+  std::vector<plan::MetricPlan> metrics;
   std::vector<TaskGroup> task_groups;  //!< in the order of their first source's declaration
   //! Per source: its task group, or nullopt when no query reads it.
   std::vector<std::optional<size_t>> group_of_source;
-  std::vector<QueryStages> queries;  //!< per query of the plan
+  std::vector<Query> queries;  //!< per query of the plan, in its order
   //! Per source: a sink of this application writes its topic (the source reads another query's
   //! output); its records are not the application's input.
   std::vector<bool> chained;
@@ -82,12 +106,9 @@ struct PhysicalPlan {
 
   //! Tasks in all: the partitions of every task group.
   int64_t task_count() const;
+  const plan::SourcePlan* find_source(const std::string& name) const;
+  std::optional<size_t> source_index(const std::string& name) const;
 };
-
-PhysicalPlan build_physical_plan(const plan::Plan& plan);
-
-//! Which fields of `source` its queries read (PhysicalPlan::decoded_fields of one source).
-std::vector<bool> needed_fields(const plan::Plan& plan, const std::string& source);
 
 //! The core budget. Spark Structured Streaming runs each query with its own consumer, so M
 //! queries on an N-partition topic need M×N task slots plus a producer thread per executor; too
@@ -100,14 +121,7 @@ struct CoreBudget {
   int64_t spark_cores = 0;       //!< M queries × N partitions + P producers, as Spark would need
 };
 
-CoreBudget core_budget(const plan::Plan& plan, const PhysicalPlan& physical);
-
-//! The `physical` member of the plan's JSON (docs/plan.md).
-void write_physical_json(plan::JsonWriter& json, const plan::Plan& plan, const PhysicalPlan& physical);
-
-//! The plan's JSON with its physical plan as the `physical` member: what `flowc explain --format
-//! json` prints and `flowc build` embeds in the shared object.
-std::string plan_and_physical_json(const plan::Plan& plan);
+CoreBudget core_budget(const PhysicalPlan& physical);
 
 //! "per task" or "shared by the query's tasks".
 const char* scope_text(StateScope scope);

@@ -8,11 +8,10 @@
 
 #include "compiler/diagnostics/source_file.hpp"
 #include "compiler/plan/json_writer.hpp"
+#include "compiler/plan/operator_kind.hpp"
 #include "compiler/plan/type.hpp"
 
 namespace flow::compiler::plan {
-
-enum class OperatorKind : uint8_t { Source, Union, Filter, Project, Tally, Explode, KeyBy, Aggregate, Process, Sink, Join };
 
 struct LogicalOperator {
   explicit LogicalOperator(OperatorKind kind) : kind(kind) {}

@@ -440,7 +440,7 @@ void io_members(A& a, LogicalOperator& op) {
   } else {
     static_assert(std::is_same_v<Op, LogicalSink>);
     io(a, o.sink);
-    io(a, o.kind);
+    io(a, o.target);
     io(a, o.topic);
     io(a, o.keyed);
   }
@@ -536,7 +536,7 @@ static_assert(sizeof(WindowSpec) == 48, "WindowSpec changed: update its io and k
 static_assert(sizeof(UnionInput) == 288, "UnionInput changed: update its io and kPlanImageVersion");
 static_assert(sizeof(OrderKey) == 208, "OrderKey changed: update its io and kPlanImageVersion");
 static_assert(sizeof(TopSpec) == 40, "TopSpec changed: update its io and kPlanImageVersion");
-static_assert(sizeof(LogicalAggregate) == 232, "LogicalAggregate changed: update its io and kPlanImageVersion");
+static_assert(sizeof(LogicalAggregate) == 240, "LogicalAggregate changed: update its io and kPlanImageVersion");
 static_assert(sizeof(LogicalProcess) == 192, "LogicalProcess changed: update its io and kPlanImageVersion");
 static_assert(sizeof(LogicalSink) == 152, "LogicalSink changed: update its io and kPlanImageVersion");
 static_assert(sizeof(LogicalTally) == 280, "LogicalTally changed: update its io and kPlanImageVersion");

@@ -68,7 +68,7 @@ class ProgramPlanner {
   const std::string* written_topic(const QueryPlan& query) const {
     if (query.operators.empty()) return nullptr;
     auto* sink = dynamic_cast<const LogicalSink*>(query.operators.back().get());
-    return sink && sink->kind == "kafka" ? &sink->topic : nullptr;
+    return sink && sink->target == "kafka" ? &sink->topic : nullptr;
   }
 
   //! Where `reader` reads `topic`: its `from` (or the union input), if it does.

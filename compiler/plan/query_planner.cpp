@@ -968,7 +968,7 @@ void QueryPlanner::plan_into(const ast::Operator& op, Pipeline& pipeline) {
   }
   auto& out = pipeline.add<LogicalSink>(op.span, pipeline.schema);
   out.sink = sink->name;
-  out.kind = sink->kind;
+  out.target = sink->kind;
   out.topic = sink->topic;
   out.keyed = pipeline.key.has_value();
 }

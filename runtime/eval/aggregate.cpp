@@ -221,14 +221,14 @@ std::vector<Window> sessions_of(int64_t gap_ms, std::vector<int64_t> times) {
   return out;
 }
 
-std::vector<Value> aggregate_values(const plan::LogicalAggregate& aggregate,
+std::vector<Value> aggregate_values(const compiler::physical::Aggregate& aggregate,
                                     const std::vector<AggregateInput>& records) {
   std::vector<Value> out;
   for (const auto& call : aggregate.aggregates) out.push_back(conform(fold(call, records), call.type));
   return out;
 }
 
-std::vector<std::vector<Value>> run_aggregate(const plan::LogicalAggregate& aggregate,
+std::vector<std::vector<Value>> run_aggregate(const compiler::physical::Aggregate& aggregate,
                                               const std::vector<AggregateInput>& inputs) {
   std::vector<Group> groups;
   for (const auto& input : inputs) {

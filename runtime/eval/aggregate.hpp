@@ -35,7 +35,7 @@
 #include <vector>
 
 #include "runtime/eval/value.hpp"
-#include "compiler/plan/operators/logical_aggregate.hpp"
+#include "compiler/physical/physical_plan.hpp"
 
 namespace flow::runtime::eval {
 
@@ -77,14 +77,14 @@ struct AggregateInput {
 };
 
 //! The values of `aggregate`'s aggregates over one group's records, in arrival order.
-std::vector<Value> aggregate_values(const plan::LogicalAggregate& aggregate,
+std::vector<Value> aggregate_values(const compiler::physical::Aggregate& aggregate,
                                     const std::vector<AggregateInput>& records);
 
 //! Every output record of `aggregate` over `inputs` once every window has closed (or, without a
 //! window, once all inputs have arrived): group values, then window_start and window_end when
 //! windowed, then the aggregates (a top: its rows, in rank order). Ordered by window start, then
 //! by the group's first arrival; compare with a runtime's output as a multiset.
-std::vector<std::vector<Value>> run_aggregate(const plan::LogicalAggregate& aggregate,
+std::vector<std::vector<Value>> run_aggregate(const compiler::physical::Aggregate& aggregate,
                                               const std::vector<AggregateInput>& inputs);
 
 }  // namespace flow::runtime::eval

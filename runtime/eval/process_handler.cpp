@@ -30,7 +30,7 @@ Value zero(const plan::Type& type) {
 }
 
 struct Run {
-  const plan::LogicalProcess& process;
+  const compiler::physical::Process& process;
   ProcessState& state;
   const Value& key;
   const std::vector<Value>* record;
@@ -122,7 +122,7 @@ struct Run {
 
 }  // namespace
 
-ProcessState ProcessState::initial(const plan::LogicalProcess& process) {
+ProcessState ProcessState::initial(const compiler::physical::Process& process) {
   ProcessState state;
   Environment constants;  // initial values are constant expressions: no record, state or key
   for (const auto& field : process.state)
@@ -130,7 +130,7 @@ ProcessState ProcessState::initial(const plan::LogicalProcess& process) {
   return state;
 }
 
-HandlerResult run_handler(const plan::LogicalProcess& process, const plan::HandlerPlan& handler, ProcessState& state,
+HandlerResult run_handler(const compiler::physical::Process& process, const plan::HandlerPlan& handler, ProcessState& state,
                           const Value& key, const std::vector<Value>* record) {
   if (state.fields.size() != process.state.size())
     throw std::logic_error("eval: the state has " + std::to_string(state.fields.size()) + " fields, the plan " +
@@ -140,7 +140,7 @@ HandlerResult run_handler(const plan::LogicalProcess& process, const plan::Handl
   return std::move(run.result);
 }
 
-const plan::HandlerPlan* find_handler(const plan::LogicalProcess& process, const std::string& event) {
+const plan::HandlerPlan* find_handler(const compiler::physical::Process& process, const std::string& event) {
   for (const auto& handler : process.handlers)
     if (handler.event == event) return &handler;
   return nullptr;

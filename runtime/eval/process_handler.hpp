@@ -34,19 +34,19 @@
 
 #include "runtime/eval/stateless_pipeline.hpp"
 #include "runtime/eval/value.hpp"
-#include "compiler/plan/operators/logical_process.hpp"
+#include "compiler/physical/physical_plan.hpp"
 
 namespace flow::runtime::eval {
 
 //! The logical plan's types and expressions, which the evaluator runs.
 namespace plan = flow::compiler::plan;
 
-//! One key's state fields, indexed like `LogicalProcess::state`.
+//! One key's state fields, indexed like `Process::state` (the physical plan's).
 struct ProcessState {
   std::vector<Value> fields;
 
   //! A new key's state: every field at its initial value (see above).
-  static ProcessState initial(const plan::LogicalProcess& process);
+  static ProcessState initial(const compiler::physical::Process& process);
 };
 
 struct HandlerResult {
@@ -57,10 +57,10 @@ struct HandlerResult {
 
 //! Runs `handler` of `process` for `key` over `state` (updated in place). `record` is the
 //! incoming record's fields, or null for `on timeout`.
-HandlerResult run_handler(const plan::LogicalProcess& process, const plan::HandlerPlan& handler, ProcessState& state,
+HandlerResult run_handler(const compiler::physical::Process& process, const plan::HandlerPlan& handler, ProcessState& state,
                           const Value& key, const std::vector<Value>* record);
 
 //! The handler that runs for `event` ("event", "timeout" or a source name), or null if none.
-const plan::HandlerPlan* find_handler(const plan::LogicalProcess& process, const std::string& event);
+const plan::HandlerPlan* find_handler(const compiler::physical::Process& process, const std::string& event);
 
 }  // namespace flow::runtime::eval

@@ -6,13 +6,7 @@
 #include <stdexcept>
 
 #include "runtime/eval/evaluator.hpp"
-#include "compiler/plan/operators/logical_explode.hpp"
-#include "compiler/plan/operators/logical_filter.hpp"
-#include "compiler/plan/operators/logical_join.hpp"
-#include "compiler/plan/operators/logical_key_by.hpp"
-#include "compiler/plan/operators/logical_project.hpp"
-#include "compiler/plan/operators/logical_tally.hpp"
-#include "compiler/plan/operators/logical_union.hpp"
+#include "compiler/physical/physical_plan.hpp"
 
 namespace flow::runtime::eval {
 
@@ -36,28 +30,28 @@ std::vector<Value> conform_record(const std::vector<Value>& record, const plan::
 
 //! Runs operators [first, …) of `query` on `row`: each row that reaches keyed state or the sink
 //! is added to `out.rows`; a dropped row adds nothing. An `explode` runs the rest once per element.
-void run_operators(const plan::QueryPlan& query, size_t first, StatelessRow row, StatelessRows& out) {
+void run_operators(const compiler::physical::Query& query, size_t first, StatelessRow row, StatelessRows& out) {
   for (size_t i = first; i < query.operators.size(); ++i) {
-    const plan::LogicalOperator& op = *query.operators[i];
+    const compiler::physical::Operator& op = query.operators[i];
     Environment env{&row.output, nullptr, row.key ? &*row.key : nullptr, nullptr};
     switch (op.kind) {
       case OperatorKind::Filter:
-        if (!is_true(evaluate(static_cast<const plan::LogicalFilter&>(op).condition, env))) return;
+        if (!is_true(evaluate(op.as<compiler::physical::Filter>().condition, env))) return;
         break;
       case OperatorKind::Project: {
         std::vector<Value> projected;
-        for (const auto& value : static_cast<const plan::LogicalProject&>(op).values)
+        for (const auto& value : op.as<compiler::physical::Project>().values)
           projected.push_back(evaluate(value, env));
         row.output = std::move(projected);
         break;
       }
       case OperatorKind::Tally: {
-        const auto& tally = static_cast<const plan::LogicalTally&>(op);
+        const auto& tally = op.as<compiler::physical::Tally>();
         if (!tally.condition || is_true(evaluate(*tally.condition, env))) add_tally(out.tallies, tally.metric);
         break;
       }
       case OperatorKind::Explode: {
-        const auto& explode = static_cast<const plan::LogicalExplode&>(op);
+        const auto& explode = op.as<compiler::physical::Explode>();
         Value list = evaluate(explode.list, env);
         if (list.is_null()) return;  // no element, no record
         if (list.kind != ValueKind::List) throw std::logic_error("eval: `explode` of " + list.to_json());
@@ -69,9 +63,9 @@ void run_operators(const plan::QueryPlan& query, size_t first, StatelessRow row,
         }
         return;
       }
-      case OperatorKind::KeyBy: row.key = evaluate(static_cast<const plan::LogicalKeyBy&>(op).key, env); break;
+      case OperatorKind::KeyBy: row.key = evaluate(op.as<compiler::physical::KeyBy>().key, env); break;
       case OperatorKind::Join:  // the record goes to the join's state under its join key
-        row.key = evaluate(static_cast<const plan::LogicalJoin&>(op).key, env);
+        row.key = evaluate(op.as<compiler::physical::Join>().key, env);
         out.rows.push_back(std::move(row));
         return;
       case OperatorKind::Aggregate:
@@ -85,7 +79,7 @@ void run_operators(const plan::QueryPlan& query, size_t first, StatelessRow row,
 }
 
 //! The one row of `rows` (or none) as a StatelessResult.
-StatelessResult single(const plan::QueryPlan& query, StatelessRows rows) {
+StatelessResult single(const compiler::physical::Query& query, StatelessRows rows) {
   if (rows.rows.size() > 1)
     throw std::logic_error("eval: query `" + query.name + "` made " + std::to_string(rows.rows.size()) +
                            " records of one (an `explode`): use run_stateless_rows");
@@ -109,13 +103,13 @@ void add_tally(Tallies& tallies, const std::string& metric, int64_t count) {
   tallies.emplace_back(metric, count);
 }
 
-StatelessRows run_stateless_rows(const plan::QueryPlan& query, const std::vector<Value>& input_record,
+StatelessRows run_stateless_rows(const compiler::physical::Query& query, const std::vector<Value>& input_record,
                                  size_t union_input) {
   if (query.operators.empty()) throw std::logic_error("eval: query `" + query.name + "` has no operators");
   StatelessRows rows;
-  const plan::LogicalOperator& first = *query.operators.front();
+  const compiler::physical::Operator& first = query.operators.front();
   if (first.kind == OperatorKind::Union) {
-    const auto& inputs = static_cast<const plan::LogicalUnion&>(first).inputs;
+    const auto& inputs = first.as<compiler::physical::Union>().inputs;
     if (union_input >= inputs.size()) throw std::logic_error("eval: no union input " + std::to_string(union_input));
     const plan::UnionInput& input = inputs[union_input];
     StatelessRow row;
@@ -132,12 +126,12 @@ StatelessRows run_stateless_rows(const plan::QueryPlan& query, const std::vector
   return rows;
 }
 
-StatelessResult run_stateless(const plan::QueryPlan& query, const std::vector<Value>& input_record,
+StatelessResult run_stateless(const compiler::physical::Query& query, const std::vector<Value>& input_record,
                               size_t union_input) {
   return single(query, run_stateless_rows(query, input_record, union_input));
 }
 
-StatelessResult run_after_state(const plan::QueryPlan& query, size_t first_operator, std::vector<Value> record,
+StatelessResult run_after_state(const compiler::physical::Query& query, size_t first_operator, std::vector<Value> record,
                                 std::optional<Value> key) {
   StatelessRows rows;
   run_operators(query, first_operator, StatelessRow{std::move(record), std::move(key)}, rows);

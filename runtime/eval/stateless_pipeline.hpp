@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "runtime/eval/value.hpp"
-#include "compiler/plan/plan.hpp"
+#include "compiler/physical/physical_plan.hpp"
 
 namespace flow::runtime::eval {
 
@@ -54,20 +54,20 @@ struct StatelessRows {
 
 //! Runs `input_record` through the stateless part of `query`, as run_stateless below, for any
 //! query, `explode` included.
-StatelessRows run_stateless_rows(const plan::QueryPlan& query, const std::vector<Value>& input_record,
+StatelessRows run_stateless_rows(const compiler::physical::Query& query, const std::vector<Value>& input_record,
                                  size_t union_input = 0);
 
 //! Runs `input_record` (the fields of the source's schema, in order) through the stateless
 //! part of `query`. For a union, `union_input` picks the source the record comes from. The
 //! record must fit the schema: a non-nullable field may not be null, and an int is accepted for
 //! a float field (logic_error otherwise, and when an `explode` makes several records of it).
-StatelessResult run_stateless(const plan::QueryPlan& query, const std::vector<Value>& input_record,
+StatelessResult run_stateless(const compiler::physical::Query& query, const std::vector<Value>& input_record,
                               size_t union_input = 0);
 
 //! Runs what follows keyed state (`process … | where … | select … | into`): operators
 //! [first_operator, sink) of `query` on a record keyed state emitted (fields of the state
 //! operator's output schema) with its key. Same semantics as above.
-StatelessResult run_after_state(const plan::QueryPlan& query, size_t first_operator, std::vector<Value> record,
+StatelessResult run_after_state(const compiler::physical::Query& query, size_t first_operator, std::vector<Value> record,
                                 std::optional<Value> key);
 
 }  // namespace flow::runtime::eval

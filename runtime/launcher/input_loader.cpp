@@ -11,9 +11,7 @@
 #include <fstream>
 #include <optional>
 
-#include "compiler/plan/operators/logical_key_by.hpp"
-#include "compiler/plan/operators/logical_project.hpp"
-#include "compiler/plan/operators/logical_union.hpp"
+#include "compiler/physical/physical_plan.hpp"
 #include "runtime/codec/rfc3339.hpp"
 
 namespace flow::runtime {
@@ -25,25 +23,25 @@ namespace {
 //! The field a source's records are keyed by in some query (`from s key by f`, `| key by f`,
 //! also after a `select` that passes f on, renamed or not), to partition input files the way a
 //! keyed producer would.
-std::optional<int> key_field(const plan::Plan& p, const plan::SourcePlan& source) {
+std::optional<int> key_field(const compiler::physical::PhysicalPlan& p, const plan::SourcePlan& source) {
   if (source.table) {  // a table's records are keyed by its key, as a compacted topic's are
     int index = source.table_key ? plan::find_field(source.schema, *source.table_key) : -1;
     return index >= 0 ? std::optional<int>(index) : std::nullopt;
   }
   for (const auto& query : p.queries) {
     if (query.operators.empty()) continue;
-    if (auto* union_op = dynamic_cast<const plan::LogicalUnion*>(query.operators.front().get())) {
+    if (auto* union_op = std::get_if<compiler::physical::Union>(&query.operators.front().body)) {
       for (const auto& input : union_op->inputs)
         if (input.source == source.name && input.key.kind == plan::BoundKind::InputField) return input.key.index;
       continue;
     }
-    if (query.sources.size() != 1 || query.sources.front() != source.name) continue;
+    if (query.source_names.size() != 1 || query.source_names.front() != source.name) continue;
     // origin[i]: the source field that column i of the current schema is a copy of, if any.
     std::vector<std::optional<int>> origin;
     for (size_t f = 0; f < source.schema.size(); ++f) origin.push_back(static_cast<int>(f));
     for (size_t k = 1; k < query.operators.size(); ++k) {
-      const auto& op = *query.operators[k];
-      if (auto* project = dynamic_cast<const plan::LogicalProject*>(&op)) {
+      const auto& op = query.operators[k];
+      if (auto* project = std::get_if<compiler::physical::Project>(&op.body)) {
         std::vector<std::optional<int>> next;
         for (const auto& value : project->values)
           next.push_back(value.kind == plan::BoundKind::InputField && value.index >= 0 &&
@@ -51,7 +49,7 @@ std::optional<int> key_field(const plan::Plan& p, const plan::SourcePlan& source
                              ? origin[value.index]
                              : std::nullopt);
         origin = std::move(next);
-      } else if (auto* key_by = dynamic_cast<const plan::LogicalKeyBy*>(&op)) {
+      } else if (auto* key_by = std::get_if<compiler::physical::KeyBy>(&op.body)) {
         if (key_by->key.kind == plan::BoundKind::InputField && key_by->key.index >= 0 &&
             static_cast<size_t>(key_by->key.index) < origin.size() && origin[key_by->key.index])
           return origin[key_by->key.index];
@@ -96,7 +94,7 @@ std::optional<int64_t> max_message_bytes(rd_kafka_t* rk) {
   return end != text ? std::optional<int64_t>(value) : std::nullopt;
 }
 
-bool produce_lines(Producer& producer, const plan::Plan& p, const plan::SourcePlan& source,
+bool produce_lines(Producer& producer, const compiler::physical::PhysicalPlan& p, const plan::SourcePlan& source,
                    const std::vector<std::string>& lines, const std::string& origin, std::string& error,
                    int64_t& count) {
   std::optional<int> key = key_field(p, source);

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "compiler/plan/plan.hpp"
+#include "compiler/physical/physical_plan.hpp"
 #include "runtime/kafka/kafka_client.hpp"
 
 namespace flow::runtime {
@@ -17,7 +17,7 @@ namespace flow::runtime {
 //! else round-robin over the partitions. Empty lines are skipped. Every record's size is checked
 //! against the producer's message.max.bytes before any is produced. False and `error` (naming
 //! `origin` — the file — the line, its size and the limit, or the producer's reason) on failure.
-bool produce_lines(Producer& producer, const compiler::plan::Plan& plan, const compiler::plan::SourcePlan& source,
+bool produce_lines(Producer& producer, const compiler::physical::PhysicalPlan& plan, const compiler::plan::SourcePlan& source,
                    const std::vector<std::string>& lines, const std::string& origin, std::string& error,
                    int64_t& count);
 

@@ -33,7 +33,7 @@ int64_t system_clock_ms() {
 
 }  // namespace
 
-std::unique_ptr<Job> Job::start(const plan::Plan& plan, const abi::Program& program,
+std::unique_ptr<Job> Job::start(const compiler::physical::PhysicalPlan& plan, const abi::Program& program,
                                 Producer& producer, const JobConfig& config, std::string& error) {
   std::unique_ptr<Job> job(new Job(plan, config));
   if (!job->config_.clock) job->config_.clock = system_clock_ms;
@@ -104,7 +104,7 @@ bool Job::attach_changelog(StateStore& store, const std::string& owner, const st
 }
 
 bool Job::open(const abi::Program& program, Producer& producer, std::string& error) {
-  const plan::Plan& p = plan_;
+  const compiler::physical::PhysicalPlan& p = plan_;
   // The consumer: partitions assigned explicitly (offsets come from the checkpoints, not from a
   // consumer group), each forwarded to its own queue so workers can take from it independently.
   rd_kafka_conf_t* conf = make_kafka_conf(config_.brokers, config_.kafka_properties, error);
@@ -165,7 +165,7 @@ bool Job::open(const abi::Program& program, Producer& producer, std::string& err
     if (source.late) topic_partition_count(producer.handle(), *source.late, error);
   error.clear();
 
-  shared_.plan = &p;
+  shared_.physical = &p;
   shared_.program = &program;
   shared_.producer = &producer;
   shared_.clock = config_.clock;
@@ -174,7 +174,7 @@ bool Job::open(const abi::Program& program, Producer& producer, std::string& err
   for (const auto& query : p.queries) {
     EncoderPtr encoder;
     try {
-      encoder = make_encoder(query.operators.back()->output);
+      encoder = make_encoder(query.operators.back().output);
     } catch (const std::exception&) {
       // A sink field the codec cannot write yet (a list): reported when a record reaches it.
     }
@@ -190,7 +190,7 @@ bool Job::open(const abi::Program& program, Producer& producer, std::string& err
   for (size_t q = 0; q < p.queries.size(); ++q) {
     shared_.query_late_kept.push_back(std::make_unique<std::atomic<int64_t>>(0));
     auto& per_source = shared_.query_source_late.emplace_back();
-    for (size_t i = 0; i < physical_.queries[q].sources.size(); ++i)
+    for (size_t i = 0; i < plan_.queries[q].sources.size(); ++i)
       per_source.push_back(std::make_unique<std::atomic<int64_t>>(0));
   }
   // The largest dead letter each source may write: the client's limit, and the dead-letter
@@ -220,19 +220,18 @@ bool Job::open(const abi::Program& program, Producer& producer, std::string& err
 
   // A stage whose state is shared by all the query's tasks (an aggregate grouped by fields, every
   // stage after the first: physical_plan.hpp) has one store for the job.
-  shared_.physical = &physical_;
-  std::vector<bool> group_keeps_state(physical_.task_groups.size(), false);
-  for (const auto& query : physical_.queries)
+  std::vector<bool> group_keeps_state(plan_.task_groups.size(), false);
+  for (const auto& query : plan_.queries)
     if (!query.stages.empty()) group_keeps_state[query.task_group] = true;
   // One memory budget over every store: the tasks' (of state, or of offsets only) and the shared ones.
   size_t state_stores = 0, offset_stores = 0;
-  for (size_t g = 0; g < physical_.task_groups.size(); ++g)
-    (group_keeps_state[g] ? state_stores : offset_stores) += static_cast<size_t>(physical_.task_groups[g].partitions);
-  for (const auto& query : physical_.queries)
+  for (size_t g = 0; g < plan_.task_groups.size(); ++g)
+    (group_keeps_state[g] ? state_stores : offset_stores) += static_cast<size_t>(plan_.task_groups[g].partitions);
+  for (const auto& query : plan_.queries)
     for (const auto& stage : query.stages) state_stores += stage.scope == compiler::physical::StateScope::Shared;
   state_memory_ = std::make_unique<StateMemory>(config_.state_cache_bytes, state_stores, offset_stores);
   if (config_.log_level >= LogLevel::Info) fmt::print(stderr, "flowrun: {}\n", state_memory_->describe());
-  if (!open_shared_states(p, physical_, config_.state_dir, config_.clock, &program, state_memory_->state_store(),
+  if (!open_shared_states(plan_, config_.state_dir, config_.clock, &program, state_memory_->state_store(),
                           shared_.shared_state, error))
     return false;
 
@@ -240,14 +239,14 @@ bool Job::open(const abi::Program& program, Producer& producer, std::string& err
   // nothing on disk is restored from its changelog before any record is read.
   if (config_.changelog) {
     std::vector<std::pair<std::string, int>> topics;  // and their partitions
-    for (size_t g = 0; g < physical_.task_groups.size(); ++g)
+    for (size_t g = 0; g < plan_.task_groups.size(); ++g)
       if (group_keeps_state[g])
-        topics.emplace_back(task_changelog_topic(config_.app_id, p.sources[physical_.task_groups[g].sources.front()].name),
-                            static_cast<int>(physical_.task_groups[g].partitions));
-    for (size_t q = 0; q < physical_.queries.size(); ++q)
-      for (size_t i = 0; i < physical_.queries[q].stages.size(); ++i)
+        topics.emplace_back(task_changelog_topic(config_.app_id, p.sources[plan_.task_groups[g].sources.front()].name),
+                            static_cast<int>(plan_.task_groups[g].partitions));
+    for (size_t q = 0; q < plan_.queries.size(); ++q)
+      for (size_t i = 0; i < plan_.queries[q].stages.size(); ++i)
         if (shared_.shared_state[q][i])
-          topics.emplace_back(shared_changelog_topic(config_.app_id, physical_.queries[q].stages[i].store), 1);
+          topics.emplace_back(shared_changelog_topic(config_.app_id, plan_.queries[q].stages[i].store), 1);
     std::vector<std::string> names;
     for (const auto& [topic, partitions] : topics) {
       error = ensure_changelog_topic(consumer_, topic, partitions, config_.cluster_describes_configs,
@@ -261,12 +260,12 @@ bool Job::open(const abi::Program& program, Producer& producer, std::string& err
         fmt::print(stderr, "flowrun: keyed state backed by changelog topic{} `{}`\n", names.size() == 1 ? "" : "s",
                    fmt::join(names, "`, `"));
     }
-    for (size_t q = 0; q < physical_.queries.size(); ++q)
-      for (size_t i = 0; i < physical_.queries[q].stages.size(); ++i)
+    for (size_t q = 0; q < plan_.queries.size(); ++q)
+      for (size_t i = 0; i < plan_.queries[q].stages.size(); ++i)
         if (auto& state = shared_.shared_state[q][i];
             state && !attach_changelog(*state->store, fmt::format("query `{}`", p.queries[q].name),
-                                       shared_changelog_topic(config_.app_id, physical_.queries[q].stages[i].store), 0,
-                                       state_identity(physical_.queries[q].sources), producer, error))
+                                       shared_changelog_topic(config_.app_id, plan_.queries[q].stages[i].store), 0,
+                                       state_identity(plan_.queries[q].sources), producer, error))
           return false;
   }
 
@@ -283,8 +282,8 @@ bool Job::open(const abi::Program& program, Producer& producer, std::string& err
   rd_kafka_topic_partition_list_t* assignment = rd_kafka_topic_partition_list_new(16);
   auto assignment_guard = std::unique_ptr<rd_kafka_topic_partition_list_t, void (*)(rd_kafka_topic_partition_list_t*)>(
       assignment, rd_kafka_topic_partition_list_destroy);
-  for (size_t g = 0; g < physical_.task_groups.size(); ++g) {
-    const compiler::physical::TaskGroup& group = physical_.task_groups[g];
+  for (size_t g = 0; g < plan_.task_groups.size(); ++g) {
+    const compiler::physical::TaskGroup& group = plan_.task_groups[g];
     const plan::SourcePlan& first = p.sources[group.sources.front()];
     for (int32_t partition = 0; partition < first.partitions; ++partition) {
       std::string name = first.name + "-" + std::to_string(partition);
@@ -296,11 +295,11 @@ bool Job::open(const abi::Program& program, Producer& producer, std::string& err
         input.source = &p.sources[s];
         input.partition = partition;
         input.batch = program.batch_function(p.sources[s].name);
-        for (const auto& query : physical_.queries) {
+        for (const auto& query : plan_.queries) {
           auto at = std::find(query.sources.begin(), query.sources.end(), s);
           input.query_input.push_back(at == query.sources.end() ? -1 : static_cast<int32_t>(at - query.sources.begin()));
         }
-        input.decoder = make_decoder(p.sources[s].schema, physical_.decoded_fields[s],
+        input.decoder = make_decoder(p.sources[s].schema, plan_.decoded_fields[s],
                                      p.sources[s].max_record_bytes.value_or(int64_t{8} << 20));
         task->inputs().push_back(std::move(input));
       }
@@ -352,7 +351,7 @@ bool Job::open(const abi::Program& program, Producer& producer, std::string& err
   // committed) cannot be continued: its windows are closed and its keys timed out, so new
   // records would be dropped as late or start their keys again, and nothing would say so.
   for (const auto& task : tasks_)
-    for (size_t q = 0; q < physical_.queries.size(); ++q) {
+    for (size_t q = 0; q < plan_.queries.size(); ++q) {
       if (!task->state_closed_at_end(q)) continue;
       for (const auto& input : task->inputs()) {
         if (input.query_input[q] < 0 || input.end_offset <= input.next_offset) continue;
@@ -391,7 +390,7 @@ bool Job::open(const abi::Program& program, Producer& producer, std::string& err
     fmt::print(stderr, "flowrun: {} threads asked for {} task{}: starting {} (a worker runs one task at a time)\n",
                asked, tasks_.size(), tasks_.size() == 1 ? "" : "s", config_.threads);
   if (config_.log_level >= LogLevel::Info) {
-    compiler::physical::CoreBudget budget = compiler::physical::core_budget(p, physical_);
+    compiler::physical::CoreBudget budget = compiler::physical::core_budget(plan_);
     int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     fmt::print(stderr, "flowrun: {} task{}, {} worker thread{}, {} cores; full parallelism needs {} cores (Spark: {})\n",
                tasks_.size(), tasks_.size() == 1 ? "" : "s", config_.threads, config_.threads == 1 ? "" : "s", cores, budget.tasks + budget.producer_threads, budget.spark_cores);
@@ -449,13 +448,13 @@ void Job::hold_watermarks() {
 }
 
 bool Job::any_chained() const {
-  return std::find(physical_.chained.begin(), physical_.chained.end(), true) != physical_.chained.end();
+  return std::find(plan_.chained.begin(), plan_.chained.end(), true) != plan_.chained.end();
 }
 
 int64_t Job::records_in_from_outside() const {
   int64_t in = 0;
   for (size_t s = 0; s < plan_.sources.size(); ++s)
-    if (!physical_.chained[s]) in += shared_.source_in[s]->load();
+    if (!plan_.chained[s]) in += shared_.source_in[s]->load();
   return in;
 }
 
@@ -525,7 +524,7 @@ namespace {
 std::map<std::string, int64_t> Job::committed_group_offsets(std::string& error) const {
   std::map<std::string, int64_t> committed;
   rd_kafka_topic_partition_list_t* all = rd_kafka_topic_partition_list_new(16);
-  for (const auto& group : physical_.task_groups)
+  for (const auto& group : plan_.task_groups)
     for (size_t s : group.sources)
       for (int32_t partition = 0; partition < plan_.sources[s].partitions; ++partition)
         rd_kafka_topic_partition_list_add(all, plan_.sources[s].topic.c_str(), partition);
@@ -545,7 +544,7 @@ void Job::on_group_commit(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_p
 }
 
 bool Job::has_late_topic(size_t query) const {
-  for (size_t source : physical_.queries[query].sources)
+  for (size_t source : plan_.queries[query].sources)
     if (plan_.sources[source].late) return true;
   return false;
 }
@@ -610,7 +609,7 @@ std::vector<Job::StoreStats> Job::store_stats() const {
     for (size_t s = 0; s < shared_.shared_state[q].size(); ++s)
       if (const auto& state = shared_.shared_state[q][s]) {
         std::lock_guard lock(state->lock);
-        stores.push_back(stats("query-" + physical_.queries[q].stages.at(s).store, *state->store));
+        stores.push_back(stats("query-" + plan_.queries[q].stages.at(s).store, *state->store));
       }
   return stores;
 }
@@ -642,7 +641,7 @@ std::string human_bytes(int64_t bytes) {
 Job::QueryActivity Job::query_activity(size_t query, const std::vector<int64_t>& in,
                                       const std::vector<int64_t>& lag) const {
   QueryActivity a;
-  for (size_t s : physical_.queries[query].sources) {
+  for (size_t s : plan_.queries[query].sources) {
     a.in += in[s];
     a.in_since += in[s] - last_source_in_[s];
     a.lag += lag[s];
@@ -656,7 +655,7 @@ Job::QueryActivity Job::query_activity(size_t query, const std::vector<int64_t>&
 
 std::vector<std::string> Job::status_block(const std::vector<QueryActivity>& activity, double seconds,
                                            double trigger_ms) const {
-  const plan::Plan& p = plan_;
+  const compiler::physical::PhysicalPlan& p = plan_;
   std::vector<std::string> lines;
   auto uptime = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started_).count();
   std::string metrics;
@@ -682,7 +681,7 @@ std::vector<std::string> Job::status_block(const std::vector<QueryActivity>& act
 }
 
 void Job::report_progress(double seconds) {
-  const plan::Plan& p = plan_;
+  const compiler::physical::PhysicalPlan& p = plan_;
   if (config_.log_level >= LogLevel::Debug)
     for (auto& task : tasks_)
       for (const auto& input : task->inputs())
@@ -719,7 +718,7 @@ void Job::report_progress(double seconds) {
 
   bool reported = false;
   for (size_t q = 0; q < p.queries.size(); ++q) {
-    const plan::QueryPlan& query = p.queries[q];
+    const compiler::physical::Query& query = p.queries[q];
     const auto& [query_in, query_in_since, query_lag, dead, watermark, out, out_since] = activity[q];
     if (query_in_since == 0 && out_since == 0 && query_lag == 0) continue;  // nothing happened: no line
     reported = true;
@@ -733,7 +732,7 @@ void Job::report_progress(double seconds) {
                                    : fmt::format(" ({} to the late topic)", late_kept(q));
     if (config_.progress_json) {
       // Per source: the records of each its first stage dropped (a later stage's rows are no source's).
-      const auto& sources = physical_.queries[q].sources;
+      const auto& sources = plan_.queries[q].sources;
       std::string by_source = ",\"late_by_source\":{";
       for (size_t i = 0; i < sources.size(); ++i)
         by_source += fmt::format("{}\"{}\":{}", i ? "," : "", p.sources[sources[i]].name, source_late(q, i));
@@ -745,7 +744,7 @@ void Job::report_progress(double seconds) {
                  trigger_ms);
     } else {
       // A query over several sources says whose records were late.
-      const auto& sources = physical_.queries[q].sources;
+      const auto& sources = plan_.queries[q].sources;
       if (sources.size() > 1 && late > 0) {
         std::string by_source;
         for (size_t i = 0; i < sources.size(); ++i)
@@ -778,7 +777,7 @@ void Job::fire_processing_timeouts() {
 }
 
 Job::Outcome Job::finish(const std::atomic<bool>& stop) {
-  for (int level = 0; level < physical_.levels; ++level) {
+  for (int level = 0; level < plan_.levels; ++level) {
     if (level > 0) {
       // The levels before emitted their last rows: drain them into this level's queries first.
       if (!shared_.producer->flush(30'000)) {

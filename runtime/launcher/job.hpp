@@ -16,7 +16,6 @@
 
 #include "runtime/abi/program.hpp"
 #include "compiler/physical/physical_plan.hpp"
-#include "compiler/plan/plan.hpp"
 #include "runtime/kafka/kafka_client.hpp"
 #include "runtime/launcher/changelog_topics.hpp"
 #include "runtime/launcher/instance_guard.hpp"
@@ -68,7 +67,7 @@ class Job {
  public:
   //! Opens state, assigns every partition from its checkpointed offset and starts the workers.
   //! The plan and program must outlive the job. Null and `error` on failure.
-  static std::unique_ptr<Job> start(const compiler::plan::Plan& plan, const abi::Program& program,
+  static std::unique_ptr<Job> start(const compiler::physical::PhysicalPlan& plan, const abi::Program& program,
                                     Producer& producer, const JobConfig& config, std::string& error);
   ~Job();
   Job(const Job&) = delete;
@@ -104,7 +103,6 @@ class Job {
   int64_t records_in() const { return shared_.records_in.load(); }
   //! Records read from sources no query of this application writes: the application's input.
   int64_t records_in_from_outside() const;
-  const compiler::physical::PhysicalPlan& physical_plan() const { return physical_; }
   int64_t records_out() const { return shared_.records_out.load(); }
   int64_t dead_lettered() const { return shared_.dead_lettered.load(); }
   //! Of those, the ones written as a truncated copy (too large for their dead-letter topic).
@@ -123,7 +121,7 @@ class Job {
   //! Whether a source query `query` reads declares a `late` topic.
   bool has_late_topic(size_t query) const;
   // What `/metrics` and the progress lines read while the workers run (each a moment's value).
-  const compiler::plan::Plan& plan() const { return plan_; }
+  const compiler::physical::PhysicalPlan& plan() const { return plan_; }
   int64_t source_records_in(size_t source) const { return shared_.source_in[source]->load(); }
   int64_t source_dead_lettered(size_t source) const { return shared_.source_dead_lettered[source]->load(); }
   int64_t query_records_out(size_t query) const { return shared_.query_out[query]->load(); }
@@ -160,8 +158,7 @@ class Job {
   }
 
  private:
-  Job(const compiler::plan::Plan& plan, const JobConfig& config)
-      : plan_(plan), physical_(compiler::physical::build_physical_plan(plan)), config_(config) {}
+  Job(const compiler::physical::PhysicalPlan& plan, const JobConfig& config) : plan_(plan), config_(config) {}
   bool any_chained() const;
   //! The consumer group's committed offsets of every source partition ("topic/partition").
   std::map<std::string, int64_t> committed_group_offsets(std::string& error) const;
@@ -192,8 +189,7 @@ class Job {
   std::vector<std::string> status_block(const std::vector<QueryActivity>& activity, double seconds,
                                         double trigger_ms) const;
 
-  const compiler::plan::Plan& plan_;
-  compiler::physical::PhysicalPlan physical_;
+  const compiler::physical::PhysicalPlan& plan_;
   JobConfig config_;
   //! Before the stores (shared_, tasks_), which use its block cache: destroyed after them.
   std::unique_ptr<StateMemory> state_memory_;

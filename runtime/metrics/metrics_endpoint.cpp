@@ -68,7 +68,7 @@ class JobCollector : public prometheus::Collectable {
   explicit JobCollector(const Job& job) : job_(job) {}
 
   std::vector<MetricFamily> Collect() const override {
-    const plan::Plan& p = job_.plan();
+    const compiler::physical::PhysicalPlan& p = job_.plan();
     std::vector<MetricFamily> families;
 
     MetricFamily in = family("flow_records_in_total", "Records a query read, per source", MetricType::Counter);
@@ -85,7 +85,7 @@ class JobCollector : public prometheus::Collectable {
                                   MetricType::Histogram);
     for (size_t q = 0; q < p.queries.size(); ++q) {
       const std::string& query = p.queries[q].name;
-      const auto& sources = job_.physical_plan().queries[q].sources;
+      const auto& sources = job_.plan().queries[q].sources;
       for (size_t i = 0; i < sources.size(); ++i) {
         const std::string& source = p.sources[sources[i]].name;
         add(in, {{"query", query}, {"source", source}}, static_cast<double>(job_.source_records_in(sources[i])));
@@ -93,7 +93,7 @@ class JobCollector : public prometheus::Collectable {
       }
       // Rows a stage after the first dropped are no source's records: one series without `source`,
       // so that `sum by (query)` is every record the query dropped as late.
-      if (job_.physical_plan().queries[q].stages.size() > 1)
+      if (job_.plan().queries[q].stages.size() > 1)
         add(late, {{"query", query}}, static_cast<double>(job_.later_stage_late(q)));
       add(out, {{"query", query}}, static_cast<double>(job_.query_records_out(q)));
       if (job_.has_late_topic(q)) add(late_kept, {{"query", query}}, static_cast<double>(job_.late_kept(q)));

@@ -41,7 +41,7 @@ void merge_best(Accumulator& a, const Accumulator& b, Value Accumulator::*field,
 
 }  // namespace
 
-AggregateFolds::AggregateFolds(const compiler::plan::LogicalAggregate& aggregate) : aggregate_(aggregate) {
+AggregateFolds::AggregateFolds(const compiler::physical::Aggregate& aggregate) : aggregate_(aggregate) {
   if (aggregate.top) {  // one fold over whole records
     folds_.push_back(Fold::Top);
     first_argument_.push_back(0);

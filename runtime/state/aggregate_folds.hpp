@@ -14,7 +14,7 @@
 #include "runtime/eval/aggregate.hpp"
 #include "runtime/eval/distinct_count.hpp"
 #include "runtime/eval/value.hpp"
-#include "compiler/plan/operators/logical_aggregate.hpp"
+#include "compiler/physical/physical_plan.hpp"
 #include "runtime/state/value_codec.hpp"
 
 namespace flow::runtime {
@@ -35,11 +35,11 @@ struct Accumulator {
 
 class AggregateFolds {
  public:
-  explicit AggregateFolds(const compiler::plan::LogicalAggregate& aggregate);
+  explicit AggregateFolds(const compiler::physical::Aggregate& aggregate);
 
   //! Accumulators before any record.
   std::vector<Accumulator> start() const;
-  //! The aggregates' arguments for one record, laid out as LogicalAggregate::grouped_width says
+  //! The aggregates' arguments for one record, laid out as Aggregate::grouped_width says (physical_operators.hpp)
   //! after the group values: per call its argument (null for count()), then max_by / min_by's
   //! ordering value; for a top, its ordering values, then the record's fields.
   std::vector<eval::Value> arguments(const std::vector<eval::Value>& record,
@@ -70,7 +70,7 @@ class AggregateFolds {
   void rank(std::vector<std::vector<eval::Value>>& ranked, const std::vector<eval::Value>& entry) const;
   //! Adds `value`'s canonical bytes to `distinct`; past call `i`'s bound the run stops.
   void add_distinct(size_t i, std::vector<std::string>& distinct, std::string value) const;
-  const compiler::plan::LogicalAggregate& aggregate_;
+  const compiler::physical::Aggregate& aggregate_;
   std::vector<Fold> folds_;
   std::vector<size_t> first_argument_;  //!< per fold, where its arguments start
   std::vector<compiler::plan::Type> argument_types_;

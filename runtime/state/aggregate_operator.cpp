@@ -44,7 +44,7 @@ void check_version(ValueReader& reader, char expected = kVersion) {
 
 }  // namespace
 
-AggregateOperator::AggregateOperator(const compiler::plan::LogicalAggregate& aggregate, int32_t query,
+AggregateOperator::AggregateOperator(const compiler::physical::Aggregate& aggregate, int32_t query,
                                      const std::string& keyspace, StateStore& store, ProcessingClock clock)
     : aggregate_(aggregate),
       query_(query),
@@ -63,7 +63,7 @@ namespace {
 //! call the function, the arguments' types and count_distinct's bound. Not the output names, the
 //! emit mode or the timeout's length, which change no byte (whether there is a timeout is in each
 //! group's version byte).
-std::string state_shape(const compiler::plan::LogicalAggregate& aggregate) {
+std::string state_shape(const compiler::physical::Aggregate& aggregate) {
   std::string text;
   for (const auto& key : aggregate.keys) text += key.type.to_string() + ";";
   const auto& w = aggregate.window;

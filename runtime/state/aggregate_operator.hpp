@@ -31,7 +31,7 @@
 #include <atomic>
 
 #include "runtime/eval/aggregate.hpp"
-#include "compiler/plan/operators/logical_aggregate.hpp"
+#include "compiler/physical/physical_plan.hpp"
 #include "runtime/state/aggregate_folds.hpp"
 #include "runtime/state/expiry_index.hpp"
 #include "runtime/state/query_keyspace.hpp"
@@ -60,7 +60,7 @@ struct LateDrop {
 class AggregateOperator final : public StatefulOperator {
  public:
   //! `keyspace`: the store name its state lives under (the query's name for its first stage).
-  AggregateOperator(const compiler::plan::LogicalAggregate& aggregate, int32_t query, const std::string& keyspace,
+  AggregateOperator(const compiler::physical::Aggregate& aggregate, int32_t query, const std::string& keyspace,
                     StateStore& store, ProcessingClock clock);  //!< `clock`: KeyedStateOperator's
 
   void on_record(const std::string& source, const eval::Value& key,
@@ -125,7 +125,7 @@ class AggregateOperator final : public StatefulOperator {
   //! The rows' key: the group's one value, a record of its several, none for a global window.
   std::optional<eval::Value> row_key(std::vector<eval::Value> values) const;
 
-  const compiler::plan::LogicalAggregate& aggregate_;
+  const compiler::physical::Aggregate& aggregate_;
   int32_t query_;
   StateStore& store_;
   QueryKeyspace keyspace_;

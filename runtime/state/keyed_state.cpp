@@ -4,9 +4,7 @@
 #include <chrono>
 #include <stdexcept>
 
-#include "compiler/plan/operators/logical_aggregate.hpp"
-#include "compiler/plan/operators/logical_join.hpp"
-#include "compiler/plan/operators/logical_process.hpp"
+#include "compiler/physical/physical_plan.hpp"
 
 namespace flow::runtime {
 
@@ -19,21 +17,21 @@ int64_t system_clock_ms() {
 
 }  // namespace
 
-KeyedStateOperator::KeyedStateOperator(const compiler::plan::Plan& plan, int32_t query, StateStore& store,
+KeyedStateOperator::KeyedStateOperator(const compiler::physical::PhysicalPlan& plan, int32_t query, StateStore& store,
                                        ProcessingClock clock, std::vector<flow_handler_fn> compiled,
                                        const flow_encoder* sink_encoder, StageSpec stage)
     : query_(plan.queries.at(static_cast<size_t>(query))) {
   if (stage.operator_index == 0)
     for (size_t k = 1; k < query_.operators.size() && !stage.operator_index; ++k)
-      if (query_.operators[k]->kind == compiler::plan::OperatorKind::Process ||
-          query_.operators[k]->kind == compiler::plan::OperatorKind::Aggregate ||
-          query_.operators[k]->kind == compiler::plan::OperatorKind::Join)
+      if (query_.operators[k].kind == compiler::plan::OperatorKind::Process ||
+          query_.operators[k].kind == compiler::plan::OperatorKind::Aggregate ||
+          query_.operators[k].kind == compiler::plan::OperatorKind::Join)
         stage.operator_index = k;
   if (stage.keyspace.empty()) stage.keyspace = query_.name;
-  const compiler::plan::LogicalOperator* op =
-      stage.operator_index && stage.operator_index < query_.operators.size() ? query_.operators[stage.operator_index].get()
+  const compiler::physical::Operator* op =
+      stage.operator_index && stage.operator_index < query_.operators.size() ? &query_.operators[stage.operator_index]
                                                                              : nullptr;
-  for (const std::string& source : query_.sources)
+  for (const std::string& source : query_.source_names)
     input_schemas_.emplace_back(source, query_.operator_input_schema(stage.operator_index, source));
   if (!clock) clock = system_clock_ms;
   if (op && op->kind == compiler::plan::OperatorKind::Process) {
@@ -42,13 +40,13 @@ KeyedStateOperator::KeyedStateOperator(const compiler::plan::Plan& plan, int32_t
     process_ = process.get();
     operator_ = std::move(process);
   } else if (op && op->kind == compiler::plan::OperatorKind::Aggregate) {
-    const auto& aggregate = static_cast<const compiler::plan::LogicalAggregate&>(*op);
+    const auto& aggregate = op->as<compiler::physical::Aggregate>();
     if (!aggregate.keys.empty()) key_type_ = aggregate.keys.front().type;
     auto aggregator = std::make_unique<AggregateOperator>(aggregate, query, stage.keyspace, store, clock);
     aggregate_ = aggregator.get();
     operator_ = std::move(aggregator);
   } else if (op && op->kind == compiler::plan::OperatorKind::Join) {
-    const auto& join = static_cast<const compiler::plan::LogicalJoin&>(*op);
+    const auto& join = op->as<compiler::physical::Join>();
     key_type_ = join.key.type;
     if (join.windowed) {
       WindowJoinSpec spec;

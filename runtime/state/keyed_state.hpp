@@ -10,7 +10,7 @@
 #include <memory>
 
 #include "runtime/abi/program.hpp"
-#include "compiler/plan/plan.hpp"
+#include "compiler/physical/physical_plan.hpp"
 #include "runtime/state/aggregate_operator.hpp"
 #include "runtime/state/process_operator.hpp"
 #include "runtime/state/stateful_operator.hpp"
@@ -28,7 +28,7 @@ class KeyedStateOperator {
   //! query's sink directly, so that compiled handlers emit encoded records (StateOutput::encoded).
   //! `stage`: which of the query's stateful operators it runs and its keyspace (default: the
   //! first, under the query's name). A query without keyed state is a logic_error.
-  KeyedStateOperator(const compiler::plan::Plan& plan, int32_t query, StateStore& store, ProcessingClock clock = {},
+  KeyedStateOperator(const compiler::physical::PhysicalPlan& plan, int32_t query, StateStore& store, ProcessingClock clock = {},
                      std::vector<flow_handler_fn> compiled = {}, const flow_encoder* sink_encoder = nullptr,
                      StageSpec stage = {});
   ~KeyedStateOperator();
@@ -83,7 +83,7 @@ class KeyedStateOperator {
   size_t compiled_handlers() const;
 
  private:
-  const compiler::plan::QueryPlan& query_;
+  const compiler::physical::Query& query_;
   std::unique_ptr<StatefulOperator> operator_;
   ProcessOperator* process_ = nullptr;      //!< operator_, when it is a `process`
   AggregateOperator* aggregate_ = nullptr;  //!< operator_, when it is an `aggregate`

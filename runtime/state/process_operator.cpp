@@ -97,12 +97,12 @@ flow_value abi_of(const Value& value, const Type& type, std::vector<std::unique_
 
 }  // namespace
 
-ProcessOperator::ProcessOperator(const compiler::plan::Plan& plan, int32_t query, StateStore& store,
+ProcessOperator::ProcessOperator(const compiler::physical::PhysicalPlan& plan, int32_t query, StateStore& store,
                                  ProcessingClock clock, std::vector<flow_handler_fn> compiled,
                                  const flow_encoder* sink_encoder, const StageSpec& stage)
     : plan_(plan),
       operator_index_(stage.operator_index),
-      process_(static_cast<const compiler::plan::LogicalProcess&>(*plan.queries.at(query).operators.at(stage.operator_index))),
+      process_(plan.queries.at(query).operators.at(stage.operator_index).as<compiler::physical::Process>()),
       query_(query),
       store_(store),
       keyspace_(stage.keyspace),
@@ -119,7 +119,7 @@ ProcessOperator::ProcessOperator(const compiler::plan::Plan& plan, int32_t query
   for (size_t h = 0; h < process_.handlers.size(); ++h)
     if (process_.handlers[h].event == "timeout") timeout_handler_ = static_cast<int>(h);
   // Which handler a source's records run, decided once: `on SOURCE`, else `on event`.
-  for (const std::string& source : plan.queries.at(query).sources) {
+  for (const std::string& source : plan.queries.at(query).source_names) {
     int chosen = -1;
     for (size_t h = 0; h < process_.handlers.size(); ++h) {
       if (process_.handlers[h].event == source) chosen = static_cast<int>(h);
@@ -163,7 +163,7 @@ bool holds_set(const compiler::plan::Type& type) {
 
 //! Which state fields hold sets. Nothing else: a changed bound changes no byte, and a field of
 //! another kind is refused by its tags or by the field count when read.
-std::string state_shape(const compiler::plan::LogicalProcess& process) {
+std::string state_shape(const compiler::physical::Process& process) {
   std::string text = "sets:";
   for (size_t f = 0; f < process.state.size(); ++f)
     if (holds_set(process.state[f].type)) text += std::to_string(f) + ",";
@@ -228,7 +228,7 @@ void ProcessOperator::drop(const std::string& id, int64_t indexed_ms) {
 }
 
 size_t ProcessOperator::input_of(const std::string& source) const {
-  const auto& sources = plan_.queries.at(query_).sources;
+  const auto& sources = plan_.queries.at(query_).source_names;
   for (size_t i = 0; i < sources.size(); ++i)
     if (sources[i] == source) return i;
   return SIZE_MAX;

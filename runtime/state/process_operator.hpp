@@ -22,8 +22,7 @@
 #include <memory>
 
 #include "runtime/eval/process_handler.hpp"
-#include "compiler/plan/operators/logical_process.hpp"
-#include "compiler/plan/plan.hpp"
+#include "compiler/physical/physical_plan.hpp"
 #include "runtime/state/expiry_index.hpp"
 #include "runtime/state/query_keyspace.hpp"
 #include "runtime/state/stateful_operator.hpp"
@@ -36,7 +35,7 @@ class ProcessOperator final : public StatefulOperator {
   //! `sink_encoder`: when the query's keyed state feeds its sink directly, the sink's encoder:
   //! compiled handlers then emit encoded records (StateOutput::encoded).
   //! `stage`: which `process` of the query (operators[stage.operator_index]) and its keyspace.
-  ProcessOperator(const compiler::plan::Plan& plan, int32_t query, StateStore& store, ProcessingClock clock,
+  ProcessOperator(const compiler::physical::PhysicalPlan& plan, int32_t query, StateStore& store, ProcessingClock clock,
                   std::vector<flow_handler_fn> compiled, const flow_encoder* sink_encoder, const StageSpec& stage);
 
   //! A record from generated code: `fields` of `schema` (what reaches the operator from the
@@ -105,9 +104,9 @@ class ProcessOperator final : public StatefulOperator {
   //! A twice larger arena; the old buffer is kept until the next reset.
   void grow_arena();
 
-  const compiler::plan::Plan& plan_;
+  const compiler::physical::PhysicalPlan& plan_;
   size_t operator_index_;  //!< of the `process` in the query's operators
-  const compiler::plan::LogicalProcess& process_;
+  const compiler::physical::Process& process_;
   int32_t query_;
   StateStore& store_;
   QueryKeyspace keyspace_;

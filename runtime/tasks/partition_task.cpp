@@ -7,7 +7,7 @@
 #include <cstdio>
 
 #include "compiler/plan/bound_expr.hpp"
-#include "compiler/plan/operators/logical_sink.hpp"
+#include "compiler/physical/physical_plan.hpp"
 #include "runtime/codec/rfc3339.hpp"
 #include "runtime/host/host_symbols.hpp"
 
@@ -62,7 +62,7 @@ PartitionTask::PartitionTask(std::string name, SharedRun& shared)
       exit_(*this),
       arena_buffer_(1 << 20),
       chain_arena_buffer_(1 << 20),
-      chain_(*shared.plan, *shared.physical, exit_, &chain_arena_),
+      chain_(*shared.physical, exit_, &chain_arena_),
       collector_(shared),
       checkpointer_(shared, name_) {
   flow_arena_init(&chain_arena_, chain_arena_buffer_.data(), static_cast<int64_t>(chain_arena_buffer_.size()));
@@ -226,7 +226,7 @@ void PartitionTask::trigger(int64_t max_records_default) {
     // to a shared stage after its own lets that stage move on (see SharedState::upstream).
     bool moved = false;
     if (due)
-      for (size_t q = 0; q < shared_.plan->queries.size(); ++q)
+      for (size_t q = 0; q < shared_.physical->queries.size(); ++q)
         if (chain_.has_state(q) && query_watermark(q) > chain_.last_watermark(q)) {
           chain_.advance_event_time(q, query_watermark(q));
           moved = true;
@@ -240,7 +240,7 @@ void PartitionTask::trigger(int64_t max_records_default) {
     return;
   }
   // Event time moves with the least partition of each source: close windows, fire timeouts.
-  for (size_t q = 0; q < shared_.plan->queries.size(); ++q)
+  for (size_t q = 0; q < shared_.physical->queries.size(); ++q)
     if (chain_.has_state(q)) chain_.advance_event_time(q, query_watermark(q));
   advance_processing_time();
   chain_.deliver();
@@ -300,7 +300,7 @@ void PartitionTask::finish() {
   guarded("the end of input", [&] {
     // Stage by stage: a stage's last rows reach the next before its own end (advance_event_time
     // also fires the processing-time timeouts of a stage whose event time reached the end).
-    for (size_t q = 0; q < shared_.plan->queries.size(); ++q)
+    for (size_t q = 0; q < shared_.physical->queries.size(); ++q)
       if (chain_.has_state(q)) chain_.advance_event_time(q, INT64_MAX);
     chain_.deliver();
     checkpoint(true);
@@ -362,7 +362,7 @@ void PartitionTask::tombstone(TaskInput& input, const flow_record& record) {
   shared_.records_in.fetch_add(1, std::memory_order_relaxed);
   shared_.source_in[input.source_index]->fetch_add(1, std::memory_order_relaxed);
   std::string_view key(record.key ? record.key : "", static_cast<size_t>(record.key ? record.key_len : 0));
-  for (size_t q = 0; q < shared_.plan->queries.size(); ++q) {
+  for (size_t q = 0; q < shared_.physical->queries.size(); ++q) {
     if (input.query_input[q] < 0) continue;
     std::string why;
     if (!chain_.to_tombstone(static_cast<int32_t>(q), key, record.timestamp_ms, why)) {
@@ -381,7 +381,7 @@ void PartitionTask::late(int32_t query, const flow_record* record, const LateDro
     shared_.query_source_late[static_cast<size_t>(query)][static_cast<size_t>(input)]->fetch_add(
         1, std::memory_order_relaxed);
   if (!current_->source->late || !record) return;
-  const std::string& name = shared_.plan->queries[static_cast<size_t>(query)].name;
+  const std::string& name = shared_.physical->queries[static_cast<size_t>(query)].name;
   std::string reason =
       drop.join_window
           ? fmt::format("late: older than the watermark {} of query `{}`'s windowed join (the other stream's records "

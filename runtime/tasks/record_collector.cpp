@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <ctime>
 
-#include "compiler/plan/operators/logical_sink.hpp"
+#include "compiler/physical/physical_plan.hpp"
 #include "runtime/codec/json_codec.hpp"
 #include "runtime/tasks/dead_letter_copy.hpp"
 
@@ -14,19 +14,19 @@ namespace flow::runtime {
 
 namespace {
 
-const compiler::plan::LogicalSink* sink_of(const compiler::plan::QueryPlan& query) {
+const compiler::physical::Sink* sink_of(const compiler::physical::Query& query) {
   return query.operators.empty() ? nullptr
-                                 : dynamic_cast<const compiler::plan::LogicalSink*>(query.operators.back().get());
+                                 : std::get_if<compiler::physical::Sink>(&query.operators.back().body);
 }
 
 }  // namespace
 
 RecordCollector::RecordCollector(SharedRun& shared)
-    : shared_(shared), latency_(std::make_unique<DurationHistogram[]>(shared.plan ? shared.plan->queries.size() : 0)) {}
+    : shared_(shared), latency_(std::make_unique<DurationHistogram[]>(shared.physical ? shared.physical->queries.size() : 0)) {}
 
 void RecordCollector::emit(int32_t query, const char* key, int64_t key_len, const char* value, int64_t value_len,
                            int64_t event_time_ms) {
-  const compiler::plan::LogicalSink* sink = sink_of(shared_.plan->queries[query]);
+  const compiler::physical::Sink* sink = sink_of(shared_.physical->queries[query]);
   // The coarse clock (a few ns, no system call): a millisecond-scale latency needs no better.
   timespec now{};
   clock_gettime(CLOCK_REALTIME_COARSE, &now);
@@ -35,7 +35,7 @@ void RecordCollector::emit(int32_t query, const char* key, int64_t key_len, cons
   shared_.records_out.fetch_add(1, std::memory_order_relaxed);
   shared_.query_out[query]->fetch_add(1, std::memory_order_relaxed);
   if (!sink) return;
-  if (sink->kind == "stdout") {
+  if (sink->target == "stdout") {
     std::lock_guard lock(shared_.stdout_mutex);
     if (shared_.capture_stdout) {
       shared_.captured_stdout[query].emplace_back(value, static_cast<size_t>(value_len));
@@ -80,7 +80,7 @@ void RecordCollector::late(const TaskInput& input, const flow_record& record, in
               {"flow.source", source.name},
               {"flow.partition", std::to_string(input.partition)},
               {"flow.offset", std::to_string(record.offset)},
-              {"flow.query", shared_.plan->queries[static_cast<size_t>(query)].name}},
+              {"flow.query", shared_.physical->queries[static_cast<size_t>(query)].name}},
              "late", record.timestamp_ms > 0 ? record.timestamp_ms : 0);  // the original timestamp
 }
 

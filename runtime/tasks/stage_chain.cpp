@@ -6,8 +6,7 @@
 #include <charconv>
 #include <filesystem>
 
-#include "compiler/plan/operators/logical_key_by.hpp"
-#include "compiler/plan/operators/logical_process.hpp"
+#include "compiler/physical/physical_plan.hpp"
 #include "runtime/eval/stateless_pipeline.hpp"
 #include "runtime/codec/json_codec.hpp"
 #include "runtime/codec/message_key.hpp"
@@ -20,18 +19,17 @@ using eval::Value;
 namespace {
 
 //! The compiled handlers of a `process` stage (none for an aggregate).
-std::vector<flow_handler_fn> stage_handlers(const abi::Program* program, const compiler::plan::Plan& plan, size_t query,
+std::vector<flow_handler_fn> stage_handlers(const abi::Program* program, const compiler::physical::PhysicalPlan& plan, size_t query,
                                             const physical::StatefulStage& stage) {
   if (stage.kind != compiler::plan::OperatorKind::Process) return {};
   const auto& process =
-      static_cast<const compiler::plan::LogicalProcess&>(*plan.queries[query].operators[stage.operator_index]);
+      plan.queries[query].operators[stage.operator_index].as<compiler::physical::Process>();
   return abi::handler_functions(program, query, process.handlers.size());
 }
 
 }  // namespace
 
-bool open_shared_states(const compiler::plan::Plan& p, const physical::PhysicalPlan& physical,
-                        const std::string& state_dir, const ProcessingClock& clock,
+bool open_shared_states(const compiler::physical::PhysicalPlan& p, const std::string& state_dir, const ProcessingClock& clock,
                         const abi::Program* program, const StateStoreOptions& options, SharedStates& shared,
                         std::string& error) {
   shared.clear();
@@ -43,7 +41,7 @@ bool open_shared_states(const compiler::plan::Plan& p, const physical::PhysicalP
     return false;
   }
   for (size_t q = 0; q < p.queries.size(); ++q) {
-    const auto& stages = physical.queries[q].stages;
+    const auto& stages = p.queries[q].stages;
     shared[q].resize(stages.size());
     for (size_t i = 0; i < stages.size(); ++i) {
       if (stages[i].scope != physical::StateScope::Shared) continue;
@@ -61,9 +59,8 @@ bool open_shared_states(const compiler::plan::Plan& p, const physical::PhysicalP
   return true;
 }
 
-StageChain::StageChain(const compiler::plan::Plan& plan, const physical::PhysicalPlan& physical, Exit& exit,
-                       flow_arena* arena)
-    : plan_(plan), physical_(physical), exit_(exit), arena_(arena), pending_tallies_(plan.metrics.size()) {}
+StageChain::StageChain(const compiler::physical::PhysicalPlan& plan, Exit& exit, flow_arena* arena)
+    : plan_(plan), exit_(exit), arena_(arena), pending_tallies_(plan.metrics.size()) {}
 
 StageChain::~StageChain() = default;
 
@@ -74,7 +71,7 @@ void StageChain::open(const std::vector<size_t>& sources, StateStore& store, Sha
   stages_.assign(plan_.queries.size(), {});
   last_watermark_.assign(plan_.queries.size(), INT64_MIN);
   for (size_t q = 0; q < plan_.queries.size(); ++q) {
-    const physical::QueryStages& query = physical_.queries[q];
+    const physical::Query& query = plan_.queries[q];
     bool reads_mine = false;
     for (size_t source : sources)
       for (size_t read : query.sources) reads_mine |= source == read;
@@ -105,14 +102,14 @@ void StageChain::open(const std::vector<size_t>& sources, StateStore& store, Sha
 }
 
 void StageChain::bind_after(StageBinding& binding, size_t query, size_t stage, const abi::Program* program) {
-  const physical::StatefulStage& spec = physical_.queries[query].stages[stage];
+  const physical::StatefulStage& spec = plan_.queries[query].stages[stage];
   if (spec.next_operator <= spec.operator_index + 1) return;
   const auto& operators = plan_.queries[query].operators;
   binding.after = program ? program->stage_function(query, stage) : nullptr;
-  binding.after_schema = &operators[spec.next_operator - 1]->output;
+  binding.after_schema = &operators[spec.next_operator - 1].output;
   for (size_t i = spec.operator_index + 1; i < spec.next_operator; ++i)
-    if (operators[i]->kind == compiler::plan::OperatorKind::KeyBy)
-      binding.after_key_type = static_cast<const compiler::plan::LogicalKeyBy&>(*operators[i]).key.type;
+    if (operators[i].kind == compiler::plan::OperatorKind::KeyBy)
+      binding.after_key_type = operators[i].as<compiler::physical::KeyBy>().key.type;
 }
 
 void StageChain::add_named_tallies(const std::vector<std::pair<std::string, int64_t>>& tallies) {
@@ -125,7 +122,7 @@ bool StageChain::run_after(StateOutput& output, const StageBinding& binding, boo
                            flow_str& json, std::string& key) {
   encoded = false;
   if (!binding.after) {
-    const physical::StatefulStage& stage = physical_.queries[output.query].stages[static_cast<size_t>(output.stage)];
+    const physical::StatefulStage& stage = plan_.queries[output.query].stages[static_cast<size_t>(output.stage)];
     auto result = eval::run_after_state(plan_.queries[output.query], stage.operator_index + 1,
                                         std::move(output.record), std::move(output.key));
     add_named_tallies(result.tallies);
@@ -312,8 +309,8 @@ void StageChain::deliver_from(size_t from) {
       continue;
     }
     StateOutput output = std::move(outputs[i]);
-    const compiler::plan::QueryPlan& query = plan_.queries[output.query];
-    const auto& stages = physical_.queries[output.query].stages;
+    const compiler::physical::Query& query = plan_.queries[output.query];
+    const auto& stages = plan_.queries[output.query].stages;
     const physical::StatefulStage& stage = stages.at(static_cast<size_t>(output.stage));
     size_t next = static_cast<size_t>(output.stage) + 1;
     if (stage.next_operator > stage.operator_index + 1) {
@@ -337,7 +334,7 @@ void StageChain::deliver_from(size_t from) {
       {
         std::unique_lock<std::mutex> lock;
         if (binding.shared) lock = std::unique_lock(binding.shared->lock);
-        binding.op->on_record(query.sources.front(), output.key ? *output.key : Value(), output.record,
+        binding.op->on_record(query.source_names.front(), output.key ? *output.key : Value(), output.record,
                               output.event_time_ms, outputs, pending_tallies_);
         for (size_t j = before; j < outputs.size(); ++j) outputs[j].stage = static_cast<int32_t>(next);
         if (binding.shared) deliver_shared(before);

@@ -19,7 +19,6 @@
 
 #include "runtime/abi/program.hpp"
 #include "compiler/physical/physical_plan.hpp"
-#include "compiler/plan/plan.hpp"
 #include "runtime/abi/flow_abi.h"
 #include "runtime/state/keyed_state.hpp"
 #include "runtime/state/state_store.hpp"
@@ -60,8 +59,7 @@ using SharedStates = std::vector<std::vector<std::unique_ptr<SharedState>>>;
 //! Opens the Shared stages' stores (`state_dir`/query-STORE) and operators (a `process`'s
 //! handlers as `program`'s native code where it has them); false and `error` when a store
 //! cannot be opened.
-bool open_shared_states(const compiler::plan::Plan& plan, const compiler::physical::PhysicalPlan& physical,
-                        const std::string& state_dir, const ProcessingClock& clock,
+bool open_shared_states(const compiler::physical::PhysicalPlan& plan, const std::string& state_dir, const ProcessingClock& clock,
                         const abi::Program* program, const StateStoreOptions& options, SharedStates& shared,
                         std::string& error);
 
@@ -83,8 +81,7 @@ class StageChain {
 
   //! `arena`: scratch memory to encode records in (reset before each). Everything given must
   //! outlive the chain.
-  StageChain(const compiler::plan::Plan& plan, const compiler::physical::PhysicalPlan& physical, Exit& exit,
-             flow_arena* arena);
+  StageChain(const compiler::physical::PhysicalPlan& plan, Exit& exit, flow_arena* arena);
   ~StageChain();
 
   //! Opens the stages of every query reading one of `sources` (indices into Plan::sources): Task
@@ -186,8 +183,7 @@ class StageChain {
     return sum;
   }
 
-  const compiler::plan::Plan& plan_;
-  const compiler::physical::PhysicalPlan& physical_;
+  const compiler::physical::PhysicalPlan& plan_;
   Exit& exit_;
   flow_arena* arena_;
   std::vector<const flow_encoder*> encoders_;

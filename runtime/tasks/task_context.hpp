@@ -14,7 +14,6 @@
 
 #include "runtime/abi/program.hpp"
 #include "compiler/physical/physical_plan.hpp"
-#include "compiler/plan/plan.hpp"
 #include "runtime/codec/json_codec.hpp"
 #include "runtime/kafka/kafka_client.hpp"
 #include "runtime/metrics/duration_histogram.hpp"
@@ -25,7 +24,6 @@ namespace flow::runtime {
 
 //! What every task shares: the plan, generated code, sinks, counters, watermarks.
 struct SharedRun {
-  const compiler::plan::Plan* plan = nullptr;
   const compiler::physical::PhysicalPlan* physical = nullptr;
   const abi::Program* program = nullptr;
   Producer* producer = nullptr;

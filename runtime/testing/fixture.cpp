@@ -47,7 +47,7 @@ std::optional<int64_t> parse_duration_ms(const std::string& text) {
   return amount * it->second;
 }
 
-bool load_fixture(const compiler::plan::Plan& plan, const std::string& directory, Fixture& fixture,
+bool load_fixture(const compiler::physical::PhysicalPlan& plan, const std::string& directory, Fixture& fixture,
                   std::string& error) {
   namespace fs = std::filesystem;
   fixture.directory = directory;

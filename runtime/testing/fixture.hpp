@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "compiler/plan/plan.hpp"
+#include "compiler/physical/physical_plan.hpp"
 
 namespace flow::runtime::testing {
 
@@ -28,7 +28,7 @@ struct Fixture {
 
 //! Reads `directory`/input/*.jsonl for the plan's sources. False and `error` (naming the file
 //! and line) for an unknown source file or a bad directive.
-bool load_fixture(const compiler::plan::Plan& plan, const std::string& directory, Fixture& fixture,
+bool load_fixture(const compiler::physical::PhysicalPlan& plan, const std::string& directory, Fixture& fixture,
                   std::string& error);
 
 //! The milliseconds of a duration written as in the language (`500ms`, `30s`, `31m`, `2h`, `1d`).

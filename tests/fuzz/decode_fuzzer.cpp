@@ -19,7 +19,7 @@
 
 #include "compiler/codegen/codegen.hpp"
 #include "compiler/driver/check_file.hpp"
-#include "compiler/physical/physical_plan.hpp"
+#include "compiler/physical/physical_planner.hpp"
 #include "runtime/codec/json_codec.hpp"
 #include "runtime/host/recording_host.hpp"
 

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "compiler/codegen/codegen.hpp"
-#include "compiler/physical/physical_plan.hpp"
+#include "compiler/physical/physical_planner.hpp"
 #include "compiler/plan/planner.hpp"
 #include "compiler/syntax/parser.hpp"
 #include "runtime/codec/json_codec.hpp"

@@ -14,6 +14,7 @@
 #include "runtime/eval/stateless_pipeline.hpp"
 #include "compiler/plan/operators/logical_filter.hpp"
 #include "compiler/plan/operators/logical_project.hpp"
+#include "compiler/physical/physical_planner.hpp"
 #include "compiler/plan/planner.hpp"
 #include "compiler/syntax/parser.hpp"
 #include "runtime/codec/json_codec.hpp"
@@ -197,6 +198,7 @@ TEST_CASE("codegen: random explode chains of split and regexp_split give the sam
     compiler::testing::CompiledPlan c = compiler::testing::compiled_plan(query);
     const plan::QueryPlan& q = c.plan.queries.front();
     const plan::SourcePlan& source = c.plan.sources.front();
+    const physical::PhysicalPlan physical = physical::build_physical_plan(c.plan);
     runtime::DecoderPtr decoder =
         runtime::make_decoder(source.schema, std::vector<bool>(source.schema.size(), true), 1 << 20);
     runtime::EncoderPtr encoder = runtime::make_encoder(q.operators.back()->output);
@@ -213,7 +215,7 @@ TEST_CASE("codegen: random explode chains of split and regexp_split give the sam
       flow_arena arena;
       flow_arena_init(&arena, buffer.data(), static_cast<int64_t>(buffer.size()));
       std::vector<eval::Value> input = decoded(decoder.get(), source.schema, record, &arena);
-      for (const eval::StatelessRow& row : eval::run_stateless_rows(q, input).rows) {
+      for (const eval::StatelessRow& row : eval::run_stateless_rows(physical.queries.front(), input).rows) {
         flow_str json = runtime::encode_values(encoder.get(), row.output, &arena);
         expected.emplace_back(json.data, static_cast<size_t>(json.len));
       }

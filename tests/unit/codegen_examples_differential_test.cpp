@@ -13,7 +13,7 @@
 #include <random>
 
 #include "compiler/codegen/codegen.hpp"
-#include "compiler/physical/physical_plan.hpp"
+#include "compiler/physical/physical_planner.hpp"
 #include "runtime/eval/evaluator.hpp"
 #include "runtime/eval/stateless_pipeline.hpp"
 #include "compiler/plan/operators/logical_aggregate.hpp"
@@ -108,6 +108,7 @@ struct Counts {
 void compare_source(const plan::Plan& plan, const codegen::Program& program, const plan::SourcePlan& source,
                     RecordGenerator& generator, int records, Counts& counts) {
   std::vector<bool> needed = physical::needed_fields(plan, source.name);
+  const physical::PhysicalPlan physical = physical::build_physical_plan(plan);
   flow::runtime::DecoderPtr decoder = flow::runtime::make_decoder(source.schema, needed, 1 << 20);
   flow::runtime::DecoderPtr reference = flow::runtime::make_decoder(source.schema, needed, 1 << 20);
   std::vector<flow::runtime::EncoderPtr> encoders;
@@ -175,7 +176,7 @@ void compare_source(const plan::Plan& plan, const codegen::Program& program, con
       }
       INFO("query `" << query.name << "`");
       // An `explode` makes several rows of one record: generated code handles them in order.
-      eval::StatelessRows rows = eval::run_stateless_rows(query, record, union_input);
+      eval::StatelessRows rows = eval::run_stateless_rows(physical.queries[q], record, union_input);
       for (const auto& [metric, count] : rows.tallies)
         for (size_t m = 0; m < plan.metrics.size(); ++m)
           if (plan.metrics[m].name == metric) tallies[static_cast<int32_t>(m)] += count;

@@ -12,7 +12,7 @@
 #include "compiler/codegen/cache_entry.hpp"
 #include "compiler/codegen/codegen.hpp"
 #include "compiler/codegen/shared_object_trailer.hpp"
-#include "compiler/physical/physical_plan.hpp"
+#include "compiler/physical/physical_planner.hpp"
 #include "runtime/codec/json_codec.hpp"
 #include "runtime/host/recording_host.hpp"
 #include "tests/unit/support/checked_plan.hpp"

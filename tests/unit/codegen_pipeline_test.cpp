@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "compiler/codegen/codegen.hpp"
-#include "compiler/physical/physical_plan.hpp"
+#include "compiler/physical/physical_planner.hpp"
 #include "compiler/plan/planner.hpp"
 #include "compiler/syntax/parser.hpp"
 #include "tests/unit/support/checked_plan.hpp"

@@ -18,7 +18,7 @@ using eval::Window;
 
 namespace {
 
-plan::Plan compile(const std::string& text) { return testing::checked_plan(text, {.allow_unbounded_state = true}); }
+physical::PhysicalPlan compile(const std::string& text) { return testing::checked_physical_plan(text, {.allow_unbounded_state = true}); }
 
 const char* kClicks = R"(
 source clicks from kafka "clicks" as json {
@@ -33,12 +33,12 @@ sink out to stdout;
 //! The query's Aggregate and, for each record, its input to the Aggregate (after the stateless
 //! part, with the record's `ts` as event time).
 struct Batch {
-  plan::Plan plan;
-  const plan::LogicalAggregate* aggregate = nullptr;
+  physical::PhysicalPlan plan;
+  const physical::Aggregate* aggregate = nullptr;
   std::vector<eval::AggregateInput> inputs;
 
   Batch(const std::string& query) : plan(compile(std::string(kClicks) + query)) {
-    aggregate = static_cast<const plan::LogicalAggregate*>(plan.queries.at(0).stateful_operator());
+    aggregate = &plan.queries.at(0).stateful_operator()->as<physical::Aggregate>();
     REQUIRE(aggregate != nullptr);
   }
 

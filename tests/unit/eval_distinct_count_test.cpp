@@ -63,7 +63,7 @@ TEST_CASE("distinct hash: equal values hash alike, as groups are formed") {
 }
 
 TEST_CASE("count_distinct: past its declared bound the run stops, naming the aggregate and what to do") {
-  auto plan = flow::compiler::testing::checked_plan(R"(
+  auto plan = flow::compiler::testing::checked_physical_plan(R"(
 source clicks from kafka "clicks" as json { user: string, url: string, ts: timestamp }
     with (partitions = 1, event_time = ts, watermark = 1s);
 sink out to stdout;
@@ -74,7 +74,7 @@ query q {
     | into out
 }
 )");
-  const auto& aggregate = static_cast<const flow::compiler::plan::LogicalAggregate&>(*plan.queries[0].operators[1]);
+  const auto& aggregate = plan.queries[0].operators[1].as<flow::compiler::physical::Aggregate>();
   CHECK(aggregate.aggregates[0].max_distinct == 3);
   flow::runtime::AggregateFolds folds(aggregate);
   auto accumulators = folds.start();

@@ -57,11 +57,11 @@ struct Row {
   std::vector<Value> fields() const { return {i, j, n, f, g, s, t, b, c, ts, d}; }
 };
 
-plan::Plan compile(const std::string& text) { return testing::checked_plan(text); }
+physical::PhysicalPlan compile(const std::string& text) { return testing::checked_physical_plan(text); }
 
 //! The value of `expression` for `row`.
 Value value_of(const std::string& expression, const Row& row = {}) {
-  plan::Plan plan = compile(std::string(kDeclarations) + "query q { from s | select " + expression +
+  physical::PhysicalPlan plan = compile(std::string(kDeclarations) + "query q { from s | select " + expression +
                             " as x | into out }");
   eval::StatelessResult result = eval::run_stateless(plan.queries.at(0), row.fields());
   REQUIRE(result.passed);

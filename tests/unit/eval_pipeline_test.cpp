@@ -16,7 +16,7 @@ using eval::Value;
 
 namespace {
 
-plan::Plan compile(const std::string& text) { return testing::checked_plan(text); }
+physical::PhysicalPlan compile(const std::string& text) { return testing::checked_physical_plan(text); }
 
 const char* kClicks = R"(
 source clicks from kafka "clicks" as json {
@@ -42,7 +42,7 @@ std::vector<Value> click(std::string user, std::string url, int64_t bytes, Value
 }  // namespace
 
 TEST_CASE("eval: where passes true, drops false and null, later operators do not run") {
-  plan::Plan plan = compile(std::string(kClicks) + R"(
+  physical::PhysicalPlan plan = compile(std::string(kClicks) + R"(
 query q {
     from clicks
     | tally all_records
@@ -50,7 +50,7 @@ query q {
     | tally big when bytes > 1000
     | into out
 })");
-  const plan::QueryPlan& query = plan.queries.at(0);
+  const physical::Query& query = plan.queries.at(0);
 
   eval::StatelessResult kept = eval::run_stateless(query, click("ann", "/a", 5000, Value::string("x")));
   CHECK(kept.passed);
@@ -67,14 +67,14 @@ query q {
 }
 
 TEST_CASE("eval: a null where condition drops the record and a null tally condition does not count") {
-  plan::Plan plan = compile(std::string(kClicks) + R"(
+  physical::PhysicalPlan plan = compile(std::string(kClicks) + R"(
 query q {
     from clicks
     | tally health when ref == "/health" or starts_with(ref, "/h")
     | where starts_with(ref, "/")
     | into out
 })");
-  const plan::QueryPlan& query = plan.queries.at(0);
+  const physical::Query& query = plan.queries.at(0);
   eval::StatelessResult no_ref = eval::run_stateless(query, click("ann", "/a", 1));
   CHECK_FALSE(no_ref.passed);
   CHECK(no_ref.tallies.empty());
@@ -84,7 +84,7 @@ query q {
 }
 
 TEST_CASE("eval: tally counts per metric, in first-counted order, and passes every record") {
-  plan::Plan plan = compile(std::string(kClicks) + R"(
+  physical::PhysicalPlan plan = compile(std::string(kClicks) + R"(
 query q {
     from clicks
     | tally big when bytes > 10
@@ -100,7 +100,7 @@ query q {
 }
 
 TEST_CASE("eval: select computes the new record and key by sets the key") {
-  plan::Plan plan = compile(std::string(kClicks) + R"(
+  physical::PhysicalPlan plan = compile(std::string(kClicks) + R"(
 query q {
     from clicks key by user
     | select user, lower(url) as path, bytes / 1024 as kib, coalesce(ref, "-") as ref, key as k
@@ -116,7 +116,7 @@ query q {
 }
 
 TEST_CASE("eval: the stateless part stops before process and a float field accepts an int") {
-  plan::Plan plan = compile(std::string(kClicks) + R"(
+  physical::PhysicalPlan plan = compile(std::string(kClicks) + R"(
 query q {
     from orders
     | where amount > 0.5
@@ -133,7 +133,7 @@ query q {
 }
 
 TEST_CASE("eval: a union computes the key of the record's own source") {
-  plan::Plan plan = compile(std::string(kClicks) + R"(
+  physical::PhysicalPlan plan = compile(std::string(kClicks) + R"(
 query q {
     from clicks key by upper(user), orders key by buyer
     | process state { n: int = 0 } timeout 1h in processing time {
@@ -142,7 +142,7 @@ query q {
     }
     | into out
 })");
-  const plan::QueryPlan& query = plan.queries.at(0);
+  const physical::Query& query = plan.queries.at(0);
   eval::StatelessResult from_clicks = eval::run_stateless(query, click("ann", "/", 1), 0);
   CHECK(*from_clicks.key == Value::string("ANN"));
   eval::StatelessResult from_orders = eval::run_stateless(query, {Value::string("ann"), Value::floating(1.0)}, 1);
@@ -151,8 +151,8 @@ query q {
 }
 
 TEST_CASE("eval: a record that does not fit the source schema is refused") {
-  plan::Plan plan = compile(std::string(kClicks) + "query q { from clicks | into out }");
-  const plan::QueryPlan& query = plan.queries.at(0);
+  physical::PhysicalPlan plan = compile(std::string(kClicks) + "query q { from clicks | into out }");
+  const physical::Query& query = plan.queries.at(0);
   CHECK_THROWS_AS(eval::run_stateless(query, {Value::string("ann")}), std::logic_error);
   CHECK_THROWS_AS(eval::run_stateless(query, {Value::null(), Value::string("/"), Value::integer(1), Value::null()}),
                   std::logic_error);
@@ -197,7 +197,7 @@ TEST_CASE("eval: identical values: NaNs are identical, -0.0 and 0.0 are not, kin
 }
 
 TEST_CASE("eval: explode makes one row per element, in order, a null or empty list none") {
-  plan::Plan plan = compile(std::string(kClicks) + R"(
+  physical::PhysicalPlan plan = compile(std::string(kClicks) + R"(
 query q {
     from clicks
     | explode split(coalesce(ref, ""), "/") as part
@@ -206,7 +206,7 @@ query q {
     | explode regexp_split(part, "-") as piece
     | into out
 })");
-  const plan::QueryPlan& query = plan.queries.at(0);
+  const physical::Query& query = plan.queries.at(0);
   eval::StatelessRows rows = eval::run_stateless_rows(query, click("ann", "/", 1, Value::string("a-b/x/c")));
   REQUIRE(rows.rows.size() == 3);
   auto row = [&](const char* part, const char* piece) {
@@ -224,7 +224,7 @@ query q {
   CHECK_THROWS_AS(eval::run_stateless(query, click("ann", "/", 1, Value::string("a-b/x/c"))), std::logic_error);
   CHECK(eval::run_stateless(query, click("ann", "/", 1, Value::string("x"))).passed == false);
 
-  plan::Plan nulls = compile(std::string(kClicks) + R"(
+  physical::PhysicalPlan nulls = compile(std::string(kClicks) + R"(
 query q {
     from clicks
     | explode split(ref, ",") as part

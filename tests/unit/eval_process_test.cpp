@@ -16,7 +16,7 @@ using eval::Value;
 
 namespace {
 
-plan::Plan compile(const std::string& text) { return testing::checked_plan(text); }
+physical::PhysicalPlan compile(const std::string& text) { return testing::checked_physical_plan(text); }
 
 const char* kClicks = R"(
 source clicks from kafka "clicks" as json {
@@ -35,15 +35,15 @@ std::vector<Value> click(std::string user, std::string url, int64_t bytes) {
 //! One query's keyed state, driven the way the runtime drives it: the stateless part, then the
 //! key's handler; a cleared key is dropped.
 struct Harness {
-  plan::Plan plan;
-  const plan::QueryPlan& query;
-  const plan::LogicalProcess& process;
+  physical::PhysicalPlan plan;
+  const physical::Query& query;
+  const physical::Process& process;
   std::map<std::string, eval::ProcessState> states;  // by key text
 
   explicit Harness(const std::string& query_text)
       : plan(compile(std::string(kClicks) + query_text)),
         query(plan.queries.at(0)),
-        process(*static_cast<const plan::LogicalProcess*>(query.stateful_operator())) {}
+        process(query.stateful_operator()->as<physical::Process>()) {}
 
   eval::HandlerResult run(const std::string& event, const Value& key, const std::vector<Value>* record) {
     const plan::HandlerPlan* handler = eval::find_handler(process, event);

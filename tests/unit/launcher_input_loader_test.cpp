@@ -25,7 +25,7 @@ query q { from clicks | into out }
 }  // namespace
 
 TEST_CASE("input loading: a line over message.max.bytes stops the load before any record is produced") {
-  auto plan = flow::compiler::testing::checked_plan(kApp);
+  auto plan = flow::compiler::testing::checked_physical_plan(kApp);
   EmbeddedKafka kafka;
   REQUIRE(kafka.create_topic("clicks", 1).empty());
   std::string error;

@@ -2,7 +2,7 @@
 // stages with their stores and scopes, chained sources and their levels.
 #include <doctest/doctest.h>
 
-#include "compiler/physical/physical_plan.hpp"
+#include "compiler/physical/physical_planner.hpp"
 #include "tests/unit/support/checked_plan.hpp"
 
 using namespace flow::compiler;
@@ -112,5 +112,5 @@ query count_clean {
   // explain's JSON carries it, and says what the runtime will start
   std::string json = physical::plan_and_physical_json(p);
   CHECK(json.find("\"chained_sources\": [") != std::string::npos);
-  CHECK(physical::core_budget(p, physical).tasks == 4 + 2);
+  CHECK(physical::core_budget(physical).tasks == 4 + 2);
 }

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <random>
 
-#include "compiler/physical/physical_plan.hpp"
+#include "compiler/physical/physical_planner.hpp"
 #include "tests/unit/support/application_text.hpp"
 #include "tests/unit/support/checked_plan.hpp"
 

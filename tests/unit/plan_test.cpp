@@ -3,7 +3,7 @@
 #include <simdjson.h>
 
 #include "compiler/explain/explain.hpp"
-#include "compiler/physical/physical_plan.hpp"
+#include "compiler/physical/physical_planner.hpp"
 #include "compiler/plan/planner.hpp"
 #include "compiler/syntax/parser.hpp"
 
@@ -62,7 +62,7 @@ TEST_CASE("types print as flow source and unify as documented") {
 TEST_CASE("a union's sources share their tasks, each source is read once for all its queries") {
   auto c = check(kTwoSources);
   REQUIRE_FALSE(c->sink.has_errors());
-  physical::CoreBudget budget = physical::core_budget(c->plan, physical::build_physical_plan(c->plan));
+  physical::CoreBudget budget = physical::core_budget(physical::build_physical_plan(c->plan));
   CHECK(budget.tasks == 8);                 // partition i of clicks and orders is one task
   CHECK(budget.spark_cores == 8 + 8 + 8 + 1);  // Spark: each query reads its sources itself, plus a producer
 }

@@ -9,7 +9,7 @@
 #include <filesystem>
 
 #include "compiler/codegen/shared_object_program.hpp"
-#include "compiler/physical/physical_plan.hpp"
+#include "compiler/physical/physical_planner.hpp"
 #include "runtime/codec/json_codec.hpp"
 #include "runtime/host/recording_host.hpp"
 #include "runtime/tasks/stage_chain.hpp"
@@ -98,12 +98,12 @@ Exit run_chain(const plan::Plan& plan, const flow::abi::Program& program,
     REQUIRE(store);
     flow::runtime::SharedStates shared;
     auto clock = [] { return int64_t{0}; };
-    REQUIRE(flow::runtime::open_shared_states(plan, physical, directory, clock, &program, {}, shared, error));
+    REQUIRE(flow::runtime::open_shared_states(physical, directory, clock, &program, {}, shared, error));
     std::vector<char> buffer(arena_bytes);
     flow_arena arena;
     flow_arena_init(&arena, buffer.data(), static_cast<int64_t>(buffer.size()));
     auto encoder = flow::runtime::make_encoder(plan.queries[0].operators.back()->output);
-    StageChain chain(plan, physical, exit, &arena);
+    StageChain chain(physical, exit, &arena);
     chain.open({0}, *store, shared, clock, &program, {encoder.get()});
     for (size_t i = 0; i < input.size(); ++i) chain.to_aggregate(0, input[i].data(), 1'000 + static_cast<int64_t>(i));
     chain.advance_event_time(0, INT64_MAX);
@@ -256,13 +256,13 @@ query q {
     REQUIRE(store_b);
     flow::runtime::SharedStates shared;
     auto clock = [] { return int64_t{0}; };
-    REQUIRE(flow::runtime::open_shared_states(plan, physical, directory, clock, program.get(), {}, shared, error));
+    REQUIRE(flow::runtime::open_shared_states(physical, directory, clock, program.get(), {}, shared, error));
     std::vector<char> buffer_a(1 << 16), buffer_b(1 << 16);
     flow_arena arena_a, arena_b;
     flow_arena_init(&arena_a, buffer_a.data(), static_cast<int64_t>(buffer_a.size()));
     flow_arena_init(&arena_b, buffer_b.data(), static_cast<int64_t>(buffer_b.size()));
     auto encoder = flow::runtime::make_encoder(plan.queries[0].operators.back()->output);
-    StageChain task_a(plan, physical, exit, &arena_a), task_b(plan, physical, exit, &arena_b);
+    StageChain task_a(physical, exit, &arena_a), task_b(physical, exit, &arena_b);
     task_a.open({0}, *store_a, shared, clock, program.get(), {encoder.get()});
     task_b.open({0}, *store_b, shared, clock, program.get(), {encoder.get()});
     std::vector<flow_value> ann = {{reinterpret_cast<int64_t>("ann"), 3, 0}, {0, 0, 1}};

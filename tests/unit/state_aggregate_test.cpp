@@ -38,7 +38,7 @@ sink out to stdout;
 //! keeps every input for the reference evaluator.
 struct Harness {
   std::string directory;
-  plan::Plan plan;
+  physical::PhysicalPlan plan;
   std::unique_ptr<StateStore> store;
   std::unique_ptr<KeyedStateOperator> state;
   std::vector<eval::AggregateInput> inputs;
@@ -49,7 +49,7 @@ struct Harness {
     std::string pattern = (std::filesystem::temp_directory_path() / "flow-state-XXXXXX").string();
     REQUIRE(mkdtemp(pattern.data()) != nullptr);
     directory = pattern;
-    plan = testing::checked_plan(std::string(kClicks) + query, {.allow_unbounded_state = true});
+    plan = testing::checked_physical_plan(std::string(kClicks) + query, {.allow_unbounded_state = true});
     open();
   }
   ~Harness() {
@@ -69,8 +69,8 @@ struct Harness {
     store.reset();
   }
 
-  const plan::LogicalAggregate& aggregate() const {
-    return *static_cast<const plan::LogicalAggregate*>(plan.queries.at(0).stateful_operator());
+  const physical::Aggregate& aggregate() const {
+    return plan.queries.at(0).stateful_operator()->as<physical::Aggregate>();
   }
 
   std::vector<StateOutput> click(const std::string& user, const std::string& url, int64_t ts, int64_t bytes = 1) {
@@ -430,7 +430,7 @@ query per_user {
     h.click("ann", "/a", 1'000);
     REQUIRE(h.store->commit({{"clicks/0", 1}}).empty());
     h.close();
-    h.plan = testing::checked_plan(std::string(kClicks) + then, {.allow_unbounded_state = true});
+    h.plan = testing::checked_physical_plan(std::string(kClicks) + then, {.allow_unbounded_state = true});
     h.open();
     try {
       h.click("ann", "/a", 2'000);
@@ -498,7 +498,7 @@ query per_minute {
   REQUIRE(h.store->commit({{"clicks/0", 1}}).empty());
   h.close();
   // Renaming an output changes no byte: the state still reads.
-  h.plan = testing::checked_plan(std::string(kClicks) + R"(
+  h.plan = testing::checked_physical_plan(std::string(kClicks) + R"(
 query per_minute {
     from clicks
     | group by url window tumbling(1m)
@@ -511,7 +511,7 @@ query per_minute {
   REQUIRE(h.store->commit({{"clicks/0", 2}}).empty());
   h.close();
   // Another aggregate: the accumulators would be read as the wrong folds.
-  h.plan = testing::checked_plan(std::string(kClicks) + R"(
+  h.plan = testing::checked_physical_plan(std::string(kClicks) + R"(
 query per_minute {
     from clicks
     | group by url window tumbling(1m)
@@ -709,7 +709,7 @@ TEST_CASE("state: a top declared with another N than when its state was written 
   h.click("ann", "/a", 1'000, 3);
   REQUIRE(h.store->commit({{"clicks/0", 1}}).empty());
   h.close();
-  h.plan = testing::checked_plan(std::string(kClicks) + R"(
+  h.plan = testing::checked_physical_plan(std::string(kClicks) + R"(
 query biggest {
     from clicks
     | group by url window tumbling(1m)

@@ -14,7 +14,7 @@
 #include <random>
 
 #include "runtime/eval/stateless_pipeline.hpp"
-#include "compiler/physical/physical_plan.hpp"
+#include "compiler/physical/physical_planner.hpp"
 #include "compiler/plan/operators/logical_process.hpp"
 #include "runtime/codec/json_codec.hpp"
 #include "runtime/codec/message_key.hpp"
@@ -285,9 +285,9 @@ class RuntimeSide : public Side {
     reset_arena();
     store_ = StateStore::open(directory_ + "/task", error);
     REQUIRE(store_);
-    REQUIRE(flow::runtime::open_shared_states(plan_, physical_, directory_, [this] { return now; }, &program_, {}, shared_,
+    REQUIRE(flow::runtime::open_shared_states(physical_, directory_, [this] { return now; }, &program_, {}, shared_,
                                               error));
-    chain_ = std::make_unique<StageChain>(plan_, physical_, exit_, &arena_);
+    chain_ = std::make_unique<StageChain>(physical_, exit_, &arena_);
     chain_->open({0}, *store_, shared_, [this] { return now; }, &program_, {encoder_.get()});
   }
   void close() {
@@ -345,7 +345,7 @@ class ReferenceSide : public Side {
         REQUIRE(shared_stores_.back());
         store = shared_stores_.back().get();
       }
-      ops_.push_back(std::make_unique<KeyedStateOperator>(plan_, 0, *store, [this] { return now; },
+      ops_.push_back(std::make_unique<KeyedStateOperator>(physical_, 0, *store, [this] { return now; },
                                                           std::vector<flow_handler_fn>{}, nullptr,
                                                           StageSpec{stage.operator_index, stage.store}));
     }
@@ -387,7 +387,7 @@ class ReferenceSide : public Side {
   void hand_on(std::vector<StateOutput>& out, size_t stage) {
     const auto& stages = physical_.queries[0].stages;
     for (auto& row : out) {
-      auto result = eval::run_after_state(plan_.queries[0], stages[stage].operator_index + 1, std::move(row.record),
+      auto result = eval::run_after_state(physical_.queries[0], stages[stage].operator_index + 1, std::move(row.record),
                                           std::move(row.key));
       for (const auto& [name, count] : result.tallies)
         for (size_t m = 0; m < plan_.metrics.size(); ++m)
@@ -508,7 +508,7 @@ TEST_CASE("chains of stateful operators in the runtime equal the evaluator's, ou
       // expression differential tests hold generated code to it).
       std::vector<Value> values;
       for (size_t f = 0; f < fields.size(); ++f) values.push_back(Value::from_abi(fields[f], source.schema[f].type));
-      if (!eval::run_stateless(plan.queries[0], values).passed) continue;
+      if (!eval::run_stateless(physical.queries[0], values).passed) continue;
       REQUIRE(handed < host.handed_to_aggregate.size());
       REQUIRE(host.handed_to_aggregate[handed].event_time_ms == fields[source.schema.size() - 1].bits);
       const auto& input = host.handed_to_aggregate[handed++];

@@ -15,6 +15,7 @@
 #include <random>
 
 #include "compiler/codegen/codegen.hpp"
+#include "compiler/physical/physical_planner.hpp"
 #include "runtime/codec/json_codec.hpp"
 #include "compiler/plan/operators/logical_process.hpp"
 #include "runtime/host/recording_host.hpp"
@@ -60,7 +61,7 @@ bool same(const std::vector<StateOutput>& a, const std::vector<StateOutput>& b) 
 class SideBySide {
  public:
   SideBySide(const plan::Plan& plan, size_t query, const codegen::Program& program)
-      : plan_(plan), query_(query), compiled_handlers_(codegen::handler_functions(&program, plan, query)) {
+      : physical_(physical::build_physical_plan(plan)), query_(query), compiled_handlers_(codegen::handler_functions(&program, plan, query)) {
     for (Side* side : {&compiled_, &evaluated_}) {
       side->directory = (std::filesystem::temp_directory_path() / "flow-compiled-diff-XXXXXX").string();
       REQUIRE(mkdtemp(side->directory.data()) != nullptr);
@@ -164,7 +165,7 @@ class SideBySide {
       side->store = StateStore::open(side->directory, error);
       REQUIRE(side->store != nullptr);
       auto handlers = side == &compiled_ ? compiled_handlers_ : std::vector<flow_handler_fn>{};
-      side->op = std::make_unique<KeyedStateOperator>(plan_, static_cast<int32_t>(query_), *side->store,
+      side->op = std::make_unique<KeyedStateOperator>(physical_, static_cast<int32_t>(query_), *side->store,
                                                       [this] { return now_; }, handlers);
     }
   }
@@ -185,7 +186,7 @@ class SideBySide {
   int64_t now_ = kBaseTime;  //!< the clock both sides read
 
  private:
-  const plan::Plan& plan_;
+  const physical::PhysicalPlan physical_;
   size_t query_;
   std::vector<flow_handler_fn> compiled_handlers_;
   Side compiled_, evaluated_;

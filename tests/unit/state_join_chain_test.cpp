@@ -10,7 +10,7 @@
 #include <map>
 #include <random>
 
-#include "compiler/physical/physical_plan.hpp"
+#include "compiler/physical/physical_planner.hpp"
 #include "runtime/codec/json_codec.hpp"
 #include "runtime/tasks/stage_chain.hpp"
 #include "tests/unit/support/compiled_plan.hpp"
@@ -151,13 +151,13 @@ Exit run(const plan::Plan& plan, const flow::abi::Program* program, const std::v
     REQUIRE(store);
     flow::runtime::SharedStates shared;
     auto clock = [] { return int64_t{0}; };
-    REQUIRE(flow::runtime::open_shared_states(plan, physical, directory, clock, program, {}, shared, error));
+    REQUIRE(flow::runtime::open_shared_states(physical, directory, clock, program, {}, shared, error));
     std::vector<char> buffer(1 << 16);
     flow_arena arena;
     flow_arena_init(&arena, buffer.data(), static_cast<int64_t>(buffer.size()));
     auto out_encoder = flow::runtime::make_encoder(plan.queries[0].operators.back()->output);
     auto region_encoder = flow::runtime::make_encoder(plan.queries[1].operators.back()->output);
-    StageChain chain(plan, physical, exit, &arena);
+    StageChain chain(physical, exit, &arena);
     chain.open({0, 1}, *store, shared, clock, program, {out_encoder.get(), region_encoder.get()});
     auto commit = [&] {
       REQUIRE(store->commit({}).empty());

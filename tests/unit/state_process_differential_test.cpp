@@ -72,7 +72,7 @@ struct Model {
     int64_t last_event = 0;
     int64_t deadline = 0;
   };
-  const plan::LogicalProcess& process;
+  const physical::Process& process;
   bool processing_time;
   std::map<std::string, Key> keys;
   std::map<std::string, std::vector<std::string>> outputs;  // per key, in order
@@ -111,11 +111,11 @@ struct Model {
 };
 
 void run_stream(bool processing_time, uint64_t seed, int records) {
-  plan::Plan plan = testing::checked_plan(application(processing_time));
-  const plan::QueryPlan& query = plan.queries.at(0);
-  const plan::LogicalProcess* process = nullptr;
+  physical::PhysicalPlan plan = testing::checked_physical_plan(application(processing_time));
+  const physical::Query& query = plan.queries.at(0);
+  const physical::Process* process = nullptr;
   for (const auto& op : query.operators)
-    if (auto* p = dynamic_cast<const plan::LogicalProcess*>(op.get())) process = p;
+    if (auto* p = std::get_if<physical::Process>(&op.body)) process = p;
   REQUIRE(process != nullptr);
 
   std::string directory = (std::filesystem::temp_directory_path() / "flow-state-diff-XXXXXX").string();

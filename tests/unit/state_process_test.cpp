@@ -41,7 +41,7 @@ metric unmatched;
 //! the query's stateless part (the reference evaluator), then to the operator.
 struct Harness {
   std::string directory;
-  plan::Plan plan;
+  physical::PhysicalPlan plan;
   std::unique_ptr<StateStore> store;
   std::unique_ptr<KeyedStateOperator> state;
   StateTallies tallies;
@@ -51,7 +51,7 @@ struct Harness {
     std::string pattern = (std::filesystem::temp_directory_path() / "flow-state-XXXXXX").string();
     REQUIRE(mkdtemp(pattern.data()) != nullptr);
     directory = pattern;
-    plan = testing::checked_plan(std::string(kDeclarations) + query, {.allow_unbounded_state = true});
+    plan = testing::checked_physical_plan(std::string(kDeclarations) + query, {.allow_unbounded_state = true});
     open();
   }
   ~Harness() {
@@ -73,10 +73,10 @@ struct Harness {
   }
 
   std::vector<StateOutput> send(const std::string& source, std::vector<Value> record, int64_t ts) {
-    const plan::QueryPlan& query = plan.queries.at(0);
+    const physical::Query& query = plan.queries.at(0);
     size_t input = 0;
-    if (query.operators.front()->kind == plan::OperatorKind::Union) {
-      const auto& inputs = static_cast<const plan::LogicalUnion&>(*query.operators.front()).inputs;
+    if (query.operators.front().kind == plan::OperatorKind::Union) {
+      const auto& inputs = query.operators.front().as<physical::Union>().inputs;
       while (inputs.at(input).source != source) ++input;
     }
     eval::StatelessResult result = eval::run_stateless(query, record, input);
@@ -262,12 +262,12 @@ query recent {
   REQUIRE(h.store->commit({}).empty());
   h.close();
   // A bound that changes reads on (the bytes mean the same); a list where a set was stops.
-  h.plan = testing::checked_plan(std::string(kDeclarations) + query("set<string>(max 5)"));
+  h.plan = testing::checked_physical_plan(std::string(kDeclarations) + query("set<string>(max 5)"));
   h.open();
   h.click("ann", "/5", 0);
   REQUIRE(h.store->commit({}).empty());
   h.close();
-  h.plan = testing::checked_plan(std::string(kDeclarations) + query("list<string>(max 5)"));
+  h.plan = testing::checked_physical_plan(std::string(kDeclarations) + query("list<string>(max 5)"));
   h.open();
   try {
     h.click("bob", "/6", 0);  // a new key: its state is not read, but the store's shape is

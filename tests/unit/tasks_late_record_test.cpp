@@ -14,7 +14,7 @@
 using namespace flow::runtime;
 
 TEST_CASE("late records: the late topic gets the record's key, value and timestamp, with the reason in headers") {
-  flow::compiler::plan::Plan plan = flow::compiler::testing::checked_plan(R"(
+  flow::compiler::physical::PhysicalPlan plan = flow::compiler::testing::checked_physical_plan(R"(
 source views from kafka "views" as json { user: string, ts: timestamp }
     with (partitions = 2, event_time = ts, watermark = 1s, late = "views.late");
 sink out to stdout;
@@ -34,7 +34,7 @@ query per_minute {
   REQUIRE_MESSAGE(producer, error);
 
   SharedRun shared;
-  shared.plan = &plan;
+  shared.physical = &plan;
   shared.producer = producer.get();
   shared.late_max_bytes = {1'000'000};
   shared.query_late_kept.push_back(std::make_unique<std::atomic<int64_t>>(0));

@@ -40,7 +40,7 @@ TEST_CASE("durations are written as in the language") {
 }
 
 TEST_CASE("input lines split into phases at `@advance processing time`") {
-  auto plan = flow::compiler::testing::checked_plan(kApp);
+  auto plan = flow::compiler::testing::checked_physical_plan(kApp);
   FixtureDir dir;
   dir.write("clicks.jsonl", "{\"user\":\"a\"}\n\n@advance processing time 6m\n{\"user\":\"b\"}\n{\"user\":\"c\"}\n");
   dir.write("orders.jsonl", "{\"user\":\"x\"}\n");
@@ -57,7 +57,7 @@ TEST_CASE("input lines split into phases at `@advance processing time`") {
 }
 
 TEST_CASE("a bad directive, or an input file for no source, is an error naming the file and line") {
-  auto plan = flow::compiler::testing::checked_plan(kApp);
+  auto plan = flow::compiler::testing::checked_physical_plan(kApp);
   Fixture fixture;
   std::string error;
   {

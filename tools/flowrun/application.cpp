@@ -12,7 +12,7 @@
 #include "compiler/codegen/codegen.hpp"
 #include "compiler/codegen/shared_object_program.hpp"
 #include "compiler/driver/check_file.hpp"
-#include "compiler/physical/physical_plan.hpp"
+#include "compiler/physical/physical_planner.hpp"
 #include "compiler/plan/plan_image.hpp"
 #include "runtime/launcher/terminal_status.hpp"
 #include "runtime/metrics/metrics_endpoint.hpp"
@@ -135,6 +135,8 @@ int run_application(const RunOptions& options) {
     program = std::move(jit);
   }
   const plan::Plan& p = *checked;
+  // What the runtime reads of the program: the physical plan, built once (besides the ABI).
+  const compiler::physical::PhysicalPlan physical = compiler::physical::build_physical_plan(p);
   std::string error;
   if (stopped_starting(options)) return 0;
 
@@ -182,7 +184,7 @@ int run_application(const RunOptions& options) {
     }
     int64_t count = 0;
     std::vector<std::string> lines;
-    if (!read_lines(file, lines, error) || !produce_lines(*producer, p, *source, lines, file, error, count)) {
+    if (!read_lines(file, lines, error) || !produce_lines(*producer, physical, *source, lines, file, error, count)) {
       fmt::print(stderr, "flowrun: `--input {}={}`: {}\n", name, file, error);
       return 1;
     }
@@ -220,7 +222,7 @@ int run_application(const RunOptions& options) {
   if (embedded)
     config.create_topic = [&embedded](const std::string& topic, int count) { return embedded->create_topic(topic, count); };
   if (stopped_starting(options)) return 0;
-  auto job = Job::start(p, *program, *producer, config, error);
+  auto job = Job::start(physical, *program, *producer, config, error);
   if (!job) {
     fmt::print(stderr, "flowrun: {}\n", error);
     return 1;

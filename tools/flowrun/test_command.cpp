@@ -18,7 +18,7 @@
 #include <cstring>
 
 #include "compiler/codegen/codegen.hpp"
-#include "compiler/plan/operators/logical_sink.hpp"
+#include "compiler/physical/physical_planner.hpp"
 #include "runtime/kafka/embedded_kafka.hpp"
 #include "tools/flowrun/application.hpp"
 #include "runtime/launcher/input_loader.hpp"
@@ -87,6 +87,7 @@ RunResult run_fixture(const TestOptions& options, const plan::Plan& p, const Fix
   std::string error;
   auto program = compiler::codegen::JitProgram::compile(p, PartitionTask::host_symbols(), error,
                                                         (scratch / "code-cache").string());
+  const compiler::physical::PhysicalPlan physical = compiler::physical::build_physical_plan(p);
   if (!program) {
     result.failure = "cannot compile: " + error;
     return result;
@@ -125,7 +126,7 @@ RunResult run_fixture(const TestOptions& options, const plan::Plan& p, const Fix
   config.clock = [&clock_ms] { return clock_ms.load(); };
   // The changelogs too: a test runs the job as `flowrun run` does.
   config.create_topic = [&kafka](const std::string& topic, int count) { return kafka.create_topic(topic, count); };
-  auto job = Job::start(p, *program, *producer, config, error);
+  auto job = Job::start(physical, *program, *producer, config, error);
   if (!job) {
     result.failure = error;
     return result;
@@ -138,7 +139,7 @@ RunResult run_fixture(const TestOptions& options, const plan::Plan& p, const Fix
     for (const auto& [name, lines] : phase.records) {
       int64_t count = 0;
       std::string origin = fmt::format("input/{}.jsonl (phase {} of {})", name, k + 1, fixture.phases.size());
-      if (!produce_lines(*producer, p, *p.find_source(name), lines, origin, error, count)) {
+      if (!produce_lines(*producer, physical, *p.find_source(name), lines, origin, error, count)) {
         result.failure = error;
         return result;
       }
@@ -172,7 +173,7 @@ RunResult run_fixture(const TestOptions& options, const plan::Plan& p, const Fix
     result.late += job->late_records(q);
     result.late_kept += job->late_kept(q);
     result.late_later_stages += job->later_stage_late(q);
-    const auto& sources = job->physical_plan().queries[q].sources;
+    const auto& sources = job->plan().queries[q].sources;
     for (size_t i = 0; i < sources.size(); ++i) result.late_by_source[sources[i]].second += job->source_late(q, i);
   }
   for (size_t m = 0; m < p.metrics.size(); ++m)
@@ -195,8 +196,7 @@ RunResult run_fixture(const TestOptions& options, const plan::Plan& p, const Fix
     } else {
       result.descriptions[sink.name] = fmt::format("sink `{}` (stdout)", sink.name);
       for (size_t q = 0; q < p.queries.size(); ++q) {
-        auto* op = dynamic_cast<const plan::LogicalSink*>(p.queries[q].operators.back().get());
-        if (op && op->sink == sink.name)
+        if (physical.queries[q].sink && physical.sinks[*physical.queries[q].sink].name == sink.name)
           for (auto& line : job->captured_stdout(static_cast<int32_t>(q))) received.push_back({std::nullopt, line});
       }
     }
@@ -360,7 +360,7 @@ int run_test(const TestOptions& options) {
   if (!checked) return 1;
   Fixture fixture;
   std::string error;
-  if (!load_fixture(*checked, options.fixtures, fixture, error)) {
+  if (!load_fixture(compiler::physical::build_physical_plan(*checked), options.fixtures, fixture, error)) {
     fmt::print(stderr, "flowrun: {}\n", error);
     return 1;
   }

@@ -3,12 +3,12 @@
 // list gives no record, like Spark's `explode` and Flink's CROSS JOIN UNNEST.
 #pragma once
 
-#include "compiler/plan/bound_expr.hpp"
 #include "compiler/plan/logical_operator.hpp"
+#include "compiler/plan/specs/stateless_specs.hpp"
 
 namespace flow::compiler::plan {
 
-struct LogicalExplode final : LogicalOperator {
+struct LogicalExplode final : LogicalOperator, ExplodeSpec {
   LogicalExplode() : LogicalOperator(OperatorKind::Explode) {}
   std::string name() const override { return "Explode"; }
   std::string describe() const override { return to_source(list) + " as " + element_name(); }
@@ -18,8 +18,6 @@ struct LogicalExplode final : LogicalOperator {
   }
   //! The appended field: the last of the output.
   std::string element_name() const { return output.empty() ? std::string() : output.back().name; }
-
-  BoundExpr list;  //!< of a list type
 };
 
 }  // namespace flow::compiler::plan

@@ -1,12 +1,12 @@
 // KeyBy: sets the key of every record; keyed state and the sink's message key use it.
 #pragma once
 
-#include "compiler/plan/bound_expr.hpp"
 #include "compiler/plan/logical_operator.hpp"
+#include "compiler/plan/specs/stateless_specs.hpp"
 
 namespace flow::compiler::plan {
 
-struct LogicalKeyBy final : LogicalOperator {
+struct LogicalKeyBy final : LogicalOperator, KeyBySpec {
   LogicalKeyBy() : LogicalOperator(OperatorKind::KeyBy) {}
   std::string name() const override { return "KeyBy"; }
   std::string describe() const override { return to_source(key) + " (" + key.type.to_string() + ")"; }
@@ -14,8 +14,6 @@ struct LogicalKeyBy final : LogicalOperator {
     json.key("key").value(to_source(key));
     json.key("key_type").value(key.type.to_string());
   }
-
-  BoundExpr key;
 };
 
 }  // namespace flow::compiler::plan

@@ -3,26 +3,22 @@
 #pragma once
 
 #include "compiler/plan/logical_operator.hpp"
+#include "compiler/plan/specs/stateless_specs.hpp"
 
 namespace flow::compiler::plan {
 
-struct LogicalSink final : LogicalOperator {
+struct LogicalSink final : LogicalOperator, SinkSpec {
   LogicalSink() : LogicalOperator(OperatorKind::Sink) {}
   std::string name() const override { return "Sink"; }
   std::string describe() const override {
-    return sink + (kind == "kafka" ? " (topic \"" + topic + "\")" : " (stdout)") + (keyed ? ", keyed" : "");
+    return sink + (target == "kafka" ? " (topic \"" + topic + "\")" : " (stdout)") + (keyed ? ", keyed" : "");
   }
   void write_json(JsonWriter& json) const override {
     json.key("sink").value(sink);
-    json.key("target").value(kind);
-    if (kind == "kafka") json.key("topic").value(topic);
+    json.key("target").value(target);
+    if (target == "kafka") json.key("topic").value(topic);
     json.key("keyed").value(keyed);
   }
-
-  std::string sink;
-  std::string kind;  //!< kafka or stdout
-  std::string topic;
-  bool keyed = false;  //!< the message key is the query's key
 };
 
 }  // namespace flow::compiler::plan

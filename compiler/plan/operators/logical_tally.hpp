@@ -4,12 +4,12 @@
 
 #include <optional>
 
-#include "compiler/plan/bound_expr.hpp"
 #include "compiler/plan/logical_operator.hpp"
+#include "compiler/plan/specs/stateless_specs.hpp"
 
 namespace flow::compiler::plan {
 
-struct LogicalTally final : LogicalOperator {
+struct LogicalTally final : LogicalOperator, TallySpec {
   LogicalTally() : LogicalOperator(OperatorKind::Tally) {}
   std::string name() const override { return "Tally"; }
   std::string describe() const override {
@@ -19,9 +19,6 @@ struct LogicalTally final : LogicalOperator {
     json.key("metric").value(metric);
     if (condition) json.key("when").value(to_source(*condition));
   }
-
-  std::string metric;
-  std::optional<BoundExpr> condition;
 };
 
 }  // namespace flow::compiler::plan

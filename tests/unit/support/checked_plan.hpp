@@ -7,6 +7,7 @@
 #include <string>
 
 #include "compiler/driver/check_file.hpp"
+#include "compiler/physical/physical_planner.hpp"
 
 namespace flow::compiler::testing {
 
@@ -15,6 +16,11 @@ inline plan::Plan checked_plan(const std::string& text, plan::PlanOptions option
   INFO(checked.rendered());
   REQUIRE(checked.ok());
   return std::move(*checked.plan);
+}
+
+//! What the runtime reads of the same text: its physical plan.
+inline physical::PhysicalPlan checked_physical_plan(const std::string& text, plan::PlanOptions options = {}) {
+  return physical::build_physical_plan(checked_plan(text, options));
 }
 
 }  // namespace flow::compiler::testing
