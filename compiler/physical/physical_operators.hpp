@@ -1,7 +1,7 @@
 // The operators of the physical plan: what each of a query's operators computes (the
-// descriptions it shares with the logical plan, compiler/plan/specs/) with every name the
-// runtime would otherwise look up resolved to an index of the physical plan — a union's and a
-// join's sources, a tally's metric, a sink. They are values (the physical plan is copied into the
+// descriptions it shares with the logical plan, compiler/plan/specs/) and the indices into the
+// physical plan of what it names — the query's stream, a union's and a join's sources, the
+// sink. They are values (the physical plan is copied into the
 // runtime whole), built once by build_physical_plan from the checked logical plan; the runtime
 // reads these and never a logical operator.
 #pragma once
@@ -33,9 +33,8 @@ using Project = plan::ProjectSpec;
 using Explode = plan::ExplodeSpec;
 using KeyBy = plan::KeyBySpec;
 
-struct Tally : plan::TallySpec {
-  size_t metric_index = 0;  //!< into PhysicalPlan::metrics
-};
+//! Generated code counts a tally by the metric's index (codegen resolves it); the evaluator by name.
+using Tally = plan::TallySpec;
 
 struct Join : plan::JoinSpec {
   size_t other_source = 0;  //!< the table's or the other stream's index into PhysicalPlan::sources
@@ -48,7 +47,6 @@ struct Aggregate : plan::AggregateSpec {
   size_t grouped_width() const { return AggregateSpec::grouped_width(output); }
 };
 
-//! A `process`. Its `tally` statements' `slot` is the metric's index into PhysicalPlan::metrics.
 struct Process : plan::ProcessSpec {
   plan::Schema output;  //!< the operator's: what `emit` makes
 };

@@ -79,18 +79,6 @@ StateScope first_stage_scope(const plan::LogicalOperator& op) {
   return StateScope::Shared;
 }
 
-//! A `process`'s handler statements with each `tally`'s metric resolved: its slot is the metric's
-//! index (the runtime adds to a counter, it does not look a name up per record).
-void resolve_tallies(const plan::Plan& p, std::vector<plan::BoundStmt>& body) {
-  for (auto& statement : body) {
-    if (statement.kind == plan::BoundStmtKind::Tally)
-      for (size_t m = 0; m < p.metrics.size(); ++m)
-        if (p.metrics[m].name == statement.name) statement.slot = static_cast<int32_t>(m);
-    resolve_tallies(p, statement.body);
-    resolve_tallies(p, statement.else_body);
-  }
-}
-
 size_t index_of(const plan::Plan& p, const std::string& source) {
   if (auto s = source_index(p, source)) return *s;
   throw std::logic_error("physical plan: no source `" + source + "` (the plan is not checked)");
@@ -122,15 +110,7 @@ Operator physical_operator(const plan::Plan& p, const plan::LogicalOperator& op)
     case OperatorKind::Project: out.body = Project(static_cast<const plan::LogicalProject&>(op)); break;
     case OperatorKind::Explode: out.body = Explode(static_cast<const plan::LogicalExplode&>(op)); break;
     case OperatorKind::KeyBy: out.body = KeyBy(static_cast<const plan::LogicalKeyBy&>(op)); break;
-    case OperatorKind::Tally: {
-      const auto& logical = static_cast<const plan::LogicalTally&>(op);
-      Tally tally;
-      static_cast<plan::TallySpec&>(tally) = logical;
-      for (size_t m = 0; m < p.metrics.size(); ++m)
-        if (p.metrics[m].name == logical.metric) tally.metric_index = m;
-      out.body = std::move(tally);
-      break;
-    }
+    case OperatorKind::Tally: out.body = Tally(static_cast<const plan::LogicalTally&>(op)); break;
     case OperatorKind::Join: {
       const auto& logical = static_cast<const plan::LogicalJoin&>(op);
       Join join;
@@ -150,7 +130,6 @@ Operator physical_operator(const plan::Plan& p, const plan::LogicalOperator& op)
       Process process;
       static_cast<plan::ProcessSpec&>(process) = static_cast<const plan::LogicalProcess&>(op);
       process.output = op.output;
-      for (auto& handler : process.handlers) resolve_tallies(p, handler.body);
       out.body = std::move(process);
       break;
     }

@@ -167,6 +167,7 @@ bool Job::open(const abi::Program& program, Producer& producer, std::string& err
 
   shared_.physical = &p;
   shared_.program = &program;
+  shared_.end_of_input_step = config_.end_of_input_step;
   shared_.producer = &producer;
   shared_.clock = config_.clock;
   shared_.capture_stdout = config_.capture_stdout;

@@ -57,6 +57,8 @@ struct JobConfig {
   CreateTopic create_topic;
   //! Memory for keyed state over every store (state_memory.hpp; --state-cache-mb).
   int64_t state_cache_bytes = StateMemory::kDefaultBudgetMiB << 20;
+  //! --end-of-input-step: timeouts and windows a stage expires between two commits at the end of input.
+  size_t end_of_input_step = StatefulOperator::kDefaultEndOfInputStep;
   //! The processing-time clock (default: the system clock); tests drive a virtual one.
   ProcessingClock clock;
   //! On a terminal: progress as a live block redrawn in place (terminal_status.hpp), not lines.

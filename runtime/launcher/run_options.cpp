@@ -31,7 +31,8 @@ std::optional<RunOptions> parse_run_options(const std::vector<std::string>& args
     } else if (arg == "--brokers" || arg == "--app-id" || arg == "--state-dir" || arg == "--threads" ||
                arg == "--input" || arg == "-X" || arg == "--config" || arg == "--log-level" || arg == "--progress" ||
                arg == "--on-retention-gap" || arg == "--metrics-address" ||
-               arg == "--on-lost-state" || arg == "--state-cache-mb" || arg == "--changelog") {
+               arg == "--on-lost-state" || arg == "--state-cache-mb" || arg == "--changelog" ||
+               arg == "--end-of-input-step") {
       auto value = value_of(i, arg);
       if (!value) return std::nullopt;
       if (arg == "--brokers") {
@@ -85,6 +86,14 @@ std::optional<RunOptions> parse_run_options(const std::vector<std::string>& args
           return std::nullopt;
         }
         options.state_cache_mib = *mib;
+      } else if (arg == "--end-of-input-step") {
+        auto entries = parse_bounded_number(*value, 1, kMaxEndOfInputStep);
+        if (!entries) {
+          error = fmt::format("`--end-of-input-step` takes a whole number of entries from 1 to {}, not `{}`",
+                              kMaxEndOfInputStep, *value);
+          return std::nullopt;
+        }
+        options.end_of_input_step = *entries;
       } else if (arg == "--changelog") {
         if (*value != "on" && *value != "off") {
           error = fmt::format("`--changelog` takes on or off, not `{}`", *value);

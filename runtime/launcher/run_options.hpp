@@ -9,6 +9,7 @@
 
 #include "runtime/launcher/start_offset.hpp"
 #include "runtime/state/state_memory.hpp"
+#include "runtime/state/stateful_operator.hpp"
 #include "runtime/kafka/kafka_properties.hpp"
 
 namespace flow::runtime {
@@ -36,10 +37,13 @@ struct RunOptions {
   std::optional<std::string> metrics_address;    //!< --metrics-address: HOST:PORT to serve /metrics on
   //! --changelog on|off: keyed state backed by changelog topics (state/changelog.hpp).
   bool changelog = true;
+  //! --end-of-input-step: timeouts and windows a stage expires between two commits at the end of input.
+  int64_t end_of_input_step = static_cast<int64_t>(StatefulOperator::kDefaultEndOfInputStep);
   int64_t state_cache_mib = StateMemory::kDefaultBudgetMiB;                 //!< --state-cache-mb: the state memory budget (state_memory.hpp)
 };
 //! The bounds of `--state-cache-mb` (MiB): below 8, LevelDB's own buffers would not fit.
 constexpr int64_t kMinStateCacheMiB = 8, kMaxStateCacheMiB = int64_t{1} << 20;
+constexpr int64_t kMaxEndOfInputStep = int64_t{1} << 40;
 
 //! The most worker threads `--threads` takes: a worker runs one task at a time, so more than the
 //! tasks sit idle (`flowc explain` shows the tasks and the cores that give each its own).

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,11 +28,12 @@ class ExpiryIndex {
   void add(int64_t deadline, std::string_view id) { store_.put_new(keyspace_.expiry(deadline, id), ""); }
   void remove(int64_t deadline, std::string_view id) { store_.erase(keyspace_.expiry(deadline, id)); }
 
-  //! Every entry whose deadline is at most `up_to`, earliest first (then by id).
-  std::vector<Entry> due(int64_t up_to) {
+  //! The entries whose deadline is at most `up_to`, earliest first (then by id): at most `limit`
+  //! of them (the first ones; those removed since are not read again, even before a commit).
+  std::vector<Entry> due(int64_t up_to, size_t limit = SIZE_MAX) {
     std::vector<Entry> out;
     size_t offset = keyspace_.expiry_deadline_offset();
-    for (auto& [key, value] : store_.scan(keyspace_.expiry_begin(), keyspace_.expiry_after(up_to)))
+    for (auto& [key, value] : store_.scan(keyspace_.expiry_begin(), keyspace_.expiry_after(up_to), limit))
       out.push_back({read_ordered(std::string_view(key).substr(offset)), key.substr(offset + 8)});
     return out;
   }

@@ -81,6 +81,9 @@ class KeyedStateOperator {
   int64_t emitted_through(int64_t watermark_ms) const;
   //! Handlers of a `process` that run as native code (0 for an aggregate).
   size_t compiled_handlers() const;
+  //! StatefulOperator::set_end_of_input_step and expiring of the stage's operator.
+  void set_end_of_input_step(size_t entries) { operator_->set_end_of_input_step(entries); }
+  bool expiring() const { return operator_->expiring(); }
 
  private:
   const compiler::physical::Query& query_;

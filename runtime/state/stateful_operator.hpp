@@ -116,6 +116,34 @@ class StatefulOperator {
   //! Whether the end of input (the watermark at the end of time) changes what it keeps — it has
   //! windows, timeouts or a join's waiting records — so that its state, once closed, cannot go on.
   virtual bool ended_by_end_of_input() const { return true; }
+
+  //! At the end of input (the watermark or the clock at the end of time) every key times out and
+  //! every window closes: millions of them at once, each a state read and two erases kept until
+  //! the next commit. There, one call expires at most `entries` of them, and expiring() says that
+  //! more are due: the caller delivers and commits, then advances again (the same end of time)
+  //! for the next ones. Before the end nothing changes: expiry keeps up with the watermark as it
+  //! moves, and a late record must find a due key timed out (process_operator.cpp).
+  void set_end_of_input_step(size_t entries) { end_of_input_step_ = entries == 0 ? 1 : entries; }
+  //! The last call stopped at the end-of-input step with more entries due.
+  bool expiring() const { return expiring_; }
+
+ protected:
+  //! How many due entries a call that expires up to `up_to` may take.
+  size_t expiry_limit(int64_t up_to) const { return up_to == INT64_MAX ? end_of_input_step_ : SIZE_MAX; }
+  //! After an end-of-input step took `taken` entries under `limit`: whether more may be due. A call
+  //! before the end (no limit) says nothing about the end's entries.
+  void note_expired(size_t taken, size_t limit) {
+    if (limit != SIZE_MAX) expiring_ = taken >= limit;
+  }
+
+ private:
+  size_t end_of_input_step_ = kDefaultEndOfInputStep;
+  bool expiring_ = false;
+
+ public:
+  //! Entries one end-of-input step expires by default: ~200k store changes and their outputs
+  //! between two commits, a few tens of MB.
+  static constexpr size_t kDefaultEndOfInputStep = 100'000;
 };
 
 //! A number the operator keeps in its store (watermark, live entries), so it survives restarts

@@ -97,6 +97,7 @@ bool PartitionTask::open_state(const std::string& directory, const StateStoreOpt
   if (!store_) return false;
   std::vector<size_t> sources;
   for (const auto& input : inputs_) sources.push_back(input.source_index);
+  chain_.set_end_of_input_step(shared_.end_of_input_step);
   chain_.open(sources, *store_, shared_.shared_state, shared_.clock, shared_.program, shared_.encoder_table);
   return true;
 }
@@ -300,8 +301,17 @@ void PartitionTask::finish() {
   guarded("the end of input", [&] {
     // Stage by stage: a stage's last rows reach the next before its own end (advance_event_time
     // also fires the processing-time timeouts of a stage whose event time reached the end).
-    for (size_t q = 0; q < shared_.physical->queries.size(); ++q)
-      if (chain_.has_state(q)) chain_.advance_event_time(q, INT64_MAX);
+    // A stage expires its keys and windows in bounded steps (StatefulOperator::
+    // set_end_of_input_step), each committed before the next: millions of timeouts at the end
+    // of a replay are not all held in memory until one commit.
+    for (size_t q = 0; q < shared_.physical->queries.size(); ++q) {
+      if (!chain_.has_state(q)) continue;
+      chain_.advance_event_time(q, INT64_MAX);
+      while (chain_.expiring(q) && !shared_.failed) {
+        checkpoint(true);
+        chain_.advance_event_time(q, INT64_MAX);
+      }
+    }
     chain_.deliver();
     checkpoint(true);
   });

@@ -83,6 +83,10 @@ void StageChain::open(const std::vector<size_t>& sources, StateStore& store, Sha
         binding.op = state->op.get();
         binding.shared = state;
         binding.upstream_slot = i ? state->add_upstream() : 0;
+        {
+          std::lock_guard lock(state->lock);
+          binding.op->set_end_of_input_step(end_of_input_step_);
+        }
         stages_[q].push_back(binding);
         bind_after(stages_[q].back(), q, i, program);
         continue;
@@ -95,6 +99,7 @@ void StageChain::open(const std::vector<size_t>& sources, StateStore& store, Sha
           feeds_sink ? encoders_[q] : nullptr, StageSpec{stage.operator_index, stage.store}));
       StageBinding binding;
       binding.op = owned_.back().get();
+      binding.op->set_end_of_input_step(end_of_input_step_);
       stages_[q].push_back(binding);
       bind_after(stages_[q].back(), q, i, program);
     }
@@ -243,6 +248,7 @@ void StageChain::advance_event_time(size_t query, int64_t watermark) {
   for (size_t i = 0; i < stages_[query].size(); ++i) {
     StageBinding& stage = stages_[query][i];
     size_t before = pending_outputs_.size();
+    bool more_due = false;  // it stopped at its end-of-input step: the stages after it wait
     {
       std::unique_lock<std::mutex> lock;
       if (stage.shared) lock = std::unique_lock(stage.shared->lock);
@@ -250,13 +256,23 @@ void StageChain::advance_event_time(size_t query, int64_t watermark) {
       if (own != INT64_MIN) stage.op->advance_watermark(own, pending_outputs_, pending_tallies_);
       if (own == INT64_MAX) stage.op->advance_processing_time(INT64_MAX, pending_outputs_, pending_tallies_);
       upstream = stage.op->emitted_through(own);
+      more_due = stage.op->expiring();
       tag_stage(before, i);
       if (stage.shared) deliver_shared(before);
     }
     // The rows this stage emitted reach the next one before the next one's watermark moves.
     deliver();
-    if (upstream == INT64_MIN) break;
+    if (upstream == INT64_MIN || more_due) break;
   }
+}
+
+bool StageChain::expiring(size_t query) const {
+  for (const StageBinding& stage : stages_[query]) {
+    std::unique_lock<std::mutex> lock;
+    if (stage.shared) lock = std::unique_lock(stage.shared->lock);
+    if (stage.op->expiring()) return true;
+  }
+  return false;
 }
 
 bool StageChain::advance_processing_time(int64_t now) {

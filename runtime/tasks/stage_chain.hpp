@@ -113,8 +113,15 @@ class StageChain {
 
   //! Query `query`'s event time is now `watermark` (ignored when INT64_MIN): stage by stage, each
   //! stage's outputs delivered before the next stage moves. At INT64_MAX (the end of input), a
-  //! stage whose every feeding task has reached the end also fires its processing-time timeouts.
+  //! stage whose every feeding task has reached the end also fires its processing-time timeouts;
+  //! a stage expires at most its end-of-input step there, and the stages after it wait until it
+  //! has no more due (expiring(): deliver, commit and advance again).
   void advance_event_time(size_t query, int64_t watermark);
+  //! Whether a stage of query `query` stopped at its end-of-input step with more due.
+  bool expiring(size_t query) const;
+  //! The most due entries (timeouts, windows) a stage expires in one end-of-input step
+  //! (StatefulOperator::set_end_of_input_step), for the stages opened since.
+  void set_end_of_input_step(size_t entries) { end_of_input_step_ = entries; }
   //! The watermark last given to query `query` (INT64_MIN: none yet).
   int64_t last_watermark(size_t query) const { return last_watermark_[query]; }
   //! The wall clock is `now`: processing-time timeouts of every stage, delivered stage by stage.
@@ -152,6 +159,7 @@ class StageChain {
   //! deliver_from(from) while a shared stage's lock is held (its rows leave in the order its
   //! state made them), then drops those outputs from the pending ones.
   void deliver_shared(size_t from);
+  size_t end_of_input_step_ = StatefulOperator::kDefaultEndOfInputStep;
   struct StageBinding {
     KeyedStateOperator* op = nullptr;
     SharedState* shared = nullptr;  //!< set when the state is shared by all tasks (take its lock)

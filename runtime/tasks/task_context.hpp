@@ -26,6 +26,8 @@ namespace flow::runtime {
 struct SharedRun {
   const compiler::physical::PhysicalPlan* physical = nullptr;
   const abi::Program* program = nullptr;
+  //! Due entries a stage expires per end-of-input step (StatefulOperator::set_end_of_input_step).
+  size_t end_of_input_step = StatefulOperator::kDefaultEndOfInputStep;
   Producer* producer = nullptr;
   std::vector<EncoderPtr> encoders;               //!< per query (null when its sink is not encodable)
   std::vector<const flow_encoder*> encoder_table; //!< the same, as generated code takes them

@@ -31,7 +31,7 @@ std::optional<TestOptions> parse_test_options(const std::vector<std::string>& ar
       continue;
     }
     if (arg == "--fixtures" || arg == "--partitions" || arg == "--threads" || arg == "--log-level" || arg == "-X" ||
-        arg == "--config") {
+        arg == "--config" || arg == "--end-of-input-step") {
       if (i + 1 >= args.size()) {
         error = fmt::format("`{}` needs a value", arg);
         return std::nullopt;
@@ -59,6 +59,14 @@ std::optional<TestOptions> parse_test_options(const std::vector<std::string>& ar
         auto threads = parse_threads(value, error);
         if (!threads) return std::nullopt;
         options.threads = *threads;
+      } else if (arg == "--end-of-input-step") {
+        auto entries = parse_bounded_number(value, 1, kMaxEndOfInputStep);
+        if (!entries) {
+          error = fmt::format("`--end-of-input-step` takes a whole number of entries from 1 to {}, not `{}`",
+                              kMaxEndOfInputStep, value);
+          return std::nullopt;
+        }
+        options.end_of_input_step = *entries;
       } else if (arg == "--log-level") {
         auto level = parse_log_level(value);
         if (!level) {

@@ -16,6 +16,8 @@ struct TestOptions {
   bool update = false;               //!< --update: write the expected files from this run
   std::vector<int> partitions;       //!< --partitions 1,N (default: as declared)
   int threads = 0;                   //!< --threads (default: cores)
+  //! --end-of-input-step, as flowrun run's (run_options.hpp).
+  int64_t end_of_input_step = static_cast<int64_t>(StatefulOperator::kDefaultEndOfInputStep);
   LogLevel log_level = LogLevel::Warn;
   KafkaProperties kafka_properties;  //!< --config FILE, then -X key=value (a later one wins)
 };

@@ -52,6 +52,27 @@ TEST_CASE("numeric flags are read whole and within their bounds") {
   CHECK(!testing::parse_test_options({"app.flow", "--partitions", "1,100000"}, error));
 }
 
+TEST_CASE("--end-of-input-step takes a positive number of entries, in flowrun run and flowrun test") {
+  std::string error;
+  auto options = parse({}, error);
+  REQUIRE(options);
+  CHECK(options->end_of_input_step == 100'000);
+  options = parse({"--end-of-input-step", "7"}, error);
+  REQUIRE(options);
+  CHECK(options->end_of_input_step == 7);
+  for (const char* bad : {"0", "-1", "x", "1.5", ""}) {
+    error.clear();
+    CHECK_MESSAGE(!parse({"--end-of-input-step", bad}, error), bad);
+    CHECK(error.find("`--end-of-input-step` takes a whole number of entries from 1 to") != std::string::npos);
+    error.clear();
+    CHECK(!testing::parse_test_options({"app.flow", "--end-of-input-step", bad}, error));
+    CHECK(error.find("`--end-of-input-step` takes") != std::string::npos);
+  }
+  auto test = testing::parse_test_options({"app.flow", "--end-of-input-step", "3"}, error);
+  REQUIRE(test);
+  CHECK(test->end_of_input_step == 3);
+}
+
 TEST_CASE("app ids keep to Kafka's group-id characters and stay inside the state root") {
   CHECK(app_id_problem("clicks").empty());
   CHECK(app_id_problem("my-app_2.v1").empty());

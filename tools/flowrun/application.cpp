@@ -214,6 +214,7 @@ int run_application(const RunOptions& options) {
   config.state_dir = options.state_dir;
   config.threads = options.threads;
   config.state_cache_bytes = options.state_cache_mib << 20;
+  config.end_of_input_step = static_cast<size_t>(options.end_of_input_step);
   config.log_level = options.log_level;
   config.progress_json = options.progress_json;
   config.on_retention_gap = options.on_retention_gap;

@@ -121,6 +121,7 @@ RunResult run_fixture(const TestOptions& options, const plan::Plan& p, const Fix
   config.app_id = "flowrun-test";
   config.state_dir = (scratch / fmt::format("state-{}", partitions)).string();
   config.threads = options.threads;
+  config.end_of_input_step = static_cast<size_t>(options.end_of_input_step);
   config.log_level = options.log_level;
   config.capture_stdout = true;
   config.clock = [&clock_ms] { return clock_ms.load(); };
