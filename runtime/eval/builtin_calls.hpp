@@ -10,7 +10,7 @@
 
 namespace flow::runtime::eval {
 
-//! The logical plan's types and expressions, which the evaluator runs.
+//! The plan's types and expressions (shared by the logical and the physical plan), which the evaluator runs.
 namespace plan = flow::compiler::plan;
 
 //! `name(arguments)` with the checker's `result` type: null if an argument is null (except for

@@ -8,7 +8,7 @@
 
 namespace flow::runtime::eval {
 
-//! The logical plan's types and expressions, which the evaluator runs.
+//! The plan's types and expressions (shared by the logical and the physical plan), which the evaluator runs.
 namespace plan = flow::compiler::plan;
 
 //! `-x` or `not x`.

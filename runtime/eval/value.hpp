@@ -12,7 +12,7 @@
 
 namespace flow::runtime::eval {
 
-//! The logical plan's types and expressions, which the evaluator runs.
+//! The plan's types and expressions (shared by the logical and the physical plan), which the evaluator runs.
 namespace plan = flow::compiler::plan;
 
 enum class ValueKind : uint8_t { Null, Bool, Int, Float, String, Timestamp, Duration, List, Record };
