@@ -100,6 +100,7 @@ bool Job::attach_changelog(StateStore& store, const std::string& owner, const st
     fmt::print(stderr, "flowrun: {}: {}\n", owner, done.describe(topic, partition));
   store.set_commit_log(changelog.get());
   changelogs_.push_back(std::move(changelog));
+  synced_[&store] = done;
   return true;
 }
 
@@ -601,8 +602,13 @@ int64_t Job::state_bytes() const {
 
 std::vector<Job::StoreStats> Job::store_stats() const {
   std::vector<StoreStats> stores;
-  auto stats = [](std::string name, const StateStore& store) {
-    return StoreStats{std::move(name), store.bytes(), store.cache_memory(), store.cache_misses()};
+  auto stats = [this](std::string name, const StateStore& store) {
+    StoreStats out{std::move(name), store.bytes(), store.cache_memory(), store.cache_misses()};
+    if (auto it = synced_.find(&store); it != synced_.end() && it->second.action == ChangelogSync::Action::Restored) {
+      out.restored_records = it->second.records;
+      out.restore_seconds = it->second.seconds;
+    }
+    return out;
   };
   for (const auto& t : tasks_)
     if (const StateStore* store = t->store()) stores.push_back(stats(t->name(), *store));

@@ -137,6 +137,8 @@ class Job {
     int64_t bytes = 0;         //!< of its keys and values
     int64_t cache_bytes = 0;   //!< memory its cache of committed entries takes (StateStore::cache_memory)
     int64_t cache_misses = 0;  //!< reads its cache could not answer (LevelDB asked)
+    int64_t restored_records = 0;  //!< read from its changelog at launch to restore it (0: not restored)
+    double restore_seconds = 0;    //!< how long that restore took
   };
   std::vector<StoreStats> store_stats() const;
   //! The watermark of source `source` over its partitions (INT64_MIN before any record).
@@ -197,6 +199,8 @@ class Job {
   std::unique_ptr<StateMemory> state_memory_;
   //! The stores' changelogs: before the stores, which hand them every commit.
   std::vector<std::unique_ptr<Changelog>> changelogs_;
+  //! What each store's changelog did at launch (a restore, a repair, a whole write), for /metrics.
+  std::map<const StateStore*, ChangelogSync> synced_;
   //! Reads changelogs at open (a consumer that joins no group); null without changelogs.
   rd_kafka_t* changelog_reader_ = nullptr;
   SharedRun shared_;

@@ -131,10 +131,19 @@ class JobCollector : public prometheus::Collectable {
                                 MetricType::Gauge);
     MetricFamily misses = family("flow_state_cache_misses_total",
                                  "Reads a state store's cache could not answer: LevelDB was asked", MetricType::Counter);
+    MetricFamily restored = family("flow_state_restored_records",
+                                   "Records a state store was restored from at launch, read from its changelog "
+                                   "topic (0: its state directory held its state)",
+                                   MetricType::Gauge);
+    MetricFamily restore_time = family("flow_state_restore_seconds",
+                                       "How long restoring a state store from its changelog at launch took",
+                                       MetricType::Gauge);
     for (const Job::StoreStats& store : job_.store_stats()) {
       add(bytes, {{"store", store.name}}, static_cast<double>(store.bytes));
       add(cache, {{"store", store.name}}, static_cast<double>(store.cache_bytes));
       add(misses, {{"store", store.name}}, static_cast<double>(store.cache_misses));
+      add(restored, {{"store", store.name}}, static_cast<double>(store.restored_records));
+      add(restore_time, {{"store", store.name}}, store.restore_seconds);
     }
 
     MetricFamily metrics = family("flow_metric_total", "The program's own metrics (`metric NAME;`, counted by `tally`)",
@@ -143,7 +152,8 @@ class JobCollector : public prometheus::Collectable {
       add(metrics, {{"metric", p.metrics[m].name}}, static_cast<double>(job_.metric(m)));
 
     for (MetricFamily* f :
-         {&in, &out, &dead, &late, &late_kept, &lag, &watermark, &keys, &bytes, &cache, &misses, &metrics, &latency})
+         {&in, &out, &dead, &late, &late_kept, &lag, &watermark, &keys, &bytes, &cache, &misses, &restored,
+          &restore_time, &metrics, &latency})
       if (!f->metric.empty()) families.push_back(std::move(*f));
     families.push_back(histogram("flow_trigger_duration_seconds",
                                  "Triggers that read records: reading, processing, state and checkpoint",

@@ -4,8 +4,10 @@
 #  - one that exists with cleanup.policy=delete (retention would delete current state) stops the
 #    launch with the reason and the command that fixes it;
 #  - one with another partition count than the store's tasks stops the launch with both counts;
-#  - and the broker refuses to delete records from the one it created (so a restore cannot miss
-#    the first records of a changelog flowrun accepted).
+#  - the broker refuses to delete records from the one it created (so a restore cannot miss
+#    the first records of a changelog flowrun accepted);
+#  - and a new state directory for the same app id is restored from it, and /metrics says how
+#    many records each store was restored from (`flow_state_restored_records`).
 # Usage: changelog_checks.sh FLOWRUN FLOWC ADMIN BROKER_DIR
 set -euo pipefail
 flowrun=$1 flowc=$2 admin=$3 broker_dir=$4
@@ -79,5 +81,40 @@ elif ! grep -qF "Policy violation" "$work/delete.err"; then
   fail "DeleteRecords on the compacted changelog: no policy violation in: $(cat "$work/delete.err")"
 else
   echo "ok: the broker refuses DeleteRecords on the compacted changelog: $(cat "$work/delete.err")"
+fi
+# A new state directory (a new machine) for app id a: restored at launch, and /metrics keeps it.
+timeout -k 5 90 "$flowrun" run "$app" --brokers "$brokers" --app-id "$id-a" --state-dir "$work/s4" \
+  --metrics-address 0 >"$work/restored.out" 2>"$work/restored.err" &
+pid=$!
+url= metrics=
+for _ in $(seq 300); do
+  [ -n "$url" ] || url=$(grep -o 'metrics at http://[^ ]*' "$work/restored.err" | sed 's/metrics at //' || true)
+  if [ -n "$url" ] && curl -s "$url" -o "$work/metrics.txt" && grep -q '^flow_state_restored_records' "$work/metrics.txt"; then
+    metrics=$work/metrics.txt
+    break
+  fi
+  sleep 0.1
+done
+kill -TERM "$pid" 2>/dev/null || true
+for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+kill -KILL "$pid" 2>/dev/null || true
+wait "$pid" 2>/dev/null || true
+launch=$(grep -F "task \`events-0\`: restored" "$work/restored.err" | head -1 || true)
+restored= seconds=
+if [ -n "$metrics" ]; then
+  restored=$(sed -n 's/^flow_state_restored_records{store="events-0"} \([0-9.e+]*\)$/\1/p' "$metrics")
+  seconds=$(sed -n 's/^flow_state_restore_seconds{store="events-0"} \([0-9.e+-]*\)$/\1/p' "$metrics")
+fi
+if [ -z "$launch" ]; then
+  fail "the new state directory was not restored:"; grep -v '^%' "$work/restored.err"
+elif [ -z "$restored" ] || ! awk -v n="$restored" 'BEGIN { exit !(n > 0) }'; then
+  fail "/metrics (${url:-no address}) has no restored records for store events-0: $(grep restore "${metrics:-/dev/null}" || true)"
+  grep -v '^%' "$work/restored.err"
+elif ! grep -qF "restored ${restored%.*} records" <<<"${launch//,/}"; then
+  fail "/metrics says $restored records restored, the launch line: $launch"
+elif [ -z "$seconds" ]; then
+  fail "/metrics has no restore seconds for store events-0"
+else
+  echo "ok: a new state directory is restored, and /metrics says so: events-0 $restored records in ${seconds} s ($launch)"
 fi
 exit "$status"
