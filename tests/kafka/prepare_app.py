@@ -7,7 +7,10 @@ one `TOPIC PARTITIONS` per line, read from `flowc explain --format json` of the 
 dead-letter and late topics with the source's declared partitions, sinks with the widest source's (as
 `flowrun run --embedded-kafka` creates them).
 
-usage: prepare_app.py FLOWC EXAMPLE_DIR_OR_APP PREFIX OUT_DIR
+With --partitions P every source declares P partitions instead (as `flowrun test --partitions P`
+runs it).
+
+usage: prepare_app.py FLOWC EXAMPLE_DIR_OR_APP PREFIX OUT_DIR [--partitions P]
 """
 import json
 import os
@@ -18,6 +21,11 @@ import sys
 
 def main():
     flowc, given, prefix, out_dir = sys.argv[1:5]
+    partitions = None
+    if len(sys.argv) == 7 and sys.argv[5] == "--partitions" and sys.argv[6].isdigit() and int(sys.argv[6]) > 0:
+        partitions = int(sys.argv[6])
+    elif len(sys.argv) != 5:
+        sys.exit(__doc__)
     if os.path.isdir(given):
         name = os.path.basename(os.path.normpath(given))
         app, example_dir = os.path.join(given, name + ".flow"), given
@@ -27,6 +35,10 @@ def main():
     text = open(app, encoding="utf-8").read()
     renamed = re.sub(r'(\bkafka\s+)"([^"]*)"', lambda m: f'{m.group(1)}"{prefix}{m.group(2)}"', text)
     renamed = re.sub(r'(\b(?:dead_letter|late)\s*=\s*)"([^"]*)"', lambda m: f'{m.group(1)}"{prefix}{m.group(2)}"', renamed)
+    if partitions is not None:
+        renamed, count = re.subn(r'(\bpartitions\s*=\s*)\d+', lambda m: f"{m.group(1)}{partitions}", renamed)
+        if count == 0:
+            sys.exit(f"prepare_app.py: {app} declares no partitions to set to {partitions}")
     os.makedirs(out_dir, exist_ok=True)
     copy = os.path.join(out_dir, name + ".flow")
     with open(copy, "w", encoding="utf-8") as f:
