@@ -87,12 +87,8 @@ std::optional<RunOptions> parse_run_options(const std::vector<std::string>& args
         }
         options.state_cache_mib = *mib;
       } else if (arg == "--end-of-input-step") {
-        auto entries = parse_bounded_number(*value, 1, kMaxEndOfInputStep);
-        if (!entries) {
-          error = fmt::format("`--end-of-input-step` takes a whole number of entries from 1 to {}, not `{}`",
-                              kMaxEndOfInputStep, *value);
-          return std::nullopt;
-        }
+        auto entries = parse_end_of_input_step(*value, error);
+        if (!entries) return std::nullopt;
         options.end_of_input_step = *entries;
       } else if (arg == "--changelog") {
         if (*value != "on" && *value != "off") {
@@ -184,6 +180,14 @@ std::optional<int> parse_threads(const std::string& text, std::string& error) {
     return std::nullopt;
   }
   return static_cast<int>(*threads);
+}
+
+std::optional<int64_t> parse_end_of_input_step(const std::string& text, std::string& error) {
+  auto entries = parse_bounded_number(text, 1, kMaxEndOfInputStep);
+  if (!entries)
+    error = fmt::format("`--end-of-input-step` takes a whole number of entries from 1 to {}, not `{}`",
+                        kMaxEndOfInputStep, text);
+  return entries;
 }
 
 std::string app_id_problem(const std::string& app_id) {

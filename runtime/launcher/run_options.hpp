@@ -65,6 +65,8 @@ std::optional<int64_t> parse_bounded_number(const std::string& text, int64_t min
 
 //! `--threads`' value, with the message naming the flag and its bounds.
 std::optional<int> parse_threads(const std::string& text, std::string& error);
+//! `--end-of-input-step`'s value (flowrun run's and flowrun test's), likewise.
+std::optional<int64_t> parse_end_of_input_step(const std::string& text, std::string& error);
 
 //! What is wrong with an application id (the Kafka consumer group and the state folder's name),
 //! or empty: letters, digits, `.`, `_` and `-`, at most kMaxAppIdLength, not `.` or `..`.

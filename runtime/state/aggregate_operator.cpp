@@ -339,10 +339,7 @@ void AggregateOperator::add_to_session(const std::string& group, const std::vect
 
 void AggregateOperator::expire_groups(int64_t up_to) {
   if (!shape_.checked()) check_shape();
-  size_t limit = expiry_limit(up_to);
-  std::vector<ExpiryIndex::Entry> entries = expiry_.due(up_to, limit);
-  note_expired(entries.size(), limit);
-  for (const ExpiryIndex::Entry& due : entries) {
+  for (const ExpiryIndex::Entry& due : due_now(expiry_, up_to)) {
     expiry_.remove(due.deadline, due.id);
     std::string key = keyspace_.state(due.id);
     std::optional<std::string> stored = store_.get(key);
@@ -385,10 +382,7 @@ void AggregateOperator::close_windows(int64_t up_to, std::vector<StateOutput>& o
   if (!shape_.checked()) check_shape();
   watermark_.set(std::max(watermark_.get(), up_to));
   bool final = aggregate_.emit == compiler::plan::EmitMode::Final;
-  size_t limit = expiry_limit(watermark_.get());
-  std::vector<ExpiryIndex::Entry> entries = expiry_.due(watermark_.get(), limit);
-  note_expired(entries.size(), limit);
-  for (const ExpiryIndex::Entry& due : entries) {
+  for (const ExpiryIndex::Entry& due : due_now(expiry_, watermark_.get())) {
     expiry_.remove(due.deadline, due.id);
     std::string group = due.id.substr(0, due.id.size() - 8);
     int64_t start = read_ordered(std::string_view(due.id).substr(due.id.size() - 8));

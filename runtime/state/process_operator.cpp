@@ -355,10 +355,7 @@ void ProcessOperator::on_abi_record(size_t input, const flow_value& key, const f
 }
 
 void ProcessOperator::expire(int64_t up_to, std::vector<StateOutput>& out, StateTallies& tallies) {
-  size_t limit = expiry_limit(up_to);
-  std::vector<ExpiryIndex::Entry> entries = expiry_.due(up_to, limit);
-  note_expired(entries.size(), limit);
-  for (const ExpiryIndex::Entry& due : entries) {
+  for (const ExpiryIndex::Entry& due : due_now(expiry_, up_to)) {
     reset_arena();
     Entry& entry = entry_;
     if (!load(due.id, entry) || entry.indexed_ms != due.deadline) {  // cannot happen; heal rather than fire

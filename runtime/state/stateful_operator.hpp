@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "runtime/eval/value.hpp"
+#include "runtime/state/expiry_index.hpp"
 #include "runtime/state/state_store.hpp"
 #include "runtime/state/value_codec.hpp"
 #include "stdlib/flow_stdlib.h"
@@ -128,12 +129,14 @@ class StatefulOperator {
   bool expiring() const { return expiring_; }
 
  protected:
-  //! How many due entries a call that expires up to `up_to` may take.
-  size_t expiry_limit(int64_t up_to) const { return up_to == INT64_MAX ? end_of_input_step_ : SIZE_MAX; }
-  //! After an end-of-input step took `taken` entries under `limit`: whether more may be due. A call
-  //! before the end (no limit) says nothing about the end's entries.
-  void note_expired(size_t taken, size_t limit) {
-    if (limit != SIZE_MAX) expiring_ = taken >= limit;
+  //! The entries of `index` due by `up_to` that this call expires: all of them, or at the end of
+  //! time at most one step's, then expiring() says whether more are due (a call before the end
+  //! says nothing about the end's entries).
+  std::vector<ExpiryIndex::Entry> due_now(ExpiryIndex& index, int64_t up_to) {
+    if (up_to != INT64_MAX) return index.due(up_to);
+    std::vector<ExpiryIndex::Entry> entries = index.due(up_to, end_of_input_step_);
+    expiring_ = entries.size() >= end_of_input_step_;
+    return entries;
   }
 
  private:

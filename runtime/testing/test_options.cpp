@@ -60,12 +60,8 @@ std::optional<TestOptions> parse_test_options(const std::vector<std::string>& ar
         if (!threads) return std::nullopt;
         options.threads = *threads;
       } else if (arg == "--end-of-input-step") {
-        auto entries = parse_bounded_number(value, 1, kMaxEndOfInputStep);
-        if (!entries) {
-          error = fmt::format("`--end-of-input-step` takes a whole number of entries from 1 to {}, not `{}`",
-                              kMaxEndOfInputStep, value);
-          return std::nullopt;
-        }
+        auto entries = parse_end_of_input_step(value, error);
+        if (!entries) return std::nullopt;
         options.end_of_input_step = *entries;
       } else if (arg == "--log-level") {
         auto level = parse_log_level(value);
